@@ -1,0 +1,1 @@
+//! Runnable example servers; see the `[[example]]` targets in this package.

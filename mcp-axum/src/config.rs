@@ -1,0 +1,115 @@
+//! Transport settings, with safe defaults and `MCP_*` environment overrides.
+
+use std::time::Duration;
+
+/// Settings of the Streamable HTTP endpoint.
+#[derive(Debug, Clone)]
+pub struct McpConfig {
+    /// Address to bind (`MCP_HOST`, default `127.0.0.1`).
+    pub host: String,
+    /// Port to bind (`MCP_PORT`, default 8000).
+    pub port: u16,
+    /// Path of the endpoint (`MCP_PATH`, default `/mcp`).
+    pub path: String,
+    /// No sessions: every POST stands alone (`MCP_STATELESS=1`).
+    pub stateless: bool,
+    /// Allowed `Origin` values (`MCP_ALLOWED_ORIGINS`, comma-separated;
+    /// `*` allows any). Default: localhost origins only.
+    pub allowed_origins: Vec<String>,
+    /// Allowed `Host` names, without port (`MCP_ALLOWED_HOSTS`; `*` allows
+    /// any). Default: localhost names only, against DNS rebinding.
+    pub allowed_hosts: Vec<String>,
+    /// Largest request body in bytes (`MCP_MAX_BODY`, default 4 MiB).
+    pub max_body: usize,
+    /// Interval of SSE keep-alive comments (`MCP_KEEP_ALIVE_SECS`, default 15).
+    pub keep_alive: Duration,
+    /// The `retry` hint of priming events, in milliseconds.
+    pub retry_ms: u64,
+}
+
+impl Default for McpConfig {
+    fn default() -> Self {
+        let local = ["localhost", "127.0.0.1", "[::1]"];
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            path: "/mcp".into(),
+            stateless: false,
+            allowed_origins: local.iter().flat_map(|h| [format!("http://{h}"), format!("https://{h}")]).collect(),
+            allowed_hosts: local.iter().map(|h| (*h).to_owned()).collect(),
+            max_body: 4 * 1024 * 1024,
+            keep_alive: Duration::from_secs(15),
+            retry_ms: 1000,
+        }
+    }
+}
+
+impl McpConfig {
+    /// The defaults, overridden by whichever `MCP_*` variables are set.
+    ///
+    /// ```
+    /// let config = mcp_axum::McpConfig::from_env();
+    /// assert!(config.path.starts_with('/'));
+    /// ```
+    pub fn from_env() -> Self {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Like [`McpConfig::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut config = Self::default();
+        if let Some(host) = lookup("MCP_HOST") {
+            config.host = host;
+        }
+        if let Some(port) = lookup("MCP_PORT").and_then(|p| p.parse().ok()) {
+            config.port = port;
+        }
+        if let Some(path) = lookup("MCP_PATH").filter(|p| p.starts_with('/')) {
+            config.path = path;
+        }
+        if let Some(flag) = lookup("MCP_STATELESS") {
+            config.stateless = matches!(flag.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(list) = lookup("MCP_ALLOWED_ORIGINS") {
+            config.allowed_origins = split_list(&list);
+        }
+        if let Some(list) = lookup("MCP_ALLOWED_HOSTS") {
+            config.allowed_hosts = split_list(&list);
+        }
+        if let Some(max) = lookup("MCP_MAX_BODY").and_then(|m| m.parse().ok()) {
+            config.max_body = max;
+        }
+        if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()) {
+            config.keep_alive = Duration::from_secs(secs);
+        }
+        config
+    }
+
+    /// `host:port` to bind.
+    pub fn bind_address(&self) -> String {
+        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+    }
+}
+
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_defaults() {
+        let env = |k: &str| match k {
+            "MCP_PORT" => Some("9001".to_owned()),
+            "MCP_PATH" => Some("/rpc".to_owned()),
+            "MCP_ALLOWED_ORIGINS" => Some("https://app.example, *".to_owned()),
+            _ => None,
+        };
+        let c = McpConfig::from_lookup(env);
+        assert_eq!((c.port, c.path.as_str(), c.host.as_str()), (9001, "/rpc", "127.0.0.1"));
+        assert_eq!(c.allowed_origins, ["https://app.example", "*"]);
+        assert_eq!(c.bind_address(), "127.0.0.1:9001");
+    }
+}

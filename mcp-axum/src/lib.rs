@@ -1,0 +1,44 @@
+//! # mcp-axum
+//!
+//! The Streamable HTTP transport for [`mcp_core`] servers, as an axum
+//! [`Router`](axum::Router) you merge into your own application.
+//!
+//! - [`McpRouter`]: the endpoint (POST, GET stream, DELETE), session or
+//!   stateless mode, security checks;
+//! - [`McpConfig`]: settings with `MCP_*` environment overrides;
+//! - [`serve`] / [`bind`]: serving with `TCP_NODELAY` and graceful shutdown;
+//! - [`TestClient`]: drive a router in tests without sockets.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use mcp_core::{Server, tool, tools};
+//!
+//! /// Says hello.
+//! #[tool]
+//! async fn hello(name: String) -> String {
+//!     format!("Hello, {name}!")
+//! }
+//!
+//! let mcp = Server::builder("hello", "0.1.0").tools(tools![hello]).build();
+//! let app: Router = Router::new()
+//!     .route("/api/ping", get(|| async { "pong" }))
+//!     .merge(mcp_axum::McpRouter::new(mcp).into_router());
+//! ```
+
+mod accept;
+mod config;
+mod delete;
+mod get;
+mod post;
+mod reply;
+mod router;
+pub mod security;
+mod serve;
+pub mod sse;
+mod test_client;
+
+pub use config::McpConfig;
+pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
+pub use router::McpRouter;
+pub use serve::{bind, serve};
+pub use test_client::{TestClient, TestResponse, parse_messages};

@@ -1,0 +1,70 @@
+//! Server-sent events: framing, the priming event and keep-alive.
+//!
+//! Each event is framed into one buffer so it goes out in one write.
+
+use bytes::Bytes;
+use futures_util::Stream;
+use mcp_core::session::Event;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// `id: <id>\ndata: <json>\n\n` (JSON has no raw newlines, so one data line).
+pub fn frame(id: Option<&str>, data: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(data.len() + 32);
+    if let Some(id) = id {
+        out.extend_from_slice(b"id: ");
+        out.extend_from_slice(id.as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"event: message\ndata: ");
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+/// The first event of a resumable stream: an id and an empty data field, so
+/// the client can reconnect with `Last-Event-ID`, and a `retry` hint.
+pub fn priming(id: &str, retry_ms: u64) -> Bytes {
+    Bytes::from(format!("id: {id}\nretry: {retry_ms}\ndata: \n\n"))
+}
+
+/// A comment line that keeps proxies from closing an idle stream.
+pub fn keep_alive() -> Bytes {
+    Bytes::from_static(b": keep-alive\n\n")
+}
+
+/// The body of a resumable stream: `head` (priming, replayed events), then
+/// every event that reaches `events`, with keep-alive comments while idle.
+/// Ends when the sender side closes.
+pub fn event_stream(
+    head: Vec<Bytes>,
+    mut events: mpsc::UnboundedReceiver<Event>,
+    keep_alive_every: Duration,
+) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
+    async_stream::stream! {
+        for chunk in head {
+            yield Ok(chunk);
+        }
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive_every, keep_alive_every);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => yield Ok(frame(Some(&event.id), &event.data)),
+                    None => break,
+                },
+                _ = ticker.tick() => yield Ok(keep_alive()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_single_buffers() {
+        assert_eq!(&frame(Some("1-2"), b"{}")[..], b"id: 1-2\nevent: message\ndata: {}\n\n");
+        assert_eq!(&priming("3-0", 500)[..], b"id: 3-0\nretry: 500\ndata: \n\n");
+    }
+}

@@ -1,0 +1,125 @@
+use super::{ArgError, Arguments};
+use crate::Context;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::fmt;
+
+/// A handler parameter filled from the request's context rather than from
+/// the client's arguments (`Context`, `State<T>`, your own types).
+///
+/// Implement it for your own extractor and use the type as a parameter of any
+/// `#[tool]`, `#[resource]` or `#[prompt]` function; it never shows in the
+/// schema.
+///
+/// ```
+/// use mcp_core::{Context, Extractor, ExtractError};
+///
+/// /// The caller's session id, or "none".
+/// struct SessionTag(String);
+///
+/// impl Extractor for SessionTag {
+///     fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+///         Ok(SessionTag(ctx.session_id().unwrap_or("none").to_owned()))
+///     }
+/// }
+/// ```
+pub trait Extractor: Sized {
+    /// Builds the value for the running request.
+    fn extract(ctx: &Context) -> Result<Self, ExtractError>;
+}
+
+/// An extractor could not produce its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractError(pub String);
+
+impl ExtractError {
+    /// An error explaining `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Extractor for Context {
+    fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+        Ok(ctx.clone())
+    }
+}
+
+impl<T: Extractor> Extractor for Option<T> {
+    fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+        Ok(T::extract(ctx).ok())
+    }
+}
+
+/// Shared application state registered with `Server::builder(..).state(..)`.
+///
+/// ```
+/// use mcp_core::{State, tool};
+///
+/// #[derive(Clone)]
+/// struct Db { name: &'static str }
+///
+/// #[tool]
+/// async fn db_name(State(db): State<Db>) -> String {
+///     db.name.to_owned()
+/// }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct State<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> Extractor for State<T> {
+    fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+        ctx.state::<T>().map(State).ok_or_else(|| {
+            ExtractError::new(format!("no state of type `{}` was registered", std::any::type_name::<T>()))
+        })
+    }
+}
+
+/// Marker: the parameter is a JSON argument.
+#[doc(hidden)]
+pub enum AsArg {}
+/// Marker: the parameter is an extractor.
+#[doc(hidden)]
+pub enum AsExtractor {}
+
+/// How a handler parameter is described and filled. Implemented for every
+/// `DeserializeOwned + JsonSchema` type (an argument) and every
+/// [`Extractor`]; the macros let rustc infer which.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handler parameter",
+    label = "not a JSON argument and not an extractor",
+    note = "arguments must implement `serde::Deserialize` and `schemars::JsonSchema`; extractors implement `mcp_core::Extractor`"
+)]
+pub trait Param<M>: Sized {
+    /// Whether the parameter appears in the schema.
+    const IS_ARGUMENT: bool;
+    /// Adds the parameter to the arguments schema (arguments only).
+    fn describe(schema: &mut crate::schema::ObjectSchema, name: &str, description: Option<&str>, default: Option<Value>);
+    /// Produces the value for one call.
+    fn fill(ctx: &Context, args: &Arguments<'_>, name: &str) -> Result<Self, ArgError>;
+}
+
+impl<T: DeserializeOwned + JsonSchema> Param<AsArg> for T {
+    const IS_ARGUMENT: bool = true;
+    fn describe(schema: &mut crate::schema::ObjectSchema, name: &str, description: Option<&str>, default: Option<Value>) {
+        schema.property::<T>(name, description, default);
+    }
+    fn fill(_: &Context, args: &Arguments<'_>, name: &str) -> Result<Self, ArgError> {
+        args.decode(name)
+    }
+}
+
+impl<T: Extractor> Param<AsExtractor> for T {
+    const IS_ARGUMENT: bool = false;
+    fn describe(_: &mut crate::schema::ObjectSchema, _: &str, _: Option<&str>, _: Option<Value>) {}
+    fn fill(ctx: &Context, _: &Arguments<'_>, _: &str) -> Result<Self, ArgError> {
+        T::extract(ctx).map_err(|e| ArgError::new(e.0))
+    }
+}

@@ -1,0 +1,226 @@
+use super::{BoxFuture, CompleteFn, Json};
+use crate::jsonrpc::{RpcError, code};
+use crate::protocol::{Resource, ResourceContents, ResourceTemplate};
+use crate::uri_template::UriTemplate;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// What a resource handler is asked to read.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceRequest {
+    /// The URI being read.
+    pub uri: String,
+    /// Template variables matched in it (percent-decoded).
+    pub vars: HashMap<String, String>,
+}
+
+/// The stored handler of a resource or template.
+pub type ResourceHandler =
+    Arc<dyn Fn(crate::Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, RpcError>> + Send + Sync>;
+
+/// A registered resource: fixed (`resource`) or a template (`template`).
+#[derive(Clone)]
+pub struct ResourceDef {
+    /// Set for a fixed resource.
+    pub resource: Option<Resource>,
+    /// Set for a template, with its parsed matcher.
+    pub template: Option<(ResourceTemplate, UriTemplate)>,
+    /// What `resources/read` runs.
+    pub handler: ResourceHandler,
+    /// Completion sources for template variables.
+    pub completions: Vec<(String, CompleteFn)>,
+}
+
+impl ResourceDef {
+    /// A fixed resource.
+    pub fn fixed<F, Fut>(resource: Resource, handler: F) -> Self
+    where
+        F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
+    {
+        Self { resource: Some(resource), template: None, handler: boxed(handler), completions: Vec::new() }
+    }
+
+    /// A resource template; fails when `template.uri_template` is not a valid
+    /// RFC 6570 template.
+    pub fn template<F, Fut>(template: ResourceTemplate, handler: F) -> Result<Self, crate::uri_template::TemplateError>
+    where
+        F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
+    {
+        let matcher = UriTemplate::parse(&template.uri_template)?;
+        Ok(Self { resource: None, template: Some((template, matcher)), handler: boxed(handler), completions: Vec::new() })
+    }
+
+    /// The key it is registered under: its URI or its URI template.
+    pub fn key(&self) -> &str {
+        match (&self.resource, &self.template) {
+            (Some(r), _) => &r.uri,
+            (None, Some((t, _))) => &t.uri_template,
+            (None, None) => "",
+        }
+    }
+}
+
+fn boxed<F, Fut>(handler: F) -> ResourceHandler
+where
+    F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
+{
+    Arc::new(move |ctx, req| Box::pin(handler(ctx, req)))
+}
+
+impl fmt::Debug for ResourceDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceDef").field("key", &self.key()).finish_non_exhaustive()
+    }
+}
+
+/// A resource read failed: not found (`-32002`) or another error (`-32603`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceError(pub RpcError);
+
+impl ResourceError {
+    /// The resource does not exist (the specification's `-32002`).
+    pub fn not_found(uri: &str) -> Self {
+        Self(RpcError::new(code::RESOURCE_NOT_FOUND, "Resource not found").with_data(serde_json::json!({ "uri": uri })))
+    }
+    /// Any other failure, explained by `message`.
+    pub fn new(message: impl fmt::Display) -> Self {
+        Self(RpcError::internal(message))
+    }
+    /// A template variable had a value of the wrong form.
+    pub fn invalid(message: impl fmt::Display) -> Self {
+        Self(RpcError::invalid_params(message))
+    }
+}
+
+impl fmt::Display for ResourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<String> for ResourceError {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+impl From<&str> for ResourceError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+impl From<std::io::Error> for ResourceError {
+    fn from(e: std::io::Error) -> Self {
+        Self::new(e)
+    }
+}
+impl From<RpcError> for ResourceError {
+    fn from(e: RpcError) -> Self {
+        Self(e)
+    }
+}
+
+/// A template variable bound to a parameter: any `FromStr` type, or an
+/// `Option` of one for variables that may be absent (`{?query}`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a URI template variable",
+    label = "template variables need a type implementing `FromStr` (or an `Option` of one)"
+)]
+pub trait TemplateVar<M>: Sized {
+    /// Parses variable `name` from the matched variables.
+    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError>;
+}
+
+#[doc(hidden)]
+pub enum Required {}
+#[doc(hidden)]
+pub enum Optional {}
+
+fn parse_var<T: FromStr>(value: &str, name: &str) -> Result<T, ResourceError>
+where
+    T::Err: fmt::Display,
+{
+    value.parse().map_err(|e| ResourceError::invalid(format!("invalid value {value:?} for `{name}`: {e}")))
+}
+
+impl<T: FromStr> TemplateVar<Required> for T
+where
+    T::Err: fmt::Display,
+{
+    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError> {
+        let value = vars.get(name).ok_or_else(|| ResourceError::invalid(format!("missing `{name}` in the URI")))?;
+        parse_var(value, name)
+    }
+}
+
+impl<T: FromStr> TemplateVar<Optional> for Option<T>
+where
+    T::Err: fmt::Display,
+{
+    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError> {
+        vars.get(name).map(|v| parse_var(v, name)).transpose()
+    }
+}
+
+/// What a `#[resource]` function may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a `#[resource]`",
+    label = "unsupported resource return type",
+    note = "return `String`, `Vec<u8>`, `Json<T>`, `ResourceContents`, `Vec<ResourceContents>` or `Result<T, E: Into<ResourceError>>` of one of these"
+)]
+pub trait IntoResourceResult {
+    /// Converts into the contents of `uri`, labelled with `mime` when given.
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError>;
+}
+
+fn labelled(contents: ResourceContents, mime: Option<&str>, fallback: &str) -> Vec<ResourceContents> {
+    vec![contents.with_mime_type(mime.unwrap_or(fallback))]
+}
+
+impl IntoResourceResult for String {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::text(uri, self), mime, "text/plain"))
+    }
+}
+
+impl IntoResourceResult for &'static str {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::text(uri, self), mime, "text/plain"))
+    }
+}
+
+impl IntoResourceResult for Vec<u8> {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::blob(uri, &self), mime, "application/octet-stream"))
+    }
+}
+
+impl<T: Serialize> IntoResourceResult for Json<T> {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        let text = serde_json::to_string(&self.0).map_err(RpcError::internal)?;
+        Ok(labelled(ResourceContents::text(uri, text), mime, "application/json"))
+    }
+}
+
+impl IntoResourceResult for ResourceContents {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(vec![self])
+    }
+}
+
+impl IntoResourceResult for Vec<ResourceContents> {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(self)
+    }
+}
+
+impl<T: IntoResourceResult, E: Into<ResourceError>> IntoResourceResult for Result<T, E> {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        self.map_err(|e| e.into().0)?.into_contents(uri, mime)
+    }
+}

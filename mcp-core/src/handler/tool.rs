@@ -1,0 +1,190 @@
+use super::BoxFuture;
+use crate::protocol::{CallToolResult, Content, ResourceContents, Tool};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+
+/// The stored handler of a tool: arguments and context in, result out.
+pub type ToolHandler = Arc<dyn Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> BoxFuture<CallToolResult> + Send + Sync>;
+
+/// A registered tool: its description and its handler.
+#[derive(Clone)]
+pub struct ToolDef {
+    /// What `tools/list` shows.
+    pub tool: Tool,
+    /// What `tools/call` runs.
+    pub handler: ToolHandler,
+    /// OAuth scopes a caller needs (empty: none).
+    pub scopes: Vec<String>,
+}
+
+impl ToolDef {
+    /// A tool from its description and a handler closure; what `#[tool]`
+    /// generates, and what runtime-built tools use.
+    ///
+    /// ```
+    /// use mcp_core::{ToolDef, protocol::{Tool, CallToolResult, Content}};
+    /// let tool = Tool {
+    ///     name: "hello".into(), title: None, description: None,
+    ///     input_schema: serde_json::json!({"type": "object", "properties": {}}),
+    ///     output_schema: None, annotations: None, icons: None,
+    /// };
+    /// let def = ToolDef::new(tool, |_ctx, _args| async { CallToolResult::success(vec![Content::text("hi")]) });
+    /// assert_eq!(def.tool.name, "hello");
+    /// ```
+    pub fn new<F, Fut>(tool: Tool, handler: F) -> Self
+    where
+        F: Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = CallToolResult> + Send + 'static,
+    {
+        Self { tool, handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))), scopes: Vec::new() }
+    }
+}
+
+impl fmt::Debug for ToolDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolDef").field("tool", &self.tool).finish_non_exhaustive()
+    }
+}
+
+/// A serialisable value returned as structured content (with an
+/// `outputSchema`) and as its JSON text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+/// A tool failure reported to the model as `isError: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolError(pub String);
+
+impl ToolError {
+    /// An error explaining `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ToolError {}
+
+impl From<String> for ToolError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for ToolError {
+    fn from(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
+/// What a `#[tool]` function may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a `#[tool]`",
+    label = "unsupported tool return type",
+    note = "return `String`, `&'static str`, `Json<T>`, `Content`, `Vec<Content>`, `CallToolResult`, `()` or `Result<T, E: Display>` of one of these"
+)]
+pub trait IntoToolResult {
+    /// The `outputSchema` this return type promises, if any.
+    fn output_schema() -> Option<Value> {
+        None
+    }
+    /// Converts the value into the call's result.
+    fn into_tool_result(self) -> CallToolResult;
+}
+
+impl IntoToolResult for CallToolResult {
+    fn into_tool_result(self) -> CallToolResult {
+        self
+    }
+}
+
+impl IntoToolResult for String {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![Content::text(self)])
+    }
+}
+
+impl IntoToolResult for &'static str {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![Content::text(self)])
+    }
+}
+
+impl IntoToolResult for () {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(Vec::new())
+    }
+}
+
+impl IntoToolResult for Content {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![self])
+    }
+}
+
+impl IntoToolResult for Vec<Content> {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(self)
+    }
+}
+
+impl IntoToolResult for ResourceContents {
+    fn into_tool_result(self) -> CallToolResult {
+        CallToolResult::success(vec![Content::resource(self)])
+    }
+}
+
+impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
+    fn output_schema() -> Option<Value> {
+        Some(crate::schema::output_schema::<T>())
+    }
+    fn into_tool_result(self) -> CallToolResult {
+        match serde_json::to_value(&self.0) {
+            Ok(value) => {
+                let structured = crate::schema::wrap_structured(value);
+                CallToolResult {
+                    content: vec![Content::text(structured.to_string())],
+                    structured_content: Some(structured),
+                    is_error: false,
+                }
+            }
+            Err(e) => CallToolResult::error(format!("could not serialise the result: {e}")),
+        }
+    }
+}
+
+impl<T: IntoToolResult, E: fmt::Display> IntoToolResult for Result<T, E> {
+    fn output_schema() -> Option<Value> {
+        T::output_schema()
+    }
+    fn into_tool_result(self) -> CallToolResult {
+        match self {
+            Ok(value) => value.into_tool_result(),
+            Err(e) => CallToolResult::error(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert_eq!(String::from("a").into_tool_result(), CallToolResult::success(vec![Content::text("a")]));
+        let err: Result<String, ToolError> = Err(ToolError::new("boom"));
+        let r = err.into_tool_result();
+        assert!(r.is_error);
+        let r = Json(vec![1, 2]).into_tool_result();
+        assert_eq!(r.structured_content, Some(serde_json::json!({"result": [1, 2]})));
+        assert!(<Result<Json<u8>, ToolError>>::output_schema().is_some());
+    }
+}

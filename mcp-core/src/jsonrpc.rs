@@ -1,0 +1,369 @@
+//! JSON-RPC 2.0: the envelope every MCP message travels in.
+//!
+//! Incoming bytes are decoded once into [`Message`]; `params` stay raw
+//! ([`RawValue`]) so each method decodes them into its own type without an
+//! intermediate `serde_json::Value`. Outgoing responses are written straight
+//! into one buffer by [`encode_result`] and [`encode_error`].
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// The `jsonrpc` member every message carries.
+pub const VERSION: &str = "2.0";
+
+/// Standard and MCP-specific JSON-RPC error codes.
+pub mod code {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON sent is not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not available.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid method parameters.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal JSON-RPC error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// MCP: the requested resource does not exist.
+    pub const RESOURCE_NOT_FOUND: i64 = -32002;
+    /// MCP: the client must complete a URL-mode elicitation first.
+    pub const URL_ELICITATION_REQUIRED: i64 = -32042;
+    /// Server-defined: the request was cancelled.
+    pub const REQUEST_CANCELLED: i64 = -32800;
+    /// Server-defined: a session is required or unknown.
+    pub const SESSION_ERROR: i64 = -32000;
+}
+
+/// A request id: JSON-RPC allows strings and integers (never `null` in MCP).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(String),
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// A JSON-RPC error object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcError {
+    /// One of [`code`] or an application code.
+    pub code: i64,
+    /// A short human-readable description.
+    pub message: String,
+    /// Optional structured detail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl RpcError {
+    /// An error with `code` and `message` and no data.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), data: None }
+    }
+    /// Attaches structured `data`.
+    #[must_use]
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+    /// `-32700`: the body is not JSON.
+    pub fn parse_error(detail: impl fmt::Display) -> Self {
+        Self::new(code::PARSE_ERROR, format!("Parse error: {detail}"))
+    }
+    /// `-32600`: JSON, but not a JSON-RPC message.
+    pub fn invalid_request(detail: impl fmt::Display) -> Self {
+        Self::new(code::INVALID_REQUEST, format!("Invalid request: {detail}"))
+    }
+    /// `-32601`: no such method.
+    pub fn method_not_found(method: &str) -> Self {
+        Self::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+    }
+    /// `-32602`: the params do not fit the method.
+    pub fn invalid_params(detail: impl fmt::Display) -> Self {
+        Self::new(code::INVALID_PARAMS, format!("Invalid params: {detail}"))
+    }
+    /// `-32603`: a fault on our side.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::new(code::INTERNAL_ERROR, format!("Internal error: {detail}"))
+    }
+}
+
+impl fmt::Display for RpcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+/// A request: a method call that expects a response.
+#[derive(Debug)]
+pub struct Request {
+    /// Echoed in the response.
+    pub id: RequestId,
+    /// The method name, e.g. `tools/call`.
+    pub method: String,
+    /// Undecoded params.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// A notification: a method call without an id, never answered.
+#[derive(Debug)]
+pub struct Notification {
+    /// The method name, e.g. `notifications/initialized`.
+    pub method: String,
+    /// Undecoded params.
+    pub params: Option<Box<RawValue>>,
+}
+
+/// A response to a request the server sent to the client.
+#[derive(Debug)]
+pub struct Response {
+    /// The id of the server's request.
+    pub id: RequestId,
+    /// The result, or the client's error.
+    pub outcome: Result<Box<RawValue>, RpcError>,
+}
+
+/// Any JSON-RPC message received from a peer.
+#[derive(Debug)]
+pub enum Message {
+    /// Expects a response.
+    Request(Request),
+    /// Expects nothing.
+    Notification(Notification),
+    /// Answers one of our requests.
+    Response(Response),
+}
+
+impl Message {
+    /// Decodes one message from bytes.
+    ///
+    /// Returns `-32700` when the bytes are not JSON and `-32600` when they are
+    /// JSON but not a JSON-RPC 2.0 message (batches are not part of MCP since
+    /// 2025-06-18 and are rejected as invalid requests).
+    ///
+    /// ```
+    /// use mcp_core::jsonrpc::{Message, RequestId};
+    /// let msg = Message::decode(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#).unwrap();
+    /// let Message::Request(req) = msg else { panic!() };
+    /// assert_eq!(req.id, RequestId::Number(7));
+    /// assert_eq!(req.method, "ping");
+    /// ```
+    pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        let envelope: Envelope = match serde_json::from_slice(bytes) {
+            Ok(envelope) => envelope,
+            Err(e) if e.is_syntax() || e.is_eof() => return Err(DecodeError::parse(e)),
+            Err(e) => {
+                // Valid JSON of the wrong shape: keep the id if we can find one.
+                let id = serde_json::from_slice::<IdOnly>(bytes).ok().and_then(|o| o.id);
+                return Err(DecodeError { id, error: RpcError::invalid_request(e) });
+            }
+        };
+        envelope.into_message()
+    }
+}
+
+/// Why bytes could not become a [`Message`], with the request id when known.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// The id of the offending request, if one could be read.
+    pub id: Option<RequestId>,
+    /// `-32700` or `-32600`.
+    pub error: RpcError,
+}
+
+impl DecodeError {
+    fn parse(e: impl fmt::Display) -> Self {
+        Self { id: None, error: RpcError::parse_error(e) }
+    }
+    fn invalid(id: Option<RequestId>, detail: &str) -> Self {
+        Self { id, error: RpcError::invalid_request(detail) }
+    }
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<RequestId>,
+}
+
+/// Every member a message may have; which are present decides its kind.
+#[derive(Deserialize)]
+struct Envelope {
+    jsonrpc: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Option<Box<RawValue>>>,
+    method: Option<String>,
+    params: Option<Box<RawValue>>,
+    result: Option<Box<RawValue>>,
+    error: Option<RpcError>,
+}
+
+/// Distinguishes an absent member (`None`) from `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Box<RawValue>>>, D::Error> {
+    let raw = Box::<RawValue>::deserialize(d)?;
+    Ok(Some(if raw.get() == "null" { None } else { Some(raw) }))
+}
+
+impl Envelope {
+    fn into_message(self) -> Result<Message, DecodeError> {
+        let id = match &self.id {
+            Some(Some(raw)) => Some(
+                serde_json::from_str::<RequestId>(raw.get())
+                    .map_err(|_| DecodeError::invalid(None, "id must be a string or an integer"))?,
+            ),
+            _ => None,
+        };
+        if self.jsonrpc.as_ref().map(|v| v.get()) != Some("\"2.0\"") {
+            return Err(DecodeError::invalid(id, "jsonrpc must be \"2.0\""));
+        }
+        if let Some(params) = &self.params {
+            if !matches!(params.get().as_bytes().first(), Some(b'{' | b'[')) {
+                return Err(DecodeError::invalid(id, "params must be an object or an array"));
+            }
+        }
+        match (self.method, self.id, id) {
+            (Some(method), None, _) => Ok(Message::Notification(Notification { method, params: self.params })),
+            (Some(_), Some(None), _) => Err(DecodeError::invalid(None, "id must not be null")),
+            (Some(method), Some(Some(_)), Some(id)) => Ok(Message::Request(Request { id, method, params: self.params })),
+            (None, _, Some(id)) => match (self.result, self.error) {
+                (Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result) })),
+                (None, Some(error)) => Ok(Message::Response(Response { id, outcome: Err(error) })),
+                _ => Err(DecodeError::invalid(Some(id), "a response needs exactly one of result and error")),
+            },
+            (None, _, None) => Err(DecodeError::invalid(None, "missing method")),
+            (Some(_), Some(Some(_)), None) => unreachable!("a present id is decoded above"),
+        }
+    }
+}
+
+/// Writes `{"jsonrpc":"2.0","id":…,"result":…}` into one buffer.
+pub fn encode_result(id: &RequestId, result: &RawValue) -> Vec<u8> {
+    let mut out = Vec::with_capacity(result.get().len() + 48);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    write_id(&mut out, id);
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(result.get().as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// Writes `{"jsonrpc":"2.0","id":…,"error":…}`; `id` is `null` when unknown.
+pub fn encode_error(id: Option<&RequestId>, error: &RpcError) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    match id {
+        Some(id) => write_id(&mut out, id),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(br#","error":"#);
+    // Serialising a struct of strings and numbers cannot fail.
+    let _ = serde_json::to_writer(&mut out, error);
+    out.push(b'}');
+    out
+}
+
+/// Writes a notification `{"jsonrpc":"2.0","method":…,"params":…}`.
+pub fn encode_notification(method: &str, params: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"#);
+    let _ = serde_json::to_writer(&mut out, method);
+    out.extend_from_slice(br#","params":"#);
+    if serde_json::to_writer(&mut out, params).is_err() {
+        out.extend_from_slice(b"{}");
+    }
+    out.push(b'}');
+    out
+}
+
+/// Writes a server→client request.
+pub fn encode_request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    write_id(&mut out, id);
+    out.extend_from_slice(br#","method":"#);
+    let _ = serde_json::to_writer(&mut out, method);
+    out.extend_from_slice(br#","params":"#);
+    if serde_json::to_writer(&mut out, params).is_err() {
+        out.extend_from_slice(b"{}");
+    }
+    out.push(b'}');
+    out
+}
+
+fn write_id(out: &mut Vec<u8>, id: &RequestId) {
+    match id {
+        RequestId::Number(n) => {
+            let _ = serde_json::to_writer(&mut *out, n);
+        }
+        RequestId::String(s) => {
+            let _ = serde_json::to_writer(&mut *out, s);
+        }
+    }
+}
+
+/// Decodes `params` into `T`, treating absent params as `{}`.
+pub fn decode_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) -> Result<T, RpcError> {
+    let raw = params.map_or("{}", RawValue::get);
+    serde_json::from_str(raw).map_err(RpcError::invalid_params)
+}
+
+/// Serialises a result value into a raw JSON value.
+pub fn to_raw(value: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
+    serde_json::value::to_raw_value(value).map_err(|e| RpcError::internal(e))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_err(s: &str) -> DecodeError {
+        Message::decode(s.as_bytes()).expect_err("should fail")
+    }
+
+    #[test]
+    fn decodes_each_kind() {
+        assert!(matches!(Message::decode(br#"{"jsonrpc":"2.0","id":"a","method":"x","params":{}}"#), Ok(Message::Request(r)) if r.id == RequestId::String("a".into())));
+        assert!(matches!(Message::decode(br#"{"jsonrpc":"2.0","method":"n"}"#), Ok(Message::Notification(_))));
+        assert!(matches!(Message::decode(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#), Ok(Message::Response(r)) if r.outcome.is_ok()));
+        assert!(matches!(Message::decode(br#"{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"m"}}"#), Ok(Message::Response(r)) if r.outcome.is_err()));
+    }
+
+    #[test]
+    fn rejects_bad_input_with_the_right_code() {
+        assert_eq!(decode_err("{not json").error.code, code::PARSE_ERROR);
+        assert_eq!(decode_err("").error.code, code::PARSE_ERROR);
+        assert_eq!(decode_err("[]").error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":5}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#).error.code, code::INVALID_REQUEST);
+        let e = decode_err(r#"{"jsonrpc":"1.0","id":9,"method":"x"}"#);
+        assert_eq!(e.id, Some(RequestId::Number(9)));
+    }
+
+    #[test]
+    fn encodes_in_one_buffer() {
+        let raw = RawValue::from_string("{\"a\":1}".into()).unwrap();
+        let out = encode_result(&RequestId::String("x".into()), &raw);
+        assert_eq!(out, br#"{"jsonrpc":"2.0","id":"x","result":{"a":1}}"#);
+        let out = encode_error(None, &RpcError::method_not_found("nope"));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["error"]["code"], -32601);
+        assert!(v["id"].is_null());
+    }
+}

@@ -1,0 +1,511 @@
+//! The server: a builder, the catalog of tools, resources and prompts, and
+//! the dispatch of JSON-RPC messages, whatever transport carried them.
+
+use crate::context::{Context, RequestEnv};
+use crate::handler::{PromptDef, ResourceDef, ResourceRequest, ToolDef};
+use crate::jsonrpc::{self, Notification, Request, RequestId, Response, RpcError, code, decode_params, to_raw};
+use crate::protocol::{self as p, Implementation, version};
+use crate::registry::Registry;
+use crate::session::{ClientInfo, InFlight, Session, Sessions};
+use arc_swap::ArcSwap;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// An MCP server: cheap to clone, shared by every transport that serves it.
+///
+/// ```
+/// use mcp_core::{Server, tool, tools};
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> String {
+///     (a + b).to_string()
+/// }
+///
+/// let server = Server::builder("calculator", "1.0.0").tools(tools![add]).build();
+/// assert_eq!(server.info().name, "calculator");
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    info: Implementation,
+    instructions: Option<String>,
+    capabilities: Value,
+    catalog: ArcSwap<Catalog>,
+    catalog_writer: std::sync::Mutex<()>,
+    state: http::Extensions,
+    sessions: Sessions,
+    page_size: usize,
+}
+
+#[derive(Default, Clone)]
+struct Catalog {
+    tools: Registry<ToolDef>,
+    resources: Registry<ResourceDef>,
+    templates: Registry<ResourceDef>,
+    prompts: Registry<PromptDef>,
+}
+
+impl Catalog {
+    fn add_resource(&mut self, def: ResourceDef) -> bool {
+        let key = def.key().to_owned();
+        if def.template.is_some() { self.templates.insert(key, def) } else { self.resources.insert(key, def) }
+    }
+}
+
+/// Configures a [`Server`].
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    catalog: Catalog,
+    duplicates: Vec<String>,
+    state: http::Extensions,
+    page_size: usize,
+    max_sessions: usize,
+    session_timeout: Duration,
+}
+
+impl Server {
+    /// Starts building a server named `name` at `version`.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder {
+            info: Implementation { name: name.into(), version: version.into(), title: None },
+            instructions: None,
+            catalog: Catalog::default(),
+            duplicates: Vec::new(),
+            state: http::Extensions::new(),
+            page_size: 100,
+            max_sessions: 10_000,
+            session_timeout: Duration::from_secs(3600),
+        }
+    }
+
+    /// Name and version.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The open sessions.
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    /// Shared state of type `T`.
+    pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.inner.state.get::<T>().cloned()
+    }
+
+    /// Names of the registered tools, in order.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.inner.catalog.load().tools.iter().map(|t| t.tool.name.clone()).collect()
+    }
+
+    /// Adds (or replaces) a tool at runtime and tells subscribed sessions.
+    pub fn add_tool(&self, def: ToolDef) {
+        self.edit_catalog(|c| {
+            c.tools.insert(def.tool.name.clone(), def);
+        });
+        self.notify_sessions("notifications/tools/list_changed");
+    }
+
+    /// Removes a tool at runtime; `false` when there was none.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        let removed = self.edit_catalog(|c| c.tools.remove(name));
+        if removed {
+            self.notify_sessions("notifications/tools/list_changed");
+        }
+        removed
+    }
+
+    /// Adds (or replaces) a resource or template at runtime.
+    pub fn add_resource(&self, def: ResourceDef) {
+        self.edit_catalog(|c| c.add_resource(def));
+        self.notify_sessions("notifications/resources/list_changed");
+    }
+
+    /// Removes a resource (by URI) or template (by URI template).
+    pub fn remove_resource(&self, key: &str) -> bool {
+        let removed = self.edit_catalog(|c| c.resources.remove(key) | c.templates.remove(key));
+        if removed {
+            self.notify_sessions("notifications/resources/list_changed");
+        }
+        removed
+    }
+
+    /// Adds (or replaces) a prompt at runtime.
+    pub fn add_prompt(&self, def: PromptDef) {
+        self.edit_catalog(|c| {
+            c.prompts.insert(def.prompt.name.clone(), def);
+        });
+        self.notify_sessions("notifications/prompts/list_changed");
+    }
+
+    /// Removes a prompt at runtime.
+    pub fn remove_prompt(&self, name: &str) -> bool {
+        let removed = self.edit_catalog(|c| c.prompts.remove(name));
+        if removed {
+            self.notify_sessions("notifications/prompts/list_changed");
+        }
+        removed
+    }
+
+    /// Tells sessions subscribed to `uri` that it changed
+    /// (`notifications/resources/updated`, on their standalone stream).
+    pub fn notify_resource_updated(&self, uri: &str) {
+        let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
+        for session in self.inner.sessions.all() {
+            if session.is_subscribed(uri) {
+                session.send_standalone(message.clone());
+            }
+        }
+    }
+
+    fn edit_catalog<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
+        // Writers take turns; readers never wait (they load a snapshot).
+        let _writer = self.inner.catalog_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = Catalog::clone(&self.inner.catalog.load());
+        let result = edit(&mut next);
+        self.inner.catalog.store(Arc::new(next));
+        result
+    }
+
+    fn notify_sessions(&self, method: &str) {
+        let message = jsonrpc::encode_notification(method, &json!({}));
+        for session in self.inner.sessions.all() {
+            session.send_standalone(message.clone());
+        }
+    }
+
+    /// Answers a request. `env` says how it arrived; server→client messages
+    /// sent while it runs go to `env.sink`.
+    pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        let params = request.params.as_deref();
+        match request.method.as_str() {
+            "initialize" => self.initialize(params, env.session.as_deref()),
+            "ping" => Ok(empty_result()),
+            "logging/setLevel" => {
+                let p: p::SetLevelParams = decode_params(params)?;
+                if let Some(session) = &env.session {
+                    session.set_log_level(p.level);
+                }
+                Ok(empty_result())
+            }
+            "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
+            "tools/call" => self.call_tool(request, env).await,
+            "resources/list" => self.list(params, |c| &c.resources, "resources", |d| to_value(&d.resource)),
+            "resources/templates/list" => {
+                self.list(params, |c| &c.templates, "resourceTemplates", |d| to_value(&d.template.as_ref().map(|t| &t.0)))
+            }
+            "resources/read" => {
+                let p: p::UriParams = decode_params(params)?;
+                let progress = p.meta.and_then(|m| m.progress_token);
+                let (ctx, _in_flight) = self.context(&request.id, env, progress);
+                let contents = cancellable(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
+                to_raw(&p::ReadResourceResult { contents })
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let p: p::UriParams = decode_params(params)?;
+                let session = env.session.as_ref().ok_or_else(|| {
+                    RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session")
+                })?;
+                if request.method == "resources/subscribe" { session.subscribe(&p.uri) } else { session.unsubscribe(&p.uri) }
+                Ok(empty_result())
+            }
+            "prompts/list" => self.list(params, |c| &c.prompts, "prompts", |d| to_value(&d.prompt)),
+            "prompts/get" => self.get_prompt(request, env).await,
+            "completion/complete" => self.complete(params).await,
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    /// Handles a notification from the client.
+    pub fn handle_notification(&self, notification: &Notification, session: Option<&Arc<Session>>) {
+        match (notification.method.as_str(), session) {
+            ("notifications/initialized", Some(session)) => session.mark_initialized(),
+            ("notifications/cancelled", Some(session)) => {
+                if let Ok(p) = decode_params::<p::CancelledParams>(notification.params.as_deref()) {
+                    session.cancel_request(&p.request_id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Delivers the client's answer to a server→client request.
+    pub fn handle_response(&self, response: Response, session: Option<&Arc<Session>>) -> bool {
+        session.is_some_and(|s| s.complete_client_request(&response.id, response.outcome))
+    }
+
+    fn initialize(&self, params: Option<&RawValue>, session: Option<&Session>) -> Result<Box<RawValue>, RpcError> {
+        let p: p::InitializeParams = decode_params(params)?;
+        let negotiated = version::negotiate(&p.protocol_version);
+        if let Some(session) = session {
+            session.set_client(ClientInfo {
+                protocol_version: negotiated,
+                capabilities: p.capabilities,
+                implementation: p.client_info,
+            });
+        }
+        to_raw(&p::InitializeResult {
+            protocol_version: negotiated,
+            capabilities: &self.inner.capabilities,
+            server_info: &self.inner.info,
+            instructions: self.inner.instructions.as_deref(),
+        })
+    }
+
+    fn list<T>(
+        &self,
+        params: Option<&RawValue>,
+        registry: impl Fn(&Catalog) -> &Registry<T>,
+        key: &str,
+        describe: impl Fn(&T) -> Value,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::PaginatedParams = decode_params(params)?;
+        let catalog = self.inner.catalog.load();
+        let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
+        let mut result = serde_json::Map::new();
+        result.insert(key.into(), page.iter().map(|item| describe(item)).collect());
+        if let Some(next) = next {
+            result.insert("nextCursor".into(), next.into());
+        }
+        to_raw(&result)
+    }
+
+    /// The context of a handler run; the guard keeps the request registered
+    /// (and cancellable by `notifications/cancelled`) in session mode.
+    fn context(&self, id: &RequestId, env: RequestEnv, progress: Option<Value>) -> (Context, Option<InFlight>) {
+        let in_flight = env.session.as_ref().map(|s| s.begin_request(id.clone()));
+        let cancel = in_flight.as_ref().map_or_else(CancellationToken::new, |f| f.token().clone());
+        (Context::new(self.clone(), env, Some(id.clone()), progress, cancel), in_flight)
+    }
+
+    async fn call_tool(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        let p: p::CallToolParams = decode_params(request.params.as_deref())?;
+        let def = self.inner.catalog.load().tools.get(&p.name).cloned();
+        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token));
+        let call = (def.handler)(ctx.clone(), p.arguments);
+        to_raw(&cancellable(&ctx, async { Ok(call.await) }).await?)
+    }
+
+    /// Reads `uri` on behalf of the request in `ctx`.
+    pub(crate) async fn read_resource_as(&self, ctx: Context, uri: &str) -> Result<Vec<p::ResourceContents>, RpcError> {
+        let catalog = self.inner.catalog.load();
+        if let Some(def) = catalog.resources.get(uri) {
+            let request = ResourceRequest { uri: uri.to_owned(), vars: Default::default() };
+            return (def.handler)(ctx, request).await;
+        }
+        for def in catalog.templates.iter() {
+            let Some((_, template)) = &def.template else { continue };
+            if let Some(vars) = template.matches(uri) {
+                return (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await;
+            }
+        }
+        Err(crate::handler::ResourceError::not_found(uri).0)
+    }
+
+    async fn get_prompt(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
+        let def = self.inner.catalog.load().prompts.get(&p.name).cloned();
+        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token));
+        let work = (def.handler)(ctx.clone(), p.arguments.unwrap_or_default());
+        to_raw(&cancellable(&ctx, work).await?)
+    }
+
+    async fn complete(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+        let p: p::CompleteParams = decode_params(params)?;
+        let catalog = self.inner.catalog.load();
+        let sources = match &p.reference {
+            p::CompletionRef::Prompt { name } => catalog.prompts.get(name).map(|d| &d.completions),
+            p::CompletionRef::Resource { uri } => catalog.templates.get(uri).map(|d| &d.completions),
+        };
+        let Some(sources) = sources else {
+            return Err(RpcError::invalid_params("Unknown completion reference"));
+        };
+        let source = sources.iter().find(|(name, _)| *name == p.argument.name).map(|(_, f)| Arc::clone(f));
+        let completion = match source {
+            Some(source) => {
+                source(crate::handler::CompletionRequest {
+                    argument: p.argument.name,
+                    value: p.argument.value,
+                    context: p.context.map(|c| c.arguments).unwrap_or_default(),
+                })
+                .await
+            }
+            None => p::Completion::default(),
+        };
+        to_raw(&json!({ "completion": completion }))
+    }
+}
+
+/// Runs `work` until it finishes or the request is cancelled.
+async fn cancellable<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+    tokio::select! {
+        result = work => result,
+        () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
+    }
+}
+
+fn empty_result() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).expect("`{}` is JSON")
+}
+
+fn to_value(item: &impl serde::Serialize) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}
+
+/// Two items were registered under one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(pub Vec<String>);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "registered more than once: {}", self.0.join(", "))
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl ServerBuilder {
+    /// A display name for the server.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// How to use this server, sent to the client at `initialize`.
+    #[must_use]
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers one tool.
+    #[must_use]
+    pub fn tool(mut self, def: ToolDef) -> Self {
+        let name = def.tool.name.clone();
+        if !self.catalog.tools.insert(name.clone(), def) {
+            self.duplicates.push(format!("tool `{name}`"));
+        }
+        self
+    }
+
+    /// Registers tools (see [`tools!`](crate::tools)).
+    #[must_use]
+    pub fn tools(self, defs: impl IntoIterator<Item = ToolDef>) -> Self {
+        defs.into_iter().fold(self, Self::tool)
+    }
+
+    /// Registers one resource or template.
+    #[must_use]
+    pub fn resource(mut self, def: ResourceDef) -> Self {
+        let key = def.key().to_owned();
+        if !self.catalog.add_resource(def) {
+            self.duplicates.push(format!("resource `{key}`"));
+        }
+        self
+    }
+
+    /// Registers resources (see [`resources!`](crate::resources)).
+    #[must_use]
+    pub fn resources(self, defs: impl IntoIterator<Item = ResourceDef>) -> Self {
+        defs.into_iter().fold(self, Self::resource)
+    }
+
+    /// Registers one prompt.
+    #[must_use]
+    pub fn prompt(mut self, def: PromptDef) -> Self {
+        let name = def.prompt.name.clone();
+        if !self.catalog.prompts.insert(name.clone(), def) {
+            self.duplicates.push(format!("prompt `{name}`"));
+        }
+        self
+    }
+
+    /// Registers prompts (see [`prompts!`](crate::prompts)).
+    #[must_use]
+    pub fn prompts(self, defs: impl IntoIterator<Item = PromptDef>) -> Self {
+        defs.into_iter().fold(self, Self::prompt)
+    }
+
+    /// Shares `value` with handlers through `State<T>` (one value per type).
+    #[must_use]
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Items per page of the list methods (default 100).
+    #[must_use]
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// Most sessions open at once (default 10 000).
+    #[must_use]
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// How long an unused session lives (default one hour).
+    #[must_use]
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// Builds the server, or lists the names registered twice.
+    pub fn try_build(self) -> Result<Server, BuildError> {
+        if !self.duplicates.is_empty() {
+            return Err(BuildError(self.duplicates));
+        }
+        let capabilities = json!({
+            "tools": { "listChanged": true },
+            "resources": { "subscribe": true, "listChanged": true },
+            "prompts": { "listChanged": true },
+            "logging": {},
+            "completions": {},
+        });
+        Ok(Server {
+            inner: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                capabilities,
+                catalog: ArcSwap::from_pointee(self.catalog),
+                catalog_writer: std::sync::Mutex::new(()),
+                state: self.state,
+                sessions: Sessions::new(self.max_sessions, self.session_timeout),
+                page_size: self.page_size,
+            }),
+        })
+    }
+
+    /// Builds the server.
+    ///
+    /// # Panics
+    /// When a tool, resource or prompt name was registered twice: a
+    /// programming error to fix before the server starts.
+    pub fn build(self) -> Server {
+        match self.try_build() {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("info", &self.inner.info).finish_non_exhaustive()
+    }
+}
