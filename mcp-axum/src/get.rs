@@ -14,13 +14,21 @@ use tokio::sync::mpsc;
 
 pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     if let Err(refusal) = crate::security::check(&headers, &t.config) {
-        return reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
+        return reply::refuse(
+            StatusCode::FORBIDDEN,
+            code::SESSION_ERROR,
+            refusal.to_string(),
+        );
     }
-    if t.config.stateless {
+    if t.config.stateless || crate::router::is_stateless_era(&headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);
     }
     if !accepts(&headers, "text/event-stream") {
-        return reply::refuse(StatusCode::NOT_ACCEPTABLE, code::SESSION_ERROR, "Not Acceptable: Accept must list text/event-stream");
+        return reply::refuse(
+            StatusCode::NOT_ACCEPTABLE,
+            code::SESSION_ERROR,
+            "Not Acceptable: Accept must list text/event-stream",
+        );
     }
     let session = match t.require_session(&headers) {
         Ok(session) => session,
@@ -30,13 +38,22 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
         return match session.resume(last, events) {
             Ok((_, missed, _)) => {
-                let head = missed.iter().map(|e| sse::frame(Some(&e.id), &e.data)).collect();
+                let head = missed
+                    .iter()
+                    .map(|e| sse::frame(Some(&e.id), &e.data))
+                    .collect();
                 reply::sse(sse::event_stream(head, received, t.config.keep_alive))
             }
-            Err(ResumeError::Malformed) => {
-                reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, "Bad Request: malformed Last-Event-ID")
-            }
-            Err(ResumeError::Gone) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
+            Err(ResumeError::Malformed) => reply::refuse(
+                StatusCode::BAD_REQUEST,
+                code::INVALID_REQUEST,
+                "Bad Request: malformed Last-Event-ID",
+            ),
+            Err(ResumeError::Gone) => reply::refuse(
+                StatusCode::NOT_FOUND,
+                code::INVALID_REQUEST,
+                "Stream not found",
+            ),
         };
     }
     match session.open_standalone(events) {
@@ -44,6 +61,10 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
             let head = vec![sse::priming(&priming_id, t.config.retry_ms)];
             reply::sse(sse::event_stream(head, received, t.config.keep_alive))
         }
-        None => reply::refuse(StatusCode::CONFLICT, code::SESSION_ERROR, "Conflict: a stream is already open for this session"),
+        None => reply::refuse(
+            StatusCode::CONFLICT,
+            code::SESSION_ERROR,
+            "Conflict: a stream is already open for this session",
+        ),
     }
 }

@@ -35,6 +35,7 @@ mod router;
 pub mod security;
 mod serve;
 pub mod sse;
+mod standard_headers;
 mod test_client;
 
 pub use config::McpConfig;

@@ -5,23 +5,33 @@ use crate::accept::{accepts, is_json};
 use crate::reply::{self, PROTOCOL_VERSION};
 use crate::router::Transport;
 use crate::sse;
+use crate::standard_headers;
 use axum::body::Bytes;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 use http::{HeaderMap, StatusCode};
+use mcp_core::RequestEnv;
 use mcp_core::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
 use mcp_core::protocol::version;
-use mcp_core::session::Session;
-use mcp_core::RequestEnv;
+use mcp_core::session::{Outbound, Session};
+use mcp_core::stateless::{self, RequestMeta, codes};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 type Outcome = Result<Box<RawValue>, RpcError>;
 
-pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> Response {
+pub(crate) async fn handle(
+    t: Arc<Transport>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
     if let Err(refusal) = crate::security::check(&headers, &t.config) {
-        return reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
+        return reply::refuse(
+            StatusCode::FORBIDDEN,
+            code::SESSION_ERROR,
+            refusal.to_string(),
+        );
     }
     if !(accepts(&headers, "application/json") && accepts(&headers, "text/event-stream")) {
         return reply::refuse(
@@ -40,23 +50,44 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap, body: Result<B
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            return reply::refuse(rejection.status(), code::INVALID_REQUEST, rejection.body_text());
+            return reply::refuse(
+                rejection.status(),
+                code::INVALID_REQUEST,
+                rejection.body_text(),
+            );
         }
     };
     if body.len() > t.config.max_body {
-        return reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
-    }
-    if let Some(v) = headers.get(PROTOCOL_VERSION) {
-        let v = v.to_str().unwrap_or("");
-        if !version::is_supported(v) {
-            let message = format!("Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})", version::SUPPORTED.join(", "));
-            return reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, message);
-        }
+        return reply::refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::INVALID_REQUEST,
+            "Payload Too Large",
+        );
     }
     let message = match Message::decode(&body) {
         Ok(message) => message,
         Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.id.as_ref(), &e.error),
     };
+    let header_version = headers
+        .get(PROTOCOL_VERSION)
+        .map(|v| v.to_str().unwrap_or(""));
+    if let Message::Request(request) = &message {
+        if stateless::is_stateless_request(header_version, request.params.as_deref()) {
+            let Message::Request(request) = message else {
+                unreachable!("matched above")
+            };
+            return stateless_request(t, &headers, header_version, request).await;
+        }
+    }
+    if let Some(v) =
+        header_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v))
+    {
+        return reply::error(
+            StatusCode::BAD_REQUEST,
+            None,
+            &stateless::unsupported_version(v),
+        );
+    }
     match message {
         Message::Request(request) if request.method == "initialize" => initialize(t, request).await,
         Message::Request(request) => {
@@ -64,15 +95,28 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap, body: Result<B
                 Ok(session) => session,
                 Err(response) => return response,
             };
-            if session.as_ref().is_some_and(|s| s.is_in_flight(&request.id)) {
-                let error = RpcError::invalid_request(format!("request id {} is already in use", request.id));
+            if session
+                .as_ref()
+                .is_some_and(|s| s.is_in_flight(&request.id))
+            {
+                let error = RpcError::invalid_request(format!(
+                    "request id {} is already in use",
+                    request.id
+                ));
                 return reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error);
             }
-            respond(t, request, session).await
+            respond(t, request, session, None).await
+        }
+        // The stateless era has no sessions and nothing to deliver to.
+        Message::Notification(_) | Message::Response(_)
+            if header_version.is_some_and(version::is_stateless) =>
+        {
+            reply::accepted()
         }
         Message::Notification(notification) => match session_for(&t, &headers) {
             Ok(session) => {
-                t.server.handle_notification(&notification, session.as_ref());
+                t.server
+                    .handle_notification(&notification, session.as_ref());
                 reply::accepted()
             }
             Err(response) => response,
@@ -89,22 +133,31 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap, body: Result<B
 
 /// The session of a non-initialize message (`None` in stateless mode).
 fn session_for(t: &Transport, headers: &HeaderMap) -> Result<Option<Arc<Session>>, Response> {
-    if t.config.stateless { Ok(None) } else { t.require_session(headers).map(Some) }
+    if t.config.stateless {
+        Ok(None)
+    } else {
+        t.require_session(headers).map(Some)
+    }
 }
 
 async fn initialize(t: Arc<Transport>, request: Request) -> Response {
     if t.config.stateless {
-        return respond(t, request, None).await;
+        return respond(t, request, None, None).await;
     }
     let session = match t.server.sessions().create() {
         Ok(session) => session,
         Err(mcp_core::session::SessionLimit::Full(max)) => {
-            let message = format!("Service Unavailable: the server holds its maximum of {max} sessions");
-            return reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, message);
+            let message =
+                format!("Service Unavailable: the server holds its maximum of {max} sessions");
+            return reply::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::SESSION_ERROR,
+                message,
+            );
         }
     };
     let id = session.id().to_owned();
-    let response = respond(Arc::clone(&t), request, Some(session)).await;
+    let response = respond(Arc::clone(&t), request, Some(session), None).await;
     if response.status().is_success() {
         reply::with_session(response, &id)
     } else {
@@ -115,18 +168,34 @@ async fn initialize(t: Arc<Transport>, request: Request) -> Response {
 
 /// Runs the request: a JSON answer when it completes before sending
 /// anything, otherwise an SSE stream of what it sends, then its result.
-async fn respond(t: Arc<Transport>, request: Request, session: Option<Arc<Session>>) -> Response {
-    let (sink, mut outbox) = mpsc::unbounded_channel::<Vec<u8>>();
+async fn respond(
+    t: Arc<Transport>,
+    request: Request,
+    session: Option<Arc<Session>>,
+    meta: Option<RequestMeta>,
+) -> Response {
+    let (sink, mut outbox) = mpsc::unbounded_channel::<Outbound>();
     let id = request.id.clone();
     let server = t.server.clone();
-    let env = RequestEnv { session: session.clone(), sink: Some(sink), ..RequestEnv::default() };
-    let mut work: BoxFuture<'static, Outcome> = Box::pin(async move { server.handle_request(request, env).await });
+    let era = if meta.is_some() {
+        Era::Stateless
+    } else {
+        Era::Session
+    };
+    let env = RequestEnv {
+        session: session.clone(),
+        sink: Some(sink),
+        stateless: meta,
+        ..RequestEnv::default()
+    };
+    let mut work: BoxFuture<'static, Outcome> =
+        Box::pin(async move { server.handle_request(request, env).await });
     let first = tokio::select! {
         biased;
         outcome = &mut work => {
             let early = drain(&mut outbox);
             if early.is_empty() {
-                return answer(&id, outcome);
+                return answer(&id, outcome, era);
             }
             return stream(t, session, id, early, Box::pin(std::future::ready(outcome)), outbox);
         }
@@ -135,7 +204,7 @@ async fn respond(t: Arc<Transport>, request: Request, session: Option<Arc<Sessio
     stream(t, session, id, vec![first], work, outbox)
 }
 
-fn drain(outbox: &mut mpsc::UnboundedReceiver<Vec<u8>>) -> Vec<Vec<u8>> {
+fn drain(outbox: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<Outbound> {
     std::iter::from_fn(|| outbox.try_recv().ok()).collect()
 }
 
@@ -146,8 +215,46 @@ fn encode(id: &RequestId, outcome: &Outcome) -> Vec<u8> {
     }
 }
 
-fn answer(id: &RequestId, outcome: Outcome) -> Response {
-    reply::json(StatusCode::OK, encode(id, &outcome))
+/// Which protocol era a request belongs to; it decides error statuses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Era {
+    Session,
+    Stateless,
+}
+
+fn answer(id: &RequestId, outcome: Outcome, era: Era) -> Response {
+    let status = match (&outcome, era) {
+        (Err(e), Era::Stateless) => stateless_status(e.code),
+        _ => StatusCode::OK,
+    };
+    reply::json(status, encode(id, &outcome))
+}
+
+/// HTTP statuses the stateless era prescribes for its errors.
+fn stateless_status(code: i64) -> StatusCode {
+    match code {
+        code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        codes::HEADER_MISMATCH
+        | codes::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | codes::UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// A stateless-era request: `_meta` and the standard headers are checked
+/// before it runs; there is never a session.
+async fn stateless_request(
+    t: Arc<Transport>,
+    headers: &HeaderMap,
+    header_version: Option<&str>,
+    request: Request,
+) -> Response {
+    let checked = stateless::validate(header_version, request.params.as_deref())
+        .and_then(|meta| standard_headers::check(headers, &request).map(|()| meta));
+    match checked {
+        Ok(meta) => respond(t, request, None, Some(meta)).await,
+        Err(error) => reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error),
+    }
 }
 
 /// Switches to SSE. With a session the stream is resumable: the request runs
@@ -158,9 +265,9 @@ fn stream(
     t: Arc<Transport>,
     session: Option<Arc<Session>>,
     id: RequestId,
-    early: Vec<Vec<u8>>,
+    early: Vec<Outbound>,
     work: BoxFuture<'static, Outcome>,
-    outbox: mpsc::UnboundedReceiver<Vec<u8>>,
+    outbox: mpsc::UnboundedReceiver<Outbound>,
 ) -> Response {
     match session {
         Some(session) => {
@@ -168,24 +275,30 @@ fn stream(
             let (events, received) = mpsc::unbounded_channel();
             session.attach(stream_no, events);
             let head = vec![sse::priming(&format!("{stream_no}-0"), t.config.retry_ms)];
-            for message in early {
-                session.push_event(stream_no, message);
+            for item in early {
+                forward(&session, stream_no, item);
             }
             tokio::spawn(pump(session, stream_no, id, work, outbox));
             reply::sse(sse::event_stream(head, received, t.config.keep_alive))
         }
         None => reply::sse(async_stream::stream! {
             let (mut work, mut outbox) = (work, outbox);
-            for message in early {
-                yield Ok(sse::frame(None, &message));
+            for item in early {
+                if let Outbound::Message(message) = item {
+                    yield Ok(sse::frame(None, &message));
+                }
             }
             loop {
                 tokio::select! {
                     biased;
-                    Some(message) = outbox.recv() => yield Ok(sse::frame(None, &message)),
+                    Some(item) = outbox.recv() => if let Outbound::Message(message) = item {
+                        yield Ok(sse::frame(None, &message));
+                    },
                     outcome = &mut work => {
-                        for message in drain(&mut outbox) {
-                            yield Ok(sse::frame(None, &message));
+                        for item in drain(&mut outbox) {
+                            if let Outbound::Message(message) = item {
+                                yield Ok(sse::frame(None, &message));
+                            }
                         }
                         yield Ok(sse::frame(None, &encode(&id, &outcome)));
                         break;
@@ -196,23 +309,34 @@ fn stream(
     }
 }
 
+/// Logs a message on the stream (forwarding it to the attached connection),
+/// or closes the connection when the handler asks to.
+fn forward(session: &Session, stream_no: u64, item: Outbound) {
+    match item {
+        Outbound::Message(message) => {
+            session.push_event(stream_no, message);
+        }
+        Outbound::CloseStream => session.detach(stream_no),
+    }
+}
+
 /// Moves a running request's messages, then its result, into its stream's log.
 async fn pump(
     session: Arc<Session>,
     stream_no: u64,
     id: RequestId,
     mut work: BoxFuture<'static, Outcome>,
-    mut outbox: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut outbox: mpsc::UnboundedReceiver<Outbound>,
 ) {
     let outcome = loop {
         tokio::select! {
             biased;
-            Some(message) = outbox.recv() => { session.push_event(stream_no, message); }
+            Some(item) = outbox.recv() => forward(&session, stream_no, item),
             outcome = &mut work => break outcome,
         }
     };
-    for message in drain(&mut outbox) {
-        session.push_event(stream_no, message);
+    for item in drain(&mut outbox) {
+        forward(&session, stream_no, item);
     }
     // A cancelled request gets no response (the client stopped waiting).
     if !matches!(&outcome, Err(e) if e.code == code::REQUEST_CANCELLED) {

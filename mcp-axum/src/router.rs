@@ -37,7 +37,10 @@ pub struct McpRouter {
 impl McpRouter {
     /// An endpoint at `/mcp` with session mode and localhost-only defaults.
     pub fn new(server: Server) -> Self {
-        Self { server, config: McpConfig::default() }
+        Self {
+            server,
+            config: McpConfig::default(),
+        }
     }
 
     /// Uses `config` (e.g. [`McpConfig::from_env`]).
@@ -63,7 +66,10 @@ impl McpRouter {
 
     /// Origins allowed to call the endpoint (`*` for any).
     #[must_use]
-    pub fn allowed_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
+    pub fn allowed_origins<S: Into<String>>(
+        mut self,
+        origins: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.config.allowed_origins = origins.into_iter().map(Into::into).collect();
         self
     }
@@ -84,7 +90,10 @@ impl McpRouter {
     /// The router, ready to merge or nest.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let path = self.config.path.clone();
-        let transport = Arc::new(Transport { server: self.server, config: self.config });
+        let transport = Arc::new(Transport {
+            server: self.server,
+            config: self.config,
+        });
         let endpoint: MethodRouter<S> = MethodRouter::new()
             .post({
                 let t = Arc::clone(&transport);
@@ -109,13 +118,17 @@ fn spawn_session_sweeper(transport: &Arc<Transport>) {
     if transport.config.stateless {
         return;
     }
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     let weak = Arc::downgrade(transport);
     runtime.spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every_minute.tick().await;
-            let Some(transport) = weak.upgrade() else { break };
+            let Some(transport) = weak.upgrade() else {
+                break;
+            };
             let expired = transport.server.sessions().expire_idle();
             if expired > 0 {
                 tracing::debug!(expired, "expired idle MCP sessions");
@@ -135,11 +148,27 @@ impl Transport {
         use http::StatusCode;
         use mcp_core::jsonrpc::code;
         let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
-            return Err(reply::refuse(StatusCode::BAD_REQUEST, code::SESSION_ERROR, "Bad Request: missing Mcp-Session-Id"));
+            return Err(reply::refuse(
+                StatusCode::BAD_REQUEST,
+                code::SESSION_ERROR,
+                "Bad Request: missing Mcp-Session-Id",
+            ));
         };
-        self.server
-            .sessions()
-            .get(id)
-            .ok_or_else(|| reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found"))
+        self.server.sessions().get(id).ok_or_else(|| {
+            reply::refuse(
+                StatusCode::NOT_FOUND,
+                code::SESSION_ERROR,
+                "Session not found",
+            )
+        })
     }
+}
+
+/// Whether the request names a stateless-era revision (no GET stream, no
+/// DELETE: both answer 405).
+pub(crate) fn is_stateless_era(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(crate::reply::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(mcp_core::protocol::version::is_stateless)
 }

@@ -3,9 +3,12 @@
 //! resources, and reach shared state.
 
 use crate::jsonrpc::{self, RequestId, RpcError, code};
-use crate::protocol::{LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents};
+use crate::protocol::{
+    ClientCapabilities, LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents,
+};
 use crate::server::Server;
-use crate::session::{Session, Sink};
+use crate::session::{Outbound, Session, Sink};
+use crate::stateless::RequestMeta;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -35,6 +38,7 @@ pub struct Context {
 struct Scope {
     server: Server,
     session: Option<Arc<Session>>,
+    stateless: Option<Arc<StatelessCall>>,
     request_id: Option<RequestId>,
     progress_token: Option<Value>,
     sink: Option<Sink>,
@@ -48,6 +52,8 @@ struct Scope {
 pub struct RequestEnv {
     /// The session, in session mode.
     pub session: Option<Arc<Session>>,
+    /// The request's validated `_meta`, in the stateless era (2026-07-28).
+    pub stateless: Option<RequestMeta>,
     /// Where progress, logs and server→client requests go before the result.
     pub sink: Option<Sink>,
     /// Typed data the transport attached (e.g. validated token claims).
@@ -61,9 +67,26 @@ impl Context {
         request_id: Option<RequestId>,
         progress_token: Option<Value>,
         cancel: CancellationToken,
+        stateless: Option<Arc<StatelessCall>>,
     ) -> Self {
-        let RequestEnv { session, sink, extensions } = env;
-        Self { scope: Arc::new(Scope { server, session, request_id, progress_token, sink, cancel, extensions }) }
+        let RequestEnv {
+            session,
+            sink,
+            extensions,
+            stateless: _,
+        } = env;
+        Self {
+            scope: Arc::new(Scope {
+                server,
+                session,
+                stateless,
+                request_id,
+                progress_token,
+                sink,
+                cancel,
+                extensions,
+            }),
+        }
     }
 
     /// The server running this request.
@@ -86,9 +109,22 @@ impl Context {
         self.scope.session.as_ref()
     }
 
-    /// The negotiated protocol revision, in session mode.
-    pub fn protocol_version(&self) -> Option<&'static str> {
-        self.session()?.client().map(|c| c.protocol_version)
+    /// The protocol revision of this request: the session's negotiated one,
+    /// or the stateless request's own.
+    pub fn protocol_version(&self) -> Option<&str> {
+        match &self.scope.stateless {
+            Some(call) => Some(&call.meta.protocol_version),
+            None => self.session()?.client().map(|c| c.protocol_version),
+        }
+    }
+
+    /// What the client declared it can do: at `initialize` in session mode,
+    /// in this request's `_meta` in the stateless era.
+    pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        match &self.scope.stateless {
+            Some(call) => Some(&call.meta.client_capabilities),
+            None => self.session()?.client().map(|c| &c.capabilities),
+        }
     }
 
     /// Shared state of type `T` registered with the builder's `.state(..)`.
@@ -118,9 +154,19 @@ impl Context {
 
     /// Sends `notifications/progress` when the client asked for progress.
     pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = &self.scope.progress_token else { return };
-        let params = ProgressParams { progress_token: token, progress, total, message };
-        self.send(jsonrpc::encode_notification("notifications/progress", &params));
+        let Some(token) = &self.scope.progress_token else {
+            return;
+        };
+        let params = ProgressParams {
+            progress_token: token,
+            progress,
+            total,
+            message,
+        };
+        self.send(jsonrpc::encode_notification(
+            "notifications/progress",
+            &params,
+        ));
     }
 
     /// Sends `notifications/message` at `level` unless the client asked for
@@ -131,12 +177,31 @@ impl Context {
 
     /// Like [`Context::log`], naming the `logger`.
     pub async fn log_to(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
-        if self.session().is_some_and(|s| level < s.log_level()) {
+        let minimum = match &self.scope.stateless {
+            // The stateless era sends logs only when the request asked for them.
+            Some(call) => match call.meta.log_level {
+                Some(minimum) => minimum,
+                None => return,
+            },
+            None => self
+                .session()
+                .map_or(LoggingLevel::Debug, |s| s.log_level()),
+        };
+        if level < minimum {
             return;
         }
-        let Ok(data) = serde_json::to_value(data) else { return };
-        let params = LoggingMessageParams { level, logger, data: &data };
-        self.send(jsonrpc::encode_notification("notifications/message", &params));
+        let Ok(data) = serde_json::to_value(data) else {
+            return;
+        };
+        let params = LoggingMessageParams {
+            level,
+            logger,
+            data: &data,
+        };
+        self.send(jsonrpc::encode_notification(
+            "notifications/message",
+            &params,
+        ));
     }
 
     /// Logs at `info`.
@@ -166,7 +231,17 @@ impl Context {
 
     fn send(&self, message: Vec<u8>) {
         if let Some(sink) = &self.scope.sink {
-            let _ = sink.send(message);
+            let _ = sink.send(Outbound::Message(message));
+        }
+    }
+
+    /// Ends the response stream now while the handler keeps running: the
+    /// client reconnects with `Last-Event-ID` and receives the rest (SSE
+    /// polling). Only session-mode streams are resumable; elsewhere this
+    /// does nothing.
+    pub fn close_stream(&self) {
+        if let (Some(sink), Some(_)) = (&self.scope.sink, &self.scope.session) {
+            let _ = sink.send(Outbound::CloseStream);
         }
     }
 
@@ -175,15 +250,59 @@ impl Context {
         self.scope.server.read_resource_as(self.clone(), uri).await
     }
 
-    /// Sends a request to the client and awaits its answer (session mode,
-    /// on this request's stream). Fails when there is no session or stream,
-    /// when the client answers with an error, or when the request is cancelled.
-    pub async fn request_client<R: DeserializeOwned>(&self, method: &str, params: impl Serialize) -> Result<R, RpcError> {
+    /// Sends a request to the client and awaits its answer. In session mode
+    /// it goes out on this request's stream; in the stateless era the call
+    /// ends with an `input_required` result and the answer arrives when the
+    /// client retries (the handler then runs again from the start, and this
+    /// call returns the answer). Fails when there is no way to reach the
+    /// client, when the client answers with an error, or on cancellation.
+    pub async fn request_client<R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<R, RpcError> {
+        self.ask(None, method, params).await
+    }
+
+    /// Asks the client under a chosen input key (the key of the
+    /// `inputRequests` entry in the stateless era; ignored in session mode).
+    ///
+    /// ```
+    /// # async fn f(ctx: mcp_core::Context) -> Result<(), mcp_core::jsonrpc::RpcError> {
+    /// let answer = ctx.input("user_name").elicit("Your name?", serde_json::json!({
+    ///     "type": "object", "properties": {"name": {"type": "string"}}
+    /// })).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn input<'a>(&'a self, key: &'a str) -> Input<'a> {
+        Input {
+            ctx: self,
+            key: Some(key),
+        }
+    }
+
+    async fn ask<R: DeserializeOwned>(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<R, RpcError> {
+        if let Some(call) = &self.scope.stateless {
+            return call.answer(key, method, params).await;
+        }
         let (Some(session), Some(sink)) = (self.session(), &self.scope.sink) else {
-            return Err(RpcError::new(code::INVALID_REQUEST, format!("`{method}` needs a session with an open stream")));
+            return Err(RpcError::new(
+                code::INVALID_REQUEST,
+                format!("`{method}` needs a session with an open stream"),
+            ));
         };
         let (id, answer) = session.await_client();
-        if sink.send(jsonrpc::encode_request(&id, method, &params)).is_err() {
+        if sink
+            .send(Outbound::Message(jsonrpc::encode_request(
+                &id, method, &params,
+            )))
+            .is_err()
+        {
             session.abandon_client_request(&id);
             return Err(RpcError::internal("the request's stream is closed"));
         }
@@ -194,42 +313,197 @@ impl Context {
                 return Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled"));
             }
         };
-        serde_json::from_str(outcome?.get()).map_err(|e| RpcError::internal(format!("unexpected answer to `{method}`: {e}")))
+        serde_json::from_str(outcome?.get())
+            .map_err(|e| RpcError::internal(format!("unexpected answer to `{method}`: {e}")))
     }
 
-    fn require_capability(&self, name: &str, declared: impl Fn(&crate::protocol::ClientCapabilities) -> bool) -> Result<(), RpcError> {
-        match self.session().and_then(|s| s.client()) {
-            Some(client) if declared(&client.capabilities) => Ok(()),
-            _ => Err(RpcError::new(code::INVALID_REQUEST, format!("the client did not declare the `{name}` capability"))),
+    /// Checks the client declared capability `name`. In the stateless era
+    /// a missing capability ends the request with the revision's `-32021`
+    /// error; in session mode the caller gets the error.
+    async fn require_capability(
+        &self,
+        name: &str,
+        declared: impl Fn(&ClientCapabilities) -> bool,
+    ) -> Result<(), RpcError> {
+        if self.client_capabilities().is_some_and(declared) {
+            return Ok(());
         }
+        if let Some(call) = &self.scope.stateless {
+            call.interrupt(Interrupt::MissingCapability(name.to_owned()));
+            std::future::pending::<()>().await;
+        }
+        Err(RpcError::new(
+            code::INVALID_REQUEST,
+            format!("the client did not declare the `{name}` capability"),
+        ))
     }
 
     /// Asks the client's model for a message (`sampling/createMessage`).
     /// `params` follows the specification's `CreateMessageRequest` params.
     pub async fn sample(&self, params: Value) -> Result<Value, RpcError> {
-        self.require_capability("sampling", |c| c.sampling.is_some())?;
-        self.request_client("sampling/createMessage", params).await
+        Input {
+            ctx: self,
+            key: None,
+        }
+        .sample(params)
+        .await
     }
 
     /// Asks the user to fill in a form (`elicitation/create`, form mode).
     /// `requested_schema` is a flat object schema of primitive properties.
-    pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<ElicitResult, RpcError> {
-        self.require_capability("elicitation", |c| c.elicitation.is_some())?;
-        let params = serde_json::json!({ "mode": "form", "message": message, "requestedSchema": requested_schema });
-        self.request_client("elicitation/create", params).await
+    pub async fn elicit(
+        &self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<ElicitResult, RpcError> {
+        Input {
+            ctx: self,
+            key: None,
+        }
+        .elicit(message, requested_schema)
+        .await
     }
 
     /// Sends the user to `url` (`elicitation/create`, URL mode).
-    pub async fn elicit_url(&self, message: &str, url: &str, elicitation_id: &str) -> Result<ElicitResult, RpcError> {
-        self.require_capability("elicitation.url", |c| c.elicitation.as_ref().is_some_and(|e| e.get("url").is_some()))?;
+    pub async fn elicit_url(
+        &self,
+        message: &str,
+        url: &str,
+        elicitation_id: &str,
+    ) -> Result<ElicitResult, RpcError> {
+        self.require_capability("elicitation", |c| {
+            c.elicitation
+                .as_ref()
+                .is_some_and(|e| e.get("url").is_some())
+        })
+        .await?;
         let params = serde_json::json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
-        self.request_client("elicitation/create", params).await
+        self.ask(None, "elicitation/create", params).await
     }
 
     /// The client's roots (`roots/list`).
     pub async fn roots(&self) -> Result<Value, RpcError> {
-        self.require_capability("roots", |c| c.roots.is_some())?;
-        self.request_client("roots/list", serde_json::json!({})).await
+        Input {
+            ctx: self,
+            key: None,
+        }
+        .roots()
+        .await
+    }
+}
+
+/// A question to the client under a chosen key; see [`Context::input`].
+pub struct Input<'a> {
+    ctx: &'a Context,
+    key: Option<&'a str>,
+}
+
+impl Input<'_> {
+    /// `sampling/createMessage`.
+    pub async fn sample(self, params: Value) -> Result<Value, RpcError> {
+        self.ctx
+            .require_capability("sampling", |c| c.sampling.is_some())
+            .await?;
+        self.ctx
+            .ask(self.key, "sampling/createMessage", params)
+            .await
+    }
+
+    /// `elicitation/create` in form mode.
+    pub async fn elicit(
+        self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<ElicitResult, RpcError> {
+        self.ctx
+            .require_capability("elicitation", |c| c.elicitation.is_some())
+            .await?;
+        let params = serde_json::json!({ "mode": "form", "message": message, "requestedSchema": requested_schema });
+        self.ctx.ask(self.key, "elicitation/create", params).await
+    }
+
+    /// `roots/list`.
+    pub async fn roots(self) -> Result<Value, RpcError> {
+        self.ctx
+            .require_capability("roots", |c| c.roots.is_some())
+            .await?;
+        self.ctx
+            .ask(self.key, "roots/list", serde_json::json!({}))
+            .await
+    }
+}
+
+/// Why a stateless-era handler stopped before finishing.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Interrupt {
+    /// It asked the client for input it does not have yet.
+    NeedsInput(Vec<(String, Value)>),
+    /// It needs a capability the request did not declare.
+    MissingCapability(String),
+}
+
+/// One stateless-era call: its `_meta`, the client's answers so far, and
+/// what the handler asked for that is not answered yet.
+pub(crate) struct StatelessCall {
+    pub(crate) meta: RequestMeta,
+    pub(crate) answers: serde_json::Map<String, Value>,
+    asked: std::sync::atomic::AtomicUsize,
+    interrupt: std::sync::Mutex<Option<Interrupt>>,
+}
+
+impl StatelessCall {
+    pub(crate) fn new(meta: RequestMeta, answers: serde_json::Map<String, Value>) -> Self {
+        Self {
+            meta,
+            answers,
+            asked: Default::default(),
+            interrupt: Default::default(),
+        }
+    }
+
+    fn interrupt(&self, why: Interrupt) {
+        let mut slot = self.interrupt.lock().unwrap_or_else(|p| p.into_inner());
+        match (&mut *slot, why) {
+            (Some(Interrupt::NeedsInput(needs)), Interrupt::NeedsInput(more)) => needs.extend(more),
+            (Some(Interrupt::MissingCapability(_)), _) => {}
+            (slot, why) => *slot = Some(why),
+        }
+    }
+
+    pub(crate) fn take_interrupt(&self) -> Option<Interrupt> {
+        self.interrupt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// The answer under `key` (or the next automatic key); when there is
+    /// none yet (or it does not decode), records the question and waits
+    /// forever: the dispatcher ends the call with `input_required`.
+    async fn answer<R: DeserializeOwned>(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<R, RpcError> {
+        let n = self
+            .asked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let key = key.map_or_else(
+            || format!("{}-{n}", method.split('/').next().unwrap_or(method)),
+            str::to_owned,
+        );
+        if let Some(answer) = self
+            .answers
+            .get(&key)
+            .and_then(|a| serde_json::from_value(a.clone()).ok())
+        {
+            return Ok(answer);
+        }
+        let request = serde_json::json!({ "method": method, "params": params });
+        self.interrupt(Interrupt::NeedsInput(vec![(key, request)]));
+        std::future::pending().await
     }
 }
 

@@ -16,13 +16,19 @@ pub(crate) struct Registry<T> {
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Self { items: Vec::new(), index: HashMap::new() }
+        Self {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 }
 
 impl<T> Clone for Registry<T> {
     fn clone(&self) -> Self {
-        Self { items: self.items.clone(), index: self.index.clone() }
+        Self {
+            items: self.items.clone(),
+            index: self.index.clone(),
+        }
     }
 }
 
@@ -44,7 +50,9 @@ impl<T> Registry<T> {
     }
 
     pub(crate) fn remove(&mut self, name: &str) -> bool {
-        let Some(i) = self.index.remove(name) else { return false };
+        let Some(i) = self.index.remove(name) else {
+            return false;
+        };
         self.items.remove(i);
         for slot in self.index.values_mut() {
             if *slot > i {
@@ -63,9 +71,15 @@ impl<T> Registry<T> {
     }
 
     /// The page starting at `cursor`, and the cursor of the next page.
-    pub(crate) fn page(&self, cursor: Option<&str>, size: usize) -> Result<(&[Arc<T>], Option<String>), RpcError> {
+    pub(crate) fn page(
+        &self,
+        cursor: Option<&str>,
+        size: usize,
+    ) -> Result<(&[Arc<T>], Option<String>), RpcError> {
         let start = match cursor {
-            Some(cursor) => decode_cursor(cursor).filter(|&s| s <= self.items.len()).ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
+            Some(cursor) => decode_cursor(cursor)
+                .filter(|&s| s <= self.items.len())
+                .ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
             None => 0,
         };
         let end = start.saturating_add(size.max(1)).min(self.items.len());
@@ -80,7 +94,11 @@ fn encode_cursor(offset: usize) -> String {
 
 fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    std::str::from_utf8(&bytes).ok()?.strip_prefix("o:")?.parse().ok()
+    std::str::from_utf8(&bytes)
+        .ok()?
+        .strip_prefix("o:")?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

@@ -86,7 +86,9 @@ impl ObjectSchema {
 /// `{"result": T}` when `T` is not an object (structured content must be an
 /// object). See [`wrap_structured`] for the matching runtime rule.
 pub fn output_schema<T: JsonSchema>() -> Value {
-    let mut generator = SchemaSettings::draft2020_12().for_serialize().into_generator();
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
     let mut schema = generator.root_schema_for::<T>().to_value();
     if schema.get("type") == Some(&Value::from("object")) {
         return schema;
@@ -109,7 +111,11 @@ pub fn output_schema<T: JsonSchema>() -> Value {
 /// Structured content for a serialised value: objects as they are, anything
 /// else as `{"result": value}`.
 pub fn wrap_structured(value: Value) -> Value {
-    if value.is_object() { value } else { json!({ "result": value }) }
+    if value.is_object() {
+        value
+    } else {
+        json!({ "result": value })
+    }
 }
 
 /// Removes `null` from a schema generated for `Option<T>`.
@@ -126,8 +132,12 @@ fn strip_null(schema: &mut Value) {
         values.retain(|v| !v.is_null());
     }
     for key in ["anyOf", "oneOf"] {
-        let Some(Value::Array(branches)) = map.get_mut(key) else { continue };
-        branches.retain(|b| b.get("type") != Some(&Value::from("null")) && b.get("const") != Some(&Value::Null));
+        let Some(Value::Array(branches)) = map.get_mut(key) else {
+            continue;
+        };
+        branches.retain(|b| {
+            b.get("type") != Some(&Value::from("null")) && b.get("const") != Some(&Value::Null)
+        });
         if branches.len() == 1 {
             let only = branches.remove(0);
             map.remove(key);
@@ -212,7 +222,10 @@ mod tests {
         assert_eq!(v["required"], json!(["city"]));
         assert_eq!(v["properties"]["days"]["type"], "integer");
         assert_eq!(v["properties"]["city"]["description"], "City");
-        assert!(!v["properties"]["units"].to_string().contains("null"), "{v}");
+        assert!(
+            !v["properties"]["units"].to_string().contains("null"),
+            "{v}"
+        );
         assert_eq!(v["additionalProperties"], false);
     }
 

@@ -1,0 +1,169 @@
+//! Helpers for the integration tests: serve an app on a real socket (port 0)
+//! and talk to it as an MCP client over HTTP, including SSE streams.
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Serves `app` on 127.0.0.1 with an OS-assigned port; returns the base URL.
+pub async fn spawn(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = mcp_axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
+
+/// A minimal MCP client over HTTP.
+#[derive(Clone)]
+pub struct HttpClient {
+    /// The underlying HTTP client.
+    pub http: reqwest::Client,
+    /// The MCP endpoint URL.
+    pub url: String,
+    /// The session id once initialized.
+    pub session: Option<String>,
+}
+
+impl HttpClient {
+    /// A client for the endpoint at `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            url: url.into(),
+            session: None,
+        }
+    }
+
+    /// A POST with the standard headers and the session, body not yet set.
+    pub fn post_builder(&self) -> reqwest::RequestBuilder {
+        let mut builder = self
+            .http
+            .post(&self.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2025-11-25");
+        if let Some(session) = &self.session {
+            builder = builder.header("mcp-session-id", session);
+        }
+        builder
+    }
+
+    /// A POST with the standard headers except those named in `replace`,
+    /// which take the given values instead.
+    pub fn post_with(&self, replace: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        let defaults = [
+            ("accept", "application/json, text/event-stream"),
+            ("content-type", "application/json"),
+            ("mcp-protocol-version", "2025-11-25"),
+        ];
+        let mut builder = self.http.post(&self.url);
+        for (name, value) in defaults {
+            if !replace.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                builder = builder.header(name, value);
+            }
+        }
+        for (name, value) in replace {
+            builder = builder.header(*name, *value);
+        }
+        if let Some(session) = &self.session {
+            builder = builder.header("mcp-session-id", session);
+        }
+        builder
+    }
+
+    /// POSTs a JSON body.
+    pub async fn post(&self, body: &Value) -> reqwest::Response {
+        self.post_builder()
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// `initialize` + `notifications/initialized`; keeps the session id.
+    pub async fn initialize(&mut self) -> Value {
+        let response = self
+            .post(
+                &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {"sampling": {}, "elicitation": {}, "roots": {}},
+                    "clientInfo": {"name": "integration-test", "version": "0"}
+                }}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        self.session = response
+            .headers()
+            .get("mcp-session-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = response.json().await.expect("initialize answer");
+        let ack = self
+            .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+        assert_eq!(ack.status(), 202);
+        body["result"].clone()
+    }
+
+    /// Sends a request and returns every message of the answer (one for
+    /// JSON, all events for SSE).
+    pub async fn request(&self, id: i64, method: &str, params: Value) -> Vec<Value> {
+        let response = self
+            .post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{method} answered {}",
+            response.status()
+        );
+        messages(response).await
+    }
+}
+
+/// All messages of a response body (JSON or SSE), read to the end.
+pub async fn messages(response: reqwest::Response) -> Vec<Value> {
+    let bytes = response.bytes().await.expect("body");
+    mcp_axum::parse_messages(&bytes)
+}
+
+/// Reads SSE events from `response` until `done` says so or `limit` passes;
+/// returns `(id, data)` pairs, data parsed as JSON (`Null` when empty).
+pub async fn read_events(
+    response: reqwest::Response,
+    limit: Duration,
+    mut done: impl FnMut(&Value) -> bool,
+) -> Vec<(Option<String>, Value)> {
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let id = block
+                .lines()
+                .find_map(|l| l.strip_prefix("id: "))
+                .map(str::to_owned);
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data:"))
+                .map(str::trim);
+            if let Some(data) = data {
+                let value = serde_json::from_str(data).unwrap_or(Value::Null);
+                let finished = done(&value);
+                events.push((id, value));
+                if finished {
+                    return events;
+                }
+            }
+        }
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => return events,
+        }
+    }
+}

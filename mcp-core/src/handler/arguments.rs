@@ -13,7 +13,9 @@ pub struct Arguments<'a> {
 impl<'a> Arguments<'a> {
     /// Splits `raw` (absent or `null` means no arguments).
     pub fn parse(raw: Option<&'a RawValue>) -> Result<Self, ArgError> {
-        let Some(raw) = raw.filter(|r| r.get() != "null") else { return Ok(Self::default()) };
+        let Some(raw) = raw.filter(|r| r.get() != "null") else {
+            return Ok(Self::default());
+        };
         serde_json::from_str(raw.get())
             .map(|values| Self { values })
             .map_err(|_| ArgError::new("arguments must be a JSON object"))
@@ -75,10 +77,21 @@ mod tests {
         let r = raw(r#"{"city":"Paris","days":"x"}"#);
         let args = Arguments::parse(Some(&r)).unwrap();
         assert_eq!(args.decode::<String>("city").unwrap(), "Paris");
-        assert!(args.decode::<u32>("days").unwrap_err().to_string().contains("argument `days`"));
+        assert!(
+            args.decode::<u32>("days")
+                .unwrap_err()
+                .to_string()
+                .contains("argument `days`")
+        );
         assert_eq!(args.decode::<Option<u32>>("missing").unwrap(), None);
-        assert_eq!(args.decode::<u32>("n").unwrap_err().to_string(), "missing required argument `n`");
-        assert_eq!(args.deny_unknown(&["city"]).unwrap_err().to_string(), "unknown argument `days`");
+        assert_eq!(
+            args.decode::<u32>("n").unwrap_err().to_string(),
+            "missing required argument `n`"
+        );
+        assert_eq!(
+            args.deny_unknown(&["city"]).unwrap_err().to_string(),
+            "unknown argument `days`"
+        );
     }
 
     #[test]

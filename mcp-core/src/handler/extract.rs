@@ -77,7 +77,10 @@ pub struct State<T>(pub T);
 impl<T: Clone + Send + Sync + 'static> Extractor for State<T> {
     fn extract(ctx: &Context) -> Result<Self, ExtractError> {
         ctx.state::<T>().map(State).ok_or_else(|| {
-            ExtractError::new(format!("no state of type `{}` was registered", std::any::type_name::<T>()))
+            ExtractError::new(format!(
+                "no state of type `{}` was registered",
+                std::any::type_name::<T>()
+            ))
         })
     }
 }
@@ -101,18 +104,35 @@ pub trait Param<M>: Sized {
     /// Whether the parameter appears in the schema.
     const IS_ARGUMENT: bool;
     /// Adds the parameter to the arguments schema (arguments only).
-    fn describe(schema: &mut crate::schema::ObjectSchema, name: &str, description: Option<&str>, default: Option<Value>);
+    fn describe(
+        schema: &mut crate::schema::ObjectSchema,
+        name: &str,
+        description: Option<&str>,
+        default: Option<Value>,
+    );
     /// Produces the value for one call.
     fn fill(ctx: &Context, args: &Arguments<'_>, name: &str) -> Result<Self, ArgError>;
+    /// Whether a call must give the argument (prompt arguments' `required`).
+    fn is_required() -> bool {
+        false
+    }
 }
 
 impl<T: DeserializeOwned + JsonSchema> Param<AsArg> for T {
     const IS_ARGUMENT: bool = true;
-    fn describe(schema: &mut crate::schema::ObjectSchema, name: &str, description: Option<&str>, default: Option<Value>) {
+    fn describe(
+        schema: &mut crate::schema::ObjectSchema,
+        name: &str,
+        description: Option<&str>,
+        default: Option<Value>,
+    ) {
         schema.property::<T>(name, description, default);
     }
     fn fill(_: &Context, args: &Arguments<'_>, name: &str) -> Result<Self, ArgError> {
         args.decode(name)
+    }
+    fn is_required() -> bool {
+        !crate::schema::is_optional::<T>()
     }
 }
 

@@ -13,9 +13,12 @@ mod tool;
 
 pub use arguments::{ArgError, Arguments};
 pub use completion::{CompleteFn, CompletionRequest, IntoCompletion, complete_fn};
-pub use extract::{AsArg, AsExtractor, Extractor, ExtractError, Param, State};
+pub use extract::{AsArg, AsExtractor, ExtractError, Extractor, Param, State};
 pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptHandler};
-pub use resource::{IntoResourceResult, Optional, Required, ResourceDef, ResourceError, ResourceHandler, ResourceRequest, TemplateVar};
+pub use resource::{
+    IntoResourceResult, Optional, Required, ResourceDef, ResourceError, ResourceHandler,
+    ResourceRequest, TemplateVar,
+};
 pub use tool::{IntoToolResult, Json, ToolDef, ToolError, ToolHandler};
 
 use std::future::Future;
@@ -27,6 +30,8 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Pins the user's future and proves it is `Send`; the macros span calls to
 /// this at the function name, so a non-`Send` handler is reported there.
 #[doc(hidden)]
-pub fn assert_send<F: Future + Send + 'static>(future: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>> {
+pub fn assert_send<F: Future + Send + 'static>(
+    future: F,
+) -> Pin<Box<dyn Future<Output = F::Output> + Send>> {
     Box::pin(future)
 }

@@ -1,9 +1,13 @@
 //! The server: a builder, the catalog of tools, resources and prompts, and
 //! the dispatch of JSON-RPC messages, whatever transport carried them.
 
-use crate::context::{Context, RequestEnv};
+mod stateless;
+
+use crate::context::{Context, RequestEnv, StatelessCall};
 use crate::handler::{PromptDef, ResourceDef, ResourceRequest, ToolDef};
-use crate::jsonrpc::{self, Notification, Request, RequestId, Response, RpcError, code, decode_params, to_raw};
+use crate::jsonrpc::{
+    self, Notification, Request, RequestId, Response, RpcError, code, decode_params, to_raw,
+};
 use crate::protocol::{self as p, Implementation, version};
 use crate::registry::Registry;
 use crate::session::{ClientInfo, InFlight, Session, Sessions};
@@ -37,6 +41,8 @@ struct Inner {
     info: Implementation,
     instructions: Option<String>,
     capabilities: Value,
+    stateless_capabilities: Value,
+    state_keys: crate::stateless::StateKeys,
     catalog: ArcSwap<Catalog>,
     catalog_writer: std::sync::Mutex<()>,
     state: http::Extensions,
@@ -55,7 +61,11 @@ struct Catalog {
 impl Catalog {
     fn add_resource(&mut self, def: ResourceDef) -> bool {
         let key = def.key().to_owned();
-        if def.template.is_some() { self.templates.insert(key, def) } else { self.resources.insert(key, def) }
+        if def.template.is_some() {
+            self.templates.insert(key, def)
+        } else {
+            self.resources.insert(key, def)
+        }
     }
 }
 
@@ -69,13 +79,18 @@ pub struct ServerBuilder {
     page_size: usize,
     max_sessions: usize,
     session_timeout: Duration,
+    state_keys: Option<crate::stateless::StateKeys>,
 }
 
 impl Server {
     /// Starts building a server named `name` at `version`.
     pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
         ServerBuilder {
-            info: Implementation { name: name.into(), version: version.into(), title: None },
+            info: Implementation {
+                name: name.into(),
+                version: version.into(),
+                title: None,
+            },
             instructions: None,
             catalog: Catalog::default(),
             duplicates: Vec::new(),
@@ -83,6 +98,7 @@ impl Server {
             page_size: 100,
             max_sessions: 10_000,
             session_timeout: Duration::from_secs(3600),
+            state_keys: None,
         }
     }
 
@@ -103,7 +119,13 @@ impl Server {
 
     /// Names of the registered tools, in order.
     pub fn tool_names(&self) -> Vec<String> {
-        self.inner.catalog.load().tools.iter().map(|t| t.tool.name.clone()).collect()
+        self.inner
+            .catalog
+            .load()
+            .tools
+            .iter()
+            .map(|t| t.tool.name.clone())
+            .collect()
     }
 
     /// Adds (or replaces) a tool at runtime and tells subscribed sessions.
@@ -158,7 +180,8 @@ impl Server {
     /// Tells sessions subscribed to `uri` that it changed
     /// (`notifications/resources/updated`, on their standalone stream).
     pub fn notify_resource_updated(&self, uri: &str) {
-        let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
+        let message =
+            jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
         for session in self.inner.sessions.all() {
             if session.is_subscribed(uri) {
                 session.send_standalone(message.clone());
@@ -168,7 +191,11 @@ impl Server {
 
     fn edit_catalog<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
         // Writers take turns; readers never wait (they load a snapshot).
-        let _writer = self.inner.catalog_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _writer = self
+            .inner
+            .catalog_writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let mut next = Catalog::clone(&self.inner.catalog.load());
         let result = edit(&mut next);
         self.inner.catalog.store(Arc::new(next));
@@ -184,7 +211,14 @@ impl Server {
 
     /// Answers a request. `env` says how it arrived; server→client messages
     /// sent while it runs go to `env.sink`.
-    pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+    pub async fn handle_request(
+        &self,
+        request: Request,
+        env: RequestEnv,
+    ) -> Result<Box<RawValue>, RpcError> {
+        if env.stateless.is_some() {
+            return self.handle_stateless(request, env).await;
+        }
         let params = request.params.as_deref();
         match request.method.as_str() {
             "initialize" => self.initialize(params, env.session.as_deref()),
@@ -196,29 +230,27 @@ impl Server {
                 }
                 Ok(empty_result())
             }
-            "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
-            "tools/call" => self.call_tool(request, env).await,
-            "resources/list" => self.list(params, |c| &c.resources, "resources", |d| to_value(&d.resource)),
-            "resources/templates/list" => {
-                self.list(params, |c| &c.templates, "resourceTemplates", |d| to_value(&d.template.as_ref().map(|t| &t.0)))
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+                self.list_method(&request.method, params)
             }
-            "resources/read" => {
-                let p: p::UriParams = decode_params(params)?;
-                let progress = p.meta.and_then(|m| m.progress_token);
-                let (ctx, _in_flight) = self.context(&request.id, env, progress);
-                let contents = cancellable(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
-                to_raw(&p::ReadResourceResult { contents })
-            }
+            "tools/call" => self.call_tool(request, env, None).await,
+            "resources/read" => self.read(request, env, None).await,
             "resources/subscribe" | "resources/unsubscribe" => {
                 let p: p::UriParams = decode_params(params)?;
                 let session = env.session.as_ref().ok_or_else(|| {
-                    RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session")
+                    RpcError::new(
+                        code::INVALID_REQUEST,
+                        "resource subscriptions need a session",
+                    )
                 })?;
-                if request.method == "resources/subscribe" { session.subscribe(&p.uri) } else { session.unsubscribe(&p.uri) }
+                if request.method == "resources/subscribe" {
+                    session.subscribe(&p.uri)
+                } else {
+                    session.unsubscribe(&p.uri)
+                }
                 Ok(empty_result())
             }
-            "prompts/list" => self.list(params, |c| &c.prompts, "prompts", |d| to_value(&d.prompt)),
-            "prompts/get" => self.get_prompt(request, env).await,
+            "prompts/get" => self.get_prompt(request, env, None).await,
             "completion/complete" => self.complete(params).await,
             method => Err(RpcError::method_not_found(method)),
         }
@@ -242,7 +274,11 @@ impl Server {
         session.is_some_and(|s| s.complete_client_request(&response.id, response.outcome))
     }
 
-    fn initialize(&self, params: Option<&RawValue>, session: Option<&Session>) -> Result<Box<RawValue>, RpcError> {
+    fn initialize(
+        &self,
+        params: Option<&RawValue>,
+        session: Option<&Session>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let p: p::InitializeParams = decode_params(params)?;
         let negotiated = version::negotiate(&p.protocol_version);
         if let Some(session) = session {
@@ -258,6 +294,31 @@ impl Server {
             server_info: &self.inner.info,
             instructions: self.inner.instructions.as_deref(),
         })
+    }
+
+    /// `tools/list`, `resources/list`, `resources/templates/list` or `prompts/list`.
+    fn list_method(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        match method {
+            "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
+            "resources/list" => self.list(
+                params,
+                |c| &c.resources,
+                "resources",
+                |d| to_value(&d.resource),
+            ),
+            "resources/templates/list" => self.list(
+                params,
+                |c| &c.templates,
+                "resourceTemplates",
+                |d| to_value(&d.template.as_ref().map(|t| &t.0)),
+            ),
+            "prompts/list" => self.list(params, |c| &c.prompts, "prompts", |d| to_value(&d.prompt)),
+            method => Err(RpcError::method_not_found(method)),
+        }
     }
 
     fn list<T>(
@@ -280,42 +341,115 @@ impl Server {
 
     /// The context of a handler run; the guard keeps the request registered
     /// (and cancellable by `notifications/cancelled`) in session mode.
-    fn context(&self, id: &RequestId, env: RequestEnv, progress: Option<Value>) -> (Context, Option<InFlight>) {
+    fn context(
+        &self,
+        id: &RequestId,
+        env: RequestEnv,
+        progress: Option<Value>,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> (Context, Option<InFlight>) {
         let in_flight = env.session.as_ref().map(|s| s.begin_request(id.clone()));
-        let cancel = in_flight.as_ref().map_or_else(CancellationToken::new, |f| f.token().clone());
-        (Context::new(self.clone(), env, Some(id.clone()), progress, cancel), in_flight)
+        let cancel = in_flight
+            .as_ref()
+            .map_or_else(CancellationToken::new, |f| f.token().clone());
+        (
+            Context::new(
+                self.clone(),
+                env,
+                Some(id.clone()),
+                progress,
+                cancel,
+                stateless,
+            ),
+            in_flight,
+        )
     }
 
-    async fn call_tool(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+    async fn call_tool(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let p: p::CallToolParams = decode_params(request.params.as_deref())?;
         let def = self.inner.catalog.load().tools.get(&p.name).cloned();
-        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token));
+        let def =
+            def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(
+            &request.id,
+            env,
+            p.meta.and_then(|m| m.progress_token),
+            stateless,
+        );
         let call = (def.handler)(ctx.clone(), p.arguments);
         to_raw(&cancellable(&ctx, async { Ok(call.await) }).await?)
     }
 
     /// Reads `uri` on behalf of the request in `ctx`.
-    pub(crate) async fn read_resource_as(&self, ctx: Context, uri: &str) -> Result<Vec<p::ResourceContents>, RpcError> {
+    pub(crate) async fn read_resource_as(
+        &self,
+        ctx: Context,
+        uri: &str,
+    ) -> Result<Vec<p::ResourceContents>, RpcError> {
         let catalog = self.inner.catalog.load();
         if let Some(def) = catalog.resources.get(uri) {
-            let request = ResourceRequest { uri: uri.to_owned(), vars: Default::default() };
+            let request = ResourceRequest {
+                uri: uri.to_owned(),
+                vars: Default::default(),
+            };
             return (def.handler)(ctx, request).await;
         }
         for def in catalog.templates.iter() {
-            let Some((_, template)) = &def.template else { continue };
+            let Some((_, template)) = &def.template else {
+                continue;
+            };
             if let Some(vars) = template.matches(uri) {
-                return (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await;
+                return (def.handler)(
+                    ctx,
+                    ResourceRequest {
+                        uri: uri.to_owned(),
+                        vars,
+                    },
+                )
+                .await;
             }
         }
         Err(crate::handler::ResourceError::not_found(uri).0)
     }
 
-    async fn get_prompt(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+    async fn read(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::UriParams = decode_params(request.params.as_deref())?;
+        let (ctx, _in_flight) = self.context(
+            &request.id,
+            env,
+            p.meta.and_then(|m| m.progress_token),
+            stateless,
+        );
+        let contents = cancellable(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
+        to_raw(&p::ReadResourceResult { contents })
+    }
+
+    async fn get_prompt(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
         let def = self.inner.catalog.load().prompts.get(&p.name).cloned();
-        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token));
+        let def =
+            def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(
+            &request.id,
+            env,
+            p.meta.and_then(|m| m.progress_token),
+            stateless,
+        );
         let work = (def.handler)(ctx.clone(), p.arguments.unwrap_or_default());
         to_raw(&cancellable(&ctx, work).await?)
     }
@@ -325,12 +459,17 @@ impl Server {
         let catalog = self.inner.catalog.load();
         let sources = match &p.reference {
             p::CompletionRef::Prompt { name } => catalog.prompts.get(name).map(|d| &d.completions),
-            p::CompletionRef::Resource { uri } => catalog.templates.get(uri).map(|d| &d.completions),
+            p::CompletionRef::Resource { uri } => {
+                catalog.templates.get(uri).map(|d| &d.completions)
+            }
         };
         let Some(sources) = sources else {
             return Err(RpcError::invalid_params("Unknown completion reference"));
         };
-        let source = sources.iter().find(|(name, _)| *name == p.argument.name).map(|(_, f)| Arc::clone(f));
+        let source = sources
+            .iter()
+            .find(|(name, _)| *name == p.argument.name)
+            .map(|(_, f)| Arc::clone(f));
         let completion = match source {
             Some(source) => {
                 source(crate::handler::CompletionRequest {
@@ -347,7 +486,10 @@ impl Server {
 }
 
 /// Runs `work` until it finishes or the request is cancelled.
-async fn cancellable<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+async fn cancellable<T>(
+    ctx: &Context,
+    work: impl Future<Output = Result<T, RpcError>>,
+) -> Result<T, RpcError> {
     tokio::select! {
         result = work => result,
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
@@ -465,6 +607,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Keys that sign the `requestState` of multi-round-trip requests in the
+    /// stateless era. Replicas behind a load balancer must share them; the
+    /// default is a random key per process.
+    #[must_use]
+    pub fn request_state_keys(mut self, keys: crate::stateless::StateKeys) -> Self {
+        self.state_keys = Some(keys);
+        self
+    }
+
     /// Builds the server, or lists the names registered twice.
     pub fn try_build(self) -> Result<Server, BuildError> {
         if !self.duplicates.is_empty() {
@@ -477,11 +628,20 @@ impl ServerBuilder {
             "logging": {},
             "completions": {},
         });
+        // The stateless era has no subscriptions/listen here, so it promises
+        // no list-changed or resource-updated notifications.
+        let stateless_capabilities = json!({
+            "tools": {}, "resources": {}, "prompts": {}, "logging": {}, "completions": {},
+        });
         Ok(Server {
             inner: Arc::new(Inner {
                 info: self.info,
                 instructions: self.instructions,
                 capabilities,
+                stateless_capabilities,
+                state_keys: self
+                    .state_keys
+                    .unwrap_or_else(crate::stateless::StateKeys::random),
                 catalog: ArcSwap::from_pointee(self.catalog),
                 catalog_writer: std::sync::Mutex::new(()),
                 state: self.state,
@@ -506,6 +666,8 @@ impl ServerBuilder {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server").field("info", &self.inner.info).finish_non_exhaustive()
+        f.debug_struct("Server")
+            .field("info", &self.inner.info)
+            .finish_non_exhaustive()
     }
 }

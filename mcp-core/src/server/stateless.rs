@@ -1,0 +1,143 @@
+//! Dispatch in the stateless era (2026-07-28): `server/discover`,
+//! `resultType` and cache hints on results, the removed session-era
+//! methods, and multi-round-trip requests (`input_required`).
+
+use super::Server;
+use crate::context::{Interrupt, RequestEnv, StatelessCall};
+use crate::jsonrpc::{Request, RpcError, decode_params, to_raw};
+use crate::protocol::version;
+use crate::stateless::{META_SERVER_INFO, annotate, missing_capability};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
+
+/// Cache hints of list results: anyone may cache, but not for long, since
+/// the catalog can change at runtime and this era has no change stream.
+fn list_hints() -> [(&'static str, Value); 2] {
+    [("ttlMs", json!(0)), ("cacheScope", json!("public"))]
+}
+
+/// Cache hints of per-caller results (`resources/read`, `server/discover`).
+fn private_hints() -> [(&'static str, Value); 2] {
+    [("ttlMs", json!(0)), ("cacheScope", json!("private"))]
+}
+
+/// The retry members of a multi-round-trip request.
+#[derive(Deserialize)]
+struct Rounds {
+    #[serde(rename = "inputResponses", default)]
+    input_responses: Option<Value>,
+    #[serde(rename = "requestState")]
+    request_state: Option<String>,
+    name: Option<String>,
+    uri: Option<String>,
+}
+
+impl Server {
+    pub(super) async fn handle_stateless(
+        &self,
+        request: Request,
+        mut env: RequestEnv,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let params = request.params.as_deref();
+        match request.method.as_str() {
+            "server/discover" => {
+                let mut result = json!({
+                    "supportedVersions": version::STATELESS,
+                    "capabilities": &self.inner.stateless_capabilities,
+                    "_meta": { META_SERVER_INFO: &self.inner.info },
+                });
+                if let Some(instructions) = &self.inner.instructions {
+                    result["instructions"] = instructions.as_str().into();
+                }
+                annotate(&to_raw(&result)?, "complete", &private_hints())
+            }
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+                annotate(
+                    &self.list_method(&request.method, params)?,
+                    "complete",
+                    &list_hints(),
+                )
+            }
+            "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
+            "tools/call" | "prompts/get" | "resources/read" => {
+                let meta = env.stateless.take().unwrap_or_default();
+                self.multi_round(request, env, meta).await
+            }
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    /// Runs a handler that may ask the client for input. Answers gathered so
+    /// far travel in the signed `requestState`; the handler runs from the
+    /// start each round and gets its answers back in order.
+    async fn multi_round(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        meta: crate::stateless::RequestMeta,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let rounds: Rounds = decode_params(request.params.as_deref())?;
+        let method = request.method.clone();
+        let name = rounds.name.or(rounds.uri).unwrap_or_default();
+        let mut answers = match &rounds.request_state {
+            Some(state) => self.inner.state_keys.verify(state, &method, &name)?.answers,
+            None => Map::new(),
+        };
+        match rounds.input_responses {
+            None => {}
+            Some(Value::Object(responses)) => answers.extend(responses),
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "`inputResponses` must be an object",
+                ));
+            }
+        }
+        let call = Arc::new(StatelessCall::new(meta, answers));
+        let work = async {
+            match method.as_str() {
+                "tools/call" => self.call_tool(request, env, Some(Arc::clone(&call))).await,
+                "prompts/get" => self.get_prompt(request, env, Some(Arc::clone(&call))).await,
+                _ => self.read(request, env, Some(Arc::clone(&call))).await,
+            }
+        };
+        let hints: &[(&str, Value)] = if method == "resources/read" {
+            &private_hints()
+        } else {
+            &[]
+        };
+        match until_interrupted(&call, work).await {
+            Ok(outcome) => annotate(&outcome?, "complete", hints),
+            Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
+            Err(Interrupt::NeedsInput(needs)) => {
+                let requests: Map<String, Value> = needs.into_iter().collect();
+                let state = self
+                    .inner
+                    .state_keys
+                    .sign(&method, &name, call.answers.clone());
+                to_raw(
+                    &json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
+                )
+            }
+        }
+    }
+}
+
+/// Polls `work` until it finishes, or until a poll leaves it waiting on
+/// something only the client can provide.
+async fn until_interrupted<T>(
+    call: &StatelessCall,
+    work: impl Future<Output = T>,
+) -> Result<T, Interrupt> {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        Poll::Ready(value) => Poll::Ready(Ok(value)),
+        Poll::Pending => call
+            .take_interrupt()
+            .map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
+    })
+    .await
+}

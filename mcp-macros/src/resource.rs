@@ -1,0 +1,288 @@
+//! `#[resource("uri")]`: checks the URI (or URI template) against the
+//! function and generates its `ResourceFactory`.
+//!
+//! Template variables bind to parameters of the same name (checked here, at
+//! compile time); every other parameter must be an extractor, which rustc
+//! checks on the parameter's type.
+
+use crate::attr::{Audience, ContentAnnotations, ResourceAttrs, Role};
+use crate::ctxt::Ctxt;
+use crate::function::{Function, Param};
+use crate::{literals, template};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, LitStr};
+
+/// Expands `#[resource(args)]` on `func` (whose helper attributes are removed).
+pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
+    let attrs = ResourceAttrs::from_tokens(cx, args);
+    let function = Function::from_ast(cx, func, "resource");
+    let Some(uri) = attrs.uri.clone() else {
+        cx.error_at(
+            Span::call_site(),
+            "missing resource URI: write `#[resource(\"scheme://path\")]`",
+        );
+        return TokenStream::new();
+    };
+    let variables = check(cx, &attrs, &function, &uri);
+    generate(&attrs, &function, &uri, variables.as_deref())
+}
+
+/// Checks the URI and the bindings; returns the template's variables, or
+/// `None` for a fixed URI.
+fn check(
+    cx: &Ctxt,
+    attrs: &ResourceAttrs,
+    function: &Function,
+    uri: &LitStr,
+) -> Option<Vec<String>> {
+    let source = uri.value();
+    if !template::has_scheme(&source) {
+        cx.error(
+            uri,
+            "a resource URI starts with a scheme, e.g. `file:///..` or `weather://..`",
+        );
+    }
+    for param in &function.params {
+        if let Some(default) = &param.attrs.default {
+            cx.error(
+                default,
+                "`default` is not supported on `#[resource]` parameters",
+            );
+        }
+    }
+    function.check_unique_names(cx, "parameter");
+    if !template::is_template(&source) {
+        for (key, _) in &attrs.complete {
+            cx.error(
+                key,
+                "`complete` needs a URI template: this resource has a fixed URI",
+            );
+        }
+        check_params_are_extractors(cx, function, &[]);
+        return None;
+    }
+    let variables = match template::variables(&source) {
+        Ok(variables) => variables,
+        Err(reason) => {
+            cx.error(uri, format!("invalid URI template: {reason}"));
+            return None;
+        }
+    };
+    if let Some((key, _)) = &attrs.size {
+        cx.error(
+            key,
+            "`size` applies to fixed resources, not to URI templates",
+        );
+    }
+    for variable in &variables {
+        if !function.params.iter().any(|p| binds(p, variable)) {
+            let message = format!(
+                "URI template variable `{variable}` has no parameter; add a parameter named `{variable}` \
+                 (or mark one `#[arg(rename = \"{variable}\")]`)"
+            );
+            cx.error(uri, message);
+        }
+    }
+    for (key, _) in &attrs.complete {
+        if !variables.iter().any(|v| key == v) {
+            cx.error(
+                key,
+                format!("`{key}` is not a variable of the URI template `{source}`"),
+            );
+        }
+    }
+    check_params_are_extractors(cx, function, &variables);
+    Some(variables)
+}
+
+/// `#[arg]` parameters must be template variables.
+fn check_params_are_extractors(cx: &Ctxt, function: &Function, variables: &[String]) {
+    for param in &function.params {
+        let Some(marker) = param
+            .attrs
+            .marker
+            .as_ref()
+            .filter(|_| param.attrs.role == Role::Arg)
+        else {
+            continue;
+        };
+        if !variables.contains(&param.name()) {
+            let message = if variables.is_empty() {
+                "this resource has a fixed URI: its parameters must be extractors, not `#[arg]`"
+            } else {
+                "`#[arg]` parameters of a `#[resource]` must be URI template variables"
+            };
+            cx.error(marker, message);
+        }
+    }
+}
+
+/// Whether `param` binds template variable `variable`.
+fn binds(param: &Param, variable: &str) -> bool {
+    param.attrs.role != Role::Ctx && param.name.as_deref() == Some(variable)
+}
+
+fn generate(
+    attrs: &ResourceAttrs,
+    function: &Function,
+    uri: &LitStr,
+    variables: Option<&[String]>,
+) -> TokenStream {
+    let ident = &function.ident;
+    let output = &function.output;
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| function.default_name(), LitStr::value);
+    let title = literals::opt_string(attrs.title.as_deref());
+    let description =
+        literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
+    let mime_type = literals::opt_string(attrs.mime.as_deref());
+    let annotations = annotations(attrs.annotations.as_ref());
+    let icons = literals::icons(attrs.icons.as_deref());
+    let mime = match &attrs.mime {
+        Some(mime) => quote!(::core::option::Option::Some(#mime)),
+        None => quote!(::core::option::Option::None),
+    };
+    let fill = fill(function, variables.unwrap_or_default());
+    let call = function.call();
+    let into_result =
+        quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoResourceResult>);
+    let assert_send = quote_spanned!(ident.span()=> ::mcp_core::__private::assert_send);
+    let (resource, template) = match variables {
+        None => {
+            let size = match &attrs.size {
+                Some((_, size)) => quote!(::core::option::Option::Some(#size)),
+                None => quote!(::core::option::Option::None),
+            };
+            let resource = quote! {
+                ::core::option::Option::Some(::mcp_core::protocol::Resource {
+                    uri: ::std::string::String::from(#uri),
+                    name: ::std::string::String::from(#name),
+                    title: #title,
+                    description: #description,
+                    mime_type: #mime_type,
+                    size: #size,
+                    annotations: #annotations,
+                    icons: #icons,
+                })
+            };
+            (resource, quote!(::core::option::Option::None))
+        }
+        Some(_) => {
+            let template = quote! {
+                ::core::option::Option::Some((
+                    ::mcp_core::protocol::ResourceTemplate {
+                        uri_template: ::std::string::String::from(#uri),
+                        name: ::std::string::String::from(#name),
+                        title: #title,
+                        description: #description,
+                        mime_type: #mime_type,
+                        annotations: #annotations,
+                        icons: #icons,
+                    },
+                    ::mcp_core::uri_template::UriTemplate::parse(#uri)
+                        .expect("the URI template was checked by #[resource]"),
+                ))
+            };
+            (quote!(::core::option::Option::None), template)
+        }
+    };
+    let completions = attrs.complete.iter().map(|(key, source)| {
+        let key = key.to_string();
+        let source = quote_spanned!(source.span()=> ::mcp_core::__private::complete_fn(#source));
+        quote!((::std::string::String::from(#key), #source))
+    });
+    let factory = function.factory_struct();
+    quote! {
+        #factory
+
+        const _: () = {
+            #[automatically_derived]
+            #[allow(clippy::unit_arg, clippy::expect_used, clippy::too_many_lines)]
+            impl ::mcp_core::__private::ResourceFactory for #ident {
+                fn definition() -> ::mcp_core::ResourceDef {
+                    type __McpRead = ::core::result::Result<
+                        ::std::vec::Vec<::mcp_core::protocol::ResourceContents>,
+                        ::mcp_core::jsonrpc::RpcError,
+                    >;
+                    fn __mcp_fail(error: ::mcp_core::jsonrpc::RpcError) -> ::mcp_core::handler::BoxFuture<__McpRead> {
+                        ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(error)))
+                    }
+                    let __mcp_handler = move |
+                        __mcp_ctx: ::mcp_core::Context,
+                        __mcp_req: ::mcp_core::handler::ResourceRequest,
+                    | -> ::mcp_core::handler::BoxFuture<__McpRead> {
+                        #fill
+                        let __mcp_uri = __mcp_req.uri;
+                        #assert_send(async move { #into_result::into_contents(#call, &__mcp_uri, #mime) })
+                    };
+                    ::mcp_core::ResourceDef {
+                        resource: #resource,
+                        template: #template,
+                        handler: ::std::sync::Arc::new(__mcp_handler),
+                        completions: ::std::vec![#(#completions),*],
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// Binds template variables with `TemplateVar` and everything else with
+/// `Extractor`, each spanned at the parameter's type.
+fn fill(function: &Function, variables: &[String]) -> TokenStream {
+    function
+        .params
+        .iter()
+        .map(|param| {
+            let Param { binding, ty, .. } = param;
+            let span = param.ty_span();
+            let value = match param.name.as_deref() {
+                Some(name) if binds(param, name) && variables.iter().any(|v| v == name) => quote_spanned! {span=>
+                    <#ty as ::mcp_core::__private::TemplateVar<_>>::from_vars(&__mcp_req.vars, #name)
+                        .map_err(|error| error.0)
+                },
+                _ => quote_spanned! {span=>
+                    <#ty as ::mcp_core::Extractor>::extract(&__mcp_ctx).map_err(::mcp_core::jsonrpc::RpcError::internal)
+                },
+            };
+            quote! {
+                let #binding: #ty = match #value {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(error) => return __mcp_fail(error),
+                };
+            }
+        })
+        .collect()
+}
+
+fn annotations(annotations: Option<&ContentAnnotations>) -> TokenStream {
+    let Some(annotations) = annotations else {
+        return quote!(::core::option::Option::None);
+    };
+    let audience = match &annotations.audience {
+        Some(roles) => {
+            let roles = roles.iter().map(|role| match role {
+                Audience::User => quote!(::mcp_core::protocol::Role::User),
+                Audience::Assistant => quote!(::mcp_core::protocol::Role::Assistant),
+            });
+            quote!(::core::option::Option::Some(::std::vec![#(#roles),*]))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let priority = match annotations.priority {
+        Some(priority) => quote!(::core::option::Option::Some(#priority)),
+        None => quote!(::core::option::Option::None),
+    };
+    let last_modified = literals::opt_string(annotations.last_modified.as_deref());
+    quote! {
+        ::core::option::Option::Some(::mcp_core::protocol::Annotations {
+            audience: #audience,
+            priority: #priority,
+            last_modified: #last_modified,
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! `#[tool]`: checks the function and generates its `ToolFactory`.
+//!
+//! The handler decodes the arguments synchronously (they borrow the raw
+//! request bytes), rejects unknown keys, fills every parameter, and only
+//! then returns the boxed future that runs the function. Argument problems
+//! become `isError: true` results naming the argument.
+
+use crate::attr::{ToolAnnotations, ToolAttrs};
+use crate::ctxt::Ctxt;
+use crate::function::Function;
+use crate::{arguments, literals};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ItemFn;
+use syn::spanned::Spanned;
+
+/// Expands `#[tool(args)]` on `func` (whose helper attributes are removed).
+pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
+    let attrs = ToolAttrs::from_tokens(cx, args);
+    let function = Function::from_ast(cx, func, "tool");
+    check(cx, &attrs, &function);
+    generate(&attrs, &function)
+}
+
+fn check(cx: &Ctxt, attrs: &ToolAttrs, function: &Function) {
+    function.check_unique_names(cx, "argument");
+    if let Some(name) = &attrs.name {
+        let value = name.value();
+        let valid = (1..=128).contains(&value.len())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            cx.error(
+                name,
+                "tool names are 1 to 128 characters among `A-Z a-z 0-9 _ - .`",
+            );
+        }
+    }
+}
+
+fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
+    let ident = &function.ident;
+    let output = &function.output;
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| function.default_name(), syn::LitStr::value);
+    let title = literals::opt_string(attrs.title.as_deref());
+    let description =
+        literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
+    let annotations = annotations(attrs.annotations.as_ref());
+    let icons = literals::icons(attrs.icons.as_deref());
+    let scopes = &attrs.scopes;
+    let describe = arguments::describe(function);
+    let known = arguments::known_names(function);
+    let fill = arguments::fill(function);
+    let call = function.call();
+    let into_result =
+        quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoToolResult>);
+    let assert_send = quote_spanned!(ident.span()=> ::mcp_core::__private::assert_send);
+    let factory = function.factory_struct();
+    quote! {
+        #factory
+
+        const _: () = {
+            #[automatically_derived]
+            #[allow(clippy::unit_arg, clippy::too_many_lines, clippy::semicolon_if_nothing_returned)]
+            impl ::mcp_core::__private::ToolFactory for #ident {
+                fn definition() -> ::mcp_core::ToolDef {
+                    fn __mcp_fail(
+                        error: ::mcp_core::handler::ArgError,
+                    ) -> ::mcp_core::handler::BoxFuture<::mcp_core::CallToolResult> {
+                        let message = ::std::string::ToString::to_string(&error);
+                        ::std::boxed::Box::pin(::core::future::ready(::mcp_core::CallToolResult::error(message)))
+                    }
+                    let mut __mcp_schema = ::mcp_core::__private::ObjectSchema::new();
+                    #describe
+                    #known
+                    let __mcp_tool = ::mcp_core::protocol::Tool {
+                        name: ::std::string::String::from(#name),
+                        title: #title,
+                        description: #description,
+                        input_schema: __mcp_schema.finish(),
+                        output_schema: #into_result::output_schema(),
+                        annotations: #annotations,
+                        icons: #icons,
+                    };
+                    let __mcp_handler = move |
+                        __mcp_ctx: ::mcp_core::Context,
+                        __mcp_raw: ::core::option::Option<
+                            ::std::boxed::Box<::mcp_core::__private::serde_json::value::RawValue>,
+                        >,
+                    | -> ::mcp_core::handler::BoxFuture<::mcp_core::CallToolResult> {
+                        let __mcp_args = match ::mcp_core::__private::Arguments::parse(__mcp_raw.as_deref()) {
+                            ::core::result::Result::Ok(args) => args,
+                            ::core::result::Result::Err(error) => return __mcp_fail(error),
+                        };
+                        if let ::core::result::Result::Err(error) = __mcp_args.deny_unknown(&__mcp_known) {
+                            return __mcp_fail(error);
+                        }
+                        #fill
+                        #assert_send(async move { #into_result::into_tool_result(#call) })
+                    };
+                    ::mcp_core::ToolDef {
+                        tool: __mcp_tool,
+                        handler: ::std::sync::Arc::new(__mcp_handler),
+                        scopes: ::std::vec![#(::std::string::String::from(#scopes)),*],
+                    }
+                }
+            }
+        };
+    }
+}
+
+fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {
+    let Some(hints) = hints else {
+        return quote!(::core::option::Option::None);
+    };
+    let title = literals::opt_string(hints.title.as_deref());
+    let [read_only, destructive, idempotent, open_world] = [
+        hints.read_only,
+        hints.destructive,
+        hints.idempotent,
+        hints.open_world,
+    ]
+    .map(|hint| match hint {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    });
+    quote! {
+        ::core::option::Option::Some(::mcp_core::protocol::ToolAnnotations {
+            title: #title,
+            read_only_hint: #read_only,
+            destructive_hint: #destructive,
+            idempotent_hint: #idempotent,
+            open_world_hint: #open_world,
+        })
+    }
+}
