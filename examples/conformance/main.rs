@@ -6,12 +6,15 @@
 //! MCP_PORT=3001 cargo run --release --example conformance
 //! ```
 
+mod stateless_tools;
+
 use mcp_core::protocol::{CallToolResult, Content, Tool};
 use mcp_core::{
     Context, PromptMessage, ResourceContents, Server, ToolDef, ToolError, prompt, prompts,
     resource, resources, tool, tools,
 };
 use serde_json::{Value, json};
+use stateless_tools::*;
 use std::time::Duration;
 
 /// A 1×1 red PNG.
@@ -354,6 +357,17 @@ pub fn conformance_server() -> Server {
             test_elicitation_sep1034_defaults,
             test_elicitation_sep1330_enums,
             test_reconnection,
+            test_input_required_result_elicitation,
+            test_input_required_result_sampling,
+            test_input_required_result_list_roots,
+            test_input_required_result_request_state,
+            test_input_required_result_multiple_inputs,
+            test_input_required_result_multi_round,
+            test_input_required_result_tampered_state,
+            test_input_required_result_capabilities,
+            test_missing_capability,
+            test_streaming_elicitation,
+            test_logging_tool,
         ])
         .tool(json_schema_2020_12_tool())
         .resources(resources![
@@ -366,7 +380,8 @@ pub fn conformance_server() -> Server {
             test_simple_prompt,
             test_prompt_with_arguments,
             test_prompt_with_embedded_resource,
-            test_prompt_with_image
+            test_prompt_with_image,
+            test_input_required_result_prompt,
         ])
         .build()
 }

@@ -82,11 +82,10 @@ pub(crate) async fn handle(
     if let Some(v) =
         header_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v))
     {
-        return reply::error(
-            StatusCode::BAD_REQUEST,
-            None,
-            &stateless::unsupported_version(v),
-        );
+        let supported: Vec<&str> = version::all().collect();
+        let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
+            .with_data(serde_json::json!({ "supported": supported, "requested": v }));
+        return reply::error(StatusCode::BAD_REQUEST, None, &error);
     }
     match message {
         Message::Request(request) if request.method == "initialize" => initialize(t, request).await,

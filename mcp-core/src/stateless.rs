@@ -122,13 +122,13 @@ pub fn validate(
     })
 }
 
-/// `-32022` listing every revision this server speaks.
+/// `-32022` listing the stateless-era revisions (what `server/discover` lists).
 pub fn unsupported_version(requested: &str) -> RpcError {
     RpcError::new(
         codes::UNSUPPORTED_PROTOCOL_VERSION,
         format!("Unsupported protocol version: {requested}"),
     )
-    .with_data(json!({ "supported": version::all().collect::<Vec<_>>(), "requested": requested }))
+    .with_data(json!({ "supported": version::STATELESS, "requested": requested }))
 }
 
 /// `-32021` naming the capability the request needed.

@@ -12,7 +12,6 @@ use crate::attr::Role;
 use crate::function::{Function, Param};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 
 /// `<T as Param<M>>`, spanned at the parameter's type so a type that is
 /// neither an argument nor an extractor is reported there.
@@ -30,12 +29,14 @@ pub fn param_trait(param: &Param) -> TokenStream {
 fn default_json(param: &Param) -> TokenStream {
     let ty = &param.ty;
     match &param.attrs.default {
-        Some(default) => quote_spanned! {default.span()=>
-            {
+        Some(default) => {
+            let to_value =
+                quote_spanned!(param.ty_span()=> ::mcp_core::__private::serde_json::to_value);
+            quote!({
                 let __mcp_default: #ty = #default;
-                ::mcp_core::__private::serde_json::to_value(&__mcp_default).ok()
-            }
-        },
+                #to_value(__mcp_default).ok()
+            })
+        }
         None => quote!(::core::option::Option::None),
     }
 }

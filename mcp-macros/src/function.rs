@@ -94,7 +94,7 @@ impl Function {
                         "`#[{attribute}]` cannot be used on methods: `self` is not supported; write a free function \
                          and reach shared data with `State<T>`"
                     );
-                    cx.error(&receiver.self_token, message);
+                    cx.error(receiver.self_token, message);
                 }
                 FnArg::Typed(typed) => {
                     let attrs = ParamAttrs::take(cx, &mut typed.attrs);

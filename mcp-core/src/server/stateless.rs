@@ -4,7 +4,7 @@
 
 use super::Server;
 use crate::context::{Interrupt, RequestEnv, StatelessCall};
-use crate::jsonrpc::{Request, RpcError, decode_params, to_raw};
+use crate::jsonrpc::{Request, RpcError, code, decode_params, to_raw};
 use crate::protocol::version;
 use crate::stateless::{META_SERVER_INFO, annotate, missing_capability};
 use serde::Deserialize;
@@ -110,6 +110,11 @@ impl Server {
             &[]
         };
         match until_interrupted(&call, work).await {
+            // This era reports an unknown resource as invalid params (SEP-2164).
+            Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError {
+                code: code::INVALID_PARAMS,
+                ..e
+            }),
             Ok(outcome) => annotate(&outcome?, "complete", hints),
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {

@@ -1,0 +1,8 @@
+use mcp_core::tool;
+
+#[tool]
+async fn repeat(text: String, #[arg(default = "three")] times: usize) -> String {
+    text.repeat(times)
+}
+
+fn main() {}

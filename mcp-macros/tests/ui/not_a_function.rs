@@ -1,0 +1,8 @@
+use mcp_core::tool;
+
+#[tool]
+struct Weather {
+    city: String,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use mcp_core::{resource, tool};
+
+#[tool(name = 5, title = "A", title = "B", annotations(read_only = "yes"), scopes = "admin")]
+async fn first() {}
+
+#[resource("docs://readme", size = "big", annotations(audience("robot"), priority = 2))]
+fn readme() -> &'static str {
+    ""
+}
+
+#[tool(name = "has space")]
+async fn second() {}
+
+fn main() {}

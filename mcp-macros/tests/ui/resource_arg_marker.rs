@@ -1,0 +1,13 @@
+use mcp_core::{resource, tool};
+
+#[resource("weather://forecast/{city}")]
+async fn forecast(city: String, #[arg] days: u32, #[arg(default = 3)] hours: u32) -> String {
+    format!("{city} {days} {hours}")
+}
+
+#[tool]
+async fn both(#[arg] #[ctx] value: String) -> String {
+    value
+}
+
+fn main() {}

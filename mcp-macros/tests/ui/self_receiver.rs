@@ -1,0 +1,12 @@
+use mcp_core::tool;
+
+struct Weather;
+
+impl Weather {
+    #[tool]
+    async fn current(&self, city: String) -> String {
+        city
+    }
+}
+
+fn main() {}

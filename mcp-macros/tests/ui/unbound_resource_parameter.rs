@@ -1,0 +1,9 @@
+use mcp_core::resource;
+
+/// `lang` is not in the URI, so it would have to be an extractor.
+#[resource("docs://readme")]
+async fn readme(lang: String) -> String {
+    lang
+}
+
+fn main() {}

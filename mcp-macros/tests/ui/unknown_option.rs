@@ -1,0 +1,16 @@
+use mcp_core::{resource, tool};
+
+#[tool(nmae = "x", annotations(read_onyl), colour = "red")]
+async fn first() {}
+
+#[resource("docs://readme", mim = "text/plain")]
+fn readme() -> &'static str {
+    ""
+}
+
+#[tool]
+async fn third(#[arg(descripton = "typo")] city: String) -> String {
+    city
+}
+
+fn main() {}
