@@ -14,24 +14,14 @@ async fn add(a: i64, b: i64) -> String {
 
 fn main() -> std::io::Result<()> {
     let stateless = std::env::var("BENCH_MODE").is_ok_and(|m| m == "stateless");
-    let max_sessions = std::env::var("MCP_MAX_SESSIONS")
-        .ok()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(100_000);
+    let max_sessions = std::env::var("MCP_MAX_SESSIONS").ok().and_then(|m| m.parse().ok()).unwrap_or(100_000);
     let mut config = mcp_axum::McpConfig::from_env();
     config.stateless = stateless;
     // One worker per CPU this process may use (the harness pins it to one).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let server = Server::builder("bench", "0.1.0")
-            .tools(tools![add])
-            .max_sessions(max_sessions)
-            .build();
-        let app = mcp_axum::McpRouter::new(server)
-            .config(config.clone())
-            .into_router();
+        let server = Server::builder("bench", "0.1.0").tools(tools![add]).max_sessions(max_sessions).build();
+        let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
         let listener = mcp_axum::bind(&config).await?;
         println!(
             "bench_server ({}) on http://{}{}",

@@ -10,8 +10,8 @@ mod stateless_tools;
 
 use mcp_core::protocol::{CallToolResult, Content, Tool};
 use mcp_core::{
-    Context, PromptMessage, ResourceContents, Server, ToolDef, ToolError, prompt, prompts,
-    resource, resources, tool, tools,
+    Context, PromptMessage, ResourceContents, Server, ToolDef, ToolError, prompt, prompts, resource, resources, tool,
+    tools,
 };
 use serde_json::{Value, json};
 use stateless_tools::*;
@@ -43,36 +43,22 @@ async fn test_audio_content() -> Content {
 /// Returns an embedded text resource.
 #[tool]
 async fn test_embedded_resource() -> ResourceContents {
-    ResourceContents::text(
-        "test://embedded-resource",
-        "This is an embedded resource content.",
-    )
-    .with_mime_type("text/plain")
+    ResourceContents::text("test://embedded-resource", "This is an embedded resource content.")
+        .with_mime_type("text/plain")
 }
 
 /// Returns text, an image and a resource together.
 #[tool]
 async fn test_multiple_content_types() -> Vec<Content> {
-    let resource = ResourceContents::text(
-        "test://mixed-content-resource",
-        r#"{"test":"data","value":123}"#,
-    )
-    .with_mime_type("application/json");
-    vec![
-        Content::text("Multiple content types test:"),
-        Content::image(PNG, "image/png"),
-        Content::resource(resource),
-    ]
+    let resource = ResourceContents::text("test://mixed-content-resource", r#"{"test":"data","value":123}"#)
+        .with_mime_type("application/json");
+    vec![Content::text("Multiple content types test:"), Content::image(PNG, "image/png"), Content::resource(resource)]
 }
 
 /// Logs three messages while it runs.
 #[tool]
 async fn test_tool_with_logging(ctx: Context) -> &'static str {
-    for message in [
-        "Tool execution started",
-        "Tool processing data",
-        "Tool execution completed",
-    ] {
+    for message in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
         ctx.info(message).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -83,25 +69,16 @@ async fn test_tool_with_logging(ctx: Context) -> &'static str {
 #[tool]
 async fn test_tool_with_progress(ctx: Context) -> String {
     for step in [0.0, 50.0, 100.0] {
-        ctx.report_progress(
-            step,
-            Some(100.0),
-            Some(&format!("Completed step {step} of 100")),
-        )
-        .await;
+        ctx.report_progress(step, Some(100.0), Some(&format!("Completed step {step} of 100"))).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    ctx.progress_token()
-        .map(Value::to_string)
-        .unwrap_or_default()
+    ctx.progress_token().map(Value::to_string).unwrap_or_default()
 }
 
 /// Always fails, as a tool result.
 #[tool]
 async fn test_error_handling() -> Result<String, ToolError> {
-    Err(ToolError::new(
-        "This tool intentionally returns an error for testing",
-    ))
+    Err(ToolError::new("This tool intentionally returns an error for testing"))
 }
 
 /// Asks the client's model to answer `prompt`.
@@ -115,14 +92,8 @@ async fn test_sampling(
         "messages": [{"role": "user", "content": {"type": "text", "text": prompt}}],
         "maxTokens": 100,
     });
-    let answer = ctx
-        .sample(request)
-        .await
-        .map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!(
-        "LLM response: {}",
-        answer["content"]["text"].as_str().unwrap_or_default()
-    ))
+    let answer = ctx.sample(request).await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(format!("LLM response: {}", answer["content"]["text"].as_str().unwrap_or_default()))
 }
 
 /// Asks the user for a name and an email address.
@@ -140,15 +111,8 @@ async fn test_elicitation(
         },
         "required": ["username", "email"],
     });
-    let answer = ctx
-        .elicit(&message, schema)
-        .await
-        .map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!(
-        "User response: action={}, content={}",
-        answer.action,
-        answer.content.unwrap_or_default()
-    ))
+    let answer = ctx.elicit(&message, schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(format!("User response: action={}, content={}", answer.action, answer.content.unwrap_or_default()))
 }
 
 /// Asks for a form whose fields have defaults (SEP-1034).
@@ -166,28 +130,17 @@ async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, ToolE
         "required": [],
     });
     let answer = ctx
-        .elicit(
-            "Please review and update the form fields with defaults",
-            schema,
-        )
+        .elicit("Please review and update the form fields with defaults", schema)
         .await
         .map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!(
-        "Elicitation completed: action={}, content={}",
-        answer.action,
-        answer.content.unwrap_or_default()
-    ))
+    Ok(format!("Elicitation completed: action={}, content={}", answer.action, answer.content.unwrap_or_default()))
 }
 
 /// Asks for enum fields in every variant (SEP-1330).
 #[tool]
 async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolError> {
     let options = |titles: [&str; 3]| -> Vec<Value> {
-        titles
-            .iter()
-            .enumerate()
-            .map(|(i, t)| json!({"const": format!("value{}", i + 1), "title": t}))
-            .collect()
+        titles.iter().enumerate().map(|(i, t)| json!({"const": format!("value{}", i + 1), "title": t})).collect()
     };
     let schema = json!({
         "type": "object",
@@ -204,11 +157,7 @@ async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolErro
         .elicit("Please select options from the enum fields", schema)
         .await
         .map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!(
-        "Elicitation completed: action={}, content={}",
-        answer.action,
-        answer.content.unwrap_or_default()
-    ))
+    Ok(format!("Elicitation completed: action={}, content={}", answer.action, answer.content.unwrap_or_default()))
 }
 
 /// Closes its response stream, then finishes; the client must resume the
@@ -249,22 +198,13 @@ fn json_schema_2020_12_tool() -> ToolDef {
         icons: None,
     };
     ToolDef::new(tool, |_ctx, args| async move {
-        let args = args
-            .map(|a| a.get().to_owned())
-            .unwrap_or_else(|| "{}".into());
-        CallToolResult::success(vec![Content::text(format!(
-            "JSON Schema 2020-12 tool called with: {args}"
-        ))])
+        let args = args.map(|a| a.get().to_owned()).unwrap_or_else(|| "{}".into());
+        CallToolResult::success(vec![Content::text(format!("JSON Schema 2020-12 tool called with: {args}"))])
     })
 }
 
 /// A static text resource for testing.
-#[resource(
-    "test://static-text",
-    name = "static-text",
-    title = "Static Text Resource",
-    mime = "text/plain"
-)]
+#[resource("test://static-text", name = "static-text", title = "Static Text Resource", mime = "text/plain")]
 async fn static_text() -> &'static str {
     "This is the content of the static text resource."
 }
@@ -273,28 +213,17 @@ async fn static_text() -> &'static str {
 #[resource("test://static-binary", name = "static-binary", mime = "image/png")]
 async fn static_binary() -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(PNG)
-        .unwrap_or_default()
+    base64::engine::general_purpose::STANDARD.decode(PNG).unwrap_or_default()
 }
 
 /// A resource clients may subscribe to.
-#[resource(
-    "test://watched-resource",
-    name = "watched-resource",
-    mime = "text/plain"
-)]
+#[resource("test://watched-resource", name = "watched-resource", mime = "text/plain")]
 async fn watched_resource() -> &'static str {
     "Watched resource content"
 }
 
 /// A resource template with parameter substitution.
-#[resource(
-    "test://template/{id}/data",
-    name = "template",
-    title = "Resource Template",
-    mime = "application/json"
-)]
+#[resource("test://template/{id}/data", name = "template", title = "Resource Template", mime = "application/json")]
 async fn template(id: String) -> String {
     json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")}).to_string()
 }
@@ -323,8 +252,8 @@ async fn test_prompt_with_embedded_resource(
     #[arg(rename = "resourceUri")]
     resource_uri: String,
 ) -> Vec<PromptMessage> {
-    let resource = ResourceContents::text(resource_uri, "Embedded resource content for testing.")
-        .with_mime_type("text/plain");
+    let resource =
+        ResourceContents::text(resource_uri, "Embedded resource content for testing.").with_mime_type("text/plain");
     vec![
         PromptMessage::user(Content::resource(resource)),
         PromptMessage::user("Please process the embedded resource above."),
@@ -334,10 +263,7 @@ async fn test_prompt_with_embedded_resource(
 /// A prompt with an image.
 #[prompt]
 async fn test_prompt_with_image() -> Vec<PromptMessage> {
-    vec![
-        PromptMessage::user(Content::image(PNG, "image/png")),
-        PromptMessage::user("Please analyze the image above."),
-    ]
+    vec![PromptMessage::user(Content::image(PNG, "image/png")), PromptMessage::user("Please analyze the image above.")]
 }
 
 /// The conformance server.
@@ -370,12 +296,7 @@ pub fn conformance_server() -> Server {
             test_logging_tool,
         ])
         .tool(json_schema_2020_12_tool())
-        .resources(resources![
-            static_text,
-            static_binary,
-            watched_resource,
-            template
-        ])
+        .resources(resources![static_text, static_binary, watched_resource, template])
         .prompts(prompts![
             test_simple_prompt,
             test_prompt_with_arguments,
@@ -389,19 +310,11 @@ pub fn conformance_server() -> Server {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
     let config = mcp_axum::McpConfig::from_env();
     let listener = mcp_axum::bind(&config).await?;
-    println!(
-        "conformance server: http://{}{}",
-        listener.local_addr()?,
-        config.path
-    );
-    let app = mcp_axum::McpRouter::new(conformance_server())
-        .config(config)
-        .into_router();
+    println!("conformance server: http://{}{}", listener.local_addr()?, config.path);
+    let app = mcp_axum::McpRouter::new(conformance_server()).config(config).into_router();
     mcp_axum::serve(listener, app).await
 }

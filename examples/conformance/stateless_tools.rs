@@ -25,15 +25,8 @@ fn field(content: Option<&Value>, name: &str) -> String {
 /// Greets the user by the name it asks for.
 #[tool]
 pub async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, ToolError> {
-    let answer = ctx
-        .input("user_name")
-        .elicit("What is your name?", form("name", "string"))
-        .await
-        .map_err(failed)?;
-    Ok(format!(
-        "Hello, {}!",
-        field(answer.content.as_ref(), "name")
-    ))
+    let answer = ctx.input("user_name").elicit("What is your name?", form("name", "string")).await.map_err(failed)?;
+    Ok(format!("Hello, {}!", field(answer.content.as_ref(), "name")))
 }
 
 /// Asks the client's model a question.
@@ -43,38 +36,22 @@ pub async fn test_input_required_result_sampling(ctx: Context) -> Result<String,
         "messages": [{"role": "user", "content": {"type": "text", "text": "What is the capital of France?"}}],
         "maxTokens": 100,
     });
-    let answer = ctx
-        .input("capital_question")
-        .sample(question)
-        .await
-        .map_err(failed)?;
-    Ok(format!(
-        "Model answered: {}",
-        answer["content"]["text"].as_str().unwrap_or_default()
-    ))
+    let answer = ctx.input("capital_question").sample(question).await.map_err(failed)?;
+    Ok(format!("Model answered: {}", answer["content"]["text"].as_str().unwrap_or_default()))
 }
 
 /// Lists the client's roots.
 #[tool]
 pub async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ToolError> {
     let roots = ctx.input("client_roots").roots().await.map_err(failed)?;
-    let uris: Vec<&str> = roots["roots"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r["uri"].as_str())
-        .collect();
+    let uris: Vec<&str> = roots["roots"].as_array().into_iter().flatten().filter_map(|r| r["uri"].as_str()).collect();
     Ok(format!("Client roots: {}", uris.join(", ")))
 }
 
 /// Asks for a confirmation; the answer comes back with the signed state.
 #[tool]
 pub async fn test_input_required_result_request_state(ctx: Context) -> Result<String, ToolError> {
-    let answer = ctx
-        .input("confirm")
-        .elicit("Please confirm", form("ok", "boolean"))
-        .await
-        .map_err(failed)?;
+    let answer = ctx.input("confirm").elicit("Please confirm", form("ok", "boolean")).await.map_err(failed)?;
     Ok(format!("state-ok: action={}", answer.action))
 }
 
@@ -86,16 +63,11 @@ pub async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<
         "maxTokens": 50,
     });
     let (name, greeting, roots) = tokio::join!(
-        ctx.input("user_name")
-            .elicit("What is your name?", form("name", "string")),
+        ctx.input("user_name").elicit("What is your name?", form("name", "string")),
         ctx.input("greeting").sample(greeting),
         ctx.input("client_roots").roots(),
     );
-    let (name, greeting, roots) = (
-        name.map_err(failed)?,
-        greeting.map_err(failed)?,
-        roots.map_err(failed)?,
-    );
+    let (name, greeting, roots) = (name.map_err(failed)?, greeting.map_err(failed)?, roots.map_err(failed)?);
     Ok(format!(
         "name={}, greeting={}, roots={}",
         field(name.content.as_ref(), "name"),
@@ -107,34 +79,19 @@ pub async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<
 /// Asks two questions, one per round.
 #[tool]
 pub async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, ToolError> {
-    let name = ctx
-        .input("step1")
-        .elicit("Step 1: What is your name?", form("name", "string"))
-        .await
-        .map_err(failed)?;
+    let name = ctx.input("step1").elicit("Step 1: What is your name?", form("name", "string")).await.map_err(failed)?;
     let color = ctx
         .input("step2")
-        .elicit(
-            "Step 2: What is your favorite color?",
-            form("color", "string"),
-        )
+        .elicit("Step 2: What is your favorite color?", form("color", "string"))
         .await
         .map_err(failed)?;
-    Ok(format!(
-        "{} likes {}",
-        field(name.content.as_ref(), "name"),
-        field(color.content.as_ref(), "color")
-    ))
+    Ok(format!("{} likes {}", field(name.content.as_ref(), "name"), field(color.content.as_ref(), "color")))
 }
 
 /// Asks one question; a tampered state on the retry is refused.
 #[tool]
 pub async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, ToolError> {
-    let answer = ctx
-        .input("confirm")
-        .elicit("Please confirm", form("ok", "boolean"))
-        .await
-        .map_err(failed)?;
+    let answer = ctx.input("confirm").elicit("Please confirm", form("ok", "boolean")).await.map_err(failed)?;
     Ok(format!("confirmed: {}", answer.action))
 }
 
@@ -143,15 +100,9 @@ pub async fn test_input_required_result_tampered_state(ctx: Context) -> Result<S
 pub async fn test_input_required_result_capabilities(ctx: Context) -> Result<String, ToolError> {
     let capabilities = ctx.client_capabilities().cloned().unwrap_or_default();
     if capabilities.elicitation.is_some() {
-        let answer = ctx
-            .input("user_name")
-            .elicit("What is your name?", form("name", "string"))
-            .await
-            .map_err(failed)?;
-        return Ok(format!(
-            "Hello, {}!",
-            field(answer.content.as_ref(), "name")
-        ));
+        let answer =
+            ctx.input("user_name").elicit("What is your name?", form("name", "string")).await.map_err(failed)?;
+        return Ok(format!("Hello, {}!", field(answer.content.as_ref(), "name")));
     }
     if capabilities.sampling.is_some() {
         let question = json!({
@@ -159,10 +110,7 @@ pub async fn test_input_required_result_capabilities(ctx: Context) -> Result<Str
             "maxTokens": 20,
         });
         let answer = ctx.input("hello").sample(question).await.map_err(failed)?;
-        return Ok(format!(
-            "Model said: {}",
-            answer["content"]["text"].as_str().unwrap_or_default()
-        ));
+        return Ok(format!("Model said: {}", answer["content"]["text"].as_str().unwrap_or_default()));
     }
     Ok("The client offers no way to ask it anything.".into())
 }
@@ -175,10 +123,7 @@ pub async fn test_missing_capability(ctx: Context) -> Result<String, ToolError> 
         "maxTokens": 10,
     });
     let answer = ctx.sample(question).await.map_err(failed)?;
-    Ok(format!(
-        "Model said: {}",
-        answer["content"]["text"].as_str().unwrap_or_default()
-    ))
+    Ok(format!("Model said: {}", answer["content"]["text"].as_str().unwrap_or_default()))
 }
 
 /// Reports progress, then asks for input (never as a request on the stream
@@ -186,15 +131,8 @@ pub async fn test_missing_capability(ctx: Context) -> Result<String, ToolError> 
 #[tool]
 pub async fn test_streaming_elicitation(ctx: Context) -> Result<String, ToolError> {
     ctx.report_progress(0.0, Some(1.0), Some("asking")).await;
-    let answer = ctx
-        .input("user_name")
-        .elicit("What is your name?", form("name", "string"))
-        .await
-        .map_err(failed)?;
-    Ok(format!(
-        "Hello, {}!",
-        field(answer.content.as_ref(), "name")
-    ))
+    let answer = ctx.input("user_name").elicit("What is your name?", form("name", "string")).await.map_err(failed)?;
+    Ok(format!("Hello, {}!", field(answer.content.as_ref(), "name")))
 }
 
 /// Logs at info; in the stateless era only when the request set a log level.
@@ -206,18 +144,8 @@ pub async fn test_logging_tool(ctx: Context) -> &'static str {
 
 /// A prompt that asks for context first.
 #[prompt]
-pub async fn test_input_required_result_prompt(
-    ctx: Context,
-) -> Result<Vec<PromptMessage>, RpcError> {
-    let answer = ctx
-        .input("user_context")
-        .elicit(
-            "What context should the prompt use?",
-            form("context", "string"),
-        )
-        .await?;
-    Ok(vec![PromptMessage::user(format!(
-        "Use this context: {}",
-        field(answer.content.as_ref(), "context")
-    ))])
+pub async fn test_input_required_result_prompt(ctx: Context) -> Result<Vec<PromptMessage>, RpcError> {
+    let answer =
+        ctx.input("user_context").elicit("What context should the prompt use?", form("context", "string")).await?;
+    Ok(vec![PromptMessage::user(format!("Use this context: {}", field(answer.content.as_ref(), "context")))])
 }

@@ -6,16 +6,7 @@ use mcp_core::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 
 /// Cities the demo knows.
-pub const CITIES: &[&str] = &[
-    "Amsterdam",
-    "Berlin",
-    "Lisbon",
-    "London",
-    "Madrid",
-    "Paris",
-    "Prague",
-    "Tokyo",
-];
+pub const CITIES: &[&str] = &["Amsterdam", "Berlin", "Lisbon", "London", "Madrid", "Paris", "Prague", "Tokyo"];
 
 /// Unit system of temperatures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -83,16 +74,11 @@ pub struct TextStats {
 const CONDITIONS: &[&str] = &["sunny", "partly cloudy", "cloudy", "light rain", "windy"];
 
 fn canonical(city: &str) -> Option<&'static str> {
-    CITIES
-        .iter()
-        .copied()
-        .find(|c| c.eq_ignore_ascii_case(city.trim()))
+    CITIES.iter().copied().find(|c| c.eq_ignore_ascii_case(city.trim()))
 }
 
 fn seed(city: &str, salt: u32) -> u32 {
-    city.bytes().fold(salt.wrapping_mul(2_654_435_761), |h, b| {
-        h.wrapping_mul(31).wrapping_add(u32::from(b))
-    })
+    city.bytes().fold(salt.wrapping_mul(2_654_435_761), |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
 }
 
 /// Current demo weather for `city`, or `None` for an unknown city.
@@ -129,21 +115,14 @@ pub fn forecast_for(city: &str) -> Option<Forecast> {
             }
         })
         .collect();
-    Some(Forecast {
-        city: city.to_owned(),
-        days,
-        demo_data: true,
-    })
+    Some(Forecast { city: city.to_owned(), days, demo_data: true })
 }
 
 /// Counts words, sentences and characters.
 pub fn text_stats(text: &str) -> TextStats {
     TextStats {
         words: text.split_whitespace().count(),
-        sentences: text
-            .split(['.', '!', '?'])
-            .filter(|s| !s.trim().is_empty())
-            .count(),
+        sentences: text.split(['.', '!', '?']).filter(|s| !s.trim().is_empty()).count(),
         characters: text.chars().count(),
     }
 }

@@ -8,19 +8,12 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 /// through a wildcard.
 pub fn accepts(headers: &HeaderMap, media: &str) -> bool {
     let (kind, _) = media.split_once('/').unwrap_or((media, ""));
-    headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let range = item.split(';').next().unwrap_or("").trim();
-            range.eq_ignore_ascii_case(media)
-                || range == "*/*"
-                || range
-                    .strip_suffix("/*")
-                    .is_some_and(|k| k.eq_ignore_ascii_case(kind))
-        })
+    headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
+        let range = item.split(';').next().unwrap_or("").trim();
+        range.eq_ignore_ascii_case(media)
+            || range == "*/*"
+            || range.strip_suffix("/*").is_some_and(|k| k.eq_ignore_ascii_case(kind))
+    })
 }
 
 /// Whether the body is declared as JSON (`application/json`, any parameters).

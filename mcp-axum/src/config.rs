@@ -35,10 +35,7 @@ impl Default for McpConfig {
             port: 8000,
             path: "/mcp".into(),
             stateless: false,
-            allowed_origins: local
-                .iter()
-                .flat_map(|h| [format!("http://{h}"), format!("https://{h}")])
-                .collect(),
+            allowed_origins: local.iter().flat_map(|h| [format!("http://{h}"), format!("https://{h}")]).collect(),
             allowed_hosts: local.iter().map(|h| (*h).to_owned()).collect(),
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
@@ -99,11 +96,7 @@ impl McpConfig {
 }
 
 fn split_list(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -119,10 +112,7 @@ mod tests {
             _ => None,
         };
         let c = McpConfig::from_lookup(env);
-        assert_eq!(
-            (c.port, c.path.as_str(), c.host.as_str()),
-            (9001, "/rpc", "127.0.0.1")
-        );
+        assert_eq!((c.port, c.path.as_str(), c.host.as_str()), (9001, "/rpc", "127.0.0.1"));
         assert_eq!(c.allowed_origins, ["https://app.example", "*"]);
         assert_eq!(c.bind_address(), "127.0.0.1:9001");
     }

@@ -9,29 +9,17 @@ use std::sync::Arc;
 
 pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     if let Err(refusal) = crate::security::check(&headers, &t.config) {
-        return reply::refuse(
-            StatusCode::FORBIDDEN,
-            code::SESSION_ERROR,
-            refusal.to_string(),
-        );
+        return reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
     }
     if t.config.stateless || crate::router::is_stateless_era(&headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);
     }
     let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
-        return reply::refuse(
-            StatusCode::BAD_REQUEST,
-            code::SESSION_ERROR,
-            "Bad Request: missing Mcp-Session-Id",
-        );
+        return reply::refuse(StatusCode::BAD_REQUEST, code::SESSION_ERROR, "Bad Request: missing Mcp-Session-Id");
     };
     if t.server.sessions().remove(id) {
         reply::status(StatusCode::OK)
     } else {
-        reply::refuse(
-            StatusCode::NOT_FOUND,
-            code::SESSION_ERROR,
-            "Session not found",
-        )
+        reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found")
     }
 }

@@ -14,11 +14,7 @@ use tokio::sync::mpsc;
 
 pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     if let Err(refusal) = crate::security::check(&headers, &t.config) {
-        return reply::refuse(
-            StatusCode::FORBIDDEN,
-            code::SESSION_ERROR,
-            refusal.to_string(),
-        );
+        return reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
     }
     if t.config.stateless || crate::router::is_stateless_era(&headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);
@@ -38,22 +34,13 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
         return match session.resume(last, events) {
             Ok((_, missed, _)) => {
-                let head = missed
-                    .iter()
-                    .map(|e| sse::frame(Some(&e.id), &e.data))
-                    .collect();
+                let head = missed.iter().map(|e| sse::frame(Some(&e.id), &e.data)).collect();
                 reply::sse(sse::event_stream(head, received, t.config.keep_alive))
             }
-            Err(ResumeError::Malformed) => reply::refuse(
-                StatusCode::BAD_REQUEST,
-                code::INVALID_REQUEST,
-                "Bad Request: malformed Last-Event-ID",
-            ),
-            Err(ResumeError::Gone) => reply::refuse(
-                StatusCode::NOT_FOUND,
-                code::INVALID_REQUEST,
-                "Stream not found",
-            ),
+            Err(ResumeError::Malformed) => {
+                reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, "Bad Request: malformed Last-Event-ID")
+            }
+            Err(ResumeError::Gone) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
         };
     }
     match session.open_standalone(events) {

@@ -27,11 +27,7 @@ pub(crate) async fn handle(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     if let Err(refusal) = crate::security::check(&headers, &t.config) {
-        return reply::refuse(
-            StatusCode::FORBIDDEN,
-            code::SESSION_ERROR,
-            refusal.to_string(),
-        );
+        return reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
     }
     if !(accepts(&headers, "application/json") && accepts(&headers, "text/event-stream")) {
         return reply::refuse(
@@ -50,38 +46,24 @@ pub(crate) async fn handle(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            return reply::refuse(
-                rejection.status(),
-                code::INVALID_REQUEST,
-                rejection.body_text(),
-            );
+            return reply::refuse(rejection.status(), code::INVALID_REQUEST, rejection.body_text());
         }
     };
     if body.len() > t.config.max_body {
-        return reply::refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            code::INVALID_REQUEST,
-            "Payload Too Large",
-        );
+        return reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
     }
     let message = match Message::decode(&body) {
         Ok(message) => message,
         Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.id.as_ref(), &e.error),
     };
-    let header_version = headers
-        .get(PROTOCOL_VERSION)
-        .map(|v| v.to_str().unwrap_or(""));
+    let header_version = headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or(""));
     if let Message::Request(request) = &message {
         if stateless::is_stateless_request(header_version, request.params.as_deref()) {
-            let Message::Request(request) = message else {
-                unreachable!("matched above")
-            };
+            let Message::Request(request) = message else { unreachable!("matched above") };
             return stateless_request(t, &headers, header_version, request).await;
         }
     }
-    if let Some(v) =
-        header_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v))
-    {
+    if let Some(v) = header_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v)) {
         let supported: Vec<&str> = version::all().collect();
         let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
             .with_data(serde_json::json!({ "supported": supported, "requested": v }));
@@ -94,28 +76,19 @@ pub(crate) async fn handle(
                 Ok(session) => session,
                 Err(response) => return response,
             };
-            if session
-                .as_ref()
-                .is_some_and(|s| s.is_in_flight(&request.id))
-            {
-                let error = RpcError::invalid_request(format!(
-                    "request id {} is already in use",
-                    request.id
-                ));
+            if session.as_ref().is_some_and(|s| s.is_in_flight(&request.id)) {
+                let error = RpcError::invalid_request(format!("request id {} is already in use", request.id));
                 return reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error);
             }
             respond(t, request, session, None).await
         }
         // The stateless era has no sessions and nothing to deliver to.
-        Message::Notification(_) | Message::Response(_)
-            if header_version.is_some_and(version::is_stateless) =>
-        {
+        Message::Notification(_) | Message::Response(_) if header_version.is_some_and(version::is_stateless) => {
             reply::accepted()
         }
         Message::Notification(notification) => match session_for(&t, &headers) {
             Ok(session) => {
-                t.server
-                    .handle_notification(&notification, session.as_ref());
+                t.server.handle_notification(&notification, session.as_ref());
                 reply::accepted()
             }
             Err(response) => response,
@@ -132,11 +105,7 @@ pub(crate) async fn handle(
 
 /// The session of a non-initialize message (`None` in stateless mode).
 fn session_for(t: &Transport, headers: &HeaderMap) -> Result<Option<Arc<Session>>, Response> {
-    if t.config.stateless {
-        Ok(None)
-    } else {
-        t.require_session(headers).map(Some)
-    }
+    if t.config.stateless { Ok(None) } else { t.require_session(headers).map(Some) }
 }
 
 async fn initialize(t: Arc<Transport>, request: Request) -> Response {
@@ -146,13 +115,8 @@ async fn initialize(t: Arc<Transport>, request: Request) -> Response {
     let session = match t.server.sessions().create() {
         Ok(session) => session,
         Err(mcp_core::session::SessionLimit::Full(max)) => {
-            let message =
-                format!("Service Unavailable: the server holds its maximum of {max} sessions");
-            return reply::refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::SESSION_ERROR,
-                message,
-            );
+            let message = format!("Service Unavailable: the server holds its maximum of {max} sessions");
+            return reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, message);
         }
     };
     let id = session.id().to_owned();
@@ -176,19 +140,9 @@ async fn respond(
     let (sink, mut outbox) = mpsc::unbounded_channel::<Outbound>();
     let id = request.id.clone();
     let server = t.server.clone();
-    let era = if meta.is_some() {
-        Era::Stateless
-    } else {
-        Era::Session
-    };
-    let env = RequestEnv {
-        session: session.clone(),
-        sink: Some(sink),
-        stateless: meta,
-        ..RequestEnv::default()
-    };
-    let mut work: BoxFuture<'static, Outcome> =
-        Box::pin(async move { server.handle_request(request, env).await });
+    let era = if meta.is_some() { Era::Stateless } else { Era::Session };
+    let env = RequestEnv { session: session.clone(), sink: Some(sink), stateless: meta, ..RequestEnv::default() };
+    let mut work: BoxFuture<'static, Outcome> = Box::pin(async move { server.handle_request(request, env).await });
     let first = tokio::select! {
         biased;
         outcome = &mut work => {
@@ -233,9 +187,9 @@ fn answer(id: &RequestId, outcome: Outcome, era: Era) -> Response {
 fn stateless_status(code: i64) -> StatusCode {
     match code {
         code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
-        codes::HEADER_MISMATCH
-        | codes::MISSING_REQUIRED_CLIENT_CAPABILITY
-        | codes::UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
+        codes::HEADER_MISMATCH | codes::MISSING_REQUIRED_CLIENT_CAPABILITY | codes::UNSUPPORTED_PROTOCOL_VERSION => {
+            StatusCode::BAD_REQUEST
+        }
         _ => StatusCode::OK,
     }
 }
@@ -249,7 +203,7 @@ async fn stateless_request(
     request: Request,
 ) -> Response {
     let checked = stateless::validate(header_version, request.params.as_deref())
-        .and_then(|meta| standard_headers::check(headers, &request).map(|()| meta));
+        .and_then(|meta| standard_headers::check(headers, &request, &t.server).map(|()| meta));
     match checked {
         Ok(meta) => respond(t, request, None, Some(meta)).await,
         Err(error) => reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error),

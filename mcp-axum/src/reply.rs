@@ -21,9 +21,7 @@ static JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub fn json(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, JSON.clone());
+    response.headers_mut().insert(header::CONTENT_TYPE, JSON.clone());
     response
 }
 
@@ -52,15 +50,10 @@ pub fn status(status: StatusCode) -> Response {
 }
 
 /// A `text/event-stream` response.
-pub fn sse(
-    stream: impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send + 'static,
-) -> Response {
+pub fn sse(stream: impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send + 'static) -> Response {
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     response

@@ -37,10 +37,7 @@ pub struct McpRouter {
 impl McpRouter {
     /// An endpoint at `/mcp` with session mode and localhost-only defaults.
     pub fn new(server: Server) -> Self {
-        Self {
-            server,
-            config: McpConfig::default(),
-        }
+        Self { server, config: McpConfig::default() }
     }
 
     /// Uses `config` (e.g. [`McpConfig::from_env`]).
@@ -66,10 +63,7 @@ impl McpRouter {
 
     /// Origins allowed to call the endpoint (`*` for any).
     #[must_use]
-    pub fn allowed_origins<S: Into<String>>(
-        mut self,
-        origins: impl IntoIterator<Item = S>,
-    ) -> Self {
+    pub fn allowed_origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
         self.config.allowed_origins = origins.into_iter().map(Into::into).collect();
         self
     }
@@ -90,10 +84,7 @@ impl McpRouter {
     /// The router, ready to merge or nest.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let path = self.config.path.clone();
-        let transport = Arc::new(Transport {
-            server: self.server,
-            config: self.config,
-        });
+        let transport = Arc::new(Transport { server: self.server, config: self.config });
         let endpoint: MethodRouter<S> = MethodRouter::new()
             .post({
                 let t = Arc::clone(&transport);
@@ -154,13 +145,10 @@ impl Transport {
                 "Bad Request: missing Mcp-Session-Id",
             ));
         };
-        self.server.sessions().get(id).ok_or_else(|| {
-            reply::refuse(
-                StatusCode::NOT_FOUND,
-                code::SESSION_ERROR,
-                "Session not found",
-            )
-        })
+        self.server
+            .sessions()
+            .get(id)
+            .ok_or_else(|| reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found"))
     }
 }
 

@@ -43,18 +43,14 @@ pub fn check(headers: &HeaderMap, config: &McpConfig) -> Result<(), Refusal> {
 
 fn strip_port(authority: &str) -> &str {
     if let Some(rest) = authority.strip_prefix('[') {
-        return rest
-            .split_once(']')
-            .map_or(authority, |(h, _)| &authority[..h.len() + 2]);
+        return rest.split_once(']').map_or(authority, |(h, _)| &authority[..h.len() + 2]);
     }
     authority.rsplit_once(':').map_or(authority, |(h, _)| h)
 }
 
 fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let name = strip_port(host);
-    allowed
-        .iter()
-        .any(|a| a == "*" || a.eq_ignore_ascii_case(name))
+    allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(name))
 }
 
 fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
@@ -63,9 +59,7 @@ fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
         Some((scheme, authority)) => format!("{scheme}://{}", strip_port(authority)),
         None => return allowed.iter().any(|a| a == "*"),
     };
-    allowed.iter().any(|a| {
-        a == "*" || a.eq_ignore_ascii_case(origin) || a.eq_ignore_ascii_case(&without_port)
-    })
+    allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin) || a.eq_ignore_ascii_case(&without_port))
 }
 
 #[cfg(test)]
@@ -84,39 +78,17 @@ mod tests {
     fn localhost_passes_and_rebinding_fails() {
         let c = McpConfig::default();
         assert!(check(&headers(&[("host", "127.0.0.1:8000")]), &c).is_ok());
-        assert!(
-            check(
-                &headers(&[
-                    ("host", "localhost:3000"),
-                    ("origin", "http://localhost:5173")
-                ]),
-                &c
-            )
-            .is_ok()
-        );
+        assert!(check(&headers(&[("host", "localhost:3000"), ("origin", "http://localhost:5173")]), &c).is_ok());
         assert!(check(&headers(&[("host", "[::1]:8000")]), &c).is_ok());
         assert_eq!(
             check(&headers(&[("host", "evil.example:8000")]), &c),
             Err(Refusal::Host("evil.example:8000".into()))
         );
         assert!(matches!(
-            check(
-                &headers(&[("host", "localhost"), ("origin", "https://evil.example")]),
-                &c
-            ),
+            check(&headers(&[("host", "localhost"), ("origin", "https://evil.example")]), &c),
             Err(Refusal::Origin(_))
         ));
-        let open = McpConfig {
-            allowed_hosts: vec!["*".into()],
-            allowed_origins: vec!["*".into()],
-            ..c
-        };
-        assert!(
-            check(
-                &headers(&[("host", "api.example"), ("origin", "https://x.example")]),
-                &open
-            )
-            .is_ok()
-        );
+        let open = McpConfig { allowed_hosts: vec!["*".into()], allowed_origins: vec!["*".into()], ..c };
+        assert!(check(&headers(&[("host", "api.example"), ("origin", "https://x.example")]), &open).is_ok());
     }
 }

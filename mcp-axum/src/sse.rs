@@ -64,10 +64,7 @@ mod tests {
 
     #[test]
     fn frames_are_single_buffers() {
-        assert_eq!(
-            &frame(Some("1-2"), b"{}")[..],
-            b"id: 1-2\nevent: message\ndata: {}\n\n"
-        );
+        assert_eq!(&frame(Some("1-2"), b"{}")[..], b"id: 1-2\nevent: message\ndata: {}\n\n");
         assert_eq!(&priming("3-0", 500)[..], b"id: 3-0\nretry: 500\ndata: \n\n");
     }
 }

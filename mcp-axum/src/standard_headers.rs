@@ -17,53 +17,78 @@ pub const MCP_NAME: &str = "mcp-name";
 struct Named {
     name: Option<String>,
     uri: Option<String>,
+    arguments: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 fn mismatch(message: String) -> RpcError {
     RpcError::new(HEADER_MISMATCH, format!("Header mismatch: {message}"))
 }
 
-/// Checks `Mcp-Method` and `Mcp-Name` against the request body (`-32020`).
-pub fn check(headers: &HeaderMap, request: &Request) -> Result<(), RpcError> {
-    let method = headers
-        .get(MCP_METHOD)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim);
+/// Checks `Mcp-Method`, `Mcp-Name` and the `Mcp-Param-*` headers of the
+/// tool's header-mirrored arguments against the request body (`-32020`).
+pub fn check(headers: &HeaderMap, request: &Request, server: &mcp_core::Server) -> Result<(), RpcError> {
+    let method = headers.get(MCP_METHOD).and_then(|v| v.to_str().ok()).map(str::trim);
     match method {
         None => return Err(mismatch("the Mcp-Method header is required".into())),
         Some(m) if m != request.method => {
-            return Err(mismatch(format!(
-                "Mcp-Method {m:?} but the body's method is {:?}",
-                request.method
-            )));
+            return Err(mismatch(format!("Mcp-Method {m:?} but the body's method is {:?}", request.method)));
         }
         Some(_) => {}
     }
-    let named = request
-        .params
-        .as_deref()
-        .and_then(|p| serde_json::from_str::<Named>(p.get()).ok());
+    let named = request.params.as_deref().and_then(|p| serde_json::from_str::<Named>(p.get()).ok());
+    let Some(named) = named else { return Ok(()) };
+    if request.method == "tools/call" {
+        if let Some(tool) = named.name.as_deref().and_then(|n| server.tool(n)) {
+            for (argument, suffix) in tool.header_params() {
+                check_param(headers, suffix, named.arguments.as_ref().and_then(|a| a.get(argument)))?;
+            }
+        }
+    }
     let expected = match request.method.as_str() {
-        "tools/call" | "prompts/get" => named.and_then(|n| n.name),
-        "resources/read" => named.and_then(|n| n.uri),
+        "tools/call" | "prompts/get" => named.name,
+        "resources/read" => named.uri,
         _ => None,
     };
     if let Some(expected) = expected {
-        match headers
-            .get(MCP_NAME)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-        {
+        match headers.get(MCP_NAME).and_then(|v| v.to_str().ok()).map(str::trim) {
             None => return Err(mismatch("the Mcp-Name header is required".into())),
             Some(name) if name != expected => {
-                return Err(mismatch(format!(
-                    "Mcp-Name {name:?} but the body names {expected:?}"
-                )));
+                return Err(mismatch(format!("Mcp-Name {name:?} but the body names {expected:?}")));
             }
             Some(_) => {}
         }
     }
     Ok(())
+}
+
+/// `Mcp-Param-<suffix>` must carry the argument's value: literally, or as
+/// `=?base64?…?=` (standard alphabet, padded) for values headers cannot hold.
+fn check_param(headers: &HeaderMap, suffix: &str, value: Option<&serde_json::Value>) -> Result<(), RpcError> {
+    let header = headers.get(format!("mcp-param-{suffix}").as_str());
+    let expected = value.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    match (header, expected) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(mismatch(format!("the Mcp-Param-{suffix} header is required"))),
+        (Some(_), None) => Err(mismatch(format!("Mcp-Param-{suffix} names an argument the body lacks"))),
+        (Some(header), Some(expected)) => {
+            let raw = header.to_str().map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not visible ASCII")))?.trim();
+            let actual = match raw.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
+                Some(encoded) => {
+                    use base64::Engine as _;
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(encoded)
+                        .map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not valid base64")))?;
+                    String::from_utf8(bytes).map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not UTF-8")))?
+                }
+                None => raw.to_owned(),
+            };
+            if actual == expected {
+                Ok(())
+            } else {
+                Err(mismatch(format!("Mcp-Param-{suffix} {actual:?} but the argument is {expected:?}")))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,44 +105,29 @@ mod tests {
     }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap()))
-            .collect()
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn param_headers_match_literally_or_in_base64() {
+        let value = serde_json::json!("Hello");
+        let ok = |h: &str| check_param(&headers(&[("mcp-param-greeting", h)]), "Greeting", Some(&value)).is_ok();
+        assert!(ok("Hello") && ok("=?base64?SGVsbG8=?="));
+        assert!(!ok("=?base64?SGVsbG8?=") && !ok("=?base64?SGVs!!!bG8=?=") && !ok("Bye"));
+        assert!(check_param(&headers(&[]), "Greeting", Some(&value)).is_err());
+        assert!(check_param(&headers(&[]), "Greeting", None).is_ok());
     }
 
     #[test]
     fn method_and_name_must_agree() {
+        let server = mcp_core::Server::builder("t", "0").build();
+        let check = |h: &HeaderMap, r: &Request| check(h, r, &server);
         let call = request("tools/call", r#"{"name":"add"}"#);
-        assert!(
-            check(
-                &headers(&[("mcp-method", "tools/call"), ("mcp-name", " add ")]),
-                &call
-            )
-            .is_ok()
-        );
+        assert!(check(&headers(&[("mcp-method", "tools/call"), ("mcp-name", " add ")]), &call).is_ok());
         assert!(check(&headers(&[("mcp-method", "tools/call")]), &call).is_err());
-        assert!(
-            check(
-                &headers(&[("mcp-method", "TOOLS/CALL"), ("mcp-name", "add")]),
-                &call
-            )
-            .is_err()
-        );
-        assert!(
-            check(
-                &headers(&[("mcp-method", "tools/call"), ("mcp-name", "sub")]),
-                &call
-            )
-            .is_err()
-        );
+        assert!(check(&headers(&[("mcp-method", "TOOLS/CALL"), ("mcp-name", "add")]), &call).is_err());
+        assert!(check(&headers(&[("mcp-method", "tools/call"), ("mcp-name", "sub")]), &call).is_err());
         assert!(check(&headers(&[]), &request("tools/list", "{}")).is_err());
-        assert!(
-            check(
-                &headers(&[("mcp-method", "tools/list")]),
-                &request("tools/list", "{}")
-            )
-            .is_ok()
-        );
+        assert!(check(&headers(&[("mcp-method", "tools/list")]), &request("tools/list", "{}")).is_ok());
     }
 }

@@ -55,12 +55,7 @@ impl TestResponse {
 impl TestClient {
     /// A client for `router`, talking to `/mcp`.
     pub fn new(router: Router) -> Self {
-        Self {
-            router,
-            path: "/mcp".into(),
-            session: None,
-            next_id: 0,
-        }
+        Self { router, path: "/mcp".into(), session: None, next_id: 0 }
     }
 
     /// Talks to `path` instead of `/mcp`.
@@ -92,14 +87,9 @@ impl TestClient {
     /// response when it is an error).
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
-        let body =
-            json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
+        let body = json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
         let response = self.post(&body).await;
-        if let Some(id) = response
-            .headers
-            .get(SESSION_ID)
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(id) = response.headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) {
             self.session = Some(id.to_owned());
         }
         let last = response.last().clone();
@@ -108,22 +98,18 @@ impl TestClient {
 
     /// Calls tool `name` with `arguments`.
     pub async fn call_tool(&mut self, name: &str, arguments: Value) -> Value {
-        self.request("tools/call", json!({"name": name, "arguments": arguments}))
-            .await
+        self.request("tools/call", json!({"name": name, "arguments": arguments})).await
     }
 
     /// Sends a notification.
     pub async fn notify(&mut self, method: &str, params: Value) -> TestResponse {
-        self.post(&json!({"jsonrpc": "2.0", "method": method, "params": params}))
-            .await
+        self.post(&json!({"jsonrpc": "2.0", "method": method, "params": params})).await
     }
 
     /// POSTs `body` (any JSON) with the usual headers and this session.
     pub async fn post(&self, body: &Value) -> TestResponse {
-        let request = self
-            .builder("POST")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()));
+        let request =
+            self.builder("POST").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()));
         self.send(request.expect("valid request")).await
     }
 
@@ -150,17 +136,8 @@ impl TestClient {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        TestResponse {
-            status,
-            headers,
-            messages: parse_messages(&bytes),
-        }
+        let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        TestResponse { status, headers, messages: parse_messages(&bytes) }
     }
 }
 

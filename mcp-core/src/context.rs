@@ -3,9 +3,7 @@
 //! resources, and reach shared state.
 
 use crate::jsonrpc::{self, RequestId, RpcError, code};
-use crate::protocol::{
-    ClientCapabilities, LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents,
-};
+use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents};
 use crate::server::Server;
 use crate::session::{Outbound, Session, Sink};
 use crate::stateless::RequestMeta;
@@ -69,23 +67,9 @@ impl Context {
         cancel: CancellationToken,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Self {
-        let RequestEnv {
-            session,
-            sink,
-            extensions,
-            stateless: _,
-        } = env;
+        let RequestEnv { session, sink, extensions, stateless: _ } = env;
         Self {
-            scope: Arc::new(Scope {
-                server,
-                session,
-                stateless,
-                request_id,
-                progress_token,
-                sink,
-                cancel,
-                extensions,
-            }),
+            scope: Arc::new(Scope { server, session, stateless, request_id, progress_token, sink, cancel, extensions }),
         }
     }
 
@@ -157,16 +141,8 @@ impl Context {
         let Some(token) = &self.scope.progress_token else {
             return;
         };
-        let params = ProgressParams {
-            progress_token: token,
-            progress,
-            total,
-            message,
-        };
-        self.send(jsonrpc::encode_notification(
-            "notifications/progress",
-            &params,
-        ));
+        let params = ProgressParams { progress_token: token, progress, total, message };
+        self.send(jsonrpc::encode_notification("notifications/progress", &params));
     }
 
     /// Sends `notifications/message` at `level` unless the client asked for
@@ -183,9 +159,7 @@ impl Context {
                 Some(minimum) => minimum,
                 None => return,
             },
-            None => self
-                .session()
-                .map_or(LoggingLevel::Debug, |s| s.log_level()),
+            None => self.session().map_or(LoggingLevel::Debug, |s| s.log_level()),
         };
         if level < minimum {
             return;
@@ -193,15 +167,8 @@ impl Context {
         let Ok(data) = serde_json::to_value(data) else {
             return;
         };
-        let params = LoggingMessageParams {
-            level,
-            logger,
-            data: &data,
-        };
-        self.send(jsonrpc::encode_notification(
-            "notifications/message",
-            &params,
-        ));
+        let params = LoggingMessageParams { level, logger, data: &data };
+        self.send(jsonrpc::encode_notification("notifications/message", &params));
     }
 
     /// Logs at `info`.
@@ -275,10 +242,7 @@ impl Context {
     /// # Ok(()) }
     /// ```
     pub fn input<'a>(&'a self, key: &'a str) -> Input<'a> {
-        Input {
-            ctx: self,
-            key: Some(key),
-        }
+        Input { ctx: self, key: Some(key) }
     }
 
     async fn ask<R: DeserializeOwned>(
@@ -297,12 +261,7 @@ impl Context {
             ));
         };
         let (id, answer) = session.await_client();
-        if sink
-            .send(Outbound::Message(jsonrpc::encode_request(
-                &id, method, &params,
-            )))
-            .is_err()
-        {
+        if sink.send(Outbound::Message(jsonrpc::encode_request(&id, method, &params))).is_err() {
             session.abandon_client_request(&id);
             return Err(RpcError::internal("the request's stream is closed"));
         }
@@ -332,63 +291,33 @@ impl Context {
             call.interrupt(Interrupt::MissingCapability(name.to_owned()));
             std::future::pending::<()>().await;
         }
-        Err(RpcError::new(
-            code::INVALID_REQUEST,
-            format!("the client did not declare the `{name}` capability"),
-        ))
+        Err(RpcError::new(code::INVALID_REQUEST, format!("the client did not declare the `{name}` capability")))
     }
 
     /// Asks the client's model for a message (`sampling/createMessage`).
     /// `params` follows the specification's `CreateMessageRequest` params.
     pub async fn sample(&self, params: Value) -> Result<Value, RpcError> {
-        Input {
-            ctx: self,
-            key: None,
-        }
-        .sample(params)
-        .await
+        Input { ctx: self, key: None }.sample(params).await
     }
 
     /// Asks the user to fill in a form (`elicitation/create`, form mode).
     /// `requested_schema` is a flat object schema of primitive properties.
-    pub async fn elicit(
-        &self,
-        message: &str,
-        requested_schema: Value,
-    ) -> Result<ElicitResult, RpcError> {
-        Input {
-            ctx: self,
-            key: None,
-        }
-        .elicit(message, requested_schema)
-        .await
+    pub async fn elicit(&self, message: &str, requested_schema: Value) -> Result<ElicitResult, RpcError> {
+        Input { ctx: self, key: None }.elicit(message, requested_schema).await
     }
 
     /// Sends the user to `url` (`elicitation/create`, URL mode).
-    pub async fn elicit_url(
-        &self,
-        message: &str,
-        url: &str,
-        elicitation_id: &str,
-    ) -> Result<ElicitResult, RpcError> {
-        self.require_capability("elicitation", |c| {
-            c.elicitation
-                .as_ref()
-                .is_some_and(|e| e.get("url").is_some())
-        })
-        .await?;
-        let params = serde_json::json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
+    pub async fn elicit_url(&self, message: &str, url: &str, elicitation_id: &str) -> Result<ElicitResult, RpcError> {
+        self.require_capability("elicitation", |c| c.elicitation.as_ref().is_some_and(|e| e.get("url").is_some()))
+            .await?;
+        let params =
+            serde_json::json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
         self.ask(None, "elicitation/create", params).await
     }
 
     /// The client's roots (`roots/list`).
     pub async fn roots(&self) -> Result<Value, RpcError> {
-        Input {
-            ctx: self,
-            key: None,
-        }
-        .roots()
-        .await
+        Input { ctx: self, key: None }.roots().await
     }
 }
 
@@ -401,35 +330,21 @@ pub struct Input<'a> {
 impl Input<'_> {
     /// `sampling/createMessage`.
     pub async fn sample(self, params: Value) -> Result<Value, RpcError> {
-        self.ctx
-            .require_capability("sampling", |c| c.sampling.is_some())
-            .await?;
-        self.ctx
-            .ask(self.key, "sampling/createMessage", params)
-            .await
+        self.ctx.require_capability("sampling", |c| c.sampling.is_some()).await?;
+        self.ctx.ask(self.key, "sampling/createMessage", params).await
     }
 
     /// `elicitation/create` in form mode.
-    pub async fn elicit(
-        self,
-        message: &str,
-        requested_schema: Value,
-    ) -> Result<ElicitResult, RpcError> {
-        self.ctx
-            .require_capability("elicitation", |c| c.elicitation.is_some())
-            .await?;
+    pub async fn elicit(self, message: &str, requested_schema: Value) -> Result<ElicitResult, RpcError> {
+        self.ctx.require_capability("elicitation", |c| c.elicitation.is_some()).await?;
         let params = serde_json::json!({ "mode": "form", "message": message, "requestedSchema": requested_schema });
         self.ctx.ask(self.key, "elicitation/create", params).await
     }
 
     /// `roots/list`.
     pub async fn roots(self) -> Result<Value, RpcError> {
-        self.ctx
-            .require_capability("roots", |c| c.roots.is_some())
-            .await?;
-        self.ctx
-            .ask(self.key, "roots/list", serde_json::json!({}))
-            .await
+        self.ctx.require_capability("roots", |c| c.roots.is_some()).await?;
+        self.ctx.ask(self.key, "roots/list", serde_json::json!({})).await
     }
 }
 
@@ -453,12 +368,7 @@ pub(crate) struct StatelessCall {
 
 impl StatelessCall {
     pub(crate) fn new(meta: RequestMeta, answers: serde_json::Map<String, Value>) -> Self {
-        Self {
-            meta,
-            answers,
-            asked: Default::default(),
-            interrupt: Default::default(),
-        }
+        Self { meta, answers, asked: Default::default(), interrupt: Default::default() }
     }
 
     fn interrupt(&self, why: Interrupt) {
@@ -471,10 +381,7 @@ impl StatelessCall {
     }
 
     pub(crate) fn take_interrupt(&self) -> Option<Interrupt> {
-        self.interrupt
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.interrupt.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The answer under `key` (or the next automatic key); when there is
@@ -486,19 +393,9 @@ impl StatelessCall {
         method: &str,
         params: impl Serialize,
     ) -> Result<R, RpcError> {
-        let n = self
-            .asked
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
-        let key = key.map_or_else(
-            || format!("{}-{n}", method.split('/').next().unwrap_or(method)),
-            str::to_owned,
-        );
-        if let Some(answer) = self
-            .answers
-            .get(&key)
-            .and_then(|a| serde_json::from_value(a.clone()).ok())
-        {
+        let n = self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let key = key.map_or_else(|| format!("{}-{n}", method.split('/').next().unwrap_or(method)), str::to_owned);
+        if let Some(answer) = self.answers.get(&key).and_then(|a| serde_json::from_value(a.clone()).ok()) {
             return Ok(answer);
         }
         let request = serde_json::json!({ "method": method, "params": params });

@@ -68,11 +68,7 @@ pub struct RpcError {
 impl RpcError {
     /// An error with `code` and `message` and no data.
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            data: None,
-        }
+        Self { code, message: message.into(), data: None }
     }
     /// Attaches structured `data`.
     #[must_use]
@@ -90,10 +86,7 @@ impl RpcError {
     }
     /// `-32601`: no such method.
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(
-            code::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
-        )
+        Self::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
     }
     /// `-32602`: the params do not fit the method.
     pub fn invalid_params(detail: impl fmt::Display) -> Self {
@@ -173,13 +166,8 @@ impl Message {
             Err(e) if e.is_syntax() || e.is_eof() => return Err(DecodeError::parse(e)),
             Err(e) => {
                 // Valid JSON of the wrong shape: keep the id if we can find one.
-                let id = serde_json::from_slice::<IdOnly>(bytes)
-                    .ok()
-                    .and_then(|o| o.id);
-                return Err(DecodeError {
-                    id,
-                    error: RpcError::invalid_request(e),
-                });
+                let id = serde_json::from_slice::<IdOnly>(bytes).ok().and_then(|o| o.id);
+                return Err(DecodeError { id, error: RpcError::invalid_request(e) });
             }
         };
         envelope.into_message()
@@ -197,16 +185,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     fn parse(e: impl fmt::Display) -> Self {
-        Self {
-            id: None,
-            error: RpcError::parse_error(e),
-        }
+        Self { id: None, error: RpcError::parse_error(e) }
     }
     fn invalid(id: Option<RequestId>, detail: &str) -> Self {
-        Self {
-            id,
-            error: RpcError::invalid_request(detail),
-        }
+        Self { id, error: RpcError::invalid_request(detail) }
     }
 }
 
@@ -248,36 +230,19 @@ impl Envelope {
         }
         if let Some(params) = &self.params {
             if !matches!(params.get().as_bytes().first(), Some(b'{' | b'[')) {
-                return Err(DecodeError::invalid(
-                    id,
-                    "params must be an object or an array",
-                ));
+                return Err(DecodeError::invalid(id, "params must be an object or an array"));
             }
         }
         match (self.method, self.id, id) {
-            (Some(method), None, _) => Ok(Message::Notification(Notification {
-                method,
-                params: self.params,
-            })),
+            (Some(method), None, _) => Ok(Message::Notification(Notification { method, params: self.params })),
             (Some(_), Some(None), _) => Err(DecodeError::invalid(None, "id must not be null")),
-            (Some(method), Some(Some(_)), Some(id)) => Ok(Message::Request(Request {
-                id,
-                method,
-                params: self.params,
-            })),
+            (Some(method), Some(Some(_)), Some(id)) => {
+                Ok(Message::Request(Request { id, method, params: self.params }))
+            }
             (None, _, Some(id)) => match (self.result, self.error) {
-                (Some(result), None) => Ok(Message::Response(Response {
-                    id,
-                    outcome: Ok(result),
-                })),
-                (None, Some(error)) => Ok(Message::Response(Response {
-                    id,
-                    outcome: Err(error),
-                })),
-                _ => Err(DecodeError::invalid(
-                    Some(id),
-                    "a response needs exactly one of result and error",
-                )),
+                (Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result) })),
+                (None, Some(error)) => Ok(Message::Response(Response { id, outcome: Err(error) })),
+                _ => Err(DecodeError::invalid(Some(id), "a response needs exactly one of result and error")),
             },
             (None, _, None) => Err(DecodeError::invalid(None, "missing method")),
             (Some(_), Some(Some(_)), None) => unreachable!("a present id is decoded above"),
@@ -351,9 +316,7 @@ fn write_id(out: &mut Vec<u8>, id: &RequestId) {
 }
 
 /// Decodes `params` into `T`, treating absent params as `{}`.
-pub fn decode_params<T: serde::de::DeserializeOwned>(
-    params: Option<&RawValue>,
-) -> Result<T, RpcError> {
+pub fn decode_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) -> Result<T, RpcError> {
     let raw = params.map_or("{}", RawValue::get);
     serde_json::from_str(raw).map_err(RpcError::invalid_params)
 }
@@ -376,10 +339,7 @@ mod tests {
         assert!(
             matches!(Message::decode(br#"{"jsonrpc":"2.0","id":"a","method":"x","params":{}}"#), Ok(Message::Request(r)) if r.id == RequestId::String("a".into()))
         );
-        assert!(matches!(
-            Message::decode(br#"{"jsonrpc":"2.0","method":"n"}"#),
-            Ok(Message::Notification(_))
-        ));
+        assert!(matches!(Message::decode(br#"{"jsonrpc":"2.0","method":"n"}"#), Ok(Message::Notification(_))));
         assert!(
             matches!(Message::decode(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#), Ok(Message::Response(r)) if r.outcome.is_ok())
         );
@@ -393,40 +353,12 @@ mod tests {
         assert_eq!(decode_err("{not json").error.code, code::PARSE_ERROR);
         assert_eq!(decode_err("").error.code, code::PARSE_ERROR);
         assert_eq!(decode_err("[]").error.code, code::INVALID_REQUEST);
-        assert_eq!(
-            decode_err(r#"{"id":1,"method":"x"}"#).error.code,
-            code::INVALID_REQUEST
-        );
-        assert_eq!(
-            decode_err(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#)
-                .error
-                .code,
-            code::INVALID_REQUEST
-        );
-        assert_eq!(
-            decode_err(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#)
-                .error
-                .code,
-            code::INVALID_REQUEST
-        );
-        assert_eq!(
-            decode_err(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#)
-                .error
-                .code,
-            code::INVALID_REQUEST
-        );
-        assert_eq!(
-            decode_err(r#"{"jsonrpc":"2.0","id":1,"method":5}"#)
-                .error
-                .code,
-            code::INVALID_REQUEST
-        );
-        assert_eq!(
-            decode_err(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#)
-                .error
-                .code,
-            code::INVALID_REQUEST
-        );
+        assert_eq!(decode_err(r#"{"id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":5}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#).error.code, code::INVALID_REQUEST);
         let e = decode_err(r#"{"jsonrpc":"1.0","id":9,"method":"x"}"#);
         assert_eq!(e.id, Some(RequestId::Number(9)));
     }

@@ -40,13 +40,10 @@ pub mod uri_template;
 
 pub use context::{Context, ElicitResult, RequestEnv};
 pub use handler::{
-    ExtractError, Extractor, Json, PromptDef, PromptError, ResourceDef, ResourceError, State,
-    ToolDef, ToolError,
+    ExtractError, Extractor, Json, PromptDef, PromptError, ResourceDef, ResourceError, State, ToolDef, ToolError,
 };
 pub use mcp_macros::{prompt, resource, tool};
-pub use protocol::{
-    CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents, Role,
-};
+pub use protocol::{CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents, Role};
 pub use server::{BuildError, Server, ServerBuilder};
 pub use {schemars, serde, serde_json};
 
@@ -78,8 +75,8 @@ macro_rules! prompts {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handler::{
-        Arguments, AsArg, AsExtractor, IntoPromptResult, IntoResourceResult, IntoToolResult, Param,
-        TemplateVar, assert_send, complete_fn,
+        Arguments, AsArg, AsExtractor, IntoPromptResult, IntoResourceResult, IntoToolResult, Param, TemplateVar,
+        assert_send, complete_fn,
     };
     pub use crate::schema::ObjectSchema;
     pub use serde_json;

@@ -16,19 +16,13 @@ pub(crate) struct Registry<T> {
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Self {
-            items: Vec::new(),
-            index: HashMap::new(),
-        }
+        Self { items: Vec::new(), index: HashMap::new() }
     }
 }
 
 impl<T> Clone for Registry<T> {
     fn clone(&self) -> Self {
-        Self {
-            items: self.items.clone(),
-            index: self.index.clone(),
-        }
+        Self { items: self.items.clone(), index: self.index.clone() }
     }
 }
 
@@ -71,11 +65,7 @@ impl<T> Registry<T> {
     }
 
     /// The page starting at `cursor`, and the cursor of the next page.
-    pub(crate) fn page(
-        &self,
-        cursor: Option<&str>,
-        size: usize,
-    ) -> Result<(&[Arc<T>], Option<String>), RpcError> {
+    pub(crate) fn page(&self, cursor: Option<&str>, size: usize) -> Result<(&[Arc<T>], Option<String>), RpcError> {
         let start = match cursor {
             Some(cursor) => decode_cursor(cursor)
                 .filter(|&s| s <= self.items.len())
@@ -94,11 +84,7 @@ fn encode_cursor(offset: usize) -> String {
 
 fn decode_cursor(cursor: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix("o:")?
-        .parse()
-        .ok()
+    std::str::from_utf8(&bytes).ok()?.strip_prefix("o:")?.parse().ok()
 }
 
 #[cfg(test)]

@@ -86,9 +86,7 @@ impl ObjectSchema {
 /// `{"result": T}` when `T` is not an object (structured content must be an
 /// object). See [`wrap_structured`] for the matching runtime rule.
 pub fn output_schema<T: JsonSchema>() -> Value {
-    let mut generator = SchemaSettings::draft2020_12()
-        .for_serialize()
-        .into_generator();
+    let mut generator = SchemaSettings::draft2020_12().for_serialize().into_generator();
     let mut schema = generator.root_schema_for::<T>().to_value();
     if schema.get("type") == Some(&Value::from("object")) {
         return schema;
@@ -111,11 +109,7 @@ pub fn output_schema<T: JsonSchema>() -> Value {
 /// Structured content for a serialised value: objects as they are, anything
 /// else as `{"result": value}`.
 pub fn wrap_structured(value: Value) -> Value {
-    if value.is_object() {
-        value
-    } else {
-        json!({ "result": value })
-    }
+    if value.is_object() { value } else { json!({ "result": value }) }
 }
 
 /// Removes `null` from a schema generated for `Option<T>`.
@@ -135,9 +129,7 @@ fn strip_null(schema: &mut Value) {
         let Some(Value::Array(branches)) = map.get_mut(key) else {
             continue;
         };
-        branches.retain(|b| {
-            b.get("type") != Some(&Value::from("null")) && b.get("const") != Some(&Value::Null)
-        });
+        branches.retain(|b| b.get("type") != Some(&Value::from("null")) && b.get("const") != Some(&Value::Null));
         if branches.len() == 1 {
             let only = branches.remove(0);
             map.remove(key);
@@ -222,10 +214,7 @@ mod tests {
         assert_eq!(v["required"], json!(["city"]));
         assert_eq!(v["properties"]["days"]["type"], "integer");
         assert_eq!(v["properties"]["city"]["description"], "City");
-        assert!(
-            !v["properties"]["units"].to_string().contains("null"),
-            "{v}"
-        );
+        assert!(!v["properties"]["units"].to_string().contains("null"), "{v}");
         assert_eq!(v["additionalProperties"], false);
     }
 

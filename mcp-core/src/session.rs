@@ -86,12 +86,7 @@ struct StreamLog {
 
 impl Default for StreamLog {
     fn default() -> Self {
-        Self {
-            events: VecDeque::new(),
-            next_seq: 1,
-            live: None,
-            finished: false,
-        }
+        Self { events: VecDeque::new(), next_seq: 1, live: None, finished: false }
     }
 }
 
@@ -160,20 +155,14 @@ impl Session {
 
     fn live(&self) -> MutexGuard<'_, Live> {
         // A panic while holding this lock leaves plain maps behind; keep going.
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Registers a request in flight; the guard unregisters it when dropped.
     pub fn begin_request(self: &Arc<Self>, id: RequestId) -> InFlight {
         let token = CancellationToken::new();
         self.live().in_flight.insert(id.clone(), token.clone());
-        InFlight {
-            session: Arc::clone(self),
-            id,
-            token,
-        }
+        InFlight { session: Arc::clone(self), id, token }
     }
 
     /// Cancels a request in flight (`notifications/cancelled`).
@@ -193,12 +182,7 @@ impl Session {
     }
 
     /// Allocates an id for a server→client request and a receiver for its answer.
-    pub fn await_client(
-        &self,
-    ) -> (
-        RequestId,
-        oneshot::Receiver<Result<Box<RawValue>, RpcError>>,
-    ) {
+    pub fn await_client(&self) -> (RequestId, oneshot::Receiver<Result<Box<RawValue>, RpcError>>) {
         let (tx, rx) = oneshot::channel();
         let mut live = self.live();
         live.next_request += 1;
@@ -209,11 +193,7 @@ impl Session {
 
     /// Delivers the client's answer to a server→client request; `false` when
     /// nothing awaited it.
-    pub fn complete_client_request(
-        &self,
-        id: &RequestId,
-        outcome: Result<Box<RawValue>, RpcError>,
-    ) -> bool {
+    pub fn complete_client_request(&self, id: &RequestId, outcome: Result<Box<RawValue>, RpcError>) -> bool {
         match self.live().awaiting.remove(id) {
             Some(tx) => tx.send(outcome).is_ok(),
             None => false,
@@ -276,13 +256,7 @@ impl Session {
         log.next_seq += 1;
         let id = format!("{stream}-{seq}");
         if let Some(sink) = &log.live {
-            if sink
-                .send(Event {
-                    id: id.clone(),
-                    data: message.clone(),
-                })
-                .is_err()
-            {
+            if sink.send(Event { id: id.clone(), data: message.clone() }).is_err() {
                 log.live = None;
             }
         }
@@ -317,12 +291,7 @@ impl Session {
             log.finished = true;
             log.live = None;
         }
-        let finished: Vec<u64> = live
-            .streams
-            .iter()
-            .filter(|(_, l)| l.finished)
-            .map(|(&n, _)| n)
-            .collect();
+        let finished: Vec<u64> = live.streams.iter().filter(|(_, l)| l.finished).map(|(&n, _)| n).collect();
         if finished.len() > FINISHED_STREAMS_KEPT {
             let mut oldest = finished;
             oldest.sort_unstable();
@@ -334,33 +303,20 @@ impl Session {
 
     /// Resumes the stream named in `last_event_id`: the events after it, and
     /// whether the stream is still open (then `sink` receives what follows).
-    pub fn resume(
-        &self,
-        last_event_id: &str,
-        sink: EventSink,
-    ) -> Result<(u64, Vec<Event>, bool), ResumeError> {
-        let (stream, seq) = last_event_id
-            .split_once('-')
-            .ok_or(ResumeError::Malformed)?;
+    pub fn resume(&self, last_event_id: &str, sink: EventSink) -> Result<(u64, Vec<Event>, bool), ResumeError> {
+        let (stream, seq) = last_event_id.split_once('-').ok_or(ResumeError::Malformed)?;
         let stream: u64 = stream.parse().map_err(|_| ResumeError::Malformed)?;
         let seq: u64 = seq.parse().map_err(|_| ResumeError::Malformed)?;
         let mut live = self.live();
         let log = live.streams.get_mut(&stream).ok_or(ResumeError::Gone)?;
-        if log
-            .events
-            .front()
-            .is_some_and(|(first, _)| *first > seq + 1)
-        {
+        if log.events.front().is_some_and(|(first, _)| *first > seq + 1) {
             return Err(ResumeError::Gone);
         }
         let missed = log
             .events
             .iter()
             .filter(|(s, _)| *s > seq)
-            .map(|(s, data)| Event {
-                id: format!("{stream}-{s}"),
-                data: data.clone(),
-            })
+            .map(|(s, data)| Event { id: format!("{stream}-{s}"), data: data.clone() })
             .collect();
         let open = !log.finished;
         if open {
@@ -430,12 +386,7 @@ impl Sessions {
     /// A registry holding at most `max` sessions, each expiring after
     /// `idle_timeout` without requests.
     pub fn new(max: usize, idle_timeout: Duration) -> Self {
-        Self {
-            map: RwLock::new(HashMap::new()),
-            max,
-            idle_timeout,
-            epoch: Instant::now(),
-        }
+        Self { map: RwLock::new(HashMap::new()), max, idle_timeout, epoch: Instant::now() }
     }
 
     fn now(&self) -> u64 {
@@ -461,12 +412,7 @@ impl Sessions {
 
     /// The live session with `id`, marked as used.
     pub fn get(&self, id: &str) -> Option<Arc<Session>> {
-        let session = self
-            .map
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned()?;
+        let session = self.map.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;
         let now = self.now();
         if now.saturating_sub(session.idle_since()) > self.idle_timeout.as_secs() {
             self.remove(id);
@@ -478,11 +424,7 @@ impl Sessions {
 
     /// Ends session `id`; `false` when it did not exist.
     pub fn remove(&self, id: &str) -> bool {
-        let removed = self
-            .map
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
+        let removed = self.map.write().unwrap_or_else(|p| p.into_inner()).remove(id);
         removed.map(|s| s.close()).is_some()
     }
 
@@ -514,12 +456,7 @@ impl Sessions {
 
     /// Every open session (for broadcasts).
     pub fn all(&self) -> Vec<Arc<Session>> {
-        self.map
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        self.map.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
     }
 }
 
@@ -570,21 +507,14 @@ mod tests {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (stream, missed, open) = s.resume(&first, tx).unwrap();
         assert_eq!((stream, open), (a, true));
-        assert_eq!(
-            missed.iter().map(|e| e.data.as_slice()).collect::<Vec<_>>(),
-            [b"2"]
-        );
+        assert_eq!(missed.iter().map(|e| e.data.as_slice()).collect::<Vec<_>>(), [b"2"]);
         s.push_event(a, b"3".to_vec());
         assert_eq!(rx.try_recv().unwrap().data, b"3");
         s.finish_stream(a);
         let (tx, _rx) = mpsc::unbounded_channel();
         assert!(!s.resume(&first, tx).unwrap().2);
         let (tx, _rx) = mpsc::unbounded_channel();
-        assert_eq!(
-            s.resume(&format!("{a}-0"), tx).unwrap().1.len(),
-            3,
-            "the priming id replays all"
-        );
+        assert_eq!(s.resume(&format!("{a}-0"), tx).unwrap().1.len(), 3, "the priming id replays all");
         let (tx, _rx) = mpsc::unbounded_channel();
         assert_eq!(s.resume("nope", tx).unwrap_err(), ResumeError::Malformed);
     }

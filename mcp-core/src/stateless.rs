@@ -84,31 +84,25 @@ pub fn is_stateless_request(header_version: Option<&str>, params: Option<&RawVal
 /// Checks a stateless-era request's header and `_meta`, in the order the
 /// revision prescribes: header present, `_meta` complete, header and `_meta`
 /// agree, revision supported. Every error is answered with HTTP 400.
-pub fn validate(
-    header_version: Option<&str>,
-    params: Option<&RawValue>,
-) -> Result<RequestMeta, RpcError> {
+pub fn validate(header_version: Option<&str>, params: Option<&RawValue>) -> Result<RequestMeta, RpcError> {
     let Some(header) = header_version else {
         return Err(RpcError::new(
             codes::HEADER_MISMATCH,
             "Header mismatch: the MCP-Protocol-Version header is required",
         ));
     };
-    let fields = meta_fields(params).ok_or_else(|| {
-        RpcError::invalid_params("`params._meta` is required in this protocol revision")
-    })?;
-    let protocol_version = fields.protocol_version.ok_or_else(|| {
-        RpcError::invalid_params(format!("`_meta` must carry `{META_PROTOCOL_VERSION}`"))
-    })?;
-    let client_capabilities = fields.client_capabilities.ok_or_else(|| {
-        RpcError::invalid_params(format!("`_meta` must carry `{META_CLIENT_CAPABILITIES}`"))
-    })?;
+    let fields = meta_fields(params)
+        .ok_or_else(|| RpcError::invalid_params("`params._meta` is required in this protocol revision"))?;
+    let protocol_version = fields
+        .protocol_version
+        .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_PROTOCOL_VERSION}`")))?;
+    let client_capabilities = fields
+        .client_capabilities
+        .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_CLIENT_CAPABILITIES}`")))?;
     if header != protocol_version {
         return Err(RpcError::new(
             codes::HEADER_MISMATCH,
-            format!(
-                "Header mismatch: MCP-Protocol-Version {header:?} but _meta says {protocol_version:?}"
-            ),
+            format!("Header mismatch: MCP-Protocol-Version {header:?} but _meta says {protocol_version:?}"),
         ));
     }
     if !version::is_stateless(&protocol_version) {
@@ -124,11 +118,8 @@ pub fn validate(
 
 /// `-32022` listing the stateless-era revisions (what `server/discover` lists).
 pub fn unsupported_version(requested: &str) -> RpcError {
-    RpcError::new(
-        codes::UNSUPPORTED_PROTOCOL_VERSION,
-        format!("Unsupported protocol version: {requested}"),
-    )
-    .with_data(json!({ "supported": version::STATELESS, "requested": requested }))
+    RpcError::new(codes::UNSUPPORTED_PROTOCOL_VERSION, format!("Unsupported protocol version: {requested}"))
+        .with_data(json!({ "supported": version::STATELESS, "requested": requested }))
 }
 
 /// `-32021` naming the capability the request needed.
@@ -143,11 +134,7 @@ pub fn missing_capability(capability: &str) -> RpcError {
 }
 
 /// Adds `resultType` (and any `extra` members) to a result object.
-pub fn annotate(
-    result: &RawValue,
-    result_type: &str,
-    extra: &[(&str, Value)],
-) -> Result<Box<RawValue>, RpcError> {
+pub fn annotate(result: &RawValue, result_type: &str, extra: &[(&str, Value)]) -> Result<Box<RawValue>, RpcError> {
     let mut fields = format!("\"resultType\":{}", Value::from(result_type));
     for (key, value) in extra {
         fields.push_str(&format!(",{}:{value}", Value::from(*key)));
@@ -157,11 +144,7 @@ pub fn annotate(
         .strip_prefix('{')
         .and_then(|b| b.strip_suffix('}'))
         .ok_or_else(|| RpcError::internal("result is not an object"))?;
-    let joined = if inner.trim().is_empty() {
-        format!("{{{fields}}}")
-    } else {
-        format!("{{{fields},{inner}}}")
-    };
+    let joined = if inner.trim().is_empty() { format!("{{{fields}}}") } else { format!("{{{fields},{inner}}}") };
     RawValue::from_string(joined).map_err(RpcError::internal)
 }
 
@@ -176,10 +159,7 @@ pub struct StateKeys {
 impl std::fmt::Debug for StateKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
-        f.debug_struct("StateKeys")
-            .field("key_ids", &ids)
-            .field("lifetime", &self.lifetime)
-            .finish()
+        f.debug_struct("StateKeys").field("key_ids", &ids).field("lifetime", &self.lifetime).finish()
     }
 }
 
@@ -204,9 +184,7 @@ pub struct RequestState {
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 impl StateKeys {
@@ -214,10 +192,7 @@ impl StateKeys {
     /// must share keys ([`StateKeys::new`]).
     pub fn random() -> Self {
         let key: [u8; 32] = rand::random();
-        Self {
-            keys: vec![("r".into(), key.to_vec())],
-            lifetime: Duration::from_secs(600),
-        }
+        Self { keys: vec![("r".into(), key.to_vec())], lifetime: Duration::from_secs(600) }
     }
 
     /// Keys as `(id, secret)`, newest first (it signs); older ones still
@@ -227,8 +202,7 @@ impl StateKeys {
     }
 
     fn mac(secret: &[u8], payload: &str) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(payload.as_bytes());
         mac
     }
@@ -253,22 +227,11 @@ impl StateKeys {
     pub fn verify(&self, token: &str, method: &str, name: &str) -> Result<RequestState, RpcError> {
         let invalid = |why: &str| RpcError::invalid_params(format!("invalid requestState: {why}"));
         let (payload, tag) = token.split_once('.').ok_or_else(|| invalid("malformed"))?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| invalid("malformed"))?;
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| invalid("malformed"))?;
-        let state: RequestState =
-            serde_json::from_slice(&bytes).map_err(|_| invalid("malformed"))?;
-        let (_, secret) = self
-            .keys
-            .iter()
-            .find(|(id, _)| *id == state.key_id)
-            .ok_or_else(|| invalid("unknown key"))?;
-        Self::mac(secret, payload)
-            .verify_slice(&tag)
-            .map_err(|_| invalid("signature mismatch"))?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid("malformed"))?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("malformed"))?;
+        let state: RequestState = serde_json::from_slice(&bytes).map_err(|_| invalid("malformed"))?;
+        let (_, secret) = self.keys.iter().find(|(id, _)| *id == state.key_id).ok_or_else(|| invalid("unknown key"))?;
+        Self::mac(secret, payload).verify_slice(&tag).map_err(|_| invalid("signature mismatch"))?;
         if state.expires < now() {
             return Err(invalid("expired"));
         }
@@ -295,29 +258,11 @@ mod tests {
     fn validation_follows_the_prescribed_order() {
         let ok = meta("2026-07-28");
         assert!(validate(Some("2026-07-28"), Some(&ok)).is_ok());
-        assert_eq!(
-            validate(None, Some(&ok)).unwrap_err().code,
-            codes::HEADER_MISMATCH
-        );
-        assert_eq!(
-            validate(Some("2026-07-28"), Some(&raw(json!({}))))
-                .unwrap_err()
-                .code,
-            -32602
-        );
+        assert_eq!(validate(None, Some(&ok)).unwrap_err().code, codes::HEADER_MISMATCH);
+        assert_eq!(validate(Some("2026-07-28"), Some(&raw(json!({})))).unwrap_err().code, -32602);
         let no_caps = raw(json!({"_meta": {META_PROTOCOL_VERSION: "2026-07-28"}}));
-        assert_eq!(
-            validate(Some("2026-07-28"), Some(&no_caps))
-                .unwrap_err()
-                .code,
-            -32602
-        );
-        assert_eq!(
-            validate(Some("2026-07-28"), Some(&meta("v999")))
-                .unwrap_err()
-                .code,
-            codes::HEADER_MISMATCH
-        );
+        assert_eq!(validate(Some("2026-07-28"), Some(&no_caps)).unwrap_err().code, -32602);
+        assert_eq!(validate(Some("2026-07-28"), Some(&meta("v999"))).unwrap_err().code, codes::HEADER_MISMATCH);
         let unsupported = validate(Some("v999"), Some(&meta("v999"))).unwrap_err();
         assert_eq!(unsupported.code, codes::UNSUPPORTED_PROTOCOL_VERSION);
         assert_eq!(unsupported.data.unwrap()["requested"], "v999");
@@ -326,15 +271,9 @@ mod tests {
     #[test]
     fn era_detection() {
         assert!(is_stateless_request(Some("2026-07-28"), None));
-        assert!(!is_stateless_request(
-            Some("2025-11-25"),
-            Some(&meta("2026-07-28"))
-        ));
+        assert!(!is_stateless_request(Some("2025-11-25"), Some(&meta("2026-07-28"))));
         assert!(is_stateless_request(None, Some(&meta("2026-07-28"))));
-        assert!(!is_stateless_request(
-            None,
-            Some(&raw(json!({"name": "x"})))
-        ));
+        assert!(!is_stateless_request(None, Some(&raw(json!({"name": "x"})))));
     }
 
     #[test]
@@ -354,31 +293,15 @@ mod tests {
         let mut answers = Map::new();
         answers.insert("k".into(), json!(1));
         let token = keys.sign("tools/call", "t", answers.clone());
-        assert_eq!(
-            keys.verify(&token, "tools/call", "t").unwrap().answers,
-            answers
-        );
-        assert!(
-            keys.verify(&format!("{token}-TAMPERED"), "tools/call", "t")
-                .is_err()
-        );
+        assert_eq!(keys.verify(&token, "tools/call", "t").unwrap().answers, answers);
+        assert!(keys.verify(&format!("{token}-TAMPERED"), "tools/call", "t").is_err());
         assert!(keys.verify(&token, "tools/call", "other").is_err());
-        assert!(
-            StateKeys::random()
-                .verify(&token, "tools/call", "t")
-                .is_err()
-        );
+        assert!(StateKeys::random().verify(&token, "tools/call", "t").is_err());
         let rotated = StateKeys::new(
-            vec![
-                ("new".into(), vec![1; 32]),
-                ("r".into(), keys.keys[0].1.clone()),
-            ],
+            vec![("new".into(), vec![1; 32]), ("r".into(), keys.keys[0].1.clone())],
             Duration::from_secs(60),
         );
-        assert!(
-            rotated.verify(&token, "tools/call", "t").is_ok(),
-            "old key still verifies after rotation"
-        );
+        assert!(rotated.verify(&token, "tools/call", "t").is_ok(), "old key still verifies after rotation");
         let expired = StateKeys::new(keys.keys.clone(), Duration::ZERO);
         let stale = expired.sign("tools/call", "t", Map::new());
         std::thread::sleep(Duration::from_millis(1100));

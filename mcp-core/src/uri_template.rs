@@ -94,10 +94,7 @@ impl UriTemplate {
             if open > 0 {
                 parts.push(Part::Literal(rest[..open].to_owned()));
             }
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| TemplateError("unclosed `{`".into()))?
-                + open;
+            let close = rest[open..].find('}').ok_or_else(|| TemplateError("unclosed `{`".into()))? + open;
             let body = &rest[open + 1..close];
             let (op, names) = match body.chars().next() {
                 Some('+') => (Some(Op::Reserved), &body[1..]),
@@ -106,16 +103,11 @@ impl UriTemplate {
                 Some('/') => (Some(Op::Path), &body[1..]),
                 Some('?' | '&') => (None, &body[1..]),
                 Some(';' | '=' | ',' | '!' | '@' | '|') => {
-                    return Err(TemplateError(format!(
-                        "unsupported operator in `{{{body}}}`"
-                    )));
+                    return Err(TemplateError(format!("unsupported operator in `{{{body}}}`")));
                 }
                 _ => (Some(Op::Simple), body),
             };
-            let vars = names
-                .split(',')
-                .map(var_name)
-                .collect::<Result<Vec<_>, _>>()?;
+            let vars = names.split(',').map(var_name).collect::<Result<Vec<_>, _>>()?;
             match op {
                 Some(op) if query.is_empty() => parts.push(Part::Expr { op, vars }),
                 Some(_) => return Err(TemplateError("query expressions must come last".into())),
@@ -132,11 +124,7 @@ impl UriTemplate {
             }
             parts.push(Part::Literal(rest.to_owned()));
         }
-        Ok(Self {
-            source: source.to_owned(),
-            parts,
-            query,
-        })
+        Ok(Self { source: source.to_owned(), parts, query })
     }
 
     /// The template as written.
@@ -191,11 +179,7 @@ impl UriTemplate {
             match part {
                 Part::Literal(text) => out.push_str(text),
                 Part::Expr { op, vars: names } => {
-                    let set = if *op == Op::Reserved || *op == Op::Fragment {
-                        RESERVED_KEPT
-                    } else {
-                        UNRESERVED_KEPT
-                    };
+                    let set = if *op == Op::Reserved || *op == Op::Fragment { RESERVED_KEPT } else { UNRESERVED_KEPT };
                     let values: Vec<String> = names
                         .iter()
                         .filter_map(|n| vars.get(n))
@@ -229,11 +213,7 @@ impl fmt::Display for UriTemplate {
 }
 
 /// Everything but RFC 3986 unreserved characters is encoded.
-const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 /// Reserved characters are kept as well (`{+var}`, `{#var}`).
 const RESERVED_KEPT: &AsciiSet = &UNRESERVED_KEPT
     .remove(b':')
@@ -259,22 +239,12 @@ const RESERVED_KEPT: &AsciiSet = &UNRESERVED_KEPT
 fn var_name(spec: &str) -> Result<String, TemplateError> {
     let name = spec.trim_end_matches('*');
     let name = name.split_once(':').map_or(name, |(n, _)| n);
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    if valid {
-        Ok(name.to_owned())
-    } else {
-        Err(TemplateError(format!("invalid variable name `{spec}`")))
-    }
+    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    if valid { Ok(name.to_owned()) } else { Err(TemplateError(format!("invalid variable name `{spec}`"))) }
 }
 
 fn decode(value: &str) -> Option<String> {
-    percent_decode_str(value)
-        .decode_utf8()
-        .ok()
-        .map(|v| v.into_owned())
+    percent_decode_str(value).decode_utf8().ok().map(|v| v.into_owned())
 }
 
 /// Backtracking match of `parts` against all of `input`.
@@ -283,9 +253,7 @@ fn match_parts(parts: &[Part], input: &str, vars: &mut HashMap<String, String>) 
         return input.is_empty();
     };
     match first {
-        Part::Literal(text) => input
-            .strip_prefix(text.as_str())
-            .is_some_and(|tail| match_parts(rest, tail, vars)),
+        Part::Literal(text) => input.strip_prefix(text.as_str()).is_some_and(|tail| match_parts(rest, tail, vars)),
         Part::Expr { op, vars: names } => {
             // A prefixed expression (`{/seg}`, `{.ext}`, `{#f}`) may be absent
             // altogether; a simple or reserved one must match something.
@@ -299,14 +267,8 @@ fn match_parts(parts: &[Part], input: &str, vars: &mut HashMap<String, String>) 
                 },
                 None => input,
             };
-            let longest = body
-                .char_indices()
-                .find(|&(_, c)| !op.allows(c))
-                .map_or(body.len(), |(i, _)| i);
-            let ends: Vec<usize> = body[..longest]
-                .char_indices()
-                .map(|(i, c)| i + c.len_utf8())
-                .collect();
+            let longest = body.char_indices().find(|&(_, c)| !op.allows(c)).map_or(body.len(), |(i, _)| i);
+            let ends: Vec<usize> = body[..longest].char_indices().map(|(i, c)| i + c.len_utf8()).collect();
             for &end in ends.iter().rev() {
                 if match_parts(rest, &body[end..], vars) {
                     return bind(*op, names, &body[..end], vars);
@@ -318,11 +280,8 @@ fn match_parts(parts: &[Part], input: &str, vars: &mut HashMap<String, String>) 
 }
 
 fn bind(op: Op, names: &[String], text: &str, vars: &mut HashMap<String, String>) -> bool {
-    let pieces: Vec<&str> = if names.len() == 1 {
-        vec![text]
-    } else {
-        text.splitn(names.len(), op.separator()).collect()
-    };
+    let pieces: Vec<&str> =
+        if names.len() == 1 { vec![text] } else { text.splitn(names.len(), op.separator()).collect() };
     for (name, piece) in names.iter().zip(pieces) {
         match decode(piece) {
             Some(value) => vars.insert(name.clone(), value),
@@ -342,10 +301,7 @@ mod tests {
 
     #[test]
     fn simple_variables() {
-        assert_eq!(
-            m("weather://forecast/{city}", "weather://forecast/Paris").unwrap()["city"],
-            "Paris"
-        );
+        assert_eq!(m("weather://forecast/{city}", "weather://forecast/Paris").unwrap()["city"], "Paris");
         assert!(m("weather://forecast/{city}", "weather://forecast/").is_none());
         assert!(m("weather://forecast/{city}", "weather://other/Paris").is_none());
         let v = m("db://{table}/{id}", "db://users/42").unwrap();
@@ -356,15 +312,9 @@ mod tests {
 
     #[test]
     fn reserved_path_and_query() {
-        assert_eq!(
-            m("file:///{+path}", "file:///a/b/c.txt").unwrap()["path"],
-            "a/b/c.txt"
-        );
+        assert_eq!(m("file:///{+path}", "file:///a/b/c.txt").unwrap()["path"], "a/b/c.txt");
         let v = m("search://{q}{?limit,page}", "search://rust?page=2&limit=10").unwrap();
-        assert_eq!(
-            (v["q"].as_str(), v["limit"].as_str(), v["page"].as_str()),
-            ("rust", "10", "2")
-        );
+        assert_eq!((v["q"].as_str(), v["limit"].as_str(), v["page"].as_str()), ("rust", "10", "2"));
         let v = m("search://{q}{?limit}", "search://rust").unwrap();
         assert!(!v.contains_key("limit"));
         assert_eq!(m("x://root{/seg}", "x://root/abc").unwrap()["seg"], "abc");
@@ -382,10 +332,8 @@ mod tests {
     #[test]
     fn expansion_round_trips() {
         let t = UriTemplate::parse("x://{a}/{+b}{?c}").unwrap();
-        let vars: HashMap<String, String> = [("a", "é f"), ("b", "p/q"), ("c", "1&2")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let vars: HashMap<String, String> =
+            [("a", "é f"), ("b", "p/q"), ("c", "1&2")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let uri = t.expand(&vars);
         assert_eq!(t.matches(&uri).unwrap(), vars);
     }

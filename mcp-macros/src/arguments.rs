@@ -6,7 +6,8 @@
 //! The fragments use these locals of the generated code: `__mcp_schema`
 //! (the `ObjectSchema` being built), `__mcp_ctx` (the `Context`),
 //! `__mcp_args` (the split `Arguments`) and `__mcp_fail` (a local fn turning
-//! an `ArgError` into the handler's failed future).
+//! an `ArgError` into the handler's failed future), and the `__mcp_default_N`
+//! fns of [`default_fns`].
 
 use crate::attr::Role;
 use crate::function::{Function, Param};
@@ -25,20 +26,28 @@ pub fn param_trait(param: &Param) -> TokenStream {
     quote_spanned!(param.ty_span()=> <#ty as ::mcp_core::__private::Param<#marker>>)
 }
 
-/// `Option<Value>` of the `#[arg(default = ..)]` value, typed as the parameter.
+/// `fn __mcp_default_N() -> T` for every `#[arg(default = ..)]`: the value
+/// is typed as the parameter once, and made afresh for every call.
+pub fn default_fns(function: &Function) -> TokenStream {
+    function
+        .params
+        .iter()
+        .filter_map(|param| {
+            let default = param.attrs.default.as_ref()?;
+            let (ty, default_fn) = (&param.ty, param.default_fn());
+            Some(quote!(fn #default_fn() -> #ty { #default }))
+        })
+        .collect()
+}
+
+/// `Option<Value>` of the default value, for the schema.
 fn default_json(param: &Param) -> TokenStream {
-    let ty = &param.ty;
-    match &param.attrs.default {
-        Some(default) => {
-            let to_value =
-                quote_spanned!(param.ty_span()=> ::mcp_core::__private::serde_json::to_value);
-            quote!({
-                let __mcp_default: #ty = #default;
-                #to_value(__mcp_default).ok()
-            })
-        }
-        None => quote!(::core::option::Option::None),
+    if param.attrs.default.is_none() {
+        return quote!(::core::option::Option::None);
     }
+    let default_fn = param.default_fn();
+    let to_value = quote_spanned!(param.ty_span()=> ::mcp_core::__private::serde_json::to_value);
+    quote!(#to_value(#default_fn()).ok())
 }
 
 /// `Option<&str>` of a parameter's description.
@@ -102,11 +111,11 @@ pub fn fill(function: &Function) -> TokenStream {
                     ::core::result::Result::Err(error) => return __mcp_fail(error),
                 }
             };
-            match &param.attrs.default {
-                Some(default) => quote! {
-                    let #binding: #ty = if __mcp_args.contains(#name) { #filled } else { #default };
-                },
-                None => quote!(let #binding: #ty = #filled;),
+            if param.attrs.default.is_some() {
+                let default_fn = param.default_fn();
+                quote!(let #binding: #ty = if __mcp_args.contains(#name) { #filled } else { #default_fn() };)
+            } else {
+                quote!(let #binding: #ty = #filled;)
             }
         })
         .collect()

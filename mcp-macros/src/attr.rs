@@ -42,7 +42,10 @@ impl Parse for Node {
         }
         let key = input.call(Ident::parse_any)?;
         if input.peek(Token![=]) {
-            input.parse::<Token![=]>()?;
+            let eq: Token![=] = input.parse()?;
+            if input.is_empty() || input.peek(Token![,]) {
+                return Err(syn::Error::new(eq.span, format!("expected a value after `{key} =`")));
+            }
             return input.parse().map(|value| Node::Assign(key, value));
         }
         if input.peek(syn::token::Paren) {
@@ -145,6 +148,9 @@ pub struct ParamAttrs {
     pub description: Option<String>,
     pub rename: Option<LitStr>,
     pub default: Option<Expr>,
+    /// `header = "Name"`: the argument is mirrored in an `Mcp-Param-Name`
+    /// request header (`x-mcp-header` in the schema).
+    pub header: Option<LitStr>,
     /// The first `#[arg]`/`#[ctx]` attribute, for errors about where it may go.
     pub marker: Option<Attribute>,
 }
@@ -152,26 +158,13 @@ pub struct ParamAttrs {
 impl ToolAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options = Options::new(
-            cx,
-            "tool",
-            &[
-                "name",
-                "title",
-                "description",
-                "annotations",
-                "icons",
-                "scopes",
-            ],
-        );
+        let mut options = Options::new(cx, "tool", &["name", "title", "description", "annotations", "icons", "scopes"]);
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
                 Some("name") => attrs.name = lit_str(cx, node),
                 Some("title") => attrs.title = string(cx, node),
                 Some("description") => attrs.description = string(cx, node),
-                Some("annotations") => {
-                    attrs.annotations = list(cx, node).map(|l| ToolAnnotations::from_nodes(cx, l))
-                }
+                Some("annotations") => attrs.annotations = list(cx, node).map(|l| ToolAnnotations::from_nodes(cx, l)),
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("scopes") => attrs.scopes = strings(cx, node).unwrap_or_default(),
                 _ => {}
@@ -184,13 +177,7 @@ impl ToolAttrs {
 impl ToolAnnotations {
     fn from_nodes(cx: &Ctxt, nodes: &[Node]) -> Self {
         let mut hints = Self::default();
-        let known = &[
-            "title",
-            "read_only",
-            "destructive",
-            "idempotent",
-            "open_world",
-        ];
+        let known = &["title", "read_only", "destructive", "idempotent", "open_world"];
         let mut options = Options::new(cx, "annotations", known);
         for node in nodes {
             match options.accept(node) {
@@ -209,26 +196,14 @@ impl ToolAnnotations {
 impl ResourceAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let known = &[
-            "name",
-            "title",
-            "description",
-            "mime",
-            "annotations",
-            "icons",
-            "size",
-            "complete",
-        ];
+        let known = &["name", "title", "description", "mime", "annotations", "icons", "size", "complete"];
         let mut options = Options::new(cx, "resource", known);
         for (i, node) in parse_nodes(cx, tokens).iter().enumerate() {
-            match node {
-                Node::Lit(Lit::Str(uri)) if i == 0 => attrs.uri = Some(uri.clone()),
-                Node::Lit(lit) if i == 0 => {
-                    cx.error(lit, "the resource URI must be a string literal")
+            if let (0, Node::Lit(lit)) = (i, node) {
+                match lit {
+                    Lit::Str(uri) => attrs.uri = Some(uri.clone()),
+                    other => cx.error(other, "the resource URI must be a string literal"),
                 }
-                _ => {}
-            }
-            if i == 0 && matches!(node, Node::Lit(_)) {
                 continue;
             }
             match options.accept(node) {
@@ -237,15 +212,10 @@ impl ResourceAttrs {
                 Some("description") => attrs.description = string(cx, node),
                 Some("mime") => attrs.mime = string(cx, node),
                 Some("annotations") => {
-                    attrs.annotations =
-                        list(cx, node).map(|l| ContentAnnotations::from_nodes(cx, l));
+                    attrs.annotations = list(cx, node).map(|l| ContentAnnotations::from_nodes(cx, l));
                 }
                 Some("icons") => attrs.icons = strings(cx, node),
-                Some("size") => {
-                    attrs.size = int(cx, node)
-                        .zip(node.key())
-                        .map(|(n, key)| (key.clone(), n))
-                }
+                Some("size") => attrs.size = int(cx, node).zip(node.key()).map(|(n, key)| (key.clone(), n)),
                 Some("complete") => attrs.complete = completions(cx, node),
                 _ => {}
             }
@@ -257,16 +227,10 @@ impl ResourceAttrs {
 impl ContentAnnotations {
     fn from_nodes(cx: &Ctxt, nodes: &[Node]) -> Self {
         let mut annotations = Self::default();
-        let mut options = Options::new(
-            cx,
-            "annotations",
-            &["audience", "priority", "last_modified"],
-        );
+        let mut options = Options::new(cx, "annotations", &["audience", "priority", "last_modified"]);
         for node in nodes {
             match options.accept(node) {
-                Some("audience") => {
-                    annotations.audience = strings_lit(cx, node).map(|l| audience(cx, &l))
-                }
+                Some("audience") => annotations.audience = strings_lit(cx, node).map(|l| audience(cx, &l)),
                 Some("priority") => annotations.priority = priority(cx, node),
                 Some("last_modified") => annotations.last_modified = string(cx, node),
                 _ => {}
@@ -279,11 +243,7 @@ impl ContentAnnotations {
 impl PromptAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options = Options::new(
-            cx,
-            "prompt",
-            &["name", "title", "description", "icons", "complete"],
-        );
+        let mut options = Options::new(cx, "prompt", &["name", "title", "description", "icons", "complete"]);
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
                 Some("name") => attrs.name = lit_str(cx, node),
@@ -303,15 +263,10 @@ impl ParamAttrs {
     /// parameter's attributes (rustc rejects doc comments on parameters, and
     /// the helper attributes exist only for us).
     pub fn take(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Self {
-        let mut param = Self {
-            role: Role::Inferred,
-            description: None,
-            rename: None,
-            default: None,
-            marker: None,
-        };
+        let mut param =
+            Self { role: Role::Inferred, description: None, rename: None, default: None, header: None, marker: None };
         let doc = doc_comment(attrs);
-        let mut options = Options::new(cx, "arg", &["description", "rename", "default"]);
+        let mut options = Options::new(cx, "arg", &["description", "rename", "default", "header"]);
         for attr in attrs.iter() {
             let role = if attr.path().is_ident("arg") {
                 Role::Arg
@@ -325,36 +280,29 @@ impl ParamAttrs {
             }
             param.role = role;
             param.marker.get_or_insert_with(|| attr.clone());
-            let tokens = match &attr.meta {
-                syn::Meta::Path(_) => continue,
-                syn::Meta::List(list) => list.tokens.clone(),
-                syn::Meta::NameValue(nv) => {
-                    cx.error(
-                        nv,
-                        format!(
-                            "write `#[{}(..)]`",
-                            if role == Role::Arg { "arg" } else { "ctx" }
-                        ),
-                    );
+            let tokens = match (&attr.meta, role) {
+                (syn::Meta::Path(_), _) => continue,
+                (_, Role::Ctx) => {
+                    cx.error(attr, "`#[ctx]` takes no options");
+                    continue;
+                }
+                (syn::Meta::List(list), _) => list.tokens.clone(),
+                (syn::Meta::NameValue(nv), _) => {
+                    cx.error(nv, "write `#[arg(option = ..)]`");
                     continue;
                 }
             };
-            if role == Role::Ctx {
-                cx.error(attr, "`#[ctx]` takes no options");
-                continue;
-            }
             for node in &parse_nodes(cx, tokens) {
                 match options.accept(node) {
                     Some("description") => param.description = string(cx, node),
                     Some("rename") => param.rename = lit_str(cx, node),
                     Some("default") => param.default = expr(cx, node).cloned(),
+                    Some("header") => param.header = lit_str(cx, node),
                     _ => {}
                 }
             }
         }
-        attrs.retain(|a| {
-            !(a.path().is_ident("arg") || a.path().is_ident("ctx") || a.path().is_ident("doc"))
-        });
+        attrs.retain(|a| !(a.path().is_ident("arg") || a.path().is_ident("ctx") || a.path().is_ident("doc")));
         param.description = param.description.or(doc);
         param
     }
@@ -368,11 +316,7 @@ pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
         let syn::Meta::NameValue(nv) = &attr.meta else {
             continue;
         };
-        let Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(text),
-            ..
-        }) = &nv.value
-        else {
+        let Expr::Lit(syn::ExprLit { lit: Lit::Str(text), .. }) = &nv.value else {
             continue;
         };
         for line in text.value().split('\n') {
@@ -395,24 +339,13 @@ struct Options<'c> {
 
 impl<'c> Options<'c> {
     fn new(cx: &'c Ctxt, owner: &'static str, known: &'static [&'static str]) -> Self {
-        Self {
-            cx,
-            owner,
-            known,
-            seen: Vec::new(),
-        }
+        Self { cx, owner, known, seen: Vec::new() }
     }
 
     /// The known key `node` sets the first time, or `None` (with an error).
     fn accept(&mut self, node: &Node) -> Option<&'static str> {
         let Some(key) = node.key() else {
-            self.cx.error(
-                node_tokens(node),
-                format!(
-                    "unexpected literal; `{}` options are `key = value`",
-                    self.owner
-                ),
-            );
+            self.cx.error(node_tokens(node), format!("unexpected literal; `{}` options are `key = value`", self.owner));
             return None;
         };
         let name = key.unraw().to_string();
@@ -421,22 +354,14 @@ impl<'c> Options<'c> {
                 Some(similar) => format!("did you mean `{similar}`?"),
                 None => format!(
                     "expected one of {}",
-                    self.known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    self.known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
                 ),
             };
-            self.cx.error(
-                key,
-                format!("unknown `{}` option `{name}`; {hint}", self.owner),
-            );
+            self.cx.error(key, format!("unknown `{}` option `{name}`; {hint}", self.owner));
             return None;
         };
         if self.seen.contains(&name) {
-            self.cx
-                .error(key, format!("duplicate `{}` option `{name}`", self.owner));
+            self.cx.error(key, format!("duplicate `{}` option `{name}`", self.owner));
             return None;
         }
         self.seen.push(name);
@@ -479,10 +404,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 fn shape_error(cx: &Ctxt, node: &Node, expected: &str) {
-    let key = node
-        .key()
-        .map(|k| k.unraw().to_string())
-        .unwrap_or_default();
+    let key = node.key().map(|k| k.unraw().to_string()).unwrap_or_default();
     let example = expected.replace("KEY", &key);
     match node {
         Node::Assign(_, value) => cx.error(value, format!("`{key}` expects {example}")),
@@ -491,13 +413,7 @@ fn shape_error(cx: &Ctxt, node: &Node, expected: &str) {
 }
 
 fn lit_str(cx: &Ctxt, node: &Node) -> Option<LitStr> {
-    if let Node::Assign(
-        _,
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(s), ..
-        }),
-    ) = node
-    {
+    if let Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. })) = node {
         return Some(s.clone());
     }
     shape_error(cx, node, "a string: `KEY = \"...\"`");
@@ -511,12 +427,7 @@ fn string(cx: &Ctxt, node: &Node) -> Option<String> {
 fn flag(cx: &Ctxt, node: &Node) -> Option<bool> {
     match node {
         Node::Flag(_) => return Some(true),
-        Node::Assign(
-            _,
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Bool(b), ..
-            }),
-        ) => return Some(b.value),
+        Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Bool(b), .. })) => return Some(b.value),
         _ => {}
     }
     shape_error(cx, node, "a flag: `KEY` or `KEY = true|false`");
@@ -559,13 +470,7 @@ fn expr<'n>(cx: &Ctxt, node: &'n Node) -> Option<&'n Expr> {
 }
 
 fn int(cx: &Ctxt, node: &Node) -> Option<u64> {
-    if let Node::Assign(
-        _,
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(n), ..
-        }),
-    ) = node
-    {
+    if let Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Int(n), .. })) = node {
         match n.base10_parse() {
             Ok(n) => return Some(n),
             Err(e) => {
@@ -580,18 +485,8 @@ fn int(cx: &Ctxt, node: &Node) -> Option<u64> {
 
 fn priority(cx: &Ctxt, node: &Node) -> Option<f64> {
     let value = match node {
-        Node::Assign(
-            _,
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Float(f), ..
-            }),
-        ) => f.base10_parse::<f64>().ok(),
-        Node::Assign(
-            _,
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Int(n), ..
-            }),
-        ) => n.base10_parse::<u8>().ok().map(f64::from),
+        Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Float(f), .. })) => f.base10_parse::<f64>().ok(),
+        Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Int(n), .. })) => n.base10_parse::<u8>().ok().map(f64::from),
         _ => None,
     };
     match value {
@@ -609,10 +504,7 @@ fn audience(cx: &Ctxt, roles: &[LitStr]) -> Vec<Audience> {
         match role.value().as_str() {
             "user" => audience.push(Audience::User),
             "assistant" => audience.push(Audience::Assistant),
-            other => cx.error(
-                role,
-                format!("unknown role `{other}`; expected \"user\" or \"assistant\""),
-            ),
+            other => cx.error(role, format!("unknown role `{other}`; expected \"user\" or \"assistant\"")),
         }
     }
     audience
@@ -657,9 +549,6 @@ mod tests {
             ///
             fn f() {}
         };
-        assert_eq!(
-            doc_comment(&item.attrs).as_deref(),
-            Some("First line.\n  indented")
-        );
+        assert_eq!(doc_comment(&item.attrs).as_deref(), Some("First line.\n  indented"));
     }
 }

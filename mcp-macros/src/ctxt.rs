@@ -21,16 +21,12 @@ impl Ctxt {
 
     /// Records `message`, pointing at the tokens of `at`.
     pub fn error(&self, at: impl ToTokens, message: impl Display) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(at.into_token_stream(), message));
+        self.errors.borrow_mut().push(syn::Error::new_spanned(at.into_token_stream(), message));
     }
 
     /// Records `message` at `span`.
     pub fn error_at(&self, span: proc_macro2::Span, message: impl Display) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new(span, message));
+        self.errors.borrow_mut().push(syn::Error::new(span, message));
     }
 
     /// Records an error syn produced (a syntax error in an attribute).

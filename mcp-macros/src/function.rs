@@ -6,7 +6,7 @@
 use crate::attr::{ParamAttrs, doc_comment};
 use crate::ctxt::Ctxt;
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type, Visibility};
@@ -39,9 +39,7 @@ impl Param {
     /// The JSON / template name: `rename`, the pattern's only binding, or
     /// `argN` for patterns binding several names.
     pub fn name(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| format!("arg{}", self.index))
+        self.name.clone().unwrap_or_else(|| format!("arg{}", self.index))
     }
 
     /// The tokens that gave the parameter its name, for errors.
@@ -50,6 +48,12 @@ impl Param {
             Some(rename) => rename.to_token_stream(),
             None => self.pat.to_token_stream(),
         }
+    }
+
+    /// The local fn the generated code calls for the `#[arg(default)]` value,
+    /// so a mistyped default is reported once.
+    pub fn default_fn(&self) -> Ident {
+        format_ident!("__mcp_default_{}", self.index)
     }
 
     /// The span errors about the parameter's type point at.
@@ -64,27 +68,15 @@ impl Function {
     pub fn from_ast(cx: &Ctxt, func: &mut ItemFn, attribute: &str) -> Self {
         let sig = &mut func.sig;
         if !sig.generics.params.is_empty() {
-            cx.error(
-                &sig.generics,
-                format!("`#[{attribute}]` functions cannot be generic; use concrete types"),
-            );
+            cx.error(&sig.generics, format!("`#[{attribute}]` functions cannot be generic; use concrete types"));
         } else if let Some(clause) = &sig.generics.where_clause {
-            cx.error(
-                clause,
-                format!("`#[{attribute}]` functions cannot have a `where` clause"),
-            );
+            cx.error(clause, format!("`#[{attribute}]` functions cannot have a `where` clause"));
         }
         if let Some(unsafety) = &sig.unsafety {
-            cx.error(
-                unsafety,
-                format!("`#[{attribute}]` functions cannot be `unsafe`"),
-            );
+            cx.error(unsafety, format!("`#[{attribute}]` functions cannot be `unsafe`"));
         }
         if let Some(variadic) = &sig.variadic {
-            cx.error(
-                variadic,
-                format!("`#[{attribute}]` functions cannot be variadic"),
-            );
+            cx.error(variadic, format!("`#[{attribute}]` functions cannot be variadic"));
         }
         let mut params = Vec::new();
         for (index, input) in sig.inputs.iter_mut().enumerate() {
@@ -99,13 +91,14 @@ impl Function {
                 FnArg::Typed(typed) => {
                     let attrs = ParamAttrs::take(cx, &mut typed.attrs);
                     if let Some(impl_trait) = find_impl_trait(&typed.ty) {
-                        cx.error(impl_trait, format!("`impl Trait` parameters make a `#[{attribute}]` function generic; use a concrete type"));
+                        cx.error(
+                            impl_trait,
+                            format!(
+                                "`impl Trait` parameters make a `#[{attribute}]` function generic; use a concrete type"
+                            ),
+                        );
                     }
-                    let name = attrs
-                        .rename
-                        .as_ref()
-                        .map(syn::LitStr::value)
-                        .or_else(|| single_binding(&typed.pat));
+                    let name = attrs.rename.as_ref().map(syn::LitStr::value).or_else(|| single_binding(&typed.pat));
                     params.push(Param {
                         binding: format_ident!("__mcp_arg_{}", index),
                         ty: (*typed.ty).clone(),
@@ -124,9 +117,7 @@ impl Function {
         if let Some(impl_trait) = find_impl_trait(&output) {
             cx.error(
                 impl_trait,
-                format!(
-                    "`#[{attribute}]` functions cannot return `impl Trait`; name the return type"
-                ),
+                format!("`#[{attribute}]` functions cannot return `impl Trait`; name the return type"),
             );
         }
         Self {
@@ -148,15 +139,16 @@ impl Function {
     pub fn check_unique_names(&self, cx: &Ctxt, what: &str) {
         for (i, param) in self.params.iter().enumerate() {
             let name = param.name();
-            if self.params[..i]
-                .iter()
-                .any(|earlier| earlier.name() == name)
-            {
-                cx.error(
-                    param.name_tokens(),
-                    format!("duplicate {what} name `{name}`"),
-                );
+            if self.params[..i].iter().any(|earlier| earlier.name() == name) {
+                cx.error(param.name_tokens(), format!("duplicate {what} name `{name}`"));
             }
+        }
+    }
+
+    /// Reports `#[arg(header = ..)]`, which only tools support.
+    pub fn reject_headers(&self, cx: &Ctxt, attribute: &str) {
+        for header in self.params.iter().filter_map(|p| p.attrs.header.as_ref()) {
+            cx.error(header, format!("`header` applies to `#[tool]` arguments, not to `#[{attribute}]` parameters"));
         }
     }
 
@@ -170,22 +162,37 @@ impl Function {
         let ident = &self.ident;
         let bindings = self.bindings();
         let call = quote!(#ident(#(#bindings),*));
-        if self.is_async {
-            quote!(#call.await)
-        } else {
-            call
-        }
+        if self.is_async { quote!(#call.await) } else { call }
     }
 
-    /// The hidden braced struct `tools![..]` names: a braced struct lives in
-    /// the type namespace only, so it shares the function's name.
+    /// The boxed `Send` future running `body` (which calls the function),
+    /// spanned at the function's name: a non-`Send` future is reported
+    /// there, with rustc's note on the value held across an `.await`.
+    pub fn boxed_future(&self, body: &TokenStream) -> TokenStream {
+        quote_spanned!(self.ident.span()=> ::mcp_core::__private::assert_send(async move { #body }))
+    }
+
+    /// The hidden struct `tools![..]` (or `resources!`, `prompts!`) names.
     pub fn factory_struct(&self) -> TokenStream {
-        let Self { ident, vis, .. } = self;
-        quote! {
-            #[allow(non_camel_case_types, dead_code, clippy::empty_structs_with_brackets)]
-            #[doc(hidden)]
-            #vis struct #ident {}
-        }
+        factory_struct(&self.ident, &self.vis)
+    }
+}
+
+/// `struct <fn name> {}`: a braced struct lives in the type namespace only,
+/// so it can share the function's name; it is never constructed.
+pub fn factory_struct(ident: &Ident, vis: &Visibility) -> TokenStream {
+    quote! {
+        #[allow(
+            non_camel_case_types,
+            dead_code,
+            missing_docs,
+            missing_debug_implementations,
+            missing_copy_implementations,
+            unreachable_pub,
+            clippy::empty_structs_with_brackets
+        )]
+        #[doc(hidden)]
+        #vis struct #ident {}
     }
 }
 
@@ -213,15 +220,8 @@ fn collect_bindings(pat: &Pat, names: &mut Vec<Ident>) {
         Pat::Tuple(p) => p.elems.iter().for_each(|e| collect_bindings(e, names)),
         Pat::TupleStruct(p) => p.elems.iter().for_each(|e| collect_bindings(e, names)),
         Pat::Slice(p) => p.elems.iter().for_each(|e| collect_bindings(e, names)),
-        Pat::Struct(p) => p
-            .fields
-            .iter()
-            .for_each(|f| collect_bindings(&f.pat, names)),
-        Pat::Or(p) => p
-            .cases
-            .iter()
-            .take(1)
-            .for_each(|c| collect_bindings(c, names)),
+        Pat::Struct(p) => p.fields.iter().for_each(|f| collect_bindings(&f.pat, names)),
+        Pat::Or(p) => p.cases.iter().take(1).for_each(|c| collect_bindings(c, names)),
         _ => {}
     }
 }
@@ -237,19 +237,13 @@ fn find_impl_trait(ty: &Type) -> Option<&syn::TypeImplTrait> {
         Type::Reference(t) => find_impl_trait(&t.elem),
         Type::Slice(t) => find_impl_trait(&t.elem),
         Type::Tuple(t) => t.elems.iter().find_map(find_impl_trait),
-        Type::Path(t) => t
-            .path
-            .segments
-            .iter()
-            .find_map(|segment| match &segment.arguments {
-                syn::PathArguments::AngleBracketed(args) => {
-                    args.args.iter().find_map(|arg| match arg {
-                        syn::GenericArgument::Type(ty) => find_impl_trait(ty),
-                        _ => None,
-                    })
-                }
+        Type::Path(t) => t.path.segments.iter().find_map(|segment| match &segment.arguments {
+            syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => find_impl_trait(ty),
                 _ => None,
             }),
+            _ => None,
+        }),
         _ => None,
     }
 }
@@ -260,18 +254,9 @@ mod tests {
 
     #[test]
     fn names_come_from_the_only_binding() {
-        assert_eq!(
-            single_binding(&syn::parse_quote!(city)).as_deref(),
-            Some("city")
-        );
-        assert_eq!(
-            single_binding(&syn::parse_quote!(State(db))).as_deref(),
-            Some("db")
-        );
-        assert_eq!(
-            single_binding(&syn::parse_quote!(r#type)).as_deref(),
-            Some("type")
-        );
+        assert_eq!(single_binding(&syn::parse_quote!(city)).as_deref(), Some("city"));
+        assert_eq!(single_binding(&syn::parse_quote!(State(db))).as_deref(), Some("db"));
+        assert_eq!(single_binding(&syn::parse_quote!(r#type)).as_deref(), Some("type"));
         assert_eq!(single_binding(&syn::parse_quote!((a, b))), None);
         assert_eq!(single_binding(&syn::parse_quote!(_)), None);
     }

@@ -24,6 +24,7 @@ pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
 
 fn check(cx: &Ctxt, attrs: &PromptAttrs, function: &Function) {
     function.check_unique_names(cx, "argument");
+    function.reject_headers(cx, "prompt");
     for (key, _) in &attrs.complete {
         if !function.params.iter().any(|p| key == &p.name()) {
             cx.error(key, format!("`{key}` is not an argument of this prompt"));
@@ -34,13 +35,9 @@ fn check(cx: &Ctxt, attrs: &PromptAttrs, function: &Function) {
 fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
     let ident = &function.ident;
     let output = &function.output;
-    let name = attrs
-        .name
-        .as_ref()
-        .map_or_else(|| function.default_name(), LitStr::value);
+    let name = attrs.name.as_ref().map_or_else(|| function.default_name(), LitStr::value);
     let title = literals::opt_string(attrs.title.as_deref());
-    let description =
-        literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
+    let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let icons = literals::icons(attrs.icons.as_deref());
     let count = function.params.len();
     let prompt_arguments = function.params.iter().map(|param| {
@@ -64,9 +61,9 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
     let known = arguments::known_names(function);
     let fill = arguments::fill(function);
     let call = function.call();
-    let into_result =
-        quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoPromptResult>);
-    let assert_send = quote_spanned!(ident.span()=> ::mcp_core::__private::assert_send);
+    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoPromptResult>);
+    let run = function.boxed_future(&quote!(#into_result::into_prompt_result(#call)));
+    let defaults = arguments::default_fns(function);
     let completions = attrs.complete.iter().map(|(key, source)| {
         let key = key.to_string();
         let source = quote_spanned!(source.span()=> ::mcp_core::__private::complete_fn(#source));
@@ -78,7 +75,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
 
         const _: () = {
             #[automatically_derived]
-            #[allow(clippy::unit_arg, clippy::too_many_lines)]
+            #[allow(clippy::unit_arg)]
             impl ::mcp_core::__private::PromptFactory for #ident {
                 fn definition() -> ::mcp_core::PromptDef {
                     type __McpGet = ::core::result::Result<::mcp_core::GetPromptResult, ::mcp_core::jsonrpc::RpcError>;
@@ -86,6 +83,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                         let error = ::mcp_core::jsonrpc::RpcError::invalid_params(error);
                         ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(error)))
                     }
+                    #defaults
                     let __mcp_arguments: [(bool, ::mcp_core::protocol::PromptArgument); #count] = [#(#prompt_arguments),*];
                     #known
                     let __mcp_prompt = ::mcp_core::protocol::Prompt {
@@ -111,7 +109,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                             return __mcp_fail(error);
                         }
                         #fill
-                        #assert_send(async move { #into_result::into_prompt_result(#call) })
+                        #run
                     };
                     ::mcp_core::PromptDef {
                         prompt: __mcp_prompt,

@@ -19,10 +19,7 @@ pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
     let attrs = ResourceAttrs::from_tokens(cx, args);
     let function = Function::from_ast(cx, func, "resource");
     let Some(uri) = attrs.uri.clone() else {
-        cx.error_at(
-            Span::call_site(),
-            "missing resource URI: write `#[resource(\"scheme://path\")]`",
-        );
+        cx.error_at(Span::call_site(), "missing resource URI: write `#[resource(\"scheme://path\")]`");
         return TokenStream::new();
     };
     let variables = check(cx, &attrs, &function, &uri);
@@ -31,36 +28,23 @@ pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
 
 /// Checks the URI and the bindings; returns the template's variables, or
 /// `None` for a fixed URI.
-fn check(
-    cx: &Ctxt,
-    attrs: &ResourceAttrs,
-    function: &Function,
-    uri: &LitStr,
-) -> Option<Vec<String>> {
+fn check(cx: &Ctxt, attrs: &ResourceAttrs, function: &Function, uri: &LitStr) -> Option<Vec<String>> {
     let source = uri.value();
     if !template::has_scheme(&source) {
-        cx.error(
-            uri,
-            "a resource URI starts with a scheme, e.g. `file:///..` or `weather://..`",
-        );
+        cx.error(uri, "a resource URI starts with a scheme, e.g. `file:///..` or `weather://..`");
     }
     for param in &function.params {
         if let Some(default) = &param.attrs.default {
-            cx.error(
-                default,
-                "`default` is not supported on `#[resource]` parameters",
-            );
+            cx.error(default, "`default` is not supported on `#[resource]` parameters");
         }
     }
     function.check_unique_names(cx, "parameter");
+    function.reject_headers(cx, "resource");
     if !template::is_template(&source) {
         for (key, _) in &attrs.complete {
-            cx.error(
-                key,
-                "`complete` needs a URI template: this resource has a fixed URI",
-            );
+            cx.error(key, "`complete` needs a URI template: this resource has a fixed URI");
         }
-        check_params_are_extractors(cx, function, &[]);
+        check_arg_markers(cx, function, &[]);
         return None;
     }
     let variables = match template::variables(&source) {
@@ -71,10 +55,7 @@ fn check(
         }
     };
     if let Some((key, _)) = &attrs.size {
-        cx.error(
-            key,
-            "`size` applies to fixed resources, not to URI templates",
-        );
+        cx.error(key, "`size` applies to fixed resources, not to URI templates");
     }
     for variable in &variables {
         if !function.params.iter().any(|p| binds(p, variable)) {
@@ -87,25 +68,17 @@ fn check(
     }
     for (key, _) in &attrs.complete {
         if !variables.iter().any(|v| key == v) {
-            cx.error(
-                key,
-                format!("`{key}` is not a variable of the URI template `{source}`"),
-            );
+            cx.error(key, format!("`{key}` is not a variable of the URI template `{source}`"));
         }
     }
-    check_params_are_extractors(cx, function, &variables);
+    check_arg_markers(cx, function, &variables);
     Some(variables)
 }
 
 /// `#[arg]` parameters must be template variables.
-fn check_params_are_extractors(cx: &Ctxt, function: &Function, variables: &[String]) {
+fn check_arg_markers(cx: &Ctxt, function: &Function, variables: &[String]) {
     for param in &function.params {
-        let Some(marker) = param
-            .attrs
-            .marker
-            .as_ref()
-            .filter(|_| param.attrs.role == Role::Arg)
-        else {
+        let Some(marker) = param.attrs.marker.as_ref().filter(|_| param.attrs.role == Role::Arg) else {
             continue;
         };
         if !variables.contains(&param.name()) {
@@ -124,21 +97,12 @@ fn binds(param: &Param, variable: &str) -> bool {
     param.attrs.role != Role::Ctx && param.name.as_deref() == Some(variable)
 }
 
-fn generate(
-    attrs: &ResourceAttrs,
-    function: &Function,
-    uri: &LitStr,
-    variables: Option<&[String]>,
-) -> TokenStream {
+fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables: Option<&[String]>) -> TokenStream {
     let ident = &function.ident;
     let output = &function.output;
-    let name = attrs
-        .name
-        .as_ref()
-        .map_or_else(|| function.default_name(), LitStr::value);
+    let name = attrs.name.as_ref().map_or_else(|| function.default_name(), LitStr::value);
     let title = literals::opt_string(attrs.title.as_deref());
-    let description =
-        literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
+    let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let mime_type = literals::opt_string(attrs.mime.as_deref());
     let annotations = annotations(attrs.annotations.as_ref());
     let icons = literals::icons(attrs.icons.as_deref());
@@ -148,9 +112,8 @@ fn generate(
     };
     let fill = fill(function, variables.unwrap_or_default());
     let call = function.call();
-    let into_result =
-        quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoResourceResult>);
-    let assert_send = quote_spanned!(ident.span()=> ::mcp_core::__private::assert_send);
+    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoResourceResult>);
+    let run = function.boxed_future(&quote!(#into_result::into_contents(#call, &__mcp_uri, #mime)));
     let (resource, template) = match variables {
         None => {
             let size = match &attrs.size {
@@ -201,7 +164,7 @@ fn generate(
 
         const _: () = {
             #[automatically_derived]
-            #[allow(clippy::unit_arg, clippy::expect_used, clippy::too_many_lines)]
+            #[allow(clippy::unit_arg, clippy::expect_used)]
             impl ::mcp_core::__private::ResourceFactory for #ident {
                 fn definition() -> ::mcp_core::ResourceDef {
                     type __McpRead = ::core::result::Result<
@@ -217,7 +180,7 @@ fn generate(
                     | -> ::mcp_core::handler::BoxFuture<__McpRead> {
                         #fill
                         let __mcp_uri = __mcp_req.uri;
-                        #assert_send(async move { #into_result::into_contents(#call, &__mcp_uri, #mime) })
+                        #run
                     };
                     ::mcp_core::ResourceDef {
                         resource: #resource,

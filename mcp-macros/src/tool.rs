@@ -24,17 +24,19 @@ pub fn expand(cx: &Ctxt, args: TokenStream, func: &mut ItemFn) -> TokenStream {
 
 fn check(cx: &Ctxt, attrs: &ToolAttrs, function: &Function) {
     function.check_unique_names(cx, "argument");
+    for header in function.params.iter().filter_map(|p| p.attrs.header.as_ref()) {
+        let value = header.value();
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if value.is_empty() || !value.chars().all(token) {
+            cx.error(header, "a header name is made of letters, digits and `!#$%&'*+-.^_`|~`");
+        }
+    }
     if let Some(name) = &attrs.name {
         let value = name.value();
         let valid = (1..=128).contains(&value.len())
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !valid {
-            cx.error(
-                name,
-                "tool names are 1 to 128 characters among `A-Z a-z 0-9 _ - .`",
-            );
+            cx.error(name, "tool names are 1 to 128 characters among `A-Z a-z 0-9 _ - .`");
         }
     }
 }
@@ -42,30 +44,29 @@ fn check(cx: &Ctxt, attrs: &ToolAttrs, function: &Function) {
 fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let ident = &function.ident;
     let output = &function.output;
-    let name = attrs
-        .name
-        .as_ref()
-        .map_or_else(|| function.default_name(), syn::LitStr::value);
+    let name = attrs.name.as_ref().map_or_else(|| function.default_name(), syn::LitStr::value);
     let title = literals::opt_string(attrs.title.as_deref());
-    let description =
-        literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
+    let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let annotations = annotations(attrs.annotations.as_ref());
     let icons = literals::icons(attrs.icons.as_deref());
     let scopes = &attrs.scopes;
     let describe = arguments::describe(function);
+    let headers = headers(function);
+    let schema_mut = (!function.params.is_empty()).then(|| quote!(mut));
+    let input_mut = (!headers.is_empty()).then(|| quote!(mut));
     let known = arguments::known_names(function);
     let fill = arguments::fill(function);
     let call = function.call();
-    let into_result =
-        quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoToolResult>);
-    let assert_send = quote_spanned!(ident.span()=> ::mcp_core::__private::assert_send);
+    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoToolResult>);
+    let run = function.boxed_future(&quote!(#into_result::into_tool_result(#call)));
+    let defaults = arguments::default_fns(function);
     let factory = function.factory_struct();
     quote! {
         #factory
 
         const _: () = {
             #[automatically_derived]
-            #[allow(clippy::unit_arg, clippy::too_many_lines, clippy::semicolon_if_nothing_returned)]
+            #[allow(clippy::unit_arg)]
             impl ::mcp_core::__private::ToolFactory for #ident {
                 fn definition() -> ::mcp_core::ToolDef {
                     fn __mcp_fail(
@@ -74,14 +75,17 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         let message = ::std::string::ToString::to_string(&error);
                         ::std::boxed::Box::pin(::core::future::ready(::mcp_core::CallToolResult::error(message)))
                     }
-                    let mut __mcp_schema = ::mcp_core::__private::ObjectSchema::new();
+                    #defaults
+                    let #schema_mut __mcp_schema = ::mcp_core::__private::ObjectSchema::new();
                     #describe
+                    let #input_mut __mcp_input = __mcp_schema.finish();
+                    #headers
                     #known
                     let __mcp_tool = ::mcp_core::protocol::Tool {
                         name: ::std::string::String::from(#name),
                         title: #title,
                         description: #description,
-                        input_schema: __mcp_schema.finish(),
+                        input_schema: __mcp_input,
                         output_schema: #into_result::output_schema(),
                         annotations: #annotations,
                         icons: #icons,
@@ -100,7 +104,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                             return __mcp_fail(error);
                         }
                         #fill
-                        #assert_send(async move { #into_result::into_tool_result(#call) })
+                        #run
                     };
                     ::mcp_core::ToolDef {
                         tool: __mcp_tool,
@@ -118,16 +122,11 @@ fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {
         return quote!(::core::option::Option::None);
     };
     let title = literals::opt_string(hints.title.as_deref());
-    let [read_only, destructive, idempotent, open_world] = [
-        hints.read_only,
-        hints.destructive,
-        hints.idempotent,
-        hints.open_world,
-    ]
-    .map(|hint| match hint {
-        Some(value) => quote!(::core::option::Option::Some(#value)),
-        None => quote!(::core::option::Option::None),
-    });
+    let [read_only, destructive, idempotent, open_world] =
+        [hints.read_only, hints.destructive, hints.idempotent, hints.open_world].map(|hint| match hint {
+            Some(value) => quote!(::core::option::Option::Some(#value)),
+            None => quote!(::core::option::Option::None),
+        });
     quote! {
         ::core::option::Option::Some(::mcp_core::protocol::ToolAnnotations {
             title: #title,
@@ -137,4 +136,29 @@ fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {
             open_world_hint: #open_world,
         })
     }
+}
+
+/// Marks the properties of `#[arg(header = "..")]` arguments with
+/// `x-mcp-header`, which the HTTP transport checks against `Mcp-Param-*`.
+fn headers(function: &Function) -> TokenStream {
+    function
+        .params
+        .iter()
+        .filter_map(|param| {
+            let header = param.attrs.header.as_ref()?;
+            let name = param.name();
+            Some(quote! {
+                if let ::core::option::Option::Some(property) = __mcp_input
+                    .get_mut("properties")
+                    .and_then(|properties| properties.get_mut(#name))
+                    .and_then(::mcp_core::__private::serde_json::Value::as_object_mut)
+                {
+                    property.insert(
+                        ::std::string::String::from("x-mcp-header"),
+                        ::mcp_core::__private::serde_json::Value::from(#header),
+                    );
+                }
+            })
+        })
+        .collect()
 }

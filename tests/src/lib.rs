@@ -7,9 +7,7 @@ use std::time::Duration;
 
 /// Serves `app` on 127.0.0.1 with an OS-assigned port; returns the base URL.
 pub async fn spawn(app: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let address = listener.local_addr().expect("local address");
     tokio::spawn(async move {
         let _ = mcp_axum::serve(listener, app).await;
@@ -31,11 +29,7 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client for the endpoint at `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            url: url.into(),
-            session: None,
-        }
+        Self { http: reqwest::Client::new(), url: url.into(), session: None }
     }
 
     /// A POST with the standard headers and the session, body not yet set.
@@ -77,33 +71,22 @@ impl HttpClient {
 
     /// POSTs a JSON body.
     pub async fn post(&self, body: &Value) -> reqwest::Response {
-        self.post_builder()
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("POST")
+        self.post_builder().body(body.to_string()).send().await.expect("POST")
     }
 
     /// `initialize` + `notifications/initialized`; keeps the session id.
     pub async fn initialize(&mut self) -> Value {
         let response = self
-            .post(
-                &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-                    "protocolVersion": "2025-11-25",
-                    "capabilities": {"sampling": {}, "elicitation": {}, "roots": {}},
-                    "clientInfo": {"name": "integration-test", "version": "0"}
-                }}),
-            )
+            .post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {"sampling": {}, "elicitation": {}, "roots": {}},
+                "clientInfo": {"name": "integration-test", "version": "0"}
+            }}))
             .await;
         assert_eq!(response.status(), 200);
-        self.session = response
-            .headers()
-            .get("mcp-session-id")
-            .map(|v| v.to_str().unwrap().to_owned());
+        self.session = response.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_owned());
         let body: Value = response.json().await.expect("initialize answer");
-        let ack = self
-            .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
+        let ack = self.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         assert_eq!(ack.status(), 202);
         body["result"].clone()
     }
@@ -111,15 +94,8 @@ impl HttpClient {
     /// Sends a request and returns every message of the answer (one for
     /// JSON, all events for SSE).
     pub async fn request(&self, id: i64, method: &str, params: Value) -> Vec<Value> {
-        let response = self
-            .post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
-            .await;
-        assert_eq!(
-            response.status(),
-            200,
-            "{method} answered {}",
-            response.status()
-        );
+        let response = self.post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
+        assert_eq!(response.status(), 200, "{method} answered {}", response.status());
         messages(response).await
     }
 }
@@ -144,14 +120,8 @@ pub async fn read_events(
     loop {
         while let Some(end) = buffer.find("\n\n") {
             let block: String = buffer.drain(..end + 2).collect();
-            let id = block
-                .lines()
-                .find_map(|l| l.strip_prefix("id: "))
-                .map(str::to_owned);
-            let data = block
-                .lines()
-                .find_map(|l| l.strip_prefix("data:"))
-                .map(str::trim);
+            let id = block.lines().find_map(|l| l.strip_prefix("id: ")).map(str::to_owned);
+            let data = block.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim);
             if let Some(data) = data {
                 let value = serde_json::from_str(data).unwrap_or(Value::Null);
                 let finished = done(&value);

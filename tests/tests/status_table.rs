@@ -12,9 +12,7 @@ async fn add(a: i64, b: i64) -> String {
 }
 
 fn server() -> Server {
-    Server::builder("status-table", "0")
-        .tools(tools![add])
-        .build()
+    Server::builder("status-table", "0").tools(tools![add]).build()
 }
 
 async fn session_client() -> HttpClient {
@@ -33,36 +31,19 @@ async fn error_of(response: reqwest::Response) -> (u16, Value) {
 #[tokio::test]
 async fn malformed_json_is_400_parse_error() {
     let client = session_client().await;
-    let (status, body) = error_of(
-        client
-            .post_builder()
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_i64()),
-        (400, Some(-32700))
-    );
+    let (status, body) = error_of(client.post_builder().body("{not json").send().await.unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(-32700)));
     assert!(body["id"].is_null());
 }
 
 #[tokio::test]
 async fn invalid_requests_are_400_invalid_request() {
     let client = session_client().await;
-    for bad in [
-        json!({"id": 1, "method": "ping"}),
-        json!([]),
-        json!({"jsonrpc": "2.0", "id": {"x": 1}, "method": "ping"}),
-    ] {
+    for bad in
+        [json!({"id": 1, "method": "ping"}), json!([]), json!({"jsonrpc": "2.0", "id": {"x": 1}, "method": "ping"})]
+    {
         let (status, body) = error_of(client.post(&bad).await).await;
-        assert_eq!(
-            (status, body["error"]["code"].as_i64()),
-            (400, Some(-32600)),
-            "{bad}"
-        );
+        assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(-32600)), "{bad}");
     }
 }
 
@@ -74,63 +55,28 @@ async fn unknown_methods_and_bad_params_are_json_rpc_errors() {
     assert_eq!(answer[0]["id"], 5);
     let answer = client.request(6, "tools/call", json!({"name": 42})).await;
     assert_eq!(answer[0]["error"]["code"], -32602);
-    let answer = client
-        .request(7, "tools/call", json!({"name": "nope"}))
-        .await;
+    let answer = client.request(7, "tools/call", json!({"name": "nope"})).await;
     assert_eq!(answer[0]["error"]["code"], -32602);
 }
 
 #[tokio::test]
 async fn bad_arguments_are_tool_errors_naming_the_argument() {
     let client = session_client().await;
-    let answer = client
-        .request(
-            1,
-            "tools/call",
-            json!({"name": "add", "arguments": {"a": "x", "b": 1}}),
-        )
-        .await;
+    let answer = client.request(1, "tools/call", json!({"name": "add", "arguments": {"a": "x", "b": 1}})).await;
     let result = &answer[0]["result"];
     assert_eq!(result["isError"], true);
-    assert!(
-        result["content"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("argument `a`"),
-        "{result}"
-    );
-    let answer = client
-        .request(
-            2,
-            "tools/call",
-            json!({"name": "add", "arguments": {"a": 1}}),
-        )
-        .await;
-    assert!(
-        answer[0]["result"]["content"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("missing required argument `b`")
-    );
+    assert!(result["content"][0]["text"].as_str().unwrap().contains("argument `a`"), "{result}");
+    let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1}})).await;
+    assert!(answer[0]["result"]["content"][0]["text"].as_str().unwrap().contains("missing required argument `b`"));
 }
 
 #[tokio::test]
 async fn wrong_accept_is_406_and_wrong_content_type_is_415() {
     let client = session_client().await;
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
-    let response = client
-        .post_with(&[("accept", "application/json")])
-        .body(ping.clone())
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_with(&[("accept", "application/json")]).body(ping.clone()).send().await.unwrap();
     assert_eq!(response.status(), 406);
-    let response = client
-        .post_with(&[("content-type", "text/plain")])
-        .body(ping)
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_with(&[("content-type", "text/plain")]).body(ping).send().await.unwrap();
     assert_eq!(response.status(), 415);
 }
 
@@ -138,16 +84,12 @@ async fn wrong_accept_is_406_and_wrong_content_type_is_415() {
 async fn body_over_the_limit_is_413() {
     let url = spawn(
         mcp_axum::McpRouter::new(server())
-            .config(mcp_axum::McpConfig {
-                max_body: 1024,
-                ..Default::default()
-            })
+            .config(mcp_axum::McpConfig { max_body: 1024, ..Default::default() })
             .into_router(),
     )
     .await;
     let client = HttpClient::new(format!("{url}/mcp"));
-    let huge =
-        json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x".repeat(4096)}});
+    let huge = json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x".repeat(4096)}});
     assert_eq!(client.post(&huge).await.status(), 413);
 }
 
@@ -167,13 +109,7 @@ async fn missing_session_is_400_and_unknown_session_is_404() {
 async fn delete_ends_the_session_for_good() {
     let client = session_client().await;
     let session = client.session.clone().unwrap();
-    let delete = |id: String| {
-        client
-            .http
-            .delete(&client.url)
-            .header("mcp-session-id", id)
-            .send()
-    };
+    let delete = |id: String| client.http.delete(&client.url).header("mcp-session-id", id).send();
     assert_eq!(delete(session.clone()).await.unwrap().status(), 200);
     assert_eq!(delete(session).await.unwrap().status(), 404);
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
@@ -197,12 +133,7 @@ async fn notifications_and_responses_are_202_with_an_empty_body() {
 async fn unsupported_protocol_version_header_is_400() {
     let client = session_client().await;
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
-    let response = client
-        .post_with(&[("mcp-protocol-version", "1999-01-01")])
-        .body(ping)
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_with(&[("mcp-protocol-version", "1999-01-01")]).body(ping).send().await.unwrap();
     assert_eq!(response.status(), 400);
 }
 
@@ -210,48 +141,20 @@ async fn unsupported_protocol_version_header_is_400() {
 async fn foreign_host_or_origin_is_403() {
     let client = session_client().await;
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
-    let response = client
-        .post_builder()
-        .header("host", "evil.example.com")
-        .body(ping.clone())
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_builder().header("host", "evil.example.com").body(ping.clone()).send().await.unwrap();
     assert_eq!(response.status(), 403);
-    let response = client
-        .post_builder()
-        .header("origin", "http://evil.example.com")
-        .body(ping.clone())
-        .send()
-        .await
-        .unwrap();
+    let response =
+        client.post_builder().header("origin", "http://evil.example.com").body(ping.clone()).send().await.unwrap();
     assert_eq!(response.status(), 403);
-    let response = client
-        .post_builder()
-        .header("origin", "http://localhost:5173")
-        .body(ping)
-        .send()
-        .await
-        .unwrap();
+    let response = client.post_builder().header("origin", "http://localhost:5173").body(ping).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn stateless_mode_has_no_sessions_get_or_delete() {
-    let url = spawn(
-        mcp_axum::McpRouter::new(server())
-            .stateless(true)
-            .into_router(),
-    )
-    .await;
+    let url = spawn(mcp_axum::McpRouter::new(server()).stateless(true).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
-    let answer = client
-        .request(
-            1,
-            "tools/call",
-            json!({"name": "add", "arguments": {"a": 2, "b": 3}}),
-        )
-        .await;
+    let answer = client.request(1, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 3}})).await;
     assert_eq!(answer[0]["result"]["content"][0]["text"], "5");
     let init = client
         .post(&json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {
@@ -259,27 +162,8 @@ async fn stateless_mode_has_no_sessions_get_or_delete() {
         .await;
     assert_eq!(init.status(), 200);
     assert!(init.headers().get("mcp-session-id").is_none());
-    assert_eq!(
-        client
-            .http
-            .get(&client.url)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        405
-    );
-    assert_eq!(
-        client
-            .http
-            .delete(&client.url)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        405
-    );
+    assert_eq!(client.http.get(&client.url).header("accept", "text/event-stream").send().await.unwrap().status(), 405);
+    assert_eq!(client.http.delete(&client.url).send().await.unwrap().status(), 405);
 }
 
 #[tokio::test]

@@ -52,10 +52,8 @@ async fn polling(ctx: Context) -> &'static str {
 }
 
 async fn start(finished: Finished) -> HttpClient {
-    let server = Server::builder("streaming", "0")
-        .tools(tools![long_job, sleepy, ask, polling])
-        .state(finished)
-        .build();
+    let server =
+        Server::builder("streaming", "0").tools(tools![long_job, sleepy, ask, polling]).state(finished).build();
     let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
@@ -69,35 +67,18 @@ fn call(id: i64, name: &str, meta: Value) -> Value {
 #[tokio::test]
 async fn progress_echoes_the_token_and_logs_honour_the_level() {
     let client = start(Finished::default()).await;
-    client
-        .request(1, "logging/setLevel", json!({"level": "info"}))
-        .await;
+    client.request(1, "logging/setLevel", json!({"level": "info"})).await;
     for token in [json!("tok-1"), json!(7)] {
-        let response = client
-            .post(&call(2, "long_job", json!({"progressToken": token})))
-            .await;
+        let response = client.post(&call(2, "long_job", json!({"progressToken": token}))).await;
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         let all = messages(response).await;
-        let progress: Vec<&Value> = all
-            .iter()
-            .filter(|m| m["method"] == "notifications/progress")
-            .collect();
+        let progress: Vec<&Value> = all.iter().filter(|m| m["method"] == "notifications/progress").collect();
         assert_eq!(
-            progress
-                .iter()
-                .map(|m| m["params"]["progress"].as_f64().unwrap())
-                .collect::<Vec<_>>(),
+            progress.iter().map(|m| m["params"]["progress"].as_f64().unwrap()).collect::<Vec<_>>(),
             [0.0, 50.0, 100.0]
         );
-        assert!(
-            progress
-                .iter()
-                .all(|m| m["params"]["progressToken"] == token)
-        );
-        let logs: Vec<&Value> = all
-            .iter()
-            .filter(|m| m["method"] == "notifications/message")
-            .collect();
+        assert!(progress.iter().all(|m| m["params"]["progressToken"] == token));
+        let logs: Vec<&Value> = all.iter().filter(|m| m["method"] == "notifications/message").collect();
         assert_eq!(logs.len(), 1, "debug is below the level set");
         assert_eq!(logs[0]["params"]["level"], "warning");
         assert_eq!(all.last().unwrap()["result"]["content"][0]["text"], "done");
@@ -116,17 +97,12 @@ async fn cancelled_notification_stops_the_handler_quickly() {
     let duplicate = client.post(&call(5, "sleepy", json!({}))).await;
     assert_eq!(duplicate.status(), 400, "an id in flight cannot be reused");
     let sent = Instant::now();
-    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5, "reason": "test"}});
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5, "reason": "test"}});
     assert_eq!(client.post(&cancel).await.status(), 202);
-    let response = tokio::time::timeout(Duration::from_secs(5), running)
-        .await
-        .expect("stopped")
-        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(5), running).await.expect("stopped").unwrap();
     let elapsed = sent.elapsed();
-    assert!(
-        elapsed < Duration::from_millis(1000),
-        "cancellation took {elapsed:?}"
-    );
+    assert!(elapsed < Duration::from_millis(1000), "cancellation took {elapsed:?}");
     let body = messages(response).await;
     assert_eq!(body[0]["error"]["code"], -32800);
     assert!(!finished.0.load(Ordering::SeqCst));
@@ -135,25 +111,12 @@ async fn cancelled_notification_stops_the_handler_quickly() {
 #[tokio::test]
 async fn dropped_connection_in_stateless_mode_stops_the_handler() {
     let finished = Finished::default();
-    let server = Server::builder("s", "0")
-        .tools(tools![sleepy])
-        .state(finished.clone())
-        .build();
-    let url = spawn(
-        mcp_axum::McpRouter::new(server)
-            .stateless(true)
-            .into_router(),
-    )
-    .await;
+    let server = Server::builder("s", "0").tools(tools![sleepy]).state(finished.clone()).build();
+    let url = spawn(mcp_axum::McpRouter::new(server).stateless(true).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let body = call(1, "sleepy", json!({}));
     let request = client.post(&body);
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), request)
-            .await
-            .is_err(),
-        "client gives up"
-    );
+    assert!(tokio::time::timeout(Duration::from_millis(300), request).await.is_err(), "client gives up");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!finished.0.load(Ordering::SeqCst));
 }
@@ -175,10 +138,7 @@ async fn sampling_request_goes_out_on_the_stream_and_the_answer_comes_back() {
     .await;
     let last = &events.last().unwrap().1;
     assert_eq!(last["result"]["content"][0]["text"], "model said \"4\"");
-    assert!(
-        events[0].0.is_some() && events[0].1.is_null(),
-        "the first event primes the stream"
-    );
+    assert!(events[0].0.is_some() && events[0].1.is_null(), "the first event primes the stream");
 }
 
 #[tokio::test]
@@ -186,10 +146,7 @@ async fn a_closed_stream_resumes_with_last_event_id() {
     let client = start(Finished::default()).await;
     let response = client.post(&call(3, "polling", json!({}))).await;
     let before = read_events(response, Duration::from_secs(2), |_| false).await;
-    assert!(
-        before.iter().all(|(_, m)| m.get("result").is_none()),
-        "the result is not on the closed stream"
-    );
+    assert!(before.iter().all(|(_, m)| m.get("result").is_none()), "the result is not on the closed stream");
     let last_id = before.last().unwrap().0.clone().unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let resumed = client
@@ -203,24 +160,14 @@ async fn a_closed_stream_resumes_with_last_event_id() {
         .unwrap();
     assert_eq!(resumed.status(), 200);
     let after = read_events(resumed, Duration::from_secs(2), |m| m["id"] == 3).await;
-    assert_eq!(
-        after.last().unwrap().1["result"]["content"][0]["text"],
-        "after reconnect"
-    );
-    assert!(after.iter().all(|(id, _)| {
-        id.as_deref()
-            .unwrap()
-            .starts_with(last_id.split('-').next().unwrap())
-    }));
+    assert_eq!(after.last().unwrap().1["result"]["content"][0]["text"], "after reconnect");
+    assert!(after.iter().all(|(id, _)| { id.as_deref().unwrap().starts_with(last_id.split('-').next().unwrap()) }));
 }
 
 #[tokio::test]
 async fn standalone_stream_carries_list_changes_and_only_one_may_be_open() {
     let finished = Finished::default();
-    let server = Server::builder("s", "0")
-        .tools(tools![long_job])
-        .state(finished)
-        .build();
+    let server = Server::builder("s", "0").tools(tools![long_job]).state(finished).build();
     let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
@@ -236,12 +183,7 @@ async fn standalone_stream_carries_list_changes_and_only_one_may_be_open() {
     assert_eq!(stream.status(), 200);
     assert_eq!(open().await.unwrap().status(), 409);
     server.remove_tool("long_job");
-    let events = read_events(stream, Duration::from_secs(2), |m| {
-        m["method"] == "notifications/tools/list_changed"
-    })
-    .await;
-    assert_eq!(
-        events.last().unwrap().1["method"],
-        "notifications/tools/list_changed"
-    );
+    let events =
+        read_events(stream, Duration::from_secs(2), |m| m["method"] == "notifications/tools/list_changed").await;
+    assert_eq!(events.last().unwrap().1["method"], "notifications/tools/list_changed");
 }

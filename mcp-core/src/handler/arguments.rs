@@ -77,21 +77,10 @@ mod tests {
         let r = raw(r#"{"city":"Paris","days":"x"}"#);
         let args = Arguments::parse(Some(&r)).unwrap();
         assert_eq!(args.decode::<String>("city").unwrap(), "Paris");
-        assert!(
-            args.decode::<u32>("days")
-                .unwrap_err()
-                .to_string()
-                .contains("argument `days`")
-        );
+        assert!(args.decode::<u32>("days").unwrap_err().to_string().contains("argument `days`"));
         assert_eq!(args.decode::<Option<u32>>("missing").unwrap(), None);
-        assert_eq!(
-            args.decode::<u32>("n").unwrap_err().to_string(),
-            "missing required argument `n`"
-        );
-        assert_eq!(
-            args.deny_unknown(&["city"]).unwrap_err().to_string(),
-            "unknown argument `days`"
-        );
+        assert_eq!(args.decode::<u32>("n").unwrap_err().to_string(), "missing required argument `n`");
+        assert_eq!(args.deny_unknown(&["city"]).unwrap_err().to_string(), "unknown argument `days`");
     }
 
     #[test]

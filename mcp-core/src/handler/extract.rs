@@ -24,6 +24,12 @@ use std::fmt;
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an extractor",
+    label = "not an extractor",
+    note = "extractors implement `mcp_core::Extractor` (`Context`, `State<T>`, your own types); \
+            a `#[resource]` parameter that is not a URI template variable must be one"
+)]
 pub trait Extractor: Sized {
     /// Builds the value for the running request.
     fn extract(ctx: &Context) -> Result<Self, ExtractError>;
@@ -77,10 +83,7 @@ pub struct State<T>(pub T);
 impl<T: Clone + Send + Sync + 'static> Extractor for State<T> {
     fn extract(ctx: &Context) -> Result<Self, ExtractError> {
         ctx.state::<T>().map(State).ok_or_else(|| {
-            ExtractError::new(format!(
-                "no state of type `{}` was registered",
-                std::any::type_name::<T>()
-            ))
+            ExtractError::new(format!("no state of type `{}` was registered", std::any::type_name::<T>()))
         })
     }
 }

@@ -16,8 +16,7 @@ pub use completion::{CompleteFn, CompletionRequest, IntoCompletion, complete_fn}
 pub use extract::{AsArg, AsExtractor, ExtractError, Extractor, Param, State};
 pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptHandler};
 pub use resource::{
-    IntoResourceResult, Optional, Required, ResourceDef, ResourceError, ResourceHandler,
-    ResourceRequest, TemplateVar,
+    IntoResourceResult, Optional, Required, ResourceDef, ResourceError, ResourceHandler, ResourceRequest, TemplateVar,
 };
 pub use tool::{IntoToolResult, Json, ToolDef, ToolError, ToolHandler};
 
@@ -30,8 +29,6 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Pins the user's future and proves it is `Send`; the macros span calls to
 /// this at the function name, so a non-`Send` handler is reported there.
 #[doc(hidden)]
-pub fn assert_send<F: Future + Send + 'static>(
-    future: F,
-) -> Pin<Box<dyn Future<Output = F::Output> + Send>> {
+pub fn assert_send<F: Future + Send + 'static>(future: F) -> Pin<Box<dyn Future<Output = F::Output> + Send>> {
     Box::pin(future)
 }

@@ -6,11 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The stored handler of a prompt: string arguments and context in.
-pub type PromptHandler = Arc<
-    dyn Fn(crate::Context, HashMap<String, String>) -> BoxFuture<Result<GetPromptResult, RpcError>>
-        + Send
-        + Sync,
->;
+pub type PromptHandler =
+    Arc<dyn Fn(crate::Context, HashMap<String, String>) -> BoxFuture<Result<GetPromptResult, RpcError>> + Send + Sync>;
 
 /// A registered prompt.
 #[derive(Clone)]
@@ -30,19 +27,13 @@ impl PromptDef {
         F: Fn(crate::Context, HashMap<String, String>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<GetPromptResult, RpcError>> + Send + 'static,
     {
-        Self {
-            prompt,
-            handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))),
-            completions: Vec::new(),
-        }
+        Self { prompt, handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))), completions: Vec::new() }
     }
 }
 
 impl fmt::Debug for PromptDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PromptDef")
-            .field("prompt", &self.prompt)
-            .finish_non_exhaustive()
+        f.debug_struct("PromptDef").field("prompt", &self.prompt).finish_non_exhaustive()
     }
 }
 
@@ -77,10 +68,7 @@ impl IntoPromptResult for GetPromptResult {
 
 impl IntoPromptResult for Vec<PromptMessage> {
     fn into_prompt_result(self) -> Result<GetPromptResult, RpcError> {
-        Ok(GetPromptResult {
-            description: None,
-            messages: self,
-        })
+        Ok(GetPromptResult { description: None, messages: self })
     }
 }
 

@@ -18,11 +18,8 @@ pub struct ResourceRequest {
 }
 
 /// The stored handler of a resource or template.
-pub type ResourceHandler = Arc<
-    dyn Fn(crate::Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, RpcError>>
-        + Send
-        + Sync,
->;
+pub type ResourceHandler =
+    Arc<dyn Fn(crate::Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, RpcError>> + Send + Sync>;
 
 /// A registered resource: fixed (`resource`) or a template (`template`).
 #[derive(Clone)]
@@ -44,20 +41,12 @@ impl ResourceDef {
         F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
     {
-        Self {
-            resource: Some(resource),
-            template: None,
-            handler: boxed(handler),
-            completions: Vec::new(),
-        }
+        Self { resource: Some(resource), template: None, handler: boxed(handler), completions: Vec::new() }
     }
 
     /// A resource template; fails when `template.uri_template` is not a valid
     /// RFC 6570 template.
-    pub fn template<F, Fut>(
-        template: ResourceTemplate,
-        handler: F,
-    ) -> Result<Self, crate::uri_template::TemplateError>
+    pub fn template<F, Fut>(template: ResourceTemplate, handler: F) -> Result<Self, crate::uri_template::TemplateError>
     where
         F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
@@ -91,9 +80,7 @@ where
 
 impl fmt::Debug for ResourceDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResourceDef")
-            .field("key", &self.key())
-            .finish_non_exhaustive()
+        f.debug_struct("ResourceDef").field("key", &self.key()).finish_non_exhaustive()
     }
 }
 
@@ -104,10 +91,7 @@ pub struct ResourceError(pub RpcError);
 impl ResourceError {
     /// The resource does not exist (the specification's `-32002`).
     pub fn not_found(uri: &str) -> Self {
-        Self(
-            RpcError::new(code::RESOURCE_NOT_FOUND, "Resource not found")
-                .with_data(serde_json::json!({ "uri": uri })),
-        )
+        Self(RpcError::new(code::RESOURCE_NOT_FOUND, "Resource not found").with_data(serde_json::json!({ "uri": uri })))
     }
     /// Any other failure, explained by `message`.
     pub fn new(message: impl fmt::Display) -> Self {
@@ -166,9 +150,7 @@ fn parse_var<T: FromStr>(value: &str, name: &str) -> Result<T, ResourceError>
 where
     T::Err: fmt::Display,
 {
-    value
-        .parse()
-        .map_err(|e| ResourceError::invalid(format!("invalid value {value:?} for `{name}`: {e}")))
+    value.parse().map_err(|e| ResourceError::invalid(format!("invalid value {value:?} for `{name}`: {e}")))
 }
 
 impl<T: FromStr> TemplateVar<Required> for T
@@ -176,9 +158,7 @@ where
     T::Err: fmt::Display,
 {
     fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError> {
-        let value = vars
-            .get(name)
-            .ok_or_else(|| ResourceError::invalid(format!("missing `{name}` in the URI")))?;
+        let value = vars.get(name).ok_or_else(|| ResourceError::invalid(format!("missing `{name}` in the URI")))?;
         parse_var(value, name)
     }
 }
@@ -200,75 +180,35 @@ where
 )]
 pub trait IntoResourceResult {
     /// Converts into the contents of `uri`, labelled with `mime` when given.
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError>;
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError>;
 }
 
-fn labelled(
-    contents: ResourceContents,
-    mime: Option<&str>,
-    fallback: &str,
-) -> Vec<ResourceContents> {
+fn labelled(contents: ResourceContents, mime: Option<&str>, fallback: &str) -> Vec<ResourceContents> {
     vec![contents.with_mime_type(mime.unwrap_or(fallback))]
 }
 
 impl IntoResourceResult for String {
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError> {
-        Ok(labelled(
-            ResourceContents::text(uri, self),
-            mime,
-            "text/plain",
-        ))
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::text(uri, self), mime, "text/plain"))
     }
 }
 
 impl IntoResourceResult for &'static str {
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError> {
-        Ok(labelled(
-            ResourceContents::text(uri, self),
-            mime,
-            "text/plain",
-        ))
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::text(uri, self), mime, "text/plain"))
     }
 }
 
 impl IntoResourceResult for Vec<u8> {
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError> {
-        Ok(labelled(
-            ResourceContents::blob(uri, &self),
-            mime,
-            "application/octet-stream",
-        ))
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(labelled(ResourceContents::blob(uri, &self), mime, "application/octet-stream"))
     }
 }
 
 impl<T: Serialize> IntoResourceResult for Json<T> {
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError> {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
         let text = serde_json::to_string(&self.0).map_err(RpcError::internal)?;
-        Ok(labelled(
-            ResourceContents::text(uri, text),
-            mime,
-            "application/json",
-        ))
+        Ok(labelled(ResourceContents::text(uri, text), mime, "application/json"))
     }
 }
 
@@ -285,11 +225,7 @@ impl IntoResourceResult for Vec<ResourceContents> {
 }
 
 impl<T: IntoResourceResult, E: Into<ResourceError>> IntoResourceResult for Result<T, E> {
-    fn into_contents(
-        self,
-        uri: &str,
-        mime: Option<&str>,
-    ) -> Result<Vec<ResourceContents>, RpcError> {
+    fn into_contents(self, uri: &str, mime: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
         self.map_err(|e| e.into().0)?.into_contents(uri, mime)
     }
 }

@@ -7,11 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The stored handler of a tool: arguments and context in, result out.
-pub type ToolHandler = Arc<
-    dyn Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> BoxFuture<CallToolResult>
-        + Send
-        + Sync,
->;
+pub type ToolHandler =
+    Arc<dyn Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> BoxFuture<CallToolResult> + Send + Sync>;
 
 /// A registered tool: its description and its handler.
 #[derive(Clone)]
@@ -40,25 +37,29 @@ impl ToolDef {
     /// ```
     pub fn new<F, Fut>(tool: Tool, handler: F) -> Self
     where
-        F: Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> Fut
-            + Send
-            + Sync
-            + 'static,
+        F: Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = CallToolResult> + Send + 'static,
     {
-        Self {
-            tool,
-            handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))),
-            scopes: Vec::new(),
-        }
+        Self { tool, handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))), scopes: Vec::new() }
+    }
+}
+
+impl ToolDef {
+    /// Arguments mirrored in `Mcp-Param-<name>` request headers: pairs of
+    /// property and header suffix, from the `x-mcp-header` annotations of
+    /// the input schema (`#[arg(header = "...")]`).
+    pub fn header_params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tool.input_schema["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, schema)| Some((name.as_str(), schema.get("x-mcp-header")?.as_str()?)))
     }
 }
 
 impl fmt::Debug for ToolDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ToolDef")
-            .field("tool", &self.tool)
-            .finish_non_exhaustive()
+        f.debug_struct("ToolDef").field("tool", &self.tool).finish_non_exhaustive()
     }
 }
 
@@ -192,18 +193,12 @@ mod tests {
 
     #[test]
     fn conversions() {
-        assert_eq!(
-            String::from("a").into_tool_result(),
-            CallToolResult::success(vec![Content::text("a")])
-        );
+        assert_eq!(String::from("a").into_tool_result(), CallToolResult::success(vec![Content::text("a")]));
         let err: Result<String, ToolError> = Err(ToolError::new("boom"));
         let r = err.into_tool_result();
         assert!(r.is_error);
         let r = Json(vec![1, 2]).into_tool_result();
-        assert_eq!(
-            r.structured_content,
-            Some(serde_json::json!({"result": [1, 2]}))
-        );
+        assert_eq!(r.structured_content, Some(serde_json::json!({"result": [1, 2]})));
         assert!(<Result<Json<u8>, ToolError>>::output_schema().is_some());
     }
 }

@@ -67,10 +67,6 @@ impl Completion {
     pub fn from_values(mut values: Vec<String>) -> Self {
         let total = values.len();
         values.truncate(100);
-        Self {
-            has_more: total > values.len(),
-            total: Some(total as u64),
-            values,
-        }
+        Self { has_more: total > values.len(), total: Some(total as u64), values }
     }
 }

@@ -21,33 +21,19 @@ pub enum Content {
 impl Content {
     /// Text content.
     pub fn text(text: impl Into<String>) -> Self {
-        Content::Text(TextContent {
-            text: text.into(),
-            annotations: None,
-        })
+        Content::Text(TextContent { text: text.into(), annotations: None })
     }
     /// An image from base64 `data`.
     pub fn image(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Content::Image(ImageContent {
-            data: data.into(),
-            mime_type: mime_type.into(),
-            annotations: None,
-        })
+        Content::Image(ImageContent { data: data.into(), mime_type: mime_type.into(), annotations: None })
     }
     /// Audio from base64 `data`.
     pub fn audio(data: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Content::Audio(AudioContent {
-            data: data.into(),
-            mime_type: mime_type.into(),
-            annotations: None,
-        })
+        Content::Audio(AudioContent { data: data.into(), mime_type: mime_type.into(), annotations: None })
     }
     /// An embedded resource.
     pub fn resource(contents: ResourceContents) -> Self {
-        Content::Resource(EmbeddedResource {
-            resource: contents,
-            annotations: None,
-        })
+        Content::Resource(EmbeddedResource { resource: contents, annotations: None })
     }
 }
 
@@ -135,25 +121,13 @@ pub struct ResourceContents {
 impl ResourceContents {
     /// Text contents at `uri`.
     pub fn text(uri: impl Into<String>, text: impl Into<String>) -> Self {
-        Self {
-            uri: uri.into(),
-            mime_type: None,
-            text: Some(text.into()),
-            blob: None,
-            meta: None,
-        }
+        Self { uri: uri.into(), mime_type: None, text: Some(text.into()), blob: None, meta: None }
     }
     /// Binary contents at `uri`, base64-encoded here.
     pub fn blob(uri: impl Into<String>, bytes: &[u8]) -> Self {
         use base64::Engine as _;
         let blob = base64::engine::general_purpose::STANDARD.encode(bytes);
-        Self {
-            uri: uri.into(),
-            mime_type: None,
-            text: None,
-            blob: Some(blob),
-            meta: None,
-        }
+        Self { uri: uri.into(), mime_type: None, text: None, blob: Some(blob), meta: None }
     }
     /// Sets the media type.
     #[must_use]
@@ -180,10 +154,6 @@ pub struct Icon {
 impl Icon {
     /// An icon at `src`.
     pub fn new(src: impl Into<String>) -> Self {
-        Self {
-            src: src.into(),
-            mime_type: None,
-            sizes: None,
-        }
+        Self { src: src.into(), mime_type: None, sizes: None }
     }
 }

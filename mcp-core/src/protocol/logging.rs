@@ -28,9 +28,7 @@ impl LoggingLevel {
     /// The level stored as `n` by [`LoggingLevel::as_u8`].
     pub fn from_u8(n: u8) -> Self {
         use LoggingLevel::*;
-        [
-            Debug, Info, Notice, Warning, Error, Critical, Alert, Emergency,
-        ][usize::from(n.min(7))]
+        [Debug, Info, Notice, Warning, Error, Critical, Alert, Emergency][usize::from(n.min(7))]
     }
     /// A compact form for atomics.
     pub fn as_u8(self) -> u8 {

@@ -79,18 +79,10 @@ pub struct CallToolResult {
 impl CallToolResult {
     /// A successful result with `content`.
     pub fn success(content: Vec<Content>) -> Self {
-        Self {
-            content,
-            structured_content: None,
-            is_error: false,
-        }
+        Self { content, structured_content: None, is_error: false }
     }
     /// A failed result explaining `message` to the model.
     pub fn error(message: impl Into<String>) -> Self {
-        Self {
-            content: vec![Content::text(message)],
-            structured_content: None,
-            is_error: true,
-        }
+        Self { content: vec![Content::text(message)], structured_content: None, is_error: true }
     }
 }

@@ -39,9 +39,5 @@ pub fn all() -> impl Iterator<Item = &'static str> {
 /// assert_eq!(negotiate("1999-01-01"), "2025-11-25");
 /// ```
 pub fn negotiate(requested: &str) -> &'static str {
-    SUPPORTED
-        .iter()
-        .copied()
-        .find(|v| *v == requested)
-        .unwrap_or(LATEST)
+    SUPPORTED.iter().copied().find(|v| *v == requested).unwrap_or(LATEST)
 }

@@ -5,9 +5,7 @@ mod stateless;
 
 use crate::context::{Context, RequestEnv, StatelessCall};
 use crate::handler::{PromptDef, ResourceDef, ResourceRequest, ToolDef};
-use crate::jsonrpc::{
-    self, Notification, Request, RequestId, Response, RpcError, code, decode_params, to_raw,
-};
+use crate::jsonrpc::{self, Notification, Request, RequestId, Response, RpcError, code, decode_params, to_raw};
 use crate::protocol::{self as p, Implementation, version};
 use crate::registry::Registry;
 use crate::session::{ClientInfo, InFlight, Session, Sessions};
@@ -61,11 +59,7 @@ struct Catalog {
 impl Catalog {
     fn add_resource(&mut self, def: ResourceDef) -> bool {
         let key = def.key().to_owned();
-        if def.template.is_some() {
-            self.templates.insert(key, def)
-        } else {
-            self.resources.insert(key, def)
-        }
+        if def.template.is_some() { self.templates.insert(key, def) } else { self.resources.insert(key, def) }
     }
 }
 
@@ -86,11 +80,7 @@ impl Server {
     /// Starts building a server named `name` at `version`.
     pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
         ServerBuilder {
-            info: Implementation {
-                name: name.into(),
-                version: version.into(),
-                title: None,
-            },
+            info: Implementation { name: name.into(), version: version.into(), title: None },
             instructions: None,
             catalog: Catalog::default(),
             duplicates: Vec::new(),
@@ -119,13 +109,12 @@ impl Server {
 
     /// Names of the registered tools, in order.
     pub fn tool_names(&self) -> Vec<String> {
-        self.inner
-            .catalog
-            .load()
-            .tools
-            .iter()
-            .map(|t| t.tool.name.clone())
-            .collect()
+        self.inner.catalog.load().tools.iter().map(|t| t.tool.name.clone()).collect()
+    }
+
+    /// The tool registered as `name`.
+    pub fn tool(&self, name: &str) -> Option<Arc<ToolDef>> {
+        self.inner.catalog.load().tools.get(name).cloned()
     }
 
     /// Adds (or replaces) a tool at runtime and tells subscribed sessions.
@@ -180,8 +169,7 @@ impl Server {
     /// Tells sessions subscribed to `uri` that it changed
     /// (`notifications/resources/updated`, on their standalone stream).
     pub fn notify_resource_updated(&self, uri: &str) {
-        let message =
-            jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
+        let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
         for session in self.inner.sessions.all() {
             if session.is_subscribed(uri) {
                 session.send_standalone(message.clone());
@@ -191,11 +179,7 @@ impl Server {
 
     fn edit_catalog<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
         // Writers take turns; readers never wait (they load a snapshot).
-        let _writer = self
-            .inner
-            .catalog_writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let _writer = self.inner.catalog_writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = Catalog::clone(&self.inner.catalog.load());
         let result = edit(&mut next);
         self.inner.catalog.store(Arc::new(next));
@@ -211,11 +195,7 @@ impl Server {
 
     /// Answers a request. `env` says how it arrived; server→client messages
     /// sent while it runs go to `env.sink`.
-    pub async fn handle_request(
-        &self,
-        request: Request,
-        env: RequestEnv,
-    ) -> Result<Box<RawValue>, RpcError> {
+    pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
         if env.stateless.is_some() {
             return self.handle_stateless(request, env).await;
         }
@@ -237,12 +217,10 @@ impl Server {
             "resources/read" => self.read(request, env, None).await,
             "resources/subscribe" | "resources/unsubscribe" => {
                 let p: p::UriParams = decode_params(params)?;
-                let session = env.session.as_ref().ok_or_else(|| {
-                    RpcError::new(
-                        code::INVALID_REQUEST,
-                        "resource subscriptions need a session",
-                    )
-                })?;
+                let session = env
+                    .session
+                    .as_ref()
+                    .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
                 if request.method == "resources/subscribe" {
                     session.subscribe(&p.uri)
                 } else {
@@ -274,11 +252,7 @@ impl Server {
         session.is_some_and(|s| s.complete_client_request(&response.id, response.outcome))
     }
 
-    fn initialize(
-        &self,
-        params: Option<&RawValue>,
-        session: Option<&Session>,
-    ) -> Result<Box<RawValue>, RpcError> {
+    fn initialize(&self, params: Option<&RawValue>, session: Option<&Session>) -> Result<Box<RawValue>, RpcError> {
         let p: p::InitializeParams = decode_params(params)?;
         let negotiated = version::negotiate(&p.protocol_version);
         if let Some(session) = session {
@@ -297,19 +271,10 @@ impl Server {
     }
 
     /// `tools/list`, `resources/list`, `resources/templates/list` or `prompts/list`.
-    fn list_method(
-        &self,
-        method: &str,
-        params: Option<&RawValue>,
-    ) -> Result<Box<RawValue>, RpcError> {
+    fn list_method(&self, method: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
         match method {
             "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
-            "resources/list" => self.list(
-                params,
-                |c| &c.resources,
-                "resources",
-                |d| to_value(&d.resource),
-            ),
+            "resources/list" => self.list(params, |c| &c.resources, "resources", |d| to_value(&d.resource)),
             "resources/templates/list" => self.list(
                 params,
                 |c| &c.templates,
@@ -349,20 +314,8 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> (Context, Option<InFlight>) {
         let in_flight = env.session.as_ref().map(|s| s.begin_request(id.clone()));
-        let cancel = in_flight
-            .as_ref()
-            .map_or_else(CancellationToken::new, |f| f.token().clone());
-        (
-            Context::new(
-                self.clone(),
-                env,
-                Some(id.clone()),
-                progress,
-                cancel,
-                stateless,
-            ),
-            in_flight,
-        )
+        let cancel = in_flight.as_ref().map_or_else(CancellationToken::new, |f| f.token().clone());
+        (Context::new(self.clone(), env, Some(id.clone()), progress, cancel, stateless), in_flight)
     }
 
     async fn call_tool(
@@ -373,30 +326,17 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::CallToolParams = decode_params(request.params.as_deref())?;
         let def = self.inner.catalog.load().tools.get(&p.name).cloned();
-        let def =
-            def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
-        let (ctx, _in_flight) = self.context(
-            &request.id,
-            env,
-            p.meta.and_then(|m| m.progress_token),
-            stateless,
-        );
+        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let call = (def.handler)(ctx.clone(), p.arguments);
         to_raw(&cancellable(&ctx, async { Ok(call.await) }).await?)
     }
 
     /// Reads `uri` on behalf of the request in `ctx`.
-    pub(crate) async fn read_resource_as(
-        &self,
-        ctx: Context,
-        uri: &str,
-    ) -> Result<Vec<p::ResourceContents>, RpcError> {
+    pub(crate) async fn read_resource_as(&self, ctx: Context, uri: &str) -> Result<Vec<p::ResourceContents>, RpcError> {
         let catalog = self.inner.catalog.load();
         if let Some(def) = catalog.resources.get(uri) {
-            let request = ResourceRequest {
-                uri: uri.to_owned(),
-                vars: Default::default(),
-            };
+            let request = ResourceRequest { uri: uri.to_owned(), vars: Default::default() };
             return (def.handler)(ctx, request).await;
         }
         for def in catalog.templates.iter() {
@@ -404,14 +344,7 @@ impl Server {
                 continue;
             };
             if let Some(vars) = template.matches(uri) {
-                return (def.handler)(
-                    ctx,
-                    ResourceRequest {
-                        uri: uri.to_owned(),
-                        vars,
-                    },
-                )
-                .await;
+                return (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await;
             }
         }
         Err(crate::handler::ResourceError::not_found(uri).0)
@@ -424,12 +357,7 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
-        let (ctx, _in_flight) = self.context(
-            &request.id,
-            env,
-            p.meta.and_then(|m| m.progress_token),
-            stateless,
-        );
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let contents = cancellable(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
         to_raw(&p::ReadResourceResult { contents })
     }
@@ -442,14 +370,8 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
         let def = self.inner.catalog.load().prompts.get(&p.name).cloned();
-        let def =
-            def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
-        let (ctx, _in_flight) = self.context(
-            &request.id,
-            env,
-            p.meta.and_then(|m| m.progress_token),
-            stateless,
-        );
+        let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let work = (def.handler)(ctx.clone(), p.arguments.unwrap_or_default());
         to_raw(&cancellable(&ctx, work).await?)
     }
@@ -459,17 +381,12 @@ impl Server {
         let catalog = self.inner.catalog.load();
         let sources = match &p.reference {
             p::CompletionRef::Prompt { name } => catalog.prompts.get(name).map(|d| &d.completions),
-            p::CompletionRef::Resource { uri } => {
-                catalog.templates.get(uri).map(|d| &d.completions)
-            }
+            p::CompletionRef::Resource { uri } => catalog.templates.get(uri).map(|d| &d.completions),
         };
         let Some(sources) = sources else {
             return Err(RpcError::invalid_params("Unknown completion reference"));
         };
-        let source = sources
-            .iter()
-            .find(|(name, _)| *name == p.argument.name)
-            .map(|(_, f)| Arc::clone(f));
+        let source = sources.iter().find(|(name, _)| *name == p.argument.name).map(|(_, f)| Arc::clone(f));
         let completion = match source {
             Some(source) => {
                 source(crate::handler::CompletionRequest {
@@ -486,10 +403,7 @@ impl Server {
 }
 
 /// Runs `work` until it finishes or the request is cancelled.
-async fn cancellable<T>(
-    ctx: &Context,
-    work: impl Future<Output = Result<T, RpcError>>,
-) -> Result<T, RpcError> {
+async fn cancellable<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
     tokio::select! {
         result = work => result,
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
@@ -639,9 +553,7 @@ impl ServerBuilder {
                 instructions: self.instructions,
                 capabilities,
                 stateless_capabilities,
-                state_keys: self
-                    .state_keys
-                    .unwrap_or_else(crate::stateless::StateKeys::random),
+                state_keys: self.state_keys.unwrap_or_else(crate::stateless::StateKeys::random),
                 catalog: ArcSwap::from_pointee(self.catalog),
                 catalog_writer: std::sync::Mutex::new(()),
                 state: self.state,
@@ -666,8 +578,6 @@ impl ServerBuilder {
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("info", &self.inner.info)
-            .finish_non_exhaustive()
+        f.debug_struct("Server").field("info", &self.inner.info).finish_non_exhaustive()
     }
 }

@@ -56,11 +56,7 @@ impl Server {
                 annotate(&to_raw(&result)?, "complete", &private_hints())
             }
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
-                annotate(
-                    &self.list_method(&request.method, params)?,
-                    "complete",
-                    &list_hints(),
-                )
+                annotate(&self.list_method(&request.method, params)?, "complete", &list_hints())
             }
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
             "tools/call" | "prompts/get" | "resources/read" => {
@@ -91,9 +87,7 @@ impl Server {
             None => {}
             Some(Value::Object(responses)) => answers.extend(responses),
             Some(_) => {
-                return Err(RpcError::invalid_params(
-                    "`inputResponses` must be an object",
-                ));
+                return Err(RpcError::invalid_params("`inputResponses` must be an object"));
             }
         }
         let call = Arc::new(StatelessCall::new(meta, answers));
@@ -104,28 +98,16 @@ impl Server {
                 _ => self.read(request, env, Some(Arc::clone(&call))).await,
             }
         };
-        let hints: &[(&str, Value)] = if method == "resources/read" {
-            &private_hints()
-        } else {
-            &[]
-        };
+        let hints: &[(&str, Value)] = if method == "resources/read" { &private_hints() } else { &[] };
         match until_interrupted(&call, work).await {
             // This era reports an unknown resource as invalid params (SEP-2164).
-            Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError {
-                code: code::INVALID_PARAMS,
-                ..e
-            }),
+            Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError { code: code::INVALID_PARAMS, ..e }),
             Ok(outcome) => annotate(&outcome?, "complete", hints),
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {
                 let requests: Map<String, Value> = needs.into_iter().collect();
-                let state = self
-                    .inner
-                    .state_keys
-                    .sign(&method, &name, call.answers.clone());
-                to_raw(
-                    &json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }),
-                )
+                let state = self.inner.state_keys.sign(&method, &name, call.answers.clone());
+                to_raw(&json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }))
             }
         }
     }
@@ -133,16 +115,11 @@ impl Server {
 
 /// Polls `work` until it finishes, or until a poll leaves it waiting on
 /// something only the client can provide.
-async fn until_interrupted<T>(
-    call: &StatelessCall,
-    work: impl Future<Output = T>,
-) -> Result<T, Interrupt> {
+async fn until_interrupted<T>(call: &StatelessCall, work: impl Future<Output = T>) -> Result<T, Interrupt> {
     let mut work = std::pin::pin!(work);
     std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
         Poll::Ready(value) => Poll::Ready(Ok(value)),
-        Poll::Pending => call
-            .take_interrupt()
-            .map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
+        Poll::Pending => call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
     })
     .await
 }

@@ -13,4 +13,8 @@ async fn third(#[arg(descripton = "typo")] city: String) -> String {
     city
 }
 
-fn main() {}
+/// Registering the tools still compiles: the only errors are the options.
+fn main() {
+    let _ = mcp_core::tools![first, third];
+    let _ = mcp_core::resources![readme];
+}
