@@ -294,6 +294,7 @@ pub fn conformance_server() -> Server {
             test_missing_capability,
             test_streaming_elicitation,
             test_logging_tool,
+            test_header_param,
         ])
         .tool(json_schema_2020_12_tool())
         .resources(resources![static_text, static_binary, watched_resource, template])

@@ -142,6 +142,17 @@ pub async fn test_logging_tool(ctx: Context) -> &'static str {
     "Logged (if asked to)."
 }
 
+/// Echoes a greeting that clients also send in the `Mcp-Param-Greeting`
+/// header, so intermediaries can route on it.
+#[tool]
+pub async fn test_header_param(
+    /// The greeting to echo.
+    #[arg(header = "Greeting")]
+    greeting: String,
+) -> String {
+    format!("Greeting: {greeting}")
+}
+
 /// A prompt that asks for context first.
 #[prompt]
 pub async fn test_input_required_result_prompt(ctx: Context) -> Result<Vec<PromptMessage>, RpcError> {

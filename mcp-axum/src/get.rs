@@ -28,7 +28,7 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     }
     let session = match t.require_session(&headers) {
         Ok(session) => session,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     let (events, received) = mpsc::unbounded_channel();
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {

@@ -3,7 +3,7 @@
 
 use crate::accept::{accepts, is_json};
 use crate::reply::{self, PROTOCOL_VERSION};
-use crate::router::Transport;
+use crate::router::{MissingSession, Transport};
 use crate::sse;
 use crate::standard_headers;
 use axum::body::Bytes;
@@ -74,7 +74,7 @@ pub(crate) async fn handle(
         Message::Request(request) => {
             let session = match session_for(&t, &headers) {
                 Ok(session) => session,
-                Err(response) => return response,
+                Err(missing) => return missing.into_response(),
             };
             if session.as_ref().is_some_and(|s| s.is_in_flight(&request.id)) {
                 let error = RpcError::invalid_request(format!("request id {} is already in use", request.id));
@@ -91,20 +91,20 @@ pub(crate) async fn handle(
                 t.server.handle_notification(&notification, session.as_ref());
                 reply::accepted()
             }
-            Err(response) => response,
+            Err(missing) => missing.into_response(),
         },
         Message::Response(response) => match session_for(&t, &headers) {
             Ok(session) => {
                 t.server.handle_response(response, session.as_ref());
                 reply::accepted()
             }
-            Err(response) => response,
+            Err(missing) => missing.into_response(),
         },
     }
 }
 
 /// The session of a non-initialize message (`None` in stateless mode).
-fn session_for(t: &Transport, headers: &HeaderMap) -> Result<Option<Arc<Session>>, Response> {
+fn session_for(t: &Transport, headers: &HeaderMap) -> Result<Option<Arc<Session>>, MissingSession> {
     if t.config.stateless { Ok(None) } else { t.require_session(headers).map(Some) }
 }
 

@@ -128,27 +128,37 @@ fn spawn_session_sweeper(transport: &Arc<Transport>) {
     });
 }
 
+/// Why a request's session could not be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MissingSession {
+    /// No `Mcp-Session-Id` header: 400.
+    NoHeader,
+    /// Unknown, expired or deleted: 404.
+    Unknown,
+}
+
+impl MissingSession {
+    pub(crate) fn into_response(self) -> axum::response::Response {
+        use crate::reply;
+        use http::StatusCode;
+        use mcp_core::jsonrpc::code;
+        match self {
+            MissingSession::NoHeader => {
+                reply::refuse(StatusCode::BAD_REQUEST, code::SESSION_ERROR, "Bad Request: missing Mcp-Session-Id")
+            }
+            MissingSession::Unknown => reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found"),
+        }
+    }
+}
+
 impl Transport {
-    /// The session named by `Mcp-Session-Id`: 400 when absent, 404 when
-    /// unknown or ended.
+    /// The session named by `Mcp-Session-Id`.
     pub(crate) fn require_session(
         &self,
         headers: &http::HeaderMap,
-    ) -> Result<Arc<mcp_core::session::Session>, axum::response::Response> {
-        use crate::reply::{self, SESSION_ID};
-        use http::StatusCode;
-        use mcp_core::jsonrpc::code;
-        let Some(id) = headers.get(SESSION_ID).and_then(|v| v.to_str().ok()) else {
-            return Err(reply::refuse(
-                StatusCode::BAD_REQUEST,
-                code::SESSION_ERROR,
-                "Bad Request: missing Mcp-Session-Id",
-            ));
-        };
-        self.server
-            .sessions()
-            .get(id)
-            .ok_or_else(|| reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found"))
+    ) -> Result<Arc<mcp_core::session::Session>, MissingSession> {
+        let id = headers.get(crate::reply::SESSION_ID).and_then(|v| v.to_str().ok()).ok_or(MissingSession::NoHeader)?;
+        self.server.sessions().get(id).ok_or(MissingSession::Unknown)
     }
 }
 

@@ -323,7 +323,7 @@ pub fn decode_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) 
 
 /// Serialises a result value into a raw JSON value.
 pub fn to_raw(value: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
-    serde_json::value::to_raw_value(value).map_err(|e| RpcError::internal(e))
+    serde_json::value::to_raw_value(value).map_err(RpcError::internal)
 }
 
 #[cfg(test)]
