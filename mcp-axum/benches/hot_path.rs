@@ -1,0 +1,70 @@
+//! Micro-benchmarks of the request hot path, so regressions show without a
+//! load run: JSON-RPC decoding, argument decoding, dispatch of a tool call,
+//! result encoding, SSE framing, and a whole POST through the router.
+//!
+//! `cargo bench -p mcp-axum --bench hot_path`
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use mcp_core::handler::Arguments;
+use mcp_core::jsonrpc::{self, Message, RequestId};
+use mcp_core::protocol::{CallToolResult, Content};
+use mcp_core::{RequestEnv, Server, tool, tools};
+use serde_json::value::RawValue;
+
+const CALL: &[u8] =
+    br#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2}}}"#;
+
+/// Adds two integers.
+#[tool]
+async fn add(a: i64, b: i64) -> String {
+    (a + b).to_string()
+}
+
+fn server() -> Server {
+    Server::builder("bench", "0").tools(tools![add]).build()
+}
+
+fn decoding(c: &mut Criterion) {
+    c.bench_function("jsonrpc_decode", |b| b.iter(|| Message::decode(black_box(CALL))));
+    let raw = RawValue::from_string(r#"{"a":40,"b":2}"#.to_owned()).unwrap();
+    c.bench_function("arguments_decode", |b| {
+        b.iter(|| {
+            let args = Arguments::parse(Some(black_box(&raw))).unwrap();
+            (args.decode::<i64>("a").unwrap(), args.decode::<i64>("b").unwrap())
+        })
+    });
+}
+
+fn dispatch(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let server = server();
+    c.bench_function("dispatch_tools_call", |b| {
+        b.iter(|| {
+            let Ok(Message::Request(request)) = Message::decode(CALL) else { unreachable!() };
+            runtime.block_on(server.handle_request(request, RequestEnv::default())).unwrap()
+        })
+    });
+}
+
+fn encoding(c: &mut Criterion) {
+    let result = CallToolResult::success(vec![Content::text("42")]);
+    let id = RequestId::Number(17);
+    c.bench_function("result_encode", |b| {
+        b.iter(|| {
+            let raw = jsonrpc::to_raw(black_box(&result)).unwrap();
+            jsonrpc::encode_result(&id, &raw)
+        })
+    });
+    let message = br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":50}}"#;
+    c.bench_function("sse_frame", |b| b.iter(|| mcp_axum::sse::frame(Some("3-7"), black_box(message))));
+}
+
+fn whole_post(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server()).stateless(true).into_router());
+    let body: serde_json::Value = serde_json::from_slice(CALL).unwrap();
+    c.bench_function("router_post_stateless", |b| b.iter(|| runtime.block_on(client.post(black_box(&body)))));
+}
+
+criterion_group!(benches, decoding, dispatch, encoding, whole_post);
+criterion_main!(benches);
