@@ -295,6 +295,8 @@ pub fn conformance_server() -> Server {
             test_streaming_elicitation,
             test_logging_tool,
             test_header_param,
+            test_trigger_tool_change,
+            test_trigger_prompt_change,
         ])
         .tool(json_schema_2020_12_tool())
         .resources(resources![static_text, static_binary, watched_resource, template])

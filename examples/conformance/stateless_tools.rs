@@ -153,6 +153,24 @@ pub async fn test_header_param(
     format!("Greeting: {greeting}")
 }
 
+/// Re-registers a tool, which tells listeners the tool list changed.
+#[tool]
+pub async fn test_trigger_tool_change(ctx: Context) -> &'static str {
+    if let Some(def) = ctx.server().tool("test_simple_text") {
+        ctx.server().add_tool((*def).clone());
+    }
+    "Tool list change announced."
+}
+
+/// Re-registers a prompt, which tells listeners the prompt list changed.
+#[tool]
+pub async fn test_trigger_prompt_change(ctx: Context) -> &'static str {
+    if let Some(def) = ctx.server().prompt("test_simple_prompt") {
+        ctx.server().add_prompt((*def).clone());
+    }
+    "Prompt list change announced."
+}
+
 /// A prompt that asks for context first.
 #[prompt]
 pub async fn test_input_required_result_prompt(ctx: Context) -> Result<Vec<PromptMessage>, RpcError> {

@@ -241,12 +241,15 @@ fn stream(
                     yield Ok(sse::frame(None, &message));
                 }
             }
+            let every = t.config.keep_alive;
+            let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             loop {
                 tokio::select! {
                     biased;
                     Some(item) = outbox.recv() => if let Outbound::Message(message) = item {
                         yield Ok(sse::frame(None, &message));
                     },
+                    _ = ticker.tick() => yield Ok(sse::keep_alive()),
                     outcome = &mut work => {
                         for item in drain(&mut outbox) {
                             if let Outbound::Message(message) = item {

@@ -172,3 +172,37 @@ async fn the_same_tool_serves_both_eras() {
     assert_eq!(session.last().unwrap()["result"]["content"][0]["text"], "4");
     assert!(session.last().unwrap()["result"].get("resultType").is_none());
 }
+
+#[tokio::test]
+async fn listen_streams_acknowledge_filter_and_tag_notifications() {
+    use mcp_integration_tests::read_events;
+    use std::time::Duration;
+    let server = Server::builder("eras", "0").tools(tools![greet, add]).build();
+    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let listen = |filter: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen",
+            "params": {"notifications": filter, "_meta": meta(json!({}))}});
+        client
+            .post_with(&[("mcp-protocol-version", V), ("mcp-method", "subscriptions/listen")])
+            .body(body.to_string())
+            .send()
+    };
+    let tools_stream = listen(json!({"toolsListChanged": true})).await.unwrap();
+    let prompts_stream = listen(json!({"promptsListChanged": true})).await.unwrap();
+    assert_eq!(tools_stream.status(), 200);
+    while server.listener_count() < 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.remove_tool("greet");
+    let events =
+        read_events(tools_stream, Duration::from_secs(2), |m| m["method"] == "notifications/tools/list_changed").await;
+    assert_eq!(events[0].1["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(events[0].1["params"]["notifications"], json!({"toolsListChanged": true}));
+    assert!(events.iter().all(|(_, m)| m["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"));
+    assert_eq!(events.last().unwrap().1["method"], "notifications/tools/list_changed");
+    let others = read_events(prompts_stream, Duration::from_millis(300), |_| false).await;
+    assert!(others.iter().all(|(_, m)| m["method"] != "notifications/tools/list_changed"), "the filter holds");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(server.listener_count(), 0, "closed streams unregister");
+}

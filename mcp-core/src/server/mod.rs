@@ -1,7 +1,10 @@
 //! The server: a builder, the catalog of tools, resources and prompts, and
 //! the dispatch of JSON-RPC messages, whatever transport carried them.
 
+mod listen;
 mod stateless;
+
+pub use listen::{META_SUBSCRIPTION_ID, SubscriptionFilter};
 
 use crate::context::{Context, RequestEnv, StatelessCall};
 use crate::handler::{PromptDef, ResourceDef, ResourceRequest, ToolDef};
@@ -43,6 +46,7 @@ struct Inner {
     state_keys: crate::stateless::StateKeys,
     catalog: ArcSwap<Catalog>,
     catalog_writer: std::sync::Mutex<()>,
+    listeners: listen::Listeners,
     state: http::Extensions,
     sessions: Sessions,
     page_size: usize,
@@ -117,6 +121,11 @@ impl Server {
         self.inner.catalog.load().tools.get(name).cloned()
     }
 
+    /// The prompt registered as `name`.
+    pub fn prompt(&self, name: &str) -> Option<Arc<PromptDef>> {
+        self.inner.catalog.load().prompts.get(name).cloned()
+    }
+
     /// Adds (or replaces) a tool at runtime and tells subscribed sessions.
     pub fn add_tool(&self, def: ToolDef) {
         self.edit_catalog(|c| {
@@ -175,6 +184,7 @@ impl Server {
                 session.send_standalone(message.clone());
             }
         }
+        self.inner.listeners.resource_updated(uri);
     }
 
     fn edit_catalog<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
@@ -191,6 +201,7 @@ impl Server {
         for session in self.inner.sessions.all() {
             session.send_standalone(message.clone());
         }
+        self.inner.listeners.list_changed(method);
     }
 
     /// Answers a request. `env` says how it arrived; server→client messages
@@ -545,7 +556,11 @@ impl ServerBuilder {
         // The stateless era has no subscriptions/listen here, so it promises
         // no list-changed or resource-updated notifications.
         let stateless_capabilities = json!({
-            "tools": {}, "resources": {}, "prompts": {}, "logging": {}, "completions": {},
+            "tools": { "listChanged": true },
+            "resources": { "subscribe": true, "listChanged": true },
+            "prompts": { "listChanged": true },
+            "logging": {},
+            "completions": {},
         });
         Ok(Server {
             inner: Arc::new(Inner {
@@ -556,6 +571,7 @@ impl ServerBuilder {
                 state_keys: self.state_keys.unwrap_or_else(crate::stateless::StateKeys::random),
                 catalog: ArcSwap::from_pointee(self.catalog),
                 catalog_writer: std::sync::Mutex::new(()),
+                listeners: listen::Listeners::default(),
                 state: self.state,
                 sessions: Sessions::new(self.max_sessions, self.session_timeout),
                 page_size: self.page_size,

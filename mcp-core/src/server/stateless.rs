@@ -59,6 +59,7 @@ impl Server {
                 annotate(&self.list_method(&request.method, params)?, "complete", &list_hints())
             }
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
+            "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,
             "tools/call" | "prompts/get" | "resources/read" => {
                 let meta = env.stateless.take().unwrap_or_default();
                 self.multi_round(request, env, meta).await

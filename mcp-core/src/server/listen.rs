@@ -1,0 +1,133 @@
+//! `subscriptions/listen` (stateless era): long-lived streams that carry
+//! the notifications a client opted in to, in place of the session era's
+//! GET stream and `resources/subscribe`.
+
+use super::Server;
+use crate::jsonrpc::{self, RequestId, RpcError, decode_params};
+use crate::session::{Outbound, Sink};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use serde_json::value::RawValue;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// `_meta` key tying a notification to its `subscriptions/listen` stream.
+pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// The notifications a listener opted in to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionFilter {
+    /// `notifications/tools/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tools_list_changed: bool,
+    /// `notifications/prompts/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prompts_list_changed: bool,
+    /// `notifications/resources/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resources_list_changed: bool,
+    /// `notifications/resources/updated` for these URIs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_subscriptions: Vec<String>,
+}
+
+impl SubscriptionFilter {
+    fn wants_list_change(&self, method: &str) -> bool {
+        match method {
+            "notifications/tools/list_changed" => self.tools_list_changed,
+            "notifications/prompts/list_changed" => self.prompts_list_changed,
+            "notifications/resources/list_changed" => self.resources_list_changed,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListenParams {
+    notifications: SubscriptionFilter,
+}
+
+struct Listener {
+    key: u64,
+    id: RequestId,
+    filter: SubscriptionFilter,
+    sink: Sink,
+}
+
+/// The open `subscriptions/listen` streams of a server.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    open: Mutex<Vec<Listener>>,
+    next: AtomicU64,
+}
+
+impl Listeners {
+    fn open(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends `method` to every listener whose filter accepts it.
+    pub(crate) fn list_changed(&self, method: &str) {
+        self.send_where(method, json!({}), |f| f.wants_list_change(method));
+    }
+
+    /// Sends `notifications/resources/updated` to listeners subscribed to `uri`.
+    pub(crate) fn resource_updated(&self, uri: &str) {
+        let wanted = |f: &SubscriptionFilter| f.resource_subscriptions.iter().any(|s| s == uri);
+        self.send_where("notifications/resources/updated", json!({ "uri": uri }), wanted);
+    }
+
+    fn send_where(&self, method: &str, params: serde_json::Value, wanted: impl Fn(&SubscriptionFilter) -> bool) {
+        for listener in self.open().iter().filter(|l| wanted(&l.filter)) {
+            let _ = listener.sink.send(Outbound::Message(tagged(method, params.clone(), &listener.id)));
+        }
+    }
+}
+
+/// A notification carrying the subscription id in `params._meta`.
+fn tagged(method: &str, mut params: serde_json::Value, id: &RequestId) -> Vec<u8> {
+    params["_meta"] = json!({ META_SUBSCRIPTION_ID: id });
+    jsonrpc::encode_notification(method, &params)
+}
+
+/// Unregisters a listener when its stream ends (the request's future is
+/// dropped with the connection).
+struct Registration<'a> {
+    listeners: &'a Listeners,
+    key: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.listeners.open().retain(|l| l.key != self.key);
+    }
+}
+
+impl Server {
+    /// Acknowledges the subscription, then keeps the stream open, delivering
+    /// what the filter asked for, until the client goes away.
+    pub(super) async fn listen(
+        &self,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Option<Sink>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: ListenParams = decode_params(params)?;
+        let sink = sink.ok_or_else(|| RpcError::internal("subscriptions/listen needs a streaming transport"))?;
+        let honored = p.notifications;
+        let ack = json!({ "notifications": &honored });
+        sink.send(Outbound::Message(tagged("notifications/subscriptions/acknowledged", ack, id)))
+            .map_err(|_| RpcError::internal("the stream closed"))?;
+        let listeners = &self.inner.listeners;
+        let key = listeners.next.fetch_add(1, Ordering::Relaxed);
+        listeners.open().push(Listener { key, id: id.clone(), filter: honored, sink });
+        let _registration = Registration { listeners, key };
+        std::future::pending().await
+    }
+
+    /// How many `subscriptions/listen` streams are open.
+    pub fn listener_count(&self) -> usize {
+        self.inner.listeners.open().len()
+    }
+}
