@@ -12,8 +12,9 @@ use futures_util::future::BoxFuture;
 use http::{HeaderMap, StatusCode};
 use mcp_core::RequestEnv;
 use mcp_core::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
+use mcp_core::outbox::{Outbound, Outbox, outbox};
 use mcp_core::protocol::version;
-use mcp_core::session::{Outbound, Session};
+use mcp_core::session::Session;
 use mcp_core::stateless::{self, RequestMeta, codes};
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -137,7 +138,7 @@ async fn respond(
     session: Option<Arc<Session>>,
     meta: Option<RequestMeta>,
 ) -> Response {
-    let (sink, mut outbox) = mpsc::unbounded_channel::<Outbound>();
+    let (sink, mut outbox) = outbox();
     let id = request.id.clone();
     let server = t.server.clone();
     let era = if meta.is_some() { Era::Stateless } else { Era::Session };
@@ -152,13 +153,13 @@ async fn respond(
             }
             return stream(t, session, id, early, Box::pin(std::future::ready(outcome)), outbox);
         }
-        Some(first) = outbox.recv() => first,
+        first = outbox.recv() => first,
     };
     stream(t, session, id, vec![first], work, outbox)
 }
 
-fn drain(outbox: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<Outbound> {
-    std::iter::from_fn(|| outbox.try_recv().ok()).collect()
+fn drain(outbox: &mut Outbox) -> Vec<Outbound> {
+    std::iter::from_fn(|| outbox.try_recv()).collect()
 }
 
 fn encode(id: &RequestId, outcome: &Outcome) -> Vec<u8> {
@@ -220,7 +221,7 @@ fn stream(
     id: RequestId,
     early: Vec<Outbound>,
     work: BoxFuture<'static, Outcome>,
-    outbox: mpsc::UnboundedReceiver<Outbound>,
+    outbox: Outbox,
 ) -> Response {
     match session {
         Some(session) => {
@@ -246,7 +247,7 @@ fn stream(
             loop {
                 tokio::select! {
                     biased;
-                    Some(item) = outbox.recv() => if let Outbound::Message(message) = item {
+                    item = outbox.recv() => if let Outbound::Message(message) = item {
                         yield Ok(sse::frame(None, &message));
                     },
                     _ = ticker.tick() => yield Ok(sse::keep_alive()),
@@ -282,12 +283,12 @@ async fn pump(
     stream_no: u64,
     id: RequestId,
     mut work: BoxFuture<'static, Outcome>,
-    mut outbox: mpsc::UnboundedReceiver<Outbound>,
+    mut outbox: Outbox,
 ) {
     let outcome = loop {
         tokio::select! {
             biased;
-            Some(item) = outbox.recv() => forward(&session, stream_no, item),
+            item = outbox.recv() => forward(&session, stream_no, item),
             outcome = &mut work => break outcome,
         }
     };

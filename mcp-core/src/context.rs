@@ -40,7 +40,9 @@ struct Scope {
     request_id: Option<RequestId>,
     progress_token: Option<Value>,
     sink: Option<Sink>,
-    cancel: CancellationToken,
+    /// Present when something can cancel the request (a session's
+    /// `notifications/cancelled`); a dropped connection drops the future.
+    cancel: Option<CancellationToken>,
     extensions: http::Extensions,
 }
 
@@ -64,7 +66,7 @@ impl Context {
         env: RequestEnv,
         request_id: Option<RequestId>,
         progress_token: Option<Value>,
-        cancel: CancellationToken,
+        cancel: Option<CancellationToken>,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Self {
         let RequestEnv { session, sink, extensions, stateless: _ } = env;
@@ -123,12 +125,15 @@ impl Context {
 
     /// Resolves when the client cancels the request or the connection drops.
     pub async fn cancelled(&self) {
-        self.scope.cancel.cancelled().await;
+        match &self.scope.cancel {
+            Some(token) => token.cancelled().await,
+            None => std::future::pending().await,
+        }
     }
 
     /// Whether the request was cancelled.
     pub fn is_cancelled(&self) -> bool {
-        self.scope.cancel.is_cancelled()
+        self.scope.cancel.as_ref().is_some_and(CancellationToken::is_cancelled)
     }
 
     /// The progress token the client sent, exactly as received.

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The `jsonrpc` member every message carries.
@@ -199,48 +200,54 @@ struct IdOnly {
 }
 
 /// Every member a message may have; which are present decides its kind.
+/// Members borrow from the input: only what the message keeps is copied.
 #[derive(Deserialize)]
-struct Envelope {
-    jsonrpc: Option<Box<RawValue>>,
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Option<Box<RawValue>>>,
-    method: Option<String>,
-    params: Option<Box<RawValue>>,
-    result: Option<Box<RawValue>>,
+struct Envelope<'a> {
+    #[serde(borrow)]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<Option<&'a RawValue>>,
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow)]
+    result: Option<&'a RawValue>,
     error: Option<RpcError>,
 }
 
 /// Distinguishes an absent member (`None`) from `null` (`Some(None)`).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Box<RawValue>>>, D::Error> {
-    let raw = Box::<RawValue>::deserialize(d)?;
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<&'de RawValue>>, D::Error> {
+    let raw = <&RawValue>::deserialize(d)?;
     Ok(Some(if raw.get() == "null" { None } else { Some(raw) }))
 }
 
-impl Envelope {
+impl Envelope<'_> {
     fn into_message(self) -> Result<Message, DecodeError> {
-        let id = match &self.id {
+        let id = match self.id {
             Some(Some(raw)) => Some(
                 serde_json::from_str::<RequestId>(raw.get())
                     .map_err(|_| DecodeError::invalid(None, "id must be a string or an integer"))?,
             ),
             _ => None,
         };
-        if self.jsonrpc.as_ref().map(|v| v.get()) != Some("\"2.0\"") {
+        if self.jsonrpc.map(RawValue::get) != Some("\"2.0\"") {
             return Err(DecodeError::invalid(id, "jsonrpc must be \"2.0\""));
         }
-        if let Some(params) = &self.params {
+        if let Some(params) = self.params {
             if !matches!(params.get().as_bytes().first(), Some(b'{' | b'[')) {
                 return Err(DecodeError::invalid(id, "params must be an object or an array"));
             }
         }
+        let params = self.params.map(RawValue::to_owned);
         match (self.method, self.id, id) {
-            (Some(method), None, _) => Ok(Message::Notification(Notification { method, params: self.params })),
+            (Some(method), None, _) => Ok(Message::Notification(Notification { method: method.into_owned(), params })),
             (Some(_), Some(None), _) => Err(DecodeError::invalid(None, "id must not be null")),
             (Some(method), Some(Some(_)), Some(id)) => {
-                Ok(Message::Request(Request { id, method, params: self.params }))
+                Ok(Message::Request(Request { id, method: method.into_owned(), params }))
             }
             (None, _, Some(id)) => match (self.result, self.error) {
-                (Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result) })),
+                (Some(result), None) => Ok(Message::Response(Response { id, outcome: Ok(result.to_owned()) })),
                 (None, Some(error)) => Ok(Message::Response(Response { id, outcome: Err(error) })),
                 _ => Err(DecodeError::invalid(Some(id), "a response needs exactly one of result and error")),
             },

@@ -30,6 +30,7 @@
 pub mod context;
 pub mod handler;
 pub mod jsonrpc;
+pub mod outbox;
 pub mod protocol;
 mod registry;
 pub mod schema;

@@ -16,18 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// What a running request sends before its result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outbound {
-    /// An encoded JSON-RPC message (progress, log, server→client request).
-    Message(Vec<u8>),
-    /// End the response stream now; the client resumes it with
-    /// `Last-Event-ID` (SSE polling).
-    CloseStream,
-}
-
-/// Where a running request's [`Outbound`] items go; the transport frames them.
-pub type Sink = mpsc::UnboundedSender<Outbound>;
+pub use crate::outbox::{Outbound, Sink};
 
 /// What the client declared in `initialize`.
 #[derive(Debug, Clone)]

@@ -17,7 +17,6 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// An MCP server: cheap to clone, shared by every transport that serves it.
 ///
@@ -325,7 +324,7 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> (Context, Option<InFlight>) {
         let in_flight = env.session.as_ref().map(|s| s.begin_request(id.clone()));
-        let cancel = in_flight.as_ref().map_or_else(CancellationToken::new, |f| f.token().clone());
+        let cancel = in_flight.as_ref().map(|f| f.token().clone());
         (Context::new(self.clone(), env, Some(id.clone()), progress, cancel, stateless), in_flight)
     }
 
