@@ -43,3 +43,8 @@ pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 pub use router::McpRouter;
 pub use serve::{bind, serve};
 pub use test_client::{TestClient, TestResponse, parse_messages};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
