@@ -285,23 +285,24 @@ pub fn encode_error(id: Option<&RequestId>, error: &RpcError) -> Vec<u8> {
 
 /// Writes a notification `{"jsonrpc":"2.0","method":…,"params":…}`.
 pub fn encode_notification(method: &str, params: &impl Serialize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"#);
-    let _ = serde_json::to_writer(&mut out, method);
-    out.extend_from_slice(br#","params":"#);
-    if serde_json::to_writer(&mut out, params).is_err() {
-        out.extend_from_slice(b"{}");
-    }
-    out.push(b'}');
-    out
+    encode_call(None, method, params)
 }
 
 /// Writes a server→client request.
 pub fn encode_request(id: &RequestId, method: &str, params: &impl Serialize) -> Vec<u8> {
+    encode_call(Some(id), method, params)
+}
+
+/// A request (with `id`) or a notification, in one buffer.
+fn encode_call(id: Option<&RequestId>, method: &str, params: &impl Serialize) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-    write_id(&mut out, id);
-    out.extend_from_slice(br#","method":"#);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","#);
+    if let Some(id) = id {
+        out.extend_from_slice(br#""id":"#);
+        write_id(&mut out, id);
+        out.push(b',');
+    }
+    out.extend_from_slice(br#""method":"#);
     let _ = serde_json::to_writer(&mut out, method);
     out.extend_from_slice(br#","params":"#);
     if serde_json::to_writer(&mut out, params).is_err() {
