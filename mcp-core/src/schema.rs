@@ -78,7 +78,9 @@ impl ObjectSchema {
         if !defs.is_empty() {
             root.insert("$defs".into(), Value::Object(defs));
         }
-        Value::Object(root)
+        let mut schema = Value::Object(root);
+        drop_unknown_formats(&mut schema);
+        schema
     }
 }
 
@@ -88,6 +90,7 @@ impl ObjectSchema {
 pub fn output_schema<T: JsonSchema>() -> Value {
     let mut generator = SchemaSettings::draft2020_12().for_serialize().into_generator();
     let mut schema = generator.root_schema_for::<T>().to_value();
+    drop_unknown_formats(&mut schema);
     if schema.get("type") == Some(&Value::from("object")) {
         return schema;
     }
@@ -110,6 +113,45 @@ pub fn output_schema<T: JsonSchema>() -> Value {
 /// else as `{"result": value}`.
 pub fn wrap_structured(value: Value) -> Value {
     if value.is_object() { value } else { json!({ "result": value }) }
+}
+
+/// The `format` values JSON Schema 2020-12 defines.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Removes schemars' Rust-specific formats (`uint8`, `int64`, `double`…):
+/// allowed as annotations, but validators in clients warn about each one,
+/// and the numeric bounds schemars also emits already say what matters.
+fn drop_unknown_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("format").and_then(Value::as_str).is_some_and(|f| !STANDARD_FORMATS.contains(&f)) {
+                map.remove("format");
+            }
+            map.values_mut().for_each(drop_unknown_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_unknown_formats),
+        _ => {}
+    }
 }
 
 /// Removes `null` from a schema generated for `Option<T>`.
@@ -216,6 +258,26 @@ mod tests {
         assert_eq!(v["properties"]["city"]["description"], "City");
         assert!(!v["properties"]["units"].to_string().contains("null"), "{v}");
         assert_eq!(v["additionalProperties"], false);
+    }
+
+    #[test]
+    fn rust_specific_formats_are_dropped_and_standard_ones_kept() {
+        #[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Row {
+            small: u8,
+            when: String,
+        }
+        let mut s = ObjectSchema::new();
+        s.property::<u8>("n", None, None);
+        s.property::<Row>("row", None, None);
+        let v = s.finish();
+        assert!(!v.to_string().contains("uint8"), "{v}");
+        assert_eq!(v["properties"]["n"]["minimum"], 0);
+        assert!(!output_schema::<Row>().to_string().contains("uint8"));
+        let mut custom = json!({"type": "string", "format": "date-time"});
+        drop_unknown_formats(&mut custom);
+        assert_eq!(custom["format"], "date-time");
     }
 
     #[test]

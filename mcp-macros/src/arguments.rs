@@ -95,9 +95,27 @@ pub fn known_names(function: &Function) -> TokenStream {
     }
 }
 
+/// Statements splitting the raw arguments `raw` (an `Option<&RawValue>`
+/// expression), refusing unknown keys, binding every parameter, then `run`;
+/// any failure returns `__mcp_fail(error)`. Tools and prompts share it.
+pub fn decode_then(raw: &TokenStream, function: &Function, run: &TokenStream) -> TokenStream {
+    let fill = fill(function);
+    quote! {
+        let __mcp_args = match ::mcp_core::__private::Arguments::parse(#raw) {
+            ::core::result::Result::Ok(args) => args,
+            ::core::result::Result::Err(error) => return __mcp_fail(error),
+        };
+        if let ::core::result::Result::Err(error) = __mcp_args.deny_unknown(&__mcp_known) {
+            return __mcp_fail(error);
+        }
+        #fill
+        #run
+    }
+}
+
 /// Statements binding every parameter from `__mcp_ctx` and `__mcp_args`,
 /// returning `__mcp_fail(error)` on the first failure.
-pub fn fill(function: &Function) -> TokenStream {
+fn fill(function: &Function) -> TokenStream {
     function
         .params
         .iter()
@@ -117,6 +135,18 @@ pub fn fill(function: &Function) -> TokenStream {
             } else {
                 quote!(let #binding: #ty = #filled;)
             }
+        })
+        .collect()
+}
+
+/// `(argument name, completion source)` pairs of `complete(arg = f, ..)`.
+pub fn completion_sources(complete: &[(syn::Ident, syn::Expr)]) -> Vec<TokenStream> {
+    complete
+        .iter()
+        .map(|(key, source)| {
+            let key = key.to_string();
+            let source = quote::quote_spanned!(syn::spanned::Spanned::span(source)=> ::mcp_core::__private::complete_fn(#source));
+            quote!((::std::string::String::from(#key), #source))
         })
         .collect()
 }

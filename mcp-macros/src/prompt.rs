@@ -59,16 +59,12 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
         }
     });
     let known = arguments::known_names(function);
-    let fill = arguments::fill(function);
     let call = function.call();
     let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoPromptResult>);
     let run = function.boxed_future(&quote!(#into_result::into_prompt_result(#call)));
+    let body = arguments::decode_then(&quote!(::core::option::Option::Some(&__mcp_raw)), function, &run);
     let defaults = arguments::default_fns(function);
-    let completions = attrs.complete.iter().map(|(key, source)| {
-        let key = key.to_string();
-        let source = quote_spanned!(source.span()=> ::mcp_core::__private::complete_fn(#source));
-        quote!((::std::string::String::from(#key), #source))
-    });
+    let completions = arguments::completion_sources(&attrs.complete);
     let factory = function.factory_struct();
     quote! {
         #factory
@@ -101,15 +97,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                             ::core::result::Result::Ok(raw) => raw,
                             ::core::result::Result::Err(error) => return __mcp_fail(error),
                         };
-                        let __mcp_args = match ::mcp_core::__private::Arguments::parse(::core::option::Option::Some(&__mcp_raw)) {
-                            ::core::result::Result::Ok(args) => args,
-                            ::core::result::Result::Err(error) => return __mcp_fail(error),
-                        };
-                        if let ::core::result::Result::Err(error) = __mcp_args.deny_unknown(&__mcp_known) {
-                            return __mcp_fail(error);
-                        }
-                        #fill
-                        #run
+                        #body
                     };
                     ::mcp_core::PromptDef {
                         prompt: __mcp_prompt,

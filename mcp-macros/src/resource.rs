@@ -8,7 +8,7 @@
 use crate::attr::{Audience, ContentAnnotations, ResourceAttrs, Role};
 use crate::ctxt::Ctxt;
 use crate::function::{Function, Param};
-use crate::{literals, template};
+use crate::{arguments, literals, template};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -153,11 +153,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
             (quote!(::core::option::Option::None), template)
         }
     };
-    let completions = attrs.complete.iter().map(|(key, source)| {
-        let key = key.to_string();
-        let source = quote_spanned!(source.span()=> ::mcp_core::__private::complete_fn(#source));
-        quote!((::std::string::String::from(#key), #source))
-    });
+    let completions = arguments::completion_sources(&attrs.complete);
     let factory = function.factory_struct();
     quote! {
         #factory

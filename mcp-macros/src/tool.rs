@@ -55,10 +55,10 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let schema_mut = (!function.params.is_empty()).then(|| quote!(mut));
     let input_mut = (!headers.is_empty()).then(|| quote!(mut));
     let known = arguments::known_names(function);
-    let fill = arguments::fill(function);
     let call = function.call();
     let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoToolResult>);
     let run = function.boxed_future(&quote!(#into_result::into_tool_result(#call)));
+    let body = arguments::decode_then(&quote!(__mcp_raw.as_deref()), function, &run);
     let defaults = arguments::default_fns(function);
     let factory = function.factory_struct();
     quote! {
@@ -96,15 +96,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                             ::std::boxed::Box<::mcp_core::__private::serde_json::value::RawValue>,
                         >,
                     | -> ::mcp_core::handler::BoxFuture<::mcp_core::CallToolResult> {
-                        let __mcp_args = match ::mcp_core::__private::Arguments::parse(__mcp_raw.as_deref()) {
-                            ::core::result::Result::Ok(args) => args,
-                            ::core::result::Result::Err(error) => return __mcp_fail(error),
-                        };
-                        if let ::core::result::Result::Err(error) = __mcp_args.deny_unknown(&__mcp_known) {
-                            return __mcp_fail(error);
-                        }
-                        #fill
-                        #run
+                        #body
                     };
                     ::mcp_core::ToolDef {
                         tool: __mcp_tool,
