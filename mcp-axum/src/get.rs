@@ -45,7 +45,7 @@ pub(crate) async fn handle(t: Arc<Transport>, headers: HeaderMap) -> Response {
     }
     match session.open_standalone(events) {
         Some(priming_id) => {
-            let head = vec![sse::priming(&priming_id, t.config.retry_ms)];
+            let head = sse::priming_for(&session, &priming_id, t.config.retry_ms);
             reply::sse(sse::event_stream(head, received, t.config.keep_alive))
         }
         None => reply::refuse(

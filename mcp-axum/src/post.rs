@@ -228,7 +228,7 @@ fn stream(
             let stream_no = session.open_stream();
             let (events, received) = mpsc::unbounded_channel();
             session.attach(stream_no, events);
-            let head = vec![sse::priming(&format!("{stream_no}-0"), t.config.retry_ms)];
+            let head = sse::priming_for(&session, &format!("{stream_no}-0"), t.config.retry_ms);
             for item in early {
                 forward(&session, stream_no, item);
             }

@@ -28,6 +28,13 @@ pub fn priming(id: &str, retry_ms: u64) -> Bytes {
     Bytes::from(format!("id: {id}\nretry: {retry_ms}\ndata: \n\n"))
 }
 
+/// The priming event for a session's stream, when its protocol revision
+/// has them (2025-11-25 on; older clients may not expect an empty event).
+pub fn priming_for(session: &mcp_core::session::Session, id: &str, retry_ms: u64) -> Vec<Bytes> {
+    let primes = session.client().is_none_or(|c| c.protocol_version >= "2025-11-25");
+    if primes { vec![priming(id, retry_ms)] } else { Vec::new() }
+}
+
 /// A comment line that keeps proxies from closing an idle stream.
 pub fn keep_alive() -> Bytes {
     Bytes::from_static(b": keep-alive\n\n")

@@ -187,3 +187,18 @@ async fn standalone_stream_carries_list_changes_and_only_one_may_be_open() {
         read_events(stream, Duration::from_secs(2), |m| m["method"] == "notifications/tools/list_changed").await;
     assert_eq!(events.last().unwrap().1["method"], "notifications/tools/list_changed");
 }
+
+#[tokio::test]
+async fn older_revisions_get_no_priming_event() {
+    let server = Server::builder("s", "0").tools(tools![long_job]).state(Finished::default()).build();
+    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "old", "version": "0"}}});
+    let response = client.post(&init).await;
+    client.session = response.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(messages(response).await[0]["result"]["protocolVersion"], "2025-06-18");
+    let response = client.post(&call(1, "long_job", json!({"progressToken": 1}))).await;
+    let events = read_events(response, Duration::from_secs(2), |m| m["id"] == 1).await;
+    assert_eq!(events[0].1["method"], "notifications/progress", "the first event is a message, not a priming event");
+}
