@@ -179,3 +179,21 @@ async fn session_limit_is_503() {
         .await;
     assert_eq!(init.status(), 503);
 }
+
+/// Panics, as buggy code sometimes does.
+#[tool]
+async fn buggy() -> String {
+    panic!("bug in a tool")
+}
+
+#[tokio::test]
+async fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
+    let server = Server::builder("panics", "0").tools(tools![add, buggy]).build();
+    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    client.initialize().await;
+    let answer = client.request(1, "tools/call", json!({"name": "buggy", "arguments": {}})).await;
+    assert_eq!(answer[0]["error"]["code"], -32603);
+    let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await;
+    assert_eq!(answer[0]["result"]["content"][0]["text"], "2");
+}

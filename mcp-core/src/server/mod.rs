@@ -338,8 +338,8 @@ impl Server {
         let def = self.inner.catalog.load().tools.get(&p.name).cloned();
         let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
-        let call = (def.handler)(ctx.clone(), p.arguments);
-        to_raw(&cancellable(&ctx, async { Ok(call.await) }).await?)
+        let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
+        to_raw(&guarded(&ctx, call).await?)
     }
 
     /// Reads `uri` on behalf of the request in `ctx`.
@@ -368,7 +368,7 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
-        let contents = cancellable(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
+        let contents = guarded(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
         to_raw(&p::ReadResourceResult { contents })
     }
 
@@ -382,8 +382,8 @@ impl Server {
         let def = self.inner.catalog.load().prompts.get(&p.name).cloned();
         let def = def.ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
-        let work = (def.handler)(ctx.clone(), p.arguments.unwrap_or_default());
-        to_raw(&cancellable(&ctx, work).await?)
+        let work = async { (def.handler)(ctx.clone(), p.arguments.unwrap_or_default()).await };
+        to_raw(&guarded(&ctx, work).await?)
     }
 
     async fn complete(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
@@ -412,10 +412,22 @@ impl Server {
     }
 }
 
-/// Runs `work` until it finishes or the request is cancelled.
-async fn cancellable<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+/// Runs a handler until it finishes or the request is cancelled. A panic in
+/// it is answered with `-32603` (and logged) instead of dropping the
+/// connection or leaving a stream without its response.
+async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+    use futures_util::FutureExt as _;
+    let work = std::panic::AssertUnwindSafe(work).catch_unwind();
     tokio::select! {
-        result = work => result,
+        outcome = work => outcome.unwrap_or_else(|panic| {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request = ?ctx.request_id(), %reason, "an MCP handler panicked");
+            Err(RpcError::internal("the handler panicked"))
+        }),
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
     }
 }
