@@ -25,6 +25,8 @@
 //!     .merge(mcp_axum::McpRouter::new(mcp).into_router());
 //! ```
 
+#![warn(missing_docs)]
+
 mod accept;
 mod config;
 mod delete;

@@ -27,6 +27,8 @@
 //! # let _ = server;
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod context;
 pub mod handler;
 pub mod jsonrpc;
