@@ -1,0 +1,156 @@
+//! Session-era features the conformance suite also exercises, covered by
+//! our own tests: elicitation and roots round trips on the POST stream,
+//! resource subscriptions on the GET stream, concurrent streams in one
+//! session.
+
+use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
+use mcp_integration_tests::{HttpClient, read_events, spawn};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Asks the user for a name.
+#[tool]
+async fn ask_name(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"name": {"type": "string", "default": "Ann"}}});
+    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
+}
+
+/// Sends the user to a URL.
+#[tool]
+async fn open_page(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit_url("Sign in", "https://example.com/login", "e-1")
+        .await
+        .map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(answer.action)
+}
+
+/// Counts the client's roots.
+#[tool]
+async fn count_roots(ctx: Context) -> Result<String, ToolError> {
+    let roots = ctx.roots().await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(roots["roots"].as_array().map_or(0, Vec::len).to_string())
+}
+
+/// Echoes after a pause, logging first so the answer streams.
+#[tool]
+async fn slow_echo(text: String, ctx: Context) -> String {
+    ctx.info("echoing").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    text
+}
+
+/// A document clients may watch.
+#[resource("doc://readme", mime = "text/plain")]
+async fn readme() -> &'static str {
+    "read me"
+}
+
+async fn start() -> (Server, HttpClient) {
+    let server = Server::builder("session", "0")
+        .tools(tools![ask_name, open_page, count_roots, slow_echo])
+        .resources(resources![readme])
+        .build();
+    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    client.initialize().await;
+    (server, client)
+}
+
+/// Calls `tool` and answers the one server→client request it sends with `answer`.
+async fn call_answering(client: &HttpClient, tool: &str, answer: Value) -> (Value, Value) {
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": tool, "arguments": {}}});
+    let response = client.post(&body).await;
+    if response.headers()["content-type"] == "application/json" {
+        return (Value::Null, response.json().await.unwrap());
+    }
+    let answerer = client.clone();
+    let mut asked = Value::Null;
+    let events = read_events(response, Duration::from_secs(5), |message| {
+        if message.get("method").is_some() && message.get("id").is_some() {
+            asked = message.clone();
+            let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": answer});
+            let answerer = answerer.clone();
+            tokio::spawn(async move { assert_eq!(answerer.post(&reply).await.status(), 202) });
+        }
+        message["id"] == 9
+    })
+    .await;
+    (asked, events.last().unwrap().1.clone())
+}
+
+#[tokio::test]
+async fn elicitation_round_trip_in_form_mode() {
+    let (_, client) = start().await;
+    let (asked, result) =
+        call_answering(&client, "ask_name", json!({"action": "accept", "content": {"name": "Bo"}})).await;
+    assert_eq!(asked["method"], "elicitation/create");
+    assert_eq!(asked["params"]["mode"], "form");
+    assert_eq!(asked["params"]["requestedSchema"]["properties"]["name"]["default"], "Ann");
+    assert_eq!(result["result"]["content"][0]["text"], "accept: \"Bo\"");
+}
+
+#[tokio::test]
+async fn url_elicitation_needs_the_url_capability() {
+    let (_, client) = start().await;
+    let (asked, result) = call_answering(&client, "open_page", json!({"action": "accept"})).await;
+    assert!(asked.is_null(), "the client declared elicitation without url mode");
+    assert_eq!(result["result"]["isError"], true);
+    assert!(result["result"]["content"][0]["text"].as_str().unwrap().contains("elicitation"));
+}
+
+#[tokio::test]
+async fn roots_round_trip() {
+    let (_, client) = start().await;
+    let roots = json!({"roots": [{"uri": "file:///a"}, {"uri": "file:///b"}]});
+    let (asked, result) = call_answering(&client, "count_roots", roots).await;
+    assert_eq!(asked["method"], "roots/list");
+    assert_eq!(result["result"]["content"][0]["text"], "2");
+}
+
+#[tokio::test]
+async fn subscribed_resources_announce_updates_on_the_get_stream() {
+    let (server, client) = start().await;
+    let stream = client
+        .http
+        .get(&client.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", client.session.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client.request(1, "resources/subscribe", json!({"uri": "doc://readme"})).await[0]["result"], json!({}));
+    server.notify_resource_updated("doc://other");
+    server.notify_resource_updated("doc://readme");
+    client.request(2, "resources/unsubscribe", json!({"uri": "doc://readme"})).await;
+    server.notify_resource_updated("doc://readme");
+    let events = read_events(stream, Duration::from_millis(500), |_| false).await;
+    let updates: Vec<&Value> =
+        events.iter().map(|(_, m)| m).filter(|m| m["method"] == "notifications/resources/updated").collect();
+    assert_eq!(updates.len(), 1, "{events:?}");
+    assert_eq!(updates[0]["params"]["uri"], "doc://readme");
+}
+
+#[tokio::test]
+async fn concurrent_streams_in_one_session_keep_their_own_answers() {
+    let (_, client) = start().await;
+    let calls = (0..3).map(|i| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let body = json!({"jsonrpc": "2.0", "id": 100 + i, "method": "tools/call",
+                "params": {"name": "slow_echo", "arguments": {"text": format!("call {i}")}}});
+            let response = client.post(&body).await;
+            read_events(response, Duration::from_secs(5), |m| m.get("result").is_some()).await
+        })
+    });
+    for (i, call) in calls.enumerate() {
+        let events = call.await.unwrap();
+        let stream = events[0].0.clone().unwrap();
+        let stream = stream.split('-').next().unwrap().to_owned();
+        assert!(events.iter().all(|(id, _)| id.as_deref().unwrap().starts_with(&format!("{stream}-"))));
+        let last = &events.last().unwrap().1;
+        assert_eq!(last["id"], 100 + i);
+        assert_eq!(last["result"]["content"][0]["text"], format!("call {i}"));
+    }
+}
