@@ -41,6 +41,20 @@ async fn slow_echo(text: String, ctx: Context) -> String {
     text
 }
 
+/// Quotes another resource of this server.
+#[tool]
+async fn quote_readme(ctx: Context) -> Result<String, ToolError> {
+    let contents = ctx.read_resource("doc://readme").await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(format!("readme says: {}", contents[0].text.clone().unwrap_or_default()))
+}
+
+/// Sleeps five seconds.
+#[tool]
+async fn nap() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "rested"
+}
+
 /// A document clients may watch.
 #[resource("doc://readme", mime = "text/plain")]
 async fn readme() -> &'static str {
@@ -49,7 +63,7 @@ async fn readme() -> &'static str {
 
 async fn start() -> (Server, HttpClient) {
     let server = Server::builder("session", "0")
-        .tools(tools![ask_name, open_page, count_roots, slow_echo])
+        .tools(tools![ask_name, open_page, count_roots, slow_echo, quote_readme, nap])
         .resources(resources![readme])
         .build();
     let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
@@ -153,4 +167,21 @@ async fn concurrent_streams_in_one_session_keep_their_own_answers() {
         assert_eq!(last["id"], 100 + i);
         assert_eq!(last["result"]["content"][0]["text"], format!("call {i}"));
     }
+}
+
+#[tokio::test]
+async fn handlers_read_other_resources() {
+    let (_, client) = start().await;
+    let answer = client.request(1, "tools/call", json!({"name": "quote_readme", "arguments": {}})).await;
+    assert_eq!(answer[0]["result"]["content"][0]["text"], "readme says: read me");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_before_any_event_stops_the_handler() {
+    let (server, client) = start().await;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
+    assert!(tokio::time::timeout(Duration::from_millis(200), client.post(&body)).await.is_err());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let session = server.sessions().get(client.session.as_deref().unwrap()).unwrap();
+    assert!(!session.is_in_flight(&mcp_core::jsonrpc::RequestId::Number(1)), "the request was dropped");
 }
