@@ -1,0 +1,203 @@
+//! Configuring a [`Server`]: identity, catalog, shared state and limits.
+
+use super::{Catalog, Inner, Server, listen};
+use crate::handler::{PromptDef, ResourceDef, ToolDef};
+use crate::protocol::Implementation;
+use crate::session::Sessions;
+use arc_swap::ArcSwap;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Configures a [`Server`].
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    catalog: Catalog,
+    duplicates: Vec<String>,
+    state: http::Extensions,
+    page_size: usize,
+    max_sessions: usize,
+    session_timeout: Duration,
+    state_keys: Option<crate::stateless::StateKeys>,
+}
+
+impl Server {
+    /// Starts building a server named `name` at `version`.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder {
+            info: Implementation { name: name.into(), version: version.into(), title: None },
+            instructions: None,
+            catalog: Catalog::default(),
+            duplicates: Vec::new(),
+            state: http::Extensions::new(),
+            page_size: 100,
+            max_sessions: 10_000,
+            session_timeout: Duration::from_secs(3600),
+            state_keys: None,
+        }
+    }
+}
+
+/// Two items were registered under one name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(pub Vec<String>);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "registered more than once: {}", self.0.join(", "))
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl ServerBuilder {
+    /// A display name for the server.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// How to use this server, sent to the client at `initialize`.
+    #[must_use]
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers one tool.
+    #[must_use]
+    pub fn tool(mut self, def: ToolDef) -> Self {
+        let name = def.tool.name.clone();
+        if !self.catalog.tools.insert(name.clone(), def) {
+            self.duplicates.push(format!("tool `{name}`"));
+        }
+        self
+    }
+
+    /// Registers tools (see [`tools!`](crate::tools)).
+    #[must_use]
+    pub fn tools(self, defs: impl IntoIterator<Item = ToolDef>) -> Self {
+        defs.into_iter().fold(self, Self::tool)
+    }
+
+    /// Registers one resource or template.
+    #[must_use]
+    pub fn resource(mut self, def: ResourceDef) -> Self {
+        let key = def.key().to_owned();
+        if !self.catalog.add_resource(def) {
+            self.duplicates.push(format!("resource `{key}`"));
+        }
+        self
+    }
+
+    /// Registers resources (see [`resources!`](crate::resources)).
+    #[must_use]
+    pub fn resources(self, defs: impl IntoIterator<Item = ResourceDef>) -> Self {
+        defs.into_iter().fold(self, Self::resource)
+    }
+
+    /// Registers one prompt.
+    #[must_use]
+    pub fn prompt(mut self, def: PromptDef) -> Self {
+        let name = def.prompt.name.clone();
+        if !self.catalog.prompts.insert(name.clone(), def) {
+            self.duplicates.push(format!("prompt `{name}`"));
+        }
+        self
+    }
+
+    /// Registers prompts (see [`prompts!`](crate::prompts)).
+    #[must_use]
+    pub fn prompts(self, defs: impl IntoIterator<Item = PromptDef>) -> Self {
+        defs.into_iter().fold(self, Self::prompt)
+    }
+
+    /// Shares `value` with handlers through `State<T>` (one value per type).
+    #[must_use]
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Items per page of the list methods (default 100).
+    #[must_use]
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// Most sessions open at once (default 10 000).
+    #[must_use]
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// How long an unused session lives (default one hour).
+    #[must_use]
+    pub fn session_timeout(mut self, timeout: Duration) -> Self {
+        self.session_timeout = timeout;
+        self
+    }
+
+    /// Keys that sign the `requestState` of multi-round-trip requests in the
+    /// stateless era. Replicas behind a load balancer must share them; the
+    /// default is a random key per process.
+    #[must_use]
+    pub fn request_state_keys(mut self, keys: crate::stateless::StateKeys) -> Self {
+        self.state_keys = Some(keys);
+        self
+    }
+
+    /// Builds the server, or lists the names registered twice.
+    pub fn try_build(self) -> Result<Server, BuildError> {
+        if !self.duplicates.is_empty() {
+            return Err(BuildError(self.duplicates));
+        }
+        let capabilities = json!({
+            "tools": { "listChanged": true },
+            "resources": { "subscribe": true, "listChanged": true },
+            "prompts": { "listChanged": true },
+            "logging": {},
+            "completions": {},
+        });
+        // The stateless era has no subscriptions/listen here, so it promises
+        // no list-changed or resource-updated notifications.
+        let stateless_capabilities = json!({
+            "tools": { "listChanged": true },
+            "resources": { "subscribe": true, "listChanged": true },
+            "prompts": { "listChanged": true },
+            "logging": {},
+            "completions": {},
+        });
+        Ok(Server {
+            inner: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                capabilities,
+                stateless_capabilities,
+                state_keys: self.state_keys.unwrap_or_else(crate::stateless::StateKeys::random),
+                catalog: ArcSwap::from_pointee(self.catalog),
+                catalog_writer: std::sync::Mutex::new(()),
+                listeners: listen::Listeners::default(),
+                state: self.state,
+                sessions: Sessions::new(self.max_sessions, self.session_timeout),
+                page_size: self.page_size,
+            }),
+        })
+    }
+
+    /// Builds the server.
+    ///
+    /// # Panics
+    /// When a tool, resource or prompt name was registered twice: a
+    /// programming error to fix before the server starts.
+    pub fn build(self) -> Server {
+        match self.try_build() {
+            Ok(server) => server,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
