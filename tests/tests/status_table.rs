@@ -197,3 +197,25 @@ async fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
     let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await;
     assert_eq!(answer[0]["result"]["content"][0]["text"], "2");
 }
+
+/// Multiplies two integers.
+#[tool]
+async fn mul(a: i64, b: i64) -> String {
+    (a * b).to_string()
+}
+
+#[tokio::test]
+async fn lists_page_with_opaque_cursors() {
+    let server = Server::builder("pages", "0").tools(tools![add, mul, buggy]).page_size(2).build();
+    let mut client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+    client.initialize().await;
+    let first = client.request("tools/list", json!({})).await;
+    let names = |page: &Value| page["tools"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect::<Vec<_>>();
+    assert_eq!(names(&first), [json!("add"), json!("mul")]);
+    let cursor = first["nextCursor"].as_str().expect("a next page").to_owned();
+    let second = client.request("tools/list", json!({"cursor": cursor})).await;
+    assert_eq!(names(&second), [json!("buggy")]);
+    assert!(second.get("nextCursor").is_none());
+    let bad = client.request("tools/list", json!({"cursor": "not-a-cursor"})).await;
+    assert_eq!(bad["error"]["code"], -32602);
+}
