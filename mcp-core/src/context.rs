@@ -266,16 +266,15 @@ impl Context {
             ));
         };
         let (id, answer) = session.await_client();
+        // However this ends (answer, cancellation, the future dropped with its
+        // connection), the session stops waiting for the answer.
+        let _waiting = Waiting { session, id: &id };
         if sink.send(Outbound::Message(jsonrpc::encode_request(&id, method, &params))).is_err() {
-            session.abandon_client_request(&id);
             return Err(RpcError::internal("the request's stream is closed"));
         }
         let outcome = tokio::select! {
             outcome = answer => outcome.map_err(|_| RpcError::internal("the session ended"))?,
-            () = self.cancelled() => {
-                session.abandon_client_request(&id);
-                return Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled"));
-            }
+            () = self.cancelled() => return Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
         };
         serde_json::from_str(outcome?.get())
             .map_err(|e| RpcError::internal(format!("unexpected answer to `{method}`: {e}")))
@@ -323,6 +322,18 @@ impl Context {
     /// The client's roots (`roots/list`).
     pub async fn roots(&self) -> Result<Value, RpcError> {
         Input { ctx: self, key: None }.roots().await
+    }
+}
+
+/// Forgets an awaited client answer when dropped.
+struct Waiting<'a> {
+    session: &'a Session,
+    id: &'a RequestId,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.session.abandon_client_request(self.id);
     }
 }
 
