@@ -19,6 +19,10 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+const TOOLS_CHANGED: &str = "notifications/tools/list_changed";
+const RESOURCES_CHANGED: &str = "notifications/resources/list_changed";
+const PROMPTS_CHANGED: &str = "notifications/prompts/list_changed";
+
 /// An MCP server: cheap to clone, shared by every transport that serves it.
 ///
 /// ```
@@ -98,53 +102,53 @@ impl Server {
         self.inner.catalog.load().prompts.get(name).cloned()
     }
 
-    /// Adds (or replaces) a tool at runtime and tells subscribed sessions.
+    /// Adds (or replaces) a tool at runtime and tells listening clients.
     pub fn add_tool(&self, def: ToolDef) {
-        self.edit_catalog(|c| {
+        self.change(TOOLS_CHANGED, |c| {
             c.tools.insert(def.tool.name.clone(), def);
+            true
         });
-        self.notify_sessions("notifications/tools/list_changed");
     }
 
     /// Removes a tool at runtime; `false` when there was none.
     pub fn remove_tool(&self, name: &str) -> bool {
-        let removed = self.edit_catalog(|c| c.tools.remove(name));
-        if removed {
-            self.notify_sessions("notifications/tools/list_changed");
-        }
-        removed
+        self.change(TOOLS_CHANGED, |c| c.tools.remove(name))
     }
 
     /// Adds (or replaces) a resource or template at runtime.
     pub fn add_resource(&self, def: ResourceDef) {
-        self.edit_catalog(|c| c.add_resource(def));
-        self.notify_sessions("notifications/resources/list_changed");
+        self.change(RESOURCES_CHANGED, |c| {
+            c.add_resource(def);
+            true
+        });
     }
 
     /// Removes a resource (by URI) or template (by URI template).
     pub fn remove_resource(&self, key: &str) -> bool {
-        let removed = self.edit_catalog(|c| c.resources.remove(key) | c.templates.remove(key));
-        if removed {
-            self.notify_sessions("notifications/resources/list_changed");
-        }
-        removed
+        self.change(RESOURCES_CHANGED, |c| c.resources.remove(key) | c.templates.remove(key))
     }
 
     /// Adds (or replaces) a prompt at runtime.
     pub fn add_prompt(&self, def: PromptDef) {
-        self.edit_catalog(|c| {
+        self.change(PROMPTS_CHANGED, |c| {
             c.prompts.insert(def.prompt.name.clone(), def);
+            true
         });
-        self.notify_sessions("notifications/prompts/list_changed");
     }
 
-    /// Removes a prompt at runtime.
+    /// Removes a prompt at runtime; `false` when there was none.
     pub fn remove_prompt(&self, name: &str) -> bool {
-        let removed = self.edit_catalog(|c| c.prompts.remove(name));
-        if removed {
-            self.notify_sessions("notifications/prompts/list_changed");
+        self.change(PROMPTS_CHANGED, |c| c.prompts.remove(name))
+    }
+
+    /// Applies `edit` to the catalog and, when it changed something, sends
+    /// the `list_changed` notification `method` to listening clients.
+    fn change(&self, method: &str, edit: impl FnOnce(&mut Catalog) -> bool) -> bool {
+        let changed = self.edit_catalog(edit);
+        if changed {
+            self.notify_sessions(method);
         }
-        removed
+        changed
     }
 
     /// Tells sessions subscribed to `uri` that it changed
