@@ -129,11 +129,7 @@ async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, ToolE
         },
         "required": [],
     });
-    let answer = ctx
-        .elicit("Please review and update the form fields with defaults", schema)
-        .await
-        .map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!("Elicitation completed: action={}, content={}", answer.action, answer.content.unwrap_or_default()))
+    elicit_and_report(&ctx, "Please review and update the form fields with defaults", schema).await
 }
 
 /// Asks for enum fields in every variant (SEP-1330).
@@ -153,10 +149,12 @@ async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolErro
         },
         "required": [],
     });
-    let answer = ctx
-        .elicit("Please select options from the enum fields", schema)
-        .await
-        .map_err(|e| ToolError::new(e.to_string()))?;
+    elicit_and_report(&ctx, "Please select options from the enum fields", schema).await
+}
+
+/// Asks for a form and reports what the user did with it.
+async fn elicit_and_report(ctx: &Context, message: &str, schema: Value) -> Result<String, ToolError> {
+    let answer = ctx.elicit(message, schema).await.map_err(|e| ToolError::new(e.to_string()))?;
     Ok(format!("Elicitation completed: action={}, content={}", answer.action, answer.content.unwrap_or_default()))
 }
 
