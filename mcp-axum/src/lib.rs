@@ -4,10 +4,12 @@
 //! [`Router`](axum::Router) you merge into your own application.
 //!
 //! - [`McpRouter`]: the endpoint (POST, GET stream, DELETE), session or
-//!   stateless mode, security checks;
+//!   stateless mode, behind its layer stack;
+//! - [`layers`]: the transport policy as tower layers (Host/Origin,
+//!   content negotiation), reusable in front of your own routes;
 //! - [`McpConfig`]: settings with `MCP_*` environment overrides;
 //! - [`serve`] / [`bind`]: serving with `TCP_NODELAY` and graceful shutdown;
-//! - [`TestClient`]: drive a router in tests without sockets.
+//! - `TestClient` (feature `test-util`): drive a router in tests without sockets.
 //!
 //! ```
 //! use axum::{Router, routing::get};
@@ -29,22 +31,22 @@
 
 mod accept;
 mod config;
-mod delete;
-mod get;
-mod post;
+mod endpoint;
+pub mod layers;
 mod reply;
 mod router;
-pub mod security;
 mod serve;
 pub mod sse;
 mod standard_headers;
-mod test_client;
+#[cfg(feature = "test-util")]
+mod test;
 
 pub use config::McpConfig;
 pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 pub use router::McpRouter;
 pub use serve::{bind, serve};
-pub use test_client::{TestClient, TestResponse, parse_messages};
+#[cfg(feature = "test-util")]
+pub use test::{TestClient, TestResponse, parse_messages};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

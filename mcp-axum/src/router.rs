@@ -1,22 +1,19 @@
-//! The public entry point: an axum `Router` serving one MCP endpoint.
+//! The public entry point: an axum `Router` serving one MCP endpoint behind
+//! its layer stack.
 
 use crate::config::McpConfig;
-use crate::{delete, get, post};
+use crate::endpoint::Endpoint;
+use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck};
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::MethodRouter;
 use mcp_core::Server;
-use std::sync::Arc;
-
-/// What every handler of the endpoint shares.
-pub(crate) struct Transport {
-    pub(crate) server: Server,
-    pub(crate) config: McpConfig,
-}
 
 /// Builds the axum `Router` of a Streamable HTTP endpoint for `server`.
 ///
-/// Merge it into your own application next to your REST routes:
+/// Merge it into your own application next to your REST routes. Requests
+/// pass the Host/Origin check, then content negotiation, then reach the
+/// endpoint; layers you add around the router run before all of them, and
+/// what they put in the request's extensions reaches handlers through
+/// [`Context::extensions`](mcp_core::Context::extensions).
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -84,89 +81,10 @@ impl McpRouter {
     /// The router, ready to merge or nest.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let path = self.config.path.clone();
-        let transport = Arc::new(Transport { server: self.server, config: self.config });
-        let endpoint: MethodRouter<S> = MethodRouter::new()
-            .post({
-                let t = Arc::clone(&transport);
-                move |headers, body| post::handle(Arc::clone(&t), headers, body)
-            })
-            .get({
-                let t = Arc::clone(&transport);
-                move |headers| get::handle(Arc::clone(&t), headers)
-            })
-            .delete({
-                let t = Arc::clone(&transport);
-                move |headers| delete::handle(Arc::clone(&t), headers)
-            })
-            .layer(DefaultBodyLimit::max(transport.config.max_body));
-        spawn_session_sweeper(&transport);
-        Router::new().route(&path, endpoint)
+        let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
+        let endpoint = Endpoint::new(self.server, self.config);
+        let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
+        let stack = tower::ServiceBuilder::new().layer(origin).layer(content);
+        Router::new().route(&path, endpoint.into_method_router().layer(stack))
     }
-}
-
-/// Drops idle sessions once a minute, when a runtime is running.
-fn spawn_session_sweeper(transport: &Arc<Transport>) {
-    if transport.config.stateless {
-        return;
-    }
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
-    let weak = Arc::downgrade(transport);
-    runtime.spawn(async move {
-        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            every_minute.tick().await;
-            let Some(transport) = weak.upgrade() else {
-                break;
-            };
-            let expired = transport.server.sessions().expire_idle();
-            if expired > 0 {
-                tracing::debug!(expired, "expired idle MCP sessions");
-            }
-        }
-    });
-}
-
-/// Why a request's session could not be found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MissingSession {
-    /// No `Mcp-Session-Id` header: 400.
-    NoHeader,
-    /// Unknown, expired or deleted: 404.
-    Unknown,
-}
-
-impl MissingSession {
-    pub(crate) fn into_response(self) -> axum::response::Response {
-        use crate::reply;
-        use http::StatusCode;
-        use mcp_core::jsonrpc::code;
-        match self {
-            MissingSession::NoHeader => {
-                reply::refuse(StatusCode::BAD_REQUEST, code::SESSION_ERROR, "Bad Request: missing Mcp-Session-Id")
-            }
-            MissingSession::Unknown => reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found"),
-        }
-    }
-}
-
-impl Transport {
-    /// The session named by `Mcp-Session-Id`.
-    pub(crate) fn require_session(
-        &self,
-        headers: &http::HeaderMap,
-    ) -> Result<Arc<mcp_core::session::Session>, MissingSession> {
-        let id = headers.get(crate::reply::SESSION_ID).and_then(|v| v.to_str().ok()).ok_or(MissingSession::NoHeader)?;
-        self.server.sessions().get(id).ok_or(MissingSession::Unknown)
-    }
-}
-
-/// Whether the request names a stateless-era revision (no GET stream, no
-/// DELETE: both answer 405).
-pub(crate) fn is_stateless_era(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(crate::reply::PROTOCOL_VERSION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(mcp_core::protocol::version::is_stateless)
 }

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use futures_util::Stream;
-use mcp_core::session::Event;
+use mcp_core::session::{Event, Session};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -30,8 +30,8 @@ pub fn priming(id: &str, retry_ms: u64) -> Bytes {
 
 /// The priming event for a session's stream, when its protocol revision
 /// has them (2025-11-25 on; older clients may not expect an empty event).
-pub fn priming_for(session: &mcp_core::session::Session, id: &str, retry_ms: u64) -> Vec<Bytes> {
-    let primes = session.client().is_none_or(|c| c.protocol_version >= "2025-11-25");
+pub fn priming_for(session: &Session, id: &str, retry_ms: u64) -> Vec<Bytes> {
+    let primes = session.record().protocol_version().is_none_or(|v| v >= "2025-11-25");
     if primes { vec![priming(id, retry_ms)] } else { Vec::new() }
 }
 
@@ -41,11 +41,13 @@ pub fn keep_alive() -> Bytes {
 }
 
 /// The body of a resumable stream: `head` (priming, replayed events), then
-/// every event that reaches `events`, with keep-alive comments while idle.
-/// Ends when the sender side closes.
+/// every event that reaches `events` past position `seen` (the replay's
+/// last, which the connection may also receive live), with keep-alive
+/// comments while idle. Ends when the sender side closes.
 pub fn event_stream(
     head: Vec<Bytes>,
     mut events: mpsc::UnboundedReceiver<Event>,
+    seen: u64,
     keep_alive_every: Duration,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
     async_stream::stream! {
@@ -56,7 +58,8 @@ pub fn event_stream(
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Some(event) => yield Ok(frame(Some(&event.id), &event.data)),
+                    Some(event) if event.id.seq <= seen => {}
+                    Some(event) => yield Ok(frame(Some(&event.id.to_string()), &event.data)),
                     None => break,
                 },
                 _ = ticker.tick() => yield Ok(keep_alive()),

@@ -4,8 +4,8 @@
 //! intermediaries can route on headers alone.
 
 use http::HeaderMap;
+use mcp_core::era::codes::HEADER_MISMATCH;
 use mcp_core::jsonrpc::{Request, RpcError};
-use mcp_core::stateless::codes::HEADER_MISMATCH;
 use serde::Deserialize;
 
 /// `Mcp-Method`.

@@ -30,21 +30,22 @@
 #![warn(missing_docs)]
 
 pub mod context;
+pub mod era;
 pub mod handler;
 pub mod jsonrpc;
-pub mod outbox;
 pub mod protocol;
-mod registry;
 pub mod schema;
 pub mod server;
 pub mod session;
-pub mod stateless;
+pub mod transport;
 pub mod uri_template;
 
-pub use context::{Context, ElicitResult, RequestEnv};
+pub use context::{Context, ElicitResult};
 pub use handler::{
-    ExtractError, Extractor, Json, PromptDef, PromptError, ResourceDef, ResourceError, State, ToolDef, ToolError,
+    ExtractError, Extractor, Json, PromptDef, PromptError, ResourceDef, ResourceError, ResourceKind, State, ToolDef,
+    ToolError,
 };
+pub use jsonrpc::RpcError;
 pub use mcp_macros::{prompt, resource, tool};
 pub use protocol::{CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents, Role};
 pub use server::{BuildError, Server, ServerBuilder};
@@ -74,15 +75,34 @@ macro_rules! prompts {
     };
 }
 
-/// What the macros' generated code names; not a public API.
+/// What the macros' generated code names; not a public API. Every path the
+/// generated code uses is here (see `mcp-macros/src/exports.rs`), so error
+/// messages about handler parameters name these and nothing internal.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handler::{
-        Arguments, AsArg, AsExtractor, IntoPromptResult, IntoResourceResult, IntoToolResult, Param, TemplateVar,
-        assert_send, complete_fn,
+    pub use crate::handler::arguments::{ArgError, Arguments};
+    pub use crate::handler::completion::complete_fn;
+    pub use crate::handler::extract::{AsArg, AsExtractor, Param};
+    pub use crate::handler::resource::{Optional, Required, TemplateVar};
+    pub use crate::handler::{BoxFuture, IntoPromptResult, IntoResourceResult, IntoToolResult, ResourceRequest};
+    pub use crate::protocol::{
+        Annotations, Icon, Prompt, PromptArgument, Resource, ResourceContents, ResourceTemplate, Role, Tool,
+        ToolAnnotations,
     };
     pub use crate::schema::ObjectSchema;
+    pub use crate::uri_template::UriTemplate;
+    pub use crate::{
+        CallToolResult, Context, Extractor, GetPromptResult, PromptDef, ResourceDef, ResourceKind, RpcError, ToolDef,
+    };
     pub use serde_json;
+
+    /// Pins the user's future and proves it is `Send`; the macros span calls
+    /// to this at the function name, so a non-`Send` handler is reported there.
+    pub fn assert_send<F: std::future::Future + Send + 'static>(
+        future: F,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = F::Output> + Send>> {
+        Box::pin(future)
+    }
 
     /// Implemented by the hidden struct `#[tool]` emits.
     pub trait ToolFactory {

@@ -10,6 +10,7 @@
 //! fns of [`default_fns`].
 
 use crate::attr::Role;
+use crate::exports::{_Arguments, _AsArg, _AsExtractor, _Param, _complete_fn, _serde_json};
 use crate::function::{Function, Param};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -17,13 +18,14 @@ use quote::{quote, quote_spanned};
 /// `<T as Param<M>>`, spanned at the parameter's type so a type that is
 /// neither an argument nor an extractor is reported there.
 pub fn param_trait(param: &Param) -> TokenStream {
-    let ty = &param.ty;
+    let (ty, span) = (&param.ty, param.ty_span());
     let marker = match param.attrs.role {
         Role::Inferred => quote!(_),
-        Role::Arg => quote!(::mcp_core::__private::AsArg),
-        Role::Ctx => quote!(::mcp_core::__private::AsExtractor),
+        Role::Arg => quote!(#_AsArg),
+        Role::Ctx => quote!(#_AsExtractor),
     };
-    quote_spanned!(param.ty_span()=> <#ty as ::mcp_core::__private::Param<#marker>>)
+    let trait_path = _Param.respanned(span);
+    quote_spanned!(span=> <#ty as #trait_path<#marker>>)
 }
 
 /// `fn __mcp_default_N() -> T` for every `#[arg(default = ..)]`: the value
@@ -46,7 +48,9 @@ fn default_json(param: &Param) -> TokenStream {
         return quote!(::core::option::Option::None);
     }
     let default_fn = param.default_fn();
-    let to_value = quote_spanned!(param.ty_span()=> ::mcp_core::__private::serde_json::to_value);
+    let span = param.ty_span();
+    let serde_json = _serde_json.respanned(span);
+    let to_value = quote_spanned!(span=> #serde_json::to_value);
     quote!(#to_value(#default_fn()).ok())
 }
 
@@ -101,7 +105,7 @@ pub fn known_names(function: &Function) -> TokenStream {
 pub fn decode_then(raw: &TokenStream, function: &Function, run: &TokenStream) -> TokenStream {
     let fill = fill(function);
     quote! {
-        let __mcp_args = match ::mcp_core::__private::Arguments::parse(#raw) {
+        let __mcp_args = match #_Arguments::parse(#raw) {
             ::core::result::Result::Ok(args) => args,
             ::core::result::Result::Err(error) => return __mcp_fail(error),
         };
@@ -145,7 +149,9 @@ pub fn completion_sources(complete: &[(syn::Ident, syn::Expr)]) -> Vec<TokenStre
         .iter()
         .map(|(key, source)| {
             let key = key.to_string();
-            let source = quote::quote_spanned!(syn::spanned::Spanned::span(source)=> ::mcp_core::__private::complete_fn(#source));
+            let span = syn::spanned::Spanned::span(source);
+            let complete_fn = _complete_fn.respanned(span);
+            let source = quote_spanned!(span=> #complete_fn(#source));
             quote!((::std::string::String::from(#key), #source))
         })
         .collect()

@@ -5,6 +5,7 @@
 
 use crate::attr::{ParamAttrs, doc_comment};
 use crate::ctxt::Ctxt;
+use crate::exports::_assert_send;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -169,7 +170,9 @@ impl Function {
     /// spanned at the function's name: a non-`Send` future is reported
     /// there, with rustc's note on the value held across an `.await`.
     pub fn boxed_future(&self, body: &TokenStream) -> TokenStream {
-        quote_spanned!(self.ident.span()=> ::mcp_core::__private::assert_send(async move { #body }))
+        let span = self.ident.span();
+        let assert_send = _assert_send.respanned(span);
+        quote_spanned!(span=> #assert_send(async move { #body }))
     }
 
     /// The hidden struct `tools![..]` (or `resources!`, `prompts!`) names.

@@ -13,11 +13,14 @@
 //! - `ctxt.rs` collects every error with its span, so one build shows all;
 //! - `tool.rs`, `resource.rs` and `prompt.rs` check and generate, sharing
 //!   `arguments.rs` (how parameters become JSON arguments or extractors)
-//!   and `literals.rs`.
+//!   and `literals.rs`;
+//! - `exports.rs` names every `mcp_core` item the generated code uses, all
+//!   through `mcp_core::__private`.
 
 mod arguments;
 mod attr;
 mod ctxt;
+mod exports;
 mod function;
 mod literals;
 mod prompt;
@@ -26,6 +29,7 @@ mod template;
 mod tool;
 
 use ctxt::Ctxt;
+use exports::{_PromptDef, _PromptFactory, _ResourceDef, _ResourceFactory, _ToolDef, _ToolFactory};
 use proc_macro::TokenStream;
 use quote::{ToTokens, quote};
 
@@ -181,15 +185,15 @@ fn placeholder(kind: Kind, func: &syn::ItemFn) -> proc_macro2::TokenStream {
     }
     let (ident, vis) = (&func.sig.ident, &func.vis);
     let (factory, def) = match kind {
-        Kind::Tool => (quote!(ToolFactory), quote!(ToolDef)),
-        Kind::Resource => (quote!(ResourceFactory), quote!(ResourceDef)),
-        Kind::Prompt => (quote!(PromptFactory), quote!(PromptDef)),
+        Kind::Tool => (_ToolFactory, _ToolDef),
+        Kind::Resource => (_ResourceFactory, _ResourceDef),
+        Kind::Prompt => (_PromptFactory, _PromptDef),
     };
     let factory_struct = function::factory_struct(ident, vis);
     quote! {
         #factory_struct
-        impl ::mcp_core::__private::#factory for #ident {
-            fn definition() -> ::mcp_core::#def {
+        impl #factory for #ident {
+            fn definition() -> #def {
                 ::core::unreachable!()
             }
         }

@@ -1,6 +1,7 @@
 //! Rust expressions for option values known at compile time: optional
 //! strings and icon lists, named by absolute paths.
 
+use crate::exports::_Icon;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -15,9 +16,10 @@ pub fn opt_string(value: Option<&str>) -> TokenStream {
 /// `Option<Vec<Icon>>` of `icons("..", ..)`.
 pub fn icons(sources: Option<&[String]>) -> TokenStream {
     match sources {
-        Some(sources) => quote! {
-            ::core::option::Option::Some(::std::vec![#(::mcp_core::protocol::Icon::new(#sources)),*])
-        },
+        Some(sources) => {
+            let icons = sources.iter().map(|source| quote!(#_Icon::new(#source)));
+            quote!(::core::option::Option::Some(::std::vec![#(#icons),*]))
+        }
         None => quote!(::core::option::Option::None),
     }
 }

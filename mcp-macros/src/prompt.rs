@@ -7,6 +7,10 @@
 
 use crate::attr::PromptAttrs;
 use crate::ctxt::Ctxt;
+use crate::exports::{
+    _BoxFuture, _Context, _GetPromptResult, _IntoPromptResult, _Prompt, _PromptArgument, _PromptDef, _PromptFactory,
+    _RpcError, _serde_json,
+};
 use crate::function::Function;
 use crate::{arguments, literals};
 use proc_macro2::TokenStream;
@@ -51,7 +55,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
             quote!(#param_trait::is_required())
         };
         quote! {
-            (#is_argument, ::mcp_core::protocol::PromptArgument {
+            (#is_argument, #_PromptArgument {
                 name: ::std::string::String::from(#name),
                 description: #description,
                 required: #required,
@@ -60,7 +64,9 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
     });
     let known = arguments::known_names(function);
     let call = function.call();
-    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoPromptResult>);
+    let span = output.span();
+    let trait_path = _IntoPromptResult.respanned(span);
+    let into_result = quote_spanned!(span=> <#output as #trait_path>);
     let run = function.boxed_future(&quote!(#into_result::into_prompt_result(#call)));
     let body = arguments::decode_then(&quote!(::core::option::Option::Some(&__mcp_raw)), function, &run);
     let defaults = arguments::default_fns(function);
@@ -72,17 +78,17 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             #[allow(clippy::unit_arg)]
-            impl ::mcp_core::__private::PromptFactory for #ident {
-                fn definition() -> ::mcp_core::PromptDef {
-                    type __McpGet = ::core::result::Result<::mcp_core::GetPromptResult, ::mcp_core::jsonrpc::RpcError>;
-                    fn __mcp_fail(error: impl ::core::fmt::Display) -> ::mcp_core::handler::BoxFuture<__McpGet> {
-                        let error = ::mcp_core::jsonrpc::RpcError::invalid_params(error);
+            impl #_PromptFactory for #ident {
+                fn definition() -> #_PromptDef {
+                    type __McpGet = ::core::result::Result<#_GetPromptResult, #_RpcError>;
+                    fn __mcp_fail(error: impl ::core::fmt::Display) -> #_BoxFuture<__McpGet> {
+                        let error = #_RpcError::invalid_params(error);
                         ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(error)))
                     }
                     #defaults
-                    let __mcp_arguments: [(bool, ::mcp_core::protocol::PromptArgument); #count] = [#(#prompt_arguments),*];
+                    let __mcp_arguments: [(bool, #_PromptArgument); #count] = [#(#prompt_arguments),*];
                     #known
-                    let __mcp_prompt = ::mcp_core::protocol::Prompt {
+                    let __mcp_prompt = #_Prompt {
                         name: ::std::string::String::from(#name),
                         title: #title,
                         description: #description,
@@ -90,16 +96,16 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                         icons: #icons,
                     };
                     let __mcp_handler = move |
-                        __mcp_ctx: ::mcp_core::Context,
+                        __mcp_ctx: #_Context,
                         __mcp_map: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-                    | -> ::mcp_core::handler::BoxFuture<__McpGet> {
-                        let __mcp_raw = match ::mcp_core::__private::serde_json::value::to_raw_value(&__mcp_map) {
+                    | -> #_BoxFuture<__McpGet> {
+                        let __mcp_raw = match #_serde_json::value::to_raw_value(&__mcp_map) {
                             ::core::result::Result::Ok(raw) => raw,
                             ::core::result::Result::Err(error) => return __mcp_fail(error),
                         };
                         #body
                     };
-                    ::mcp_core::PromptDef {
+                    #_PromptDef {
                         prompt: __mcp_prompt,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],

@@ -7,6 +7,10 @@
 
 use crate::attr::{Audience, ContentAnnotations, ResourceAttrs, Role};
 use crate::ctxt::Ctxt;
+use crate::exports::{
+    _Annotations, _BoxFuture, _Context, _Extractor, _IntoResourceResult, _Resource, _ResourceContents, _ResourceDef,
+    _ResourceFactory, _ResourceKind, _ResourceRequest, _ResourceTemplate, _Role, _RpcError, _TemplateVar, _UriTemplate,
+};
 use crate::function::{Function, Param};
 use crate::{arguments, literals, template};
 use proc_macro2::{Span, TokenStream};
@@ -112,16 +116,18 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
     };
     let fill = fill(function, variables.unwrap_or_default());
     let call = function.call();
-    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoResourceResult>);
+    let span = output.span();
+    let trait_path = _IntoResourceResult.respanned(span);
+    let into_result = quote_spanned!(span=> <#output as #trait_path>);
     let run = function.boxed_future(&quote!(#into_result::into_contents(#call, &__mcp_uri, #mime)));
-    let (resource, template) = match variables {
+    let kind = match variables {
         None => {
             let size = match &attrs.size {
                 Some((_, size)) => quote!(::core::option::Option::Some(#size)),
                 None => quote!(::core::option::Option::None),
             };
-            let resource = quote! {
-                ::core::option::Option::Some(::mcp_core::protocol::Resource {
+            quote! {
+                #_ResourceKind::Fixed(#_Resource {
                     uri: ::std::string::String::from(#uri),
                     name: ::std::string::String::from(#name),
                     title: #title,
@@ -131,27 +137,22 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                     annotations: #annotations,
                     icons: #icons,
                 })
-            };
-            (resource, quote!(::core::option::Option::None))
+            }
         }
-        Some(_) => {
-            let template = quote! {
-                ::core::option::Option::Some((
-                    ::mcp_core::protocol::ResourceTemplate {
-                        uri_template: ::std::string::String::from(#uri),
-                        name: ::std::string::String::from(#name),
-                        title: #title,
-                        description: #description,
-                        mime_type: #mime_type,
-                        annotations: #annotations,
-                        icons: #icons,
-                    },
-                    ::mcp_core::uri_template::UriTemplate::parse(#uri)
-                        .expect("the URI template was checked by #[resource]"),
-                ))
-            };
-            (quote!(::core::option::Option::None), template)
-        }
+        Some(_) => quote! {
+            #_ResourceKind::Template(
+                #_ResourceTemplate {
+                    uri_template: ::std::string::String::from(#uri),
+                    name: ::std::string::String::from(#name),
+                    title: #title,
+                    description: #description,
+                    mime_type: #mime_type,
+                    annotations: #annotations,
+                    icons: #icons,
+                },
+                #_UriTemplate::parse(#uri).expect("the URI template was checked by #[resource]"),
+            )
+        },
     };
     let completions = arguments::completion_sources(&attrs.complete);
     let factory = function.factory_struct();
@@ -161,26 +162,22 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
         const _: () = {
             #[automatically_derived]
             #[allow(clippy::unit_arg, clippy::expect_used)]
-            impl ::mcp_core::__private::ResourceFactory for #ident {
-                fn definition() -> ::mcp_core::ResourceDef {
-                    type __McpRead = ::core::result::Result<
-                        ::std::vec::Vec<::mcp_core::protocol::ResourceContents>,
-                        ::mcp_core::jsonrpc::RpcError,
-                    >;
-                    fn __mcp_fail(error: ::mcp_core::jsonrpc::RpcError) -> ::mcp_core::handler::BoxFuture<__McpRead> {
+            impl #_ResourceFactory for #ident {
+                fn definition() -> #_ResourceDef {
+                    type __McpRead = ::core::result::Result<::std::vec::Vec<#_ResourceContents>, #_RpcError>;
+                    fn __mcp_fail(error: #_RpcError) -> #_BoxFuture<__McpRead> {
                         ::std::boxed::Box::pin(::core::future::ready(::core::result::Result::Err(error)))
                     }
                     let __mcp_handler = move |
-                        __mcp_ctx: ::mcp_core::Context,
-                        __mcp_req: ::mcp_core::handler::ResourceRequest,
-                    | -> ::mcp_core::handler::BoxFuture<__McpRead> {
+                        __mcp_ctx: #_Context,
+                        __mcp_req: #_ResourceRequest,
+                    | -> #_BoxFuture<__McpRead> {
                         #fill
                         let __mcp_uri = __mcp_req.uri;
                         #run
                     };
-                    ::mcp_core::ResourceDef {
-                        resource: #resource,
-                        template: #template,
+                    #_ResourceDef {
+                        kind: #kind,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
                     }
@@ -200,13 +197,18 @@ fn fill(function: &Function, variables: &[String]) -> TokenStream {
             let Param { binding, ty, .. } = param;
             let span = param.ty_span();
             let value = match param.name.as_deref() {
-                Some(name) if binds(param, name) && variables.iter().any(|v| v == name) => quote_spanned! {span=>
-                    <#ty as ::mcp_core::__private::TemplateVar<_>>::from_vars(&__mcp_req.vars, #name)
-                        .map_err(|error| error.0)
-                },
-                _ => quote_spanned! {span=>
-                    <#ty as ::mcp_core::Extractor>::extract(&__mcp_ctx).map_err(::mcp_core::jsonrpc::RpcError::internal)
-                },
+                Some(name) if binds(param, name) && variables.iter().any(|v| v == name) => {
+                    let template_var = _TemplateVar.respanned(span);
+                    quote_spanned! {span=>
+                        <#ty as #template_var<_>>::from_vars(&__mcp_req.vars, #name).map_err(|error| error.0)
+                    }
+                }
+                _ => {
+                    let (extractor, rpc_error) = (_Extractor.respanned(span), _RpcError.respanned(span));
+                    quote_spanned! {span=>
+                        <#ty as #extractor>::extract(&__mcp_ctx).map_err(#rpc_error::internal)
+                    }
+                }
             };
             quote! {
                 let #binding: #ty = match #value {
@@ -225,8 +227,8 @@ fn annotations(annotations: Option<&ContentAnnotations>) -> TokenStream {
     let audience = match &annotations.audience {
         Some(roles) => {
             let roles = roles.iter().map(|role| match role {
-                Audience::User => quote!(::mcp_core::protocol::Role::User),
-                Audience::Assistant => quote!(::mcp_core::protocol::Role::Assistant),
+                Audience::User => quote!(#_Role::User),
+                Audience::Assistant => quote!(#_Role::Assistant),
             });
             quote!(::core::option::Option::Some(::std::vec![#(#roles),*]))
         }
@@ -238,7 +240,7 @@ fn annotations(annotations: Option<&ContentAnnotations>) -> TokenStream {
     };
     let last_modified = literals::opt_string(annotations.last_modified.as_deref());
     quote! {
-        ::core::option::Option::Some(::mcp_core::protocol::Annotations {
+        ::core::option::Option::Some(#_Annotations {
             audience: #audience,
             priority: #priority,
             last_modified: #last_modified,

@@ -7,6 +7,10 @@
 
 use crate::attr::{ToolAnnotations, ToolAttrs};
 use crate::ctxt::Ctxt;
+use crate::exports::{
+    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _Tool, _ToolAnnotations,
+    _ToolDef, _ToolFactory, _serde_json,
+};
 use crate::function::Function;
 use crate::{arguments, literals};
 use proc_macro2::TokenStream;
@@ -56,7 +60,9 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let input_mut = (!headers.is_empty()).then(|| quote!(mut));
     let known = arguments::known_names(function);
     let call = function.call();
-    let into_result = quote_spanned!(output.span()=> <#output as ::mcp_core::__private::IntoToolResult>);
+    let span = output.span();
+    let trait_path = _IntoToolResult.respanned(span);
+    let into_result = quote_spanned!(span=> <#output as #trait_path>);
     let run = function.boxed_future(&quote!(#into_result::into_tool_result(#call)));
     let body = arguments::decode_then(&quote!(__mcp_raw.as_deref()), function, &run);
     let defaults = arguments::default_fns(function);
@@ -67,21 +73,19 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             #[allow(clippy::unit_arg)]
-            impl ::mcp_core::__private::ToolFactory for #ident {
-                fn definition() -> ::mcp_core::ToolDef {
-                    fn __mcp_fail(
-                        error: ::mcp_core::handler::ArgError,
-                    ) -> ::mcp_core::handler::BoxFuture<::mcp_core::CallToolResult> {
+            impl #_ToolFactory for #ident {
+                fn definition() -> #_ToolDef {
+                    fn __mcp_fail(error: #_ArgError) -> #_BoxFuture<#_CallToolResult> {
                         let message = ::std::string::ToString::to_string(&error);
-                        ::std::boxed::Box::pin(::core::future::ready(::mcp_core::CallToolResult::error(message)))
+                        ::std::boxed::Box::pin(::core::future::ready(#_CallToolResult::error(message)))
                     }
                     #defaults
-                    let #schema_mut __mcp_schema = ::mcp_core::__private::ObjectSchema::new();
+                    let #schema_mut __mcp_schema = #_ObjectSchema::new();
                     #describe
                     let #input_mut __mcp_input = __mcp_schema.finish();
                     #headers
                     #known
-                    let __mcp_tool = ::mcp_core::protocol::Tool {
+                    let __mcp_tool = #_Tool {
                         name: ::std::string::String::from(#name),
                         title: #title,
                         description: #description,
@@ -91,14 +95,12 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         icons: #icons,
                     };
                     let __mcp_handler = move |
-                        __mcp_ctx: ::mcp_core::Context,
-                        __mcp_raw: ::core::option::Option<
-                            ::std::boxed::Box<::mcp_core::__private::serde_json::value::RawValue>,
-                        >,
-                    | -> ::mcp_core::handler::BoxFuture<::mcp_core::CallToolResult> {
+                        __mcp_ctx: #_Context,
+                        __mcp_raw: ::core::option::Option<::std::boxed::Box<#_serde_json::value::RawValue>>,
+                    | -> #_BoxFuture<#_CallToolResult> {
                         #body
                     };
-                    ::mcp_core::ToolDef {
+                    #_ToolDef {
                         tool: __mcp_tool,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         scopes: ::std::vec![#(::std::string::String::from(#scopes)),*],
@@ -120,7 +122,7 @@ fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {
             None => quote!(::core::option::Option::None),
         });
     quote! {
-        ::core::option::Option::Some(::mcp_core::protocol::ToolAnnotations {
+        ::core::option::Option::Some(#_ToolAnnotations {
             title: #title,
             read_only_hint: #read_only,
             destructive_hint: #destructive,
@@ -143,11 +145,11 @@ fn headers(function: &Function) -> TokenStream {
                 if let ::core::option::Option::Some(property) = __mcp_input
                     .get_mut("properties")
                     .and_then(|properties| properties.get_mut(#name))
-                    .and_then(::mcp_core::__private::serde_json::Value::as_object_mut)
+                    .and_then(#_serde_json::Value::as_object_mut)
                 {
                     property.insert(
                         ::std::string::String::from("x-mcp-header"),
-                        ::mcp_core::__private::serde_json::Value::from(#header),
+                        #_serde_json::Value::from(#header),
                     );
                 }
             })

@@ -7,9 +7,8 @@
 use mcp_core::jsonrpc::{Request, RequestId, RpcError};
 use mcp_core::serde_json::value::RawValue;
 use mcp_core::serde_json::{self, Value, json};
-use mcp_core::{
-    Json, RequestEnv, ResourceError, Server, State, ToolError, prompt, prompts, resource, resources, tool, tools,
-};
+use mcp_core::transport::RequestEnv;
+use mcp_core::{Json, ResourceError, Server, State, ToolError, prompt, prompts, resource, resources, tool, tools};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 

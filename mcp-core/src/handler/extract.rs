@@ -1,4 +1,4 @@
-use super::{ArgError, Arguments};
+use super::arguments::{ArgError, Arguments};
 use crate::Context;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;

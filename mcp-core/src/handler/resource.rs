@@ -21,13 +21,21 @@ pub struct ResourceRequest {
 pub type ResourceHandler =
     Arc<dyn Fn(crate::Context, ResourceRequest) -> BoxFuture<Result<Vec<ResourceContents>, RpcError>> + Send + Sync>;
 
-/// A registered resource: fixed (`resource`) or a template (`template`).
+/// What a registered resource serves: one fixed URI, or every URI a
+/// template matches.
+#[derive(Debug, Clone)]
+pub enum ResourceKind {
+    /// A fixed resource, listed by `resources/list`.
+    Fixed(Resource),
+    /// A template, listed by `resources/templates/list`, with its parsed matcher.
+    Template(ResourceTemplate, UriTemplate),
+}
+
+/// A registered resource or resource template and its handler.
 #[derive(Clone)]
 pub struct ResourceDef {
-    /// Set for a fixed resource.
-    pub resource: Option<Resource>,
-    /// Set for a template, with its parsed matcher.
-    pub template: Option<(ResourceTemplate, UriTemplate)>,
+    /// Fixed or templated.
+    pub kind: ResourceKind,
     /// What `resources/read` runs.
     pub handler: ResourceHandler,
     /// Completion sources for template variables.
@@ -41,7 +49,7 @@ impl ResourceDef {
         F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
     {
-        Self { resource: Some(resource), template: None, handler: boxed(handler), completions: Vec::new() }
+        Self { kind: ResourceKind::Fixed(resource), handler: boxed(handler), completions: Vec::new() }
     }
 
     /// A resource template; fails when `template.uri_template` is not a valid
@@ -52,21 +60,20 @@ impl ResourceDef {
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
     {
         let matcher = UriTemplate::parse(&template.uri_template)?;
-        Ok(Self {
-            resource: None,
-            template: Some((template, matcher)),
-            handler: boxed(handler),
-            completions: Vec::new(),
-        })
+        Ok(Self { kind: ResourceKind::Template(template, matcher), handler: boxed(handler), completions: Vec::new() })
     }
 
     /// The key it is registered under: its URI or its URI template.
     pub fn key(&self) -> &str {
-        match (&self.resource, &self.template) {
-            (Some(r), _) => &r.uri,
-            (None, Some((t, _))) => &t.uri_template,
-            (None, None) => "",
+        match &self.kind {
+            ResourceKind::Fixed(resource) => &resource.uri,
+            ResourceKind::Template(template, _) => &template.uri_template,
         }
+    }
+
+    /// Whether it is a template.
+    pub fn is_template(&self) -> bool {
+        matches!(self.kind, ResourceKind::Template(..))
     }
 }
 

@@ -1,10 +1,11 @@
 //! Configuring a [`Server`]: identity, catalog, shared state and limits.
 
-use super::{Catalog, Inner, Server, listen};
+use super::catalog::{Catalog, SharedCatalog};
+use super::{Inner, Server, listen};
+use crate::era::StateKeys;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::protocol::Implementation;
 use crate::session::Sessions;
-use arc_swap::ArcSwap;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,8 @@ pub struct ServerBuilder {
     page_size: usize,
     max_sessions: usize,
     session_timeout: Duration,
-    state_keys: Option<crate::stateless::StateKeys>,
+    sessions: Option<Sessions>,
+    state_keys: Option<StateKeys>,
 }
 
 impl Server {
@@ -34,6 +36,7 @@ impl Server {
             page_size: 100,
             max_sessions: 10_000,
             session_timeout: Duration::from_secs(3600),
+            sessions: None,
             state_keys: None,
         }
     }
@@ -128,14 +131,37 @@ impl ServerBuilder {
         self
     }
 
-    /// Most sessions open at once (default 10 000).
+    /// Keeps sessions and their stream events in `sessions` (e.g. shared
+    /// stores, so that several replicas serve one client) instead of in
+    /// memory; [`max_sessions`](Self::max_sessions) and
+    /// [`session_timeout`](Self::session_timeout) then do not apply.
+    ///
+    /// ```
+    /// use mcp_core::Server;
+    /// use mcp_core::session::{MemoryEventStore, MemorySessionStore, Sessions};
+    /// use std::time::Duration;
+    ///
+    /// let sessions = Sessions::new(
+    ///     MemorySessionStore::new(100, Duration::from_secs(600)),
+    ///     MemoryEventStore::new(64, 4),
+    /// );
+    /// let server = Server::builder("demo", "0.1.0").sessions(sessions).build();
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn sessions(mut self, sessions: Sessions) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// Most sessions open at once in the default memory store (default 10 000).
     #[must_use]
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
         self
     }
 
-    /// How long an unused session lives (default one hour).
+    /// How long an unused session lives in the default memory store (default one hour).
     #[must_use]
     pub fn session_timeout(mut self, timeout: Duration) -> Self {
         self.session_timeout = timeout;
@@ -146,7 +172,7 @@ impl ServerBuilder {
     /// stateless era. Replicas behind a load balancer must share them; the
     /// default is a random key per process.
     #[must_use]
-    pub fn request_state_keys(mut self, keys: crate::stateless::StateKeys) -> Self {
+    pub fn request_state_keys(mut self, keys: StateKeys) -> Self {
         self.state_keys = Some(keys);
         self
     }
@@ -178,12 +204,11 @@ impl ServerBuilder {
                 instructions: self.instructions,
                 capabilities,
                 stateless_capabilities,
-                state_keys: self.state_keys.unwrap_or_else(crate::stateless::StateKeys::random),
-                catalog: ArcSwap::from_pointee(self.catalog),
-                catalog_writer: std::sync::Mutex::new(()),
+                state_keys: self.state_keys.unwrap_or_else(StateKeys::random),
+                catalog: SharedCatalog::new(self.catalog),
                 listeners: listen::Listeners::default(),
                 state: self.state,
-                sessions: Sessions::new(self.max_sessions, self.session_timeout),
+                sessions: self.sessions.unwrap_or_else(|| Sessions::in_memory(self.max_sessions, self.session_timeout)),
                 page_size: self.page_size,
             }),
         })

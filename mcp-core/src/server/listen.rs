@@ -4,7 +4,7 @@
 
 use super::Server;
 use crate::jsonrpc::{self, RequestId, RpcError, decode_params};
-use crate::session::{Outbound, Sink};
+use crate::transport::{Outbound, Sink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;

@@ -3,16 +3,15 @@
 //! methods, and multi-round-trip requests (`input_required`).
 
 use super::Server;
-use crate::context::{Interrupt, RequestEnv, StatelessCall};
+use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
+use crate::era::{META_SERVER_INFO, StatelessMeta, annotate, missing_capability};
 use crate::jsonrpc::{Request, RpcError, code, decode_params, to_raw};
 use crate::protocol::version;
-use crate::stateless::{META_SERVER_INFO, annotate, missing_capability};
+use crate::transport::RequestEnv;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 
 /// Cache hints of list results: anyone may cache, but not for long, since
 /// the catalog can change at runtime and this era has no change stream.
@@ -75,7 +74,7 @@ impl Server {
         &self,
         request: Request,
         env: RequestEnv,
-        meta: crate::stateless::RequestMeta,
+        meta: StatelessMeta,
     ) -> Result<Box<RawValue>, RpcError> {
         let rounds: Rounds = decode_params(request.params.as_deref())?;
         let method = request.method.clone();
@@ -92,13 +91,7 @@ impl Server {
             }
         }
         let call = Arc::new(StatelessCall::new(meta, answers));
-        let work = async {
-            match method.as_str() {
-                "tools/call" => self.call_tool(request, env, Some(Arc::clone(&call))).await,
-                "prompts/get" => self.get_prompt(request, env, Some(Arc::clone(&call))).await,
-                _ => self.read(request, env, Some(Arc::clone(&call))).await,
-            }
-        };
+        let work = self.call(request, env, Some(Arc::clone(&call)));
         let hints: &[(&str, Value)] = if method == "resources/read" { &private_hints() } else { &[] };
         match until_interrupted(&call, work).await {
             // This era reports an unknown resource as invalid params (SEP-2164).
@@ -112,15 +105,4 @@ impl Server {
             }
         }
     }
-}
-
-/// Polls `work` until it finishes, or until a poll leaves it waiting on
-/// something only the client can provide.
-async fn until_interrupted<T>(call: &StatelessCall, work: impl Future<Output = T>) -> Result<T, Interrupt> {
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
-        Poll::Ready(value) => Poll::Ready(Ok(value)),
-        Poll::Pending => call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
-    })
-    .await
 }

@@ -40,7 +40,7 @@ pub struct Outbox {
 /// A connected sink and outbox.
 ///
 /// ```
-/// use mcp_core::outbox::{Outbound, outbox};
+/// use mcp_core::transport::{Outbound, outbox};
 /// let (sink, mut outbox) = outbox();
 /// sink.send(Outbound::CloseStream).unwrap();
 /// assert_eq!(outbox.try_recv(), Some(Outbound::CloseStream));

@@ -1,9 +1,14 @@
 //! Checks that protect a local server from other web pages: `Host`
 //! validation against DNS rebinding and the `Origin` allow-list.
 
+use super::RequestCheck;
 use crate::config::McpConfig;
-use http::HeaderMap;
+use crate::reply;
+use axum::response::Response;
 use http::header::{HOST, ORIGIN};
+use http::{HeaderMap, Method, StatusCode};
+use mcp_core::jsonrpc::code;
+use std::sync::Arc;
 
 /// Why a request was refused (answered 403).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,22 +28,53 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Checks `Host` and `Origin` (a request without `Origin`, from a non-browser
-/// client, passes the origin check).
-pub fn check(headers: &HeaderMap, config: &McpConfig) -> Result<(), Refusal> {
-    if let Some(host) = headers.get(HOST) {
-        let host = host.to_str().unwrap_or("");
-        if !host_allowed(host, &config.allowed_hosts) {
-            return Err(Refusal::Host(host.to_owned()));
+/// Answers 403 to a request whose `Host` or `Origin` is not allowed (a
+/// request without `Origin`, from a non-browser client, passes the origin
+/// check).
+#[derive(Debug, Clone)]
+pub struct HostOriginCheck {
+    allowed: Arc<Allowed>,
+}
+
+#[derive(Debug)]
+struct Allowed {
+    hosts: Vec<String>,
+    origins: Vec<String>,
+}
+
+impl HostOriginCheck {
+    /// The allow-lists of `config` (`allowed_hosts`, `allowed_origins`).
+    pub fn new(config: &McpConfig) -> Self {
+        let allowed = Allowed { hosts: config.allowed_hosts.clone(), origins: config.allowed_origins.clone() };
+        Self { allowed: Arc::new(allowed) }
+    }
+
+    /// Why `headers` are refused, if they are.
+    pub fn refusal(&self, headers: &HeaderMap) -> Option<Refusal> {
+        if let Some(host) = headers.get(HOST) {
+            let host = host.to_str().unwrap_or("");
+            if !host_allowed(host, &self.allowed.hosts) {
+                return Some(Refusal::Host(host.to_owned()));
+            }
+        }
+        if let Some(origin) = headers.get(ORIGIN) {
+            let origin = origin.to_str().unwrap_or("");
+            if !origin_allowed(origin, &self.allowed.origins) {
+                return Some(Refusal::Origin(origin.to_owned()));
+            }
+        }
+        None
+    }
+}
+
+#[allow(clippy::result_large_err)]
+impl RequestCheck for HostOriginCheck {
+    fn check(&self, _: &Method, headers: &HeaderMap) -> Result<(), Response> {
+        match self.refusal(headers) {
+            None => Ok(()),
+            Some(refusal) => Err(reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string())),
         }
     }
-    if let Some(origin) = headers.get(ORIGIN) {
-        let origin = origin.to_str().unwrap_or("");
-        if !origin_allowed(origin, &config.allowed_origins) {
-            return Err(Refusal::Origin(origin.to_owned()));
-        }
-    }
-    Ok(())
 }
 
 fn strip_port(authority: &str) -> &str {
@@ -72,6 +108,10 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    fn check(headers: &HeaderMap, config: &McpConfig) -> Result<(), Refusal> {
+        HostOriginCheck::new(config).refusal(headers).map_or(Ok(()), Err)
     }
 
     #[test]

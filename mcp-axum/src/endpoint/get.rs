@@ -1,0 +1,57 @@
+//! `GET`: the standalone server stream of a session, or the resumption of
+//! any of its streams with `Last-Event-ID`.
+
+use super::{Endpoint, has_session_methods};
+use crate::reply::{self, LAST_EVENT_ID};
+use crate::sse;
+use axum::extract::State;
+use axum::response::Response;
+use http::{HeaderMap, StatusCode};
+use mcp_core::jsonrpc::code;
+use mcp_core::session::{EventId, ResumeError};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap) -> Response {
+    if !has_session_methods(endpoint.sessions.keeps_sessions(), &headers) {
+        return reply::status(StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let session = match endpoint.session_for(&headers).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return reply::status(StatusCode::METHOD_NOT_ALLOWED),
+        Err(response) => return response,
+    };
+    let keep_alive = endpoint.config.keep_alive;
+    let (events, received) = mpsc::unbounded_channel();
+    if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
+        let resumed = match last.parse::<EventId>() {
+            Ok(after) => session.resume(after, events).await.map(|replay| (after, replay)),
+            Err(error) => Err(error),
+        };
+        return match resumed {
+            Ok((after, replay)) => {
+                let seen = replay.events.last().map_or(after.seq, |e| e.id.seq);
+                let head = replay.events.iter().map(|e| sse::frame(Some(&e.id.to_string()), &e.data)).collect();
+                reply::sse(sse::event_stream(head, received, seen, keep_alive))
+            }
+            Err(ResumeError::Malformed) => {
+                reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, "Bad Request: malformed Last-Event-ID")
+            }
+            Err(ResumeError::Gone) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
+            Err(ResumeError::Store(error)) => super::store_unavailable(&error),
+        };
+    }
+    match session.open_standalone(events).await {
+        Ok(Some(priming)) => {
+            let head = sse::priming_for(&session, &priming.to_string(), endpoint.config.retry_ms);
+            reply::sse(sse::event_stream(head, received, 0, keep_alive))
+        }
+        Ok(None) => reply::refuse(
+            StatusCode::CONFLICT,
+            code::SESSION_ERROR,
+            "Conflict: a stream is already open for this session",
+        ),
+        Err(ResumeError::Store(error)) => super::store_unavailable(&error),
+        Err(_) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
+    }
+}

@@ -1,0 +1,88 @@
+//! The MCP endpoint: one path, POST for messages, GET for the session's
+//! server stream, DELETE to end a session. Its shared state lives here and
+//! reaches each handler as axum `State`; the transport policy in front of
+//! it (Host, Origin, content negotiation) is the layer stack in `layers`.
+
+mod delete;
+mod get;
+mod post;
+
+use crate::config::McpConfig;
+use crate::reply;
+use axum::response::Response;
+use axum::routing::MethodRouter;
+use http::{HeaderMap, StatusCode};
+use mcp_core::Server;
+use mcp_core::jsonrpc::code;
+use mcp_core::session::{Session, Sessions, StoreError};
+use std::sync::Arc;
+
+/// What every handler of the endpoint shares.
+pub(crate) struct Endpoint {
+    pub(crate) server: Server,
+    /// The server's sessions, or none at all in stateless mode.
+    pub(crate) sessions: Sessions,
+    pub(crate) config: McpConfig,
+}
+
+impl Endpoint {
+    pub(crate) fn new(server: Server, config: McpConfig) -> Self {
+        let sessions = if config.stateless { Sessions::none() } else { server.sessions().clone() };
+        Self { server, sessions, config }
+    }
+
+    /// The POST, GET and DELETE handlers, sharing this state.
+    pub(crate) fn into_method_router<S: Clone + Send + Sync + 'static>(self) -> MethodRouter<S> {
+        MethodRouter::new().post(post::handle).get(get::handle).delete(delete::handle).with_state(Arc::new(self))
+    }
+
+    /// The session named by `Mcp-Session-Id`; `None` when this endpoint
+    /// keeps no sessions. The error is the response to send instead.
+    pub(crate) async fn session_for(&self, headers: &HeaderMap) -> Result<Option<Session>, Response> {
+        if !self.sessions.keeps_sessions() {
+            return Ok(None);
+        }
+        let Some(id) = session_id(headers) else {
+            return Err(reply::refuse(
+                StatusCode::BAD_REQUEST,
+                code::SESSION_ERROR,
+                "Bad Request: missing Mcp-Session-Id",
+            ));
+        };
+        match self.sessions.open(id).await {
+            Ok(Some(session)) => Ok(Some(session)),
+            Ok(None) => Err(session_not_found()),
+            Err(error) => Err(store_unavailable(&error)),
+        }
+    }
+}
+
+/// The `Mcp-Session-Id` header, when present and readable.
+pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get(reply::SESSION_ID).and_then(|v| v.to_str().ok())
+}
+
+/// 404: unknown, expired or deleted session.
+pub(crate) fn session_not_found() -> Response {
+    reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found")
+}
+
+/// 503: the session store failed, or is full.
+pub(crate) fn store_unavailable(error: &StoreError) -> Response {
+    reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}"))
+}
+
+/// Whether the request names a stateless-era revision (no GET stream, no
+/// DELETE: both answer 405).
+pub(crate) fn is_stateless_era(headers: &HeaderMap) -> bool {
+    headers
+        .get(reply::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(mcp_core::protocol::version::is_stateless)
+}
+
+/// Whether this endpoint answers GET and DELETE for `headers` (a session
+/// era request to an endpoint that keeps sessions); otherwise 405.
+pub(crate) fn has_session_methods(keeps_sessions: bool, headers: &HeaderMap) -> bool {
+    keeps_sessions && !is_stateless_era(headers)
+}

@@ -1,0 +1,88 @@
+//! The endpoint's transport policy as tower layers, composed in the router
+//! in front of the handlers: [`HostOriginCheck`] (DNS rebinding and
+//! cross-site protection) first, then [`ContentCheck`] (`Accept` and
+//! `Content-Type`). Limits, CORS and authentication join the same stack.
+//!
+//! A [`RequestCheck`] looks at the method and headers and either lets the
+//! request through or answers it; [`CheckLayer`] makes one a layer that
+//! costs no allocation.
+//!
+//! ```
+//! use axum::{Router, routing::post};
+//! use mcp_axum::McpConfig;
+//! use mcp_axum::layers::{CheckLayer, HostOriginCheck};
+//!
+//! // The same Host/Origin policy in front of one of your own routes.
+//! let app: Router = Router::new()
+//!     .route("/api/upload", post(|| async { "ok" }))
+//!     .layer(CheckLayer::new(HostOriginCheck::new(&McpConfig::default())));
+//! ```
+
+mod content;
+mod origin;
+
+pub use content::ContentCheck;
+pub use origin::{HostOriginCheck, Refusal};
+
+use axum::response::Response;
+use futures_util::future::{Either, Ready, ready};
+use http::{HeaderMap, Method, Request};
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+
+/// A check on a request's method and headers, run before the endpoint.
+pub trait RequestCheck: Clone + Send + Sync + 'static {
+    /// `Ok` lets the request through; `Err` is the response sent instead.
+    // A refusal is the rare path and becomes the response as it is.
+    #[allow(clippy::result_large_err)]
+    fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Response>;
+}
+
+/// Runs a [`RequestCheck`] in front of a service.
+#[derive(Debug, Clone)]
+pub struct CheckLayer<C> {
+    check: C,
+}
+
+impl<C> CheckLayer<C> {
+    /// A layer running `check`.
+    pub fn new(check: C) -> Self {
+        Self { check }
+    }
+}
+
+impl<S, C: Clone> Layer<S> for CheckLayer<C> {
+    type Service = CheckService<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CheckService { inner, check: self.check.clone() }
+    }
+}
+
+/// The service [`CheckLayer`] builds.
+#[derive(Debug, Clone)]
+pub struct CheckService<S, C> {
+    inner: S,
+    check: C,
+}
+
+impl<S, C, B> Service<Request<B>> for CheckService<S, C>
+where
+    S: Service<Request<B>, Response = Response>,
+    C: RequestCheck,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        match self.check.check(request.method(), request.headers()) {
+            Ok(()) => Either::Right(self.inner.call(request)),
+            Err(response) => Either::Left(ready(Ok(response))),
+        }
+    }
+}

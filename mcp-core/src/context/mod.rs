@@ -1,0 +1,222 @@
+//! What a running handler can do: report progress, log to the client, notice
+//! cancellation, ask the client (sampling, elicitation, roots), read other
+//! resources, and reach shared state.
+
+mod client;
+
+pub use client::{ElicitResult, Input};
+
+use crate::era::rounds::StatelessCall;
+use crate::jsonrpc::{self, RequestId, RpcError};
+use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents};
+use crate::server::Server;
+use crate::session::{Session, SessionRecord};
+use crate::transport::{Outbound, Sink};
+use serde::Serialize;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The request a handler is running for. Take it as a parameter of any
+/// `#[tool]`, `#[resource]` or `#[prompt]` function.
+///
+/// ```
+/// use mcp_core::{Context, tool};
+///
+/// /// Counts to three, reporting progress.
+/// #[tool]
+/// async fn count(ctx: Context) -> String {
+///     for step in 1..=3 {
+///         ctx.report_progress(step as f64, Some(3.0), None).await;
+///     }
+///     "done".into()
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    scope: Arc<Scope>,
+}
+
+/// Everything a handler run can reach; built once per call.
+pub(crate) struct Scope {
+    pub(crate) server: Server,
+    pub(crate) session: Option<Session>,
+    pub(crate) stateless: Option<Arc<StatelessCall>>,
+    pub(crate) request_id: Option<RequestId>,
+    pub(crate) progress_token: Option<Value>,
+    pub(crate) sink: Option<Sink>,
+    /// Present when something can cancel the request (a session's
+    /// `notifications/cancelled`); a dropped connection drops the future.
+    pub(crate) cancel: Option<CancellationToken>,
+    pub(crate) extensions: http::Extensions,
+}
+
+impl Context {
+    pub(crate) fn new(scope: Scope) -> Self {
+        Self { scope: Arc::new(scope) }
+    }
+
+    /// The server running this request.
+    pub fn server(&self) -> &Server {
+        &self.scope.server
+    }
+
+    /// The id of the request being handled.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        self.scope.request_id.as_ref()
+    }
+
+    /// The session id, in session mode.
+    pub fn session_id(&self) -> Option<&str> {
+        self.scope.session.as_ref().map(Session::id)
+    }
+
+    /// The session, in session mode: a read-only view of its record as it
+    /// was when the request arrived.
+    pub fn session(&self) -> Option<&SessionRecord> {
+        self.scope.session.as_ref().map(Session::record)
+    }
+
+    /// The live session handle, for the framework's own use.
+    pub(crate) fn live_session(&self) -> Option<&Session> {
+        self.scope.session.as_ref()
+    }
+
+    /// The protocol revision of this request: the session's negotiated one,
+    /// or the stateless request's own.
+    pub fn protocol_version(&self) -> Option<&str> {
+        match &self.scope.stateless {
+            Some(call) => Some(&call.meta.protocol_version),
+            None => self.session()?.protocol_version(),
+        }
+    }
+
+    /// What the client declared it can do: at `initialize` in session mode,
+    /// in this request's `_meta` in the stateless era.
+    pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        match &self.scope.stateless {
+            Some(call) => Some(&call.meta.client_capabilities),
+            None => self.session()?.client.as_ref().map(|c| &c.capabilities),
+        }
+    }
+
+    /// Shared state of type `T` registered with the builder's `.state(..)`.
+    pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
+        self.scope.server.state::<T>()
+    }
+
+    /// Typed data the transport attached to this request: whatever the
+    /// HTTP request's extensions held (a verified principal, a trace id),
+    /// put there by a tower layer in front of the endpoint.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.scope.extensions
+    }
+
+    /// Resolves when the client cancels the request or the connection drops.
+    pub async fn cancelled(&self) {
+        match &self.scope.cancel {
+            Some(token) => token.cancelled().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Whether the request was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.scope.cancel.as_ref().is_some_and(CancellationToken::is_cancelled)
+    }
+
+    /// The progress token the client sent, exactly as received.
+    pub fn progress_token(&self) -> Option<&Value> {
+        self.scope.progress_token.as_ref()
+    }
+
+    /// Sends `notifications/progress` when the client asked for progress.
+    pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.scope.progress_token else {
+            return;
+        };
+        let params = ProgressParams { progress_token: token, progress, total, message };
+        self.send(jsonrpc::encode_notification("notifications/progress", &params));
+    }
+
+    /// Sends `notifications/message` at `level` unless the client asked for
+    /// a higher minimum level.
+    pub async fn log(&self, level: LoggingLevel, data: impl Serialize) {
+        self.log_to(level, None, data).await;
+    }
+
+    /// Like [`Context::log`], naming the `logger`.
+    pub async fn log_to(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
+        let minimum = match &self.scope.stateless {
+            // The stateless era sends logs only when the request asked for them.
+            Some(call) => match call.meta.log_level {
+                Some(minimum) => minimum,
+                None => return,
+            },
+            None => self.session().map_or(LoggingLevel::Debug, |s| s.log_level),
+        };
+        if level < minimum {
+            return;
+        }
+        let Ok(data) = serde_json::to_value(data) else {
+            return;
+        };
+        let params = LoggingMessageParams { level, logger, data: &data };
+        self.send(jsonrpc::encode_notification("notifications/message", &params));
+    }
+
+    /// Logs at `info`.
+    pub async fn info(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Info, message).await;
+    }
+
+    /// Logs at `debug`.
+    pub async fn debug(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Debug, message).await;
+    }
+
+    /// Logs at `warning`.
+    pub async fn warning(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Warning, message).await;
+    }
+
+    /// Logs at `error`.
+    pub async fn error(&self, message: impl Serialize) {
+        self.log(LoggingLevel::Error, message).await;
+    }
+
+    /// Sends any notification related to this request.
+    pub fn notify(&self, method: &str, params: impl Serialize) {
+        self.send(jsonrpc::encode_notification(method, &params));
+    }
+
+    pub(crate) fn send(&self, message: Vec<u8>) {
+        if let Some(sink) = &self.scope.sink {
+            let _ = sink.send(Outbound::Message(message));
+        }
+    }
+
+    /// Ends the response stream now while the handler keeps running: the
+    /// client reconnects with `Last-Event-ID` and receives the rest (SSE
+    /// polling). Only session-mode streams are resumable; elsewhere this
+    /// does nothing.
+    pub fn close_stream(&self) {
+        if let (Some(sink), Some(_)) = (&self.scope.sink, &self.scope.session) {
+            let _ = sink.send(Outbound::CloseStream);
+        }
+    }
+
+    /// Reads another resource of this server.
+    pub async fn read_resource(&self, uri: &str) -> Result<Vec<ResourceContents>, RpcError> {
+        self.scope.server.read_resource_as(self.clone(), uri).await
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.scope.request_id)
+            .field("session", &self.session_id())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,80 @@
+//! How a stateless-era handler asks the client: the question is recorded,
+//! the call ends with `input_required`, and the handler runs again from the
+//! start when the client retries with its answers.
+
+use crate::era::StatelessMeta;
+use crate::jsonrpc::RpcError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
+
+/// Why a stateless-era handler stopped before finishing.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Interrupt {
+    /// It asked the client for input it does not have yet.
+    NeedsInput(Vec<(String, Value)>),
+    /// It needs a capability the request did not declare.
+    MissingCapability(String),
+}
+
+/// One stateless-era call: its `_meta`, the client's answers so far, and
+/// what the handler asked for that is not answered yet.
+pub(crate) struct StatelessCall {
+    pub(crate) meta: StatelessMeta,
+    pub(crate) answers: serde_json::Map<String, Value>,
+    asked: AtomicUsize,
+    interrupt: Mutex<Option<Interrupt>>,
+}
+
+impl StatelessCall {
+    pub(crate) fn new(meta: StatelessMeta, answers: serde_json::Map<String, Value>) -> Self {
+        Self { meta, answers, asked: Default::default(), interrupt: Default::default() }
+    }
+
+    pub(crate) fn interrupt(&self, why: Interrupt) {
+        let mut slot = self.interrupt.lock().unwrap_or_else(|p| p.into_inner());
+        match (&mut *slot, why) {
+            (Some(Interrupt::NeedsInput(needs)), Interrupt::NeedsInput(more)) => needs.extend(more),
+            (Some(Interrupt::MissingCapability(_)), _) => {}
+            (slot, why) => *slot = Some(why),
+        }
+    }
+
+    pub(crate) fn take_interrupt(&self) -> Option<Interrupt> {
+        self.interrupt.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The answer under `key` (or the next automatic key); when there is
+    /// none yet (or it does not decode), records the question and waits
+    /// forever: the dispatcher ends the call with `input_required`.
+    pub(crate) async fn answer<R: DeserializeOwned>(
+        &self,
+        key: Option<&str>,
+        method: &str,
+        params: impl Serialize,
+    ) -> Result<R, RpcError> {
+        let n = self.asked.fetch_add(1, Ordering::Relaxed) + 1;
+        let key = key.map_or_else(|| format!("{}-{n}", method.split('/').next().unwrap_or(method)), str::to_owned);
+        if let Some(answer) = self.answers.get(&key).and_then(|a| serde_json::from_value(a.clone()).ok()) {
+            return Ok(answer);
+        }
+        let request = serde_json::json!({ "method": method, "params": params });
+        self.interrupt(Interrupt::NeedsInput(vec![(key, request)]));
+        std::future::pending().await
+    }
+}
+
+/// Polls `work` until it finishes, or until a poll leaves it waiting on
+/// something only the client can provide.
+pub(crate) async fn until_interrupted<T>(call: &StatelessCall, work: impl Future<Output = T>) -> Result<T, Interrupt> {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        Poll::Ready(value) => Poll::Ready(Ok(value)),
+        Poll::Pending => call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
+    })
+    .await
+}

@@ -1,0 +1,138 @@
+//! Running handlers: the one path every `tools/call`, `resources/read` and
+//! `prompts/get` takes, in either era. It finds the handler, builds its
+//! [`Context`], registers the request as cancellable in session mode, and
+//! turns a panic or a cancellation into a JSON-RPC error.
+
+use super::Server;
+use crate::context::{Context, Scope};
+use crate::era::rounds::StatelessCall;
+use crate::handler::{ResourceError, ResourceKind, ResourceRequest};
+use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
+use crate::protocol as p;
+use crate::session::InFlight;
+use crate::transport::RequestEnv;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+
+impl Server {
+    /// Runs the handler `request` names. `stateless` is set for a call of the
+    /// stateless era (its `_meta` and the answers gathered so far).
+    pub(super) async fn call(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        match request.method.as_str() {
+            "tools/call" => self.call_tool(request, env, stateless).await,
+            "resources/read" => self.read(request, env, stateless).await,
+            "prompts/get" => self.get_prompt(request, env, stateless).await,
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    /// The context of a handler run; the guard keeps the request registered
+    /// (and cancellable by `notifications/cancelled`) in session mode.
+    fn context(
+        &self,
+        id: &RequestId,
+        env: RequestEnv,
+        progress_token: Option<Value>,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> (Context, Option<InFlight>) {
+        let RequestEnv { session, sink, extensions, stateless: _ } = env;
+        let in_flight = session.as_ref().map(|s| s.begin_request(id.clone()));
+        let cancel = in_flight.as_ref().map(|f| f.token().clone());
+        let scope = Scope {
+            server: self.clone(),
+            session,
+            stateless,
+            request_id: Some(id.clone()),
+            progress_token,
+            sink,
+            cancel,
+            extensions,
+        };
+        (Context::new(scope), in_flight)
+    }
+
+    async fn call_tool(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::CallToolParams = decode_params(request.params.as_deref())?;
+        let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
+        to_raw(&guarded(&ctx, call).await?)
+    }
+
+    async fn read(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::UriParams = decode_params(request.params.as_deref())?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let contents = guarded(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
+        to_raw(&p::ReadResourceResult { contents })
+    }
+
+    async fn get_prompt(
+        &self,
+        request: Request,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
+        let def =
+            self.prompt(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let work = async { (def.handler)(ctx.clone(), p.arguments.unwrap_or_default()).await };
+        to_raw(&guarded(&ctx, work).await?)
+    }
+
+    /// Reads `uri` on behalf of the request in `ctx`: a fixed resource, or
+    /// the first template that matches.
+    pub(crate) async fn read_resource_as(&self, ctx: Context, uri: &str) -> Result<Vec<p::ResourceContents>, RpcError> {
+        let (def, vars) = {
+            let catalog = self.inner.catalog.load();
+            match catalog.resources.get(uri) {
+                Some(def) => (Arc::clone(def), Default::default()),
+                None => catalog
+                    .templates
+                    .iter()
+                    .find_map(|def| match &def.kind {
+                        ResourceKind::Template(_, matcher) => matcher.matches(uri).map(|vars| (Arc::clone(def), vars)),
+                        ResourceKind::Fixed(_) => None,
+                    })
+                    .ok_or_else(|| ResourceError::not_found(uri).0)?,
+            }
+        };
+        (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await
+    }
+}
+
+/// Runs a handler until it finishes or the request is cancelled. A panic in
+/// it is answered with `-32603` (and logged) instead of dropping the
+/// connection or leaving a stream without its response.
+async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+    use futures_util::FutureExt as _;
+    let work = std::panic::AssertUnwindSafe(work).catch_unwind();
+    tokio::select! {
+        outcome = work => outcome.unwrap_or_else(|panic| {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request = ?ctx.request_id(), %reason, "an MCP handler panicked");
+            Err(RpcError::internal("the handler panicked"))
+        }),
+        () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
+    }
+}

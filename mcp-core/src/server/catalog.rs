@@ -1,0 +1,189 @@
+//! The catalog of tools, resources and prompts. Readers load a snapshot and
+//! never wait; a change swaps in a new snapshot and tells listening clients
+//! (`notifications/*/list_changed` on session streams and to
+//! `subscriptions/listen` listeners).
+
+use super::Server;
+use super::registry::Registry;
+use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
+use crate::jsonrpc::{self, RpcError, decode_params, to_raw};
+use crate::protocol as p;
+use arc_swap::{ArcSwap, Guard};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+const TOOLS_CHANGED: &str = "notifications/tools/list_changed";
+const RESOURCES_CHANGED: &str = "notifications/resources/list_changed";
+const PROMPTS_CHANGED: &str = "notifications/prompts/list_changed";
+
+/// What the server offers, by name.
+#[derive(Default, Clone)]
+pub(super) struct Catalog {
+    pub(super) tools: Registry<ToolDef>,
+    pub(super) resources: Registry<ResourceDef>,
+    pub(super) templates: Registry<ResourceDef>,
+    pub(super) prompts: Registry<PromptDef>,
+}
+
+impl Catalog {
+    /// Adds a resource or template; `false` (replacing it) when its key was taken.
+    pub(super) fn add_resource(&mut self, def: ResourceDef) -> bool {
+        let key = def.key().to_owned();
+        match def.kind {
+            ResourceKind::Fixed(_) => self.resources.insert(key, def),
+            ResourceKind::Template(..) => self.templates.insert(key, def),
+        }
+    }
+}
+
+/// The current catalog, swapped whole on every change.
+pub(super) struct SharedCatalog {
+    current: ArcSwap<Catalog>,
+    writer: Mutex<()>,
+}
+
+impl SharedCatalog {
+    pub(super) fn new(catalog: Catalog) -> Self {
+        Self { current: ArcSwap::from_pointee(catalog), writer: Mutex::new(()) }
+    }
+
+    pub(super) fn load(&self) -> Guard<Arc<Catalog>> {
+        self.current.load()
+    }
+
+    fn edit<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
+        // Writers take turns; readers never wait (they load a snapshot).
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut next = Catalog::clone(&self.current.load());
+        let result = edit(&mut next);
+        self.current.store(Arc::new(next));
+        result
+    }
+}
+
+impl Server {
+    /// Names of the registered tools, in order.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.inner.catalog.load().tools.iter().map(|t| t.tool.name.clone()).collect()
+    }
+
+    /// The tool registered as `name`.
+    pub fn tool(&self, name: &str) -> Option<Arc<ToolDef>> {
+        self.inner.catalog.load().tools.get(name).cloned()
+    }
+
+    /// The prompt registered as `name`.
+    pub fn prompt(&self, name: &str) -> Option<Arc<PromptDef>> {
+        self.inner.catalog.load().prompts.get(name).cloned()
+    }
+
+    /// Adds (or replaces) a tool at runtime and tells listening clients.
+    pub fn add_tool(&self, def: ToolDef) {
+        self.change(TOOLS_CHANGED, |c| {
+            c.tools.insert(def.tool.name.clone(), def);
+            true
+        });
+    }
+
+    /// Removes a tool at runtime; `false` when there was none.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        self.change(TOOLS_CHANGED, |c| c.tools.remove(name))
+    }
+
+    /// Adds (or replaces) a resource or template at runtime.
+    pub fn add_resource(&self, def: ResourceDef) {
+        self.change(RESOURCES_CHANGED, |c| {
+            c.add_resource(def);
+            true
+        });
+    }
+
+    /// Removes a resource (by URI) or template (by URI template).
+    pub fn remove_resource(&self, key: &str) -> bool {
+        self.change(RESOURCES_CHANGED, |c| c.resources.remove(key) | c.templates.remove(key))
+    }
+
+    /// Adds (or replaces) a prompt at runtime.
+    pub fn add_prompt(&self, def: PromptDef) {
+        self.change(PROMPTS_CHANGED, |c| {
+            c.prompts.insert(def.prompt.name.clone(), def);
+            true
+        });
+    }
+
+    /// Removes a prompt at runtime; `false` when there was none.
+    pub fn remove_prompt(&self, name: &str) -> bool {
+        self.change(PROMPTS_CHANGED, |c| c.prompts.remove(name))
+    }
+
+    /// Tells sessions subscribed to `uri` that it changed
+    /// (`notifications/resources/updated`, on their standalone stream), and
+    /// `subscriptions/listen` listeners that asked for it.
+    pub fn notify_resource_updated(&self, uri: &str) {
+        let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
+        self.inner.sessions.broadcast(&message, |session| session.is_subscribed(uri));
+        self.inner.listeners.resource_updated(uri);
+    }
+
+    /// Applies `edit` to the catalog and, when it changed something, sends
+    /// the `list_changed` notification `method` to listening clients.
+    fn change(&self, method: &str, edit: impl FnOnce(&mut Catalog) -> bool) -> bool {
+        let changed = self.inner.catalog.edit(edit);
+        if changed {
+            let message = jsonrpc::encode_notification(method, &json!({}));
+            self.inner.sessions.broadcast(&message, |_| true);
+            self.inner.listeners.list_changed(method);
+        }
+        changed
+    }
+
+    /// `tools/list`, `resources/list`, `resources/templates/list` or `prompts/list`.
+    pub(super) fn list_method(&self, method: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+        match method {
+            "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
+            "resources/list" => self.list(
+                params,
+                |c| &c.resources,
+                "resources",
+                |d| match &d.kind {
+                    ResourceKind::Fixed(resource) => to_value(resource),
+                    ResourceKind::Template(..) => Value::Null,
+                },
+            ),
+            "resources/templates/list" => self.list(
+                params,
+                |c| &c.templates,
+                "resourceTemplates",
+                |d| match &d.kind {
+                    ResourceKind::Template(template, _) => to_value(template),
+                    ResourceKind::Fixed(_) => Value::Null,
+                },
+            ),
+            "prompts/list" => self.list(params, |c| &c.prompts, "prompts", |d| to_value(&d.prompt)),
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    fn list<T>(
+        &self,
+        params: Option<&RawValue>,
+        registry: impl Fn(&Catalog) -> &Registry<T>,
+        key: &str,
+        describe: impl Fn(&T) -> Value,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::PaginatedParams = decode_params(params)?;
+        let catalog = self.inner.catalog.load();
+        let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
+        let mut result = serde_json::Map::new();
+        result.insert(key.into(), page.iter().map(|item| describe(item)).collect());
+        if let Some(next) = next {
+            result.insert("nextCursor".into(), next.into());
+        }
+        to_raw(&result)
+    }
+}
+
+fn to_value(item: &impl serde::Serialize) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}

@@ -1,0 +1,137 @@
+//! The 2025-11-25 era's method table: `initialize`, `ping`, logging, the
+//! lists, subscriptions, completion and the calls (run by `call`); the
+//! client's notifications and its answers to server→client requests.
+
+use super::Server;
+use crate::handler::CompletionRequest;
+use crate::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
+use crate::protocol::{self as p, version};
+use crate::session::{ClientInfo, Session, StoreError};
+use crate::transport::RequestEnv;
+use serde_json::json;
+use serde_json::value::RawValue;
+use std::sync::Arc;
+
+impl Server {
+    /// Answers a request. `env` says how it arrived; server→client messages
+    /// sent while it runs go to `env.sink`. Requests of the stateless era
+    /// (`env.stateless` set) take that era's method table.
+    pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        if env.stateless.is_some() {
+            return self.handle_stateless(request, env).await;
+        }
+        let params = request.params.as_deref();
+        match request.method.as_str() {
+            "initialize" => self.initialize(params, env.session.as_ref()).await,
+            "ping" => Ok(empty_result()),
+            "logging/setLevel" => {
+                let p: p::SetLevelParams = decode_params(params)?;
+                if let Some(session) = &env.session {
+                    session.set_log_level(p.level).await.map_err(store_failed)?;
+                }
+                Ok(empty_result())
+            }
+            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+                self.list_method(&request.method, params)
+            }
+            "tools/call" | "resources/read" | "prompts/get" => self.call(request, env, None).await,
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let p: p::UriParams = decode_params(params)?;
+                let session = env
+                    .session
+                    .as_ref()
+                    .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
+                if request.method == "resources/subscribe" {
+                    session.subscribe(&p.uri)
+                } else {
+                    session.unsubscribe(&p.uri)
+                }
+                Ok(empty_result())
+            }
+            "completion/complete" => self.complete(params).await,
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    /// Handles a notification from the client.
+    pub async fn handle_notification(&self, notification: &Notification, session: Option<&Session>) {
+        match (notification.method.as_str(), session) {
+            ("notifications/initialized", Some(session)) => {
+                if let Err(error) = session.mark_initialized().await {
+                    tracing::warn!(%error, "could not record notifications/initialized");
+                }
+            }
+            ("notifications/cancelled", Some(session)) => {
+                if let Ok(p) = decode_params::<p::CancelledParams>(notification.params.as_deref()) {
+                    session.cancel_request(&p.request_id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Delivers the client's answer to a server→client request; `false`
+    /// when nothing here awaited it.
+    pub fn handle_response(&self, response: Response, session: Option<&Session>) -> bool {
+        session.is_some_and(|s| s.complete_client_request(&response.id, response.outcome))
+    }
+
+    async fn initialize(
+        &self,
+        params: Option<&RawValue>,
+        session: Option<&Session>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::InitializeParams = decode_params(params)?;
+        let negotiated = version::negotiate(&p.protocol_version);
+        if let Some(session) = session {
+            let client = ClientInfo {
+                protocol_version: negotiated.to_owned(),
+                capabilities: p.capabilities,
+                implementation: p.client_info,
+            };
+            session.set_client(client).await.map_err(store_failed)?;
+        }
+        to_raw(&p::InitializeResult {
+            protocol_version: negotiated,
+            capabilities: &self.inner.capabilities,
+            server_info: &self.inner.info,
+            instructions: self.inner.instructions.as_deref(),
+        })
+    }
+
+    pub(super) async fn complete(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+        let p: p::CompleteParams = decode_params(params)?;
+        let source = {
+            let catalog = self.inner.catalog.load();
+            let sources = match &p.reference {
+                p::CompletionRef::Prompt { name } => catalog.prompts.get(name).map(|d| &d.completions),
+                p::CompletionRef::Resource { uri } => catalog.templates.get(uri).map(|d| &d.completions),
+            };
+            let Some(sources) = sources else {
+                return Err(RpcError::invalid_params("Unknown completion reference"));
+            };
+            sources.iter().find(|(name, _)| *name == p.argument.name).map(|(_, f)| Arc::clone(f))
+        };
+        let completion = match source {
+            Some(source) => {
+                source(CompletionRequest {
+                    argument: p.argument.name,
+                    value: p.argument.value,
+                    context: p.context.map(|c| c.arguments).unwrap_or_default(),
+                })
+                .await
+            }
+            None => p::Completion::default(),
+        };
+        to_raw(&json!({ "completion": completion }))
+    }
+}
+
+/// A session store failure, as the client sees it.
+fn store_failed(error: StoreError) -> RpcError {
+    RpcError::internal(error)
+}
+
+pub(super) fn empty_result() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).expect("`{}` is JSON")
+}

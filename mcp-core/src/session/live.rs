@@ -1,0 +1,207 @@
+//! What a session has running in this process: requests in flight (to
+//! cancel), answers awaited from the client, resource subscriptions, and the
+//! connections attached to its streams. None of it can be stored; it lives
+//! while the process does and is created on first use, so an idle session
+//! costs nothing here.
+
+use super::events::{Event, StreamId};
+use crate::jsonrpc::{RequestId, RpcError};
+use serde_json::value::RawValue;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// Where events of a stream go while a connection is attached.
+pub type EventSink = mpsc::UnboundedSender<Event>;
+
+/// The client's answer to a server→client request.
+pub(crate) type ClientAnswer = Result<Box<RawValue>, RpcError>;
+
+/// The live handles of one session.
+#[derive(Debug, Default)]
+pub(crate) struct LiveSession {
+    inner: Mutex<Live>,
+}
+
+#[derive(Debug, Default)]
+struct Live {
+    in_flight: HashMap<RequestId, CancellationToken>,
+    awaiting: HashMap<RequestId, oneshot::Sender<ClientAnswer>>,
+    subscriptions: HashSet<String>,
+    attached: HashMap<StreamId, EventSink>,
+    standalone: Option<StreamId>,
+    next_request: u64,
+}
+
+impl LiveSession {
+    fn lock(&self) -> MutexGuard<'_, Live> {
+        // A panic while holding this lock leaves plain maps behind; keep going.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn begin_request(self: &Arc<Self>, id: RequestId) -> InFlight {
+        let token = CancellationToken::new();
+        self.lock().in_flight.insert(id.clone(), token.clone());
+        InFlight { live: Arc::clone(self), id, token }
+    }
+
+    pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
+        self.lock().in_flight.get(id).map(CancellationToken::cancel).is_some()
+    }
+
+    pub(crate) fn is_in_flight(&self, id: &RequestId) -> bool {
+        self.lock().in_flight.contains_key(id)
+    }
+
+    pub(crate) fn await_client(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
+        let (tx, rx) = oneshot::channel();
+        let mut live = self.lock();
+        live.next_request += 1;
+        let id = RequestId::String(format!("srv-{}", live.next_request));
+        live.awaiting.insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    pub(crate) fn complete_client_request(&self, id: &RequestId, answer: ClientAnswer) -> bool {
+        self.lock().awaiting.remove(id).is_some_and(|tx| tx.send(answer).is_ok())
+    }
+
+    pub(crate) fn abandon_client_request(&self, id: &RequestId) {
+        self.lock().awaiting.remove(id);
+    }
+
+    pub(crate) fn subscribe(&self, uri: &str) {
+        self.lock().subscriptions.insert(uri.to_owned());
+    }
+
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        self.lock().subscriptions.remove(uri);
+    }
+
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        self.lock().subscriptions.contains(uri)
+    }
+
+    pub(crate) fn attach(&self, stream: StreamId, sink: EventSink) {
+        self.lock().attached.insert(stream, sink);
+    }
+
+    pub(crate) fn detach(&self, stream: StreamId) {
+        self.lock().attached.remove(&stream);
+    }
+
+    /// Sends `event` to the connection attached to its stream, if any.
+    pub(crate) fn deliver(&self, event: Event) {
+        let mut live = self.lock();
+        let stream = event.id.stream;
+        if live.attached.get(&stream).is_some_and(|sink| sink.send(event).is_err()) {
+            live.attached.remove(&stream);
+        }
+    }
+
+    /// The standalone stream, once one was opened.
+    pub(crate) fn standalone(&self) -> Option<StreamId> {
+        self.lock().standalone
+    }
+
+    /// Attaches `sink` to the standalone stream (`stream` when none exists
+    /// yet); `None` when another connection holds it.
+    pub(crate) fn claim_standalone(&self, stream: StreamId, sink: EventSink) -> Option<StreamId> {
+        let mut live = self.lock();
+        let stream = *live.standalone.get_or_insert(stream);
+        if live.attached.get(&stream).is_some_and(|s| !s.is_closed()) {
+            return None;
+        }
+        live.attached.insert(stream, sink);
+        Some(stream)
+    }
+
+    /// Cancels everything in flight and closes every connection (the
+    /// session ended).
+    pub(crate) fn close(&self) {
+        let mut live = self.lock();
+        for token in live.in_flight.values() {
+            token.cancel();
+        }
+        live.awaiting.clear();
+        live.attached.clear();
+    }
+}
+
+/// A request in flight; unregisters itself when dropped.
+#[derive(Debug)]
+pub struct InFlight {
+    live: Arc<LiveSession>,
+    id: RequestId,
+    token: CancellationToken,
+}
+
+impl InFlight {
+    /// Cancelled by `notifications/cancelled` or when the session ends.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.live.lock().in_flight.remove(&self.id);
+    }
+}
+
+/// The live handles of this process's sessions, by session id.
+#[derive(Debug, Default)]
+pub(crate) struct LiveTable {
+    map: RwLock<HashMap<Box<str>, Arc<LiveSession>>>,
+}
+
+impl LiveTable {
+    pub(crate) fn get_or_create(&self, id: &str) -> Arc<LiveSession> {
+        if let Some(live) = self.map.read().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Arc::clone(live);
+        }
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(map.entry(id.into()).or_default())
+    }
+
+    /// Closes and forgets the live handles of session `id`.
+    pub(crate) fn close(&self, id: &str) {
+        let removed = self.map.write().unwrap_or_else(|p| p.into_inner()).remove(id);
+        if let Some(live) = removed {
+            live.close();
+        }
+    }
+
+    /// Every session with live handles here (for broadcasts).
+    pub(crate) fn all(&self) -> Vec<(String, Arc<LiveSession>)> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        map.iter().map(|(id, live)| (id.to_string(), Arc::clone(live))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_requests_cancel_and_unregister() {
+        let live = Arc::new(LiveSession::default());
+        let guard = live.begin_request(RequestId::Number(1));
+        assert!(live.cancel_request(&RequestId::Number(1)));
+        assert!(guard.token().is_cancelled());
+        drop(guard);
+        assert!(!live.cancel_request(&RequestId::Number(1)));
+    }
+
+    #[test]
+    fn one_connection_holds_the_standalone_stream() {
+        let live = LiveSession::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let stream = live.claim_standalone(StreamId(7), tx).unwrap();
+        let (tx2, _rx2) = mpsc::unbounded_channel();
+        assert!(live.claim_standalone(StreamId(8), tx2.clone()).is_none());
+        drop(rx);
+        assert_eq!(live.claim_standalone(StreamId(8), tx2), Some(stream), "a closed connection frees it");
+    }
+}

@@ -1,0 +1,421 @@
+//! Sessions of the 2025-11-25 era.
+//!
+//! A session has two halves that live in different places:
+//! - its [`SessionRecord`] (id, what the client declared, log level, owner,
+//!   timestamps): plain data kept by a [`SessionStore`], so that with a
+//!   shared store any replica can serve the session's next request;
+//! - its live handles (requests in flight, answers awaited from the client,
+//!   connections attached to its streams): in this process only, created on
+//!   first use.
+//!
+//! The events of its SSE streams, for `Last-Event-ID` resumption, are kept
+//! by an [`EventStore`]. [`Sessions`] ties the three together for the
+//! server and its transport; stateless mode is [`Sessions::none`], a store
+//! that keeps nothing.
+
+mod events;
+mod live;
+mod record;
+mod store;
+
+pub use events::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
+pub use live::{EventSink, InFlight};
+pub use record::{ClientInfo, SessionRecord};
+pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreFuture};
+
+use crate::jsonrpc::{RequestId, RpcError};
+use crate::protocol::LoggingLevel;
+pub(crate) use live::LiveSession;
+use live::{ClientAnswer, LiveTable};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// The sessions of one server: a [`SessionStore`] for records, an
+/// [`EventStore`] for stream events, and this process's live handles.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Sessions {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    store: Box<dyn SessionStore>,
+    events: Box<dyn EventStore>,
+    live: LiveTable,
+    sweeping: AtomicBool,
+}
+
+impl Sessions {
+    /// Sessions kept by `store`, with stream events kept by `events`.
+    pub fn new(store: impl SessionStore, events: impl EventStore) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                store: Box::new(store),
+                events: Box::new(events),
+                live: LiveTable::default(),
+                sweeping: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// At most `max` sessions in memory, each expiring after `idle_timeout`
+    /// without requests.
+    pub fn in_memory(max: usize, idle_timeout: Duration) -> Self {
+        Self::new(MemorySessionStore::new(max, idle_timeout), MemoryEventStore::default())
+    }
+
+    /// No sessions at all (stateless mode).
+    pub fn none() -> Self {
+        Self::new(NoSessions, MemoryEventStore::new(0, 0))
+    }
+
+    /// Whether requests have sessions; `false` in stateless mode.
+    pub fn keeps_sessions(&self) -> bool {
+        self.shared.store.keeps_sessions()
+    }
+
+    /// The event store.
+    pub fn events(&self) -> &dyn EventStore {
+        &*self.shared.events
+    }
+
+    /// Creates a session with a fresh id; `None` when this store keeps no
+    /// sessions. Starts the idle sweeper with the first session.
+    pub async fn create(&self) -> Result<Option<Session>, StoreError> {
+        if !self.keeps_sessions() {
+            return Ok(None);
+        }
+        let record = SessionRecord::new();
+        self.shared.store.create(record.clone()).await?;
+        self.start_sweeper();
+        Ok(Some(self.handle(Arc::new(record))))
+    }
+
+    /// The session with `id`, marked used; `None` when it is unknown,
+    /// expired or deleted.
+    pub async fn open(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.shared.store.load(id).await?.map(|record| self.handle(record)))
+    }
+
+    /// Ends session `id`: cancels what it runs, closes its streams and
+    /// forgets its events. `false` when it did not exist.
+    pub async fn remove(&self, id: &str) -> Result<bool, StoreError> {
+        let existed = self.shared.store.remove(id).await?;
+        self.forget(id).await;
+        Ok(existed)
+    }
+
+    /// Ends every idle session; returns how many.
+    pub async fn expire_idle(&self) -> Result<usize, StoreError> {
+        let expired = self.shared.store.expire_idle().await?;
+        for id in &expired {
+            self.forget(id).await;
+        }
+        Ok(expired.len())
+    }
+
+    /// How many sessions the store holds.
+    pub async fn count(&self) -> Result<usize, StoreError> {
+        self.shared.store.count().await
+    }
+
+    async fn forget(&self, id: &str) {
+        self.shared.live.close(id);
+        if let Err(error) = self.shared.events.remove_session(id).await {
+            tracing::warn!(%error, "could not drop the events of an ended session");
+        }
+    }
+
+    fn handle(&self, record: Arc<SessionRecord>) -> Session {
+        Session { record, live: OnceLock::new(), sessions: self.clone() }
+    }
+
+    /// Sends `message` on the standalone stream of every session here for
+    /// which `wanted` holds and that opened one. With stores that answer at
+    /// once (memory) it is delivered before this returns, in order;
+    /// otherwise on a task of its own.
+    pub(crate) fn broadcast(&self, message: &[u8], wanted: impl Fn(&LiveSession) -> bool) {
+        for (id, live) in self.shared.live.all() {
+            let Some(stream) = live.standalone().filter(|_| wanted(&live)) else {
+                continue;
+            };
+            let (sessions, message) = (self.clone(), message.to_vec());
+            run_now_or_spawn(async move {
+                if let Err(error) = sessions.publish(&id, &live, stream, message).await {
+                    tracing::debug!(?error, "a standalone stream could not take a notification");
+                }
+            });
+        }
+    }
+
+    /// Records `message` as the next event of `stream` and sends it to the
+    /// connection attached there.
+    async fn publish(
+        &self,
+        id: &str,
+        live: &LiveSession,
+        stream: StreamId,
+        message: Vec<u8>,
+    ) -> Result<EventId, ResumeError> {
+        let event = self.shared.events.append(id, stream, &message).await?;
+        live.deliver(Event { id: event, data: message });
+        Ok(event)
+    }
+
+    /// Drops idle sessions every `sweep_interval`, once per `Sessions`, while
+    /// it exists; needs a running Tokio runtime (it is started by `create`).
+    fn start_sweeper(&self) {
+        let Some(every) = self.shared.store.sweep_interval() else {
+            return;
+        };
+        if self.shared.sweeping.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.shared.sweeping.store(false, Ordering::Relaxed);
+            return;
+        };
+        let shared = Arc::downgrade(&self.shared);
+        runtime.spawn(async move {
+            let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                ticker.tick().await;
+                let Some(shared) = shared.upgrade() else {
+                    break;
+                };
+                match (Sessions { shared }).expire_idle().await {
+                    Ok(0) => {}
+                    Ok(expired) => tracing::debug!(expired, "expired idle MCP sessions"),
+                    Err(error) => tracing::warn!(%error, "could not expire idle MCP sessions"),
+                }
+            }
+        });
+    }
+}
+
+/// Runs `work` to completion now when it never waits (memory stores), else
+/// on a task of its own.
+fn run_now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
+    let mut work = Box::pin(work);
+    if futures_util::FutureExt::now_or_never(&mut work).is_none() {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(work);
+        }
+    }
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions").field("keeps_sessions", &self.keeps_sessions()).finish_non_exhaustive()
+    }
+}
+
+/// One session as a request sees it: a snapshot of its record, taken when
+/// the request arrived, and its live handles in this process. Transports
+/// use it to run streams; handlers see only the record
+/// ([`Context::session`](crate::Context::session)).
+#[derive(Clone)]
+pub struct Session {
+    record: Arc<SessionRecord>,
+    live: OnceLock<Arc<LiveSession>>,
+    sessions: Sessions,
+}
+
+impl Session {
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.record.id
+    }
+
+    /// The record as it was when the request arrived.
+    pub fn record(&self) -> &SessionRecord {
+        &self.record
+    }
+
+    fn live(&self) -> &Arc<LiveSession> {
+        self.live.get_or_init(|| self.sessions.shared.live.get_or_create(&self.record.id))
+    }
+
+    /// Applies `edit` to the stored record (a session ended meanwhile stays
+    /// ended).
+    async fn update(&self, edit: impl FnOnce(&mut SessionRecord)) -> Result<(), StoreError> {
+        let store = &self.sessions.shared.store;
+        let Some(current) = store.load(self.id()).await? else {
+            return Ok(());
+        };
+        let mut record = SessionRecord::clone(&current);
+        edit(&mut record);
+        store.save(record).await
+    }
+
+    /// Records what the client declared in `initialize`.
+    pub(crate) async fn set_client(&self, client: ClientInfo) -> Result<(), StoreError> {
+        self.update(|r| r.client = Some(client)).await
+    }
+
+    /// Records `notifications/initialized`.
+    pub(crate) async fn mark_initialized(&self) -> Result<(), StoreError> {
+        self.update(|r| r.initialized = true).await
+    }
+
+    /// Records `logging/setLevel`.
+    pub(crate) async fn set_log_level(&self, level: LoggingLevel) -> Result<(), StoreError> {
+        self.update(|r| r.log_level = level).await
+    }
+
+    /// Registers a request in flight; the guard unregisters it when dropped.
+    pub(crate) fn begin_request(&self, id: RequestId) -> InFlight {
+        self.live().begin_request(id)
+    }
+
+    /// Cancels a request in flight (`notifications/cancelled`).
+    pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
+        self.live().cancel_request(id)
+    }
+
+    /// Whether a request with `id` is still running here.
+    pub fn is_in_flight(&self, id: &RequestId) -> bool {
+        self.live().is_in_flight(id)
+    }
+
+    /// Allocates an id for a server→client request and a receiver for its answer.
+    pub(crate) fn await_client(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
+        self.live().await_client()
+    }
+
+    /// Delivers the client's answer; `false` when nothing awaited it.
+    pub(crate) fn complete_client_request(
+        &self,
+        id: &RequestId,
+        answer: Result<Box<serde_json::value::RawValue>, RpcError>,
+    ) -> bool {
+        self.live().complete_client_request(id, answer)
+    }
+
+    /// Forgets an awaited answer (the handler stopped waiting).
+    pub(crate) fn abandon_client_request(&self, id: &RequestId) {
+        self.live().abandon_client_request(id);
+    }
+
+    pub(crate) fn subscribe(&self, uri: &str) {
+        self.live().subscribe(uri);
+    }
+
+    pub(crate) fn unsubscribe(&self, uri: &str) {
+        self.live().unsubscribe(uri);
+    }
+
+    /// Starts a response stream; its events are kept for resumption.
+    pub async fn open_stream(&self) -> Result<StreamId, StoreError> {
+        self.sessions.events().open_stream(self.id()).await
+    }
+
+    /// Sends the stream's new events to `sink` from now on.
+    pub fn attach(&self, stream: StreamId, sink: EventSink) {
+        self.live().attach(stream, sink);
+    }
+
+    /// Closes the connection attached to `stream`; the stream stays
+    /// resumable.
+    pub fn detach(&self, stream: StreamId) {
+        self.live().detach(stream);
+    }
+
+    /// Records `message` as the next event of `stream` and sends it to the
+    /// attached connection.
+    pub async fn publish(&self, stream: StreamId, message: Vec<u8>) -> Result<EventId, ResumeError> {
+        self.sessions.publish(self.id(), self.live(), stream, message).await
+    }
+
+    /// Marks `stream` complete (its response was sent) and closes its
+    /// connection; its events stay a while for late resumption.
+    pub async fn finish_stream(&self, stream: StreamId) {
+        if let Err(error) = self.sessions.events().finish(self.id(), stream).await {
+            tracing::warn!(%error, "could not mark a stream finished");
+        }
+        self.detach(stream);
+    }
+
+    /// Resumes the stream of `after`: the events that follow it, then (when
+    /// the stream is still open) its new events through `sink`. New events
+    /// may reach `sink` that the replay also holds; skip those with an id at
+    /// or before the replay's last.
+    pub async fn resume(&self, after: EventId, sink: EventSink) -> Result<Replay, ResumeError> {
+        // Attach first, so nothing appended while the replay is read is missed.
+        self.attach(after.stream, sink);
+        let replay = self.sessions.events().replay_after(self.id(), after).await;
+        if !replay.as_ref().is_ok_and(|r| r.open) {
+            self.detach(after.stream);
+        }
+        replay
+    }
+
+    /// Attaches `sink` to the standalone (GET) stream and returns the id of
+    /// its priming event; `None` when another connection holds it.
+    pub async fn open_standalone(&self, sink: EventSink) -> Result<Option<EventId>, ResumeError> {
+        let stream = match self.live().standalone() {
+            Some(stream) => stream,
+            None => self.open_stream().await?,
+        };
+        let Some(stream) = self.live().claim_standalone(stream, sink) else {
+            return Ok(None);
+        };
+        Ok(Some(self.sessions.events().last_event_id(self.id(), stream).await?))
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("id", &self.id()).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+
+    #[tokio::test]
+    async fn sessions_end_with_their_live_handles_and_events() {
+        let sessions = Sessions::in_memory(4, Duration::from_secs(60));
+        let session = sessions.create().await.unwrap().unwrap();
+        let guard = session.begin_request(RequestId::Number(1));
+        let stream = session.open_stream().await.unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        session.attach(stream, tx);
+        let id = session.publish(stream, b"1".to_vec()).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap().id, id);
+        assert!(sessions.remove(session.id()).await.unwrap());
+        assert!(guard.token().is_cancelled(), "ending a session cancels its requests");
+        assert!(rx.recv().await.is_none(), "and closes its streams");
+        assert!(sessions.open(session.id()).await.unwrap().is_none());
+        assert_eq!(sessions.events().replay_after(session.id(), id).await.unwrap_err(), ResumeError::Gone);
+    }
+
+    #[tokio::test]
+    async fn resumption_replays_then_follows() {
+        let sessions = Sessions::in_memory(4, Duration::from_secs(60));
+        let session = sessions.create().await.unwrap().unwrap();
+        let stream = session.open_stream().await.unwrap();
+        let first = session.publish(stream, b"1".to_vec()).await.unwrap();
+        session.publish(stream, b"2".to_vec()).await.unwrap();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let replay = session.resume(first, tx).await.unwrap();
+        assert_eq!((replay.events.len(), replay.open), (1, true));
+        session.publish(stream, b"3".to_vec()).await.unwrap();
+        assert_eq!(rx.recv().await.unwrap().data, b"3");
+        session.finish_stream(stream).await;
+        assert!(rx.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn stateless_mode_keeps_nothing() {
+        let sessions = Sessions::none();
+        assert!(!sessions.keeps_sessions());
+        assert!(sessions.create().await.unwrap().is_none());
+        assert!(sessions.open("anything").await.unwrap().is_none());
+    }
+}
