@@ -60,11 +60,34 @@ fn encoding(c: &mut Criterion) {
     c.bench_function("sse_frame", |b| b.iter(|| mcp_axum::sse::frame(Some("3-7"), black_box(message))));
 }
 
+/// The same call in the 2026-07-28 era, as `shared/bench` sends it.
+const CALL_2026: &str = r#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"bench","version":"1.0"}}}}"#;
+
+/// A POST of `body` as `shared/bench` sends it, in the era `version` names.
+fn post(body: &'static str, version: &str, era_headers: bool) -> http::Request<axum::body::Body> {
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri("/mcp")
+        .header("host", "127.0.0.1")
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", version);
+    if era_headers {
+        request = request.header("mcp-method", "tools/call").header("mcp-name", "add");
+    }
+    request.body(axum::body::Body::from(body)).unwrap()
+}
+
 fn whole_post(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server()).stateless(true).into_router());
-    let body: serde_json::Value = serde_json::from_slice(CALL).unwrap();
-    c.bench_function("router_post_stateless", |b| b.iter(|| runtime.block_on(client.post(black_box(&body)))));
+    let call = std::str::from_utf8(CALL).unwrap();
+    c.bench_function("router_post_stateless", |b| {
+        b.iter(|| runtime.block_on(client.send(black_box(post(call, "2025-11-25", false)))))
+    });
+    c.bench_function("router_post_2026", |b| {
+        b.iter(|| runtime.block_on(client.send(black_box(post(CALL_2026, "2026-07-28", true)))))
+    });
 }
 
 criterion_group!(benches, decoding, dispatch, encoding, whole_post);

@@ -6,6 +6,7 @@
 use http::HeaderMap;
 use mcp_core::era::codes::HEADER_MISMATCH;
 use mcp_core::jsonrpc::{Request, RpcError};
+use mcp_core::transport::StatelessRequest;
 use serde::Deserialize;
 
 /// `Mcp-Method`.
@@ -13,10 +14,10 @@ pub const MCP_METHOD: &str = "mcp-method";
 /// `Mcp-Name`.
 pub const MCP_NAME: &str = "mcp-name";
 
+/// The arguments of a `tools/call`, read only when the tool mirrors some in
+/// headers.
 #[derive(Deserialize)]
-struct Named {
-    name: Option<String>,
-    uri: Option<String>,
+struct CallArguments {
     arguments: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -26,7 +27,13 @@ fn mismatch(message: String) -> RpcError {
 
 /// Checks `Mcp-Method`, `Mcp-Name` and the `Mcp-Param-*` headers of the
 /// tool's header-mirrored arguments against the request body (`-32020`).
-pub fn check(headers: &HeaderMap, request: &Request, server: &mcp_core::Server) -> Result<(), RpcError> {
+/// A body whose members cannot be read never passes for one that agrees.
+pub fn check(
+    headers: &HeaderMap,
+    request: &Request,
+    era: &StatelessRequest,
+    server: &mcp_core::Server,
+) -> Result<(), RpcError> {
     let method = headers.get(MCP_METHOD).and_then(|v| v.to_str().ok()).map(str::trim);
     match method {
         None => return Err(mismatch("the Mcp-Method header is required".into())),
@@ -35,18 +42,21 @@ pub fn check(headers: &HeaderMap, request: &Request, server: &mcp_core::Server) 
         }
         Some(_) => {}
     }
-    let named = request.params.as_deref().and_then(|p| serde_json::from_str::<Named>(p.get()).ok());
-    let Some(named) = named else { return Ok(()) };
     if request.method == "tools/call" {
-        if let Some(tool) = named.name.as_deref().and_then(|n| server.tool(n)) {
-            for (argument, suffix) in tool.header_params() {
-                check_param(headers, suffix, named.arguments.as_ref().and_then(|a| a.get(argument)))?;
+        if let Some(tool) = era.name.as_deref().and_then(|n| server.tool(n)) {
+            let mut mirrored = tool.header_params().peekable();
+            if mirrored.peek().is_some() {
+                let body = request.params.as_deref().and_then(|p| serde_json::from_str::<CallArguments>(p.get()).ok());
+                let arguments = body.and_then(|b| b.arguments);
+                for (argument, suffix) in mirrored {
+                    check_param(headers, suffix, arguments.as_ref().and_then(|a| a.get(argument)))?;
+                }
             }
         }
     }
     let expected = match request.method.as_str() {
-        "tools/call" | "prompts/get" => named.name,
-        "resources/read" => named.uri,
+        "tools/call" | "prompts/get" => era.name.as_deref(),
+        "resources/read" => era.uri.as_deref(),
         _ => None,
     };
     if let Some(expected) = expected {
@@ -121,7 +131,10 @@ mod tests {
     #[test]
     fn method_and_name_must_agree() {
         let server = mcp_core::Server::builder("t", "0").build();
-        let check = |h: &HeaderMap, r: &Request| check(h, r, &server);
+        let check = |h: &HeaderMap, r: &Request| {
+            let era = StatelessRequest { name: Some("add".into()), ..StatelessRequest::default() };
+            check(h, r, &era, &server)
+        };
         let call = request("tools/call", r#"{"name":"add"}"#);
         assert!(check(&headers(&[("mcp-method", "tools/call"), ("mcp-name", " add ")]), &call).is_ok());
         assert!(check(&headers(&[("mcp-method", "tools/call")]), &call).is_err());

@@ -15,7 +15,7 @@ use mcp_core::era::codes;
 use mcp_core::jsonrpc::{self, Message, RequestId, RpcError, code};
 use mcp_core::protocol::version;
 use mcp_core::session::{Session, StreamId};
-use mcp_core::transport::{self, Outbound, Outbox, RequestEnv, StatelessMeta, outbox};
+use mcp_core::transport::{self, Outbound, Outbox, RequestEnv, StatelessRequest, outbox};
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -188,11 +188,11 @@ async fn stateless_request(
     request: jsonrpc::Request,
     extensions: http::Extensions,
 ) -> Response {
-    let checked: Result<StatelessMeta, RpcError> = transport::validate_meta(header_version, request.params.as_deref())
-        .and_then(|meta| standard_headers::check(headers, &request, &endpoint.server).map(|()| meta));
+    let checked = StatelessRequest::parse(header_version, request.params.as_deref())
+        .and_then(|era| standard_headers::check(headers, &request, &era, &endpoint.server).map(|()| era));
     match checked {
-        Ok(meta) => {
-            let env = RequestEnv { stateless: Some(meta), extensions, ..RequestEnv::default() };
+        Ok(era) => {
+            let env = RequestEnv { stateless: Some(era), extensions, ..RequestEnv::default() };
             respond(endpoint, request, env).await
         }
         Err(error) => reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error),

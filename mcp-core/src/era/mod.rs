@@ -12,7 +12,7 @@ pub use request_state::{RequestState, StateKeys};
 
 use crate::jsonrpc::RpcError;
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, version};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -50,10 +50,48 @@ pub struct StatelessMeta {
     pub log_level: Option<LoggingLevel>,
 }
 
-#[derive(Deserialize)]
-struct ParamsWithMeta<'a> {
-    #[serde(rename = "_meta", borrow)]
+/// What the stateless era reads from a request before dispatch, parsed once:
+/// the client's declarations in `_meta`, and the members a multi-round call
+/// (`tools/call`, `prompts/get`, `resources/read`) carries.
+#[derive(Debug, Clone, Default)]
+pub struct StatelessRequest {
+    /// The validated `_meta` declarations.
+    pub meta: StatelessMeta,
+    /// `params.name`, when a string (the tool or prompt called).
+    pub name: Option<String>,
+    /// `params.uri`, when a string (the resource read).
+    pub uri: Option<String>,
+    /// `params.inputResponses`, as sent: the client's answers of this round.
+    pub input_responses: Option<Box<RawValue>>,
+    /// `params.requestState`, as sent: the signed state of earlier rounds.
+    pub request_state: Option<Box<RawValue>>,
+}
+
+/// The members of a stateless-era request's params the era reads, borrowed
+/// from the request; any other member (`arguments`…) is skipped unread, and
+/// a member of an unexpected type is left for the handler's own decoding.
+#[derive(Deserialize, Default)]
+struct EraParams<'a> {
+    #[serde(rename = "_meta", borrow, default)]
     meta: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    uri: Option<&'a RawValue>,
+    #[serde(rename = "inputResponses", borrow, default)]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", borrow, default)]
+    request_state: Option<&'a RawValue>,
+}
+
+impl<'a> EraParams<'a> {
+    fn parse(params: Option<&'a RawValue>) -> Self {
+        params.and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default()
+    }
+
+    fn meta(&self) -> Option<MetaFields> {
+        serde_json::from_str(self.meta?.get()).ok()
+    }
 }
 
 #[derive(Deserialize)]
@@ -68,9 +106,8 @@ struct MetaFields {
     log_level: Option<LoggingLevel>,
 }
 
-fn meta_fields(params: Option<&RawValue>) -> Option<MetaFields> {
-    let params: ParamsWithMeta<'_> = serde_json::from_str(params?.get()).ok()?;
-    serde_json::from_str(params.meta?.get()).ok()
+fn string(raw: Option<&RawValue>) -> Option<String> {
+    serde_json::from_str(raw?.get()).ok()
 }
 
 /// Whether a request belongs to the stateless era: its `MCP-Protocol-Version`
@@ -80,43 +117,80 @@ pub fn is_stateless_request(header_version: Option<&str>, params: Option<&RawVal
     match header_version {
         Some(v) if version::is_stateless(v) => true,
         Some(v) if version::is_supported(v) => false,
-        _ => meta_fields(params).is_some_and(|m| m.protocol_version.is_some()),
+        _ => EraParams::parse(params).meta().is_some_and(|m| m.protocol_version.is_some()),
     }
 }
 
-/// Checks a stateless-era request's header and `_meta`, in the order the
-/// revision prescribes: header present, `_meta` complete, header and `_meta`
-/// agree, revision supported. Every error is answered with HTTP 400.
-pub fn validate_meta(header_version: Option<&str>, params: Option<&RawValue>) -> Result<StatelessMeta, RpcError> {
-    let Some(header) = header_version else {
-        return Err(RpcError::new(
-            codes::HEADER_MISMATCH,
-            "Header mismatch: the MCP-Protocol-Version header is required",
-        ));
-    };
-    let fields = meta_fields(params)
-        .ok_or_else(|| RpcError::invalid_params("`params._meta` is required in this protocol revision"))?;
-    let protocol_version = fields
-        .protocol_version
-        .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_PROTOCOL_VERSION}`")))?;
-    let client_capabilities = fields
-        .client_capabilities
-        .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_CLIENT_CAPABILITIES}`")))?;
-    if header != protocol_version {
-        return Err(RpcError::new(
-            codes::HEADER_MISMATCH,
-            format!("Header mismatch: MCP-Protocol-Version {header:?} but _meta says {protocol_version:?}"),
-        ));
+impl StatelessRequest {
+    /// Reads and checks a stateless-era request's header and params, in the
+    /// order the revision prescribes: header present, `_meta` complete,
+    /// header and `_meta` agree, revision supported. Every error is answered
+    /// with HTTP 400.
+    pub fn parse(header_version: Option<&str>, params: Option<&RawValue>) -> Result<Self, RpcError> {
+        let Some(header) = header_version else {
+            return Err(RpcError::new(
+                codes::HEADER_MISMATCH,
+                "Header mismatch: the MCP-Protocol-Version header is required",
+            ));
+        };
+        let fields = EraParams::parse(params);
+        let meta = fields
+            .meta()
+            .ok_or_else(|| RpcError::invalid_params("`params._meta` is required in this protocol revision"))?;
+        let protocol_version = meta
+            .protocol_version
+            .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_PROTOCOL_VERSION}`")))?;
+        let client_capabilities = meta
+            .client_capabilities
+            .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_CLIENT_CAPABILITIES}`")))?;
+        if header != protocol_version {
+            return Err(RpcError::new(
+                codes::HEADER_MISMATCH,
+                format!("Header mismatch: MCP-Protocol-Version {header:?} but _meta says {protocol_version:?}"),
+            ));
+        }
+        if !version::is_stateless(&protocol_version) {
+            return Err(unsupported_version(&protocol_version));
+        }
+        Ok(Self {
+            meta: StatelessMeta {
+                protocol_version,
+                client_capabilities,
+                client_info: meta.client_info,
+                log_level: meta.log_level,
+            },
+            name: string(fields.name),
+            uri: string(fields.uri),
+            input_responses: fields.input_responses.map(ToOwned::to_owned),
+            request_state: fields.request_state.map(ToOwned::to_owned),
+        })
     }
-    if !version::is_stateless(&protocol_version) {
-        return Err(unsupported_version(&protocol_version));
+}
+
+/// A completed stateless-era result: `resultType: "complete"` and, for a
+/// per-caller result, cache hints, around the result's own members.
+#[derive(Serialize)]
+pub(crate) struct Complete<'a, T> {
+    #[serde(rename = "resultType")]
+    result_type: &'static str,
+    #[serde(flatten)]
+    result: &'a T,
+    #[serde(rename = "ttlMs", skip_serializing_if = "Option::is_none")]
+    ttl_ms: Option<u64>,
+    #[serde(rename = "cacheScope", skip_serializing_if = "Option::is_none")]
+    cache_scope: Option<&'static str>,
+}
+
+impl<'a, T> Complete<'a, T> {
+    /// A result anyone may cache as its method allows.
+    pub(crate) fn new(result: &'a T) -> Self {
+        Self { result_type: "complete", result, ttl_ms: None, cache_scope: None }
     }
-    Ok(StatelessMeta {
-        protocol_version,
-        client_capabilities,
-        client_info: fields.client_info,
-        log_level: fields.log_level,
-    })
+
+    /// A result for this caller only (`resources/read`), not to be reused.
+    pub(crate) fn private(result: &'a T) -> Self {
+        Self { ttl_ms: Some(0), cache_scope: Some("private"), ..Self::new(result) }
+    }
 }
 
 /// `-32022` listing the stateless-era revisions (what `server/discover` lists).
@@ -165,6 +239,9 @@ mod tests {
 
     #[test]
     fn validation_follows_the_prescribed_order() {
+        fn validate_meta(header: Option<&str>, params: Option<&RawValue>) -> Result<StatelessRequest, RpcError> {
+            StatelessRequest::parse(header, params)
+        }
         let ok = meta("2026-07-28");
         assert!(validate_meta(Some("2026-07-28"), Some(&ok)).is_ok());
         assert_eq!(validate_meta(None, Some(&ok)).unwrap_err().code, codes::HEADER_MISMATCH);
@@ -175,6 +252,27 @@ mod tests {
         let unsupported = validate_meta(Some("v999"), Some(&meta("v999"))).unwrap_err();
         assert_eq!(unsupported.code, codes::UNSUPPORTED_PROTOCOL_VERSION);
         assert_eq!(unsupported.data.unwrap()["requested"], "v999");
+    }
+
+    #[test]
+    fn round_members_are_read_leniently() {
+        let params = raw(json!({
+            "_meta": {META_PROTOCOL_VERSION: "2026-07-28", META_CLIENT_CAPABILITIES: {}},
+            "name": "greet", "uri": 7, "arguments": 0, "requestState": "s",
+        }));
+        let request = StatelessRequest::parse(Some("2026-07-28"), Some(&params)).unwrap();
+        assert_eq!((request.name.as_deref(), request.uri), (Some("greet"), None));
+        assert_eq!(request.request_state.unwrap().get(), r#""s""#);
+        assert!(request.input_responses.is_none());
+    }
+
+    #[test]
+    fn complete_results_carry_their_type_and_hints() {
+        let result = json!({"contents": []});
+        let plain = serde_json::to_value(Complete::new(&result)).unwrap();
+        assert_eq!(plain, json!({"resultType": "complete", "contents": []}));
+        let private = serde_json::to_value(Complete::private(&result)).unwrap();
+        assert_eq!(private, json!({"resultType": "complete", "contents": [], "ttlMs": 0, "cacheScope": "private"}));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::Server;
 use crate::context::{Context, Scope};
+use crate::era::Complete;
 use crate::era::rounds::StatelessCall;
 use crate::handler::{ResourceError, ResourceKind, ResourceRequest};
 use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
@@ -65,9 +66,10 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::CallToolParams = decode_params(request.params.as_deref())?;
         let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
-        to_raw(&guarded(&ctx, call).await?)
+        era.encode(&guarded(&ctx, call).await?)
     }
 
     async fn read(
@@ -77,9 +79,10 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
+        let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let contents = guarded(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
-        to_raw(&p::ReadResourceResult { contents })
+        era.encode_private(&p::ReadResourceResult { contents })
     }
 
     async fn get_prompt(
@@ -91,9 +94,10 @@ impl Server {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
         let def =
             self.prompt(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let work = async { (def.handler)(ctx.clone(), p.arguments.unwrap_or_default()).await };
-        to_raw(&guarded(&ctx, work).await?)
+        era.encode(&guarded(&ctx, work).await?)
     }
 
     /// Reads `uri` on behalf of the request in `ctx`: a fixed resource, or
@@ -114,6 +118,35 @@ impl Server {
             }
         };
         (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await
+    }
+}
+
+/// The era a call runs in, which decides how its result is encoded.
+#[derive(Clone, Copy)]
+enum Era {
+    Session,
+    Stateless,
+}
+
+impl Era {
+    fn of(stateless: Option<&Arc<StatelessCall>>) -> Self {
+        if stateless.is_some() { Era::Stateless } else { Era::Session }
+    }
+
+    /// The result as is, or marked complete in the stateless era.
+    fn encode(self, result: &impl serde::Serialize) -> Result<Box<RawValue>, RpcError> {
+        match self {
+            Era::Session => to_raw(result),
+            Era::Stateless => to_raw(&Complete::new(result)),
+        }
+    }
+
+    /// Like [`Era::encode`], for a result meant for this caller only.
+    fn encode_private(self, result: &impl serde::Serialize) -> Result<Box<RawValue>, RpcError> {
+        match self {
+            Era::Session => to_raw(result),
+            Era::Stateless => to_raw(&Complete::private(result)),
+        }
     }
 }
 

@@ -4,11 +4,10 @@
 
 use super::Server;
 use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
-use crate::era::{META_SERVER_INFO, StatelessMeta, annotate, missing_capability};
-use crate::jsonrpc::{Request, RpcError, code, decode_params, to_raw};
+use crate::era::{META_SERVER_INFO, StatelessRequest, annotate, missing_capability};
+use crate::jsonrpc::{Request, RpcError, code, to_raw};
 use crate::protocol::version;
 use crate::transport::RequestEnv;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -22,17 +21,6 @@ fn list_hints() -> [(&'static str, Value); 2] {
 /// Cache hints of per-caller results (`resources/read`, `server/discover`).
 fn private_hints() -> [(&'static str, Value); 2] {
     [("ttlMs", json!(0)), ("cacheScope", json!("private"))]
-}
-
-/// The retry members of a multi-round-trip request.
-#[derive(Deserialize)]
-struct Rounds {
-    #[serde(rename = "inputResponses", default)]
-    input_responses: Option<Value>,
-    #[serde(rename = "requestState")]
-    request_state: Option<String>,
-    name: Option<String>,
-    uri: Option<String>,
 }
 
 impl Server {
@@ -60,8 +48,8 @@ impl Server {
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
             "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,
             "tools/call" | "prompts/get" | "resources/read" => {
-                let meta = env.stateless.take().unwrap_or_default();
-                self.multi_round(request, env, meta).await
+                let era = env.stateless.take().unwrap_or_default();
+                self.multi_round(request, env, era).await
             }
             method => Err(RpcError::method_not_found(method)),
         }
@@ -74,29 +62,31 @@ impl Server {
         &self,
         request: Request,
         env: RequestEnv,
-        meta: StatelessMeta,
+        era: StatelessRequest,
     ) -> Result<Box<RawValue>, RpcError> {
-        let rounds: Rounds = decode_params(request.params.as_deref())?;
         let method = request.method.clone();
-        let name = rounds.name.or(rounds.uri).unwrap_or_default();
-        let mut answers = match &rounds.request_state {
-            Some(state) => self.inner.state_keys.verify(state, &method, &name)?.answers,
+        let name = era.name.or(era.uri).unwrap_or_default();
+        let mut answers = match &era.request_state {
+            Some(state) => {
+                let state: String = serde_json::from_str(state.get())
+                    .map_err(|_| RpcError::invalid_params("`requestState` must be a string"))?;
+                self.inner.state_keys.verify(&state, &method, &name)?.answers
+            }
             None => Map::new(),
         };
-        match rounds.input_responses {
-            None => {}
-            Some(Value::Object(responses)) => answers.extend(responses),
+        match era.input_responses.as_deref().map(|r| serde_json::from_str::<Value>(r.get())) {
+            None | Some(Ok(Value::Null)) => {}
+            Some(Ok(Value::Object(responses))) => answers.extend(responses),
             Some(_) => {
                 return Err(RpcError::invalid_params("`inputResponses` must be an object"));
             }
         }
-        let call = Arc::new(StatelessCall::new(meta, answers));
+        let call = Arc::new(StatelessCall::new(era.meta, answers));
         let work = self.call(request, env, Some(Arc::clone(&call)));
-        let hints: &[(&str, Value)] = if method == "resources/read" { &private_hints() } else { &[] };
         match until_interrupted(&call, work).await {
             // This era reports an unknown resource as invalid params (SEP-2164).
             Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError { code: code::INVALID_PARAMS, ..e }),
-            Ok(outcome) => annotate(&outcome?, "complete", hints),
+            Ok(outcome) => outcome,
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {
                 let requests: Map<String, Value> = needs.into_iter().collect();

@@ -1,13 +1,13 @@
 //! What a transport needs from the core, in one place: how a request
 //! arrived ([`RequestEnv`]), the queue of what a running request sends
-//! before its result ([`outbox`]), and the stateless era's checks a
-//! transport runs before dispatch ([`is_stateless_request`],
-//! [`validate_meta`]). Handlers never use this module; transports
+//! before its result ([`outbox`]), and the stateless era's reading of a
+//! request a transport runs before dispatch ([`is_stateless_request`],
+//! [`StatelessRequest::parse`]). Handlers never use this module; transports
 //! (`mcp-axum`, tests driving [`Server::handle_request`](crate::Server::handle_request)) do.
 
 mod outbox;
 
-pub use crate::era::{StatelessMeta, is_stateless_request, validate_meta};
+pub use crate::era::{StatelessMeta, StatelessRequest, is_stateless_request};
 pub use outbox::{Outbound, Outbox, Sink, outbox};
 
 use crate::session::Session;
@@ -28,8 +28,10 @@ use crate::session::Session;
 pub struct RequestEnv {
     /// The session, in session mode.
     pub session: Option<Session>,
-    /// The request's validated `_meta`, in the stateless era (2026-07-28).
-    pub stateless: Option<StatelessMeta>,
+    /// What the stateless era (2026-07-28) read from the request: its
+    /// validated `_meta` and round-trip members. Set, the request takes
+    /// that era's method table.
+    pub stateless: Option<StatelessRequest>,
     /// Where progress, logs and server→client requests go before the result.
     pub sink: Option<Sink>,
     /// The HTTP request's extensions (or any typed data the transport
