@@ -85,6 +85,10 @@ fn whole_post(c: &mut Criterion) {
     c.bench_function("router_post_stateless", |b| {
         b.iter(|| runtime.block_on(client.send(black_box(post(call, "2025-11-25", false)))))
     });
+    let mut session = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server()).into_router());
+    runtime.block_on(session.initialize());
+    let body: serde_json::Value = serde_json::from_slice(CALL).unwrap();
+    c.bench_function("router_post_session", |b| b.iter(|| runtime.block_on(session.post(black_box(&body)))));
     c.bench_function("router_post_2026", |b| {
         b.iter(|| runtime.block_on(client.send(black_box(post(CALL_2026, "2026-07-28", true)))))
     });

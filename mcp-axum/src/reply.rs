@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use futures_util::Stream;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 use mcp_core::jsonrpc::{self, RequestId, RpcError};
 
 /// The session header.
@@ -14,6 +14,11 @@ pub const SESSION_ID: &str = "mcp-session-id";
 pub const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 /// The SSE resumption header.
 pub const LAST_EVENT_ID: &str = "last-event-id";
+
+/// [`SESSION_ID`] as a header name (lookups by name skip parsing it).
+pub(crate) const SESSION_ID_NAME: HeaderName = HeaderName::from_static(SESSION_ID);
+/// [`PROTOCOL_VERSION`] as a header name.
+pub(crate) const PROTOCOL_VERSION_NAME: HeaderName = HeaderName::from_static(PROTOCOL_VERSION);
 
 static JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -62,7 +67,7 @@ pub fn sse(stream: impl Stream<Item = Result<Bytes, std::convert::Infallible>> +
 /// Adds `Mcp-Session-Id: id`.
 pub fn with_session(mut response: Response, id: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(id) {
-        response.headers_mut().insert(SESSION_ID, value);
+        response.headers_mut().insert(SESSION_ID_NAME, value);
     }
     response
 }

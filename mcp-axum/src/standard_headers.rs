@@ -3,7 +3,7 @@
 //! URI) of `tools/call`, `prompts/get` and `resources/read`, so
 //! intermediaries can route on headers alone.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use mcp_core::era::codes::HEADER_MISMATCH;
 use mcp_core::jsonrpc::{Request, RpcError};
 use mcp_core::transport::StatelessRequest;
@@ -13,6 +13,9 @@ use serde::Deserialize;
 pub const MCP_METHOD: &str = "mcp-method";
 /// `Mcp-Name`.
 pub const MCP_NAME: &str = "mcp-name";
+
+const MCP_METHOD_NAME: HeaderName = HeaderName::from_static(MCP_METHOD);
+const MCP_NAME_NAME: HeaderName = HeaderName::from_static(MCP_NAME);
 
 /// The arguments of a `tools/call`, read only when the tool mirrors some in
 /// headers.
@@ -34,7 +37,7 @@ pub fn check(
     era: &StatelessRequest,
     server: &mcp_core::Server,
 ) -> Result<(), RpcError> {
-    let method = headers.get(MCP_METHOD).and_then(|v| v.to_str().ok()).map(str::trim);
+    let method = headers.get(MCP_METHOD_NAME).and_then(|v| v.to_str().ok()).map(str::trim);
     match method {
         None => return Err(mismatch("the Mcp-Method header is required".into())),
         Some(m) if m != request.method => {
@@ -60,7 +63,7 @@ pub fn check(
         _ => None,
     };
     if let Some(expected) = expected {
-        match headers.get(MCP_NAME).and_then(|v| v.to_str().ok()).map(str::trim) {
+        match headers.get(MCP_NAME_NAME).and_then(|v| v.to_str().ok()).map(str::trim) {
             None => return Err(mismatch("the Mcp-Name header is required".into())),
             Some(name) if name != expected => {
                 return Err(mismatch(format!("Mcp-Name {name:?} but the body names {expected:?}")));
@@ -132,7 +135,9 @@ mod tests {
     fn method_and_name_must_agree() {
         let server = mcp_core::Server::builder("t", "0").build();
         let check = |h: &HeaderMap, r: &Request| {
-            let era = StatelessRequest { name: Some("add".into()), ..StatelessRequest::default() };
+            let params = r#"{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}"#;
+            let params = serde_json::value::RawValue::from_string(params.into()).unwrap();
+            let era = StatelessRequest::parse(Some("2026-07-28"), Some(&params)).unwrap();
             check(h, r, &era, &server)
         };
         let call = request("tools/call", r#"{"name":"add"}"#);

@@ -59,7 +59,7 @@ impl Endpoint {
 
 /// The `Mcp-Session-Id` header, when present and readable.
 pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
-    headers.get(reply::SESSION_ID).and_then(|v| v.to_str().ok())
+    headers.get(reply::SESSION_ID_NAME).and_then(|v| v.to_str().ok())
 }
 
 /// 404: unknown, expired or deleted session.
@@ -76,7 +76,7 @@ pub(crate) fn store_unavailable(error: &StoreError) -> Response {
 /// DELETE: both answer 405).
 pub(crate) fn is_stateless_era(headers: &HeaderMap) -> bool {
     headers
-        .get(reply::PROTOCOL_VERSION)
+        .get(reply::PROTOCOL_VERSION_NAME)
         .and_then(|v| v.to_str().ok())
         .is_some_and(mcp_core::protocol::version::is_stateless)
 }

@@ -3,7 +3,7 @@
 //! `Content-Type` were checked by the layers in front.
 
 use super::{Endpoint, store_unavailable};
-use crate::reply::{self, PROTOCOL_VERSION};
+use crate::reply::{self, PROTOCOL_VERSION_NAME};
 use crate::sse;
 use crate::standard_headers;
 use axum::body::Bytes;
@@ -34,7 +34,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     };
     let headers = &parts.headers;
     let extensions = parts.extensions;
-    let header_version = headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or(""));
+    let header_version = headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or(""));
     let request = match message {
         Message::Request(request) if transport::is_stateless_request(header_version, request.params.as_deref()) => {
             return stateless_request(endpoint, headers, header_version, request, extensions).await;
@@ -192,7 +192,7 @@ async fn stateless_request(
         .and_then(|era| standard_headers::check(headers, &request, &era, &endpoint.server).map(|()| era));
     match checked {
         Ok(era) => {
-            let env = RequestEnv { stateless: Some(era), extensions, ..RequestEnv::default() };
+            let env = RequestEnv { stateless: Some(Box::new(era)), extensions, ..RequestEnv::default() };
             respond(endpoint, request, env).await
         }
         Err(error) => reply::error(StatusCode::BAD_REQUEST, Some(&request.id), &error),

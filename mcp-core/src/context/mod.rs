@@ -86,7 +86,7 @@ impl Context {
     /// or the stateless request's own.
     pub fn protocol_version(&self) -> Option<&str> {
         match &self.scope.stateless {
-            Some(call) => Some(&call.meta.protocol_version),
+            Some(call) => Some(call.meta.protocol_version),
             None => self.session()?.protocol_version(),
         }
     }

@@ -5,16 +5,19 @@
 //! to the client becomes such a round trip (`rounds`). The era's method
 //! table is `server::stateless`.
 
+mod meta;
 mod request_state;
 pub(crate) mod rounds;
 
+pub use meta::StatelessMeta;
 pub use request_state::{RequestState, StateKeys};
 
 use crate::jsonrpc::RpcError;
-use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, version};
+use crate::protocol::{CallToolParams, RequestMeta, version};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// `_meta` key of the request's protocol revision.
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -37,26 +40,13 @@ pub mod codes {
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 }
 
-/// What a stateless-era request declared in its `_meta`.
-#[derive(Debug, Clone, Default)]
-pub struct StatelessMeta {
-    /// The revision of this request.
-    pub protocol_version: String,
-    /// What the client can do for this request.
-    pub client_capabilities: ClientCapabilities,
-    /// Who the client says it is.
-    pub client_info: Option<Implementation>,
-    /// The minimum level of log messages wanted; none are sent when absent.
-    pub log_level: Option<LoggingLevel>,
-}
-
-/// What the stateless era reads from a request before dispatch, parsed once:
-/// the client's declarations in `_meta`, and the members a multi-round call
-/// (`tools/call`, `prompts/get`, `resources/read`) carries.
+/// What the stateless era reads from a request before dispatch, in one pass
+/// over its params: the client's declarations in `_meta`, and the members
+/// of a multi-round call (`tools/call`, `prompts/get`, `resources/read`).
 #[derive(Debug, Clone, Default)]
 pub struct StatelessRequest {
-    /// The validated `_meta` declarations.
-    pub meta: StatelessMeta,
+    /// The validated `_meta` declarations (shared: clients repeat them).
+    pub meta: Arc<StatelessMeta>,
     /// `params.name`, when a string (the tool or prompt called).
     pub name: Option<String>,
     /// `params.uri`, when a string (the resource read).
@@ -65,11 +55,17 @@ pub struct StatelessRequest {
     pub input_responses: Option<Box<RawValue>>,
     /// `params.requestState`, as sent: the signed state of earlier rounds.
     pub request_state: Option<Box<RawValue>>,
+    /// `params.arguments`, as sent (a tool's arguments).
+    pub arguments: Option<Box<RawValue>>,
+    /// `params._meta.progressToken`, when the client asked for progress.
+    pub progress_token: Option<Value>,
+    /// `params.name` when present but not a string: the call is refused.
+    bad_name: Option<String>,
 }
 
 /// The members of a stateless-era request's params the era reads, borrowed
-/// from the request; any other member (`arguments`…) is skipped unread, and
-/// a member of an unexpected type is left for the handler's own decoding.
+/// from the request. A member of an unexpected type is kept raw and left
+/// for the handler's own decoding to refuse.
 #[derive(Deserialize, Default)]
 struct EraParams<'a> {
     #[serde(rename = "_meta", borrow, default)]
@@ -78,6 +74,8 @@ struct EraParams<'a> {
     name: Option<&'a RawValue>,
     #[serde(borrow, default)]
     uri: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
     #[serde(rename = "inputResponses", borrow, default)]
     input_responses: Option<&'a RawValue>,
     #[serde(rename = "requestState", borrow, default)]
@@ -85,29 +83,19 @@ struct EraParams<'a> {
 }
 
 impl<'a> EraParams<'a> {
+    /// The params' era members; nothing when the params are not an object
+    /// or `_meta` is malformed (the request then fails validation).
     fn parse(params: Option<&'a RawValue>) -> Self {
         params.and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default()
     }
+}
 
-    fn meta(&self) -> Option<MetaFields> {
-        serde_json::from_str(self.meta?.get()).ok()
+/// A string member, or `Err` with the member's raw text when it is not one.
+fn string(raw: Option<&RawValue>) -> Result<Option<String>, String> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(|_| raw.get().to_owned()),
     }
-}
-
-#[derive(Deserialize)]
-struct MetaFields {
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
-    protocol_version: Option<String>,
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
-    client_capabilities: Option<ClientCapabilities>,
-    #[serde(rename = "io.modelcontextprotocol/clientInfo")]
-    client_info: Option<Implementation>,
-    #[serde(rename = "io.modelcontextprotocol/logLevel")]
-    log_level: Option<LoggingLevel>,
-}
-
-fn string(raw: Option<&RawValue>) -> Option<String> {
-    serde_json::from_str(raw?.get()).ok()
 }
 
 /// Whether a request belongs to the stateless era: its `MCP-Protocol-Version`
@@ -117,7 +105,7 @@ pub fn is_stateless_request(header_version: Option<&str>, params: Option<&RawVal
     match header_version {
         Some(v) if version::is_stateless(v) => true,
         Some(v) if version::is_supported(v) => false,
-        _ => EraParams::parse(params).meta().is_some_and(|m| m.protocol_version.is_some()),
+        _ => EraParams::parse(params).meta.is_some_and(meta::names_a_version),
     }
 }
 
@@ -134,36 +122,35 @@ impl StatelessRequest {
             ));
         };
         let fields = EraParams::parse(params);
-        let meta = fields
-            .meta()
+        let raw_meta = fields
+            .meta
             .ok_or_else(|| RpcError::invalid_params("`params._meta` is required in this protocol revision"))?;
-        let protocol_version = meta
-            .protocol_version
-            .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_PROTOCOL_VERSION}`")))?;
-        let client_capabilities = meta
-            .client_capabilities
-            .ok_or_else(|| RpcError::invalid_params(format!("`_meta` must carry `{META_CLIENT_CAPABILITIES}`")))?;
-        if header != protocol_version {
-            return Err(RpcError::new(
-                codes::HEADER_MISMATCH,
-                format!("Header mismatch: MCP-Protocol-Version {header:?} but _meta says {protocol_version:?}"),
-            ));
-        }
-        if !version::is_stateless(&protocol_version) {
-            return Err(unsupported_version(&protocol_version));
-        }
+        let declared = meta::Declared::read(header, raw_meta)?;
+        let (name, bad_name) = match string(fields.name) {
+            Ok(name) => (name, None),
+            Err(raw) => (None, Some(raw)),
+        };
         Ok(Self {
-            meta: StatelessMeta {
-                protocol_version,
-                client_capabilities,
-                client_info: meta.client_info,
-                log_level: meta.log_level,
-            },
-            name: string(fields.name),
-            uri: string(fields.uri),
+            meta: declared.meta,
+            name,
+            uri: string(fields.uri).unwrap_or_default(),
             input_responses: fields.input_responses.map(ToOwned::to_owned),
             request_state: fields.request_state.map(ToOwned::to_owned),
+            arguments: fields.arguments.map(ToOwned::to_owned),
+            progress_token: declared.progress_token,
+            bad_name,
         })
+    }
+
+    /// The `tools/call` params read in the same pass, moved out.
+    pub(crate) fn take_tool_call(&mut self) -> Result<CallToolParams, RpcError> {
+        let name = match (&self.name, &self.bad_name) {
+            (Some(name), _) => name.clone(),
+            (None, Some(raw)) => return Err(RpcError::invalid_params(format!("invalid tool name {raw}"))),
+            (None, None) => return Err(RpcError::invalid_params("missing field `name`")),
+        };
+        let meta = self.progress_token.take().map(|token| RequestMeta { progress_token: Some(token) });
+        Ok(CallToolParams { name, arguments: self.arguments.take(), meta })
     }
 }
 
@@ -261,7 +248,8 @@ mod tests {
             "name": "greet", "uri": 7, "arguments": 0, "requestState": "s",
         }));
         let request = StatelessRequest::parse(Some("2026-07-28"), Some(&params)).unwrap();
-        assert_eq!((request.name.as_deref(), request.uri), (Some("greet"), None));
+        assert_eq!((request.name.as_deref(), request.uri.as_deref()), (Some("greet"), None));
+        assert_eq!(request.arguments.as_deref().map(RawValue::get), Some("0"));
         assert_eq!(request.request_state.unwrap().get(), r#""s""#);
         assert!(request.input_responses.is_none());
     }

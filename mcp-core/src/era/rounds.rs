@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
@@ -24,14 +25,14 @@ pub(crate) enum Interrupt {
 /// One stateless-era call: its `_meta`, the client's answers so far, and
 /// what the handler asked for that is not answered yet.
 pub(crate) struct StatelessCall {
-    pub(crate) meta: StatelessMeta,
+    pub(crate) meta: Arc<StatelessMeta>,
     pub(crate) answers: serde_json::Map<String, Value>,
     asked: AtomicUsize,
     interrupt: Mutex<Option<Interrupt>>,
 }
 
 impl StatelessCall {
-    pub(crate) fn new(meta: StatelessMeta, answers: serde_json::Map<String, Value>) -> Self {
+    pub(crate) fn new(meta: Arc<StatelessMeta>, answers: serde_json::Map<String, Value>) -> Self {
         Self { meta, answers, asked: Default::default(), interrupt: Default::default() }
     }
 

@@ -26,7 +26,10 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         match request.method.as_str() {
-            "tools/call" => self.call_tool(request, env, stateless).await,
+            "tools/call" => {
+                let params = decode_params(request.params.as_deref())?;
+                self.call_tool(&request.id, params, env, stateless).await
+            }
             "resources/read" => self.read(request, env, stateless).await,
             "prompts/get" => self.get_prompt(request, env, stateless).await,
             method => Err(RpcError::method_not_found(method)),
@@ -58,16 +61,18 @@ impl Server {
         (Context::new(scope), in_flight)
     }
 
-    async fn call_tool(
+    /// Runs the tool `p` names (its params decoded by the caller: the
+    /// stateless era reads them in the same pass as the rest of the request).
+    pub(super) async fn call_tool(
         &self,
-        request: Request,
+        id: &RequestId,
+        p: p::CallToolParams,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        let p: p::CallToolParams = decode_params(request.params.as_deref())?;
         let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
         let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
         era.encode(&guarded(&ctx, call).await?)
     }

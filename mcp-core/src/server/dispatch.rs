@@ -18,7 +18,9 @@ impl Server {
     /// (`env.stateless` set) take that era's method table.
     pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
         if env.stateless.is_some() {
-            return self.handle_stateless(request, env).await;
+            // Boxed, so that the session era's future does not carry the
+            // stateless era's (much larger) one.
+            return Box::pin(self.handle_stateless(request, env)).await;
         }
         let params = request.params.as_deref();
         match request.method.as_str() {

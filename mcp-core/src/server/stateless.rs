@@ -62,15 +62,20 @@ impl Server {
         &self,
         request: Request,
         env: RequestEnv,
-        era: StatelessRequest,
+        mut era: Box<StatelessRequest>,
     ) -> Result<Box<RawValue>, RpcError> {
-        let method = request.method.clone();
-        let name = era.name.or(era.uri).unwrap_or_default();
+        let method = match request.method.as_str() {
+            "tools/call" => "tools/call",
+            "prompts/get" => "prompts/get",
+            _ => "resources/read",
+        };
+        let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
+        let name = era.name.take().or(era.uri.take()).unwrap_or_default();
         let mut answers = match &era.request_state {
             Some(state) => {
                 let state: String = serde_json::from_str(state.get())
                     .map_err(|_| RpcError::invalid_params("`requestState` must be a string"))?;
-                self.inner.state_keys.verify(&state, &method, &name)?.answers
+                self.inner.state_keys.verify(&state, method, &name)?.answers
             }
             None => Map::new(),
         };
@@ -81,8 +86,14 @@ impl Server {
                 return Err(RpcError::invalid_params("`inputResponses` must be an object"));
             }
         }
-        let call = Arc::new(StatelessCall::new(era.meta, answers));
-        let work = self.call(request, env, Some(Arc::clone(&call)));
+        let call = Arc::new(StatelessCall::new(Arc::clone(&era.meta), answers));
+        let stateless = Some(Arc::clone(&call));
+        let work = async {
+            match tool_call {
+                Some(params) => self.call_tool(&request.id, params, env, stateless).await,
+                None => self.call(request, env, stateless).await,
+            }
+        };
         match until_interrupted(&call, work).await {
             // This era reports an unknown resource as invalid params (SEP-2164).
             Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError { code: code::INVALID_PARAMS, ..e }),
@@ -90,7 +101,7 @@ impl Server {
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {
                 let requests: Map<String, Value> = needs.into_iter().collect();
-                let state = self.inner.state_keys.sign(&method, &name, call.answers.clone());
+                let state = self.inner.state_keys.sign(method, &name, call.answers.clone());
                 to_raw(&json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }))
             }
         }

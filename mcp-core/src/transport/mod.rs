@@ -30,8 +30,9 @@ pub struct RequestEnv {
     pub session: Option<Session>,
     /// What the stateless era (2026-07-28) read from the request: its
     /// validated `_meta` and round-trip members. Set, the request takes
-    /// that era's method table.
-    pub stateless: Option<StatelessRequest>,
+    /// that era's method table. Boxed: it is large, and a session-era
+    /// request carries none.
+    pub stateless: Option<Box<StatelessRequest>>,
     /// Where progress, logs and server→client requests go before the result.
     pub sink: Option<Sink>,
     /// The HTTP request's extensions (or any typed data the transport
