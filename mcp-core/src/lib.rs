@@ -34,7 +34,7 @@ pub mod era;
 pub mod handler;
 pub mod jsonrpc;
 pub mod protocol;
-pub mod schema;
+pub(crate) mod schema;
 pub mod server;
 pub mod session;
 pub mod transport;

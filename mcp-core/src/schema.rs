@@ -186,12 +186,6 @@ fn strip_null(schema: &mut Value) {
 
 /// Whether `T` deserialises when its value is absent (`Option<_>` and
 /// friends). The same rule decides `required` and absent-key behaviour.
-///
-/// ```
-/// use mcp_core::schema::is_optional;
-/// assert!(is_optional::<Option<String>>());
-/// assert!(!is_optional::<String>());
-/// ```
 pub fn is_optional<T: DeserializeOwned>() -> bool {
     T::deserialize(Missing).is_ok()
 }
@@ -238,6 +232,12 @@ impl<'de> de::Deserializer<'de> for Missing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_types_that_accept_absence_are_optional() {
+        assert!(is_optional::<Option<String>>());
+        assert!(!is_optional::<String>());
+    }
 
     #[derive(serde::Deserialize, schemars::JsonSchema)]
     #[allow(dead_code)]

@@ -198,7 +198,11 @@ pub fn missing_capability(capability: &str) -> RpcError {
 }
 
 /// Adds `resultType` (and any `extra` members) to a result object.
-pub fn annotate(result: &RawValue, result_type: &str, extra: &[(&str, Value)]) -> Result<Box<RawValue>, RpcError> {
+pub(crate) fn annotate(
+    result: &RawValue,
+    result_type: &str,
+    extra: &[(&str, Value)],
+) -> Result<Box<RawValue>, RpcError> {
     let mut fields = format!("\"resultType\":{}", Value::from(result_type));
     for (key, value) in extra {
         fields.push_str(&format!(",{}:{value}", Value::from(*key)));

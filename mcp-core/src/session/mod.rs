@@ -89,7 +89,13 @@ impl Sessions {
             return Ok(None);
         }
         let record = SessionRecord::new();
-        self.shared.store.create(record.clone()).await?;
+        match self.shared.store.create(record.clone()).await {
+            Err(StoreError::Full(_)) => {
+                self.expire_idle().await?;
+                self.shared.store.create(record.clone()).await?;
+            }
+            created => created?,
+        }
         self.start_sweeper();
         Ok(Some(self.handle(Arc::new(record))))
     }
@@ -97,7 +103,16 @@ impl Sessions {
     /// The session with `id`, marked used; `None` when it is unknown,
     /// expired or deleted.
     pub async fn open(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        Ok(self.shared.store.load(id).await?.map(|record| self.handle(record)))
+        match self.shared.store.load(id).await? {
+            Some(record) => Ok(Some(self.handle(record))),
+            None => {
+                // Expired on access: what it ran here ends with it.
+                if self.shared.live.contains(id) {
+                    self.forget(id).await;
+                }
+                Ok(None)
+            }
+        }
     }
 
     /// Ends session `id`: cancels what it runs, closes its streams and
@@ -409,6 +424,31 @@ mod tests {
         assert_eq!(rx.recv().await.unwrap().data, b"3");
         session.finish_stream(stream).await;
         assert!(rx.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_session_that_expired_on_access_leaves_nothing_behind() {
+        let sessions = Sessions::in_memory(1, Duration::ZERO);
+        let session = sessions.create().await.unwrap().unwrap();
+        let guard = session.begin_request(RequestId::Number(1));
+        let stream = session.open_stream().await.unwrap();
+        session.publish(stream, b"1".to_vec()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert!(sessions.open(session.id()).await.unwrap().is_none());
+        assert!(guard.token().is_cancelled());
+        let gone = sessions.events().replay_after(session.id(), EventId::priming(stream)).await;
+        assert_eq!(gone.unwrap_err(), ResumeError::Gone);
+        assert!(sessions.create().await.unwrap().is_some(), "its slot is free again");
+    }
+
+    #[tokio::test]
+    async fn a_full_store_makes_room_by_expiring_idle_sessions() {
+        let sessions = Sessions::in_memory(1, Duration::ZERO);
+        let first = sessions.create().await.unwrap().unwrap();
+        let guard = first.begin_request(RequestId::Number(1));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert!(sessions.create().await.unwrap().is_some());
+        assert!(guard.token().is_cancelled(), "the expired session was ended, not just dropped");
     }
 
     #[tokio::test]

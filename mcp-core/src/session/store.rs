@@ -37,7 +37,8 @@ impl std::error::Error for StoreError {}
 ///
 /// The contract every implementation keeps:
 /// - `create` stores a new record, or fails with [`StoreError::Full`] when
-///   the store is at its bound;
+///   the store is at its bound (the caller then expires idle sessions and
+///   tries once more);
 /// - `load` returns the record and marks the session used (refreshing its
 ///   expiry); a session unused for longer than the store's idle timeout is
 ///   gone: `load` answers `None` and the store forgets it;
@@ -133,12 +134,7 @@ impl MemorySessionStore {
         let slot = Slot { last_used: AtomicU64::new(self.now()), record: Arc::new(record) };
         let mut map = self.write();
         if map.len() >= self.max {
-            drop(map);
-            self.expire();
-            map = self.write();
-            if map.len() >= self.max {
-                return Err(StoreError::Full(self.max));
-            }
+            return Err(StoreError::Full(self.max));
         }
         map.insert(slot.record.id.as_str().into(), slot);
         Ok(())
