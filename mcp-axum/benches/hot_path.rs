@@ -2,7 +2,7 @@
 //! load run: JSON-RPC decoding, argument decoding, dispatch of a tool call,
 //! result encoding, SSE framing, and a whole POST through the router.
 //!
-//! `cargo bench -p mcp-axum --bench hot_path`
+//! `cargo bench -p mcp-axum --features test-util --bench hot_path`
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mcp_core::__private::Arguments;
