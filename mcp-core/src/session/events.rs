@@ -6,7 +6,7 @@
 //! event's position in it, so a resumed stream replays only its own events
 //! and never another stream's. `<stream>-0` is the priming event's id.
 
-use super::store::{StoreError, StoreFuture};
+use super::store::{StoreError, StoreFuture, ready};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::str::FromStr;
@@ -244,10 +244,6 @@ impl MemoryEventStore {
             }
         }
     }
-}
-
-fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> StoreFuture<'a, T, E> {
-    Box::pin(std::future::ready(value))
 }
 
 impl EventStore for MemoryEventStore {

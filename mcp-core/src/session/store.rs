@@ -72,7 +72,8 @@ pub trait SessionStore: Send + Sync + 'static {
     }
 }
 
-fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> StoreFuture<'a, T, E> {
+/// A store answer that is already known (memory stores never wait).
+pub(super) fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> StoreFuture<'a, T, E> {
     Box::pin(std::future::ready(value))
 }
 
