@@ -79,7 +79,7 @@ impl McpConfig {
         if let Some(max) = lookup("MCP_MAX_BODY").and_then(|m| m.parse().ok()) {
             config.max_body = max;
         }
-        if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()) {
+        if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
             config.keep_alive = Duration::from_secs(secs);
         }
         config

@@ -35,6 +35,16 @@ pub fn priming_for(session: &Session, id: &str, retry_ms: u64) -> Vec<Bytes> {
     if primes { vec![priming(id, retry_ms)] } else { Vec::new() }
 }
 
+/// Shortest interval between keep-alive comments (a zero interval would
+/// spin, and `tokio` refuses it).
+const KEEP_ALIVE_MIN: Duration = Duration::from_secs(1);
+
+/// Ticks every `every` (at least [`KEEP_ALIVE_MIN`]), first after one interval.
+pub(crate) fn keep_alive_ticker(every: Duration) -> tokio::time::Interval {
+    let every = every.max(KEEP_ALIVE_MIN);
+    tokio::time::interval_at(tokio::time::Instant::now() + every, every)
+}
+
 /// A comment line that keeps proxies from closing an idle stream.
 pub fn keep_alive() -> Bytes {
     Bytes::from_static(b": keep-alive\n\n")
@@ -54,7 +64,7 @@ pub fn event_stream(
         for chunk in head {
             yield Ok(chunk);
         }
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive_every, keep_alive_every);
+        let mut ticker = keep_alive_ticker(keep_alive_every);
         loop {
             tokio::select! {
                 event = events.recv() => match event {
@@ -71,6 +81,11 @@ pub fn event_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_zero_keep_alive_interval_is_raised_not_a_panic() {
+        keep_alive_ticker(Duration::ZERO).tick().await;
+    }
 
     #[test]
     fn frames_are_single_buffers() {

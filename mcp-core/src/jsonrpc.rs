@@ -162,6 +162,13 @@ impl Message {
     /// assert_eq!(req.method, "ping");
     /// ```
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        // A derived struct would also accept a JSON array of its members.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => DecodeError::invalid(None, "a message must be a JSON object"),
+                Err(e) => DecodeError::parse(e),
+            });
+        }
         let envelope: Envelope = match serde_json::from_slice(bytes) {
             Ok(envelope) => envelope,
             Err(e) if e.is_syntax() || e.is_eof() => return Err(DecodeError::parse(e)),

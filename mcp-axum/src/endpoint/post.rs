@@ -14,7 +14,7 @@ use http::{HeaderMap, StatusCode};
 use mcp_core::era::codes;
 use mcp_core::jsonrpc::{self, Message, RequestId, RpcError, code};
 use mcp_core::protocol::version;
-use mcp_core::session::{Session, StreamId};
+use mcp_core::session::{Session, SessionRecord, StreamId};
 use mcp_core::transport::{self, Outbound, Outbox, RequestEnv, StatelessRequest, outbox};
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -95,26 +95,24 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Respon
     })
 }
 
-/// `initialize` opens a session (when the endpoint keeps them) and answers
-/// with its id; a failed `initialize` leaves none behind.
+/// `initialize` opens a session (when the endpoint keeps them) only once it
+/// succeeded, and answers with its id; a failed `initialize` leaves nothing.
 async fn initialize(endpoint: Arc<Endpoint>, request: jsonrpc::Request, extensions: http::Extensions) -> Response {
-    let session = match endpoint.sessions.create().await {
-        Ok(session) => session,
-        Err(error) => return store_unavailable(&error),
-    };
-    let Some(session) = session else {
+    if !endpoint.sessions.keeps_sessions() {
         return respond(endpoint, request, RequestEnv { extensions, ..RequestEnv::default() }).await;
+    }
+    let (result, client) = match endpoint.server.initialize(request.params.as_deref()) {
+        Ok(answer) => answer,
+        Err(error) => return reply::json(StatusCode::OK, jsonrpc::encode_error(Some(&request.id), &error)),
     };
-    let id = session.id().to_owned();
-    let env = RequestEnv { session: Some(session), extensions, ..RequestEnv::default() };
-    let response = respond(Arc::clone(&endpoint), request, env).await;
-    if response.status().is_success() {
-        reply::with_session(response, &id)
-    } else {
-        if let Err(error) = endpoint.sessions.remove(&id).await {
-            tracing::warn!(%error, "could not remove the session of a failed initialize");
+    let mut record = SessionRecord::new();
+    record.client = Some(client);
+    match endpoint.sessions.create(record).await {
+        Ok(Some(session)) => {
+            reply::with_session(reply::json(StatusCode::OK, jsonrpc::encode_result(&request.id, &result)), session.id())
         }
-        response
+        Ok(None) => reply::json(StatusCode::OK, jsonrpc::encode_result(&request.id, &result)),
+        Err(error) => store_unavailable(&error),
     }
 }
 
@@ -245,7 +243,7 @@ fn unresumable(
                 yield Ok(sse::frame(None, &message));
             }
         }
-        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let mut ticker = sse::keep_alive_ticker(every);
         loop {
             tokio::select! {
                 biased;

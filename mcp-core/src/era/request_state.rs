@@ -59,8 +59,12 @@ impl StateKeys {
     }
 
     /// Keys as `(id, secret)`, newest first (it signs); older ones still
-    /// verify. States expire after `lifetime`.
+    /// verify. States expire after `lifetime`. With no keys at all, a random
+    /// one signs (as [`StateKeys::random`]) rather than nothing.
     pub fn new(keys: Vec<(String, Vec<u8>)>, lifetime: Duration) -> Self {
+        if keys.is_empty() {
+            return Self { lifetime, ..Self::random() };
+        }
         Self { keys, lifetime }
     }
 
@@ -72,12 +76,12 @@ impl StateKeys {
 
     /// Signs a state for `method`/`name` carrying `answers`.
     pub fn sign(&self, method: &str, name: &str, answers: Map<String, Value>) -> String {
-        let (key_id, secret) = &self.keys[0];
+        let (key_id, secret) = &self.keys[0]; // never empty: see `new`
         let state = RequestState {
             method: method.to_owned(),
             name: name.to_owned(),
             answers,
-            expires: now() + self.lifetime.as_secs(),
+            expires: now().saturating_add(self.lifetime.as_secs()),
             key_id: key_id.clone(),
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&state).unwrap_or_default());
@@ -91,10 +95,17 @@ impl StateKeys {
         let invalid = |why: &str| RpcError::invalid_params(format!("invalid requestState: {why}"));
         let (payload, tag) = token.split_once('.').ok_or_else(|| invalid("malformed"))?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid("malformed"))?;
+        // Authenticate before reading anything the client wrote.
+        let (key_id, _) = self
+            .keys
+            .iter()
+            .find(|(_, secret)| Self::mac(secret, payload).verify_slice(&tag).is_ok())
+            .ok_or_else(|| invalid("signature mismatch"))?;
         let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid("malformed"))?;
         let state: RequestState = serde_json::from_slice(&bytes).map_err(|_| invalid("malformed"))?;
-        let (_, secret) = self.keys.iter().find(|(id, _)| *id == state.key_id).ok_or_else(|| invalid("unknown key"))?;
-        Self::mac(secret, payload).verify_slice(&tag).map_err(|_| invalid("signature mismatch"))?;
+        if state.key_id != *key_id {
+            return Err(invalid("signature mismatch"));
+        }
         if state.expires < now() {
             return Err(invalid("expired"));
         }
@@ -125,6 +136,8 @@ mod tests {
             Duration::from_secs(60),
         );
         assert!(rotated.verify(&token, "tools/call", "t").is_ok(), "old key still verifies after rotation");
+        let no_keys = StateKeys::new(Vec::new(), Duration::MAX);
+        assert!(no_keys.verify(&no_keys.sign("tools/call", "t", Map::new()), "tools/call", "t").is_ok());
         let expired = StateKeys::new(keys.keys.clone(), Duration::ZERO);
         let stale = expired.sign("tools/call", "t", Map::new());
         std::thread::sleep(Duration::from_millis(1100));

@@ -24,7 +24,13 @@ impl Server {
         }
         let params = request.params.as_deref();
         match request.method.as_str() {
-            "initialize" => self.initialize(params, env.session.as_ref()).await,
+            "initialize" => {
+                let (result, client) = self.initialize(params)?;
+                if let Some(session) = &env.session {
+                    session.set_client(client).await.map_err(store_failed)?;
+                }
+                Ok(result)
+            }
             "ping" => Ok(empty_result()),
             "logging/setLevel" => {
                 let p: p::SetLevelParams = decode_params(params)?;
@@ -78,27 +84,23 @@ impl Server {
         session.is_some_and(|s| s.complete_client_request(&response.id, response.outcome))
     }
 
-    async fn initialize(
-        &self,
-        params: Option<&RawValue>,
-        session: Option<&Session>,
-    ) -> Result<Box<RawValue>, RpcError> {
+    /// Answers `initialize` and says what the client declared, so that a
+    /// transport opens a session only for an `initialize` that succeeded.
+    pub fn initialize(&self, params: Option<&RawValue>) -> Result<(Box<RawValue>, ClientInfo), RpcError> {
         let p: p::InitializeParams = decode_params(params)?;
         let negotiated = version::negotiate(&p.protocol_version);
-        if let Some(session) = session {
-            let client = ClientInfo {
-                protocol_version: negotiated.to_owned(),
-                capabilities: p.capabilities,
-                implementation: p.client_info,
-            };
-            session.set_client(client).await.map_err(store_failed)?;
-        }
-        to_raw(&p::InitializeResult {
+        let result = to_raw(&p::InitializeResult {
             protocol_version: negotiated,
             capabilities: &self.inner.capabilities,
             server_info: &self.inner.info,
             instructions: self.inner.instructions.as_deref(),
-        })
+        })?;
+        let client = ClientInfo {
+            protocol_version: negotiated.to_owned(),
+            capabilities: p.capabilities,
+            implementation: p.client_info,
+        };
+        Ok((result, client))
     }
 
     pub(super) async fn complete(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {

@@ -215,7 +215,7 @@ impl MemoryEventStore {
 
     fn replay(&self, session: &str, after: EventId) -> Result<Replay, ResumeError> {
         self.with_stream(session, after.stream, |log| {
-            if log.events.front().is_some_and(|(first, _)| *first > after.seq + 1) {
+            if log.events.front().is_some_and(|(first, _)| *first > after.seq.saturating_add(1)) {
                 return Err(ResumeError::Gone);
             }
             let events = log
@@ -305,6 +305,8 @@ mod tests {
         assert_eq!(now(store.last_event_id("s", a)).unwrap().seq, 2);
         assert_eq!(now(store.replay_after("other", first)).unwrap_err(), ResumeError::Gone, "scoped to its session");
         assert_eq!("nope".parse::<EventId>().unwrap_err(), ResumeError::Malformed);
+        let last = EventId { stream: a, seq: u64::MAX };
+        assert!(now(store.replay_after("s", last)).unwrap().events.is_empty(), "the largest position never overflows");
         assert_eq!(first.to_string().parse::<EventId>().unwrap(), first);
     }
 

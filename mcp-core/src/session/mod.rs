@@ -82,13 +82,14 @@ impl Sessions {
         &*self.shared.events
     }
 
-    /// Creates a session with a fresh id; `None` when this store keeps no
-    /// sessions. Starts the idle sweeper with the first session.
-    pub async fn create(&self) -> Result<Option<Session>, StoreError> {
+    /// Stores a new session (`SessionRecord::new()` gives it a fresh id);
+    /// `None` when this store keeps no sessions. When the store is full,
+    /// idle sessions are expired first. Starts the idle sweeper with the
+    /// first session.
+    pub async fn create(&self, record: SessionRecord) -> Result<Option<Session>, StoreError> {
         if !self.keeps_sessions() {
             return Ok(None);
         }
-        let record = SessionRecord::new();
         match self.shared.store.create(record.clone()).await {
             Err(StoreError::Full(_)) => {
                 self.expire_idle().await?;
@@ -396,7 +397,7 @@ mod tests {
     #[tokio::test]
     async fn sessions_end_with_their_live_handles_and_events() {
         let sessions = Sessions::in_memory(4, Duration::from_secs(60));
-        let session = sessions.create().await.unwrap().unwrap();
+        let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let guard = session.begin_request(RequestId::Number(1));
         let stream = session.open_stream().await.unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -413,7 +414,7 @@ mod tests {
     #[tokio::test]
     async fn resumption_replays_then_follows() {
         let sessions = Sessions::in_memory(4, Duration::from_secs(60));
-        let session = sessions.create().await.unwrap().unwrap();
+        let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let stream = session.open_stream().await.unwrap();
         let first = session.publish(stream, b"1".to_vec()).await.unwrap();
         session.publish(stream, b"2".to_vec()).await.unwrap();
@@ -429,7 +430,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_that_expired_on_access_leaves_nothing_behind() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
-        let session = sessions.create().await.unwrap().unwrap();
+        let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let guard = session.begin_request(RequestId::Number(1));
         let stream = session.open_stream().await.unwrap();
         session.publish(stream, b"1".to_vec()).await.unwrap();
@@ -438,16 +439,16 @@ mod tests {
         assert!(guard.token().is_cancelled());
         let gone = sessions.events().replay_after(session.id(), EventId::priming(stream)).await;
         assert_eq!(gone.unwrap_err(), ResumeError::Gone);
-        assert!(sessions.create().await.unwrap().is_some(), "its slot is free again");
+        assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some(), "its slot is free again");
     }
 
     #[tokio::test]
     async fn a_full_store_makes_room_by_expiring_idle_sessions() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
-        let first = sessions.create().await.unwrap().unwrap();
+        let first = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let guard = first.begin_request(RequestId::Number(1));
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        assert!(sessions.create().await.unwrap().is_some());
+        assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some());
         assert!(guard.token().is_cancelled(), "the expired session was ended, not just dropped");
     }
 
@@ -455,7 +456,7 @@ mod tests {
     async fn stateless_mode_keeps_nothing() {
         let sessions = Sessions::none();
         assert!(!sessions.keeps_sessions());
-        assert!(sessions.create().await.unwrap().is_none());
+        assert!(sessions.create(SessionRecord::new()).await.unwrap().is_none());
         assert!(sessions.open("anything").await.unwrap().is_none());
     }
 }

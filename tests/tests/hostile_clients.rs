@@ -1,0 +1,116 @@
+//! Defects a hostile client could use, each reproduced over a real socket
+//! and answered with a clear error instead of a kept session, a panic or a
+//! check that passes by accident.
+
+use mcp_core::{ResourceError, Server, resource, resources, tool, tools};
+use mcp_integration_tests::{HttpClient, spawn};
+use serde_json::{Value, json};
+
+/// Adds two integers.
+#[tool]
+async fn add(a: i64, b: i64) -> String {
+    (a + b).to_string()
+}
+
+/// A fixed document.
+#[resource("doc://readme")]
+async fn readme() -> Result<String, ResourceError> {
+    Ok("read me".into())
+}
+
+fn server() -> Server {
+    Server::builder("hostile", "0").tools(tools![add]).resources(resources![readme]).build()
+}
+
+async fn start(server: Server) -> HttpClient {
+    HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await))
+}
+
+async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_failed_initialize_opens_no_session() {
+    let server = server();
+    let client = start(server.clone()).await;
+    for params in [json!({}), json!({"protocolVersion": 7}), json!([1, 2])] {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params});
+        let response = client.post(&body).await;
+        assert!(response.headers().get("mcp-session-id").is_none(), "{params}");
+        let (status, body) = status_and_body(response).await;
+        assert_eq!((status, body["error"]["code"].as_i64()), (200, Some(-32602)), "{params}");
+    }
+    assert_eq!(server.sessions().count().await.unwrap(), 0, "nothing was kept");
+    let mut honest = client.clone();
+    honest.initialize().await;
+    assert_eq!(server.sessions().count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_json_array_is_not_a_message() {
+    let client = start(server()).await;
+    let response = client.post_builder().body(r#"["2.0",1,"ping",null,null,null]"#).send().await.unwrap();
+    let (status, body) = status_and_body(response).await;
+    assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(-32600)));
+    let response = client.post_builder().body("[1,").send().await.unwrap();
+    assert_eq!(status_and_body(response).await.1["error"]["code"], -32700, "broken JSON stays a parse error");
+}
+
+#[tokio::test]
+async fn the_mcp_name_check_fails_closed_on_odd_bodies() {
+    let client = start(server()).await;
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "resources/read",
+        "params": {"uri": "doc://readme", "arguments": 0, "_meta": meta}});
+    let headers =
+        [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "resources/read"), ("mcp-name", "doc://other")];
+    let response = client.post_with(&headers).body(body.to_string()).send().await.unwrap();
+    let (status, answer) = status_and_body(response).await;
+    assert_eq!((status, answer["error"]["code"].as_i64()), (400, Some(-32020)));
+}
+
+#[tokio::test]
+async fn an_event_id_at_the_end_of_the_range_is_refused_not_a_panic() {
+    let mut client = start(server()).await;
+    client.initialize().await;
+    for last in ["1-18446744073709551615", "ffffffffffffffff-18446744073709551615", "1-99999999999999999999"] {
+        let response = client
+            .http
+            .get(&client.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", client.session.clone().unwrap())
+            .header("last-event-id", last)
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(response.status().as_u16(), 400 | 404), "{last}: {}", response.status());
+    }
+    let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}})).await;
+    assert_eq!(answer[0]["result"]["content"][0]["text"], "3", "the server is still serving");
+}
+
+#[tokio::test]
+async fn a_zero_keep_alive_setting_is_ignored() {
+    let config = mcp_axum::McpConfig::from_lookup(|key| (key == "MCP_KEEP_ALIVE_SECS").then(|| "0".to_owned()));
+    assert!(!config.keep_alive.is_zero());
+    let zero = mcp_axum::McpConfig { keep_alive: std::time::Duration::ZERO, ..config };
+    let url = spawn(mcp_axum::McpRouter::new(server()).config(zero).into_router()).await;
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    client.initialize().await;
+    let stream = client
+        .http
+        .get(&client.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", client.session.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200, "a stream opens with a zero interval in the config");
+    let answer = client.request(2, "ping", json!({})).await;
+    assert_eq!(answer[0]["result"], json!({}));
+}
