@@ -114,3 +114,23 @@ async fn a_zero_keep_alive_setting_is_ignored() {
     let answer = client.request(2, "ping", json!({})).await;
     assert_eq!(answer[0]["result"], json!({}));
 }
+
+#[tokio::test]
+async fn a_session_keeps_flags_and_bounded_names_not_what_initialize_carried() {
+    let server = server();
+    let client = start(server.clone()).await;
+    let padding = vec!["x".repeat(1024); 1024];
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {"experimental": {"pad": padding}, "sampling": {"pad": padding}},
+        "clientInfo": {"name": "n".repeat(1 << 20), "version": "1"},
+    }});
+    let response = client.post(&body).await;
+    assert_eq!(response.status(), 200);
+    let id = response.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let session = server.sessions().open(&id).await.unwrap().unwrap();
+    let declared = session.record().client.as_ref().unwrap();
+    assert!(declared.capabilities.sampling.is_some(), "the flag the server uses is kept");
+    assert_eq!(declared.implementation.name.len(), mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
+    assert!(declared.implementation.name.capacity() <= mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
+}

@@ -104,8 +104,7 @@ impl Context {
 
     /// Sends the user to `url` (`elicitation/create`, URL mode).
     pub async fn elicit_url(&self, message: &str, url: &str, elicitation_id: &str) -> Result<ElicitResult, RpcError> {
-        self.require_capability("elicitation", |c| c.elicitation.as_ref().is_some_and(|e| e.get("url").is_some()))
-            .await?;
+        self.require_capability("elicitation", |c| c.elicitation.is_some_and(|e| e.url.is_some())).await?;
         let params =
             serde_json::json!({ "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id });
         self.ask(None, "elicitation/create", params).await

@@ -105,7 +105,7 @@ impl Declared {
         let meta = StatelessMeta {
             protocol_version,
             client_capabilities,
-            client_info: fields.client_info,
+            client_info: fields.client_info.map(Implementation::bounded),
             log_level: fields.log_level,
         };
         Ok(Self { meta: Arc::new(meta), progress_token: fields.progress_token })

@@ -98,7 +98,7 @@ impl Server {
         let client = ClientInfo {
             protocol_version: negotiated.to_owned(),
             capabilities: p.capabilities,
-            implementation: p.client_info,
+            implementation: p.client_info.bounded(),
         };
         Ok((result, client))
     }
