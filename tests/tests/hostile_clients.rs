@@ -18,8 +18,14 @@ async fn readme() -> Result<String, ResourceError> {
     Ok("read me".into())
 }
 
+/// A note by number.
+#[resource("doc://notes/{id}")]
+async fn note(id: u32) -> Result<String, ResourceError> {
+    Ok(format!("note {id}"))
+}
+
 fn server() -> Server {
-    Server::builder("hostile", "0").tools(tools![add]).resources(resources![readme]).build()
+    Server::builder("hostile", "0").tools(tools![add]).resources(resources![readme, note]).build()
 }
 
 async fn start(server: Server) -> HttpClient {
@@ -133,4 +139,23 @@ async fn a_session_keeps_flags_and_bounded_names_not_what_initialize_carried() {
     assert!(declared.capabilities.sampling.is_some(), "the flag the server uses is kept");
     assert_eq!(declared.implementation.name.len(), mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
     assert!(declared.implementation.name.capacity() <= mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
+}
+
+#[tokio::test]
+async fn subscriptions_name_known_resources_and_are_capped_per_session() {
+    let mut client = start(server()).await;
+    client.initialize().await;
+    let subscribe = |uri: String| json!({"uri": uri});
+    let unknown = client.request(1, "resources/subscribe", subscribe("doc://nowhere".into())).await;
+    assert_eq!(unknown[0]["error"]["code"], -32002, "not in the catalog");
+    let long = client.request(2, "resources/subscribe", subscribe(format!("doc://notes/{}", "9".repeat(4096)))).await;
+    assert_eq!(long[0]["error"]["code"], -32602, "too long");
+    for n in 0..mcp_core::server::MAX_SUBSCRIPTIONS {
+        let ok = client.request(3, "resources/subscribe", subscribe(format!("doc://notes/{n}"))).await;
+        assert_eq!(ok[0]["result"], json!({}), "subscription {n}");
+    }
+    let over = client.request(4, "resources/subscribe", subscribe("doc://readme".into())).await;
+    assert_eq!(over[0]["error"]["code"], -32602, "over the cap");
+    let again = client.request(5, "resources/subscribe", subscribe("doc://notes/0".into())).await;
+    assert_eq!(again[0]["result"], json!({}), "a repeat is not a new subscription");
 }

@@ -78,6 +78,16 @@ impl Server {
         self.inner.catalog.load().prompts.get(name).cloned()
     }
 
+    /// Whether `uri` names a resource, or matches a template, of the catalog.
+    pub(crate) fn knows_resource(&self, uri: &str) -> bool {
+        let catalog = self.inner.catalog.load();
+        catalog.resources.get(uri).is_some()
+            || catalog
+                .templates
+                .iter()
+                .any(|d| matches!(&d.kind, ResourceKind::Template(_, m) if m.matches(uri).is_some()))
+    }
+
     /// Adds (or replaces) a tool at runtime and tells listening clients.
     pub fn add_tool(&self, def: ToolDef) {
         self.change(TOOLS_CHANGED, |c| {

@@ -3,7 +3,7 @@
 //! client's notifications and its answers to server→client requests.
 
 use super::Server;
-use crate::handler::CompletionRequest;
+use crate::handler::{CompletionRequest, ResourceError};
 use crate::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
 use crate::protocol::{self as p, version};
 use crate::session::{ClientInfo, Session, StoreError};
@@ -11,6 +11,11 @@ use crate::transport::RequestEnv;
 use serde_json::json;
 use serde_json::value::RawValue;
 use std::sync::Arc;
+
+/// Most resource subscriptions one session holds.
+pub const MAX_SUBSCRIPTIONS: usize = 256;
+/// Longest URI a session may subscribe to.
+pub const MAX_SUBSCRIBED_URI: usize = 2048;
 
 impl Server {
     /// Answers a request. `env` says how it arrived; server→client messages
@@ -49,10 +54,22 @@ impl Server {
                     .session
                     .as_ref()
                     .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
-                if request.method == "resources/subscribe" {
-                    session.subscribe(&p.uri)
-                } else {
-                    session.unsubscribe(&p.uri)
+                if request.method == "resources/unsubscribe" {
+                    session.unsubscribe(&p.uri);
+                    return Ok(empty_result());
+                }
+                if p.uri.len() > MAX_SUBSCRIBED_URI {
+                    return Err(RpcError::invalid_params(format!(
+                        "URIs to subscribe to are at most {MAX_SUBSCRIBED_URI} bytes"
+                    )));
+                }
+                if !self.knows_resource(&p.uri) {
+                    return Err(ResourceError::not_found(&p.uri).0);
+                }
+                if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS) {
+                    return Err(RpcError::invalid_params(format!(
+                        "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions"
+                    )));
                 }
                 Ok(empty_result())
             }

@@ -20,6 +20,7 @@ mod registry;
 mod stateless;
 
 pub use builder::{BuildError, ServerBuilder};
+pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 pub use listen::{META_SUBSCRIPTION_ID, SubscriptionFilter};
 
 use crate::era::StateKeys;

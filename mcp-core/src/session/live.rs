@@ -71,8 +71,13 @@ impl LiveSession {
         self.lock().awaiting.remove(id);
     }
 
-    pub(crate) fn subscribe(&self, uri: &str) {
-        self.lock().subscriptions.insert(uri.to_owned());
+    pub(crate) fn subscribe(&self, uri: &str, max: usize) -> bool {
+        let mut live = self.lock();
+        if live.subscriptions.len() >= max && !live.subscriptions.contains(uri) {
+            return false;
+        }
+        live.subscriptions.insert(uri.to_owned());
+        true
     }
 
     pub(crate) fn unsubscribe(&self, uri: &str) {

@@ -316,8 +316,10 @@ impl Session {
         self.live().abandon_client_request(id);
     }
 
-    pub(crate) fn subscribe(&self, uri: &str) {
-        self.live().subscribe(uri);
+    /// Subscribes to `uri`; `false` when the session already holds `max`
+    /// other subscriptions.
+    pub(crate) fn subscribe(&self, uri: &str, max: usize) -> bool {
+        self.live().subscribe(uri, max)
     }
 
     pub(crate) fn unsubscribe(&self, uri: &str) {
