@@ -13,8 +13,10 @@ pub struct McpConfig {
     pub path: String,
     /// No sessions: every POST stands alone (`MCP_STATELESS=1`).
     pub stateless: bool,
-    /// Allowed `Origin` values (`MCP_ALLOWED_ORIGINS`, comma-separated;
-    /// `*` allows any). Default: localhost origins only.
+    /// Allowed `Origin` values (`MCP_ALLOWED_ORIGINS`, comma-separated):
+    /// `https://app.example` (default port only), `https://app.example:8443`,
+    /// `http://localhost:*` (any port) or `*` (any origin). Default:
+    /// localhost origins on any port.
     pub allowed_origins: Vec<String>,
     /// Allowed `Host` names, without port (`MCP_ALLOWED_HOSTS`; `*` allows
     /// any). Default: localhost names only, against DNS rebinding.
@@ -35,7 +37,7 @@ impl Default for McpConfig {
             port: 8000,
             path: "/mcp".into(),
             stateless: false,
-            allowed_origins: local.iter().flat_map(|h| [format!("http://{h}"), format!("https://{h}")]).collect(),
+            allowed_origins: local.iter().flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")]).collect(),
             allowed_hosts: local.iter().map(|h| (*h).to_owned()).collect(),
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),

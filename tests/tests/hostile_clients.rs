@@ -12,6 +12,13 @@ async fn add(a: i64, b: i64) -> String {
     (a + b).to_string()
 }
 
+/// Takes a short rest.
+#[tool]
+async fn nap() -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    "rested".into()
+}
+
 /// A fixed document.
 #[resource("doc://readme")]
 async fn readme() -> Result<String, ResourceError> {
@@ -158,4 +165,61 @@ async fn subscriptions_name_known_resources_and_are_capped_per_session() {
     assert_eq!(over[0]["error"]["code"], -32602, "over the cap");
     let again = client.request(5, "resources/subscribe", subscribe("doc://notes/0".into())).await;
     assert_eq!(again[0]["result"], json!({}), "a repeat is not a new subscription");
+}
+
+#[tokio::test]
+async fn one_request_id_runs_once_at_a_time_in_a_session() {
+    let server = Server::builder("hostile", "0").tools(tools![add, nap]).build();
+    let mut client = start(server).await;
+    client.initialize().await;
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
+    let (first, second) = tokio::join!(client.post(&body), client.post(&body));
+    let mut answers = vec![status_and_body(first).await, status_and_body(second).await];
+    answers.sort_by_key(|(status, _)| *status);
+    assert_eq!(answers[0].1["result"]["content"][0]["text"], "rested");
+    let refused = &answers[1];
+    assert_eq!(refused.1["error"]["code"], -32600, "the duplicate is refused: {refused:?}");
+}
+
+#[tokio::test]
+async fn a_second_connection_cannot_take_the_get_stream_by_resuming_it() {
+    let mut client = start(server()).await;
+    client.initialize().await;
+    let get = |last: Option<String>| {
+        let mut request = client
+            .http
+            .get(&client.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", client.session.clone().unwrap());
+        if let Some(last) = last {
+            request = request.header("last-event-id", last);
+        }
+        request.send()
+    };
+    let first = get(None).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let body = first.bytes_stream();
+    let mut body = std::pin::pin!(body);
+    let priming = futures_util::StreamExt::next(&mut body).await.unwrap().unwrap();
+    let id = String::from_utf8_lossy(&priming).lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_owned();
+    let stream = id.split_once('-').unwrap().0.to_owned();
+    assert_eq!(get(Some(format!("{stream}-0"))).await.unwrap().status(), 409);
+    assert_eq!(get(None).await.unwrap().status(), 409);
+}
+
+#[tokio::test]
+async fn a_request_without_host_is_refused() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let url = spawn(mcp_axum::McpRouter::new(server()).into_router()).await;
+    let address = url.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let request = format!(
+        "POST /mcp HTTP/1.0\r\naccept: application/json, text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.0 403"), "{answer}");
 }

@@ -38,6 +38,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: Heade
                 reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, "Bad Request: malformed Last-Event-ID")
             }
             Err(ResumeError::Gone) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
+            Err(ResumeError::Held) => stream_held(),
             Err(ResumeError::Store(error)) => super::store_unavailable(&error),
         };
     }
@@ -46,12 +47,13 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: Heade
             let head = sse::priming_for(&session, &priming.to_string(), endpoint.config.retry_ms);
             reply::sse(sse::event_stream(head, received, 0, keep_alive))
         }
-        Ok(None) => reply::refuse(
-            StatusCode::CONFLICT,
-            code::SESSION_ERROR,
-            "Conflict: a stream is already open for this session",
-        ),
+        Ok(None) => stream_held(),
         Err(ResumeError::Store(error)) => super::store_unavailable(&error),
         Err(_) => reply::refuse(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Stream not found"),
     }
+}
+
+/// 409: the session's GET stream is held by another connection.
+fn stream_held() -> Response {
+    reply::refuse(StatusCode::CONFLICT, code::SESSION_ERROR, "Conflict: a stream is already open for this session")
 }

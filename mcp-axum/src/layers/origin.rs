@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub enum Refusal {
     /// `Host` names a host that is not allowed.
     Host(String),
+    /// There is no `Host` header, and only some hosts are allowed.
+    MissingHost,
     /// `Origin` is not allowed.
     Origin(String),
 }
@@ -23,6 +25,7 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Host(h) => write!(f, "Host {h:?} is not allowed"),
+            Refusal::MissingHost => f.write_str("a Host header is required"),
             Refusal::Origin(o) => write!(f, "Origin {o:?} is not allowed"),
         }
     }
@@ -51,11 +54,15 @@ impl HostOriginCheck {
 
     /// Why `headers` are refused, if they are.
     pub fn refusal(&self, headers: &HeaderMap) -> Option<Refusal> {
-        if let Some(host) = headers.get(HOST) {
-            let host = host.to_str().unwrap_or("");
-            if !host_allowed(host, &self.allowed.hosts) {
-                return Some(Refusal::Host(host.to_owned()));
+        match headers.get(HOST) {
+            Some(host) => {
+                let host = host.to_str().unwrap_or("");
+                if !host_allowed(host, &self.allowed.hosts) {
+                    return Some(Refusal::Host(host.to_owned()));
+                }
             }
+            None if !self.allowed.hosts.iter().any(|h| h == "*") => return Some(Refusal::MissingHost),
+            None => {}
         }
         if let Some(origin) = headers.get(ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
@@ -89,13 +96,28 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
     allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(name))
 }
 
+/// Whether `origin` is on the list. An entry matches the same scheme and
+/// host with the port it names; an entry without a port, the scheme's
+/// default port only; an entry ending in `:*`, any port (local dev servers
+/// move); `*`, anything.
 fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
-    // Compare scheme://host, ignoring the port (local dev servers move).
-    let without_port = match origin.split_once("://") {
-        Some((scheme, authority)) => format!("{scheme}://{}", strip_port(authority)),
-        None => return allowed.iter().any(|a| a == "*"),
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return allowed.iter().any(|a| a == "*");
     };
-    allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(origin) || a.eq_ignore_ascii_case(&without_port))
+    let host = strip_port(authority);
+    let port = &authority[host.len()..];
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => "",
+    };
+    let same = |entry: &str| entry.eq_ignore_ascii_case(&format!("{scheme}://{host}"));
+    allowed.iter().any(|entry| {
+        entry == "*"
+            || entry.eq_ignore_ascii_case(origin)
+            || entry.strip_suffix(":*").is_some_and(same)
+            || (same(entry) && (port.is_empty() || port == default_port))
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +137,20 @@ mod tests {
     }
 
     #[test]
+    fn origin_entries_name_their_port() {
+        let list: Vec<String> = ["https://app.example", "http://localhost:*", "https://api.example:8443"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let ok = |origin: &str| origin_allowed(origin, &list);
+        assert!(ok("https://app.example") && ok("https://APP.example:443"));
+        assert!(!ok("https://app.example:8080"), "a portless entry is the default port only");
+        assert!(ok("http://localhost:5173") && ok("http://localhost"));
+        assert!(ok("https://api.example:8443") && !ok("https://api.example"));
+        assert!(!ok("http://app.example") && !ok("null"));
+    }
+
+    #[test]
     fn localhost_passes_and_rebinding_fails() {
         let c = McpConfig::default();
         assert!(check(&headers(&[("host", "127.0.0.1:8000")]), &c).is_ok());
@@ -128,7 +164,9 @@ mod tests {
             check(&headers(&[("host", "localhost"), ("origin", "https://evil.example")]), &c),
             Err(Refusal::Origin(_))
         ));
+        assert_eq!(check(&headers(&[]), &c), Err(Refusal::MissingHost), "no Host fails closed");
         let open = McpConfig { allowed_hosts: vec!["*".into()], allowed_origins: vec!["*".into()], ..c };
+        assert!(check(&headers(&[]), &open).is_ok());
         assert!(check(&headers(&[("host", "api.example"), ("origin", "https://x.example")]), &open).is_ok());
     }
 }

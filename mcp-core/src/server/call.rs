@@ -37,16 +37,24 @@ impl Server {
     }
 
     /// The context of a handler run; the guard keeps the request registered
-    /// (and cancellable by `notifications/cancelled`) in session mode.
+    /// (and cancellable by `notifications/cancelled`) in session mode. A
+    /// request whose id is already running in the session is refused.
     fn context(
         &self,
         id: &RequestId,
         env: RequestEnv,
         progress_token: Option<Value>,
         stateless: Option<Arc<StatelessCall>>,
-    ) -> (Context, Option<InFlight>) {
+    ) -> Result<(Context, Option<InFlight>), RpcError> {
         let RequestEnv { session, sink, extensions, stateless: _ } = env;
-        let in_flight = session.as_ref().map(|s| s.begin_request(id.clone()));
+        let in_flight = match &session {
+            Some(session) => Some(
+                session
+                    .begin_request(id.clone())
+                    .ok_or_else(|| RpcError::invalid_request(format!("request id {id} is already in use")))?,
+            ),
+            None => None,
+        };
         let cancel = in_flight.as_ref().map(|f| f.token().clone());
         let scope = Scope {
             server: self.clone(),
@@ -58,7 +66,7 @@ impl Server {
             cancel,
             extensions,
         };
-        (Context::new(scope), in_flight)
+        Ok((Context::new(scope), in_flight))
     }
 
     /// Runs the tool `p` names (its params decoded by the caller: the
@@ -72,7 +80,7 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
         let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
         let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
         era.encode(&guarded(&ctx, call).await?)
     }
@@ -85,7 +93,7 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
         let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
         let contents = guarded(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
         era.encode_private(&p::ReadResourceResult { contents })
     }
@@ -100,7 +108,7 @@ impl Server {
         let def =
             self.prompt(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
         let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
         let work = async { (def.handler)(ctx.clone(), p.arguments.unwrap_or_default()).await };
         era.encode(&guarded(&ctx, work).await?)
     }

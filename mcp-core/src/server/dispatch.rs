@@ -135,12 +135,17 @@ impl Server {
         };
         let completion = match source {
             Some(source) => {
-                source(CompletionRequest {
+                use futures_util::FutureExt as _;
+                let request = CompletionRequest {
                     argument: p.argument.name,
                     value: p.argument.value,
                     context: p.context.map(|c| c.arguments).unwrap_or_default(),
-                })
-                .await
+                };
+                // A completion source is user code too: a panic is an error, not a dropped connection.
+                std::panic::AssertUnwindSafe(source(request)).catch_unwind().await.map_err(|_| {
+                    tracing::error!("an MCP completion source panicked");
+                    RpcError::internal("the completion source panicked")
+                })?
             }
             None => p::Completion::default(),
         };

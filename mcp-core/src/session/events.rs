@@ -89,6 +89,8 @@ pub enum ResumeError {
     /// The stream is unknown, belongs to another session, or the events
     /// after the given one were discarded (answered 404).
     Gone,
+    /// Another connection holds the session's standalone stream (answered 409).
+    Held,
     /// The store failed (answered 503).
     Store(StoreError),
 }

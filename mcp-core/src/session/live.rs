@@ -40,10 +40,15 @@ impl LiveSession {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn begin_request(self: &Arc<Self>, id: RequestId) -> InFlight {
+    /// Registers request `id` as running; `None` when a request with that
+    /// id already runs (checked and registered under one lock).
+    pub(crate) fn begin_request(self: &Arc<Self>, id: RequestId) -> Option<InFlight> {
         let token = CancellationToken::new();
-        self.lock().in_flight.insert(id.clone(), token.clone());
-        InFlight { live: Arc::clone(self), id, token }
+        match self.lock().in_flight.entry(id.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => return None,
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(token.clone()),
+        };
+        Some(InFlight { live: Arc::clone(self), id, token })
     }
 
     pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
@@ -90,6 +95,19 @@ impl LiveSession {
 
     pub(crate) fn attach(&self, stream: StreamId, sink: EventSink) {
         self.lock().attached.insert(stream, sink);
+    }
+
+    /// Attaches a resumed connection to `stream`; `false` when `stream` is
+    /// the standalone stream and another open connection holds it (one GET
+    /// stream per session, resumed or not).
+    pub(crate) fn attach_resumed(&self, stream: StreamId, sink: EventSink) -> bool {
+        let mut live = self.lock();
+        let held = live.attached.get(&stream).is_some_and(|s| !s.is_closed());
+        if live.standalone == Some(stream) && held {
+            return false;
+        }
+        live.attached.insert(stream, sink);
+        true
     }
 
     pub(crate) fn detach(&self, stream: StreamId) {
@@ -196,7 +214,8 @@ mod tests {
     #[test]
     fn in_flight_requests_cancel_and_unregister() {
         let live = Arc::new(LiveSession::default());
-        let guard = live.begin_request(RequestId::Number(1));
+        let guard = live.begin_request(RequestId::Number(1)).unwrap();
+        assert!(live.begin_request(RequestId::Number(1)).is_none(), "an id runs once at a time");
         assert!(live.cancel_request(&RequestId::Number(1)));
         assert!(guard.token().is_cancelled());
         drop(guard);

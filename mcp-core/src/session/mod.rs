@@ -283,7 +283,8 @@ impl Session {
     }
 
     /// Registers a request in flight; the guard unregisters it when dropped.
-    pub(crate) fn begin_request(&self, id: RequestId) -> InFlight {
+    /// `None` when a request with the same id already runs.
+    pub(crate) fn begin_request(&self, id: RequestId) -> Option<InFlight> {
         self.live().begin_request(id)
     }
 
@@ -363,7 +364,9 @@ impl Session {
     /// or before the replay's last.
     pub async fn resume(&self, after: EventId, sink: EventSink) -> Result<Replay, ResumeError> {
         // Attach first, so nothing appended while the replay is read is missed.
-        self.attach(after.stream, sink);
+        if !self.live().attach_resumed(after.stream, sink) {
+            return Err(ResumeError::Held);
+        }
         let replay = self.sessions.events().replay_after(self.id(), after).await;
         if !replay.as_ref().is_ok_and(|r| r.open) {
             self.detach(after.stream);
@@ -400,7 +403,7 @@ mod tests {
     async fn sessions_end_with_their_live_handles_and_events() {
         let sessions = Sessions::in_memory(4, Duration::from_secs(60));
         let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let guard = session.begin_request(RequestId::Number(1));
+        let guard = session.begin_request(RequestId::Number(1)).unwrap();
         let stream = session.open_stream().await.unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
         session.attach(stream, tx);
@@ -433,7 +436,7 @@ mod tests {
     async fn a_session_that_expired_on_access_leaves_nothing_behind() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
         let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let guard = session.begin_request(RequestId::Number(1));
+        let guard = session.begin_request(RequestId::Number(1)).unwrap();
         let stream = session.open_stream().await.unwrap();
         session.publish(stream, b"1".to_vec()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -448,7 +451,7 @@ mod tests {
     async fn a_full_store_makes_room_by_expiring_idle_sessions() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
         let first = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let guard = first.begin_request(RequestId::Number(1));
+        let guard = first.begin_request(RequestId::Number(1)).unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some());
         assert!(guard.token().is_cancelled(), "the expired session was ended, not just dropped");
