@@ -174,7 +174,7 @@ async fn one_request_id_runs_once_at_a_time_in_a_session() {
     client.initialize().await;
     let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
     let (first, second) = tokio::join!(client.post(&body), client.post(&body));
-    let mut answers = vec![status_and_body(first).await, status_and_body(second).await];
+    let mut answers = [status_and_body(first).await, status_and_body(second).await];
     answers.sort_by_key(|(status, _)| *status);
     assert_eq!(answers[0].1["result"]["content"][0]["text"], "rested");
     let refused = &answers[1];
