@@ -223,3 +223,24 @@ async fn a_request_without_host_is_refused() {
     socket.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.0 403"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_session_that_only_listens_is_not_expired() {
+    let server =
+        Server::builder("hostile", "0").tools(tools![add]).session_timeout(std::time::Duration::from_secs(1)).build();
+    let mut client = start(server).await;
+    client.initialize().await;
+    let listening = client
+        .http
+        .get(&client.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", client.session.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listening.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let answer = client.request(1, "ping", json!({})).await;
+    assert_eq!(answer[0]["result"], json!({}), "the open stream kept the session in use");
+    drop(listening);
+}

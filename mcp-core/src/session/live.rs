@@ -123,6 +123,13 @@ impl LiveSession {
         }
     }
 
+    /// Whether the session is in use here though no request arrives: a
+    /// request still running, or a connection listening on a stream.
+    pub(crate) fn is_busy(&self) -> bool {
+        let live = self.lock();
+        !live.in_flight.is_empty() || live.attached.values().any(|sink| !sink.is_closed())
+    }
+
     /// The standalone stream, once one was opened.
     pub(crate) fn standalone(&self) -> Option<StreamId> {
         self.lock().standalone
@@ -186,6 +193,10 @@ impl LiveTable {
         }
         let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
         Arc::clone(map.entry(id.into()).or_default())
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<LiveSession>> {
+        self.map.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
     }
 
     pub(crate) fn contains(&self, id: &str) -> bool {

@@ -104,6 +104,11 @@ impl Sessions {
     /// The session with `id`, marked used; `None` when it is unknown,
     /// expired or deleted.
     pub async fn open(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        // A session busy here (a long call, a listening stream) is in use
+        // however long ago its last request came.
+        if self.shared.live.get(id).is_some_and(|live| live.is_busy()) {
+            self.shared.store.touch(id).await?;
+        }
         match self.shared.store.load(id).await? {
             Some(record) => Ok(Some(self.handle(record))),
             None => {
@@ -124,8 +129,15 @@ impl Sessions {
         Ok(existed)
     }
 
-    /// Ends every idle session; returns how many.
+    /// Ends every idle session; returns how many. A session running a
+    /// request or holding an open stream here is not idle: it is marked
+    /// used first.
     pub async fn expire_idle(&self) -> Result<usize, StoreError> {
+        for (id, live) in self.shared.live.all() {
+            if live.is_busy() {
+                self.shared.store.touch(&id).await?;
+            }
+        }
         let expired = self.shared.store.expire_idle().await?;
         for id in &expired {
             self.forget(id).await;
@@ -436,14 +448,14 @@ mod tests {
     async fn a_session_that_expired_on_access_leaves_nothing_behind() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
         let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let guard = session.begin_request(RequestId::Number(1)).unwrap();
+        session.subscribe("doc://x", 8);
         let stream = session.open_stream().await.unwrap();
         session.publish(stream, b"1".to_vec()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert!(sessions.open(session.id()).await.unwrap().is_none());
-        assert!(guard.token().is_cancelled());
         let gone = sessions.events().replay_after(session.id(), EventId::priming(stream)).await;
         assert_eq!(gone.unwrap_err(), ResumeError::Gone);
+        assert!(!sessions.shared.live.contains(session.id()), "its live handles are closed");
         assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some(), "its slot is free again");
     }
 
@@ -451,10 +463,28 @@ mod tests {
     async fn a_full_store_makes_room_by_expiring_idle_sessions() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
         let first = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let guard = first.begin_request(RequestId::Number(1)).unwrap();
+        let stream = first.open_stream().await.unwrap();
+        first.publish(stream, b"1".to_vec()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some());
-        assert!(guard.token().is_cancelled(), "the expired session was ended, not just dropped");
+        let gone = sessions.events().replay_after(first.id(), EventId::priming(stream)).await;
+        assert_eq!(gone.unwrap_err(), ResumeError::Gone, "the expired session was ended, not just dropped");
+    }
+
+    #[tokio::test]
+    async fn a_session_that_runs_or_listens_is_not_idle() {
+        let sessions = Sessions::in_memory(4, Duration::from_secs(1));
+        let running = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+        let _guard = running.begin_request(RequestId::Number(1)).unwrap();
+        let listening = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        listening.open_standalone(tx).await.unwrap().unwrap();
+        let idle = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(sessions.expire_idle().await.unwrap(), 1);
+        assert!(sessions.open(idle.id()).await.unwrap().is_none());
+        assert!(sessions.open(running.id()).await.unwrap().is_some());
+        assert!(sessions.open(listening.id()).await.unwrap().is_some());
     }
 
     #[tokio::test]

@@ -42,6 +42,8 @@ impl std::error::Error for StoreError {}
 /// - `load` returns the record and marks the session used (refreshing its
 ///   expiry); a session unused for longer than the store's idle timeout is
 ///   gone: `load` answers `None` and the store forgets it;
+/// - `touch` marks a stored session used even when it is past its idle
+///   timeout (it is busy here: a request runs or a stream listens);
 /// - `save` replaces a record that exists and does nothing for one that
 ///   does not (a session deleted or expired meanwhile stays gone);
 /// - `remove` forgets a session and says whether it existed;
@@ -53,6 +55,9 @@ pub trait SessionStore: Send + Sync + 'static {
     fn create(&self, record: SessionRecord) -> StoreFuture<'_, ()>;
     /// The session with `id`, marked used.
     fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionRecord>>>;
+    /// Marks session `id` used, idle or not, while it is stored; `false`
+    /// when it is not.
+    fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
     /// Replaces the record of an existing session.
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()>;
     /// Forgets session `id`; `false` when it did not exist.
@@ -164,6 +169,11 @@ impl SessionStore for MemorySessionStore {
         ready(Ok(self.get(id)))
     }
 
+    fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
+        let touched = self.read().get(id).map(|slot| slot.last_used.store(self.now(), Ordering::Relaxed));
+        ready(Ok(touched.is_some()))
+    }
+
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
         if let Some(slot) = self.write().get_mut(record.id.as_str()) {
             slot.record = Arc::new(record);
@@ -196,6 +206,10 @@ impl SessionStore for NoSessions {
 
     fn load<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<Arc<SessionRecord>>> {
         ready(Ok(None))
+    }
+
+    fn touch<'a>(&'a self, _: &'a str) -> StoreFuture<'a, bool> {
+        ready(Ok(false))
     }
 
     fn save(&self, _: SessionRecord) -> StoreFuture<'_, ()> {
