@@ -3,7 +3,7 @@
 
 use crate::config::McpConfig;
 use crate::endpoint::Endpoint;
-use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck};
+use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, security_headers_layer};
 use axum::Router;
 use mcp_core::Server;
 
@@ -11,7 +11,8 @@ use mcp_core::Server;
 ///
 /// Merge it into your own application next to your REST routes. Requests
 /// pass the Host/Origin check, then content negotiation, then reach the
-/// endpoint; layers you add around the router run before all of them, and
+/// endpoint (every answer carrying `X-Content-Type-Options: nosniff` and
+/// `X-Frame-Options: DENY`); layers you add around the router run before all of them, and
 /// what they put in the request's extensions reaches handlers through
 /// [`Context::extensions`](mcp_core::Context::extensions).
 ///
@@ -84,7 +85,7 @@ impl McpRouter {
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
         let endpoint = Endpoint::new(self.server, self.config);
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
-        let stack = tower::ServiceBuilder::new().layer(origin).layer(content);
+        let stack = tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).layer(content);
         Router::new().route(&path, endpoint.into_method_router().layer(stack))
     }
 }

@@ -244,3 +244,16 @@ async fn a_session_that_only_listens_is_not_expired() {
     assert_eq!(answer[0]["result"], json!({}), "the open stream kept the session in use");
     drop(listening);
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let client = start(server()).await;
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let answered = client.post(&ping).await;
+    let refused = client.post_with(&[("origin", "https://evil.example")]).body(ping.to_string()).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    for response in [answered, refused] {
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+    }
+}

@@ -1,7 +1,8 @@
 //! The endpoint's transport policy as tower layers, composed in the router
-//! in front of the handlers: [`HostOriginCheck`] (DNS rebinding and
-//! cross-site protection) first, then [`ContentCheck`] (`Accept` and
-//! `Content-Type`). Limits, CORS and authentication join the same stack.
+//! in front of the handlers: [`security_headers`] on every answer, then
+//! [`HostOriginCheck`] (DNS rebinding and cross-site protection), then
+//! [`ContentCheck`] (`Accept` and `Content-Type`). Limits, CORS and
+//! authentication join the same stack.
 //!
 //! A [`RequestCheck`] looks at the method and headers and either lets the
 //! request through or answers it; [`CheckLayer`] makes one a layer that
@@ -19,9 +20,11 @@
 //! ```
 
 mod content;
+mod headers;
 mod origin;
 
 pub use content::ContentCheck;
+pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
 
 use axum::response::Response;
