@@ -4,20 +4,40 @@
 //! Matching covers the expressions MCP servers use: simple `{var}`, reserved
 //! `{+path}`, fragment `{#frag}`, label `{.ext}`, path segments `{/seg}`, and
 //! query forms `{?a,b}` / `{&c}` (which must come last and match parameters
-//! in any order). Matched values are percent-decoded.
+//! in any order). Matched values are percent-decoded; a value of an
+//! expression that may not hold `/` (all but `{+var}` and `{#var}`) that
+//! decodes to one, or to `.` or `..`, does not match, so a client cannot
+//! smuggle a path through a `{var}`.
+//!
+//! Matching runs in time linear in the URI (the template becomes a regular
+//! expression for `regex-lite`, which never backtracks), and URIs longer
+//! than [`MAX_URI_LEN`] never match.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use std::collections::HashMap;
 use std::fmt;
 
+/// Longest URI a template is matched against.
+pub const MAX_URI_LEN: usize = 8 * 1024;
+
 /// A parsed URI template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct UriTemplate {
     source: String,
     parts: Vec<Part>,
     /// Trailing `{?…}` / `{&…}` variables, matched against the query string.
     query: Vec<String>,
+    /// The path part as an anchored expression, one group per `Expr`.
+    matcher: regex_lite::Regex,
 }
+
+impl PartialEq for UriTemplate {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for UriTemplate {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -124,7 +144,8 @@ impl UriTemplate {
             }
             parts.push(Part::Literal(rest.to_owned()));
         }
-        Ok(Self { source: source.to_owned(), parts, query })
+        let matcher = matcher_for(&parts)?;
+        Ok(Self { source: source.to_owned(), parts, query, matcher })
     }
 
     /// The template as written.
@@ -148,13 +169,25 @@ impl UriTemplate {
 
     /// Matches `uri`, returning its percent-decoded variables.
     pub fn matches(&self, uri: &str) -> Option<HashMap<String, String>> {
+        if uri.len() > MAX_URI_LEN {
+            return None;
+        }
         let mut vars = HashMap::new();
         let (path, query) = match (self.query.is_empty(), uri.split_once('?')) {
             (false, Some((path, query))) => (path, Some(query)),
             _ => (uri, None),
         };
-        if !match_parts(&self.parts, path, &mut vars) {
-            return None;
+        let captures = self.matcher.captures(path)?;
+        let exprs = self.parts.iter().filter_map(|p| match p {
+            Part::Expr { op, vars } => Some((*op, vars)),
+            Part::Literal(_) => None,
+        });
+        for ((op, names), group) in exprs.zip(captures.iter().skip(1)) {
+            if let Some(text) = group {
+                if !bind(op, names, text.as_str(), &mut vars) {
+                    return None;
+                }
+            }
         }
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -247,36 +280,31 @@ fn decode(value: &str) -> Option<String> {
     percent_decode_str(value).decode_utf8().ok().map(|v| v.into_owned())
 }
 
-/// Backtracking match of `parts` against all of `input`.
-fn match_parts(parts: &[Part], input: &str, vars: &mut HashMap<String, String>) -> bool {
-    let Some((first, rest)) = parts.split_first() else {
-        return input.is_empty();
-    };
-    match first {
-        Part::Literal(text) => input.strip_prefix(text.as_str()).is_some_and(|tail| match_parts(rest, tail, vars)),
-        Part::Expr { op, vars: names } => {
-            // A prefixed expression (`{/seg}`, `{.ext}`, `{#f}`) may be absent
-            // altogether; a simple or reserved one must match something.
-            if op.prefix().is_some_and(|p| !input.starts_with(p)) {
-                return match_parts(rest, input, vars);
-            }
-            let body = match op.prefix() {
-                Some(p) => match input.strip_prefix(p) {
-                    Some(body) => body,
-                    None => return false,
-                },
-                None => input,
-            };
-            let longest = body.char_indices().find(|&(_, c)| !op.allows(c)).map_or(body.len(), |(i, _)| i);
-            let ends: Vec<usize> = body[..longest].char_indices().map(|(i, c)| i + c.len_utf8()).collect();
-            for &end in ends.iter().rev() {
-                if match_parts(rest, &body[end..], vars) {
-                    return bind(*op, names, &body[..end], vars);
+/// The path part of a template as an anchored regular expression: literals
+/// verbatim, each expression one group of the characters its operator
+/// admits (prefixed ones optional, as a whole).
+fn matcher_for(parts: &[Part]) -> Result<regex_lite::Regex, TemplateError> {
+    let mut pattern = String::from("^");
+    for part in parts {
+        match part {
+            Part::Literal(text) => pattern.push_str(&regex_lite::escape(text)),
+            Part::Expr { op, .. } => {
+                let class = match op {
+                    Op::Reserved => "[^?#]+",
+                    Op::Fragment => "(?s:.+)",
+                    Op::Simple | Op::Label | Op::Path => "[^/?#&=]+",
+                };
+                match op.prefix() {
+                    Some(prefix) => {
+                        pattern.push_str(&format!("(?:{}({class}))?", regex_lite::escape(&prefix.to_string())))
+                    }
+                    None => pattern.push_str(&format!("({class})")),
                 }
             }
-            false
         }
     }
+    pattern.push('$');
+    regex_lite::Regex::new(&pattern).map_err(|e| TemplateError(e.to_string()))
 }
 
 fn bind(op: Op, names: &[String], text: &str, vars: &mut HashMap<String, String>) -> bool {
@@ -284,11 +312,17 @@ fn bind(op: Op, names: &[String], text: &str, vars: &mut HashMap<String, String>
         if names.len() == 1 { vec![text] } else { text.splitn(names.len(), op.separator()).collect() };
     for (name, piece) in names.iter().zip(pieces) {
         match decode(piece) {
-            Some(value) => vars.insert(name.clone(), value),
-            None => return false,
+            Some(value) if op.allows('/') || is_plain_segment(&value) => vars.insert(name.clone(), value),
+            _ => return false,
         };
     }
     true
+}
+
+/// Whether a decoded value stays one path segment: no `/` or `\\`, and not
+/// `.` or `..`.
+fn is_plain_segment(value: &str) -> bool {
+    !value.contains(['/', '\\']) && value != "." && value != ".."
 }
 
 #[cfg(test)]
@@ -327,6 +361,26 @@ mod tests {
         assert!(UriTemplate::parse("x://{}").is_err());
         assert!(UriTemplate::parse("x://{?q}/tail").is_err());
         assert!(m("x://{a}", "x://%FF").is_none());
+    }
+
+    #[test]
+    fn a_variable_cannot_smuggle_a_path() {
+        let t = "weather://forecast/{city}";
+        assert!(m(t, "weather://forecast/..%2F..%2Fetc").is_none());
+        assert!(m(t, "weather://forecast/a%5Cb").is_none());
+        assert!(m(t, "weather://forecast/..").is_none() && m(t, "weather://forecast/%2E%2E").is_none());
+        assert_eq!(m(t, "weather://forecast/St.%20Louis").unwrap()["city"], "St. Louis");
+        assert_eq!(m("file:///{+path}", "file:///a/../b").unwrap()["path"], "a/../b", "{{+var}} may");
+    }
+
+    #[test]
+    fn matching_is_linear_and_bounded() {
+        let slow = UriTemplate::parse("x://{name}{.ext}{a},{b}").unwrap();
+        let long = format!("x://{}", "a".repeat(MAX_URI_LEN - 8));
+        // With backtracking these took minutes; linear matching answers at once.
+        assert!(slow.matches(&long).is_none());
+        assert!(slow.matches(&format!("{long},b")).is_some());
+        assert!(slow.matches(&format!("x://{}", "a".repeat(MAX_URI_LEN))).is_none(), "too long");
     }
 
     #[test]

@@ -257,3 +257,15 @@ async fn every_answer_carries_the_security_headers() {
         assert_eq!(response.headers()["x-frame-options"], "DENY");
     }
 }
+
+#[tokio::test]
+async fn a_template_variable_cannot_smuggle_a_path() {
+    let mut client = start(server()).await;
+    client.initialize().await;
+    for uri in ["doc://notes/..%2F..%2Fetc", "doc://notes/%2E%2E", &format!("doc://notes/{}", "1".repeat(9000))] {
+        let answer = client.request(1, "resources/read", json!({"uri": uri})).await;
+        assert_eq!(answer[0]["error"]["code"], -32002, "{uri:.40}");
+    }
+    let answer = client.request(2, "resources/read", json!({"uri": "doc://notes/7"})).await;
+    assert_eq!(answer[0]["result"]["contents"][0]["text"], "note 7");
+}
