@@ -27,6 +27,14 @@ pub struct McpConfig {
     pub keep_alive: Duration,
     /// The `retry` hint of priming events, in milliseconds.
     pub retry_ms: u64,
+    /// Most connections open at once (`MCP_MAX_CONNECTIONS`, default 10 000).
+    pub max_connections: usize,
+    /// Time a client has to send a request head (`MCP_HEADER_TIMEOUT_SECS`,
+    /// default 10): slow-loris connections are cut off.
+    pub header_read_timeout: Duration,
+    /// Time open connections and streams get after a shutdown signal
+    /// (`MCP_SHUTDOWN_GRACE_SECS`, default 10).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for McpConfig {
@@ -42,6 +50,9 @@ impl Default for McpConfig {
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,
+            max_connections: 10_000,
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -83,6 +94,15 @@ impl McpConfig {
         }
         if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
             config.keep_alive = Duration::from_secs(secs);
+        }
+        if let Some(max) = lookup("MCP_MAX_CONNECTIONS").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
+            config.max_connections = max;
+        }
+        if let Some(secs) = lookup("MCP_HEADER_TIMEOUT_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
+            config.header_read_timeout = Duration::from_secs(secs);
+        }
+        if let Some(secs) = lookup("MCP_SHUTDOWN_GRACE_SECS").and_then(|s| s.parse().ok()) {
+            config.shutdown_grace = Duration::from_secs(secs);
         }
         config
     }

@@ -8,7 +8,8 @@
 //! - [`layers`]: the transport policy as tower layers (Host/Origin,
 //!   content negotiation), reusable in front of your own routes;
 //! - [`McpConfig`]: settings with `MCP_*` environment overrides;
-//! - [`serve`] / [`bind`]: serving with `TCP_NODELAY` and graceful shutdown;
+//! - [`serve`] / [`serve_with`] / [`bind`]: serving with `TCP_NODELAY`, a
+//!   connection cap, a request-head timeout and a bounded graceful shutdown;
 //! - `TestClient` (feature `test-util`): drive a router in tests without sockets.
 //!
 //! ```
@@ -44,7 +45,7 @@ mod test;
 pub use config::McpConfig;
 pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 pub use router::McpRouter;
-pub use serve::{bind, serve};
+pub use serve::{ServeLimits, bind, serve, serve_with, shutdown_signal};
 #[cfg(feature = "test-util")]
 pub use test::{TestClient, TestResponse, parse_messages};
 

@@ -1,19 +1,66 @@
-//! Serving an application: bind from configuration, `TCP_NODELAY` on every
-//! accepted connection, graceful shutdown on Ctrl-C / SIGTERM.
+//! Serving an application on an open network: bind from configuration,
+//! `TCP_NODELAY` on every connection, a bound on open connections and on
+//! the time a client may take to send its request head (slow-loris), and a
+//! graceful shutdown on Ctrl-C / SIGTERM that ends within a deadline even
+//! while SSE streams stay open.
 
 use crate::config::McpConfig;
 use axum::Router;
-use axum::serve::ListenerExt;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 /// Binds `config.host:config.port`.
 pub async fn bind(config: &McpConfig) -> std::io::Result<TcpListener> {
     TcpListener::bind(config.bind_address()).await
 }
 
-/// Serves `app` on `listener` until Ctrl-C or SIGTERM, with `TCP_NODELAY`
-/// set on each connection (SSE events are small writes; Nagle would hold
-/// them back for a delayed ACK).
+/// Limits of [`serve_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServeLimits {
+    /// Most connections open at once; one more is closed as soon as it is
+    /// accepted (default 10 000).
+    pub max_connections: usize,
+    /// Time a connection has to send a request's head, on its first request
+    /// and between keep-alive requests (default 10 s).
+    pub header_read_timeout: Duration,
+    /// Time open connections and streams get to finish after the shutdown
+    /// signal, before the server stops anyway (default 10 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServeLimits {
+    /// The limits of `config` (`MCP_MAX_CONNECTIONS`, `MCP_HEADER_TIMEOUT_SECS`,
+    /// `MCP_SHUTDOWN_GRACE_SECS`).
+    pub fn from_config(config: &McpConfig) -> Self {
+        Self {
+            max_connections: config.max_connections,
+            header_read_timeout: config.header_read_timeout,
+            shutdown_grace: config.shutdown_grace,
+        }
+    }
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, with the default
+/// [`ServeLimits`] and `TCP_NODELAY` on each connection (SSE events are small
+/// writes; Nagle would hold them back for a delayed ACK).
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
@@ -25,15 +72,66 @@ pub async fn bind(config: &McpConfig) -> std::io::Result<TcpListener> {
 /// # }
 /// ```
 pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!("could not set TCP_NODELAY: {e}");
-        }
-    });
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    serve_with(listener, app, ServeLimits::default(), shutdown_signal()).await
 }
 
-async fn shutdown_signal() {
+/// Serves `app` on `listener` within `limits` until `shutdown` resolves, then
+/// stops accepting, lets open connections finish for `limits.shutdown_grace`
+/// and returns. HTTP/1.1 only, without connection upgrades (an app that
+/// also serves WebSockets can serve with `axum::serve` instead).
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout.max(Duration::from_millis(100)));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, don't spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            tracing::warn!(max = limits.max_connections, "connection limit reached; closing a new connection");
+            continue;
+        };
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!("could not set TCP_NODELAY: {error}");
+        }
+        let service = TowerToHyperService::new(app.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the shutdown grace period; stopping");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the shutdown signal of [`serve`], for
+/// [`serve_with`].
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
