@@ -31,6 +31,9 @@ pub mod code {
     pub const URL_ELICITATION_REQUIRED: i64 = -32042;
     /// Server-defined: the request was cancelled.
     pub const REQUEST_CANCELLED: i64 = -32800;
+    /// A request the server sent the client got no answer in time (the
+    /// SDKs' "request timed out").
+    pub const REQUEST_TIMEOUT: i64 = -32001;
     /// Server-defined: a session is required or unknown.
     pub const SESSION_ERROR: i64 = -32000;
 }

@@ -269,3 +269,31 @@ async fn a_template_variable_cannot_smuggle_a_path() {
     let answer = client.request(2, "resources/read", json!({"uri": "doc://notes/7"})).await;
     assert_eq!(answer[0]["result"]["contents"][0]["text"], "note 7");
 }
+
+/// Asks the user a question and reports how that went.
+#[tool]
+async fn ask_user(ctx: mcp_core::Context) -> String {
+    let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}}});
+    match ctx.elicit("Continue?", schema).await {
+        Ok(answer) => answer.action,
+        Err(error) => format!("{}: {}", error.code, error.message),
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_answers_the_server_times_out() {
+    let server = Server::builder("hostile", "0")
+        .tools(tools![ask_user])
+        .client_request_timeout(std::time::Duration::from_millis(300))
+        .build();
+    let mut client = start(server).await;
+    client.initialize().await;
+    let body =
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "ask_user", "arguments": {}}});
+    let response = client.post(&body).await;
+    let events =
+        mcp_integration_tests::read_events(response, std::time::Duration::from_secs(5), |m| m["id"] == 4).await;
+    assert!(events.iter().any(|(_, m)| m["method"] == "elicitation/create"), "the question went out");
+    let answer = &events.last().unwrap().1;
+    assert!(answer["result"]["content"][0]["text"].as_str().unwrap().starts_with("-32001"), "{answer}");
+}

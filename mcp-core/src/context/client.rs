@@ -64,9 +64,14 @@ impl Context {
         if sink.send(Outbound::Message(jsonrpc::encode_request(&id, method, &params))).is_err() {
             return Err(RpcError::internal("the request's stream is closed"));
         }
+        let patience = self.server().client_request_timeout();
         let outcome = tokio::select! {
             outcome = answer => outcome.map_err(|_| RpcError::internal("the session ended"))?,
             () = self.cancelled() => return Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
+            () = tokio::time::sleep(patience) => {
+                let message = format!("the client did not answer `{method}` within {patience:?}");
+                return Err(RpcError::new(code::REQUEST_TIMEOUT, message));
+            }
         };
         serde_json::from_str(outcome?.get())
             .map_err(|e| RpcError::internal(format!("unexpected answer to `{method}`: {e}")))

@@ -18,6 +18,7 @@ pub struct ServerBuilder {
     duplicates: Vec<String>,
     state: http::Extensions,
     page_size: usize,
+    client_request_timeout: Duration,
     max_sessions: usize,
     session_timeout: Duration,
     sessions: Option<Sessions>,
@@ -34,6 +35,7 @@ impl Server {
             duplicates: Vec::new(),
             state: http::Extensions::new(),
             page_size: 100,
+            client_request_timeout: Duration::from_secs(300),
             max_sessions: 10_000,
             session_timeout: Duration::from_secs(3600),
             sessions: None,
@@ -154,6 +156,16 @@ impl ServerBuilder {
         self
     }
 
+    /// How long a handler waits for the client's answer to a request the
+    /// server sent (`ctx.elicit`, `ctx.sample`, `ctx.roots`; default five
+    /// minutes, a person may be filling in a form). Past it the call gets
+    /// `-32001`, and the session stops waiting.
+    #[must_use]
+    pub fn client_request_timeout(mut self, timeout: Duration) -> Self {
+        self.client_request_timeout = timeout;
+        self
+    }
+
     /// Most sessions open at once in the default memory store (default 10 000).
     #[must_use]
     pub fn max_sessions(mut self, max: usize) -> Self {
@@ -210,6 +222,7 @@ impl ServerBuilder {
                 state: self.state,
                 sessions: self.sessions.unwrap_or_else(|| Sessions::in_memory(self.max_sessions, self.session_timeout)),
                 page_size: self.page_size,
+                client_request_timeout: self.client_request_timeout,
             }),
         })
     }

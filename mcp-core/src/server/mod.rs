@@ -59,6 +59,7 @@ struct Inner {
     state: http::Extensions,
     sessions: Sessions,
     page_size: usize,
+    client_request_timeout: std::time::Duration,
 }
 
 impl Server {
@@ -70,6 +71,12 @@ impl Server {
     /// The sessions of the 2025-11-25 era.
     pub fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    /// How long a handler waits for the client to answer a request the
+    /// server sent it (elicitation, sampling, roots).
+    pub fn client_request_timeout(&self) -> std::time::Duration {
+        self.inner.client_request_timeout
     }
 
     /// Shared state of type `T`.
