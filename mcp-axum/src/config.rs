@@ -27,6 +27,9 @@ pub struct McpConfig {
     pub keep_alive: Duration,
     /// The `retry` hint of priming events, in milliseconds.
     pub retry_ms: u64,
+    /// Bytes of events a slow SSE reader may have queued before it loses
+    /// its connection and must resume (`MCP_STREAM_BUFFER`, default 1 MiB).
+    pub stream_buffer: usize,
     /// Most connections open at once (`MCP_MAX_CONNECTIONS`, default 10 000).
     pub max_connections: usize,
     /// Time a client has to send a request head (`MCP_HEADER_TIMEOUT_SECS`,
@@ -50,6 +53,7 @@ impl Default for McpConfig {
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,
+            stream_buffer: mcp_core::session::DEFAULT_STREAM_BUFFER,
             max_connections: 10_000,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
@@ -94,6 +98,9 @@ impl McpConfig {
         }
         if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
             config.keep_alive = Duration::from_secs(secs);
+        }
+        if let Some(bytes) = lookup("MCP_STREAM_BUFFER").and_then(|b| b.parse().ok()).filter(|&b| b > 0) {
+            config.stream_buffer = bytes;
         }
         if let Some(max) = lookup("MCP_MAX_CONNECTIONS").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
             config.max_connections = max;

@@ -4,9 +4,8 @@
 
 use bytes::Bytes;
 use futures_util::Stream;
-use mcp_core::session::{Event, Session};
+use mcp_core::session::{EventReceiver, Session};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// `id: <id>\ndata: <json>\n\n` (JSON has no raw newlines, so one data line).
 pub fn frame(id: Option<&str>, data: &[u8]) -> Bytes {
@@ -56,7 +55,7 @@ pub fn keep_alive() -> Bytes {
 /// comments while idle. Ends when the sender side closes.
 pub fn event_stream(
     head: Vec<Bytes>,
-    mut events: mpsc::UnboundedReceiver<Event>,
+    mut events: EventReceiver,
     seen: u64,
     keep_alive_every: Duration,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {

@@ -297,3 +297,31 @@ async fn a_client_that_never_answers_the_server_times_out() {
     let answer = &events.last().unwrap().1;
     assert!(answer["result"]["content"][0]["text"].as_str().unwrap().starts_with("-32001"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_reader_that_falls_behind_loses_its_stream_not_the_server_memory() {
+    let server = server();
+    let config = mcp_axum::McpConfig { stream_buffer: 4096, ..mcp_axum::McpConfig::default() };
+    let url = spawn(mcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    client.initialize().await;
+    client.request(1, "resources/subscribe", json!({"uri": "doc://readme"})).await;
+    let stream = client
+        .http
+        .get(&client.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", client.session.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // The client reads nothing while far more than the socket buffers hold is sent.
+    for _ in 0..100_000 {
+        server.notify_resource_updated("doc://readme");
+    }
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), stream.bytes());
+    let body = read.await.expect("the stream ended instead of growing without bound").unwrap();
+    let received = body.windows(5).filter(|w| w == b"data:").count();
+    assert!(received < 100_000, "the slow reader was cut off ({received} events reached it)");
+    let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}})).await;
+    assert_eq!(answer[0]["result"]["content"][0]["text"], "4", "the session still serves");
+}

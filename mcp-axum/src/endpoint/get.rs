@@ -10,7 +10,6 @@ use http::{HeaderMap, StatusCode};
 use mcp_core::jsonrpc::code;
 use mcp_core::session::{EventId, ResumeError};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap) -> Response {
     if !has_session_methods(endpoint.sessions.keeps_sessions(), &headers) {
@@ -22,7 +21,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: Heade
         Err(response) => return response,
     };
     let keep_alive = endpoint.config.keep_alive;
-    let (events, received) = mpsc::unbounded_channel();
+    let (events, received) = mcp_core::session::event_channel(endpoint.config.stream_buffer);
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
         let resumed = match last.parse::<EventId>() {
             Ok(after) => session.resume(after, events).await.map(|replay| (after, replay)),

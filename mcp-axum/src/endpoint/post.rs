@@ -18,7 +18,6 @@ use mcp_core::session::{Session, SessionRecord, StreamId};
 use mcp_core::transport::{self, Outbound, Outbox, RequestEnv, StatelessRequest, outbox};
 use serde_json::value::RawValue;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 type Outcome = Result<Box<RawValue>, RpcError>;
 
@@ -217,7 +216,7 @@ async fn stream(
         Ok(stream_id) => stream_id,
         Err(error) => return store_unavailable(&error),
     };
-    let (events, received) = mpsc::unbounded_channel();
+    let (events, received) = mcp_core::session::event_channel(endpoint.config.stream_buffer);
     session.attach(stream_id, events);
     let priming = mcp_core::session::EventId::priming(stream_id).to_string();
     let head = sse::priming_for(&session, &priming, endpoint.config.retry_ms);

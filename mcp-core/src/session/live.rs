@@ -4,16 +4,14 @@
 //! while the process does and is created on first use, so an idle session
 //! costs nothing here.
 
+use super::delivery::EventSink;
 use super::events::{Event, StreamId};
 use crate::jsonrpc::{RequestId, RpcError};
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
-
-/// Where events of a stream go while a connection is attached.
-pub type EventSink = mpsc::UnboundedSender<Event>;
 
 /// The client's answer to a server→client request.
 pub(crate) type ClientAnswer = Result<Box<RawValue>, RpcError>;
@@ -114,7 +112,9 @@ impl LiveSession {
         self.lock().attached.remove(&stream);
     }
 
-    /// Sends `event` to the connection attached to its stream, if any.
+    /// Sends `event` to the connection attached to its stream, if any; a
+    /// connection that is gone or too far behind is detached (the client
+    /// resumes from the event store).
     pub(crate) fn deliver(&self, event: Event) {
         let mut live = self.lock();
         let stream = event.id.stream;
@@ -236,9 +236,9 @@ mod tests {
     #[test]
     fn one_connection_holds_the_standalone_stream() {
         let live = LiveSession::default();
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = crate::session::event_channel(1024);
         let stream = live.claim_standalone(StreamId(7), tx).unwrap();
-        let (tx2, _rx2) = mpsc::unbounded_channel();
+        let (tx2, _rx2) = crate::session::event_channel(1024);
         assert!(live.claim_standalone(StreamId(8), tx2.clone()).is_none());
         drop(rx);
         assert_eq!(live.claim_standalone(StreamId(8), tx2), Some(stream), "a closed connection frees it");

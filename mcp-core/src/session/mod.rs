@@ -13,13 +13,15 @@
 //! server and its transport; stateless mode is [`Sessions::none`], a store
 //! that keeps nothing.
 
+mod delivery;
 mod events;
 mod live;
 mod record;
 mod store;
 
+pub use delivery::{DEFAULT_STREAM_BUFFER, EventReceiver, EventSink, event_channel};
 pub use events::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
-pub use live::{EventSink, InFlight};
+pub use live::InFlight;
 pub use record::{ClientInfo, SessionRecord};
 pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreFuture};
 
@@ -409,7 +411,6 @@ impl std::fmt::Debug for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc;
 
     #[tokio::test]
     async fn sessions_end_with_their_live_handles_and_events() {
@@ -417,7 +418,7 @@ mod tests {
         let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let guard = session.begin_request(RequestId::Number(1)).unwrap();
         let stream = session.open_stream().await.unwrap();
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = event_channel(DEFAULT_STREAM_BUFFER);
         session.attach(stream, tx);
         let id = session.publish(stream, b"1".to_vec()).await.unwrap();
         assert_eq!(rx.recv().await.unwrap().id, id);
@@ -435,7 +436,7 @@ mod tests {
         let stream = session.open_stream().await.unwrap();
         let first = session.publish(stream, b"1".to_vec()).await.unwrap();
         session.publish(stream, b"2".to_vec()).await.unwrap();
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = event_channel(DEFAULT_STREAM_BUFFER);
         let replay = session.resume(first, tx).await.unwrap();
         assert_eq!((replay.events.len(), replay.open), (1, true));
         session.publish(stream, b"3".to_vec()).await.unwrap();
@@ -477,7 +478,7 @@ mod tests {
         let running = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         let _guard = running.begin_request(RequestId::Number(1)).unwrap();
         let listening = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, _rx) = event_channel(DEFAULT_STREAM_BUFFER);
         listening.open_standalone(tx).await.unwrap().unwrap();
         let idle = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(2100)).await;
