@@ -30,6 +30,9 @@ pub struct McpConfig {
     /// Bytes of events a slow SSE reader may have queued before it loses
     /// its connection and must resume (`MCP_STREAM_BUFFER`, default 1 MiB).
     pub stream_buffer: usize,
+    /// Most requests handled at once; one more is answered 503 with
+    /// `Retry-After` (`MCP_MAX_CONCURRENT`, default 1024).
+    pub max_concurrent: usize,
     /// Most connections open at once (`MCP_MAX_CONNECTIONS`, default 10 000).
     pub max_connections: usize,
     /// Time a client has to send a request head (`MCP_HEADER_TIMEOUT_SECS`,
@@ -54,6 +57,7 @@ impl Default for McpConfig {
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,
             stream_buffer: mcp_core::session::DEFAULT_STREAM_BUFFER,
+            max_concurrent: 1024,
             max_connections: 10_000,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
@@ -101,6 +105,9 @@ impl McpConfig {
         }
         if let Some(bytes) = lookup("MCP_STREAM_BUFFER").and_then(|b| b.parse().ok()).filter(|&b| b > 0) {
             config.stream_buffer = bytes;
+        }
+        if let Some(max) = lookup("MCP_MAX_CONCURRENT").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
+            config.max_concurrent = max;
         }
         if let Some(max) = lookup("MCP_MAX_CONNECTIONS").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
             config.max_connections = max;

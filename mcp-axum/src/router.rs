@@ -3,7 +3,7 @@
 
 use crate::config::McpConfig;
 use crate::endpoint::Endpoint;
-use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, security_headers_layer};
+use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, security_headers_layer};
 use axum::Router;
 use mcp_core::Server;
 
@@ -83,9 +83,11 @@ impl McpRouter {
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let path = self.config.path.clone();
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
+        let shed = LoadShedLayer::new(self.config.max_concurrent);
         let endpoint = Endpoint::new(self.server, self.config);
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
-        let stack = tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).layer(content);
+        let stack =
+            tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).layer(content).layer(shed);
         Router::new().route(&path, endpoint.into_method_router().layer(stack))
     }
 }

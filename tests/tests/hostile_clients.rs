@@ -325,3 +325,19 @@ async fn a_reader_that_falls_behind_loses_its_stream_not_the_server_memory() {
     let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}})).await;
     assert_eq!(answer[0]["result"]["content"][0]["text"], "4", "the session still serves");
 }
+
+#[tokio::test]
+async fn requests_beyond_the_concurrency_limit_are_shed_with_retry_after() {
+    let server = Server::builder("hostile", "0").tools(tools![add, nap]).build();
+    let config = mcp_axum::McpConfig { max_concurrent: 2, ..mcp_axum::McpConfig::default() };
+    let url = spawn(mcp_axum::McpRouter::new(server).config(config).stateless(true).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let nap = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
+    let calls = (0..6).map(|_| client.post(&nap));
+    let responses = futures_util::future::join_all(calls).await;
+    let shed: Vec<_> = responses.iter().filter(|r| r.status() == 503).collect();
+    assert_eq!(responses.len() - shed.len(), 2, "two ran");
+    assert!(shed.iter().all(|r| r.headers()["retry-after"] == "1"));
+    let add = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 1}}});
+    assert_eq!(client.post(&add).await.status(), 200, "slots come back");
+}

@@ -1,7 +1,8 @@
 //! The endpoint's transport policy as tower layers, composed in the router
 //! in front of the handlers: [`security_headers`] on every answer, then
 //! [`HostOriginCheck`] (DNS rebinding and cross-site protection), then
-//! [`ContentCheck`] (`Accept` and `Content-Type`). Limits, CORS and
+//! [`ContentCheck`] (`Accept` and `Content-Type`), then [`LoadShedLayer`]
+//! (at most so many requests at once). Rate limits, CORS and
 //! authentication join the same stack.
 //!
 //! A [`RequestCheck`] looks at the method and headers and either lets the
@@ -22,10 +23,12 @@
 mod content;
 mod headers;
 mod origin;
+mod shed;
 
 pub use content::ContentCheck;
 pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
+pub use shed::{LoadShed, LoadShedLayer};
 
 use axum::response::Response;
 use futures_util::future::{Either, Ready, ready};

@@ -1,0 +1,80 @@
+//! Load shedding: at most so many requests handled at once; one more is
+//! answered 503 with `Retry-After` at once, so a flood of large or slow
+//! requests cannot take the memory and time honest ones need.
+
+use crate::reply;
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use http::{HeaderValue, Request, StatusCode};
+use mcp_core::jsonrpc::code;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::sync::Semaphore;
+use tower::{Layer, Service};
+
+/// Sheds requests beyond `max` in flight (a request counts until its
+/// response head is ready; a long SSE body does not hold a slot).
+#[derive(Debug, Clone)]
+pub struct LoadShedLayer {
+    slots: Arc<Semaphore>,
+}
+
+impl LoadShedLayer {
+    /// At most `max` requests handled at once.
+    pub fn new(max: usize) -> Self {
+        Self { slots: Arc::new(Semaphore::new(max.max(1))) }
+    }
+}
+
+impl<S> Layer<S> for LoadShedLayer {
+    type Service = LoadShed<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        LoadShed { inner, slots: Arc::clone(&self.slots) }
+    }
+}
+
+/// The service [`LoadShedLayer`] builds.
+#[derive(Debug, Clone)]
+pub struct LoadShed<S> {
+    inner: S,
+    slots: Arc<Semaphore>,
+}
+
+impl<S, B> Service<Request<B>> for LoadShed<S>
+where
+    S: Service<Request<B>, Response = Response>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
+            return Box::pin(std::future::ready(Ok(overloaded())));
+        };
+        let handled = self.inner.call(request);
+        Box::pin(async move {
+            let response = handled.await;
+            drop(slot);
+            response
+        })
+    }
+}
+
+/// 503 with `Retry-After: 1`.
+fn overloaded() -> Response {
+    let mut response = reply::refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code::SESSION_ERROR,
+        "Service Unavailable: too many requests in progress; retry shortly",
+    );
+    response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
