@@ -69,6 +69,19 @@ impl HttpClient {
         builder
     }
 
+    /// Opens this session's GET stream, resuming after `last_event_id` when
+    /// given.
+    pub async fn get_stream(&self, last_event_id: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(&self.url).header("accept", "text/event-stream");
+        if let Some(session) = &self.session {
+            request = request.header("mcp-session-id", session);
+        }
+        if let Some(last) = last_event_id {
+            request = request.header("last-event-id", last);
+        }
+        request.send().await.expect("GET")
+    }
+
     /// POSTs a JSON body.
     pub async fn post(&self, body: &Value) -> reqwest::Response {
         self.post_builder().body(body.to_string()).send().await.expect("POST")

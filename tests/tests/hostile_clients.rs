@@ -92,15 +92,7 @@ async fn an_event_id_at_the_end_of_the_range_is_refused_not_a_panic() {
     let mut client = start(server()).await;
     client.initialize().await;
     for last in ["1-18446744073709551615", "ffffffffffffffff-18446744073709551615", "1-99999999999999999999"] {
-        let response = client
-            .http
-            .get(&client.url)
-            .header("accept", "text/event-stream")
-            .header("mcp-session-id", client.session.clone().unwrap())
-            .header("last-event-id", last)
-            .send()
-            .await
-            .unwrap();
+        let response = client.get_stream(Some(last)).await;
         assert!(matches!(response.status().as_u16(), 400 | 404), "{last}: {}", response.status());
     }
     let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}})).await;
@@ -115,14 +107,7 @@ async fn a_zero_keep_alive_setting_is_ignored() {
     let url = spawn(mcp_axum::McpRouter::new(server()).config(zero).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
-    let stream = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let stream = client.get_stream(None).await;
     assert_eq!(stream.status(), 200, "a stream opens with a zero interval in the config");
     let answer = client.request(2, "ping", json!({})).await;
     assert_eq!(answer[0]["result"], json!({}));
@@ -185,26 +170,15 @@ async fn one_request_id_runs_once_at_a_time_in_a_session() {
 async fn a_second_connection_cannot_take_the_get_stream_by_resuming_it() {
     let mut client = start(server()).await;
     client.initialize().await;
-    let get = |last: Option<String>| {
-        let mut request = client
-            .http
-            .get(&client.url)
-            .header("accept", "text/event-stream")
-            .header("mcp-session-id", client.session.clone().unwrap());
-        if let Some(last) = last {
-            request = request.header("last-event-id", last);
-        }
-        request.send()
-    };
-    let first = get(None).await.unwrap();
+    let first = client.get_stream(None).await;
     assert_eq!(first.status(), 200);
     let body = first.bytes_stream();
     let mut body = std::pin::pin!(body);
     let priming = futures_util::StreamExt::next(&mut body).await.unwrap().unwrap();
     let id = String::from_utf8_lossy(&priming).lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_owned();
     let stream = id.split_once('-').unwrap().0.to_owned();
-    assert_eq!(get(Some(format!("{stream}-0"))).await.unwrap().status(), 409);
-    assert_eq!(get(None).await.unwrap().status(), 409);
+    assert_eq!(client.get_stream(Some(&format!("{stream}-0"))).await.status(), 409);
+    assert_eq!(client.get_stream(None).await.status(), 409);
 }
 
 #[tokio::test]
@@ -230,14 +204,7 @@ async fn a_session_that_only_listens_is_not_expired() {
         Server::builder("hostile", "0").tools(tools![add]).session_timeout(std::time::Duration::from_secs(1)).build();
     let mut client = start(server).await;
     client.initialize().await;
-    let listening = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let listening = client.get_stream(None).await;
     assert_eq!(listening.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let answer = client.request(1, "ping", json!({})).await;
@@ -306,14 +273,7 @@ async fn a_reader_that_falls_behind_loses_its_stream_not_the_server_memory() {
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     client.request(1, "resources/subscribe", json!({"uri": "doc://readme"})).await;
-    let stream = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let stream = client.get_stream(None).await;
     // The client reads nothing while far more than the socket buffers hold is sent.
     for _ in 0..100_000 {
         server.notify_resource_updated("doc://readme");

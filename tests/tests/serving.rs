@@ -76,14 +76,7 @@ async fn shutdown_ends_within_its_grace_period_while_a_stream_is_open() {
     let (address, served) = start(limits(16, Duration::from_secs(10)), stop).await;
     let mut client = HttpClient::new(format!("http://{address}/mcp"));
     client.initialize().await;
-    let stream = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let stream = client.get_stream(None).await;
     assert_eq!(stream.status(), 200);
     stop_now.send(()).unwrap();
     let finished = tokio::time::timeout(Duration::from_secs(10), served).await;

@@ -126,14 +126,7 @@ async fn roots_round_trip() {
 #[tokio::test]
 async fn subscribed_resources_announce_updates_on_the_get_stream() {
     let (server, client) = start().await;
-    let stream = client
-        .http
-        .get(&client.url)
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", client.session.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let stream = client.get_stream(None).await;
     assert_eq!(client.request(1, "resources/subscribe", json!({"uri": "doc://readme"})).await[0]["result"], json!({}));
     server.notify_resource_updated("doc://other");
     server.notify_resource_updated("doc://readme");
