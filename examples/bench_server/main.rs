@@ -17,6 +17,8 @@ fn main() -> std::io::Result<()> {
     let max_sessions = std::env::var("MCP_MAX_SESSIONS").ok().and_then(|m| m.parse().ok()).unwrap_or(100_000);
     let mut config = mcp_axum::McpConfig::from_env();
     config.stateless = stateless;
+    // The harness measures throughput from one address: no per-client limit.
+    config.rate_limit = None;
     // One worker per CPU this process may use (the harness pins it to one).
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {

@@ -1,6 +1,37 @@
 //! Transport settings, with safe defaults and `MCP_*` environment overrides.
 
+use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
+
+/// Requests one client may make: `count` per `period`, in bursts of up to
+/// `count`. Written `100/min`, `10/s` or `5000/h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per period.
+    pub count: u32,
+    /// The period.
+    pub period: Duration,
+}
+
+impl FromStr for RateLimit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (count, unit) = text.split_once('/').ok_or_else(|| format!("{text:?} is not COUNT/UNIT"))?;
+        let count: u32 = count.trim().parse().map_err(|_| format!("{count:?} is not a count"))?;
+        let period = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "m" | "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            other => return Err(format!("{other:?} is not s, min or h")),
+        };
+        if count == 0 {
+            return Err("a rate limit allows at least one request".into());
+        }
+        Ok(Self { count, period })
+    }
+}
 
 /// Settings of the Streamable HTTP endpoint.
 #[derive(Debug, Clone)]
@@ -27,6 +58,14 @@ pub struct McpConfig {
     pub keep_alive: Duration,
     /// The `retry` hint of priming events, in milliseconds.
     pub retry_ms: u64,
+    /// Requests per client address (`MCP_RATE_LIMIT`: `6000/min` by
+    /// default, `off` for none); 429 with `Retry-After` beyond it. The
+    /// address is known when served with [`serve`](crate::serve) or
+    /// [`serve_with`](crate::serve_with).
+    pub rate_limit: Option<RateLimit>,
+    /// Proxies whose `X-Forwarded-For` names the client
+    /// (`MCP_TRUSTED_PROXIES`, comma-separated addresses; default none).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Bytes of events a slow SSE reader may have queued before it loses
     /// its connection and must resume (`MCP_STREAM_BUFFER`, default 1 MiB).
     pub stream_buffer: usize,
@@ -56,6 +95,8 @@ impl Default for McpConfig {
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,
+            rate_limit: Some(RateLimit { count: 6000, period: Duration::from_secs(60) }),
+            trusted_proxies: Vec::new(),
             stream_buffer: mcp_core::session::DEFAULT_STREAM_BUFFER,
             max_concurrent: 1024,
             max_connections: 10_000,
@@ -102,6 +143,18 @@ impl McpConfig {
         }
         if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
             config.keep_alive = Duration::from_secs(secs);
+        }
+        if let Some(limit) = lookup("MCP_RATE_LIMIT") {
+            match limit.trim() {
+                "off" | "none" | "0" => config.rate_limit = None,
+                text => match text.parse() {
+                    Ok(limit) => config.rate_limit = Some(limit),
+                    Err(why) => tracing::warn!("MCP_RATE_LIMIT ignored: {why}"),
+                },
+            }
+        }
+        if let Some(list) = lookup("MCP_TRUSTED_PROXIES") {
+            config.trusted_proxies = split_list(&list).iter().filter_map(|a| a.parse().ok()).collect();
         }
         if let Some(bytes) = lookup("MCP_STREAM_BUFFER").and_then(|b| b.parse().ok()).filter(|&b| b > 0) {
             config.stream_buffer = bytes;
@@ -151,5 +204,10 @@ mod tests {
         assert_eq!((c.port, c.path.as_str(), c.host.as_str()), (9001, "/rpc", "127.0.0.1"));
         assert_eq!(c.allowed_origins, ["https://app.example", "*"]);
         assert_eq!(c.bind_address(), "127.0.0.1:9001");
+        let limited = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "100/min".to_owned()));
+        assert_eq!(limited.rate_limit, Some(RateLimit { count: 100, period: Duration::from_secs(60) }));
+        let off = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "off".to_owned()));
+        assert_eq!(off.rate_limit, None);
+        assert!("ten/min".parse::<RateLimit>().is_err() && "0/s".parse::<RateLimit>().is_err());
     }
 }

@@ -3,15 +3,15 @@
 
 use crate::config::McpConfig;
 use crate::endpoint::Endpoint;
-use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, security_headers_layer};
+use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, RateLimitCheck, security_headers_layer};
 use axum::Router;
 use mcp_core::Server;
 
 /// Builds the axum `Router` of a Streamable HTTP endpoint for `server`.
 ///
 /// Merge it into your own application next to your REST routes. Requests
-/// pass the Host/Origin check, then content negotiation, then reach the
-/// endpoint (every answer carrying `X-Content-Type-Options: nosniff` and
+/// pass the Host/Origin check, the per-client rate limit, content
+/// negotiation and load shedding, then reach the endpoint (every answer carrying `X-Content-Type-Options: nosniff` and
 /// `X-Frame-Options: DENY`); layers you add around the router run before all of them, and
 /// what they put in the request's extensions reaches handlers through
 /// [`Context::extensions`](mcp_core::Context::extensions).
@@ -84,10 +84,18 @@ impl McpRouter {
         let path = self.config.path.clone();
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
         let shed = LoadShedLayer::new(self.config.max_concurrent);
+        let rate = self
+            .config
+            .rate_limit
+            .map(|limit| CheckLayer::new(RateLimitCheck::new(limit, self.config.trusted_proxies.clone())));
         let endpoint = Endpoint::new(self.server, self.config);
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
-        let stack =
-            tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).layer(content).layer(shed);
+        let stack = tower::ServiceBuilder::new()
+            .layer(security_headers_layer())
+            .layer(origin)
+            .option_layer(rate)
+            .layer(content)
+            .layer(shed);
         Router::new().route(&path, endpoint.into_method_router().layer(stack))
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::config::McpConfig;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -91,7 +92,7 @@ pub async fn serve_with(
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout.max(Duration::from_millis(100)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -110,7 +111,14 @@ pub async fn serve_with(
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::warn!("could not set TCP_NODELAY: {error}");
         }
-        let service = TowerToHyperService::new(app.clone());
+        // The peer address, for per-client limits (as axum's `ConnectInfo`).
+        let app = tower::ServiceBuilder::new()
+            .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            })
+            .service(app.clone());
+        let service = TowerToHyperService::new(app);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -301,3 +301,41 @@ async fn requests_beyond_the_concurrency_limit_are_shed_with_retry_after() {
     let add = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 1}}});
     assert_eq!(client.post(&add).await.status(), 200, "slots come back");
 }
+
+#[tokio::test]
+async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
+    let limit = "3/min".parse().unwrap();
+    let config = mcp_axum::McpConfig { rate_limit: Some(limit), ..mcp_axum::McpConfig::default() };
+    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    for _ in 0..3 {
+        assert_eq!(client.post(&ping).await.status(), 200);
+    }
+    let (status, body) = {
+        let response = client.post(&ping).await;
+        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=20).contains(&retry_after), "{retry_after}");
+        status_and_body(response).await
+    };
+    assert_eq!((status, body["error"]["code"].as_i64()), (429, Some(-32000)));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
+    let config = mcp_axum::McpConfig {
+        rate_limit: Some("1/min".parse().unwrap()),
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..mcp_axum::McpConfig::default()
+    };
+    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let from = |address: &'static str| client.post_with(&[("x-forwarded-for", address)]).body(ping.to_string()).send();
+    assert_eq!(from("203.0.113.7").await.unwrap().status(), 200);
+    assert_eq!(from("203.0.113.8").await.unwrap().status(), 200, "another client");
+    assert_eq!(from("203.0.113.7").await.unwrap().status(), 429, "the first, again");
+    assert_eq!(from("198.51.100.1, 203.0.113.8").await.unwrap().status(), 429, "the address the proxy saw counts");
+}

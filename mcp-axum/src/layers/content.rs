@@ -7,7 +7,7 @@ use crate::accept::{accepts, is_json};
 use crate::endpoint::has_session_methods;
 use crate::reply;
 use axum::response::Response;
-use http::{HeaderMap, Method, StatusCode};
+use http::{Method, Request, StatusCode};
 use mcp_core::jsonrpc::code;
 
 /// Answers 406 for a missing `Accept` and 415 for a non-JSON body.
@@ -26,7 +26,8 @@ impl ContentCheck {
 
 #[allow(clippy::result_large_err)]
 impl RequestCheck for ContentCheck {
-    fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Response> {
+    fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
+        let (method, headers) = (request.method(), request.headers());
         if *method == Method::POST {
             if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
                 return Err(reply::refuse(

@@ -1,11 +1,11 @@
 //! The endpoint's transport policy as tower layers, composed in the router
 //! in front of the handlers: [`security_headers`] on every answer, then
 //! [`HostOriginCheck`] (DNS rebinding and cross-site protection), then
-//! [`ContentCheck`] (`Accept` and `Content-Type`), then [`LoadShedLayer`]
-//! (at most so many requests at once). Rate limits, CORS and
-//! authentication join the same stack.
+//! [`RateLimitCheck`] (requests per client address), then [`ContentCheck`]
+//! (`Accept` and `Content-Type`), then [`LoadShedLayer`] (at most so many
+//! requests at once). CORS and authentication join the same stack.
 //!
-//! A [`RequestCheck`] looks at the method and headers and either lets the
+//! A [`RequestCheck`] looks at a request's head and either lets the
 //! request through or answers it; [`CheckLayer`] makes one a layer that
 //! costs no allocation.
 //!
@@ -23,25 +23,28 @@
 mod content;
 mod headers;
 mod origin;
+mod rate;
 mod shed;
 
 pub use content::ContentCheck;
 pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
+pub use rate::RateLimitCheck;
 pub use shed::{LoadShed, LoadShedLayer};
 
 use axum::response::Response;
 use futures_util::future::{Either, Ready, ready};
-use http::{HeaderMap, Method, Request};
+use http::Request;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
-/// A check on a request's method and headers, run before the endpoint.
+/// A check on a request's head (method, headers, extensions), run before
+/// the endpoint.
 pub trait RequestCheck: Clone + Send + Sync + 'static {
     /// `Ok` lets the request through; `Err` is the response sent instead.
     // A refusal is the rare path and becomes the response as it is.
     #[allow(clippy::result_large_err)]
-    fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), Response>;
+    fn check<B>(&self, request: &Request<B>) -> Result<(), Response>;
 }
 
 /// Runs a [`RequestCheck`] in front of a service.
@@ -86,7 +89,7 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        match self.check.check(request.method(), request.headers()) {
+        match self.check.check(&request) {
             Ok(()) => Either::Right(self.inner.call(request)),
             Err(response) => Either::Left(ready(Ok(response))),
         }

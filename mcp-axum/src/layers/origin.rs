@@ -6,7 +6,7 @@ use crate::config::McpConfig;
 use crate::reply;
 use axum::response::Response;
 use http::header::{HOST, ORIGIN};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Request, StatusCode};
 use mcp_core::jsonrpc::code;
 use std::sync::Arc;
 
@@ -76,8 +76,8 @@ impl HostOriginCheck {
 
 #[allow(clippy::result_large_err)]
 impl RequestCheck for HostOriginCheck {
-    fn check(&self, _: &Method, headers: &HeaderMap) -> Result<(), Response> {
-        match self.refusal(headers) {
+    fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
+        match self.refusal(request.headers()) {
             None => Ok(()),
             Some(refusal) => Err(reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string())),
         }
