@@ -49,6 +49,10 @@ pub struct McpConfig {
     /// `http://localhost:*` (any port) or `*` (any origin). Default:
     /// localhost origins on any port.
     pub allowed_origins: Vec<String>,
+    /// Origins of browser clients answered with CORS headers
+    /// (`MCP_CORS_ORIGINS`, same forms as `allowed_origins`; they pass the
+    /// `Origin` check too). Default: none, no CORS.
+    pub cors_origins: Vec<String>,
     /// Allowed `Host` names, without port (`MCP_ALLOWED_HOSTS`; `*` allows
     /// any). Default: localhost names only, against DNS rebinding.
     pub allowed_hosts: Vec<String>,
@@ -91,6 +95,7 @@ impl Default for McpConfig {
             path: "/mcp".into(),
             stateless: false,
             allowed_origins: local.iter().flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")]).collect(),
+            cors_origins: Vec::new(),
             allowed_hosts: local.iter().map(|h| (*h).to_owned()).collect(),
             max_body: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),
@@ -134,6 +139,9 @@ impl McpConfig {
         }
         if let Some(list) = lookup("MCP_ALLOWED_ORIGINS") {
             config.allowed_origins = split_list(&list);
+        }
+        if let Some(list) = lookup("MCP_CORS_ORIGINS") {
+            config.cors_origins = split_list(&list);
         }
         if let Some(list) = lookup("MCP_ALLOWED_HOSTS") {
             config.allowed_hosts = split_list(&list);

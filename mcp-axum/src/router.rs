@@ -3,7 +3,9 @@
 
 use crate::config::McpConfig;
 use crate::endpoint::Endpoint;
-use crate::layers::{CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, RateLimitCheck, security_headers_layer};
+use crate::layers::{
+    CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, RateLimitCheck, cors_layer, security_headers_layer,
+};
 use axum::Router;
 use mcp_core::Server;
 
@@ -84,6 +86,7 @@ impl McpRouter {
         let path = self.config.path.clone();
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
         let shed = LoadShedLayer::new(self.config.max_concurrent);
+        let cors = (!self.config.cors_origins.is_empty()).then(|| cors_layer(self.config.cors_origins.clone()));
         let rate = self
             .config
             .rate_limit
@@ -93,6 +96,7 @@ impl McpRouter {
         let stack = tower::ServiceBuilder::new()
             .layer(security_headers_layer())
             .layer(origin)
+            .option_layer(cors)
             .option_layer(rate)
             .layer(content)
             .layer(shed);

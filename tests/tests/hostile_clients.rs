@@ -339,3 +339,29 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
     assert_eq!(from("203.0.113.7").await.unwrap().status(), 429, "the first, again");
     assert_eq!(from("198.51.100.1, 203.0.113.8").await.unwrap().status(), 429, "the address the proxy saw counts");
 }
+
+#[tokio::test]
+async fn browsers_on_the_cors_list_get_cors_answers_and_others_do_not() {
+    let config = mcp_axum::McpConfig { cors_origins: vec!["https://app.example".into()], ..Default::default() };
+    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let http = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, format!("{url}/mcp"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type, mcp-session-id, mcp-param-city")
+            .send()
+    };
+    let allowed = preflight("https://app.example").await.unwrap();
+    assert!(allowed.status().is_success());
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://app.example");
+    assert!(allowed.headers()["access-control-allow-headers"].to_str().unwrap().contains("mcp-session-id"));
+    assert_eq!(preflight("https://evil.example").await.unwrap().status(), 403);
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let answer = client.post_with(&[("origin", "https://app.example")]).body(init.to_string()).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let exposed = answer.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(exposed.contains("mcp-session-id"), "{exposed}");
+}

@@ -1,9 +1,10 @@
 //! The endpoint's transport policy as tower layers, composed in the router
 //! in front of the handlers: [`security_headers`] on every answer, then
 //! [`HostOriginCheck`] (DNS rebinding and cross-site protection), then
+//! [`cors_layer`] (when CORS origins are configured), then
 //! [`RateLimitCheck`] (requests per client address), then [`ContentCheck`]
 //! (`Accept` and `Content-Type`), then [`LoadShedLayer`] (at most so many
-//! requests at once). CORS and authentication join the same stack.
+//! requests at once). Authentication joins the same stack.
 //!
 //! A [`RequestCheck`] looks at a request's head and either lets the
 //! request through or answers it; [`CheckLayer`] makes one a layer that
@@ -21,12 +22,14 @@
 //! ```
 
 mod content;
+mod cors;
 mod headers;
 mod origin;
 mod rate;
 mod shed;
 
 pub use content::ContentCheck;
+pub use cors::cors_layer;
 pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
 pub use rate::RateLimitCheck;

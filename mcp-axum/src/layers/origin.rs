@@ -46,9 +46,11 @@ struct Allowed {
 }
 
 impl HostOriginCheck {
-    /// The allow-lists of `config` (`allowed_hosts`, `allowed_origins`).
+    /// The allow-lists of `config` (`allowed_hosts`; `allowed_origins` and
+    /// the CORS origins).
     pub fn new(config: &McpConfig) -> Self {
-        let allowed = Allowed { hosts: config.allowed_hosts.clone(), origins: config.allowed_origins.clone() };
+        let origins = config.allowed_origins.iter().chain(&config.cors_origins).cloned().collect();
+        let allowed = Allowed { hosts: config.allowed_hosts.clone(), origins };
         Self { allowed: Arc::new(allowed) }
     }
 
@@ -100,7 +102,7 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
 /// host with the port it names; an entry without a port, the scheme's
 /// default port only; an entry ending in `:*`, any port (local dev servers
 /// move); `*`, anything.
-fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
+pub(super) fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
     let Some((scheme, authority)) = origin.split_once("://") else {
         return allowed.iter().any(|a| a == "*");
     };
