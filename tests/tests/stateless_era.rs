@@ -206,3 +206,12 @@ async fn listen_streams_acknowledge_filter_and_tag_notifications() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(server.listener_count(), 0, "closed streams unregister");
 }
+
+#[tokio::test]
+async fn a_listener_follows_a_bounded_number_of_resources() {
+    let client = start().await;
+    let uris: Vec<String> = (0..=mcp_core::server::MAX_SUBSCRIPTIONS).map(|n| format!("doc://{n}")).collect();
+    let params = json!({"notifications": {"resourceSubscriptions": uris}, "_meta": meta(json!({}))});
+    let (status, answer) = send(&client, "subscriptions/listen", params, &[]).await;
+    assert_eq!((status, answer[0]["error"]["code"].as_i64()), (200, Some(-32602)));
+}

@@ -3,6 +3,7 @@
 //! GET stream and `resources/subscribe`.
 
 use super::Server;
+use super::dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 use crate::jsonrpc::{self, RequestId, RpcError, decode_params};
 use crate::transport::{Outbound, Sink};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,9 @@ use serde_json::json;
 use serde_json::value::RawValue;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Most `subscriptions/listen` streams a server holds open at once.
+pub const MAX_LISTENERS: usize = 1024;
 
 /// `_meta` key tying a notification to its `subscriptions/listen` stream.
 pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
@@ -116,6 +120,15 @@ impl Server {
         let p: ListenParams = decode_params(params)?;
         let sink = sink.ok_or_else(|| RpcError::internal("subscriptions/listen needs a streaming transport"))?;
         let honored = p.notifications;
+        let uris = &honored.resource_subscriptions;
+        if uris.len() > MAX_SUBSCRIPTIONS || uris.iter().any(|u| u.len() > MAX_SUBSCRIBED_URI) {
+            return Err(RpcError::invalid_params(format!(
+                "a listener follows at most {MAX_SUBSCRIPTIONS} resources, each URI at most {MAX_SUBSCRIBED_URI} bytes"
+            )));
+        }
+        if self.inner.listeners.open().len() >= MAX_LISTENERS {
+            return Err(RpcError::internal(format!("the server holds its maximum of {MAX_LISTENERS} listeners")));
+        }
         let ack = json!({ "notifications": &honored });
         sink.send(Outbound::Message(tagged("notifications/subscriptions/acknowledged", ack, id)))
             .map_err(|_| RpcError::internal("the stream closed"))?;

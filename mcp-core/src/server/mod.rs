@@ -21,7 +21,7 @@ mod stateless;
 
 pub use builder::{BuildError, ServerBuilder};
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
-pub use listen::{META_SUBSCRIPTION_ID, SubscriptionFilter};
+pub use listen::{MAX_LISTENERS, META_SUBSCRIPTION_ID, SubscriptionFilter};
 
 use crate::era::StateKeys;
 use crate::protocol::Implementation;

@@ -140,8 +140,8 @@ pub trait EventStore: Send + Sync + 'static {
 }
 
 /// Events in this process's memory: the last `events_per_stream` events of
-/// each stream, and the last `finished_streams` finished streams of each
-/// session.
+/// each stream (and at most [`MemoryEventStore::BYTES_PER_STREAM`] bytes of
+/// them), and the last `finished_streams` finished streams of each session.
 #[derive(Debug)]
 pub struct MemoryEventStore {
     sessions: Mutex<HashMap<Box<str>, SessionStreams>>,
@@ -159,6 +159,8 @@ struct SessionStreams {
 #[derive(Debug)]
 struct StreamLog {
     events: VecDeque<(u64, Vec<u8>)>,
+    /// Bytes of the kept events.
+    bytes: usize,
     next_seq: u64,
     finished: bool,
 }
@@ -170,6 +172,9 @@ impl Default for MemoryEventStore {
 }
 
 impl MemoryEventStore {
+    /// Most bytes of events kept per stream; older events go first.
+    pub const BYTES_PER_STREAM: usize = 1024 * 1024;
+
     /// Keeps `events_per_stream` events per stream and `finished_streams`
     /// finished streams per session (the defaults are 512 and 16).
     pub fn new(events_per_stream: usize, finished_streams: usize) -> Self {
@@ -187,7 +192,7 @@ impl MemoryEventStore {
         while streams.contains_key(&id) {
             id = StreamId::random();
         }
-        streams.insert(id, StreamLog { events: VecDeque::new(), next_seq: 1, finished: false });
+        streams.insert(id, StreamLog { events: VecDeque::new(), bytes: 0, next_seq: 1, finished: false });
         id
     }
 
@@ -208,8 +213,11 @@ impl MemoryEventStore {
             let seq = log.next_seq;
             log.next_seq += 1;
             log.events.push_back((seq, message.to_vec()));
-            if log.events.len() > limit {
-                log.events.pop_front();
+            log.bytes += message.len();
+            while log.events.len() > limit || (log.bytes > Self::BYTES_PER_STREAM && log.events.len() > 1) {
+                if let Some((_, dropped)) = log.events.pop_front() {
+                    log.bytes -= dropped.len();
+                }
             }
             EventId { stream, seq }
         })
@@ -321,6 +329,12 @@ mod tests {
             now(store.append("s", a, b"n")).unwrap();
         }
         assert_eq!(now(store.replay_after("s", first)).unwrap().events.len(), 2);
+        let big = now(store.open_stream("s")).unwrap();
+        let chunk = vec![b'x'; MemoryEventStore::BYTES_PER_STREAM / 2 + 1];
+        let oldest = now(store.append("s", big, &chunk)).unwrap();
+        now(store.append("s", big, &chunk)).unwrap();
+        assert_eq!(now(store.replay_after("s", oldest)).unwrap().events.len(), 1, "bytes bound the log too");
+        assert_eq!(now(store.replay_after("s", EventId::priming(big))).unwrap_err(), ResumeError::Gone);
         assert_eq!(now(store.replay_after("s", EventId::priming(a))).unwrap_err(), ResumeError::Gone);
         let b = now(store.open_stream("s")).unwrap();
         now(store.finish("s", a)).unwrap();
