@@ -106,12 +106,14 @@ async fn initialize(endpoint: Arc<Endpoint>, request: jsonrpc::Request, extensio
     };
     let mut record = SessionRecord::new();
     record.client = Some(client);
-    match endpoint.sessions.create(record).await {
-        Ok(Some(session)) => {
-            reply::with_session(reply::json(StatusCode::OK, jsonrpc::encode_result(&request.id, &result)), session.id())
-        }
-        Ok(None) => reply::json(StatusCode::OK, jsonrpc::encode_result(&request.id, &result)),
-        Err(error) => store_unavailable(&error),
+    let session = match endpoint.sessions.create(record).await {
+        Ok(session) => session,
+        Err(error) => return store_unavailable(&error),
+    };
+    let answer = reply::json(StatusCode::OK, jsonrpc::encode_result(&request.id, &result));
+    match session {
+        Some(session) => reply::with_session(answer, session.id()),
+        None => answer,
     }
 }
 
