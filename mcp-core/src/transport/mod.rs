@@ -8,7 +8,7 @@
 mod outbox;
 
 pub use crate::era::{StatelessMeta, StatelessRequest, is_stateless_request};
-pub use outbox::{Outbound, Outbox, Sink, outbox};
+pub use outbox::{OUTBOX_LIMIT, Outbound, Outbox, Sink, outbox};
 
 use crate::session::Session;
 

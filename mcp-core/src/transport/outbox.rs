@@ -2,7 +2,10 @@
 //! sends before its result (progress, logs, server→client requests).
 //!
 //! One small allocation per request and a lock held for a push or a pop;
-//! most requests never send anything through it.
+//! most requests never send anything through it. It holds at most
+//! [`OUTBOX_LIMIT`] bytes of messages: a transport that cannot deliver them
+//! (a client that stopped reading) makes further sends fail instead of
+//! growing the queue.
 
 use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
@@ -20,8 +23,12 @@ pub enum Outbound {
     CloseStream,
 }
 
+/// Most bytes of messages queued in one outbox (1 MiB; one message is
+/// always admitted, whatever its size).
+pub const OUTBOX_LIMIT: usize = 1024 * 1024;
+
 struct Shared {
-    queue: Mutex<VecDeque<Outbound>>,
+    queue: Mutex<Queue>,
     waker: AtomicWaker,
     open: AtomicBool,
 }
@@ -48,24 +55,47 @@ pub struct Outbox {
 /// assert!(sink.send(Outbound::CloseStream).is_err());
 /// ```
 pub fn outbox() -> (Sink, Outbox) {
-    let shared =
-        Arc::new(Shared { queue: Mutex::new(VecDeque::new()), waker: AtomicWaker::new(), open: AtomicBool::new(true) });
+    let queue = Mutex::new(Queue::default());
+    let shared = Arc::new(Shared { queue, waker: AtomicWaker::new(), open: AtomicBool::new(true) });
     (Sink { shared: Arc::clone(&shared) }, Outbox { shared })
 }
 
+/// The queued items and their size in bytes.
+#[derive(Default)]
+struct Queue {
+    items: VecDeque<Outbound>,
+    bytes: usize,
+}
+
+fn size(item: &Outbound) -> usize {
+    match item {
+        Outbound::Message(message) => message.len(),
+        Outbound::CloseStream => 0,
+    }
+}
+
 impl Shared {
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Outbound>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl Sink {
-    /// Queues `item`; gives it back when the transport stopped listening.
+    /// Queues `item`; gives it back when the transport stopped listening
+    /// or has [`OUTBOX_LIMIT`] bytes it could not deliver yet.
     pub fn send(&self, item: Outbound) -> Result<(), Outbound> {
         if !self.shared.open.load(Ordering::Acquire) {
             return Err(item);
         }
-        self.shared.queue().push_back(item);
+        {
+            let mut queue = self.shared.queue();
+            let grown = queue.bytes + size(&item);
+            if !queue.items.is_empty() && grown > OUTBOX_LIMIT {
+                return Err(item);
+            }
+            queue.bytes = grown;
+            queue.items.push_back(item);
+        }
         self.shared.waker.wake();
         Ok(())
     }
@@ -92,7 +122,10 @@ impl Outbox {
 
     /// The next item, if one is queued.
     pub fn try_recv(&mut self) -> Option<Outbound> {
-        self.shared.queue().pop_front()
+        let mut queue = self.shared.queue();
+        let item = queue.items.pop_front()?;
+        queue.bytes -= size(&item);
+        Some(item)
     }
 }
 
@@ -111,6 +144,16 @@ impl std::fmt::Debug for Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_undelivered_backlog_is_bounded_in_bytes() {
+        let (sink, mut outbox) = outbox();
+        let half = || Outbound::Message(vec![b'x'; OUTBOX_LIMIT / 2 + 1]);
+        assert!(sink.send(half()).is_ok());
+        assert!(sink.send(half()).is_err(), "over the limit");
+        assert!(outbox.try_recv().is_some());
+        assert!(sink.send(half()).is_ok(), "room again once delivered");
+    }
 
     #[tokio::test]
     async fn recv_wakes_on_send_from_another_task() {
