@@ -1,0 +1,169 @@
+//! The weather example under a hostile load, over real sockets on loopback:
+//! several attackers replay the defects `docs/security.md` lists for a few
+//! seconds while an honest client keeps calling a tool. The honest client
+//! must see no error, the process's memory must stay within a bound, and
+//! every attack must get the status its limit gives.
+//!
+//! `UNDER_ATTACK_SECS` sets the duration (CI uses the default, 5 s).
+
+#[path = "../../examples/weather/main.rs"]
+#[allow(dead_code)]
+mod weather;
+
+use mcp_axum::{McpConfig, ServeLimits};
+use mcp_integration_tests::HttpClient;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt as _;
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("VmRSS: 0 kB");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// Status counts per attack.
+type Tally = Arc<Mutex<BTreeMap<(&'static str, u16), u64>>>;
+
+fn count(tally: &Tally, attack: &'static str, status: u16) {
+    *tally.lock().unwrap().entry((attack, status)).or_default() += 1;
+}
+
+/// One attacker: `attack` sends requests from its own forwarded address
+/// until `until`.
+async fn attacker(
+    url: String,
+    address: &'static str,
+    attack: &'static str,
+    until: Instant,
+    tally: Tally,
+    request: impl Fn(&HttpClient) -> reqwest::RequestBuilder,
+) {
+    let client = HttpClient::new(url);
+    while Instant::now() < until {
+        let status = match request(&client).header("x-forwarded-for", address).send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let _ = response.bytes().await;
+                status
+            }
+            Err(_) => 0,
+        };
+        count(&tally, attack, status);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honest_clients_are_served_while_others_attack() {
+    let seconds = std::env::var("UNDER_ATTACK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let config = McpConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        header_read_timeout: Duration::from_secs(1),
+        ..McpConfig::default()
+    };
+    let limits = ServeLimits::from_config(&config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(mcp_axum::serve_with(listener, weather::app(config), limits, std::future::pending()));
+    let url = format!("http://{address}/mcp");
+
+    let mut honest = HttpClient::new(url.clone());
+    honest.initialize().await;
+    let call = json!({"name": "get_weather", "arguments": {"city": "Paris"}});
+    for _ in 0..50 {
+        honest.request(1, "tools/call", call.clone()).await;
+    }
+    let rss_before = rss_kib();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let tally: Tally = Arc::default();
+
+    let padding = "x".repeat(1 << 20);
+    let init = |capabilities: serde_json::Value| {
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": capabilities,
+            "clientInfo": {"name": "attacker", "version": "0"}}})
+        .to_string()
+    };
+    let heavy_init = init(json!({"experimental": {"pad": padding}}));
+    let attacks = vec![
+        tokio::spawn(attacker(url.clone(), "10.0.0.1", "initialize with 1 MiB capabilities", until, tally.clone(), {
+            let body = heavy_init.clone();
+            move |c| c.post_builder().body(body.clone())
+        })),
+        tokio::spawn(attacker(url.clone(), "10.0.0.2", "failed initialize", until, tally.clone(), |c| {
+            c.post_builder().body(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#)
+        })),
+        tokio::spawn(attacker(url.clone(), "10.0.0.3", "5 MiB body", until, tally.clone(), {
+            let body = "x".repeat(5 << 20);
+            move |c| c.post_builder().body(body.clone())
+        })),
+        tokio::spawn(attacker(url.clone(), "10.0.0.4", "JSON array message", until, tally.clone(), |c| {
+            c.post_builder().body(r#"["2.0",1,"ping",null,null,null]"#)
+        })),
+        tokio::spawn(attacker(url.clone(), "10.0.0.5", "foreign Origin", until, tally.clone(), |c| {
+            c.post_with(&[("origin", "https://evil.example")]).body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        })),
+        tokio::spawn(attacker(url.clone(), "10.0.0.6", "unknown session", until, tally.clone(), |c| {
+            c.post_with(&[("mcp-session-id", "0123456789abcdef0123456789abcdef")])
+                .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        })),
+    ];
+    let slow_loris = tokio::spawn({
+        let tally = tally.clone();
+        async move {
+            let mut sockets = Vec::new();
+            while Instant::now() < until && sockets.len() < 200 {
+                if let Ok(mut socket) = tokio::net::TcpStream::connect(address).await {
+                    let _ = socket.write_all(b"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\n").await;
+                    sockets.push(socket);
+                    count(&tally, "half-sent request head", 0);
+                }
+            }
+            sockets
+        }
+    });
+
+    let mut honest_errors = 0;
+    let mut latencies = Vec::new();
+    while Instant::now() < until {
+        let started = Instant::now();
+        let response = honest.post(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call})).await;
+        latencies.push(started.elapsed());
+        let ok = response.status() == 200 && response.text().await.is_ok_and(|t| t.contains("Paris"));
+        honest_errors += u64::from(!ok);
+    }
+    for attack in attacks {
+        attack.await.unwrap();
+    }
+    drop(slow_loris.await.unwrap());
+    let rss_after = rss_kib();
+
+    latencies.sort();
+    let p99 = latencies[latencies.len() * 99 / 100];
+    println!("attack                                   status  count");
+    for ((attack, status), n) in tally.lock().unwrap().iter() {
+        println!("{attack:<40} {status:>6} {n:>6}");
+    }
+    println!(
+        "honest: {} calls, {honest_errors} errors, p99 {p99:?}; RSS {} -> {} MiB",
+        latencies.len(),
+        rss_before / 1024,
+        rss_after / 1024
+    );
+
+    assert_eq!(honest_errors, 0, "the honest client saw errors");
+    assert!(rss_after < rss_before + 64 * 1024, "memory grew by more than 64 MiB");
+    let tally = tally.lock().unwrap();
+    let only = |attack: &str, statuses: &[u16]| {
+        tally.iter().filter(|((a, _), _)| *a == attack).all(|((_, status), _)| statuses.contains(status))
+    };
+    assert!(only("failed initialize", &[200, 429]), "a JSON-RPC error, never a session");
+    assert!(only("5 MiB body", &[413, 429, 0]));
+    assert!(only("JSON array message", &[400, 429]));
+    assert!(only("foreign Origin", &[403]));
+    assert!(only("unknown session", &[404, 429]));
+    assert!(only("initialize with 1 MiB capabilities", &[200, 429, 503]));
+}
