@@ -199,10 +199,6 @@ impl LiveTable {
         self.map.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
     }
 
-    pub(crate) fn contains(&self, id: &str) -> bool {
-        self.map.read().unwrap_or_else(|p| p.into_inner()).contains_key(id)
-    }
-
     /// Closes and forgets the live handles of session `id`.
     pub(crate) fn close(&self, id: &str) {
         let removed = self.map.write().unwrap_or_else(|p| p.into_inner()).remove(id);

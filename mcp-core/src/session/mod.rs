@@ -115,7 +115,7 @@ impl Sessions {
             Some(record) => Ok(Some(self.handle(record))),
             None => {
                 // Expired on access: what it ran here ends with it.
-                if self.shared.live.contains(id) {
+                if self.shared.live.get(id).is_some() {
                     self.forget(id).await;
                 }
                 Ok(None)
@@ -456,7 +456,7 @@ mod tests {
         assert!(sessions.open(session.id()).await.unwrap().is_none());
         let gone = sessions.events().replay_after(session.id(), EventId::priming(stream)).await;
         assert_eq!(gone.unwrap_err(), ResumeError::Gone);
-        assert!(!sessions.shared.live.contains(session.id()), "its live handles are closed");
+        assert!(sessions.shared.live.get(session.id()).is_none(), "its live handles are closed");
         assert!(sessions.create(SessionRecord::new()).await.unwrap().is_some(), "its slot is free again");
     }
 
