@@ -22,7 +22,12 @@ fn main() -> std::io::Result<()> {
     // One worker per CPU this process may use (the harness pins it to one).
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
-        let server = Server::builder("bench", "0.1.0").tools(tools![add]).max_sessions(max_sessions).build();
+        // Every session of the harness comes from one address.
+        let server = Server::builder("bench", "0.1.0")
+            .tools(tools![add])
+            .max_sessions(max_sessions)
+            .max_sessions_per_client(usize::MAX)
+            .build();
         let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
         let listener = mcp_axum::bind(&config).await?;
         println!(

@@ -267,6 +267,8 @@ async fn test_prompt_with_image() -> Vec<PromptMessage> {
 /// The conformance server.
 pub fn conformance_server() -> Server {
     Server::builder("mcp-conformance-test-server", "1.0.0")
+        // Every scenario of the suite opens its sessions from loopback.
+        .max_sessions_per_client(usize::MAX)
         .tools(tools![
             test_simple_text,
             test_image_content,

@@ -365,3 +365,45 @@ async fn browsers_on_the_cors_list_get_cors_answers_and_others_do_not() {
     let exposed = answer.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
     assert!(exposed.contains("mcp-session-id"), "{exposed}");
 }
+
+#[tokio::test]
+async fn each_client_address_holds_a_bounded_number_of_sessions() {
+    let server = Server::builder("bounded", "0").tools(tools![add]).max_sessions_per_client(2).build();
+    let config = mcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let url = spawn(mcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let open = |address: &'static str| client.post_with(&[("x-forwarded-for", address)]).body(init.to_string()).send();
+    let first = open("203.0.113.7").await.unwrap();
+    let first_id = first.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    assert_eq!(open("203.0.113.7").await.unwrap().status(), 200);
+    let refused = open("203.0.113.7").await.unwrap();
+    assert!(refused.headers().get("mcp-session-id").is_none());
+    let (status, body) = status_and_body(refused).await;
+    assert_eq!((status, body["error"]["code"].as_i64()), (429, Some(-32000)), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("maximum of 2 sessions"), "{body}");
+    assert_eq!(open("203.0.113.8").await.unwrap().status(), 200, "another client is not affected");
+    assert_eq!(server.sessions().count().await.unwrap(), 3);
+
+    let delete = reqwest::Client::new().delete(format!("{url}/mcp")).header("mcp-session-id", &first_id);
+    assert_eq!(delete.send().await.unwrap().status(), 200);
+    assert_eq!(open("203.0.113.7").await.unwrap().status(), 200, "ending a session frees its place");
+}
+
+#[tokio::test]
+async fn a_handler_past_the_request_timeout_is_answered_and_dropped() {
+    let server = Server::builder("timed", "0")
+        .tools(tools![add, nap])
+        .request_timeout(std::time::Duration::from_millis(100))
+        .build();
+    let mut client = start(server).await;
+    client.initialize().await;
+    let answer = client.request(2, "tools/call", json!({"name": "nap", "arguments": {}})).await;
+    assert_eq!(answer[0]["error"]["code"], -32001, "{answer:?}");
+    assert!(answer[0]["error"]["message"].as_str().unwrap().contains("timed out"));
+    let answer = client.request(3, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}})).await;
+    assert_eq!(answer[0]["result"]["content"][0]["text"], "3", "the session goes on");
+    let again = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await;
+    assert_eq!(again[0]["result"]["content"][0]["text"], "2", "the timed-out request id was released");
+}

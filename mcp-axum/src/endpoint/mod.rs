@@ -67,9 +67,15 @@ pub(crate) fn session_not_found() -> Response {
     reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found")
 }
 
-/// 503: the session store failed, or is full.
+/// 503: the session store failed, or is full; 429 when this client holds
+/// its share of sessions.
 pub(crate) fn store_unavailable(error: &StoreError) -> Response {
-    reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}"))
+    match error {
+        StoreError::ClientFull(_) => {
+            reply::refuse(StatusCode::TOO_MANY_REQUESTS, code::SESSION_ERROR, format!("Too Many Requests: {error}"))
+        }
+        _ => reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}")),
+    }
 }
 
 /// Whether the request names a stateless-era revision (no GET stream, no

@@ -4,6 +4,7 @@
 
 use super::{Endpoint, store_unavailable};
 use crate::reply::{self, PROTOCOL_VERSION_NAME};
+use crate::layers::client_addr;
 use crate::sse;
 use crate::standard_headers;
 use axum::body::Bytes;
@@ -47,7 +48,9 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
         return reply::error(StatusCode::BAD_REQUEST, None, &error);
     }
     match request {
-        Message::Request(request) if request.method == "initialize" => initialize(endpoint, request, extensions).await,
+        Message::Request(request) if request.method == "initialize" => {
+            initialize(endpoint, request, headers, extensions).await
+        }
         Message::Request(request) => {
             let session = match endpoint.session_for(headers).await {
                 Ok(session) => session,
@@ -96,7 +99,12 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Respon
 
 /// `initialize` opens a session (when the endpoint keeps them) only once it
 /// succeeded, and answers with its id; a failed `initialize` leaves nothing.
-async fn initialize(endpoint: Arc<Endpoint>, request: jsonrpc::Request, extensions: http::Extensions) -> Response {
+async fn initialize(
+    endpoint: Arc<Endpoint>,
+    request: jsonrpc::Request,
+    headers: &HeaderMap,
+    extensions: http::Extensions,
+) -> Response {
     if !endpoint.sessions.keeps_sessions() {
         return respond(endpoint, request, RequestEnv { extensions, ..RequestEnv::default() }).await;
     }
@@ -106,6 +114,7 @@ async fn initialize(endpoint: Arc<Endpoint>, request: jsonrpc::Request, extensio
     };
     let mut record = SessionRecord::new();
     record.client = Some(client);
+    record.client_addr = client_addr(headers, &extensions, &endpoint.config.trusted_proxies);
     let session = match endpoint.sessions.create(record).await {
         Ok(session) => session,
         Err(error) => return store_unavailable(&error),

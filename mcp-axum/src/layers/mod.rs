@@ -21,6 +21,7 @@
 //!     .layer(CheckLayer::new(HostOriginCheck::new(&McpConfig::default())));
 //! ```
 
+mod client;
 mod content;
 mod cors;
 mod headers;
@@ -28,6 +29,7 @@ mod origin;
 mod rate;
 mod shed;
 
+pub use client::client_addr;
 pub use content::ContentCheck;
 pub use cors::cors_layer;
 pub use headers::{security_headers, security_headers_layer};

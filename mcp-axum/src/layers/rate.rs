@@ -1,18 +1,16 @@
-//! Per-client rate limits: each client address gets `count` requests per
-//! `period` (in bursts of up to `count`); one more is answered 429 with
-//! `Retry-After`. The address is the connection's peer, or, when the peer is
-//! a trusted proxy, the nearest address in `X-Forwarded-For` it did not add.
+//! Per-client rate limits: each client address ([`client_addr`]) gets
+//! `count` requests per `period` (in bursts of up to `count`); one more is
+//! answered 429 with `Retry-After`.
 
-use super::RequestCheck;
+use super::{RequestCheck, client_addr};
 use crate::config::RateLimit;
 use crate::reply;
-use axum::extract::ConnectInfo;
 use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use http::{HeaderValue, Request, StatusCode};
 use mcp_core::jsonrpc::code;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,24 +43,6 @@ impl RateLimitCheck {
         let limiter = DefaultKeyedRateLimiter::keyed(quota);
         Self { shared: Arc::new(Shared { limiter, trusted_proxies, checks: AtomicU64::new(0) }) }
     }
-
-    /// The address a request is counted against.
-    fn client<B>(&self, request: &Request<B>) -> Option<IpAddr> {
-        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
-        let trusted = &self.shared.trusted_proxies;
-        if !trusted.contains(&peer) {
-            return Some(peer);
-        }
-        let forwarded: Vec<IpAddr> = request
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
-            .collect();
-        Some(forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer))
-    }
 }
 
 impl std::fmt::Debug for RateLimitCheck {
@@ -74,7 +54,8 @@ impl std::fmt::Debug for RateLimitCheck {
 #[allow(clippy::result_large_err)]
 impl RequestCheck for RateLimitCheck {
     fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
-        let Some(client) = self.client(request) else {
+        let trusted = &self.shared.trusted_proxies;
+        let Some(client) = client_addr(request.headers(), request.extensions(), trusted) else {
             return Ok(());
         };
         if self.shared.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {

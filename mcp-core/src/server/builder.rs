@@ -5,7 +5,7 @@ use super::{Inner, Server, listen};
 use crate::era::StateKeys;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::protocol::Implementation;
-use crate::session::Sessions;
+use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,14 +19,18 @@ pub struct ServerBuilder {
     state: http::Extensions,
     page_size: usize,
     client_request_timeout: Duration,
+    request_timeout: Duration,
     max_sessions: usize,
+    max_sessions_per_client: usize,
     session_timeout: Duration,
     sessions: Option<Sessions>,
     state_keys: Option<StateKeys>,
 }
 
 impl Server {
-    /// Starts building a server named `name` at `version`.
+    /// Starts building a server named `name` at `version`. The limits start
+    /// at their defaults, or at the `MCP_*` environment variables named on
+    /// each builder method when they are set; the methods override both.
     pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
         ServerBuilder {
             info: Implementation { name: name.into(), version: version.into(), title: None },
@@ -36,12 +40,32 @@ impl Server {
             state: http::Extensions::new(),
             page_size: 100,
             client_request_timeout: Duration::from_secs(300),
-            max_sessions: 10_000,
-            session_timeout: Duration::from_secs(3600),
+            request_timeout: env_secs("MCP_REQUEST_TIMEOUT").unwrap_or(Duration::from_secs(600)),
+            max_sessions: env_number("MCP_MAX_SESSIONS").unwrap_or(10_000),
+            max_sessions_per_client: env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256),
+            session_timeout: env_secs("MCP_SESSION_TIMEOUT").unwrap_or(Duration::from_secs(3600)),
             sessions: None,
             state_keys: None,
         }
     }
+}
+
+/// A positive whole number from the environment variable `name`; a value
+/// that is not one is reported and ignored.
+fn env_number(name: &str) -> Option<usize> {
+    let value = std::env::var(name).ok()?;
+    match value.trim().parse() {
+        Ok(number) if number > 0 => Some(number),
+        _ => {
+            tracing::warn!("{name}={value:?} ignored: expected a positive whole number");
+            None
+        }
+    }
+}
+
+/// A duration in whole seconds from the environment variable `name`.
+fn env_secs(name: &str) -> Option<Duration> {
+    env_number(name).map(|secs| Duration::from_secs(secs as u64))
 }
 
 /// Two items were registered under one name.
@@ -135,7 +159,8 @@ impl ServerBuilder {
 
     /// Keeps sessions and their stream events in `sessions` (e.g. shared
     /// stores, so that several replicas serve one client) instead of in
-    /// memory; [`max_sessions`](Self::max_sessions) and
+    /// memory; [`max_sessions`](Self::max_sessions),
+    /// [`max_sessions_per_client`](Self::max_sessions_per_client) and
     /// [`session_timeout`](Self::session_timeout) then do not apply.
     ///
     /// ```
@@ -166,14 +191,36 @@ impl ServerBuilder {
         self
     }
 
-    /// Most sessions open at once in the default memory store (default 10 000).
+    /// How long a tool, resource or prompt handler may run before its call
+    /// is answered `-32001` and the handler is dropped (`MCP_REQUEST_TIMEOUT`
+    /// in seconds; default ten minutes). Work that takes longer belongs in a
+    /// task.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Most sessions open at once in the default memory store
+    /// (`MCP_MAX_SESSIONS`, default 10 000).
     #[must_use]
     pub fn max_sessions(mut self, max: usize) -> Self {
         self.max_sessions = max;
         self
     }
 
-    /// How long an unused session lives in the default memory store (default one hour).
+    /// Most sessions one client address may hold at once in the default
+    /// memory store (`MCP_MAX_SESSIONS_PER_CLIENT`, default 256); one more
+    /// `initialize` is answered 429. Behind a proxy, set
+    /// `MCP_TRUSTED_PROXIES` so that clients are told apart.
+    #[must_use]
+    pub fn max_sessions_per_client(mut self, max: usize) -> Self {
+        self.max_sessions_per_client = max;
+        self
+    }
+
+    /// How long an unused session lives in the default memory store
+    /// (`MCP_SESSION_TIMEOUT` in seconds, default one hour).
     #[must_use]
     pub fn session_timeout(mut self, timeout: Duration) -> Self {
         self.session_timeout = timeout;
@@ -220,9 +267,14 @@ impl ServerBuilder {
                 catalog: SharedCatalog::new(self.catalog),
                 listeners: listen::Listeners::default(),
                 state: self.state,
-                sessions: self.sessions.unwrap_or_else(|| Sessions::in_memory(self.max_sessions, self.session_timeout)),
+                sessions: self.sessions.unwrap_or_else(|| {
+                    let store = MemorySessionStore::new(self.max_sessions, self.session_timeout)
+                        .max_per_client(self.max_sessions_per_client);
+                    Sessions::new(store, MemoryEventStore::default())
+                }),
                 page_size: self.page_size,
                 client_request_timeout: self.client_request_timeout,
+                request_timeout: self.request_timeout,
             }),
         })
     }

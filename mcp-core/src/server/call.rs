@@ -163,12 +163,14 @@ impl Era {
     }
 }
 
-/// Runs a handler until it finishes or the request is cancelled. A panic in
-/// it is answered with `-32603` (and logged) instead of dropping the
-/// connection or leaving a stream without its response.
+/// Runs a handler until it finishes, the request is cancelled or its time
+/// is up (`-32001`). A panic in it is answered with `-32603` (and logged)
+/// instead of dropping the connection or leaving a stream without its
+/// response.
 async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
     use futures_util::FutureExt as _;
     let work = std::panic::AssertUnwindSafe(work).catch_unwind();
+    let limit = ctx.server().inner.request_timeout;
     tokio::select! {
         outcome = work => outcome.unwrap_or_else(|panic| {
             let reason = panic
@@ -180,5 +182,9 @@ async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError
             Err(RpcError::internal("the handler panicked"))
         }),
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
+        () = tokio::time::sleep(limit) => {
+            tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
+            Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {} s", limit.as_secs())))
+        }
     }
 }

@@ -60,6 +60,7 @@ struct Inner {
     sessions: Sessions,
     page_size: usize,
     client_request_timeout: std::time::Duration,
+    request_timeout: std::time::Duration,
 }
 
 impl Server {

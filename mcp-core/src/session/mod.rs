@@ -32,7 +32,7 @@ use live::{ClientAnswer, LiveTable};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// The sessions of one server: a [`SessionStore`] for records, an
@@ -48,7 +48,14 @@ struct Shared {
     events: Box<dyn EventStore>,
     live: LiveTable,
     sweeping: AtomicBool,
+    /// When a full store was last swept on behalf of `create`; held while
+    /// sweeping, so concurrent creates share one sweep.
+    full_sweep: tokio::sync::Mutex<Option<Instant>>,
 }
+
+/// How often a full store may be swept on the request path; in between,
+/// creates are refused at once (the periodic sweeper still runs).
+const FULL_SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 impl Sessions {
     /// Sessions kept by `store`, with stream events kept by `events`.
@@ -59,6 +66,7 @@ impl Sessions {
                 events: Box::new(events),
                 live: LiveTable::default(),
                 sweeping: AtomicBool::new(false),
+                full_sweep: tokio::sync::Mutex::new(None),
             }),
         }
     }
@@ -86,15 +94,18 @@ impl Sessions {
 
     /// Stores a new session (`SessionRecord::new()` gives it a fresh id);
     /// `None` when this store keeps no sessions. When the store is full,
-    /// idle sessions are expired first. Starts the idle sweeper with the
-    /// first session.
+    /// idle sessions are expired first, at most once a second however many
+    /// requests find it full (a flood of `initialize` costs no scans).
+    /// Starts the idle sweeper with the first session.
     pub async fn create(&self, record: SessionRecord) -> Result<Option<Session>, StoreError> {
         if !self.keeps_sessions() {
             return Ok(None);
         }
         match self.shared.store.create(record.clone()).await {
-            Err(StoreError::Full(_)) => {
-                self.expire_idle().await?;
+            Err(StoreError::Full(max)) => {
+                if !self.sweep_full_store().await? {
+                    return Err(StoreError::Full(max));
+                }
                 self.shared.store.create(record.clone()).await?;
             }
             created => created?,
@@ -145,6 +156,19 @@ impl Sessions {
             self.forget(id).await;
         }
         Ok(expired.len())
+    }
+
+    /// Expires idle sessions for a `create` that found the store full,
+    /// unless that was done less than [`FULL_SWEEP_EVERY`] ago; whether it
+    /// expired any.
+    async fn sweep_full_store(&self) -> Result<bool, StoreError> {
+        let mut last = self.shared.full_sweep.lock().await;
+        if last.is_some_and(|at| at.elapsed() < FULL_SWEEP_EVERY) {
+            return Ok(false);
+        }
+        let expired = self.expire_idle().await?;
+        *last = Some(Instant::now());
+        Ok(expired > 0)
     }
 
     /// How many sessions the store holds.

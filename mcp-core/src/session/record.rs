@@ -3,6 +3,7 @@
 
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What the client declared in `initialize`.
@@ -33,6 +34,10 @@ pub struct SessionRecord {
     /// Who created the session (an authenticated principal), when known;
     /// only they may use it.
     pub owner: Option<String>,
+    /// The address of the client that opened the session, when the
+    /// transport knows it (stores bound the sessions of one address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_addr: Option<IpAddr>,
     /// When the session was created, in seconds since the Unix epoch.
     pub created_at: u64,
 }
@@ -52,6 +57,7 @@ impl SessionRecord {
             initialized: false,
             log_level: LoggingLevel::Debug,
             owner: None,
+            client_addr: None,
             created_at,
         }
     }

@@ -3,6 +3,7 @@
 
 use super::SessionRecord;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +15,12 @@ pub type StoreFuture<'a, T, E = StoreError> = Pin<Box<dyn Future<Output = Result
 
 /// Why a store could not do what it was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The store holds its maximum of sessions (answered 503).
     Full(usize),
+    /// The client address holds its maximum of sessions (answered 429).
+    ClientFull(usize),
     /// The store could not be reached or failed (answered 503).
     Unavailable(String),
 }
@@ -25,6 +29,9 @@ impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreError::Full(max) => write!(f, "the server holds its maximum of {max} sessions"),
+            StoreError::ClientFull(max) => {
+                write!(f, "this client holds its maximum of {max} sessions; end one (DELETE) or let it expire")
+            }
             StoreError::Unavailable(why) => write!(f, "the session store is unavailable: {why}"),
         }
     }
@@ -38,7 +45,9 @@ impl std::error::Error for StoreError {}
 /// The contract every implementation keeps:
 /// - `create` stores a new record, or fails with [`StoreError::Full`] when
 ///   the store is at its bound (the caller then expires idle sessions and
-///   tries once more);
+///   tries once more), or with [`StoreError::ClientFull`] when the
+///   record's [`client_addr`](SessionRecord::client_addr) holds the
+///   store's bound of sessions per client;
 /// - `load` returns the record and marks the session used (refreshing its
 ///   expiry); a session unused for longer than the store's idle timeout is
 ///   gone: `load` answers `None` and the store forgets it;
@@ -82,14 +91,23 @@ pub(super) fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> Stor
     Box::pin(std::future::ready(value))
 }
 
-/// Sessions in this process's memory: at most `max`, each forgotten after
+/// Sessions in this process's memory: at most `max`, at most
+/// `max_per_client` opened from one client address, each forgotten after
 /// `idle_timeout` without use.
 #[derive(Debug)]
 pub struct MemorySessionStore {
-    map: RwLock<HashMap<Box<str>, Slot>>,
+    table: RwLock<Table>,
     max: usize,
+    max_per_client: usize,
     idle_timeout: Duration,
     epoch: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    slots: HashMap<Box<str>, Slot>,
+    /// Sessions per client address, for those whose address is known.
+    per_client: HashMap<IpAddr, usize>,
 }
 
 #[derive(Debug)]
@@ -99,24 +117,57 @@ struct Slot {
     last_used: AtomicU64,
 }
 
+impl Table {
+    fn remove(&mut self, id: &str) -> bool {
+        match self.slots.remove(id) {
+            Some(slot) => {
+                release(&mut self.per_client, &slot.record);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// One session fewer for the address that opened `record`.
+fn release(per_client: &mut HashMap<IpAddr, usize>, record: &SessionRecord) {
+    let Some(addr) = record.client_addr else { return };
+    if let Some(count) = per_client.get_mut(&addr) {
+        *count -= 1;
+        if *count == 0 {
+            per_client.remove(&addr);
+        }
+    }
+}
+
 impl MemorySessionStore {
     /// A store holding at most `max` sessions, each expiring after
-    /// `idle_timeout` without requests.
+    /// `idle_timeout` without requests; one client address may hold all of
+    /// them until [`max_per_client`](Self::max_per_client) says otherwise.
     pub fn new(max: usize, idle_timeout: Duration) -> Self {
-        Self { map: RwLock::new(HashMap::new()), max, idle_timeout, epoch: Instant::now() }
+        Self { table: RwLock::default(), max, max_per_client: usize::MAX, idle_timeout, epoch: Instant::now() }
+    }
+
+    /// At most `max` sessions opened from one client address
+    /// ([`SessionRecord::client_addr`]); sessions without an address are
+    /// bounded by the total only.
+    #[must_use]
+    pub fn max_per_client(mut self, max: usize) -> Self {
+        self.max_per_client = max;
+        self
     }
 
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_secs()
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<Box<str>, Slot>> {
-        // A panic while holding the lock leaves a plain map behind; keep going.
-        self.map.read().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> RwLockReadGuard<'_, Table> {
+        // A panic while holding the lock leaves plain maps behind; keep going.
+        self.table.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<Box<str>, Slot>> {
-        self.map.write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self) -> RwLockWriteGuard<'_, Table> {
+        self.table.write().unwrap_or_else(|p| p.into_inner())
     }
 
     fn is_idle(&self, slot: &Slot, now: u64) -> bool {
@@ -126,9 +177,12 @@ impl MemorySessionStore {
     fn expire(&self) -> Vec<String> {
         let now = self.now();
         let mut expired = Vec::new();
-        self.write().retain(|id, slot| {
+        let mut table = self.write();
+        let Table { slots, per_client } = &mut *table;
+        slots.retain(|id, slot| {
             let idle = self.is_idle(slot, now);
             if idle {
+                release(per_client, &slot.record);
                 expired.push(id.to_string());
             }
             !idle
@@ -138,20 +192,27 @@ impl MemorySessionStore {
 
     fn insert(&self, record: SessionRecord) -> Result<(), StoreError> {
         let slot = Slot { last_used: AtomicU64::new(self.now()), record: Arc::new(record) };
-        let mut map = self.write();
-        if map.len() >= self.max {
+        let mut table = self.write();
+        if table.slots.len() >= self.max {
             return Err(StoreError::Full(self.max));
         }
-        map.insert(slot.record.id.as_str().into(), slot);
+        if let Some(addr) = slot.record.client_addr {
+            let count = table.per_client.entry(addr).or_default();
+            if *count >= self.max_per_client {
+                return Err(StoreError::ClientFull(self.max_per_client));
+            }
+            *count += 1;
+        }
+        table.slots.insert(slot.record.id.as_str().into(), slot);
         Ok(())
     }
 
     fn get(&self, id: &str) -> Option<Arc<SessionRecord>> {
         let now = self.now();
-        let map = self.read();
-        let slot = map.get(id)?;
+        let table = self.read();
+        let slot = table.slots.get(id)?;
         if self.is_idle(slot, now) {
-            drop(map);
+            drop(table);
             self.write().remove(id);
             return None;
         }
@@ -170,19 +231,19 @@ impl SessionStore for MemorySessionStore {
     }
 
     fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        let touched = self.read().get(id).map(|slot| slot.last_used.store(self.now(), Ordering::Relaxed));
+        let touched = self.read().slots.get(id).map(|slot| slot.last_used.store(self.now(), Ordering::Relaxed));
         ready(Ok(touched.is_some()))
     }
 
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
-        if let Some(slot) = self.write().get_mut(record.id.as_str()) {
+        if let Some(slot) = self.write().slots.get_mut(record.id.as_str()) {
             slot.record = Arc::new(record);
         }
         ready(Ok(()))
     }
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        ready(Ok(self.write().remove(id).is_some()))
+        ready(Ok(self.write().remove(id)))
     }
 
     fn expire_idle(&self) -> StoreFuture<'_, Vec<String>> {
@@ -190,7 +251,7 @@ impl SessionStore for MemorySessionStore {
     }
 
     fn count(&self) -> StoreFuture<'_, usize> {
-        ready(Ok(self.read().len()))
+        ready(Ok(self.read().slots.len()))
     }
 }
 
@@ -261,6 +322,26 @@ mod tests {
     }
 
     #[test]
+    fn each_client_address_holds_a_bounded_number_of_sessions() {
+        let store = MemorySessionStore::new(10, Duration::from_secs(60)).max_per_client(2);
+        let from = |addr: [u8; 4]| {
+            let mut record = SessionRecord::new();
+            record.client_addr = Some(IpAddr::from(addr));
+            record
+        };
+        let first = from([10, 0, 0, 1]);
+        block(store.create(first.clone()));
+        block(store.create(from([10, 0, 0, 1])));
+        let third = futures_util::FutureExt::now_or_never(store.create(from([10, 0, 0, 1]))).unwrap();
+        assert_eq!(third, Err(StoreError::ClientFull(2)));
+        block(store.create(from([10, 0, 0, 2])));
+        block(store.create(SessionRecord::new()));
+        assert!(block(store.remove(&first.id)));
+        block(store.create(from([10, 0, 0, 1])));
+        assert_eq!(block(store.count()), 4);
+    }
+
+    #[test]
     fn saves_replace_existing_records_only() {
         let store = MemorySessionStore::new(4, Duration::from_secs(60));
         let mut record = SessionRecord::new();
@@ -275,12 +356,15 @@ mod tests {
 
     #[test]
     fn idle_sessions_expire() {
-        let store = MemorySessionStore::new(4, Duration::ZERO);
-        let record = SessionRecord::new();
+        let store = MemorySessionStore::new(4, Duration::ZERO).max_per_client(1);
+        let mut record = SessionRecord::new();
+        record.client_addr = Some(IpAddr::from([10, 0, 0, 1]));
         block(store.create(record.clone()));
         std::thread::sleep(Duration::from_millis(1100));
         assert_eq!(block(store.expire_idle()), vec![record.id.clone()]);
         assert_eq!(block(store.count()), 0);
+        record.id = SessionRecord::new().id;
+        block(store.create(record));
     }
 
     #[test]
