@@ -4,7 +4,9 @@
 //! must see no error, the process's memory must stay within a bound, and
 //! every attack must get the status its limit gives.
 //!
-//! `UNDER_ATTACK_SECS` sets the duration (CI uses the default, 5 s).
+//! `UNDER_ATTACK_SECS` sets the duration (CI uses the default, 5 s); the
+//! rate limit is 1200/min per address, and the honest client calls ten
+//! times a second, as an agent would.
 
 #[path = "../../examples/weather/main.rs"]
 #[allow(dead_code)]
@@ -62,6 +64,7 @@ async fn honest_clients_are_served_while_others_attack() {
     let config = McpConfig {
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
         header_read_timeout: Duration::from_secs(1),
+        rate_limit: Some("1200/min".parse().unwrap()),
         ..McpConfig::default()
     };
     let limits = ServeLimits::from_config(&config);
@@ -111,6 +114,14 @@ async fn honest_clients_are_served_while_others_attack() {
                 .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
         })),
     ];
+    let flooders = (0..3).map(|_| {
+        tokio::spawn(attacker(url.clone(), "10.0.0.7", "sessionless ping flood", until, tally.clone(), |c| {
+            c.post_builder().body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        }))
+    });
+    let attacks: Vec<_> = attacks.into_iter().chain(flooders).collect();
+    let subscriber = tokio::spawn(subscribe_flood(url.clone(), until, tally.clone()));
+    let listeners = tokio::spawn(unread_streams(url.clone(), until, tally.clone()));
     let slow_loris = tokio::spawn({
         let tally = tally.clone();
         async move {
@@ -129,6 +140,7 @@ async fn honest_clients_are_served_while_others_attack() {
     let mut honest_errors = 0;
     let mut latencies = Vec::new();
     while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let started = Instant::now();
         let response = honest.post(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call})).await;
         latencies.push(started.elapsed());
@@ -138,6 +150,8 @@ async fn honest_clients_are_served_while_others_attack() {
     for attack in attacks {
         attack.await.unwrap();
     }
+    subscriber.await.unwrap();
+    let streams = listeners.await.unwrap();
     drop(slow_loris.await.unwrap());
     let rss_after = rss_kib();
 
@@ -166,4 +180,54 @@ async fn honest_clients_are_served_while_others_attack() {
     assert!(only("foreign Origin", &[403]));
     assert!(only("unknown session", &[404, 429]));
     assert!(only("initialize with 1 MiB capabilities", &[200, 429, 503]));
+    assert!(only("sessionless ping flood", &[400, 429]));
+    assert!(tally.contains_key(&("sessionless ping flood", 429)), "the flood met the rate limit");
+    assert!(only("resources/subscribe flood", &[200, 429]));
+    assert!(only("sessions with unread GET streams", &[200, 429]));
+    assert!(streams <= 256, "one address holds at most 256 sessions, so at most 256 streams");
+}
+
+/// One session subscribing to ever new forecast URIs (the session keeps at
+/// most 256), and to URIs outside the catalog (refused).
+async fn subscribe_flood(url: String, until: Instant, tally: Tally) {
+    let mut client = HttpClient::new(url);
+    client.initialize().await;
+    let mut n = 0u64;
+    while Instant::now() < until {
+        n += 1;
+        let uri = if n % 2 == 0 { format!("weather://forecast/city{n}") } else { format!("file:///etc/{n}") };
+        let body = json!({"jsonrpc": "2.0", "id": n, "method": "resources/subscribe", "params": {"uri": uri}});
+        let status = match client.post_with(&[("x-forwarded-for", "10.0.0.8")]).body(body.to_string()).send().await {
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 0,
+        };
+        count(&tally, "resources/subscribe flood", status);
+    }
+}
+
+/// New sessions, each with a GET stream that is opened and never read;
+/// returns how many streams it holds.
+async fn unread_streams(url: String, until: Instant, tally: Tally) -> usize {
+    let mut streams = Vec::new();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "listener", "version": "0"}}});
+    while Instant::now() < until {
+        let mut client = HttpClient::new(url.clone());
+        let Ok(response) = client.post_with(&[("x-forwarded-for", "10.0.0.9")]).body(init.to_string()).send().await
+        else {
+            count(&tally, "sessions with unread GET streams", 0);
+            continue;
+        };
+        count(&tally, "sessions with unread GET streams", response.status().as_u16());
+        let Some(id) = response.headers().get("mcp-session-id") else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        client.session = Some(id.to_str().unwrap().to_owned());
+        let stream = client.get_stream(None).await;
+        if stream.status() == 200 {
+            streams.push(stream);
+        }
+    }
+    streams.len()
 }
