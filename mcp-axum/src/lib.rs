@@ -46,6 +46,9 @@ pub use config::{McpConfig, RateLimit};
 pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 pub use router::McpRouter;
 pub use serve::{ServeLimits, bind, serve, serve_with, shutdown_signal};
+/// For the fuzz targets in `fuzz/`; not a stable API.
+#[doc(hidden)]
+pub use standard_headers::decode_param_value;
 #[cfg(feature = "test-util")]
 pub use test::{TestClient, TestResponse, parse_messages};
 

@@ -84,23 +84,31 @@ fn check_param(headers: &HeaderMap, suffix: &str, value: Option<&serde_json::Val
         (None, Some(_)) => Err(mismatch(format!("the Mcp-Param-{suffix} header is required"))),
         (Some(_), None) => Err(mismatch(format!("Mcp-Param-{suffix} names an argument the body lacks"))),
         (Some(header), Some(expected)) => {
-            let raw = header.to_str().map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not visible ASCII")))?.trim();
-            let actual = match raw.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
-                Some(encoded) => {
-                    use base64::Engine as _;
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(encoded)
-                        .map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not valid base64")))?;
-                    String::from_utf8(bytes).map_err(|_| mismatch(format!("Mcp-Param-{suffix} is not UTF-8")))?
-                }
-                None => raw.to_owned(),
-            };
+            let actual =
+                decode_param_value(header.as_bytes()).map_err(|why| mismatch(format!("Mcp-Param-{suffix} {why}")))?;
             if actual == expected {
                 Ok(())
             } else {
                 Err(mismatch(format!("Mcp-Param-{suffix} {actual:?} but the argument is {expected:?}")))
             }
         }
+    }
+}
+
+/// The text an `Mcp-Param-*` header value carries: the value itself
+/// (visible ASCII, trimmed), or the UTF-8 text that `=?base64?…?=` encodes
+/// (standard alphabet, padded). The error says what is wrong with it.
+#[doc(hidden)]
+pub fn decode_param_value(raw: &[u8]) -> Result<String, &'static str> {
+    let text = std::str::from_utf8(raw).ok().filter(|t| t.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)));
+    let text = text.ok_or("is not visible ASCII")?.trim();
+    match text.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
+        Some(encoded) => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| "is not valid base64")?;
+            String::from_utf8(bytes).map_err(|_| "is not UTF-8")
+        }
+        None => Ok(text.to_owned()),
     }
 }
 

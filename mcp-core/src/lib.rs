@@ -83,7 +83,7 @@ pub mod __private {
     pub use crate::handler::arguments::{ArgError, Arguments};
     pub use crate::handler::completion::complete_fn;
     pub use crate::handler::extract::{AsArg, AsExtractor, Param};
-    pub use crate::handler::resource::{Optional, Required, TemplateVar};
+    pub use crate::handler::text::{AsText, FromText, Optional, PromptParam, Required};
     pub use crate::handler::{BoxFuture, IntoPromptResult, IntoResourceResult, IntoToolResult, ResourceRequest};
     pub use crate::protocol::{
         Annotations, Icon, Prompt, PromptArgument, Resource, ResourceContents, ResourceTemplate, Role, Tool,

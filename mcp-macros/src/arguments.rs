@@ -28,6 +28,17 @@ pub fn param_trait(param: &Param) -> TokenStream {
     quote_spanned!(span=> <#ty as #trait_path<#marker>>)
 }
 
+/// `let __mcp_required_state`: the shared state every parameter needs, each
+/// parameter's trait given by `param_trait` (extractors add theirs).
+pub fn required_state(function: &Function, param_trait: impl Fn(&Param) -> Option<TokenStream>) -> TokenStream {
+    let needs = function.params.iter().filter_map(param_trait);
+    quote! {
+        #[allow(unused_mut)]
+        let mut __mcp_required_state = ::std::vec::Vec::new();
+        #(#needs::required_state(&mut __mcp_required_state);)*
+    }
+}
+
 /// `fn __mcp_default_N() -> T` for every `#[arg(default = ..)]`: the value
 /// is typed as the parameter once, and made afresh for every call.
 pub fn default_fns(function: &Function) -> TokenStream {

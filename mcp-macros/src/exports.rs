@@ -89,7 +89,9 @@ exports! {
 
     // Resource templates and their variables.
     _UriTemplate => ::mcp_core::__private::UriTemplate,
-    _TemplateVar => ::mcp_core::__private::TemplateVar,
+    _FromText => ::mcp_core::__private::FromText,
+    _PromptParam => ::mcp_core::__private::PromptParam,
+    _AsText => ::mcp_core::__private::AsText,
 
     // Return types.
     _IntoToolResult => ::mcp_core::__private::IntoToolResult,

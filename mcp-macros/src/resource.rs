@@ -8,8 +8,8 @@
 use crate::attr::{Audience, ContentAnnotations, ResourceAttrs, Role};
 use crate::ctxt::Ctxt;
 use crate::exports::{
-    _Annotations, _BoxFuture, _Context, _Extractor, _IntoResourceResult, _Resource, _ResourceContents, _ResourceDef,
-    _ResourceFactory, _ResourceKind, _ResourceRequest, _ResourceTemplate, _Role, _RpcError, _TemplateVar, _UriTemplate,
+    _Annotations, _BoxFuture, _Context, _Extractor, _FromText, _IntoResourceResult, _Resource, _ResourceContents,
+    _ResourceDef, _ResourceFactory, _ResourceKind, _ResourceRequest, _ResourceTemplate, _Role, _RpcError, _UriTemplate,
 };
 use crate::function::{Function, Param};
 use crate::{arguments, literals, template};
@@ -101,6 +101,12 @@ fn binds(param: &Param, variable: &str) -> bool {
     param.attrs.role != Role::Ctx && param.name.as_deref() == Some(variable)
 }
 
+/// Whether `param` binds one of the template's `variables` (else it is an
+/// extractor).
+fn binds_any(param: &Param, variables: &[String]) -> bool {
+    variables.iter().any(|variable| binds(param, variable))
+}
+
 fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables: Option<&[String]>) -> TokenStream {
     let ident = &function.ident;
     let output = &function.output;
@@ -115,6 +121,11 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
         None => quote!(::core::option::Option::None),
     };
     let fill = fill(function, variables.unwrap_or_default());
+    let required_state = arguments::required_state(function, |param| {
+        let (ty, span) = (&param.ty, param.ty_span());
+        let extractor = _Extractor.respanned(span);
+        (!binds_any(param, variables.unwrap_or_default())).then(|| quote_spanned!(span=> <#ty as #extractor>))
+    });
     let call = function.call();
     let span = output.span();
     let trait_path = _IntoResourceResult.respanned(span);
@@ -176,10 +187,12 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                         let __mcp_uri = __mcp_req.uri;
                         #run
                     };
+                    #required_state
                     #_ResourceDef {
                         kind: #kind,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
+                        required_state: __mcp_required_state,
                     }
                 }
             }
@@ -197,10 +210,10 @@ fn fill(function: &Function, variables: &[String]) -> TokenStream {
             let Param { binding, ty, .. } = param;
             let span = param.ty_span();
             let value = match param.name.as_deref() {
-                Some(name) if binds(param, name) && variables.iter().any(|v| v == name) => {
-                    let template_var = _TemplateVar.respanned(span);
+                Some(name) if binds_any(param, variables) => {
+                    let from_text = _FromText.respanned(span);
                     quote_spanned! {span=>
-                        <#ty as #template_var<_>>::from_vars(&__mcp_req.vars, #name).map_err(|error| error.0)
+                        <#ty as #from_text<_>>::from_text(&__mcp_req.vars, #name).map_err(|error| error.into_rpc())
                     }
                 }
                 _ => {

@@ -8,8 +8,8 @@
 use crate::attr::{ToolAnnotations, ToolAttrs};
 use crate::ctxt::Ctxt;
 use crate::exports::{
-    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _Tool, _ToolAnnotations,
-    _ToolDef, _ToolFactory, _serde_json,
+    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError, _Tool,
+    _ToolAnnotations, _ToolDef, _ToolFactory, _serde_json,
 };
 use crate::function::Function;
 use crate::{arguments, literals};
@@ -63,7 +63,8 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let span = output.span();
     let trait_path = _IntoToolResult.respanned(span);
     let into_result = quote_spanned!(span=> <#output as #trait_path>);
-    let run = function.boxed_future(&quote!(#into_result::into_tool_result(#call)));
+    let run = function.boxed_future(&quote!(::core::result::Result::Ok(#into_result::into_tool_result(#call))));
+    let required_state = arguments::required_state(function, |param| Some(arguments::param_trait(param)));
     let body = arguments::decode_then(&quote!(__mcp_raw.as_deref()), function, &run);
     let defaults = arguments::default_fns(function);
     let factory = function.factory_struct();
@@ -75,9 +76,9 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
             #[allow(clippy::unit_arg)]
             impl #_ToolFactory for #ident {
                 fn definition() -> #_ToolDef {
-                    fn __mcp_fail(error: #_ArgError) -> #_BoxFuture<#_CallToolResult> {
-                        let message = ::std::string::ToString::to_string(&error);
-                        ::std::boxed::Box::pin(::core::future::ready(#_CallToolResult::error(message)))
+                    type __McpCall = ::core::result::Result<#_CallToolResult, #_RpcError>;
+                    fn __mcp_fail(error: #_ArgError) -> #_BoxFuture<__McpCall> {
+                        ::std::boxed::Box::pin(::core::future::ready(error.into_tool_outcome()))
                     }
                     #defaults
                     let #schema_mut __mcp_schema = #_ObjectSchema::new();
@@ -97,13 +98,15 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                     let __mcp_handler = move |
                         __mcp_ctx: #_Context,
                         __mcp_raw: ::core::option::Option<::std::boxed::Box<#_serde_json::value::RawValue>>,
-                    | -> #_BoxFuture<#_CallToolResult> {
+                    | -> #_BoxFuture<__McpCall> {
                         #body
                     };
+                    #required_state
                     #_ToolDef {
                         tool: __mcp_tool,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         scopes: ::std::vec![#(::std::string::String::from(#scopes)),*],
+                        required_state: __mcp_required_state,
                     }
                 }
             }

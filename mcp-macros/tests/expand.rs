@@ -121,6 +121,17 @@ async fn review(
     format!("review {code} in {} style ({language})", style.as_deref().unwrap_or("plain"))
 }
 
+/// Summarises a note, by number.
+#[prompt]
+async fn summarize(id: u64, words: Option<u16>, State(db): State<Db>) -> Result<String, mcp_core::PromptError> {
+    match id {
+        0 => Err(mcp_core::PromptError::not_found(format!("note {id}"))),
+        1 => Err(mcp_core::RpcError::new(-32042, "ask the user first").into()),
+        2 => Err("the notes are locked".into()),
+        _ => Ok(format!("Summarise note {id} of {} in {} words.", db.name, words.unwrap_or(50))),
+    }
+}
+
 mod nested {
     use mcp_core::{resource, tool};
 
@@ -145,7 +156,7 @@ fn server() -> Server {
     Server::builder("test", "0.0.0")
         .tools(tools![get_weather, health_check, add, locate, session_info, nothing, regional])
         .resources(resources![forecast, readme, search])
-        .prompts(prompts![review])
+        .prompts(prompts![review, summarize])
         .state(Db { name: "main" })
         .build()
 }
@@ -276,11 +287,15 @@ async fn bad_arguments_are_tool_errors_naming_the_argument() {
 async fn extractors_by_alias_full_path_pattern_and_marker() {
     let result = call("session_info", json!({})).await;
     assert_eq!(result["content"][0]["text"], "true:true:main:main");
-    let without_state = Server::builder("t", "0").tools(tools![session_info]).build();
+    let refused = Server::builder("t", "0").tools(tools![session_info]).try_build().unwrap_err();
+    assert_eq!(refused.missing_state, vec!["tool `session_info` needs `State<expand::Db>`"], "named once");
+    // Added after the build, the tool's calls are a server error.
+    let without_state = Server::builder("t", "0").build();
+    without_state.add_tool(<session_info as mcp_core::__private::ToolFactory>::definition());
     let params = json!({ "name": "session_info" });
-    let result = request(&without_state, "tools/call", params).await.unwrap();
-    assert_eq!(result["isError"], true);
-    assert!(result["content"][0]["text"].as_str().unwrap().contains("no state of type"), "{result}");
+    let error = request(&without_state, "tools/call", params).await.unwrap_err();
+    assert_eq!(error.code, -32603);
+    assert!(error.message.contains("no state of type"), "{error:?}");
 }
 
 #[tokio::test]
@@ -352,6 +367,25 @@ async fn completions_are_registered() {
         json!({ "ref": { "type": "ref/prompt", "name": "review" }, "argument": { "name": "style", "value": "" } });
     let result = request(&server, "completion/complete", params).await.unwrap();
     assert_eq!(result["completion"]["values"], json!(["strict", "friendly"]));
+}
+
+#[tokio::test]
+async fn prompt_arguments_are_parsed_from_text_and_errors_keep_their_code() {
+    let server = server();
+    let get =
+        |arguments: Value| request(&server, "prompts/get", json!({ "name": "summarize", "arguments": arguments }));
+    let result = get(json!({ "id": "3", "words": "20" })).await.unwrap();
+    assert_eq!(result["messages"][0]["content"]["text"], "Summarise note 3 of main in 20 words.");
+    let invalid = get(json!({ "id": "three" })).await.unwrap_err();
+    assert_eq!(invalid.code, -32602);
+    assert!(invalid.message.contains("invalid value \"three\" for `id`"), "{invalid:?}");
+    let not_found = get(json!({ "id": "0" })).await.unwrap_err();
+    assert_eq!((not_found.code, not_found.message.as_str()), (-32602, "Not found: note 0"));
+    assert_eq!(get(json!({ "id": "1" })).await.unwrap_err().code, -32042, "a returned RpcError keeps its code");
+    assert_eq!(get(json!({ "id": "2" })).await.unwrap_err().code, -32603);
+    let list = request(&server, "prompts/list", json!({})).await.unwrap();
+    let arguments = &list["prompts"][1]["arguments"];
+    assert_eq!(arguments, &json!([{ "name": "id", "required": true }, { "name": "words", "required": false }]));
 }
 
 #[tokio::test]

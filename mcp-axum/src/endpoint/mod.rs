@@ -74,7 +74,9 @@ pub(crate) fn store_unavailable(error: &StoreError) -> Response {
         StoreError::ClientFull(_) => {
             reply::refuse(StatusCode::TOO_MANY_REQUESTS, code::SESSION_ERROR, format!("Too Many Requests: {error}"))
         }
-        _ => reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}")),
+        _ => {
+            reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}"))
+        }
     }
 }
 

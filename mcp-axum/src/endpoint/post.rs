@@ -3,8 +3,8 @@
 //! `Content-Type` were checked by the layers in front.
 
 use super::{Endpoint, store_unavailable};
-use crate::reply::{self, PROTOCOL_VERSION_NAME};
 use crate::layers::client_addr;
+use crate::reply::{self, PROTOCOL_VERSION_NAME};
 use crate::sse;
 use crate::standard_headers;
 use axum::body::Bytes;

@@ -45,20 +45,50 @@ impl<'a> Arguments<'a> {
     }
 }
 
-/// A call's arguments did not fit the handler's parameters.
+/// A handler parameter could not be filled: the call's arguments did not
+/// fit (the client's mistake), or an extractor failed (the server's).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgError(String);
+pub struct ArgError {
+    message: String,
+    server_fault: bool,
+}
 
 impl ArgError {
-    /// An error explaining `message`.
+    /// The arguments did not fit, as `message` explains.
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self { message: message.into(), server_fault: false }
+    }
+
+    /// An extractor failed, as `message` explains: answered `-32603` in
+    /// every kind of handler.
+    pub fn server(message: impl Into<String>) -> Self {
+        Self { message: message.into(), server_fault: true }
+    }
+
+    /// The JSON-RPC error for a handler that answers argument mistakes with
+    /// `-32602` (resources, prompts).
+    pub fn into_rpc(self) -> crate::jsonrpc::RpcError {
+        if self.server_fault {
+            crate::jsonrpc::RpcError::internal(self.message)
+        } else {
+            crate::jsonrpc::RpcError::invalid_params(self.message)
+        }
+    }
+
+    /// The outcome of a tool call: argument mistakes are tool errors the
+    /// model can correct (`isError: true`); server faults are `-32603`.
+    pub fn into_tool_outcome(self) -> Result<crate::protocol::CallToolResult, crate::jsonrpc::RpcError> {
+        if self.server_fault {
+            Err(crate::jsonrpc::RpcError::internal(self.message))
+        } else {
+            Ok(crate::protocol::CallToolResult::error(self.message))
+        }
     }
 }
 
 impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 

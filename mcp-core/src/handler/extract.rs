@@ -33,6 +33,43 @@ use std::fmt;
 pub trait Extractor: Sized {
     /// Builds the value for the running request.
     fn extract(ctx: &Context) -> Result<Self, ExtractError>;
+
+    /// Adds the shared state this extractor cannot work without, so that
+    /// building the server names any that was never registered. The default
+    /// needs none.
+    fn required_state(_: &mut Vec<RequiredState>) {}
+}
+
+/// Shared state a handler needs: `Server::builder(..).state(..)` must have
+/// registered a value of this type, or building the server fails naming
+/// the handler.
+#[derive(Clone, Copy)]
+pub struct RequiredState {
+    type_name: &'static str,
+    registered: fn(&http::Extensions) -> bool,
+}
+
+impl RequiredState {
+    /// State of type `T`.
+    pub fn of<T: Clone + Send + Sync + 'static>() -> Self {
+        Self { type_name: std::any::type_name::<T>(), registered: |state| state.get::<T>().is_some() }
+    }
+
+    /// The type's name.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Whether `state` holds a value of the type.
+    pub(crate) fn is_registered(&self, state: &http::Extensions) -> bool {
+        (self.registered)(state)
+    }
+}
+
+impl fmt::Debug for RequiredState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RequiredState").field(&self.type_name).finish()
+    }
 }
 
 /// An extractor could not produce its value.
@@ -58,6 +95,7 @@ impl Extractor for Context {
     }
 }
 
+/// Optional: `None` when `T` cannot be extracted (so it requires nothing).
 impl<T: Extractor> Extractor for Option<T> {
     fn extract(ctx: &Context) -> Result<Self, ExtractError> {
         Ok(T::extract(ctx).ok())
@@ -85,6 +123,10 @@ impl<T: Clone + Send + Sync + 'static> Extractor for State<T> {
         ctx.state::<T>().map(State).ok_or_else(|| {
             ExtractError::new(format!("no state of type `{}` was registered", std::any::type_name::<T>()))
         })
+    }
+
+    fn required_state(needs: &mut Vec<RequiredState>) {
+        needs.push(RequiredState::of::<T>());
     }
 }
 
@@ -119,6 +161,8 @@ pub trait Param<M>: Sized {
     fn is_required() -> bool {
         false
     }
+    /// Adds the shared state the parameter needs (extractors only).
+    fn required_state(_: &mut Vec<RequiredState>) {}
 }
 
 impl<T: DeserializeOwned + JsonSchema> Param<AsArg> for T {
@@ -143,6 +187,9 @@ impl<T: Extractor> Param<AsExtractor> for T {
     const IS_ARGUMENT: bool = false;
     fn describe(_: &mut crate::schema::ObjectSchema, _: &str, _: Option<&str>, _: Option<Value>) {}
     fn fill(ctx: &Context, _: &Arguments<'_>, _: &str) -> Result<Self, ArgError> {
-        T::extract(ctx).map_err(|e| ArgError::new(e.0))
+        T::extract(ctx).map_err(|e| ArgError::server(e.0))
+    }
+    fn required_state(needs: &mut Vec<RequiredState>) {
+        T::required_state(needs);
     }
 }

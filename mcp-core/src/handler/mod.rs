@@ -9,10 +9,11 @@ pub(crate) mod completion;
 pub(crate) mod extract;
 mod prompt;
 pub(crate) mod resource;
+pub(crate) mod text;
 mod tool;
 
 pub use completion::{CompleteFn, CompletionRequest, IntoCompletion};
-pub use extract::{ExtractError, Extractor, State};
+pub use extract::{ExtractError, Extractor, RequiredState, State};
 pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptHandler};
 pub use resource::{IntoResourceResult, ResourceDef, ResourceError, ResourceHandler, ResourceKind, ResourceRequest};
 pub use tool::{IntoToolResult, Json, ToolDef, ToolError, ToolHandler};

@@ -1,4 +1,4 @@
-use super::{BoxFuture, CompleteFn};
+use super::{BoxFuture, CompleteFn, RequiredState};
 use crate::jsonrpc::RpcError;
 use crate::protocol::{Content, GetPromptResult, Prompt, PromptMessage};
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ pub struct PromptDef {
     pub handler: PromptHandler,
     /// Completion sources by argument name.
     pub completions: Vec<(String, CompleteFn)>,
+    /// Shared state the handler needs (checked when the server is built).
+    pub required_state: Vec<RequiredState>,
 }
 
 impl PromptDef {
@@ -27,7 +29,8 @@ impl PromptDef {
         F: Fn(crate::Context, HashMap<String, String>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<GetPromptResult, RpcError>> + Send + 'static,
     {
-        Self { prompt, handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))), completions: Vec::new() }
+        let handler: PromptHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
+        Self { prompt, handler, completions: Vec::new(), required_state: Vec::new() }
     }
 }
 
@@ -37,23 +40,74 @@ impl fmt::Debug for PromptDef {
     }
 }
 
-/// A prompt could not be rendered; reported as a JSON-RPC error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PromptError(pub String);
+/// A prompt could not be rendered, reported as the JSON-RPC error it holds:
+/// an argument the client got wrong (`-32602`), or a failure of the server
+/// (`-32603`). A returned [`RpcError`] keeps its code.
+///
+/// ```
+/// use mcp_core::{PromptError, prompt};
+///
+/// /// Summarises a note.
+/// #[prompt]
+/// async fn summarize(id: u64) -> Result<String, PromptError> {
+///     if id > 100 {
+///         return Err(PromptError::not_found(format!("note {id}")));
+///     }
+///     Ok(format!("Summarise note {id}."))
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptError(pub RpcError);
+
+impl PromptError {
+    /// Something the prompt refers to does not exist (`-32602`, "Not found: …").
+    pub fn not_found(what: impl fmt::Display) -> Self {
+        Self(RpcError::new(crate::jsonrpc::code::INVALID_PARAMS, format!("Not found: {what}")))
+    }
+    /// An argument has a value the prompt cannot use (`-32602`).
+    pub fn invalid(message: impl fmt::Display) -> Self {
+        Self(RpcError::invalid_params(message))
+    }
+    /// Any other failure, explained by `message` (`-32603`).
+    pub fn new(message: impl fmt::Display) -> Self {
+        Self(RpcError::internal(message))
+    }
+}
 
 impl fmt::Display for PromptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
 impl std::error::Error for PromptError {}
 
+impl From<String> for PromptError {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+impl From<&str> for PromptError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+impl From<std::io::Error> for PromptError {
+    fn from(e: std::io::Error) -> Self {
+        Self::new(e)
+    }
+}
+impl From<RpcError> for PromptError {
+    fn from(e: RpcError) -> Self {
+        Self(e)
+    }
+}
+
 /// What a `#[prompt]` function may return.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a `#[prompt]`",
     label = "unsupported prompt return type",
-    note = "return `String`, `PromptMessage`, `Vec<PromptMessage>`, `GetPromptResult` or `Result<T, E: Display>` of one of these"
+    note = "return `String`, `PromptMessage`, `Vec<PromptMessage>`, `GetPromptResult` or `Result<T, E: Into<PromptError>>` of one of these"
 )]
 pub trait IntoPromptResult {
     /// Converts the value into the `prompts/get` result.
@@ -90,8 +144,8 @@ impl IntoPromptResult for &'static str {
     }
 }
 
-impl<T: IntoPromptResult, E: fmt::Display> IntoPromptResult for Result<T, E> {
+impl<T: IntoPromptResult, E: Into<PromptError>> IntoPromptResult for Result<T, E> {
     fn into_prompt_result(self) -> Result<GetPromptResult, RpcError> {
-        self.map_err(RpcError::internal)?.into_prompt_result()
+        self.map_err(|e| e.into().0)?.into_prompt_result()
     }
 }

@@ -1,11 +1,10 @@
-use super::{BoxFuture, CompleteFn, Json};
+use super::{BoxFuture, CompleteFn, Json, RequiredState};
 use crate::jsonrpc::{RpcError, code};
 use crate::protocol::{Resource, ResourceContents, ResourceTemplate};
 use crate::uri_template::UriTemplate;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 /// What a resource handler is asked to read.
@@ -40,6 +39,8 @@ pub struct ResourceDef {
     pub handler: ResourceHandler,
     /// Completion sources for template variables.
     pub completions: Vec<(String, CompleteFn)>,
+    /// Shared state the handler needs (checked when the server is built).
+    pub required_state: Vec<RequiredState>,
 }
 
 impl ResourceDef {
@@ -49,7 +50,12 @@ impl ResourceDef {
         F: Fn(crate::Context, ResourceRequest) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
     {
-        Self { kind: ResourceKind::Fixed(resource), handler: boxed(handler), completions: Vec::new() }
+        Self {
+            kind: ResourceKind::Fixed(resource),
+            handler: boxed(handler),
+            completions: Vec::new(),
+            required_state: Vec::new(),
+        }
     }
 
     /// A resource template; fails when `template.uri_template` is not a valid
@@ -60,7 +66,12 @@ impl ResourceDef {
         Fut: std::future::Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static,
     {
         let matcher = UriTemplate::parse(&template.uri_template)?;
-        Ok(Self { kind: ResourceKind::Template(template, matcher), handler: boxed(handler), completions: Vec::new() })
+        Ok(Self {
+            kind: ResourceKind::Template(template, matcher),
+            handler: boxed(handler),
+            completions: Vec::new(),
+            required_state: Vec::new(),
+        })
     }
 
     /// The key it is registered under: its URI or its URI template.
@@ -134,48 +145,6 @@ impl From<std::io::Error> for ResourceError {
 impl From<RpcError> for ResourceError {
     fn from(e: RpcError) -> Self {
         Self(e)
-    }
-}
-
-/// A template variable bound to a parameter: any `FromStr` type, or an
-/// `Option` of one for variables that may be absent (`{?query}`).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot hold a URI template variable",
-    label = "template variables need a type implementing `FromStr` (or an `Option` of one)"
-)]
-pub trait TemplateVar<M>: Sized {
-    /// Parses variable `name` from the matched variables.
-    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError>;
-}
-
-#[doc(hidden)]
-pub enum Required {}
-#[doc(hidden)]
-pub enum Optional {}
-
-fn parse_var<T: FromStr>(value: &str, name: &str) -> Result<T, ResourceError>
-where
-    T::Err: fmt::Display,
-{
-    value.parse().map_err(|e| ResourceError::invalid(format!("invalid value {value:?} for `{name}`: {e}")))
-}
-
-impl<T: FromStr> TemplateVar<Required> for T
-where
-    T::Err: fmt::Display,
-{
-    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError> {
-        let value = vars.get(name).ok_or_else(|| ResourceError::invalid(format!("missing `{name}` in the URI")))?;
-        parse_var(value, name)
-    }
-}
-
-impl<T: FromStr> TemplateVar<Optional> for Option<T>
-where
-    T::Err: fmt::Display,
-{
-    fn from_vars(vars: &HashMap<String, String>, name: &str) -> Result<Self, ResourceError> {
-        vars.get(name).map(|v| parse_var(v, name)).transpose()
     }
 }
 

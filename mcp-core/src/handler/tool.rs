@@ -1,4 +1,5 @@
-use super::BoxFuture;
+use super::{BoxFuture, RequiredState};
+use crate::jsonrpc::RpcError;
 use crate::protocol::{CallToolResult, Content, ResourceContents, Tool};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -6,9 +7,14 @@ use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
-/// The stored handler of a tool: arguments and context in, result out.
-pub type ToolHandler =
-    Arc<dyn Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> BoxFuture<CallToolResult> + Send + Sync>;
+/// The stored handler of a tool: arguments and context in, result out. A
+/// tool's own failures are results (`isError: true`); `Err` is a failure
+/// of the server (a missing extractor value), answered as a JSON-RPC error.
+pub type ToolHandler = Arc<
+    dyn Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> BoxFuture<Result<CallToolResult, RpcError>>
+        + Send
+        + Sync,
+>;
 
 /// A registered tool: its description and its handler.
 #[derive(Clone)]
@@ -19,6 +25,8 @@ pub struct ToolDef {
     pub handler: ToolHandler,
     /// OAuth scopes a caller needs (empty: none).
     pub scopes: Vec<String>,
+    /// Shared state the handler needs (checked when the server is built).
+    pub required_state: Vec<RequiredState>,
 }
 
 impl ToolDef {
@@ -40,7 +48,11 @@ impl ToolDef {
         F: Fn(crate::Context, Option<Box<serde_json::value::RawValue>>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = CallToolResult> + Send + 'static,
     {
-        Self { tool, handler: Arc::new(move |ctx, args| Box::pin(handler(ctx, args))), scopes: Vec::new() }
+        let handler = Arc::new(move |ctx, args| {
+            let result = handler(ctx, args);
+            Box::pin(async move { Ok(result.await) }) as BoxFuture<_>
+        });
+        Self { tool, handler, scopes: Vec::new(), required_state: Vec::new() }
     }
 }
 

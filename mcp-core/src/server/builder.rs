@@ -68,13 +68,28 @@ fn env_secs(name: &str) -> Option<Duration> {
     env_number(name).map(|secs| Duration::from_secs(secs as u64))
 }
 
-/// Two items were registered under one name.
+/// Why a server could not be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildError(pub Vec<String>);
+#[non_exhaustive]
+pub struct BuildError {
+    /// Names registered more than once.
+    pub duplicates: Vec<String>,
+    /// Handlers whose `State<T>` was never registered with
+    /// [`ServerBuilder::state`], as "tool `name` needs `State<Type>`".
+    pub missing_state: Vec<String>,
+}
 
 impl std::fmt::Display for BuildError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "registered more than once: {}", self.0.join(", "))
+        let mut problems = Vec::new();
+        if !self.duplicates.is_empty() {
+            problems.push(format!("registered more than once: {}", self.duplicates.join(", ")));
+        }
+        if !self.missing_state.is_empty() {
+            problems
+                .push(format!("shared state never registered with `.state(..)`: {}", self.missing_state.join(", ")));
+        }
+        write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
 }
 
@@ -236,10 +251,30 @@ impl ServerBuilder {
         self
     }
 
-    /// Builds the server, or lists the names registered twice.
+    /// Builds the server, or lists what is wrong: names registered twice,
+    /// handlers taking a `State<T>` that [`state`](Self::state) never
+    /// registered.
+    ///
+    /// ```
+    /// use mcp_core::{Server, State, tool, tools};
+    ///
+    /// #[derive(Clone)]
+    /// struct Notes;
+    ///
+    /// /// Counts the notes.
+    /// #[tool]
+    /// async fn count_notes(State(_notes): State<Notes>) -> String {
+    ///     "0".into()
+    /// }
+    ///
+    /// let error = Server::builder("notes", "0.1.0").tools(tools![count_notes]).try_build().unwrap_err();
+    /// assert!(error.to_string().contains("tool `count_notes` needs `State<"));
+    /// assert!(Server::builder("notes", "0.1.0").tools(tools![count_notes]).state(Notes).try_build().is_ok());
+    /// ```
     pub fn try_build(self) -> Result<Server, BuildError> {
-        if !self.duplicates.is_empty() {
-            return Err(BuildError(self.duplicates));
+        let missing_state = self.catalog.missing_state(&self.state);
+        if !self.duplicates.is_empty() || !missing_state.is_empty() {
+            return Err(BuildError { duplicates: self.duplicates, missing_state });
         }
         let capabilities = json!({
             "tools": { "listChanged": true },
@@ -282,8 +317,9 @@ impl ServerBuilder {
     /// Builds the server.
     ///
     /// # Panics
-    /// When a tool, resource or prompt name was registered twice: a
-    /// programming error to fix before the server starts.
+    /// When [`try_build`](Self::try_build) fails (a name registered twice,
+    /// a `State<T>` never registered): a programming error to fix before
+    /// the server starts, and the message names every case.
     pub fn build(self) -> Server {
         match self.try_build() {
             Ok(server) => server,

@@ -81,7 +81,8 @@ impl Server {
         let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        let call = async { Ok((def.handler)(ctx.clone(), p.arguments).await) };
+        // Called inside the guard: argument decoding and extractors run in it too.
+        let call = async { (def.handler)(ctx.clone(), p.arguments).await };
         era.encode(&guarded(&ctx, call).await?)
     }
 

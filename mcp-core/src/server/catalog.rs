@@ -27,6 +27,27 @@ pub(super) struct Catalog {
 }
 
 impl Catalog {
+    /// Every handler whose shared state is not in `state`, as
+    /// "tool `name` needs `State<Type>`".
+    pub(super) fn missing_state(&self, state: &http::Extensions) -> Vec<String> {
+        let tools = self.tools.iter().map(|d| ("tool", d.tool.name.as_str(), &d.required_state));
+        let resources = self.resources.iter().chain(self.templates.iter());
+        let resources = resources.map(|d| ("resource", d.key(), &d.required_state));
+        let prompts = self.prompts.iter().map(|d| ("prompt", d.prompt.name.as_str(), &d.required_state));
+        let mut missing: Vec<String> = tools
+            .chain(resources)
+            .chain(prompts)
+            .flat_map(|(kind, name, needs)| {
+                needs
+                    .iter()
+                    .filter(|need| !need.is_registered(state))
+                    .map(move |need| format!("{kind} `{name}` needs `State<{}>`", need.type_name()))
+            })
+            .collect();
+        missing.dedup();
+        missing
+    }
+
     /// Adds a resource or template; `false` (replacing it) when its key was taken.
     pub(super) fn add_resource(&mut self, def: ResourceDef) -> bool {
         let key = def.key().to_owned();
@@ -52,11 +73,14 @@ impl SharedCatalog {
         self.current.load()
     }
 
-    fn edit<R>(&self, edit: impl FnOnce(&mut Catalog) -> R) -> R {
+    fn edit<R>(&self, edit: impl FnOnce(&mut Catalog) -> R, state: &http::Extensions) -> R {
         // Writers take turns; readers never wait (they load a snapshot).
         let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = Catalog::clone(&self.current.load());
         let result = edit(&mut next);
+        for missing in next.missing_state(state) {
+            tracing::error!("{missing}, which was never registered with `.state(..)`: its calls will fail");
+        }
         self.current.store(Arc::new(next));
         result
     }
@@ -139,7 +163,7 @@ impl Server {
     /// Applies `edit` to the catalog and, when it changed something, sends
     /// the `list_changed` notification `method` to listening clients.
     fn change(&self, method: &str, edit: impl FnOnce(&mut Catalog) -> bool) -> bool {
-        let changed = self.inner.catalog.edit(edit);
+        let changed = self.inner.catalog.edit(edit, &self.inner.state);
         if changed {
             let message = jsonrpc::encode_notification(method, &json!({}));
             self.inner.sessions.broadcast(&message, |_| true);
