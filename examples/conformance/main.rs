@@ -68,8 +68,8 @@ async fn test_tool_with_logging(ctx: Context) -> &'static str {
 /// Reports progress 0, 50 and 100, then returns the progress token.
 #[tool]
 async fn test_tool_with_progress(ctx: Context) -> String {
-    for step in [0.0, 50.0, 100.0] {
-        ctx.report_progress(step, Some(100.0), Some(&format!("Completed step {step} of 100"))).await;
+    for step in [0, 50, 100] {
+        ctx.progress(step).of(100).message(format!("Completed step {step} of 100")).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     ctx.progress_token().map(Value::to_string).unwrap_or_default()

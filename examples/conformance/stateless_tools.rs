@@ -130,7 +130,7 @@ pub async fn test_missing_capability(ctx: Context) -> Result<String, ToolError> 
 /// in the stateless era).
 #[tool]
 pub async fn test_streaming_elicitation(ctx: Context) -> Result<String, ToolError> {
-    ctx.report_progress(0.0, Some(1.0), Some("asking")).await;
+    ctx.progress(0).of(1).message("asking").await;
     let answer = ctx.input("user_name").elicit("What is your name?", form("name", "string")).await.map_err(failed)?;
     Ok(format!("Hello, {}!", field(answer.content.as_ref(), "name")))
 }

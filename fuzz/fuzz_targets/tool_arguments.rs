@@ -37,7 +37,7 @@ async fn forecast(city: String, units: Option<Units>, window: Window, scale: f64
 fn server() -> &'static (Server, tokio::runtime::Runtime) {
     static SERVER: OnceLock<(Server, tokio::runtime::Runtime)> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
         (Server::builder("fuzz", "0").tools(tools![forecast]).build(), runtime)
     })
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 /// Reports progress 0, 50, 100 and logs at two levels.
 #[tool]
 async fn long_job(ctx: Context) -> &'static str {
-    for step in [0.0, 50.0, 100.0] {
-        ctx.report_progress(step, Some(100.0), None).await;
+    for step in [0, 50, 100] {
+        ctx.progress(step).of(100).await;
     }
     ctx.log(LoggingLevel::Debug, "debug detail").await;
     ctx.log(LoggingLevel::Warning, "warning detail").await;

@@ -3,12 +3,14 @@
 //! resources, and reach shared state.
 
 mod client;
+mod progress;
 
 pub use client::{ElicitResult, Input};
+pub use progress::{Progress, ProgressAmount};
 
 use crate::era::rounds::StatelessCall;
 use crate::jsonrpc::{self, RequestId, RpcError};
-use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ProgressParams, ResourceContents};
+use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ResourceContents};
 use crate::server::Server;
 use crate::session::{Session, SessionRecord};
 use crate::transport::{Outbound, Sink};
@@ -27,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 /// #[tool]
 /// async fn count(ctx: Context) -> String {
 ///     for step in 1..=3 {
-///         ctx.report_progress(step as f64, Some(3.0), None).await;
+///         ctx.progress(step).of(3).message(format!("step {step}")).await;
 ///     }
 ///     "done".into()
 /// }
@@ -130,13 +132,12 @@ impl Context {
         self.scope.progress_token.as_ref()
     }
 
-    /// Sends `notifications/progress` when the client asked for progress.
-    pub async fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = &self.scope.progress_token else {
-            return;
-        };
-        let params = ProgressParams { progress_token: token, progress, total, message };
-        self.send(jsonrpc::encode_notification("notifications/progress", &params));
+    /// Progress of the request: `done` so far, sent when awaited, and only
+    /// when the client asked for progress. Add `.of(total)` when the total
+    /// is known and `.message(..)` to say what is happening; see
+    /// [`Progress`].
+    pub fn progress(&self, done: impl ProgressAmount) -> Progress<'_> {
+        Progress::new(self, done.amount())
     }
 
     /// Sends `notifications/message` at `level` unless the client asked for

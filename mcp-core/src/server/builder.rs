@@ -209,7 +209,9 @@ impl ServerBuilder {
     /// How long a tool, resource or prompt handler may run before its call
     /// is answered `-32001` and the handler is dropped (`MCP_REQUEST_TIMEOUT`
     /// in seconds; default ten minutes). Work that takes longer belongs in a
-    /// task.
+    /// task. Like every timeout here, it needs a Tokio runtime with its time
+    /// driver (`#[tokio::main]` has one; a hand-built runtime needs
+    /// `enable_time()` or `enable_all()`).
     #[must_use]
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
