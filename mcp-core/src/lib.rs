@@ -120,3 +120,9 @@ pub mod __private {
         fn definition() -> crate::PromptDef;
     }
 }
+
+/// The guide to `Context` (docs/context.md), its examples compiled as doc
+/// tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/context.md")]
+pub struct ContextGuideDoctests;

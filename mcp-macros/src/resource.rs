@@ -8,8 +8,9 @@
 use crate::attr::{Audience, ContentAnnotations, ResourceAttrs, Role};
 use crate::ctxt::Ctxt;
 use crate::exports::{
-    _Annotations, _BoxFuture, _Context, _Extractor, _FromText, _IntoResourceResult, _Resource, _ResourceContents,
-    _ResourceDef, _ResourceFactory, _ResourceKind, _ResourceRequest, _ResourceTemplate, _Role, _RpcError, _UriTemplate,
+    _Annotations, _ArgError, _BoxFuture, _Context, _Extractor, _FromText, _IntoResourceResult, _Resource,
+    _ResourceContents, _ResourceDef, _ResourceFactory, _ResourceKind, _ResourceRequest, _ResourceTemplate, _Role,
+    _RpcError, _UriTemplate,
 };
 use crate::function::{Function, Param};
 use crate::{arguments, literals, template};
@@ -211,9 +212,9 @@ fn fill(function: &Function, variables: &[String]) -> TokenStream {
             let span = param.ty_span();
             let value = match param.name.as_deref() {
                 Some(name) if binds_any(param, variables) => {
-                    let from_text = _FromText.respanned(span);
+                    let (from_text, arg_error) = (_FromText.respanned(span), _ArgError.respanned(span));
                     quote_spanned! {span=>
-                        <#ty as #from_text<_>>::from_text(&__mcp_req.vars, #name).map_err(|error| error.into_rpc())
+                        <#ty as #from_text<_>>::from_text(&__mcp_req.vars, #name).map_err(#arg_error::into_rpc)
                     }
                 }
                 _ => {

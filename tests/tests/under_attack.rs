@@ -195,7 +195,7 @@ async fn subscribe_flood(url: String, until: Instant, tally: Tally) {
     let mut n = 0u64;
     while Instant::now() < until {
         n += 1;
-        let uri = if n % 2 == 0 { format!("weather://forecast/city{n}") } else { format!("file:///etc/{n}") };
+        let uri = if n.is_multiple_of(2) { format!("weather://forecast/city{n}") } else { format!("file:///etc/{n}") };
         let body = json!({"jsonrpc": "2.0", "id": n, "method": "resources/subscribe", "params": {"uri": uri}});
         let status = match client.post_with(&[("x-forwarded-for", "10.0.0.8")]).body(body.to_string()).send().await {
             Ok(response) => response.status().as_u16(),
