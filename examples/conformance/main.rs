@@ -194,6 +194,7 @@ fn json_schema_2020_12_tool() -> ToolDef {
         output_schema: None,
         annotations: None,
         icons: None,
+        meta: None,
     };
     ToolDef::new(tool, |_ctx, args| async move {
         let args = args.map(|a| a.get().to_owned()).unwrap_or_else(|| "{}".into());

@@ -33,6 +33,7 @@ pub mod context;
 pub mod era;
 pub mod handler;
 pub mod jsonrpc;
+pub mod middleware;
 pub mod protocol;
 pub(crate) mod schema;
 pub mod server;

@@ -78,6 +78,7 @@ pub struct ToolAttrs {
     pub annotations: Option<ToolAnnotations>,
     pub icons: Option<Vec<String>>,
     pub scopes: Vec<String>,
+    pub tags: Vec<String>,
 }
 
 /// `#[tool(annotations(..))]`: behaviour hints.
@@ -104,6 +105,7 @@ pub struct ResourceAttrs {
     /// `size = N`, with the key for errors on templates.
     pub size: Option<(Ident, u64)>,
     pub complete: Vec<(Ident, Expr)>,
+    pub tags: Vec<String>,
 }
 
 /// `annotations(audience(..), priority = .., last_modified = ..)` of a resource.
@@ -129,6 +131,7 @@ pub struct PromptAttrs {
     pub description: Option<String>,
     pub icons: Option<Vec<String>>,
     pub complete: Vec<(Ident, Expr)>,
+    pub tags: Vec<String>,
 }
 
 /// What `#[arg]` / `#[ctx]` say a parameter is.
@@ -158,7 +161,8 @@ pub struct ParamAttrs {
 impl ToolAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options = Options::new(cx, "tool", &["name", "title", "description", "annotations", "icons", "scopes"]);
+        let mut options =
+            Options::new(cx, "tool", &["name", "title", "description", "annotations", "icons", "scopes", "tags"]);
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
                 Some("name") => attrs.name = lit_str(cx, node),
@@ -167,6 +171,7 @@ impl ToolAttrs {
                 Some("annotations") => attrs.annotations = list(cx, node).map(|l| ToolAnnotations::from_nodes(cx, l)),
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("scopes") => attrs.scopes = strings(cx, node).unwrap_or_default(),
+                Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
                 _ => {}
             }
         }
@@ -196,7 +201,7 @@ impl ToolAnnotations {
 impl ResourceAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let known = &["name", "title", "description", "mime", "annotations", "icons", "size", "complete"];
+        let known = &["name", "title", "description", "mime", "annotations", "icons", "size", "complete", "tags"];
         let mut options = Options::new(cx, "resource", known);
         for (i, node) in parse_nodes(cx, tokens).iter().enumerate() {
             if let (0, Node::Lit(lit)) = (i, node) {
@@ -217,6 +222,7 @@ impl ResourceAttrs {
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("size") => attrs.size = int(cx, node).zip(node.key()).map(|(n, key)| (key.clone(), n)),
                 Some("complete") => attrs.complete = completions(cx, node),
+                Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
                 _ => {}
             }
         }
@@ -243,7 +249,7 @@ impl ContentAnnotations {
 impl PromptAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options = Options::new(cx, "prompt", &["name", "title", "description", "icons", "complete"]);
+        let mut options = Options::new(cx, "prompt", &["name", "title", "description", "icons", "complete", "tags"]);
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
                 Some("name") => attrs.name = lit_str(cx, node),
@@ -251,6 +257,7 @@ impl PromptAttrs {
                 Some("description") => attrs.description = string(cx, node),
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("complete") => attrs.complete = completions(cx, node),
+                Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
                 _ => {}
             }
         }

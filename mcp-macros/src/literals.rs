@@ -1,7 +1,7 @@
 //! Rust expressions for option values known at compile time: optional
 //! strings and icon lists, named by absolute paths.
 
-use crate::exports::_Icon;
+use crate::exports::{_Icon, _serde_json};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -22,4 +22,17 @@ pub fn icons(sources: Option<&[String]>) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     }
+}
+
+/// `Vec<String>` of `tags("..", ..)`.
+pub fn tags(tags: &[String]) -> TokenStream {
+    quote!(::std::vec![#(::std::string::String::from(#tags)),*])
+}
+
+/// The `_meta` of a component: `{"tags": [..]}` when it has tags.
+pub fn meta(tags: &[String]) -> TokenStream {
+    if tags.is_empty() {
+        return quote!(::core::option::Option::None);
+    }
+    quote!(::core::option::Option::Some(#_serde_json::json!({ "tags": [#(#tags),*] })))
 }

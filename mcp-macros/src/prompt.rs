@@ -44,6 +44,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
     let title = literals::opt_string(attrs.title.as_deref());
     let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let icons = literals::icons(attrs.icons.as_deref());
+    let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
     let count = function.params.len();
     let prompt_arguments = function.params.iter().map(|param| {
         let param_trait = param_trait(param);
@@ -93,6 +94,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                         description: #description,
                         arguments: __mcp_arguments.into_iter().filter(|a| a.0).map(|a| a.1).collect(),
                         icons: #icons,
+                        meta: #meta,
                     };
                     let __mcp_handler = move |
                         __mcp_ctx: #_Context,
@@ -111,6 +113,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
                         required_state: __mcp_required_state,
+                        tags: #tags,
                     }
                 }
             }

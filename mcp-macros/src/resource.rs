@@ -117,6 +117,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
     let mime_type = literals::opt_string(attrs.mime.as_deref());
     let annotations = annotations(attrs.annotations.as_ref());
     let icons = literals::icons(attrs.icons.as_deref());
+    let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
     let mime = match &attrs.mime {
         Some(mime) => quote!(::core::option::Option::Some(#mime)),
         None => quote!(::core::option::Option::None),
@@ -148,6 +149,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                     size: #size,
                     annotations: #annotations,
                     icons: #icons,
+                        meta: #meta,
                 })
             }
         }
@@ -161,6 +163,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                     mime_type: #mime_type,
                     annotations: #annotations,
                     icons: #icons,
+                        meta: #meta,
                 },
                 #_UriTemplate::parse(#uri).expect("the URI template was checked by #[resource]"),
             )
@@ -194,6 +197,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
                         required_state: __mcp_required_state,
+                        tags: #tags,
                     }
                 }
             }

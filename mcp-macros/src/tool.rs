@@ -53,6 +53,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let annotations = annotations(attrs.annotations.as_ref());
     let icons = literals::icons(attrs.icons.as_deref());
+    let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
     let scopes = &attrs.scopes;
     let describe = arguments::describe(function);
     let headers = headers(function);
@@ -94,6 +95,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         output_schema: #into_result::output_schema(),
                         annotations: #annotations,
                         icons: #icons,
+                        meta: #meta,
                     };
                     let __mcp_handler = move |
                         __mcp_ctx: #_Context,
@@ -107,6 +109,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         scopes: ::std::vec![#(::std::string::String::from(#scopes)),*],
                         required_state: __mcp_required_state,
+                        tags: #tags,
                     }
                 }
             }

@@ -84,6 +84,14 @@ impl Context {
         self.scope.session.as_ref()
     }
 
+    /// The request's protocol era.
+    pub fn era(&self) -> crate::middleware::Era {
+        match self.scope.stateless {
+            Some(_) => crate::middleware::Era::Stateless,
+            None => crate::middleware::Era::Session,
+        }
+    }
+
     /// The protocol revision of this request: the session's negotiated one,
     /// or the stateless request's own.
     pub fn protocol_version(&self) -> Option<&str> {

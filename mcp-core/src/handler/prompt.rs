@@ -20,6 +20,9 @@ pub struct PromptDef {
     pub completions: Vec<(String, CompleteFn)>,
     /// Shared state the handler needs (checked when the server is built).
     pub required_state: Vec<RequiredState>,
+    /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
+    /// also listed in the component's `_meta`.
+    pub tags: Vec<String>,
 }
 
 impl PromptDef {
@@ -30,7 +33,7 @@ impl PromptDef {
         Fut: std::future::Future<Output = Result<GetPromptResult, RpcError>> + Send + 'static,
     {
         let handler: PromptHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
-        Self { prompt, handler, completions: Vec::new(), required_state: Vec::new() }
+        Self { prompt, handler, completions: Vec::new(), required_state: Vec::new(), tags: Vec::new() }
     }
 }
 

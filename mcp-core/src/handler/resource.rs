@@ -41,6 +41,9 @@ pub struct ResourceDef {
     pub completions: Vec<(String, CompleteFn)>,
     /// Shared state the handler needs (checked when the server is built).
     pub required_state: Vec<RequiredState>,
+    /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
+    /// also listed in the component's `_meta`.
+    pub tags: Vec<String>,
 }
 
 impl ResourceDef {
@@ -55,6 +58,7 @@ impl ResourceDef {
             handler: boxed(handler),
             completions: Vec::new(),
             required_state: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -71,6 +75,7 @@ impl ResourceDef {
             handler: boxed(handler),
             completions: Vec::new(),
             required_state: Vec::new(),
+            tags: Vec::new(),
         })
     }
 

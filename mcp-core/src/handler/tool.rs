@@ -1,6 +1,6 @@
 use super::{BoxFuture, RequiredState};
 use crate::jsonrpc::RpcError;
-use crate::protocol::{CallToolResult, Content, ResourceContents, Tool};
+use crate::protocol::{CallToolResult, Content, ErrorSource, ResourceContents, Tool};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -27,6 +27,9 @@ pub struct ToolDef {
     pub scopes: Vec<String>,
     /// Shared state the handler needs (checked when the server is built).
     pub required_state: Vec<RequiredState>,
+    /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
+    /// also listed in the component's `_meta`.
+    pub tags: Vec<String>,
 }
 
 impl ToolDef {
@@ -38,7 +41,7 @@ impl ToolDef {
     /// let tool = Tool {
     ///     name: "hello".into(), title: None, description: None,
     ///     input_schema: serde_json::json!({"type": "object", "properties": {}}),
-    ///     output_schema: None, annotations: None, icons: None,
+    ///     output_schema: None, annotations: None, icons: None, meta: None,
     /// };
     /// let def = ToolDef::new(tool, |_ctx, _args| async { CallToolResult::success(vec![Content::text("hi")]) });
     /// assert_eq!(def.tool.name, "hello");
@@ -52,7 +55,7 @@ impl ToolDef {
             let result = handler(ctx, args);
             Box::pin(async move { Ok(result.await) }) as BoxFuture<_>
         });
-        Self { tool, handler, scopes: Vec::new(), required_state: Vec::new() }
+        Self { tool, handler, scopes: Vec::new(), required_state: Vec::new(), tags: Vec::new() }
     }
 }
 
@@ -179,7 +182,7 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
                 CallToolResult {
                     content: vec![Content::text(structured.to_string())],
                     structured_content: Some(structured),
-                    is_error: false,
+                    ..CallToolResult::default()
                 }
             }
             Err(e) => CallToolResult::error(format!("could not serialise the result: {e}")),
@@ -187,14 +190,17 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     }
 }
 
-impl<T: IntoToolResult, E: fmt::Display> IntoToolResult for Result<T, E> {
+impl<T: IntoToolResult, E: fmt::Display + Send + Sync + 'static> IntoToolResult for Result<T, E> {
     fn output_schema() -> Option<Value> {
         T::output_schema()
     }
     fn into_tool_result(self) -> CallToolResult {
         match self {
             Ok(value) => value.into_tool_result(),
-            Err(e) => CallToolResult::error(e.to_string()),
+            Err(e) => {
+                let message = e.to_string();
+                CallToolResult { error_source: Some(ErrorSource::new(e)), ..CallToolResult::error(message) }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 use super::{Content, Icon};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// Who speaks a message.
@@ -30,6 +31,9 @@ pub struct Prompt {
     /// Icons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icons: Option<Vec<Icon>>,
+    /// Extra data (`_meta`): the framework puts a component's tags here.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
 }
 
 /// One argument of a prompt.

@@ -1,5 +1,6 @@
 use super::{Annotations, Icon, ResourceContents};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// A concrete resource as `resources/list` describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct Resource {
     /// Icons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icons: Option<Vec<Icon>>,
+    /// Extra data (`_meta`): the framework puts a component's tags here.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
 }
 
 /// A family of resources named by an RFC 6570 URI template.
@@ -52,6 +56,9 @@ pub struct ResourceTemplate {
     /// Icons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icons: Option<Vec<Icon>>,
+    /// Extra data (`_meta`): the framework puts a component's tags here.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
 }
 
 /// `resources/read`, `resources/subscribe` and `resources/unsubscribe` params.

@@ -26,6 +26,9 @@ pub struct Tool {
     /// Icons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icons: Option<Vec<Icon>>,
+    /// Extra data (`_meta`): the framework puts a component's tags here.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
 }
 
 /// Hints about a tool's behaviour (never security guarantees).
@@ -74,15 +77,54 @@ pub struct CallToolResult {
     /// The tool failed; `content` says why.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
+    /// The Rust error a failed tool returned, for middleware that maps
+    /// errors ([`ErrorMapping`](crate::middleware::ErrorMapping)); never sent.
+    #[serde(skip)]
+    pub error_source: Option<ErrorSource>,
 }
 
 impl CallToolResult {
     /// A successful result with `content`.
     pub fn success(content: Vec<Content>) -> Self {
-        Self { content, structured_content: None, is_error: false }
+        Self { content, ..Self::default() }
     }
     /// A failed result explaining `message` to the model.
     pub fn error(message: impl Into<String>) -> Self {
-        Self { content: vec![Content::text(message)], structured_content: None, is_error: true }
+        Self { content: vec![Content::text(message)], is_error: true, ..Self::default() }
+    }
+}
+
+/// The error value a tool returned, kept beside its text so middleware can
+/// look at its type.
+#[derive(Clone)]
+pub struct ErrorSource(std::sync::Arc<dyn std::any::Any + Send + Sync>, &'static str);
+
+impl ErrorSource {
+    /// Keeps `error`.
+    pub fn new<E: Send + Sync + 'static>(error: E) -> Self {
+        Self(std::sync::Arc::new(error), std::any::type_name::<E>())
+    }
+
+    /// The error, when it is an `E`.
+    pub fn downcast_ref<E: 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref()
+    }
+
+    /// The error type's name.
+    pub fn type_name(&self) -> &'static str {
+        self.1
+    }
+}
+
+impl std::fmt::Debug for ErrorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ErrorSource").field(&self.1).finish()
+    }
+}
+
+/// Two results are equal whatever error values they keep.
+impl PartialEq for ErrorSource {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }

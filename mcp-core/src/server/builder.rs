@@ -4,6 +4,7 @@ use super::catalog::{Catalog, SharedCatalog};
 use super::{Inner, Server, listen};
 use crate::era::StateKeys;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
+use crate::middleware::Middleware;
 use crate::protocol::Implementation;
 use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
 use serde_json::json;
@@ -25,6 +26,7 @@ pub struct ServerBuilder {
     session_timeout: Duration,
     sessions: Option<Sessions>,
     state_keys: Option<StateKeys>,
+    middleware: Vec<Arc<dyn Middleware>>,
 }
 
 impl Server {
@@ -46,6 +48,7 @@ impl Server {
             session_timeout: env_secs("MCP_SESSION_TIMEOUT").unwrap_or(Duration::from_secs(3600)),
             sessions: None,
             state_keys: None,
+            middleware: Vec::new(),
         }
     }
 }
@@ -244,6 +247,27 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds `middleware` around every request (see [`crate::middleware`]).
+    /// Middleware added first runs outermost: it sees the request first and
+    /// the result last.
+    ///
+    /// ```
+    /// use mcp_core::Server;
+    /// use mcp_core::middleware::{ResponseCache, Timing};
+    /// use std::time::Duration;
+    ///
+    /// let server = Server::builder("demo", "1.0.0")
+    ///     .middleware(Timing::new())
+    ///     .middleware(ResponseCache::new(Duration::from_secs(30)))
+    ///     .build();
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// Keys that sign the `requestState` of multi-round-trip requests in the
     /// stateless era. Replicas behind a load balancer must share them; the
     /// default is a random key per process.
@@ -312,6 +336,7 @@ impl ServerBuilder {
                 page_size: self.page_size,
                 client_request_timeout: self.client_request_timeout,
                 request_timeout: self.request_timeout,
+                middleware: self.middleware,
             }),
         })
     }

@@ -9,6 +9,7 @@ use crate::era::Complete;
 use crate::era::rounds::StatelessCall;
 use crate::handler::{ResourceError, ResourceKind, ResourceRequest};
 use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
+use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::protocol as p;
 use crate::session::InFlight;
 use crate::transport::RequestEnv;
@@ -78,11 +79,25 @@ impl Server {
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        let def = self.tool(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown tool: {}", p.name)))?;
+        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", p.name));
+        let def = self.tool(&p.name).ok_or_else(unknown)?;
+        if !self.is_visible(Component::Tool(&def), &Caller::of_env(&env)) {
+            return Err(unknown());
+        }
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        // Called inside the guard: argument decoding and extractors run in it too.
-        let call = async { (def.handler)(ctx.clone(), p.arguments).await };
+        // Called inside the guard: middleware, argument decoding and
+        // extractors run in it too.
+        let call = async {
+            match &self.inner.middleware[..] {
+                [] => (def.handler)(ctx.clone(), p.arguments).await,
+                chain => {
+                    let end = |c: ToolCall| -> Outcome<'_, _> { (c.def.handler)(c.ctx, c.arguments) };
+                    let call = ToolCall { def: Arc::clone(&def), arguments: p.arguments, ctx: ctx.clone() };
+                    Next::new(chain, end).run(call).await
+                }
+            }
+        };
         era.encode(&guarded(&ctx, call).await?)
     }
 
@@ -95,7 +110,18 @@ impl Server {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        let contents = guarded(&ctx, self.read_resource_as(ctx.clone(), &p.uri)).await?;
+        let read = async {
+            match &self.inner.middleware[..] {
+                [] => self.read_resource_as(ctx.clone(), &p.uri).await,
+                chain => {
+                    let end = |r: ResourceRead| -> Outcome<'_, _> {
+                        Box::pin(async move { self.read_resource_as(r.ctx, &r.uri).await })
+                    };
+                    Next::new(chain, end).run(ResourceRead { uri: p.uri, ctx: ctx.clone() }).await
+                }
+            }
+        };
+        let contents = guarded(&ctx, read).await?;
         era.encode_private(&p::ReadResourceResult { contents })
     }
 
@@ -106,11 +132,23 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
-        let def =
-            self.prompt(&p.name).ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", p.name)))?;
+        let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", p.name));
+        let def = self.prompt(&p.name).ok_or_else(unknown)?;
+        if !self.is_visible(Component::Prompt(&def), &Caller::of_env(&env)) {
+            return Err(unknown());
+        }
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        let work = async { (def.handler)(ctx.clone(), p.arguments.unwrap_or_default()).await };
+        let arguments = p.arguments.unwrap_or_default();
+        let work = async {
+            match &self.inner.middleware[..] {
+                [] => (def.handler)(ctx.clone(), arguments).await,
+                chain => {
+                    let end = |g: PromptGet| -> Outcome<'_, _> { (g.def.handler)(g.ctx, g.arguments) };
+                    Next::new(chain, end).run(PromptGet { def: Arc::clone(&def), arguments, ctx: ctx.clone() }).await
+                }
+            }
+        };
         era.encode(&guarded(&ctx, work).await?)
     }
 
@@ -131,6 +169,9 @@ impl Server {
                     .ok_or_else(|| ResourceError::not_found(uri).0)?,
             }
         };
+        if !self.is_visible(Component::Resource(&def), &Caller::from(&ctx)) {
+            return Err(ResourceError::not_found(uri).0);
+        }
         (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await
     }
 }

@@ -7,6 +7,7 @@ use super::Server;
 use super::registry::Registry;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
 use crate::jsonrpc::{self, RpcError, decode_params, to_raw};
+use crate::middleware::{Caller, Component, ListKind};
 use crate::protocol as p;
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
@@ -172,49 +173,92 @@ impl Server {
         changed
     }
 
-    /// `tools/list`, `resources/list`, `resources/templates/list` or `prompts/list`.
-    pub(super) fn list_method(&self, method: &str, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+    /// `tools/list`, `resources/list`, `resources/templates/list` or
+    /// `prompts/list`, as `caller` sees it (middleware may hide items).
+    pub(super) fn list_method(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+        caller: &Caller<'_>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let resource = |d: &ResourceDef| match &d.kind {
+            ResourceKind::Fixed(resource) => to_value(resource),
+            ResourceKind::Template(template, _) => to_value(template),
+        };
         match method {
-            "tools/list" => self.list(params, |c| &c.tools, "tools", |d| to_value(&d.tool)),
-            "resources/list" => self.list(
-                params,
-                |c| &c.resources,
-                "resources",
-                |d| match &d.kind {
-                    ResourceKind::Fixed(resource) => to_value(resource),
-                    ResourceKind::Template(..) => Value::Null,
-                },
-            ),
-            "resources/templates/list" => self.list(
-                params,
-                |c| &c.templates,
-                "resourceTemplates",
-                |d| match &d.kind {
-                    ResourceKind::Template(template, _) => to_value(template),
-                    ResourceKind::Fixed(_) => Value::Null,
-                },
-            ),
-            "prompts/list" => self.list(params, |c| &c.prompts, "prompts", |d| to_value(&d.prompt)),
+            "tools/list" => self.list(params, caller, ListKind::Tools, |c| &c.tools, |d| to_value(&d.tool)),
+            "resources/list" => self.list(params, caller, ListKind::Resources, |c| &c.resources, resource),
+            "resources/templates/list" => {
+                self.list(params, caller, ListKind::ResourceTemplates, |c| &c.templates, resource)
+            }
+            "prompts/list" => self.list(params, caller, ListKind::Prompts, |c| &c.prompts, |d| to_value(&d.prompt)),
             method => Err(RpcError::method_not_found(method)),
         }
     }
 
-    fn list<T>(
+    fn list<T: Listed>(
         &self,
         params: Option<&RawValue>,
+        caller: &Caller<'_>,
+        kind: ListKind,
         registry: impl Fn(&Catalog) -> &Registry<T>,
-        key: &str,
         describe: impl Fn(&T) -> Value,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::PaginatedParams = decode_params(params)?;
         let catalog = self.inner.catalog.load();
         let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
+        let items: Vec<Value> = match &self.inner.middleware[..] {
+            [] => page.iter().map(|item| describe(item)).collect(),
+            chain => page
+                .iter()
+                .filter(|item| self.is_visible(item.component(), caller))
+                .map(|item| {
+                    let mut value = describe(item);
+                    chain.iter().for_each(|m| m.on_list(kind, &mut value, caller));
+                    value
+                })
+                .collect(),
+        };
+        let key = match kind {
+            ListKind::Tools => "tools",
+            ListKind::Resources => "resources",
+            ListKind::ResourceTemplates => "resourceTemplates",
+            ListKind::Prompts => "prompts",
+        };
         let mut result = serde_json::Map::new();
-        result.insert(key.into(), page.iter().map(|item| describe(item)).collect());
+        result.insert(key.into(), items.into());
         if let Some(next) = next {
             result.insert("nextCursor".into(), next.into());
         }
         to_raw(&result)
+    }
+
+    /// Whether every middleware lets `caller` see `component`.
+    pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
+        self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
+    }
+}
+
+/// A registered item, as visibility rules see it.
+trait Listed {
+    fn component(&self) -> Component<'_>;
+}
+
+impl Listed for ToolDef {
+    fn component(&self) -> Component<'_> {
+        Component::Tool(self)
+    }
+}
+
+impl Listed for ResourceDef {
+    fn component(&self) -> Component<'_> {
+        Component::Resource(self)
+    }
+}
+
+impl Listed for PromptDef {
+    fn component(&self) -> Component<'_> {
+        Component::Prompt(self)
     }
 }
 

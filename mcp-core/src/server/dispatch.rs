@@ -5,6 +5,7 @@
 use super::Server;
 use crate::handler::{CompletionRequest, ResourceError};
 use crate::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
+use crate::middleware::{Caller, Era, McpRequest, Next, Outcome};
 use crate::protocol::{self as p, version};
 use crate::session::{ClientInfo, Session, StoreError};
 use crate::transport::RequestEnv;
@@ -20,8 +21,18 @@ pub const MAX_SUBSCRIBED_URI: usize = 2048;
 impl Server {
     /// Answers a request. `env` says how it arrived; server→client messages
     /// sent while it runs go to `env.sink`. Requests of the stateless era
-    /// (`env.stateless` set) take that era's method table.
+    /// (`env.stateless` set) take that era's method table. Middleware runs
+    /// around it when the server has any.
     pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        let chain = &self.inner.middleware[..];
+        if chain.is_empty() {
+            return self.dispatch(request, env).await;
+        }
+        let end = |r: McpRequest| -> Outcome<'_, Box<RawValue>> { Box::pin(self.dispatch(r.request, r.env)) };
+        Next::new(chain, end).run(McpRequest { request, env }).await
+    }
+
+    async fn dispatch(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
         if env.stateless.is_some() {
             // Boxed, so that the session era's future does not carry the
             // stateless era's (much larger) one.
@@ -45,7 +56,7 @@ impl Server {
                 Ok(empty_result())
             }
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
-                self.list_method(&request.method, params)
+                self.list_method(&request.method, params, &Caller::of_env(&env))
             }
             "tools/call" | "resources/read" | "prompts/get" => self.call(request, env, None).await,
             "resources/subscribe" | "resources/unsubscribe" => {
@@ -78,8 +89,15 @@ impl Server {
         }
     }
 
-    /// Handles a notification from the client.
+    /// Handles a notification from the client (after middleware looked at it).
     pub async fn handle_notification(&self, notification: &Notification, session: Option<&Session>) {
+        if !self.inner.middleware.is_empty() {
+            let extensions = http::Extensions::new();
+            let caller = Caller::new(session.map(Session::record), &extensions, Era::Session);
+            for middleware in &self.inner.middleware {
+                middleware.on_notification(notification, &caller);
+            }
+        }
         match (notification.method.as_str(), session) {
             ("notifications/initialized", Some(session)) => {
                 if let Err(error) = session.mark_initialized().await {

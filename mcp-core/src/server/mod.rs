@@ -61,6 +61,8 @@ struct Inner {
     page_size: usize,
     client_request_timeout: std::time::Duration,
     request_timeout: std::time::Duration,
+    /// Outermost first; empty: requests take the direct path.
+    middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
 }
 
 impl Server {

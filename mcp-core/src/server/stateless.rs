@@ -6,6 +6,7 @@ use super::Server;
 use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
 use crate::era::{META_SERVER_INFO, StatelessRequest, annotate, missing_capability};
 use crate::jsonrpc::{Request, RpcError, code, to_raw};
+use crate::middleware::Caller;
 use crate::protocol::version;
 use crate::transport::RequestEnv;
 use serde_json::value::RawValue;
@@ -43,7 +44,8 @@ impl Server {
                 annotate(&to_raw(&result)?, "complete", &private_hints())
             }
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
-                annotate(&self.list_method(&request.method, params)?, "complete", &list_hints())
+                let listed = self.list_method(&request.method, params, &Caller::of_env(&env))?;
+                annotate(&listed, "complete", &list_hints())
             }
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
             "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,

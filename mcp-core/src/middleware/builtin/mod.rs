@@ -1,0 +1,13 @@
+//! Middleware that comes with the framework, each a line to enable.
+
+mod cache;
+mod errors;
+mod limits;
+mod timing;
+mod visibility;
+
+pub use cache::{CacheStore, MemoryCache, ResponseCache};
+pub use errors::ErrorMapping;
+pub use limits::{ConcurrencyLimit, RateLimit};
+pub use timing::Timing;
+pub use visibility::Visibility;

@@ -1,0 +1,111 @@
+//! MCP middleware: code that runs around every request, after JSON-RPC
+//! decoding and before dispatch, the same in both protocol eras and over
+//! any transport.
+//!
+//! A [`Middleware`] overrides the hooks it needs; each hook gets the request
+//! and a [`Next`] to run the rest of the chain (the later middleware, then
+//! the handler). It can look at or change the request, answer without
+//! calling `next` (short-circuit), and look at or change the result.
+//! Middleware added first with [`ServerBuilder::middleware`] runs outermost.
+//! With none installed, requests take the same path as before: no chain is
+//! built and nothing is allocated.
+//!
+//! | hook | runs for | sees |
+//! | ---- | -------- | ---- |
+//! | [`on_request`](Middleware::on_request) | every request | [`McpRequest`]: method, params, the caller |
+//! | [`on_call_tool`](Middleware::on_call_tool) | `tools/call` | [`ToolCall`]: the tool's definition, its arguments, the [`Context`] |
+//! | [`on_read_resource`](Middleware::on_read_resource) | `resources/read` | [`ResourceRead`] |
+//! | [`on_get_prompt`](Middleware::on_get_prompt) | `prompts/get` | [`PromptGet`] |
+//! | [`on_list`](Middleware::on_list) | the four list methods | each listed item, as JSON |
+//! | [`is_visible`](Middleware::is_visible) | lists and calls alike | a [`Component`] and its [`Caller`] |
+//! | [`on_notification`](Middleware::on_notification) | the client's notifications | the notification |
+//!
+//! ```
+//! use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall};
+//! use mcp_core::{CallToolResult, Server, tool, tools};
+//!
+//! /// Refuses every tool call on Sundays (here: always).
+//! struct Closed;
+//!
+//! impl Middleware for Closed {
+//!     fn on_call_tool<'a>(&'a self, call: ToolCall, next: Next<'a, ToolCall>) -> Outcome<'a, CallToolResult> {
+//!         if call.name() == "open_anyway" {
+//!             return next.run(call);
+//!         }
+//!         Box::pin(async { Ok(CallToolResult::error("closed today")) })
+//!     }
+//! }
+//!
+//! /// Says hello.
+//! #[tool]
+//! async fn hello() -> &'static str {
+//!     "hello"
+//! }
+//!
+//! let server = Server::builder("shop", "1.0.0").tools(tools![hello]).middleware(Closed).build();
+//! # let _ = server;
+//! ```
+//!
+//! [`ServerBuilder::middleware`]: crate::ServerBuilder::middleware
+
+mod builtin;
+mod chain;
+mod requests;
+
+pub use builtin::{
+    CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Timing, Visibility,
+};
+pub use chain::{Hook, Next, Outcome};
+pub use requests::{Caller, Component, Era, ListKind, McpRequest, PromptGet, ResourceRead, ToolCall};
+
+use crate::jsonrpc::Notification;
+use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// Code that runs around MCP requests. Every hook has a default that passes
+/// the request on unchanged, so an implementation overrides only what it
+/// needs. See the [module documentation](self) for an example.
+pub trait Middleware: Send + Sync + 'static {
+    /// Any request (method, params and caller), before its method runs;
+    /// the result is the raw JSON-RPC result.
+    fn on_request<'a>(&'a self, request: McpRequest, next: Next<'a, McpRequest>) -> Outcome<'a, Box<RawValue>> {
+        next.run(request)
+    }
+
+    /// A `tools/call` of a tool that exists and is visible to the caller.
+    fn on_call_tool<'a>(&'a self, call: ToolCall, next: Next<'a, ToolCall>) -> Outcome<'a, CallToolResult> {
+        next.run(call)
+    }
+
+    /// A `resources/read`.
+    fn on_read_resource<'a>(
+        &'a self,
+        read: ResourceRead,
+        next: Next<'a, ResourceRead>,
+    ) -> Outcome<'a, Vec<ResourceContents>> {
+        next.run(read)
+    }
+
+    /// A `prompts/get` of a prompt that exists and is visible to the caller.
+    fn on_get_prompt<'a>(&'a self, get: PromptGet, next: Next<'a, PromptGet>) -> Outcome<'a, GetPromptResult> {
+        next.run(get)
+    }
+
+    /// One item of a list result (`tools/list`, `resources/list`,
+    /// `resources/templates/list`, `prompts/list`), as the JSON sent; may
+    /// change it. Items hidden by [`is_visible`](Self::is_visible) never
+    /// get here.
+    fn on_list(&self, _kind: ListKind, _item: &mut Value, _caller: &Caller<'_>) {}
+
+    /// Whether `component` exists for `caller`. A component hidden here is
+    /// left out of lists and answered as unknown when called, so that
+    /// lists and calls always agree.
+    fn is_visible(&self, _component: Component<'_>, _caller: &Caller<'_>) -> bool {
+        true
+    }
+
+    /// A notification from the client (`notifications/initialized`,
+    /// `notifications/cancelled`, …), before the server handles it.
+    fn on_notification(&self, _notification: &Notification, _caller: &Caller<'_>) {}
+}
