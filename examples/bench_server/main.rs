@@ -3,6 +3,8 @@
 //!
 //! `BENCH_MODE=stateless` (no sessions, JSON answers) or `stateful`
 //! (`Mcp-Session-Id` sessions); `MCP_HOST`, `MCP_PORT`, `MCP_MAX_SESSIONS`.
+//! `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
+//! subscriber: it measures the middleware chain, not log output).
 
 use mcp_core::{Server, tool, tools};
 
@@ -23,11 +25,14 @@ fn main() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         // Every session of the harness comes from one address.
-        let server = Server::builder("bench", "0.1.0")
+        let mut server = Server::builder("bench", "0.1.0")
             .tools(tools![add])
             .max_sessions(max_sessions)
-            .max_sessions_per_client(usize::MAX)
-            .build();
+            .max_sessions_per_client(usize::MAX);
+        if std::env::var("BENCH_MIDDLEWARE").is_ok_and(|m| m == "timing") {
+            server = server.middleware(mcp_core::middleware::Timing::new());
+        }
+        let server = server.build();
         let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
         let listener = mcp_axum::bind(&config).await?;
         println!(
