@@ -150,3 +150,61 @@ pub async fn read_events(
         }
     }
 }
+
+/// The protocol era a test client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// 2025-11-25: `initialize`, then requests in the session.
+    Session,
+    /// 2026-07-28: every request with its own `_meta`.
+    Stateless,
+}
+
+/// Both eras, for tests that must hold in each.
+pub const ERAS: [Era; 2] = [Era::Session, Era::Stateless];
+
+/// A client of one era, answering with each request's result or error.
+pub struct EraClient {
+    /// The HTTP client (its session is set in the session era).
+    pub http: HttpClient,
+    era: Era,
+}
+
+impl EraClient {
+    /// Serves `server` on a fresh port and connects in `era`.
+    pub async fn start(server: mcp_core::Server, era: Era) -> Self {
+        let mut http = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+        if era == Era::Session {
+            http.initialize().await;
+        }
+        Self { http, era }
+    }
+
+    /// The answer (result or error) to `method`.
+    pub async fn request(&self, method: &str, mut params: Value) -> Value {
+        let answer = match self.era {
+            Era::Session => self.http.request(9, method, params).await,
+            Era::Stateless => {
+                params["_meta"] = json!({
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                    "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+                });
+                let mut headers = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
+                let name = params.get("name").or_else(|| params.get("uri")).and_then(Value::as_str).map(str::to_owned);
+                if let Some(name) = &name {
+                    headers.push(("mcp-name", name));
+                }
+                let body = json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params});
+                messages(self.http.post_with(&headers).body(body.to_string()).send().await.unwrap()).await
+            }
+        };
+        let last = answer.last().unwrap();
+        last.get("result").or_else(|| last.get("error")).cloned().unwrap()
+    }
+
+    /// The answer to `tools/call` of `name`.
+    pub async fn call(&self, name: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({"name": name, "arguments": arguments})).await
+    }
+}

@@ -6,7 +6,7 @@ use mcp_core::middleware::{
     ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall, Visibility,
 };
 use mcp_core::{CallToolResult, Content, Server, tool, tools};
-use mcp_integration_tests::{HttpClient, messages, spawn};
+use mcp_integration_tests::{ERAS, Era, EraClient as Client};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -81,56 +81,6 @@ impl Middleware for Hush {
             return Box::pin(async { Ok(CallToolResult::success(vec![Content::text("(silence)")])) });
         }
         next.run(call)
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Era {
-    Session,
-    Stateless,
-}
-
-const ERAS: [Era; 2] = [Era::Session, Era::Stateless];
-
-struct Client {
-    http: HttpClient,
-    era: Era,
-}
-
-impl Client {
-    async fn start(server: Server, era: Era) -> Self {
-        let mut http = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
-        if era == Era::Session {
-            http.initialize().await;
-        }
-        Self { http, era }
-    }
-
-    /// The answer (result or error) to `method`.
-    async fn request(&self, method: &str, mut params: Value) -> Value {
-        let answer = match self.era {
-            Era::Session => self.http.request(9, method, params).await,
-            Era::Stateless => {
-                params["_meta"] = json!({
-                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                    "io.modelcontextprotocol/clientCapabilities": {},
-                    "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
-                });
-                let mut headers = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
-                let name = params.get("name").and_then(Value::as_str).map(str::to_owned);
-                if let Some(name) = &name {
-                    headers.push(("mcp-name", name));
-                }
-                let body = json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params});
-                messages(self.http.post_with(&headers).body(body.to_string()).send().await.unwrap()).await
-            }
-        };
-        let last = answer.last().unwrap();
-        last.get("result").or_else(|| last.get("error")).cloned().unwrap()
-    }
-
-    async fn call(&self, name: &str, arguments: Value) -> Value {
-        self.request("tools/call", json!({"name": name, "arguments": arguments})).await
     }
 }
 

@@ -58,6 +58,22 @@ impl Context {
         Self { scope: Arc::new(scope) }
     }
 
+    /// The same request, run by `server` (a mounted server runs its
+    /// handlers with its own state).
+    pub(crate) fn for_server(&self, server: Server) -> Self {
+        let scope = &self.scope;
+        Self::new(Scope {
+            server,
+            session: scope.session.clone(),
+            stateless: scope.stateless.clone(),
+            request_id: scope.request_id.clone(),
+            progress_token: scope.progress_token.clone(),
+            sink: scope.sink.clone(),
+            cancel: scope.cancel.clone(),
+            extensions: scope.extensions.clone(),
+        })
+    }
+
     /// The server running this request.
     pub fn server(&self) -> &Server {
         &self.scope.server

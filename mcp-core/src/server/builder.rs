@@ -1,6 +1,7 @@
 //! Configuring a [`Server`]: identity, catalog, shared state and limits.
 
 use super::catalog::{Catalog, SharedCatalog};
+use super::mount::{self, Mount};
 use super::{Inner, Server, listen};
 use crate::era::StateKeys;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
@@ -27,6 +28,7 @@ pub struct ServerBuilder {
     sessions: Option<Sessions>,
     state_keys: Option<StateKeys>,
     middleware: Vec<Arc<dyn Middleware>>,
+    mounts: Vec<(String, Server)>,
 }
 
 impl Server {
@@ -49,6 +51,7 @@ impl Server {
             sessions: None,
             state_keys: None,
             middleware: Vec::new(),
+            mounts: Vec::new(),
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct BuildError {
     /// Handlers whose `State<T>` was never registered with
     /// [`ServerBuilder::state`], as "tool `name` needs `State<Type>`".
     pub missing_state: Vec<String>,
+    /// Mount prefixes that cannot prefix names and URIs.
+    pub invalid_prefixes: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -87,6 +92,12 @@ impl std::fmt::Display for BuildError {
         let mut problems = Vec::new();
         if !self.duplicates.is_empty() {
             problems.push(format!("registered more than once: {}", self.duplicates.join(", ")));
+        }
+        if !self.invalid_prefixes.is_empty() {
+            problems.push(format!(
+                "mount prefixes may hold only letters, digits, `-` and `_`: {}",
+                self.invalid_prefixes.join(", ")
+            ));
         }
         if !self.missing_state.is_empty() {
             problems
@@ -268,6 +279,33 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `server`'s tools, resources and prompts from this one under
+    /// `prefix` (letters, digits, `-`, `_`): tools and prompts as
+    /// `prefix_name`, resources as `scheme://prefix/path`. Each keeps its
+    /// own state and middleware (run inside this server's), and changes to
+    /// `server`'s catalog show here (with `list_changed` to this server's
+    /// clients). A name that clashes with one of this server's is a build
+    /// error naming both.
+    ///
+    /// ```
+    /// use mcp_core::{Server, tool, tools};
+    ///
+    /// /// Current weather.
+    /// #[tool]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("sunny in {city}")
+    /// }
+    ///
+    /// let weather = Server::builder("weather", "1.0.0").tools(tools![get_weather]).build();
+    /// let app = Server::builder("app", "1.0.0").mount("weather", weather).build();
+    /// assert_eq!(app.tool_names(), ["weather_get_weather"]);
+    /// ```
+    #[must_use]
+    pub fn mount(mut self, prefix: impl Into<String>, server: Server) -> Self {
+        self.mounts.push((prefix.into(), server));
+        self
+    }
+
     /// Keys that sign the `requestState` of multi-round-trip requests in the
     /// stateless era. Replicas behind a load balancer must share them; the
     /// default is a random key per process.
@@ -297,10 +335,17 @@ impl ServerBuilder {
     /// assert!(error.to_string().contains("tool `count_notes` needs `State<"));
     /// assert!(Server::builder("notes", "0.1.0").tools(tools![count_notes]).state(Notes).try_build().is_ok());
     /// ```
-    pub fn try_build(self) -> Result<Server, BuildError> {
+    pub fn try_build(mut self) -> Result<Server, BuildError> {
         let missing_state = self.catalog.missing_state(&self.state);
-        if !self.duplicates.is_empty() || !missing_state.is_empty() {
-            return Err(BuildError { duplicates: self.duplicates, missing_state });
+        let invalid_prefixes: Vec<String> =
+            self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
+        let mounts: Vec<Arc<Mount>> =
+            self.mounts.into_iter().map(|(prefix, server)| Arc::new(Mount::new(prefix, server))).collect();
+        for mount in &mounts {
+            self.duplicates.extend(mount.sync(&mut self.catalog));
+        }
+        if !self.duplicates.is_empty() || !missing_state.is_empty() || !invalid_prefixes.is_empty() {
+            return Err(BuildError { duplicates: self.duplicates, missing_state, invalid_prefixes });
         }
         let capabilities = json!({
             "tools": { "listChanged": true },
@@ -318,7 +363,7 @@ impl ServerBuilder {
             "logging": {},
             "completions": {},
         });
-        Ok(Server {
+        let server = Server {
             inner: Arc::new(Inner {
                 info: self.info,
                 instructions: self.instructions,
@@ -337,8 +382,14 @@ impl ServerBuilder {
                 client_request_timeout: self.client_request_timeout,
                 request_timeout: self.request_timeout,
                 middleware: self.middleware,
+                mounts,
+                parents: std::sync::Mutex::default(),
             }),
-        })
+        };
+        for mount in &server.inner.mounts {
+            mount.server.add_parent(Arc::downgrade(&server.inner), Arc::downgrade(mount));
+        }
+        Ok(server)
     }
 
     /// Builds the server.

@@ -7,7 +7,7 @@ use super::Server;
 use crate::context::{Context, Scope};
 use crate::era::Complete;
 use crate::era::rounds::StatelessCall;
-use crate::handler::{ResourceError, ResourceKind, ResourceRequest};
+use crate::handler::{PromptDef, ResourceError, ResourceKind, ResourceRequest, ToolDef};
 use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::protocol as p;
@@ -15,6 +15,7 @@ use crate::session::InFlight;
 use crate::transport::RequestEnv;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 impl Server {
@@ -88,17 +89,53 @@ impl Server {
         let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
         // Called inside the guard: middleware, argument decoding and
         // extractors run in it too.
-        let call = async {
-            match &self.inner.middleware[..] {
-                [] => (def.handler)(ctx.clone(), p.arguments).await,
-                chain => {
-                    let end = |c: ToolCall| -> Outcome<'_, _> { (c.def.handler)(c.ctx, c.arguments) };
-                    let call = ToolCall { def: Arc::clone(&def), arguments: p.arguments, ctx: ctx.clone() };
-                    Next::new(chain, end).run(call).await
-                }
-            }
-        };
+        let call = self.run_tool(&def, ctx.clone(), p.arguments);
         era.encode(&guarded(&ctx, call).await?)
+    }
+
+    /// Runs tool `def` of this server through its middleware.
+    pub(super) async fn run_tool(
+        &self,
+        def: &Arc<ToolDef>,
+        ctx: Context,
+        arguments: Option<Box<RawValue>>,
+    ) -> Result<p::CallToolResult, RpcError> {
+        match &self.inner.middleware[..] {
+            [] => (def.handler)(ctx, arguments).await,
+            chain => {
+                let end = |c: ToolCall| -> Outcome<'_, _> { (c.def.handler)(c.ctx, c.arguments) };
+                Next::new(chain, end).run(ToolCall { def: Arc::clone(def), arguments, ctx }).await
+            }
+        }
+    }
+
+    /// Reads `uri` from this server through its middleware.
+    pub(super) async fn run_read(&self, ctx: Context, uri: String) -> Result<Vec<p::ResourceContents>, RpcError> {
+        match &self.inner.middleware[..] {
+            [] => self.read_resource_as(ctx, &uri).await,
+            chain => {
+                let end = |r: ResourceRead| -> Outcome<'_, _> {
+                    Box::pin(async move { self.read_resource_as(r.ctx, &r.uri).await })
+                };
+                Next::new(chain, end).run(ResourceRead { uri, ctx }).await
+            }
+        }
+    }
+
+    /// Runs prompt `def` of this server through its middleware.
+    pub(super) async fn run_prompt(
+        &self,
+        def: &Arc<PromptDef>,
+        ctx: Context,
+        arguments: HashMap<String, String>,
+    ) -> Result<p::GetPromptResult, RpcError> {
+        match &self.inner.middleware[..] {
+            [] => (def.handler)(ctx, arguments).await,
+            chain => {
+                let end = |g: PromptGet| -> Outcome<'_, _> { (g.def.handler)(g.ctx, g.arguments) };
+                Next::new(chain, end).run(PromptGet { def: Arc::clone(def), arguments, ctx }).await
+            }
+        }
     }
 
     async fn read(
@@ -110,18 +147,7 @@ impl Server {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        let read = async {
-            match &self.inner.middleware[..] {
-                [] => self.read_resource_as(ctx.clone(), &p.uri).await,
-                chain => {
-                    let end = |r: ResourceRead| -> Outcome<'_, _> {
-                        Box::pin(async move { self.read_resource_as(r.ctx, &r.uri).await })
-                    };
-                    Next::new(chain, end).run(ResourceRead { uri: p.uri, ctx: ctx.clone() }).await
-                }
-            }
-        };
-        let contents = guarded(&ctx, read).await?;
+        let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
         era.encode_private(&p::ReadResourceResult { contents })
     }
 
@@ -139,16 +165,7 @@ impl Server {
         }
         let era = Era::of(stateless.as_ref());
         let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
-        let arguments = p.arguments.unwrap_or_default();
-        let work = async {
-            match &self.inner.middleware[..] {
-                [] => (def.handler)(ctx.clone(), arguments).await,
-                chain => {
-                    let end = |g: PromptGet| -> Outcome<'_, _> { (g.def.handler)(g.ctx, g.arguments) };
-                    Next::new(chain, end).run(PromptGet { def: Arc::clone(&def), arguments, ctx: ctx.clone() }).await
-                }
-            }
-        };
+        let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
         era.encode(&guarded(&ctx, work).await?)
     }
 

@@ -74,7 +74,7 @@ impl SharedCatalog {
         self.current.load()
     }
 
-    fn edit<R>(&self, edit: impl FnOnce(&mut Catalog) -> R, state: &http::Extensions) -> R {
+    pub(super) fn edit<R>(&self, edit: impl FnOnce(&mut Catalog) -> R, state: &http::Extensions) -> R {
         // Writers take turns; readers never wait (they load a snapshot).
         let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = Catalog::clone(&self.current.load());
@@ -159,6 +159,7 @@ impl Server {
         let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
         self.inner.sessions.broadcast(&message, |session| session.is_subscribed(uri));
         self.inner.listeners.resource_updated(uri);
+        self.tell_parents_resource_updated(uri);
     }
 
     /// Applies `edit` to the catalog and, when it changed something, sends
@@ -166,11 +167,18 @@ impl Server {
     fn change(&self, method: &str, edit: impl FnOnce(&mut Catalog) -> bool) -> bool {
         let changed = self.inner.catalog.edit(edit, &self.inner.state);
         if changed {
-            let message = jsonrpc::encode_notification(method, &json!({}));
-            self.inner.sessions.broadcast(&message, |_| true);
-            self.inner.listeners.list_changed(method);
+            self.announce_list_changed(method);
         }
         changed
+    }
+
+    /// Sends the `list_changed` notification `method` to listening clients,
+    /// here and in the servers this one is mounted in.
+    pub(super) fn announce_list_changed(&self, method: &str) {
+        let message = jsonrpc::encode_notification(method, &json!({}));
+        self.inner.sessions.broadcast(&message, |_| true);
+        self.inner.listeners.list_changed(method);
+        self.tell_parents_list_changed(method);
     }
 
     /// `tools/list`, `resources/list`, `resources/templates/list` or
@@ -208,7 +216,7 @@ impl Server {
         let catalog = self.inner.catalog.load();
         let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
         let items: Vec<Value> = match &self.inner.middleware[..] {
-            [] => page.iter().map(|item| describe(item)).collect(),
+            [] if self.inner.mounts.is_empty() => page.iter().map(|item| describe(item)).collect(),
             chain => page
                 .iter()
                 .filter(|item| self.is_visible(item.component(), caller))
@@ -233,9 +241,11 @@ impl Server {
         to_raw(&result)
     }
 
-    /// Whether every middleware lets `caller` see `component`.
+    /// Whether every middleware lets `caller` see `component` (and, for a
+    /// mounted server's component, the mounted server's middleware too).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
+            && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
 }
 

@@ -16,6 +16,7 @@ mod call;
 mod catalog;
 mod dispatch;
 mod listen;
+mod mount;
 mod registry;
 mod stateless;
 
@@ -63,6 +64,10 @@ struct Inner {
     request_timeout: std::time::Duration,
     /// Outermost first; empty: requests take the direct path.
     middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
+    /// Servers mounted in this one (their proxies live in the catalog).
+    mounts: Vec<Arc<mount::Mount>>,
+    /// Servers this one is mounted in, told when its catalog changes.
+    parents: std::sync::Mutex<Vec<(std::sync::Weak<Inner>, std::sync::Weak<mount::Mount>)>>,
 }
 
 impl Server {

@@ -1,0 +1,260 @@
+//! Composition: a server mounted inside another under a prefix. The parent
+//! lists the child's tools and prompts as `prefix_name` and its resources
+//! as `scheme://prefix/path`; each is a proxy in the parent's catalog that
+//! runs the child's handler with the child's state and middleware (inside
+//! the parent's middleware). When the child's catalog changes, the parent's
+//! proxies follow and the parent's clients hear `list_changed`.
+
+use super::catalog::Catalog;
+use super::{Inner, Server};
+use crate::Context;
+use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
+use crate::jsonrpc::RpcError;
+use crate::middleware::{Caller, Component};
+use std::sync::{Arc, Mutex, Weak};
+
+/// One mounted server and the names its proxies hold in the parent.
+pub(super) struct Mount {
+    pub(super) prefix: String,
+    pub(super) server: Server,
+    /// What the proxies are registered under, to replace them on a change.
+    proxied: Mutex<Proxied>,
+}
+
+#[derive(Default)]
+struct Proxied {
+    tools: Vec<String>,
+    resources: Vec<String>,
+    prompts: Vec<String>,
+}
+
+/// Whether `prefix` can prefix names and URIs: letters, digits, `-`, `_`.
+pub(super) fn valid_prefix(prefix: &str) -> bool {
+    !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Mount {
+    pub(super) fn new(prefix: String, server: Server) -> Self {
+        Self { prefix, server, proxied: Mutex::default() }
+    }
+
+    /// A child's tool or prompt name as the parent lists it.
+    fn name(&self, name: &str) -> String {
+        format!("{}_{name}", self.prefix)
+    }
+
+    /// A child's resource URI (or URI template) as the parent lists it:
+    /// `scheme://path` becomes `scheme://prefix/path`.
+    fn uri(&self, uri: &str) -> String {
+        match uri.split_once("://") {
+            Some((scheme, path)) => format!("{scheme}://{}/{path}", self.prefix),
+            None => format!("{}/{uri}", self.prefix),
+        }
+    }
+
+    /// The child's URI for a URI the parent received.
+    fn child_uri(&self, uri: &str) -> Option<String> {
+        match uri.split_once("://") {
+            Some((scheme, path)) => {
+                let path = path.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?;
+                Some(format!("{scheme}://{path}"))
+            }
+            None => Some(uri.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?.to_owned()),
+        }
+    }
+
+    /// Whether the child lets `caller` see what `component` proxies (true
+    /// for components that are not this mount's proxies).
+    pub(super) fn child_allows(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
+        let child = &self.server;
+        let own_name = |name: &str| name.strip_prefix(self.prefix.as_str())?.strip_prefix('_').map(str::to_owned);
+        match component {
+            Component::Tool(def) => own_name(&def.tool.name)
+                .and_then(|name| child.tool(&name))
+                .is_none_or(|def| child.is_visible(Component::Tool(&def), caller)),
+            Component::Prompt(def) => own_name(&def.prompt.name)
+                .and_then(|name| child.prompt(&name))
+                .is_none_or(|def| child.is_visible(Component::Prompt(&def), caller)),
+            Component::Resource(def) => {
+                let Some(key) = self.child_uri(def.key()) else { return true };
+                let catalog = child.inner.catalog.load();
+                let found = catalog.resources.get(&key).or_else(|| catalog.templates.get(&key));
+                found.is_none_or(|def| child.is_visible(Component::Resource(def), caller))
+            }
+        }
+    }
+
+    /// Puts proxies of the child's current catalog into `catalog`, after
+    /// removing the previous ones. Names already taken there are skipped and
+    /// returned as clashes.
+    pub(super) fn sync(self: &Arc<Self>, catalog: &mut Catalog) -> Vec<String> {
+        let mut proxied = self.proxied.lock().unwrap_or_else(|p| p.into_inner());
+        for name in proxied.tools.drain(..) {
+            catalog.tools.remove(&name);
+        }
+        for key in proxied.resources.drain(..) {
+            catalog.resources.remove(&key);
+            catalog.templates.remove(&key);
+        }
+        for name in proxied.prompts.drain(..) {
+            catalog.prompts.remove(&name);
+        }
+        let child = self.server.inner.catalog.load();
+        let mut clashes = Vec::new();
+        for def in child.tools.iter() {
+            let proxy = self.tool(def);
+            let name = proxy.tool.name.clone();
+            match catalog.tools.get(&name) {
+                Some(_) => clashes.push(format!("tool `{name}` (this server and mount `{}`)", self.prefix)),
+                None => {
+                    catalog.tools.insert(name.clone(), proxy);
+                    proxied.tools.push(name);
+                }
+            }
+        }
+        for def in child.resources.iter().chain(child.templates.iter()) {
+            let Some(proxy) = self.resource(def) else { continue };
+            let key = proxy.key().to_owned();
+            if catalog.resources.get(&key).is_some() || catalog.templates.get(&key).is_some() {
+                clashes.push(format!("resource `{key}` (this server and mount `{}`)", self.prefix));
+                continue;
+            }
+            catalog.add_resource(proxy);
+            proxied.resources.push(key);
+        }
+        for def in child.prompts.iter() {
+            let proxy = self.prompt(def);
+            let name = proxy.prompt.name.clone();
+            match catalog.prompts.get(&name) {
+                Some(_) => clashes.push(format!("prompt `{name}` (this server and mount `{}`)", self.prefix)),
+                None => {
+                    catalog.prompts.insert(name.clone(), proxy);
+                    proxied.prompts.push(name);
+                }
+            }
+        }
+        clashes
+    }
+
+    fn tool(&self, def: &Arc<ToolDef>) -> ToolDef {
+        let mut tool = def.tool.clone();
+        tool.name = self.name(&tool.name);
+        let (child, inner) = (self.server.clone(), Arc::clone(def));
+        let handler: ToolHandler = Arc::new(move |ctx, arguments| {
+            let (child, def) = (child.clone(), Arc::clone(&inner));
+            Box::pin(async move {
+                if !child.is_visible(Component::Tool(&def), &Caller::from(&ctx)) {
+                    return Err(RpcError::invalid_params(format!("Unknown tool: {}", def.tool.name)));
+                }
+                let ctx = ctx.for_server(child.clone());
+                child.run_tool(&def, ctx, arguments).await
+            })
+        });
+        ToolDef { tool, handler, scopes: def.scopes.clone(), required_state: Vec::new(), tags: def.tags.clone() }
+    }
+
+    fn resource(self: &Arc<Self>, def: &Arc<ResourceDef>) -> Option<ResourceDef> {
+        let (child, mount) = (self.server.clone(), Arc::downgrade(self));
+        let handler = move |ctx: Context, request: ResourceRequest| {
+            let (child, mount) = (child.clone(), mount.clone());
+            async move {
+                let uri = mount.upgrade().and_then(|m| m.child_uri(&request.uri));
+                let uri = uri.ok_or_else(|| crate::ResourceError::not_found(&request.uri).0)?;
+                let mut contents = child.run_read(ctx.for_server(child.clone()), uri.clone()).await?;
+                // The client asked for the prefixed URI: it gets that back.
+                for content in contents.iter_mut().filter(|c| c.uri == uri) {
+                    content.uri.clone_from(&request.uri);
+                }
+                Ok(contents)
+            }
+        };
+        let mut proxy = match &def.kind {
+            ResourceKind::Fixed(resource) => {
+                let mut resource = resource.clone();
+                resource.uri = self.uri(&resource.uri);
+                ResourceDef::fixed(resource, handler)
+            }
+            ResourceKind::Template(template, _) => {
+                let mut template = template.clone();
+                template.uri_template = self.uri(&template.uri_template);
+                ResourceDef::template(template, handler).ok()?
+            }
+        };
+        proxy.completions.clone_from(&def.completions);
+        proxy.tags.clone_from(&def.tags);
+        Some(proxy)
+    }
+
+    fn prompt(&self, def: &Arc<PromptDef>) -> PromptDef {
+        let mut prompt = def.prompt.clone();
+        prompt.name = self.name(&prompt.name);
+        let (child, inner) = (self.server.clone(), Arc::clone(def));
+        let mut proxy = PromptDef::new(prompt, move |ctx, arguments| {
+            let (child, def) = (child.clone(), Arc::clone(&inner));
+            async move {
+                if !child.is_visible(Component::Prompt(&def), &Caller::from(&ctx)) {
+                    return Err(RpcError::invalid_params(format!("Unknown prompt: {}", def.prompt.name)));
+                }
+                let ctx = ctx.for_server(child.clone());
+                child.run_prompt(&def, ctx, arguments).await
+            }
+        });
+        proxy.completions.clone_from(&def.completions);
+        proxy.tags.clone_from(&def.tags);
+        proxy
+    }
+}
+
+impl Server {
+    /// Tells the servers this one is mounted in that its catalog changed
+    /// (`method` is the `list_changed` notification): they update their
+    /// proxies and tell their own clients.
+    pub(super) fn tell_parents_list_changed(&self, method: &str) {
+        for (parent, mount) in self.parents() {
+            let clashes = parent.inner.catalog.edit(|catalog| mount.sync(catalog), &parent.inner.state);
+            for clash in clashes {
+                tracing::warn!("mounted {clash} is not served: the name is taken");
+            }
+            parent.announce_list_changed(method);
+        }
+    }
+
+    /// Tells the servers this one is mounted in that `uri` changed.
+    pub(super) fn tell_parents_resource_updated(&self, uri: &str) {
+        for (parent, mount) in self.parents() {
+            parent.notify_resource_updated(&mount.uri(uri));
+        }
+    }
+
+    /// The live servers this one is mounted in, with the mount.
+    fn parents(&self) -> Vec<(Server, Arc<Mount>)> {
+        let parents = self.inner.parents.lock().unwrap_or_else(|p| p.into_inner());
+        parents
+            .iter()
+            .filter_map(|(parent, mount)| Some((Server { inner: parent.upgrade()? }, mount.upgrade()?)))
+            .collect()
+    }
+
+    /// Registers `parent` as mounting this server through `mount`.
+    pub(super) fn add_parent(&self, parent: Weak<Inner>, mount: Weak<Mount>) {
+        self.inner.parents.lock().unwrap_or_else(|p| p.into_inner()).push((parent, mount));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_gain_and_lose_the_prefix() {
+        let mount = Mount::new("weather".into(), Server::builder("child", "0").build());
+        assert_eq!(mount.uri("weather://forecast/{city}"), "weather://weather/forecast/{city}");
+        assert_eq!(mount.child_uri("weather://weather/forecast/paris").as_deref(), Some("weather://forecast/paris"));
+        assert_eq!(mount.child_uri("weather://weatherx/forecast"), None);
+        assert_eq!(mount.child_uri("weather://forecast/paris"), None);
+        assert_eq!(mount.uri("notes"), "weather/notes");
+        assert_eq!(mount.child_uri("weather/notes").as_deref(), Some("notes"));
+        assert_eq!(mount.name("get_weather"), "weather_get_weather");
+        assert!(valid_prefix("tx-2_a") && !valid_prefix("") && !valid_prefix("a/b"));
+    }
+}
