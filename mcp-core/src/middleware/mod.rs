@@ -13,7 +13,7 @@
 //! | hook | runs for | sees |
 //! | ---- | -------- | ---- |
 //! | [`on_request`](Middleware::on_request) | every request | [`McpRequest`]: method, params, the caller |
-//! | [`on_call_tool`](Middleware::on_call_tool) | `tools/call` | [`ToolCall`]: the tool's definition, its arguments, the [`Context`] |
+//! | [`on_call_tool`](Middleware::on_call_tool) | `tools/call` | [`ToolCall`]: the tool's definition, its arguments, the [`Context`](crate::Context) |
 //! | [`on_read_resource`](Middleware::on_read_resource) | `resources/read` | [`ResourceRead`] |
 //! | [`on_get_prompt`](Middleware::on_get_prompt) | `prompts/get` | [`PromptGet`] |
 //! | [`on_list`](Middleware::on_list) | the four list methods | each listed item, as JSON |
