@@ -168,6 +168,8 @@ pub struct EraClient {
     /// The HTTP client (its session is set in the session era).
     pub http: HttpClient,
     era: Era,
+    /// The id of the next request (concurrent requests need distinct ids).
+    next_id: std::sync::atomic::AtomicI64,
 }
 
 impl EraClient {
@@ -177,13 +179,14 @@ impl EraClient {
         if era == Era::Session {
             http.initialize().await;
         }
-        Self { http, era }
+        Self { http, era, next_id: std::sync::atomic::AtomicI64::new(1) }
     }
 
     /// The answer (result or error) to `method`.
     pub async fn request(&self, method: &str, mut params: Value) -> Value {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let answer = match self.era {
-            Era::Session => self.http.request(9, method, params).await,
+            Era::Session => self.http.request(id, method, params).await,
             Era::Stateless => {
                 params["_meta"] = json!({
                     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -195,7 +198,7 @@ impl EraClient {
                 if let Some(name) = &name {
                     headers.push(("mcp-name", name));
                 }
-                let body = json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params});
+                let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
                 messages(self.http.post_with(&headers).body(body.to_string()).send().await.unwrap()).await
             }
         };

@@ -2,8 +2,10 @@
 //! short-circuits, rewritten requests and results, the built-in cache,
 //! limits, error mapping and visibility.
 
+use mcp_core::jsonrpc::Notification;
 use mcp_core::middleware::{
-    ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall, Visibility,
+    Caller, ConcurrencyLimit, ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall,
+    Visibility,
 };
 use mcp_core::{CallToolResult, Content, Server, tool, tools};
 use mcp_integration_tests::{ERAS, Era, EraClient as Client};
@@ -44,6 +46,29 @@ async fn read_missing() -> Result<String, std::io::Error> {
 #[tool]
 async fn explode() -> String {
     panic!("secret internals")
+}
+
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static MOST_AT_ONCE: AtomicUsize = AtomicUsize::new(0);
+
+/// Renders slowly, noting how many renders run at once.
+#[tool]
+async fn render() -> &'static str {
+    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_AT_ONCE.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    RUNNING.fetch_sub(1, Ordering::SeqCst);
+    "rendered"
+}
+
+/// Counts the client's notifications.
+struct Heard(Arc<Mutex<Vec<String>>>);
+
+impl Middleware for Heard {
+    fn on_notification(&self, notification: &Notification, caller: &Caller<'_>) {
+        let session = caller.session().map_or("none", |s| s.id.as_str()).to_owned();
+        self.0.lock().unwrap().push(format!("{} {}", notification.method, session.len()));
+    }
 }
 
 /// Writes what it sees on the way in and out to a shared log.
@@ -188,4 +213,23 @@ async fn errors_are_mapped_by_type_and_internals_hidden() {
         let hidden = client.call("explode", json!({})).await;
         assert_eq!(hidden, json!({"code": -32603, "message": "something went wrong"}));
     }
+}
+
+#[tokio::test]
+async fn a_concurrency_limit_lets_calls_wait_their_turn() {
+    let server =
+        Server::builder("mw", "0").tools(tools![render]).middleware(ConcurrencyLimit::new().tool("render", 1)).build();
+    let client = Client::start(server, Era::Session).await;
+    let calls = (0..3).map(|_| client.call("render", json!({})));
+    let results = futures_util::future::join_all(calls).await;
+    assert!(results.iter().all(|r| text(r) == "rendered"), "{results:?}");
+    assert_eq!(MOST_AT_ONCE.load(Ordering::SeqCst), 1, "one at a time");
+}
+
+#[tokio::test]
+async fn notifications_reach_middleware_with_their_session() {
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let server = Server::builder("mw", "0").middleware(Heard(heard.clone())).build();
+    Client::start(server, Era::Session).await;
+    assert_eq!(heard.lock().unwrap().clone(), ["notifications/initialized 32"], "the 32-character session id");
 }

@@ -243,7 +243,7 @@ async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
         () = tokio::time::sleep(limit) => {
             tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
-            Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {} s", limit.as_secs())))
+            Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {limit:?}")))
         }
     }
 }

@@ -6,6 +6,7 @@
 //! proxies follow and the parent's clients hear `list_changed`.
 
 use super::catalog::Catalog;
+use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
@@ -104,13 +105,7 @@ impl Mount {
         for def in child.tools.iter() {
             let proxy = self.tool(def);
             let name = proxy.tool.name.clone();
-            match catalog.tools.get(&name) {
-                Some(_) => clashes.push(format!("tool `{name}` (this server and mount `{}`)", self.prefix)),
-                None => {
-                    catalog.tools.insert(name.clone(), proxy);
-                    proxied.tools.push(name);
-                }
-            }
+            self.place(&mut catalog.tools, ("tool", name), proxy, &mut proxied.tools, &mut clashes);
         }
         for def in child.resources.iter().chain(child.templates.iter()) {
             let Some(proxy) = self.resource(def) else { continue };
@@ -125,15 +120,26 @@ impl Mount {
         for def in child.prompts.iter() {
             let proxy = self.prompt(def);
             let name = proxy.prompt.name.clone();
-            match catalog.prompts.get(&name) {
-                Some(_) => clashes.push(format!("prompt `{name}` (this server and mount `{}`)", self.prefix)),
-                None => {
-                    catalog.prompts.insert(name.clone(), proxy);
-                    proxied.prompts.push(name);
-                }
-            }
+            self.place(&mut catalog.prompts, ("prompt", name), proxy, &mut proxied.prompts, &mut clashes);
         }
         clashes
+    }
+
+    /// Registers `proxy` under `name` unless the name is taken (a clash).
+    fn place<T>(
+        &self,
+        registry: &mut Registry<T>,
+        (kind, name): (&str, String),
+        proxy: T,
+        proxied: &mut Vec<String>,
+        clashes: &mut Vec<String>,
+    ) {
+        if registry.get(&name).is_some() {
+            clashes.push(format!("{kind} `{name}` (this server and mount `{}`)", self.prefix));
+        } else {
+            registry.insert(name.clone(), proxy);
+            proxied.push(name);
+        }
     }
 
     fn tool(&self, def: &Arc<ToolDef>) -> ToolDef {
