@@ -31,6 +31,8 @@
 #![warn(missing_docs)]
 
 mod accept;
+#[cfg(feature = "auth")]
+pub mod auth;
 mod config;
 mod endpoint;
 pub mod layers;

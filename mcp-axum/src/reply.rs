@@ -40,6 +40,26 @@ pub fn refuse(status: StatusCode, code: i64, message: impl Into<String>) -> Resp
     error(status, None, &RpcError::new(code, message))
 }
 
+/// The scopes a refused call needed, left on a 403 answer for the
+/// authentication layer (which adds its metadata URL to the challenge).
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "auth"), allow(dead_code))]
+pub(crate) struct NeededScope(pub(crate) String);
+
+/// `response` (a 403 for `error`, `-32003`) with its step-up challenge:
+/// `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`.
+pub(crate) fn insufficient_scope(mut response: Response, error: &RpcError) -> Response {
+    let scope = error.data.as_ref().and_then(|d| d.get("scope")).and_then(|s| s.as_str()).unwrap_or_default();
+    let scope: String =
+        scope.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+    let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+    if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(http::header::WWW_AUTHENTICATE, value);
+    }
+    response.extensions_mut().insert(NeededScope(scope));
+    response
+}
+
 /// `202 Accepted` with an empty body (client notifications and responses).
 pub fn accepted() -> Response {
     let mut response = Response::new(Body::empty());

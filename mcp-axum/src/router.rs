@@ -32,12 +32,19 @@ use mcp_core::Server;
 pub struct McpRouter {
     server: Server,
     config: McpConfig,
+    #[cfg(feature = "auth")]
+    auth: Option<crate::auth::Auth>,
 }
 
 impl McpRouter {
     /// An endpoint at `/mcp` with session mode and localhost-only defaults.
     pub fn new(server: Server) -> Self {
-        Self { server, config: McpConfig::default() }
+        Self {
+            server,
+            config: McpConfig::default(),
+            #[cfg(feature = "auth")]
+            auth: None,
+        }
     }
 
     /// Uses `config` (e.g. [`McpConfig::from_env`]).
@@ -76,6 +83,17 @@ impl McpRouter {
         self
     }
 
+    /// Protects the endpoint with bearer tokens (feature `auth`): requests
+    /// need a token `auth` accepts, and the protected-resource metadata is
+    /// served at `/.well-known/oauth-protected-resource` and at that path
+    /// followed by the endpoint's path. See [`crate::auth`].
+    #[cfg(feature = "auth")]
+    #[must_use]
+    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
     /// The configuration so far.
     pub fn current_config(&self) -> &McpConfig {
         &self.config
@@ -91,6 +109,16 @@ impl McpRouter {
             .config
             .rate_limit
             .map(|limit| CheckLayer::new(RateLimitCheck::new(limit, self.config.trusted_proxies.clone())));
+        #[cfg(feature = "auth")]
+        let (bearer, metadata) = match &self.auth {
+            Some(auth) => (
+                Some(axum::middleware::from_fn_with_state(auth.clone(), crate::auth::require_bearer)),
+                Some(metadata_routes::<S>(auth, &path, origin.clone(), cors.clone())),
+            ),
+            None => (None, None),
+        };
+        #[cfg(not(feature = "auth"))]
+        let bearer: Option<tower::layer::util::Identity> = None;
         let endpoint = Endpoint::new(self.server, self.config);
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
         let stack = tower::ServiceBuilder::new()
@@ -98,8 +126,33 @@ impl McpRouter {
             .layer(origin)
             .option_layer(cors)
             .option_layer(rate)
+            .option_layer(bearer)
             .layer(content)
             .layer(shed);
-        Router::new().route(&path, endpoint.into_method_router().layer(stack))
+        let router = Router::new().route(&path, endpoint.into_method_router().layer(stack));
+        #[cfg(feature = "auth")]
+        let router = match metadata {
+            Some(metadata) => router.merge(metadata),
+            None => router,
+        };
+        router
     }
+}
+
+/// The protected-resource metadata routes, behind the same Host/Origin
+/// check and CORS as the endpoint (browsers read them too).
+#[cfg(feature = "auth")]
+fn metadata_routes<S: Clone + Send + Sync + 'static>(
+    auth: &crate::auth::Auth,
+    path: &str,
+    origin: CheckLayer<HostOriginCheck>,
+    cors: Option<tower_http::cors::CorsLayer>,
+) -> Router<S> {
+    let metadata = axum::routing::get(crate::auth::protected_resource);
+    let stack = tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).option_layer(cors);
+    Router::new()
+        .route("/.well-known/oauth-protected-resource", metadata.clone())
+        .route(&format!("/.well-known/oauth-protected-resource{path}"), metadata)
+        .layer(stack)
+        .with_state(auth.clone())
 }

@@ -34,6 +34,10 @@ pub mod code {
     /// A request the server sent the client got no answer in time (the
     /// SDKs' "request timed out").
     pub const REQUEST_TIMEOUT: i64 = -32001;
+    /// The caller's token lacks a scope the call needs (this framework's
+    /// code; the HTTP transport answers it 403 with
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"`).
+    pub const INSUFFICIENT_SCOPE: i64 = -32003;
     /// Server-defined: a session is required or unknown.
     pub const SESSION_ERROR: i64 = -32000;
 }

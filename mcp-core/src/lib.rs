@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod context;
 pub mod era;
 pub mod handler;

@@ -105,6 +105,7 @@ pub struct ResourceAttrs {
     /// `size = N`, with the key for errors on templates.
     pub size: Option<(Ident, u64)>,
     pub complete: Vec<(Ident, Expr)>,
+    pub scopes: Vec<String>,
     pub tags: Vec<String>,
 }
 
@@ -131,6 +132,7 @@ pub struct PromptAttrs {
     pub description: Option<String>,
     pub icons: Option<Vec<String>>,
     pub complete: Vec<(Ident, Expr)>,
+    pub scopes: Vec<String>,
     pub tags: Vec<String>,
 }
 
@@ -201,7 +203,8 @@ impl ToolAnnotations {
 impl ResourceAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let known = &["name", "title", "description", "mime", "annotations", "icons", "size", "complete", "tags"];
+        let known =
+            &["name", "title", "description", "mime", "annotations", "icons", "size", "complete", "scopes", "tags"];
         let mut options = Options::new(cx, "resource", known);
         for (i, node) in parse_nodes(cx, tokens).iter().enumerate() {
             if let (0, Node::Lit(lit)) = (i, node) {
@@ -222,6 +225,7 @@ impl ResourceAttrs {
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("size") => attrs.size = int(cx, node).zip(node.key()).map(|(n, key)| (key.clone(), n)),
                 Some("complete") => attrs.complete = completions(cx, node),
+                Some("scopes") => attrs.scopes = strings(cx, node).unwrap_or_default(),
                 Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
                 _ => {}
             }
@@ -249,7 +253,8 @@ impl ContentAnnotations {
 impl PromptAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options = Options::new(cx, "prompt", &["name", "title", "description", "icons", "complete", "tags"]);
+        let mut options =
+            Options::new(cx, "prompt", &["name", "title", "description", "icons", "complete", "scopes", "tags"]);
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
                 Some("name") => attrs.name = lit_str(cx, node),
@@ -257,6 +262,7 @@ impl PromptAttrs {
                 Some("description") => attrs.description = string(cx, node),
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("complete") => attrs.complete = completions(cx, node),
+                Some("scopes") => attrs.scopes = strings(cx, node).unwrap_or_default(),
                 Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
                 _ => {}
             }

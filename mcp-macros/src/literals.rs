@@ -24,7 +24,7 @@ pub fn icons(sources: Option<&[String]>) -> TokenStream {
     }
 }
 
-/// `Vec<String>` of `tags("..", ..)`.
+/// `Vec<String>` of a list of strings (`tags(..)`, `scopes(..)`).
 pub fn tags(tags: &[String]) -> TokenStream {
     quote!(::std::vec![#(::std::string::String::from(#tags)),*])
 }

@@ -45,6 +45,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
     let description = literals::opt_string(attrs.description.as_deref().or(function.doc.as_deref()));
     let icons = literals::icons(attrs.icons.as_deref());
     let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
+    let scopes = literals::tags(&attrs.scopes);
     let count = function.params.len();
     let prompt_arguments = function.params.iter().map(|param| {
         let param_trait = param_trait(param);
@@ -112,6 +113,7 @@ fn generate(attrs: &PromptAttrs, function: &Function) -> TokenStream {
                         prompt: __mcp_prompt,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
+                        scopes: #scopes,
                         required_state: __mcp_required_state,
                         tags: #tags,
                     }

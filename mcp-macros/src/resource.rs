@@ -118,6 +118,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
     let annotations = annotations(attrs.annotations.as_ref());
     let icons = literals::icons(attrs.icons.as_deref());
     let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
+    let scopes = literals::tags(&attrs.scopes);
     let mime = match &attrs.mime {
         Some(mime) => quote!(::core::option::Option::Some(#mime)),
         None => quote!(::core::option::Option::None),
@@ -196,6 +197,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
                         kind: #kind,
                         handler: ::std::sync::Arc::new(__mcp_handler),
                         completions: ::std::vec![#(#completions),*],
+                        scopes: #scopes,
                         required_state: __mcp_required_state,
                         tags: #tags,
                     }

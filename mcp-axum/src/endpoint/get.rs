@@ -4,18 +4,20 @@
 use super::{Endpoint, has_session_methods};
 use crate::reply::{self, LAST_EVENT_ID};
 use crate::sse;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use mcp_core::jsonrpc::code;
 use mcp_core::session::{EventId, ResumeError};
 use std::sync::Arc;
 
-pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap) -> Response {
+pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let headers = parts.headers;
     if !has_session_methods(endpoint.sessions.keeps_sessions(), &headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let session = match endpoint.session_for(&headers).await {
+    let session = match endpoint.session_for(&headers, &parts.extensions).await {
         Ok(Some(session)) => session,
         Ok(None) => return reply::status(StatusCode::METHOD_NOT_ALLOWED),
         Err(response) => return response,

@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::MethodRouter;
 use http::{HeaderMap, StatusCode};
 use mcp_core::Server;
+use mcp_core::auth::Principal;
 use mcp_core::jsonrpc::code;
 use mcp_core::session::{Session, Sessions, StoreError};
 use std::sync::Arc;
@@ -37,8 +38,14 @@ impl Endpoint {
     }
 
     /// The session named by `Mcp-Session-Id`; `None` when this endpoint
-    /// keeps no sessions. The error is the response to send instead.
-    pub(crate) async fn session_for(&self, headers: &HeaderMap) -> Result<Option<Session>, Response> {
+    /// keeps no sessions. The error is the response to send instead. A
+    /// session opened by an authenticated principal is found only by that
+    /// principal: anyone else gets 404, as if it did not exist.
+    pub(crate) async fn session_for(
+        &self,
+        headers: &HeaderMap,
+        extensions: &http::Extensions,
+    ) -> Result<Option<Session>, Response> {
         if !self.sessions.keeps_sessions() {
             return Ok(None);
         }
@@ -50,11 +57,19 @@ impl Endpoint {
             ));
         };
         match self.sessions.open(id).await {
+            Ok(Some(session)) if !is_owner(&session, extensions) => Err(session_not_found()),
             Ok(Some(session)) => Ok(Some(session)),
             Ok(None) => Err(session_not_found()),
             Err(error) => Err(store_unavailable(&error)),
         }
     }
+}
+
+/// Whether the request comes from whoever opened `session` (always, for a
+/// session opened without authentication).
+fn is_owner(session: &Session, extensions: &http::Extensions) -> bool {
+    let caller = extensions.get::<Principal>().map(|p| p.subject.as_str());
+    session.record().owner.as_deref().is_none_or(|owner| caller == Some(owner))
 }
 
 /// The `Mcp-Session-Id` header, when present and readable.

@@ -12,6 +12,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 use http::{HeaderMap, StatusCode};
+use mcp_core::auth::Principal;
 use mcp_core::era::codes;
 use mcp_core::jsonrpc::{self, Message, RequestId, RpcError, code};
 use mcp_core::protocol::version;
@@ -52,7 +53,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
             initialize(endpoint, request, headers, extensions).await
         }
         Message::Request(request) => {
-            let session = match endpoint.session_for(headers).await {
+            let session = match endpoint.session_for(headers, &extensions).await {
                 Ok(session) => session,
                 Err(response) => return response,
             };
@@ -67,14 +68,14 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
         Message::Notification(_) | Message::Response(_) if header_version.is_some_and(version::is_stateless) => {
             reply::accepted()
         }
-        Message::Notification(notification) => match endpoint.session_for(headers).await {
+        Message::Notification(notification) => match endpoint.session_for(headers, &extensions).await {
             Ok(session) => {
                 endpoint.server.handle_notification(&notification, session.as_ref()).await;
                 reply::accepted()
             }
             Err(response) => response,
         },
-        Message::Response(response) => match endpoint.session_for(headers).await {
+        Message::Response(response) => match endpoint.session_for(headers, &extensions).await {
             Ok(session) => {
                 endpoint.server.handle_response(response, session.as_ref());
                 reply::accepted()
@@ -115,6 +116,7 @@ async fn initialize(
     let mut record = SessionRecord::new();
     record.client = Some(client);
     record.client_addr = client_addr(headers, &extensions, &endpoint.config.trusted_proxies);
+    record.owner = extensions.get::<Principal>().map(|p| p.subject.clone());
     let session = match endpoint.sessions.create(record).await {
         Ok(session) => session,
         Err(error) => return store_unavailable(&error),
@@ -169,6 +171,11 @@ enum Era {
 }
 
 fn answer(id: &RequestId, outcome: Outcome, era: Era) -> Response {
+    if let Err(error) = &outcome {
+        if error.code == code::INSUFFICIENT_SCOPE {
+            return reply::insufficient_scope(reply::error(StatusCode::FORBIDDEN, Some(id), error), error);
+        }
+    }
     let status = match (&outcome, era) {
         (Err(e), Era::Stateless) => stateless_status(e.code),
         _ => StatusCode::OK,

@@ -18,6 +18,8 @@ pub struct PromptDef {
     pub handler: PromptHandler,
     /// Completion sources by argument name.
     pub completions: Vec<(String, CompleteFn)>,
+    /// OAuth scopes a caller needs (empty: none).
+    pub scopes: Vec<String>,
     /// Shared state the handler needs (checked when the server is built).
     pub required_state: Vec<RequiredState>,
     /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
@@ -33,7 +35,14 @@ impl PromptDef {
         Fut: std::future::Future<Output = Result<GetPromptResult, RpcError>> + Send + 'static,
     {
         let handler: PromptHandler = Arc::new(move |ctx, args| Box::pin(handler(ctx, args)));
-        Self { prompt, handler, completions: Vec::new(), required_state: Vec::new(), tags: Vec::new() }
+        Self {
+            prompt,
+            handler,
+            completions: Vec::new(),
+            scopes: Vec::new(),
+            required_state: Vec::new(),
+            tags: Vec::new(),
+        }
     }
 }
 

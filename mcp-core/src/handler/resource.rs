@@ -39,6 +39,8 @@ pub struct ResourceDef {
     pub handler: ResourceHandler,
     /// Completion sources for template variables.
     pub completions: Vec<(String, CompleteFn)>,
+    /// OAuth scopes a caller needs (empty: none).
+    pub scopes: Vec<String>,
     /// Shared state the handler needs (checked when the server is built).
     pub required_state: Vec<RequiredState>,
     /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
@@ -57,6 +59,7 @@ impl ResourceDef {
             kind: ResourceKind::Fixed(resource),
             handler: boxed(handler),
             completions: Vec::new(),
+            scopes: Vec::new(),
             required_state: Vec::new(),
             tags: Vec::new(),
         }
@@ -74,6 +77,7 @@ impl ResourceDef {
             kind: ResourceKind::Template(template, matcher),
             handler: boxed(handler),
             completions: Vec::new(),
+            scopes: Vec::new(),
             required_state: Vec::new(),
             tags: Vec::new(),
         })

@@ -16,7 +16,7 @@
 //! | [`on_call_tool`](Middleware::on_call_tool) | `tools/call` | [`ToolCall`]: the tool's definition, its arguments, the [`Context`](crate::Context) |
 //! | [`on_read_resource`](Middleware::on_read_resource) | `resources/read` | [`ResourceRead`] |
 //! | [`on_get_prompt`](Middleware::on_get_prompt) | `prompts/get` | [`PromptGet`] |
-//! | [`on_list`](Middleware::on_list) | the four list methods | each listed item, as JSON |
+//! | [`on_list`](Middleware::on_list) | the four list methods | each listed item, as JSON, and its [`Component`] |
 //! | [`is_visible`](Middleware::is_visible) | lists and calls alike | a [`Component`] and its [`Caller`] |
 //! | [`on_notification`](Middleware::on_notification) | the client's notifications | the notification |
 //!
@@ -56,7 +56,7 @@ pub use builtin::{
     CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Timing, Visibility,
 };
 pub use chain::{Hook, Next, Outcome};
-pub use requests::{Caller, Component, Era, ListKind, McpRequest, PromptGet, ResourceRead, ToolCall};
+pub use requests::{Caller, Component, Era, McpRequest, PromptGet, ResourceRead, ToolCall};
 
 use crate::jsonrpc::Notification;
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
@@ -93,10 +93,14 @@ pub trait Middleware: Send + Sync + 'static {
     }
 
     /// One item of a list result (`tools/list`, `resources/list`,
-    /// `resources/templates/list`, `prompts/list`), as the JSON sent; may
-    /// change it. Items hidden by [`is_visible`](Self::is_visible) never
-    /// get here.
-    fn on_list(&self, _kind: ListKind, _item: &mut Value, _caller: &Caller<'_>) {}
+    /// `resources/templates/list`, `prompts/list`), as the JSON sent, with
+    /// the component it describes; may change it, or leave it out of the
+    /// list (`false`) while calls still reach it (for a caller who may learn
+    /// of it otherwise). Items hidden by [`is_visible`](Self::is_visible)
+    /// never get here.
+    fn on_list(&self, _component: Component<'_>, _item: &mut Value, _caller: &Caller<'_>) -> bool {
+        true
+    }
 
     /// Whether `component` exists for `caller`. A component hidden here is
     /// left out of lists and answered as unknown when called, so that

@@ -90,20 +90,15 @@ impl Component<'_> {
             Component::Prompt(def) => &def.tags,
         }
     }
-}
 
-/// Which list a [`Middleware::on_list`](super::Middleware::on_list) item
-/// belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListKind {
-    /// `tools/list`.
-    Tools,
-    /// `resources/list`.
-    Resources,
-    /// `resources/templates/list`.
-    ResourceTemplates,
-    /// `prompts/list`.
-    Prompts,
+    /// The OAuth scopes a caller needs (`scopes(..)` on the attribute).
+    pub fn scopes(&self) -> &[String] {
+        match self {
+            Component::Tool(def) => &def.scopes,
+            Component::Resource(def) => &def.scopes,
+            Component::Prompt(def) => &def.scopes,
+        }
+    }
 }
 
 /// Any request, as [`on_request`](super::Middleware::on_request) sees it.

@@ -169,6 +169,18 @@ impl Server {
         era.encode(&guarded(&ctx, work).await?)
     }
 
+    /// The scopes the resource (or template) serving `uri` declares.
+    pub(crate) fn resource_scopes(&self, uri: &str) -> Vec<String> {
+        let catalog = self.inner.catalog.load();
+        let template = || {
+            catalog.templates.iter().find(|def| match &def.kind {
+                ResourceKind::Template(_, matcher) => matcher.matches(uri).is_some(),
+                ResourceKind::Fixed(_) => false,
+            })
+        };
+        catalog.resources.get(uri).or_else(template).map(|def| def.scopes.clone()).unwrap_or_default()
+    }
+
     /// Reads `uri` on behalf of the request in `ctx`: a fixed resource, or
     /// the first template that matches.
     pub(crate) async fn read_resource_as(&self, ctx: Context, uri: &str) -> Result<Vec<p::ResourceContents>, RpcError> {

@@ -7,7 +7,7 @@ use super::Server;
 use super::registry::Registry;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
 use crate::jsonrpc::{self, RpcError, decode_params, to_raw};
-use crate::middleware::{Caller, Component, ListKind};
+use crate::middleware::{Caller, Component};
 use crate::protocol as p;
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
@@ -220,10 +220,9 @@ impl Server {
             chain => page
                 .iter()
                 .filter(|item| self.is_visible(item.component(), caller))
-                .map(|item| {
+                .filter_map(|item| {
                     let mut value = describe(item);
-                    chain.iter().for_each(|m| m.on_list(kind, &mut value, caller));
-                    value
+                    chain.iter().all(|m| m.on_list(item.component(), &mut value, caller)).then_some(value)
                 })
                 .collect(),
         };
@@ -247,6 +246,15 @@ impl Server {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
+}
+
+/// Which list a result is.
+#[derive(Clone, Copy)]
+enum ListKind {
+    Tools,
+    Resources,
+    ResourceTemplates,
+    Prompts,
 }
 
 /// A registered item, as visibility rules see it.

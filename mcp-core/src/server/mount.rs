@@ -187,6 +187,7 @@ impl Mount {
             }
         };
         proxy.completions.clone_from(&def.completions);
+        proxy.scopes.clone_from(&def.scopes);
         proxy.tags.clone_from(&def.tags);
         Some(proxy)
     }
@@ -206,6 +207,7 @@ impl Mount {
             }
         });
         proxy.completions.clone_from(&def.completions);
+        proxy.scopes.clone_from(&def.scopes);
         proxy.tags.clone_from(&def.tags);
         proxy
     }

@@ -1,0 +1,130 @@
+//! [`AuthConfig`]: who issues the tokens this resource accepts, and what
+//! this resource is called, from the builder or `MCP_AUTH_*` variables.
+
+use std::time::Duration;
+
+/// The authorization settings of a protected MCP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// This resource's canonical URI, as clients address it
+    /// (`https://mcp.example.com/mcp`; `MCP_AUTH_RESOURCE`). Tokens must be
+    /// issued for it (RFC 8707) unless [`audience`](Self::audience) says
+    /// otherwise.
+    pub resource: String,
+    /// The token issuer, pinned (`iss`; `MCP_AUTH_ISSUER`). Its metadata
+    /// (RFC 8414, then OpenID discovery) names the JWKS unless
+    /// [`jwks_url`](Self::jwks_url) is set.
+    pub issuer: String,
+    /// The audience tokens must carry (`MCP_AUTH_AUDIENCE`; default: the
+    /// resource URI).
+    pub audience: Option<String>,
+    /// Where the issuer's signing keys are (`MCP_AUTH_JWKS_URL`; default:
+    /// from the issuer's metadata).
+    pub jwks_url: Option<String>,
+    /// Authorization servers listed in the protected-resource metadata
+    /// (default: the issuer).
+    pub authorization_servers: Vec<String>,
+    /// Scopes listed in the metadata and in 401 challenges
+    /// (`MCP_AUTH_SCOPES`, space- or comma-separated).
+    pub scopes_supported: Vec<String>,
+    /// Clock skew allowed on `exp` and `nbf` (default 60 s).
+    pub leeway: Duration,
+}
+
+impl AuthConfig {
+    /// Tokens from `issuer`, for the resource at `resource`.
+    pub fn new(issuer: impl Into<String>, resource: impl Into<String>) -> Self {
+        Self {
+            resource: resource.into(),
+            issuer: issuer.into(),
+            audience: None,
+            jwks_url: None,
+            authorization_servers: Vec::new(),
+            scopes_supported: Vec::new(),
+            leeway: Duration::from_secs(60),
+        }
+    }
+
+    /// `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` (both needed), with
+    /// `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URL` and `MCP_AUTH_SCOPES` when
+    /// set; `Ok(None)` when `MCP_AUTH_ISSUER` is not set.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, String> {
+        let Some(issuer) = lookup("MCP_AUTH_ISSUER") else {
+            return Ok(None);
+        };
+        let resource = lookup("MCP_AUTH_RESOURCE")
+            .ok_or("MCP_AUTH_RESOURCE (this endpoint's public URI) is required with MCP_AUTH_ISSUER")?;
+        let mut config = Self::new(issuer.trim(), resource.trim());
+        config.audience = lookup("MCP_AUTH_AUDIENCE");
+        config.jwks_url = lookup("MCP_AUTH_JWKS_URL");
+        if let Some(scopes) = lookup("MCP_AUTH_SCOPES") {
+            config.scopes_supported = scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+        }
+        Ok(Some(config))
+    }
+
+    /// The audience tokens must carry.
+    pub fn audience(&self) -> &str {
+        self.audience.as_deref().unwrap_or(&self.resource)
+    }
+
+    /// The authorization servers the metadata lists.
+    pub fn authorization_servers(&self) -> Vec<String> {
+        match self.authorization_servers.is_empty() {
+            true => vec![self.issuer.clone()],
+            false => self.authorization_servers.clone(),
+        }
+    }
+
+    /// The URL of this resource's protected-resource metadata (RFC 9728:
+    /// `/.well-known/oauth-protected-resource` inserted before the
+    /// resource's path).
+    pub fn metadata_url(&self) -> String {
+        let (origin, path) = split_origin(&self.resource);
+        format!("{origin}/.well-known/oauth-protected-resource{path}")
+    }
+}
+
+/// `https://host:port` and `/path` of a URL.
+pub(crate) fn split_origin(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url.split_at(after_scheme + i),
+        None => (url, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_url_inserts_the_well_known_path_before_the_resource_path() {
+        let config = AuthConfig::new("https://id.example", "https://mcp.example.com/mcp");
+        assert_eq!(config.metadata_url(), "https://mcp.example.com/.well-known/oauth-protected-resource/mcp");
+        assert_eq!(config.audience(), "https://mcp.example.com/mcp");
+        let bare = AuthConfig::new("https://id.example", "https://mcp.example.com");
+        assert_eq!(bare.metadata_url(), "https://mcp.example.com/.well-known/oauth-protected-resource");
+    }
+
+    #[test]
+    fn the_environment_needs_issuer_and_resource_together() {
+        assert_eq!(AuthConfig::from_lookup(|_| None), Ok(None));
+        let only_issuer = AuthConfig::from_lookup(|k| (k == "MCP_AUTH_ISSUER").then(|| "https://id".to_owned()));
+        assert!(only_issuer.is_err());
+        let config = AuthConfig::from_lookup(|k| match k {
+            "MCP_AUTH_ISSUER" => Some("https://id".into()),
+            "MCP_AUTH_RESOURCE" => Some("https://mcp/mcp".into()),
+            "MCP_AUTH_SCOPES" => Some("notes:read, notes:write".into()),
+            _ => None,
+        });
+        let config = config.unwrap().unwrap();
+        assert_eq!(config.scopes_supported, ["notes:read", "notes:write"]);
+        assert_eq!(config.authorization_servers(), ["https://id"]);
+    }
+}

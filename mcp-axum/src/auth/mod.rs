@@ -1,0 +1,83 @@
+//! An OAuth 2.1 resource server in front of the endpoint (feature `auth`),
+//! per the MCP authorization specification, in both protocol eras:
+//!
+//! - `/.well-known/oauth-protected-resource` (and its form suffixed with
+//!   the endpoint's path) publishes the protected-resource metadata
+//!   (RFC 9728): the resource, its authorization servers, its scopes;
+//! - every request to the endpoint needs `Authorization: Bearer <token>`:
+//!   without one, 401 with `WWW-Authenticate: Bearer resource_metadata="…"`;
+//!   with a bad one, 401 with `error="invalid_token"`;
+//! - a valid token's [`Principal`](mcp_core::auth::Principal) is in the
+//!   request's extensions: handlers take it as a parameter
+//!   (`Principal`, `Claims<T>`), [`RequireScopes`](mcp_core::auth::RequireScopes)
+//!   checks scopes (403 with `error="insufficient_scope"` for step-up), and
+//!   a session is found only by the principal that opened it.
+//!
+//! Tokens are checked by a [`TokenVerifier`]: [`JwtVerifier`] (signatures
+//! against the issuer's JWKS) or [`IntrospectionVerifier`] (RFC 7662).
+//! They are never logged or passed on.
+//!
+//! ```
+//! use mcp_axum::McpRouter;
+//! use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
+//! use mcp_core::Server;
+//! use mcp_core::auth::RequireScopes;
+//!
+//! let config = AuthConfig::new("https://id.example.com", "https://mcp.example.com/mcp");
+//! let auth = Auth::new(config.clone(), JwtVerifier::new(&config));
+//! let server = Server::builder("notes", "1.0.0").middleware(RequireScopes::new()).build();
+//! let app: axum::Router = McpRouter::new(server).auth(auth).into_router();
+//! ```
+
+mod cache;
+mod challenge;
+mod config;
+mod introspection;
+mod jwt;
+mod metadata;
+mod verifier;
+
+pub use config::AuthConfig;
+pub use introspection::IntrospectionVerifier;
+pub use jwt::JwtVerifier;
+pub use verifier::{AuthError, TokenVerifier, VerifyFuture};
+
+pub(crate) use challenge::require_bearer;
+pub(crate) use metadata::protected_resource;
+
+use std::sync::Arc;
+
+/// What protects an endpoint: its [`AuthConfig`] and the [`TokenVerifier`]
+/// that checks tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct Auth {
+    pub(crate) config: Arc<AuthConfig>,
+    pub(crate) verifier: Arc<dyn TokenVerifier>,
+}
+
+impl Auth {
+    /// Tokens checked by `verifier`, for the resource `config` describes.
+    pub fn new(config: AuthConfig, verifier: impl TokenVerifier) -> Self {
+        Self { config: Arc::new(config), verifier: Arc::new(verifier) }
+    }
+
+    /// JWTs from the issuer `MCP_AUTH_*` names (see [`AuthConfig::from_env`]);
+    /// `Ok(None)` when `MCP_AUTH_ISSUER` is not set.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        Ok(AuthConfig::from_env()?.map(|config| {
+            let verifier = JwtVerifier::new(&config);
+            Self::new(config, verifier)
+        }))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.config
+    }
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth").field("config", &self.config).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,87 @@
+//! Who is calling: the [`Principal`] an authentication layer verified, the
+//! [`Claims`] of its token typed by you, and [`RequireScopes`], the
+//! middleware that checks the scopes tools, resources and prompts declare
+//! (`#[tool(scopes("notes:write"))]`).
+//!
+//! Verifying tokens is the transport's job (a tower layer at the HTTP edge
+//! puts the `Principal` in the request's extensions); everything here reads
+//! it from there, in both protocol eras.
+//!
+//! ```
+//! use mcp_core::auth::{Claims, Principal};
+//! use mcp_core::tool;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct MyClaims {
+//!     email: String,
+//! }
+//!
+//! /// Says who is calling.
+//! #[tool(scopes("profile:read"))]
+//! async fn whoami(principal: Principal, Claims(claims): Claims<MyClaims>) -> String {
+//!     format!("{} <{}>", principal.subject, claims.email)
+//! }
+//! ```
+
+mod scopes;
+
+pub use scopes::RequireScopes;
+
+use crate::Context;
+use crate::handler::{ExtractError, Extractor};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A verified caller: the token's subject, its scopes and all its claims.
+/// Put in the request's extensions by an authentication layer; take it as
+/// a handler parameter (or `Option<Principal>` where calls without one are
+/// fine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    /// Who the token was issued to (`sub`).
+    pub subject: String,
+    /// What it allows (`scope`, space-separated in the token).
+    pub scopes: Vec<String>,
+    /// Every claim of the token, as verified.
+    pub claims: Arc<Value>,
+}
+
+impl Principal {
+    /// A principal with `subject`, `scopes` and `claims`.
+    pub fn new(subject: impl Into<String>, scopes: Vec<String>, claims: Value) -> Self {
+        Self { subject: subject.into(), scopes, claims: Arc::new(claims) }
+    }
+
+    /// Whether the token grants `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The claims as your own type.
+    pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&*self.claims)
+    }
+}
+
+impl Extractor for Principal {
+    fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+        ctx.extensions().get::<Principal>().cloned().ok_or_else(|| {
+            ExtractError::new("no authenticated principal: the server has no authentication layer in front of it")
+        })
+    }
+}
+
+/// The verified token's claims as `T`.
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+impl<T: DeserializeOwned> Extractor for Claims<T> {
+    fn extract(ctx: &Context) -> Result<Self, ExtractError> {
+        let principal = Principal::extract(ctx)?;
+        let claims = principal.claims_as().map_err(|e| {
+            ExtractError::new(format!("the token's claims are not a `{}`: {e}", std::any::type_name::<T>()))
+        })?;
+        Ok(Claims(claims))
+    }
+}
