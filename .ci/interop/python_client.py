@@ -2,7 +2,13 @@
 """Interop check: the official MCP Python SDK (`mcp`, 1.x or 2.x) against the
 weather example over Streamable HTTP.
 
-    python_client.py URL [--mode auto|legacy] [--expect-era stateless|session]
+    python_client.py URL [--mode auto|legacy] [--expect-era stateless|session] [--auth]
+
+With --auth the server is the auth example (weather behind OAuth): first a
+request without a token must get 401 with a `resource_metadata` URL that
+resolves to protected-resource metadata, then the client takes a token from
+the example's development issuer, sends it on every request and calls the
+scoped `whoami` tool and the mounted `weather_get_weather`.
 
 Every HTTP exchange is logged through an httpx event hook (method, JSON-RPC
 method, MCP-Protocol-Version, Mcp-Session-Id, status), so the output shows
@@ -86,9 +92,13 @@ def print_http_log() -> None:
         )
 
 
+AUTH_HEADERS: dict[str, str] = {}
+
+
 def http_client():
     return httpx.AsyncClient(
         timeout=httpx.Timeout(30.0, read=60.0),
+        headers=AUTH_HEADERS,
         event_hooks={"request": [_on_request], "response": [_on_response]},
     )
 
@@ -260,20 +270,79 @@ async def run_checks(c: Facade) -> list[tuple[str, bool, str]]:
     return results
 
 
+async def run_auth_checks(c: Facade) -> list[tuple[str, bool, str]]:
+    results: list[tuple[str, bool, str]] = []
+
+    async def check(name, fn):
+        try:
+            detail = await fn()
+            results.append((name, True, detail))
+        except Exception as e:  # noqa: BLE001
+            results.append((name, False, f"{type(e).__name__}: {e}"))
+
+    async def tools_list():
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert {"whoami", "weather_get_weather"} <= names, names
+        assert "clear_cache" not in names, "listed without weather:admin"
+        return ", ".join(sorted(names))
+
+    async def whoami():
+        text = text_of((await c.call_tool("whoami", {})).content)
+        assert text.startswith("interop"), text
+        return text
+
+    async def weather():
+        result = await c.call_tool("weather_get_weather", {"city": "Paris"})
+        assert "Paris" in text_of(result.content), result
+        return "ok"
+
+    await check("tools/list with a token (scoped tools hidden)", tools_list)
+    await check("tools/call whoami sees the token's subject", whoami)
+    await check("tools/call weather_get_weather (mounted)", weather)
+    return results
+
+
+async def auth_preflight(url: str) -> tuple[list[tuple[str, bool, str]], str | None]:
+    """401 without a token, the metadata it names, and a development token."""
+    results = []
+    base = url.rsplit("/mcp", 1)[0]
+    async with httpx.AsyncClient(timeout=10.0) as hc:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        refused = await hc.post(url, json=body, headers=headers)
+        challenge = refused.headers.get("www-authenticate", "")
+        ok = refused.status_code == 401 and 'resource_metadata="' in challenge
+        results.append(("no token: 401 with resource_metadata", ok, f"{refused.status_code} {challenge}"))
+        if ok:
+            metadata_url = challenge.split('resource_metadata="', 1)[1].split('"', 1)[0]
+            metadata = (await hc.get(metadata_url)).json()
+            ok = metadata.get("resource") == url and metadata.get("authorization_servers")
+            results.append(("the metadata URL resolves to protected-resource metadata", bool(ok), json.dumps(metadata)))
+        answer = await hc.get(f"{base}/dev-issuer/token", params={"sub": "interop", "scope": "weather:read"})
+        token = answer.json().get("access_token")
+        results.append(("a token from the development issuer", bool(token), f"{answer.status_code}"))
+    return results, token
+
+
 async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("url")
     ap.add_argument("--mode", default="auto", help="2.x Client mode: auto (default) or legacy")
     ap.add_argument("--expect-era", choices=["stateless", "session"], help="fail unless this era was used")
+    ap.add_argument("--auth", action="store_true", help="the server is the auth example (see above)")
     args = ap.parse_args()
 
     label = f"python mcp {MCP_VERSION}" + (f" (mode={args.mode})" if MAJOR >= 2 else "")
     print(f"== {label} -> {args.url}")
     results: list[tuple[str, bool, str]] = []
+    if args.auth:
+        results, token = await auth_preflight(args.url)
+        if token:
+            AUTH_HEADERS["authorization"] = f"Bearer {token}"
     try:
         async with connect(args.url, args.mode) as c:
             print(f"  negotiated protocol version: {c.protocol_version} — {c.era_note}")
-            results = await run_checks(c)
+            results += await (run_auth_checks(c) if args.auth else run_checks(c))
     except BaseException as e:  # noqa: BLE001 - connection failures are a failed check too
         for line in traceback.format_exception(e):
             print("  " + line.rstrip())

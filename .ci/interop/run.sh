@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Interoperability: the official MCP SDK clients against the weather example.
 #
-#   .ci/interop/run.sh target/release/examples/weather
+#   .ci/interop/run.sh target/release/examples/weather [target/release/examples/auth]
+#
+# With the auth example's binary as a second argument, the Python 2.x client
+# also connects to it in both eras with a token from its development issuer
+# (python_client.py --auth).
 #
 # Installs the pinned SDKs into .ci/cache (git-ignored; reused while the pins
 # are unchanged), starts the given weather binary on a free port, runs every
@@ -27,9 +31,13 @@
 # rebuilt automatically when these files change.
 set -uo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 PATH/TO/weather" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 PATH/TO/weather [PATH/TO/auth]" >&2
   exit 2
+fi
+auth_bin=""
+if [ $# -eq 2 ]; then
+  auth_bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -182,6 +190,26 @@ fi
 
 stop_server
 trap - EXIT
+
+if [ -n "$auth_bin" ]; then
+  step "start $auth_bin"
+  port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log="$cache/interop-auth-server.log"
+  MCP_PORT=$port MCP_HOST=127.0.0.1 "$auth_bin" >"$log" 2>&1 &
+  server_pid=$!
+  trap stop_server EXIT
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/.well-known/oauth-protected-resource"; then break; fi
+    sleep 0.1
+  done
+  url="http://127.0.0.1:$port/mcp"
+  client "python mcp 2.x + OAuth (auto: 2026-07-28 stateless)" \
+    "$cache/interop-mcp2/bin/python" "$py" --auth --mode auto --expect-era stateless "$url"
+  client "python mcp 2.x + OAuth (legacy: 2025-11-25 session)" \
+    "$cache/interop-mcp2/bin/python" "$py" --auth --mode legacy --expect-era session "$url"
+  stop_server
+  trap - EXIT
+fi
 
 echo
 if ! [ "$failed" -eq 0 ]; then

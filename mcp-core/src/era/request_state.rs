@@ -35,6 +35,10 @@ pub struct RequestState {
     /// The tool or prompt name (or resource URI) it belongs to.
     #[serde(rename = "n")]
     pub name: String,
+    /// The authenticated subject it was issued to, if any: another
+    /// principal cannot continue the request.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// Answers gathered in earlier rounds, by input key.
     #[serde(rename = "a", default)]
     pub answers: Map<String, Value>,
@@ -74,12 +78,14 @@ impl StateKeys {
         mac
     }
 
-    /// Signs a state for `method`/`name` carrying `answers`.
-    pub fn sign(&self, method: &str, name: &str, answers: Map<String, Value>) -> String {
+    /// Signs a state for `method`/`name`, issued to `subject` (the
+    /// authenticated caller, if any), carrying `answers`.
+    pub fn sign(&self, method: &str, name: &str, subject: Option<&str>, answers: Map<String, Value>) -> String {
         let (key_id, secret) = &self.keys[0]; // never empty: see `new`
         let state = RequestState {
             method: method.to_owned(),
             name: name.to_owned(),
+            subject: subject.map(str::to_owned),
             answers,
             expires: now().saturating_add(self.lifetime.as_secs()),
             key_id: key_id.clone(),
@@ -89,9 +95,16 @@ impl StateKeys {
         format!("{payload}.{tag}")
     }
 
-    /// Verifies a state and checks it belongs to `method`/`name` and has
-    /// not expired. A forged, altered, foreign or stale state is `-32602`.
-    pub fn verify(&self, token: &str, method: &str, name: &str) -> Result<RequestState, RpcError> {
+    /// Verifies a state and checks it belongs to `method`/`name` and
+    /// `subject`, and has not expired. A forged, altered, foreign or stale
+    /// state is `-32602`.
+    pub fn verify(
+        &self,
+        token: &str,
+        method: &str,
+        name: &str,
+        subject: Option<&str>,
+    ) -> Result<RequestState, RpcError> {
         let invalid = |why: &str| RpcError::invalid_params(format!("invalid requestState: {why}"));
         let (payload, tag) = token.split_once('.').ok_or_else(|| invalid("malformed"))?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid("malformed"))?;
@@ -112,6 +125,9 @@ impl StateKeys {
         if state.method != method || state.name != name {
             return Err(invalid("issued for another request"));
         }
+        if state.subject.as_deref() != subject {
+            return Err(invalid("issued to another caller"));
+        }
         Ok(state)
     }
 }
@@ -126,21 +142,25 @@ mod tests {
         let keys = StateKeys::random();
         let mut answers = Map::new();
         answers.insert("k".into(), json!(1));
-        let token = keys.sign("tools/call", "t", answers.clone());
-        assert_eq!(keys.verify(&token, "tools/call", "t").unwrap().answers, answers);
-        assert!(keys.verify(&format!("{token}-TAMPERED"), "tools/call", "t").is_err());
-        assert!(keys.verify(&token, "tools/call", "other").is_err());
-        assert!(StateKeys::random().verify(&token, "tools/call", "t").is_err());
+        let token = keys.sign("tools/call", "t", None, answers.clone());
+        assert_eq!(keys.verify(&token, "tools/call", "t", None).unwrap().answers, answers);
+        assert!(keys.verify(&format!("{token}-TAMPERED"), "tools/call", "t", None).is_err());
+        assert!(keys.verify(&token, "tools/call", "other", None).is_err());
+        assert!(StateKeys::random().verify(&token, "tools/call", "t", None).is_err());
+        let alices = keys.sign("tools/call", "t", Some("alice"), Map::new());
+        assert!(keys.verify(&alices, "tools/call", "t", Some("alice")).is_ok());
+        assert!(keys.verify(&alices, "tools/call", "t", Some("bob")).is_err(), "bound to its subject");
+        assert!(keys.verify(&alices, "tools/call", "t", None).is_err());
         let rotated = StateKeys::new(
             vec![("new".into(), vec![1; 32]), ("r".into(), keys.keys[0].1.clone())],
             Duration::from_secs(60),
         );
-        assert!(rotated.verify(&token, "tools/call", "t").is_ok(), "old key still verifies after rotation");
+        assert!(rotated.verify(&token, "tools/call", "t", None).is_ok(), "old key still verifies after rotation");
         let no_keys = StateKeys::new(Vec::new(), Duration::MAX);
-        assert!(no_keys.verify(&no_keys.sign("tools/call", "t", Map::new()), "tools/call", "t").is_ok());
+        assert!(no_keys.verify(&no_keys.sign("tools/call", "t", None, Map::new()), "tools/call", "t", None).is_ok());
         let expired = StateKeys::new(keys.keys.clone(), Duration::ZERO);
-        let stale = expired.sign("tools/call", "t", Map::new());
+        let stale = expired.sign("tools/call", "t", None, Map::new());
         std::thread::sleep(Duration::from_millis(1100));
-        assert!(keys.verify(&stale, "tools/call", "t").is_err());
+        assert!(keys.verify(&stale, "tools/call", "t", None).is_err());
     }
 }

@@ -73,11 +73,13 @@ impl Server {
         };
         let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
         let name = era.name.take().or(era.uri.take()).unwrap_or_default();
+        // A round trip is bound to the caller who started it.
+        let subject = env.extensions.get::<crate::auth::Principal>().map(|p| p.subject.clone());
         let mut answers = match &era.request_state {
             Some(state) => {
                 let state: String = serde_json::from_str(state.get())
                     .map_err(|_| RpcError::invalid_params("`requestState` must be a string"))?;
-                self.inner.state_keys.verify(&state, method, &name)?.answers
+                self.inner.state_keys.verify(&state, method, &name, subject.as_deref())?.answers
             }
             None => Map::new(),
         };
@@ -103,7 +105,7 @@ impl Server {
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {
                 let requests: Map<String, Value> = needs.into_iter().collect();
-                let state = self.inner.state_keys.sign(method, &name, call.answers.clone());
+                let state = self.inner.state_keys.sign(method, &name, subject.as_deref(), call.answers.clone());
                 to_raw(&json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }))
             }
         }
