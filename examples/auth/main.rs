@@ -28,13 +28,13 @@ use mcp_core::{Server, tool, tools};
 /// Who is calling, as the token says.
 #[tool(scopes("weather:read"))]
 async fn whoami(principal: Principal) -> String {
-    format!("{} (scopes: {})", principal.subject, principal.scopes.join(" "))
+    format!("{} (scopes: {})", principal.subject(), principal.scopes().join(" "))
 }
 
 /// Clears the forecast cache (administrators only).
 #[tool(scopes("weather:admin"), annotations(destructive, idempotent))]
 async fn clear_cache(principal: Principal) -> String {
-    format!("cache cleared by {}", principal.subject)
+    format!("cache cleared by {}", principal.subject())
 }
 
 /// The protected server: two tools of its own, and the weather server's

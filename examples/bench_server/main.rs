@@ -4,7 +4,9 @@
 //! `BENCH_MODE=stateless` (no sessions, JSON answers) or `stateful`
 //! (`Mcp-Session-Id` sessions); `MCP_HOST`, `MCP_PORT`, `MCP_MAX_SESSIONS`.
 //! `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
-//! subscriber: it measures the middleware chain, not log output).
+//! subscriber: it measures the middleware chain, not log output). Built with
+//! `--features auth`, `BENCH_AUTH_SECRET=…` requires HS256 bearer tokens
+//! signed with that secret (issuer `bench`, audience `bench`).
 
 use mcp_core::{Server, tool, tools};
 
@@ -33,7 +35,17 @@ fn main() -> std::io::Result<()> {
             server = server.middleware(mcp_core::middleware::Timing::new());
         }
         let server = server.build();
-        let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
+        let router = mcp_axum::McpRouter::new(server).config(config.clone());
+        #[cfg(feature = "auth")]
+        let router = match std::env::var("BENCH_AUTH_SECRET") {
+            Ok(secret) => {
+                let settings = mcp_axum::auth::AuthConfig::new("bench", "bench");
+                let verifier = mcp_axum::auth::JwtVerifier::with_secret(&settings, secret.as_bytes());
+                router.auth(mcp_axum::auth::Auth::new(settings, verifier))
+            }
+            Err(_) => router,
+        };
+        let app = router.into_router();
         let listener = mcp_axum::bind(&config).await?;
         println!(
             "bench_server ({}) on http://{}{}",

@@ -40,23 +40,27 @@ pub fn refuse(status: StatusCode, code: i64, message: impl Into<String>) -> Resp
     error(status, None, &RpcError::new(code, message))
 }
 
-/// The scopes a refused call needed, left on a 403 answer for the
-/// authentication layer (which adds its metadata URL to the challenge).
-#[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "auth"), allow(dead_code))]
-pub(crate) struct NeededScope(pub(crate) String);
-
 /// `response` (a 403 for `error`, `-32003`) with its step-up challenge:
-/// `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`.
-pub(crate) fn insufficient_scope(mut response: Response, error: &RpcError) -> Response {
+/// `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`,
+/// naming the protected-resource metadata when the endpoint has one.
+pub(crate) fn insufficient_scope(
+    mut response: Response,
+    error: &RpcError,
+    resource_metadata: Option<&str>,
+) -> Response {
     let scope = error.data.as_ref().and_then(|d| d.get("scope")).and_then(|s| s.as_str()).unwrap_or_default();
     let scope: String =
-        scope.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
-    let challenge = format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"");
+        scope.chars().filter(|c| (c.is_ascii_graphic() && *c != '"' && *c != '\\') || *c == ' ').collect();
+    let mut challenge = String::from("Bearer ");
+    if let Some(url) = resource_metadata {
+        challenge.push_str(&format!("resource_metadata=\"{url}\", "));
+    }
+    challenge.push_str(&format!(
+        "scope=\"{scope}\", error=\"insufficient_scope\", error_description=\"this needs {scope}\""
+    ));
     if let Ok(value) = http::HeaderValue::from_str(&challenge) {
         response.headers_mut().insert(http::header::WWW_AUTHENTICATE, value);
     }
-    response.extensions_mut().insert(NeededScope(scope));
     response
 }
 

@@ -112,14 +112,19 @@ impl McpRouter {
         #[cfg(feature = "auth")]
         let (bearer, metadata) = match &self.auth {
             Some(auth) => (
-                Some(axum::middleware::from_fn_with_state(auth.clone(), crate::auth::require_bearer)),
+                Some(crate::auth::BearerLayer(auth.clone())),
                 Some(metadata_routes::<S>(auth, &path, origin.clone(), cors.clone())),
             ),
             None => (None, None),
         };
         #[cfg(not(feature = "auth"))]
         let bearer: Option<tower::layer::util::Identity> = None;
-        let endpoint = Endpoint::new(self.server, self.config);
+        #[allow(unused_mut)]
+        let mut endpoint = Endpoint::new(self.server, self.config);
+        #[cfg(feature = "auth")]
+        {
+            endpoint.resource_metadata = self.auth.as_ref().map(|auth| auth.config().metadata_url());
+        }
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
         let stack = tower::ServiceBuilder::new()
             .layer(security_headers_layer())

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_axum::McpRouter;
 use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
-use mcp_core::auth::{Principal, RequireScopes};
+use mcp_core::auth::{Claims, Principal, RequireScopes};
 use mcp_core::{Server, tool, tools};
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
@@ -22,7 +22,18 @@ const METADATA: &str = "https://mcp.test/.well-known/oauth-protected-resource/mc
 /// Says who is calling.
 #[tool]
 async fn whoami(principal: Principal) -> String {
-    principal.subject
+    principal.subject().to_owned()
+}
+
+#[derive(serde::Deserialize)]
+struct Team {
+    team: String,
+}
+
+/// The caller's team, from a claim of its token.
+#[tool]
+async fn my_team(Claims(claims): Claims<Team>) -> String {
+    claims.team
 }
 
 /// Writes a note (needs `notes:write`).
@@ -85,7 +96,7 @@ fn now() -> u64 {
 
 /// Claims that pass, changed by `edit`.
 fn claims(issuer: &str, edit: impl FnOnce(&mut Value)) -> Value {
-    let mut claims = json!({"iss": issuer, "aud": RESOURCE, "sub": "alice", "exp": now() + 600, "scope": "notes:read"});
+    let mut claims = json!({"iss": issuer, "aud": RESOURCE, "sub": "alice", "exp": now() + 600, "scope": "notes:read", "team": "blue"});
     edit(&mut claims);
     claims
 }
@@ -106,8 +117,10 @@ fn b64(json: &Value) -> String {
 }
 
 async fn protected(verifier: impl mcp_axum::auth::TokenVerifier) -> (Server, String) {
-    let server =
-        Server::builder("auth", "0").tools(tools![whoami, write_note]).middleware(RequireScopes::new()).build();
+    let server = Server::builder("auth", "0")
+        .tools(tools![whoami, my_team, write_note])
+        .middleware(RequireScopes::new())
+        .build();
     let mut config = AuthConfig::new("unused", RESOURCE);
     config.scopes_supported = vec!["notes:read".into(), "notes:write".into()];
     let auth = Auth::new(config, verifier);
@@ -285,6 +298,9 @@ async fn scopes_identity_and_session_owners() {
     assert_eq!(me.status(), 200);
     assert_eq!(me.json::<Value>().await.unwrap()["result"]["content"][0]["text"], "alice", "the tool sees the subject");
 
+    let team = call(&alice, "my_team", json!({})).await.unwrap().json::<Value>().await.unwrap();
+    assert_eq!(team["result"]["content"][0]["text"], "blue", "claims typed by the tool");
+
     let refused = call(&alice, "write_note", json!({"text": "x"})).await.unwrap();
     assert_eq!(refused.status(), 403, "missing scope");
     let challenge = refused.headers()["www-authenticate"].to_str().unwrap().to_owned();
@@ -332,7 +348,7 @@ async fn scopes_identity_and_session_owners() {
         .unwrap();
     let names: Vec<&str> =
         list["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["whoami"], "lists hide what the caller may not use");
+    assert_eq!(names, ["whoami", "my_team"], "lists hide what the caller may not use");
 }
 
 #[tokio::test]

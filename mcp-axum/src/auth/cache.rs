@@ -4,17 +4,43 @@
 
 use mcp_core::auth::Principal;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// Most tokens remembered at once; when full, expired ones go, then all.
 const MAX_TOKENS: usize = 10_000;
 
+/// Verified tokens (as sent) with their principals and when to forget them.
+type Entries = HashMap<Box<[u8]>, (Principal, Instant), BuildHasherDefault<TailHasher>>;
+
 /// Verified tokens until they expire (or `max_age`, whichever is sooner).
 #[derive(Debug)]
 pub(crate) struct TokenCache {
-    entries: RwLock<HashMap<String, (Principal, Instant)>>,
+    entries: RwLock<Entries>,
     max_age: Duration,
+}
+
+/// Hashes the last 32 bytes of a token (its signature, for a JWT) with
+/// FNV-1a: cheaper than hashing it all with SipHash, and safe here since
+/// only tokens that verified are ever stored, so nobody can fill a bucket
+/// with chosen keys. Keys are still compared in full.
+#[derive(Default)]
+pub(crate) struct TailHasher(u64);
+
+impl Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = &bytes[bytes.len().saturating_sub(32)..];
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in tail {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl TokenCache {
@@ -22,7 +48,7 @@ impl TokenCache {
         Self { entries: RwLock::default(), max_age }
     }
 
-    pub(crate) fn get(&self, token: &str) -> Option<Principal> {
+    pub(crate) fn get(&self, token: &[u8]) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries.get(token).filter(|(_, until)| *until > Instant::now()).map(|(p, _)| p.clone())
     }
@@ -43,6 +69,6 @@ impl TokenCache {
                 entries.clear();
             }
         }
-        entries.insert(token.to_owned(), (principal.clone(), until));
+        entries.insert(token.as_bytes().into(), (principal.clone(), until));
     }
 }

@@ -60,7 +60,7 @@ impl IntrospectionVerifier {
     }
 
     async fn check(&self, token: &str) -> Result<mcp_core::auth::Principal, AuthError> {
-        if let Some(principal) = self.verified.get(token) {
+        if let Some(principal) = self.verified.get(token.as_bytes()) {
             return Ok(principal);
         }
         let mut request =
@@ -99,5 +99,9 @@ impl IntrospectionVerifier {
 impl TokenVerifier for IntrospectionVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> VerifyFuture<'a> {
         Box::pin(self.check(token))
+    }
+
+    fn cached(&self, token: &[u8]) -> Option<mcp_core::auth::Principal> {
+        self.verified.get(token)
     }
 }

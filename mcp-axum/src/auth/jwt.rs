@@ -109,7 +109,7 @@ impl JwtVerifier {
     }
 
     async fn check(&self, token: &str) -> Result<mcp_core::auth::Principal, AuthError> {
-        if let Some(principal) = self.verified.get(token) {
+        if let Some(principal) = self.verified.get(token.as_bytes()) {
             return Ok(principal);
         }
         let header = jsonwebtoken::decode_header(token)
@@ -191,6 +191,10 @@ impl JwtVerifier {
 impl TokenVerifier for JwtVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> VerifyFuture<'a> {
         Box::pin(self.check(token))
+    }
+
+    fn cached(&self, token: &[u8]) -> Option<mcp_core::auth::Principal> {
+        self.verified.get(token)
     }
 }
 

@@ -29,8 +29,8 @@
 //! let app: axum::Router = McpRouter::new(server).auth(auth).into_router();
 //! ```
 
+mod bearer;
 mod cache;
-mod challenge;
 mod config;
 mod introspection;
 mod jwt;
@@ -42,7 +42,7 @@ pub use introspection::IntrospectionVerifier;
 pub use jwt::JwtVerifier;
 pub use verifier::{AuthError, TokenVerifier, VerifyFuture};
 
-pub(crate) use challenge::require_bearer;
+pub(crate) use bearer::BearerLayer;
 pub(crate) use metadata::protected_resource;
 
 use std::sync::Arc;

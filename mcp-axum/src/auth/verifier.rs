@@ -14,6 +14,14 @@ pub type VerifyFuture<'a> = Pin<Box<dyn Future<Output = Result<Principal, AuthEr
 pub trait TokenVerifier: Send + Sync + 'static {
     /// The principal `token` stands for.
     fn verify<'a>(&'a self, token: &'a str) -> VerifyFuture<'a>;
+
+    /// The principal of a token verified before and still valid, without
+    /// waiting (the fast path of every request after a client's first);
+    /// `None` sends the request to [`verify`](Self::verify). `token` is as
+    /// the client sent it, not yet checked to be a well-formed token.
+    fn cached(&self, _token: &[u8]) -> Option<Principal> {
+        None
+    }
 }
 
 /// Why a token was not accepted.

@@ -24,12 +24,15 @@ pub(crate) struct Endpoint {
     /// The server's sessions, or none at all in stateless mode.
     pub(crate) sessions: Sessions,
     pub(crate) config: McpConfig,
+    /// The protected-resource metadata URL, named in step-up challenges
+    /// (403 `insufficient_scope`) when the endpoint is protected.
+    pub(crate) resource_metadata: Option<String>,
 }
 
 impl Endpoint {
     pub(crate) fn new(server: Server, config: McpConfig) -> Self {
         let sessions = if config.stateless { Sessions::none() } else { server.sessions().clone() };
-        Self { server, sessions, config }
+        Self { server, sessions, config, resource_metadata: None }
     }
 
     /// The POST, GET and DELETE handlers, sharing this state.
@@ -68,7 +71,7 @@ impl Endpoint {
 /// Whether the request comes from whoever opened `session` (always, for a
 /// session opened without authentication).
 fn is_owner(session: &Session, extensions: &http::Extensions) -> bool {
-    let caller = extensions.get::<Principal>().map(|p| p.subject.as_str());
+    let caller = extensions.get::<Principal>().map(Principal::subject);
     session.record().owner.as_deref().is_none_or(|owner| caller == Some(owner))
 }
 

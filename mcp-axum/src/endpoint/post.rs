@@ -116,7 +116,7 @@ async fn initialize(
     let mut record = SessionRecord::new();
     record.client = Some(client);
     record.client_addr = client_addr(headers, &extensions, &endpoint.config.trusted_proxies);
-    record.owner = extensions.get::<Principal>().map(|p| p.subject.clone());
+    record.owner = extensions.get::<Principal>().map(|p| p.subject().to_owned());
     let session = match endpoint.sessions.create(record).await {
         Ok(session) => session,
         Err(error) => return store_unavailable(&error),
@@ -143,7 +143,7 @@ async fn respond(endpoint: Arc<Endpoint>, request: jsonrpc::Request, mut env: Re
         outcome = &mut work => {
             let early = drain(&mut outbox);
             if early.is_empty() {
-                return answer(&id, outcome, era);
+                return answer(&id, outcome, era, endpoint.resource_metadata.as_deref());
             }
             return stream(endpoint, session, id, early, Box::pin(std::future::ready(outcome)), outbox).await;
         }
@@ -170,10 +170,11 @@ enum Era {
     Stateless,
 }
 
-fn answer(id: &RequestId, outcome: Outcome, era: Era) -> Response {
+fn answer(id: &RequestId, outcome: Outcome, era: Era, resource_metadata: Option<&str>) -> Response {
     if let Err(error) = &outcome {
         if error.code == code::INSUFFICIENT_SCOPE {
-            return reply::insufficient_scope(reply::error(StatusCode::FORBIDDEN, Some(id), error), error);
+            let refusal = reply::error(StatusCode::FORBIDDEN, Some(id), error);
+            return reply::insufficient_scope(refusal, error, resource_metadata);
         }
     }
     let status = match (&outcome, era) {

@@ -19,7 +19,7 @@
 //! /// Says who is calling.
 //! #[tool(scopes("profile:read"))]
 //! async fn whoami(principal: Principal, Claims(claims): Claims<MyClaims>) -> String {
-//!     format!("{} <{}>", principal.subject, claims.email)
+//!     format!("{} <{}>", principal.subject(), claims.email)
 //! }
 //! ```
 
@@ -36,31 +36,46 @@ use std::sync::Arc;
 /// A verified caller: the token's subject, its scopes and all its claims.
 /// Put in the request's extensions by an authentication layer; take it as
 /// a handler parameter (or `Option<Principal>` where calls without one are
-/// fine).
+/// fine). Cloning it is cheap (one shared allocation).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
-    /// Who the token was issued to (`sub`).
-    pub subject: String,
-    /// What it allows (`scope`, space-separated in the token).
-    pub scopes: Vec<String>,
-    /// Every claim of the token, as verified.
-    pub claims: Arc<Value>,
+pub struct Principal(Arc<Verified>);
+
+#[derive(Debug, PartialEq)]
+struct Verified {
+    subject: String,
+    scopes: Vec<String>,
+    claims: Value,
 }
 
 impl Principal {
     /// A principal with `subject`, `scopes` and `claims`.
     pub fn new(subject: impl Into<String>, scopes: Vec<String>, claims: Value) -> Self {
-        Self { subject: subject.into(), scopes, claims: Arc::new(claims) }
+        Self(Arc::new(Verified { subject: subject.into(), scopes, claims }))
+    }
+
+    /// Who the token was issued to (`sub`).
+    pub fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// What the token allows (its `scope`, space-separated, or `scp`).
+    pub fn scopes(&self) -> &[String] {
+        &self.0.scopes
     }
 
     /// Whether the token grants `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.0.scopes.iter().any(|s| s == scope)
+    }
+
+    /// Every claim of the token, as verified.
+    pub fn claims(&self) -> &Value {
+        &self.0.claims
     }
 
     /// The claims as your own type.
     pub fn claims_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&*self.claims)
+        T::deserialize(&self.0.claims)
     }
 }
 

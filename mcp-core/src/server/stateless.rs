@@ -74,7 +74,7 @@ impl Server {
         let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
         let name = era.name.take().or(era.uri.take()).unwrap_or_default();
         // A round trip is bound to the caller who started it.
-        let subject = env.extensions.get::<crate::auth::Principal>().map(|p| p.subject.clone());
+        let subject = env.extensions.get::<crate::auth::Principal>().map(|p| p.subject().to_owned());
         let mut answers = match &era.request_state {
             Some(state) => {
                 let state: String = serde_json::from_str(state.get())
