@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_axum::McpRouter;
 use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
 use mcp_core::auth::{Claims, Principal, RequireScopes};
-use mcp_core::{Server, tool, tools};
+use mcp_core::{Server, prompt, prompts, resource, resources, tool, tools};
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +40,18 @@ async fn my_team(Claims(claims): Claims<Team>) -> String {
 #[tool(scopes("notes:write"))]
 async fn write_note(text: String) -> String {
     format!("wrote {text}")
+}
+
+/// A private note (needs `notes:read:private`).
+#[resource("notes://private", scopes("notes:read:private"))]
+async fn private_note() -> String {
+    "secret".into()
+}
+
+/// A prompt for writers (needs `notes:write`).
+#[prompt(scopes("notes:write"))]
+async fn draft() -> String {
+    "Draft a note.".into()
 }
 
 fn fixture(name: &str) -> String {
@@ -119,6 +131,8 @@ fn b64(json: &Value) -> String {
 async fn protected(verifier: impl mcp_axum::auth::TokenVerifier) -> (Server, String) {
     let server = Server::builder("auth", "0")
         .tools(tools![whoami, my_team, write_note])
+        .resources(resources![private_note])
+        .prompts(prompts![draft])
         .middleware(RequireScopes::new())
         .build();
     let mut config = AuthConfig::new("unused", RESOURCE);
@@ -375,4 +389,51 @@ async fn opaque_tokens_are_introspected() {
     let (status, challenge, _) = attempt(&url, Some("Bearer opaque-revoked")).await;
     assert_eq!((status, challenge.contains("error=\"invalid_token\"")), (401, true), "inactive");
     assert_eq!(server.sessions().count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn scopes_on_resources_and_prompts_and_in_the_stateless_era() {
+    let issuer = issuer().await;
+    let config = AuthConfig::new(&issuer.url, RESOURCE);
+    let (server, url) = protected(JwtVerifier::new(&config)).await;
+    let alice = sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "rsa-1", &rsa("rsa-1"));
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+    });
+    let stateless = |method: &'static str, name: &'static str, params: Value| {
+        let body = json!({"jsonrpc": "2.0", "id": 5, "method": method, "params": params});
+        HttpClient::new(format!("{url}/mcp"))
+            .post_with(&[
+                ("authorization", &format!("Bearer {alice}")),
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", method),
+                ("mcp-name", name),
+            ])
+            .body(body.to_string())
+            .send()
+    };
+    let cases = [
+        ("resources/read", "notes://private", json!({"uri": "notes://private", "_meta": meta}), "notes:read:private"),
+        ("prompts/get", "draft", json!({"name": "draft", "_meta": meta}), "notes:write"),
+        (
+            "tools/call",
+            "write_note",
+            json!({"name": "write_note", "arguments": {"text": "x"}, "_meta": meta}),
+            "notes:write",
+        ),
+    ];
+    for (method, name, params, scope) in cases {
+        let refused = stateless(method, name, params).await.unwrap();
+        let status = refused.status();
+        let challenge =
+            refused.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        assert_eq!(status, 403, "{method}: {}", refused.text().await.unwrap());
+        assert!(challenge.contains(&format!("scope=\"{scope}\"")), "{method}: {challenge}");
+    }
+    let me =
+        stateless("tools/call", "whoami", json!({"name": "whoami", "arguments": {}, "_meta": meta})).await.unwrap();
+    assert_eq!(me.json::<Value>().await.unwrap()["result"]["content"][0]["text"], "alice");
+    assert_eq!(server.sessions().count().await.unwrap(), 0, "the stateless era opens no sessions");
 }
