@@ -74,7 +74,7 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env();
+    let config = mcp_axum::McpConfig::from_env_or_exit();
     let listener = mcp_axum::bind(&config).await?;
     let app = app(config.clone()).map_err(std::io::Error::other)?;
     let address = listener.local_addr()?;

@@ -19,7 +19,7 @@ async fn add(a: i64, b: i64) -> String {
 fn main() -> std::io::Result<()> {
     let stateless = std::env::var("BENCH_MODE").is_ok_and(|m| m == "stateless");
     let max_sessions = std::env::var("MCP_MAX_SESSIONS").ok().and_then(|m| m.parse().ok()).unwrap_or(100_000);
-    let mut config = mcp_axum::McpConfig::from_env();
+    let mut config = mcp_axum::McpConfig::from_env_or_exit();
     config.stateless = stateless;
     // The harness measures throughput from one address: no per-client limit.
     config.rate_limit = None;

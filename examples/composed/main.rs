@@ -42,7 +42,7 @@ async fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,mcp::timing=info".into()),
         )
         .init();
-    let config = mcp_axum::McpConfig::from_env();
+    let config = mcp_axum::McpConfig::from_env_or_exit();
     let listener = mcp_axum::bind(&config).await?;
     println!("composed: MCP endpoint at http://{}{}", listener.local_addr()?, config.path);
     let limits = mcp_axum::ServeLimits::from_config(&config);

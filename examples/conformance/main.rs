@@ -316,7 +316,7 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env();
+    let config = mcp_axum::McpConfig::from_env_or_exit();
     let listener = mcp_axum::bind(&config).await?;
     println!("conformance server: http://{}{}", listener.local_addr()?, config.path);
     let app = mcp_axum::McpRouter::new(conformance_server()).config(config).into_router();

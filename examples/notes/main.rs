@@ -128,7 +128,7 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env();
+    let config = mcp_axum::McpConfig::from_env_or_exit();
     let listener = mcp_axum::bind(&config).await?;
     let address = listener.local_addr()?;
     println!("notes: MCP endpoint at http://{address}{}, REST at http://{address}/api/notes", config.path);

@@ -111,75 +111,149 @@ impl Default for McpConfig {
     }
 }
 
+/// `MCP_*` variables whose values cannot be used: each with its value and
+/// what it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// `(variable, value, what it accepts)`, in the order read.
+    pub problems: Vec<(&'static str, String, &'static str)>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let problems: Vec<String> = self
+            .problems
+            .iter()
+            .map(|(variable, value, expected)| format!("{variable}={value:?}: expected {expected}"))
+            .collect();
+        write!(f, "invalid configuration: {}", problems.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads `MCP_*` variables, keeping every value it cannot use.
+struct Env<L> {
+    lookup: L,
+    problems: Vec<(&'static str, String, &'static str)>,
+}
+
+impl<L: Fn(&str) -> Option<String>> Env<L> {
+    /// `variable` parsed by `parse`, when set; a value it refuses is noted.
+    fn read<T>(
+        &mut self,
+        variable: &'static str,
+        expected: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let value = (self.lookup)(variable)?;
+        let parsed = parse(value.trim());
+        if parsed.is_none() {
+            self.problems.push((variable, value, expected));
+        }
+        parsed
+    }
+
+    fn number<T: FromStr + PartialOrd + Default>(&mut self, variable: &'static str, positive: bool) -> Option<T> {
+        let expected = if positive { "a whole number above 0" } else { "a whole number" };
+        self.read(variable, expected, |v| v.parse().ok().filter(|n| !positive || *n > T::default()))
+    }
+
+    fn secs(&mut self, variable: &'static str, positive: bool) -> Option<Duration> {
+        self.number::<u64>(variable, positive).map(Duration::from_secs)
+    }
+
+    fn list(&mut self, variable: &'static str) -> Option<Vec<String>> {
+        self.read(variable, "a comma-separated list of at least one entry", |v| {
+            Some(split_list(v)).filter(|list| !list.is_empty())
+        })
+    }
+}
+
 impl McpConfig {
     /// The defaults, overridden by whichever `MCP_*` variables are set.
+    /// A value that cannot be used is an error naming the variable, the
+    /// value and what it accepts (all of them, when several are wrong).
     ///
     /// ```
-    /// let config = mcp_axum::McpConfig::from_env();
+    /// let config = mcp_axum::McpConfig::from_env().expect("valid MCP_* variables");
     /// assert!(config.path.starts_with('/'));
     /// ```
-    pub fn from_env() -> Self {
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|key| std::env::var(key).ok())
     }
 
+    /// [`from_env`](Self::from_env) for a program's `main`: on a bad value
+    /// it prints the error and exits with status 2.
+    pub fn from_env_or_exit() -> Self {
+        Self::from_env().unwrap_or_else(|error| {
+            eprintln!("{error}");
+            std::process::exit(2)
+        })
+    }
+
     /// Like [`McpConfig::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut env = Env { lookup, problems: Vec::new() };
         let mut config = Self::default();
-        if let Some(host) = lookup("MCP_HOST") {
+        if let Some(host) = env.read("MCP_HOST", "a host name or address", |h| (!h.is_empty()).then(|| h.to_owned())) {
             config.host = host;
         }
-        if let Some(port) = lookup("MCP_PORT").and_then(|p| p.parse().ok()) {
+        if let Some(port) = env.read("MCP_PORT", "a port number (0 to 65535)", |p| p.parse().ok()) {
             config.port = port;
         }
-        if let Some(path) = lookup("MCP_PATH").filter(|p| p.starts_with('/')) {
+        if let Some(path) = env.read("MCP_PATH", "a path starting with /", |p| p.starts_with('/').then(|| p.to_owned()))
+        {
             config.path = path;
         }
-        if let Some(flag) = lookup("MCP_STATELESS") {
-            config.stateless = matches!(flag.as_str(), "1" | "true" | "yes");
+        if let Some(flag) = env.read("MCP_STATELESS", "1, true, yes, on, 0, false, no or off", flag) {
+            config.stateless = flag;
         }
-        if let Some(list) = lookup("MCP_ALLOWED_ORIGINS") {
-            config.allowed_origins = split_list(&list);
+        if let Some(list) = env.list("MCP_ALLOWED_ORIGINS") {
+            config.allowed_origins = list;
         }
-        if let Some(list) = lookup("MCP_CORS_ORIGINS") {
-            config.cors_origins = split_list(&list);
+        if let Some(list) = env.list("MCP_CORS_ORIGINS") {
+            config.cors_origins = list;
         }
-        if let Some(list) = lookup("MCP_ALLOWED_HOSTS") {
-            config.allowed_hosts = split_list(&list);
+        if let Some(list) = env.list("MCP_ALLOWED_HOSTS") {
+            config.allowed_hosts = list;
         }
-        if let Some(max) = lookup("MCP_MAX_BODY").and_then(|m| m.parse().ok()) {
+        if let Some(max) = env.number("MCP_MAX_BODY", true) {
             config.max_body = max;
         }
-        if let Some(secs) = lookup("MCP_KEEP_ALIVE_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
-            config.keep_alive = Duration::from_secs(secs);
+        if let Some(interval) = env.secs("MCP_KEEP_ALIVE_SECS", true) {
+            config.keep_alive = interval;
         }
-        if let Some(limit) = lookup("MCP_RATE_LIMIT") {
-            match limit.trim() {
-                "off" | "none" | "0" => config.rate_limit = None,
-                text => match text.parse() {
-                    Ok(limit) => config.rate_limit = Some(limit),
-                    Err(why) => tracing::warn!("MCP_RATE_LIMIT ignored: {why}"),
-                },
-            }
+        let rate = |text: &str| match text {
+            "off" | "none" => Some(None),
+            text => text.parse::<RateLimit>().ok().map(Some),
+        };
+        if let Some(limit) = env.read("MCP_RATE_LIMIT", "COUNT/s, COUNT/min, COUNT/h or off", rate) {
+            config.rate_limit = limit;
         }
-        if let Some(list) = lookup("MCP_TRUSTED_PROXIES") {
-            config.trusted_proxies = split_list(&list).iter().filter_map(|a| a.parse().ok()).collect();
+        let addresses = |list: &str| split_list(list).iter().map(|a| a.parse().ok()).collect::<Option<Vec<IpAddr>>>();
+        if let Some(proxies) = env.read("MCP_TRUSTED_PROXIES", "comma-separated IP addresses", addresses) {
+            config.trusted_proxies = proxies;
         }
-        if let Some(bytes) = lookup("MCP_STREAM_BUFFER").and_then(|b| b.parse().ok()).filter(|&b| b > 0) {
+        if let Some(bytes) = env.number("MCP_STREAM_BUFFER", true) {
             config.stream_buffer = bytes;
         }
-        if let Some(max) = lookup("MCP_MAX_CONCURRENT").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
+        if let Some(max) = env.number("MCP_MAX_CONCURRENT", true) {
             config.max_concurrent = max;
         }
-        if let Some(max) = lookup("MCP_MAX_CONNECTIONS").and_then(|m| m.parse().ok()).filter(|&m| m > 0) {
+        if let Some(max) = env.number("MCP_MAX_CONNECTIONS", true) {
             config.max_connections = max;
         }
-        if let Some(secs) = lookup("MCP_HEADER_TIMEOUT_SECS").and_then(|s| s.parse().ok()).filter(|&s| s > 0) {
-            config.header_read_timeout = Duration::from_secs(secs);
+        if let Some(timeout) = env.secs("MCP_HEADER_TIMEOUT_SECS", true) {
+            config.header_read_timeout = timeout;
         }
-        if let Some(secs) = lookup("MCP_SHUTDOWN_GRACE_SECS").and_then(|s| s.parse().ok()) {
-            config.shutdown_grace = Duration::from_secs(secs);
+        if let Some(grace) = env.secs("MCP_SHUTDOWN_GRACE_SECS", false) {
+            config.shutdown_grace = grace;
         }
-        config
+        match env.problems.is_empty() {
+            true => Ok(config),
+            false => Err(ConfigError { problems: env.problems }),
+        }
     }
 
     /// `host:port` to bind.
@@ -189,6 +263,15 @@ impl McpConfig {
         } else {
             format!("{}:{}", self.host, self.port)
         }
+    }
+}
+
+/// A yes/no value.
+fn flag(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -208,14 +291,48 @@ mod tests {
             "MCP_ALLOWED_ORIGINS" => Some("https://app.example, *".to_owned()),
             _ => None,
         };
-        let c = McpConfig::from_lookup(env);
+        let c = McpConfig::from_lookup(env).unwrap();
         assert_eq!((c.port, c.path.as_str(), c.host.as_str()), (9001, "/rpc", "127.0.0.1"));
         assert_eq!(c.allowed_origins, ["https://app.example", "*"]);
         assert_eq!(c.bind_address(), "127.0.0.1:9001");
-        let limited = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "100/min".to_owned()));
+        let limited = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "100/min".to_owned())).unwrap();
         assert_eq!(limited.rate_limit, Some(RateLimit { count: 100, period: Duration::from_secs(60) }));
-        let off = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "off".to_owned()));
+        let off = McpConfig::from_lookup(|k| (k == "MCP_RATE_LIMIT").then(|| "off".to_owned())).unwrap();
         assert_eq!(off.rate_limit, None);
         assert!("ten/min".parse::<RateLimit>().is_err() && "0/s".parse::<RateLimit>().is_err());
+        let upper = McpConfig::from_lookup(|k| (k == "MCP_STATELESS").then(|| "TRUE".to_owned())).unwrap();
+        assert!(upper.stateless);
+    }
+
+    #[test]
+    fn every_bad_value_is_named_with_what_it_accepts() {
+        let bad = [
+            ("MCP_HOST", ""),
+            ("MCP_PORT", "80a"),
+            ("MCP_PATH", "mcp"),
+            ("MCP_STATELESS", "maybe"),
+            ("MCP_ALLOWED_HOSTS", " , "),
+            ("MCP_MAX_BODY", "-1"),
+            ("MCP_KEEP_ALIVE_SECS", "0"),
+            ("MCP_RATE_LIMIT", "lots"),
+            ("MCP_TRUSTED_PROXIES", "10.0.0.1, proxy.local"),
+            ("MCP_STREAM_BUFFER", "1MB"),
+            ("MCP_MAX_CONCURRENT", "0"),
+            ("MCP_MAX_CONNECTIONS", "many"),
+            ("MCP_HEADER_TIMEOUT_SECS", "10s"),
+            ("MCP_SHUTDOWN_GRACE_SECS", "-5"),
+        ];
+        for (variable, value) in bad {
+            let error = McpConfig::from_lookup(|k| (k == variable).then(|| value.to_owned())).unwrap_err();
+            assert_eq!(error.problems.len(), 1, "{variable}");
+            let message = error.to_string();
+            assert!(message.contains(&format!("{variable}={value:?}: expected ")), "{message}");
+        }
+        let both = McpConfig::from_lookup(|k| match k {
+            "MCP_PORT" => Some("x".into()),
+            "MCP_PATH" => Some("y".into()),
+            _ => None,
+        });
+        assert_eq!(both.unwrap_err().problems.len(), 2, "every problem at once");
     }
 }

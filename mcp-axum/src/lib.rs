@@ -44,7 +44,7 @@ mod standard_headers;
 #[cfg(feature = "test-util")]
 mod test;
 
-pub use config::{McpConfig, RateLimit};
+pub use config::{ConfigError, McpConfig, RateLimit};
 pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 pub use router::McpRouter;
 pub use serve::{ServeLimits, bind, serve, serve_with, shutdown_signal};

@@ -65,7 +65,7 @@ impl ServeLimits {
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
-/// let config = mcp_axum::McpConfig::from_env();
+/// let config = mcp_axum::McpConfig::from_env_or_exit();
 /// let server = mcp_core::Server::builder("demo", "0.1.0").build();
 /// let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
 /// let listener = mcp_axum::bind(&config).await?;

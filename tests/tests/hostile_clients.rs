@@ -100,10 +100,10 @@ async fn an_event_id_at_the_end_of_the_range_is_refused_not_a_panic() {
 }
 
 #[tokio::test]
-async fn a_zero_keep_alive_setting_is_ignored() {
-    let config = mcp_axum::McpConfig::from_lookup(|key| (key == "MCP_KEEP_ALIVE_SECS").then(|| "0".to_owned()));
-    assert!(!config.keep_alive.is_zero());
-    let zero = mcp_axum::McpConfig { keep_alive: std::time::Duration::ZERO, ..config };
+async fn a_zero_keep_alive_is_refused_in_the_environment_and_harmless_in_code() {
+    let refused = mcp_axum::McpConfig::from_lookup(|key| (key == "MCP_KEEP_ALIVE_SECS").then(|| "0".to_owned()));
+    assert!(refused.unwrap_err().to_string().contains("MCP_KEEP_ALIVE_SECS=\"0\""));
+    let zero = mcp_axum::McpConfig { keep_alive: std::time::Duration::ZERO, ..Default::default() };
     let url = spawn(mcp_axum::McpRouter::new(server()).config(zero).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;

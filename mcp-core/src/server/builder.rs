@@ -29,6 +29,7 @@ pub struct ServerBuilder {
     state_keys: Option<StateKeys>,
     middleware: Vec<Arc<dyn Middleware>>,
     mounts: Vec<(String, Server)>,
+    invalid_env: Vec<String>,
 }
 
 impl Server {
@@ -36,6 +37,12 @@ impl Server {
     /// at their defaults, or at the `MCP_*` environment variables named on
     /// each builder method when they are set; the methods override both.
     pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        let mut invalid_env = Vec::new();
+        let mut env_number = |name| env_number(name, &mut invalid_env);
+        let request_timeout = env_number("MCP_REQUEST_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(600));
+        let max_sessions = env_number("MCP_MAX_SESSIONS").unwrap_or(10_000);
+        let max_sessions_per_client = env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256);
+        let session_timeout = env_number("MCP_SESSION_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(3600));
         ServerBuilder {
             info: Implementation { name: name.into(), version: version.into(), title: None },
             instructions: None,
@@ -44,10 +51,11 @@ impl Server {
             state: http::Extensions::new(),
             page_size: 100,
             client_request_timeout: Duration::from_secs(300),
-            request_timeout: env_secs("MCP_REQUEST_TIMEOUT").unwrap_or(Duration::from_secs(600)),
-            max_sessions: env_number("MCP_MAX_SESSIONS").unwrap_or(10_000),
-            max_sessions_per_client: env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256),
-            session_timeout: env_secs("MCP_SESSION_TIMEOUT").unwrap_or(Duration::from_secs(3600)),
+            request_timeout,
+            max_sessions,
+            max_sessions_per_client,
+            session_timeout,
+            invalid_env,
             sessions: None,
             state_keys: None,
             middleware: Vec::new(),
@@ -57,21 +65,21 @@ impl Server {
 }
 
 /// A positive whole number from the environment variable `name`; a value
-/// that is not one is reported and ignored.
-fn env_number(name: &str) -> Option<usize> {
+/// that is not one is noted in `invalid` (building the server then fails).
+fn env_number(name: &str, invalid: &mut Vec<String>) -> Option<usize> {
     let value = std::env::var(name).ok()?;
     match value.trim().parse() {
         Ok(number) if number > 0 => Some(number),
         _ => {
-            tracing::warn!("{name}={value:?} ignored: expected a positive whole number");
+            invalid.push(format!("{name}={value:?}: expected a whole number above 0"));
             None
         }
     }
 }
 
-/// A duration in whole seconds from the environment variable `name`.
-fn env_secs(name: &str) -> Option<Duration> {
-    env_number(name).map(|secs| Duration::from_secs(secs as u64))
+/// Whole seconds.
+fn secs(secs: usize) -> Duration {
+    Duration::from_secs(secs as u64)
 }
 
 /// Why a server could not be built.
@@ -85,6 +93,9 @@ pub struct BuildError {
     pub missing_state: Vec<String>,
     /// Mount prefixes that cannot prefix names and URIs.
     pub invalid_prefixes: Vec<String>,
+    /// `MCP_*` variables with values that cannot be used, each with what it
+    /// accepts.
+    pub invalid_env: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -92,6 +103,9 @@ impl std::fmt::Display for BuildError {
         let mut problems = Vec::new();
         if !self.duplicates.is_empty() {
             problems.push(format!("registered more than once: {}", self.duplicates.join(", ")));
+        }
+        if !self.invalid_env.is_empty() {
+            problems.push(format!("invalid configuration: {}", self.invalid_env.join("; ")));
         }
         if !self.invalid_prefixes.is_empty() {
             problems.push(format!(
@@ -344,8 +358,13 @@ impl ServerBuilder {
         for mount in &mounts {
             self.duplicates.extend(mount.sync(&mut self.catalog));
         }
-        if !self.duplicates.is_empty() || !missing_state.is_empty() || !invalid_prefixes.is_empty() {
-            return Err(BuildError { duplicates: self.duplicates, missing_state, invalid_prefixes });
+        let problems = !self.duplicates.is_empty()
+            || !missing_state.is_empty()
+            || !invalid_prefixes.is_empty()
+            || !self.invalid_env.is_empty();
+        if problems {
+            let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
+            return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env });
         }
         let capabilities = json!({
             "tools": { "listChanged": true },
@@ -396,8 +415,9 @@ impl ServerBuilder {
     ///
     /// # Panics
     /// When [`try_build`](Self::try_build) fails (a name registered twice,
-    /// a `State<T>` never registered): a programming error to fix before
-    /// the server starts, and the message names every case.
+    /// a `State<T>` never registered, an `MCP_*` variable with a value it
+    /// cannot use): a mistake to fix before the server starts, and the
+    /// message names every case.
     pub fn build(self) -> Server {
         match self.try_build() {
             Ok(server) => server,
