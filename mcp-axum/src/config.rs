@@ -84,6 +84,13 @@ pub struct McpConfig {
     /// Time open connections and streams get after a shutdown signal
     /// (`MCP_SHUTDOWN_GRACE_SECS`, default 10).
     pub shutdown_grace: Duration,
+    /// Path of the liveness probe (`MCP_HEALTH_PATH`, default `/health`;
+    /// `off` for none). It answers 200 while the process serves.
+    pub health_path: Option<String>,
+    /// Path of the readiness probe (`MCP_READY_PATH`, default `/ready`;
+    /// `off` for none). It answers 200 when the session and event stores
+    /// answer, else 503 naming the one that does not.
+    pub ready_path: Option<String>,
 }
 
 impl Default for McpConfig {
@@ -107,6 +114,8 @@ impl Default for McpConfig {
             max_connections: 10_000,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
+            health_path: Some("/health".into()),
+            ready_path: Some("/ready".into()),
         }
     }
 }
@@ -250,6 +259,16 @@ impl McpConfig {
         if let Some(grace) = env.secs("MCP_SHUTDOWN_GRACE_SECS", false) {
             config.shutdown_grace = grace;
         }
+        let probe = |p: &str| match p {
+            "off" => Some(None),
+            path => path.starts_with('/').then(|| Some(path.to_owned())),
+        };
+        if let Some(path) = env.read("MCP_HEALTH_PATH", "a path starting with / or off", probe) {
+            config.health_path = path;
+        }
+        if let Some(path) = env.read("MCP_READY_PATH", "a path starting with / or off", probe) {
+            config.ready_path = path;
+        }
         match env.problems.is_empty() {
             true => Ok(config),
             false => Err(ConfigError { problems: env.problems }),
@@ -321,6 +340,8 @@ mod tests {
             ("MCP_MAX_CONNECTIONS", "many"),
             ("MCP_HEADER_TIMEOUT_SECS", "10s"),
             ("MCP_SHUTDOWN_GRACE_SECS", "-5"),
+            ("MCP_HEALTH_PATH", "health"),
+            ("MCP_READY_PATH", "no"),
         ];
         for (variable, value) in bad {
             let error = McpConfig::from_lookup(|k| (k == variable).then(|| value.to_owned())).unwrap_err();

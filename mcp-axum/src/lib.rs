@@ -35,6 +35,7 @@ mod accept;
 pub mod auth;
 mod config;
 mod endpoint;
+mod health;
 pub mod layers;
 mod reply;
 mod router;

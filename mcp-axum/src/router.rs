@@ -11,8 +11,10 @@ use mcp_core::Server;
 
 /// Builds the axum `Router` of a Streamable HTTP endpoint for `server`.
 ///
-/// Merge it into your own application next to your REST routes. Requests
-/// pass the Host/Origin check, the per-client rate limit, content
+/// Merge it into your own application next to your REST routes. Besides
+/// the endpoint it serves the probes `/health` and `/ready` (see
+/// [`McpConfig::health_path`]). Requests to the endpoint pass the
+/// Host/Origin check, the per-client rate limit, content
 /// negotiation and load shedding, then reach the endpoint (every answer carrying `X-Content-Type-Options: nosniff` and
 /// `X-Frame-Options: DENY`); layers you add around the router run before all of them, and
 /// what they put in the request's extensions reaches handlers through
@@ -134,7 +136,12 @@ impl McpRouter {
             .option_layer(bearer)
             .layer(content)
             .layer(shed);
-        let router = Router::new().route(&path, endpoint.into_method_router().layer(stack));
+        let probes = crate::health::routes(
+            endpoint.config.health_path.as_deref(),
+            endpoint.config.ready_path.as_deref(),
+            endpoint.sessions.clone(),
+        );
+        let router = Router::new().route(&path, endpoint.into_method_router().layer(stack)).merge(probes);
         #[cfg(feature = "auth")]
         let router = match metadata {
             Some(metadata) => router.merge(metadata),

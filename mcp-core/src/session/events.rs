@@ -137,6 +137,10 @@ pub trait EventStore: Send + Sync + 'static {
     fn finish<'a>(&'a self, session: &'a str, stream: StreamId) -> StoreFuture<'a, ()>;
     /// Forgets every stream of `session`.
     fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()>;
+    /// Whether the store answers (readiness probes); memory stores always do.
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// Events in this process's memory: the last `events_per_stream` events of

@@ -171,6 +171,13 @@ impl Sessions {
         Ok(expired > 0)
     }
 
+    /// Whether the session store and the event store answer; the error
+    /// names the one that does not.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.shared.store.ready().await.map_err(|e| format!("session store: {e}"))?;
+        self.shared.events.ready().await.map_err(|e| format!("event store: {e}"))
+    }
+
     /// How many sessions the store holds.
     pub async fn count(&self) -> Result<usize, StoreError> {
         self.shared.store.count().await

@@ -84,6 +84,11 @@ pub trait SessionStore: Send + Sync + 'static {
     fn sweep_interval(&self) -> Option<Duration> {
         Some(Duration::from_secs(60))
     }
+    /// Whether the store answers (readiness probes): a shared store checks
+    /// its backend; memory stores always answer.
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        ready(Ok(()))
+    }
 }
 
 /// A store answer that is already known (memory stores never wait).
