@@ -3,7 +3,8 @@
 //!
 //! `BENCH_MODE=stateless` (no sessions, JSON answers) or `stateful`
 //! (`Mcp-Session-Id` sessions); `MCP_HOST`, `MCP_PORT`, `MCP_MAX_SESSIONS`.
-//! `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
+//! `BENCH_METRICS=1` counts into Prometheus metrics (the HTTP layer and the
+//! MCP middleware). `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
 //! subscriber: it measures the middleware chain, not log output). Built with
 //! `--features auth`, `BENCH_AUTH_SECRET=…` requires HS256 bearer tokens
 //! signed with that secret (issuer `bench`, audience `bench`).
@@ -34,8 +35,15 @@ fn main() -> std::io::Result<()> {
         if std::env::var("BENCH_MIDDLEWARE").is_ok_and(|m| m == "timing") {
             server = server.middleware(mcp_core::middleware::Timing::new());
         }
+        let metrics = std::env::var_os("BENCH_METRICS").map(|_| mcp_axum::metrics::Metrics::new());
+        if let Some(metrics) = &metrics {
+            server = server.middleware(metrics.middleware());
+        }
         let server = server.build();
-        let router = mcp_axum::McpRouter::new(server).config(config.clone());
+        let mut router = mcp_axum::McpRouter::new(server).config(config.clone());
+        if let Some(metrics) = metrics {
+            router = router.metrics(metrics);
+        }
         #[cfg(feature = "auth")]
         let router = match std::env::var("BENCH_AUTH_SECRET") {
             Ok(secret) => {

@@ -91,6 +91,11 @@ pub struct McpConfig {
     /// `off` for none). It answers 200 when the session and event stores
     /// answer, else 503 naming the one that does not.
     pub ready_path: Option<String>,
+    /// Where to serve `/metrics` instead of beside the endpoint
+    /// (`MCP_METRICS_ADDR`, `host:port`; default: beside it). Serving it
+    /// there is the program's job: the examples do it with
+    /// `metrics.router()`.
+    pub metrics_addr: Option<String>,
 }
 
 impl Default for McpConfig {
@@ -116,6 +121,7 @@ impl Default for McpConfig {
             shutdown_grace: Duration::from_secs(10),
             health_path: Some("/health".into()),
             ready_path: Some("/ready".into()),
+            metrics_addr: None,
         }
     }
 }
@@ -269,6 +275,10 @@ impl McpConfig {
         if let Some(path) = env.read("MCP_READY_PATH", "a path starting with / or off", probe) {
             config.ready_path = path;
         }
+        let address = |a: &str| a.parse::<std::net::SocketAddr>().is_ok().then(|| a.to_owned());
+        if let Some(address) = env.read("MCP_METRICS_ADDR", "host:port (an IP address and a port)", address) {
+            config.metrics_addr = Some(address);
+        }
         match env.problems.is_empty() {
             true => Ok(config),
             false => Err(ConfigError { problems: env.problems }),
@@ -342,6 +352,7 @@ mod tests {
             ("MCP_SHUTDOWN_GRACE_SECS", "-5"),
             ("MCP_HEALTH_PATH", "health"),
             ("MCP_READY_PATH", "no"),
+            ("MCP_METRICS_ADDR", "localhost"),
         ];
         for (variable, value) in bad {
             let error = McpConfig::from_lookup(|k| (k == variable).then(|| value.to_owned())).unwrap_err();

@@ -37,6 +37,8 @@ mod config;
 mod endpoint;
 mod health;
 pub mod layers;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod reply;
 mod router;
 mod serve;

@@ -64,6 +64,18 @@ pub(crate) fn insufficient_scope(
     response
 }
 
+/// Why the transport refused a request, left on its answer for the metrics
+/// layer (`mcp_http_rejections_total{reason}`).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+pub(crate) struct Rejected(pub(crate) &'static str);
+
+/// `response`, marked as a refusal for `reason`.
+pub(crate) fn rejected(mut response: Response, reason: &'static str) -> Response {
+    response.extensions_mut().insert(Rejected(reason));
+    response
+}
+
 /// `202 Accepted` with an empty body (client notifications and responses).
 pub fn accepted() -> Response {
     let mut response = Response::new(Body::empty());

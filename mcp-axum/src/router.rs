@@ -36,6 +36,8 @@ pub struct McpRouter {
     config: McpConfig,
     #[cfg(feature = "auth")]
     auth: Option<crate::auth::Auth>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<crate::metrics::Metrics>,
 }
 
 impl McpRouter {
@@ -46,6 +48,8 @@ impl McpRouter {
             config: McpConfig::default(),
             #[cfg(feature = "auth")]
             auth: None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -96,6 +100,17 @@ impl McpRouter {
         self
     }
 
+    /// Counts HTTP requests at the endpoint into `metrics` and serves
+    /// `GET /metrics` beside it, unless `MCP_METRICS_ADDR` (the config's
+    /// `metrics_addr`) says to serve them elsewhere (`metrics.router()`).
+    /// Install `metrics.middleware()` on the server for the MCP half.
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// The configuration so far.
     pub fn current_config(&self) -> &McpConfig {
         &self.config
@@ -121,6 +136,17 @@ impl McpRouter {
         };
         #[cfg(not(feature = "auth"))]
         let bearer: Option<tower::layer::util::Identity> = None;
+        #[cfg(feature = "metrics")]
+        let (counted, metrics_routes) = match &self.metrics {
+            Some(metrics) => {
+                metrics.watch_sessions(self.server.sessions().clone());
+                let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>());
+                (Some(crate::metrics::HttpMetricsLayer(metrics.clone())), routes)
+            }
+            None => (None, None),
+        };
+        #[cfg(not(feature = "metrics"))]
+        let counted: Option<tower::layer::util::Identity> = None;
         #[allow(unused_mut)]
         let mut endpoint = Endpoint::new(self.server, self.config);
         #[cfg(feature = "auth")]
@@ -129,6 +155,7 @@ impl McpRouter {
         }
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
         let stack = tower::ServiceBuilder::new()
+            .option_layer(counted)
             .layer(security_headers_layer())
             .layer(origin)
             .option_layer(cors)
@@ -145,6 +172,11 @@ impl McpRouter {
         #[cfg(feature = "auth")]
         let router = match metadata {
             Some(metadata) => router.merge(metadata),
+            None => router,
+        };
+        #[cfg(feature = "metrics")]
+        let router = match metrics_routes {
+            Some(routes) => router.merge(routes),
             None => router,
         };
         router

@@ -129,7 +129,7 @@ const B64TOKEN: [bool; 256] = {
 /// A refusal with `WWW-Authenticate: Bearer resource_metadata="…",
 /// scope="…"` and, for a bad token, its `error`.
 fn challenge(auth: &Auth, status: StatusCode, error: Option<(&str, &str)>, message: &str) -> Response {
-    let mut response = reply::refuse(status, code::SESSION_ERROR, message);
+    let mut response = reply::rejected(reply::refuse(status, code::SESSION_ERROR, message), "auth");
     if let Ok(value) = HeaderValue::from_str(&www_authenticate(auth, error)) {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
     }

@@ -89,9 +89,18 @@ pub(crate) fn session_not_found() -> Response {
 /// its share of sessions.
 pub(crate) fn store_unavailable(error: &StoreError) -> Response {
     match error {
-        StoreError::ClientFull(_) => {
-            reply::refuse(StatusCode::TOO_MANY_REQUESTS, code::SESSION_ERROR, format!("Too Many Requests: {error}"))
-        }
+        StoreError::ClientFull(_) => reply::rejected(
+            reply::refuse(StatusCode::TOO_MANY_REQUESTS, code::SESSION_ERROR, format!("Too Many Requests: {error}")),
+            "session_cap",
+        ),
+        StoreError::Full(_) => reply::rejected(
+            reply::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::SESSION_ERROR,
+                format!("Service Unavailable: {error}"),
+            ),
+            "session_cap",
+        ),
         _ => {
             reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}"))
         }

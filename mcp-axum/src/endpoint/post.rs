@@ -91,7 +91,8 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Respon
         let too_large =
             std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
         if too_large {
-            reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large")
+            let response = reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
+            reply::rejected(response, "body_size")
         } else {
             reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, format!("Failed to read the body: {error}"))
         }
@@ -173,7 +174,7 @@ enum Era {
 fn answer(id: &RequestId, outcome: Outcome, era: Era, resource_metadata: Option<&str>) -> Response {
     if let Err(error) = &outcome {
         if error.code == code::INSUFFICIENT_SCOPE {
-            let refusal = reply::error(StatusCode::FORBIDDEN, Some(id), error);
+            let refusal = reply::rejected(reply::error(StatusCode::FORBIDDEN, Some(id), error), "scope");
             return reply::insufficient_scope(refusal, error, resource_metadata);
         }
     }

@@ -27,6 +27,13 @@ impl ContentCheck {
 #[allow(clippy::result_large_err)]
 impl RequestCheck for ContentCheck {
     fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
+        self.negotiate(request).map_err(|response| reply::rejected(response, "content_type"))
+    }
+}
+
+impl ContentCheck {
+    #[allow(clippy::result_large_err)]
+    fn negotiate<B>(&self, request: &Request<B>) -> Result<(), Response> {
         let (method, headers) = (request.method(), request.headers());
         if *method == Method::POST {
             if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {

@@ -81,7 +81,10 @@ impl RequestCheck for HostOriginCheck {
     fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
         match self.refusal(request.headers()) {
             None => Ok(()),
-            Some(refusal) => Err(reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string())),
+            Some(refusal) => {
+                let response = reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
+                Err(reply::rejected(response, "origin"))
+            }
         }
     }
 }

@@ -72,7 +72,7 @@ impl RequestCheck for RateLimitCheck {
                     format!("Too Many Requests: retry in {seconds} s"),
                 );
                 response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-                Err(response)
+                Err(reply::rejected(response, "rate_limit"))
             }
         }
     }

@@ -76,5 +76,5 @@ fn overloaded() -> Response {
         "Service Unavailable: too many requests in progress; retry shortly",
     );
     response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
-    response
+    reply::rejected(response, "overload")
 }
