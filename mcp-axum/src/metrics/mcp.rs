@@ -2,7 +2,7 @@
 //! method, tool and outcome.
 
 use super::{McpLabels, Metrics};
-use mcp_core::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall};
+use mcp_core::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall, method_label};
 use mcp_core::{CallToolResult, GetPromptResult, ResourceContents, RpcError};
 use serde_json::value::RawValue;
 use std::time::Instant;
@@ -53,24 +53,6 @@ fn code_label(code: i64) -> &'static str {
         (-32000, "-32000"),
     ];
     CODES.iter().find(|(c, _)| *c == code).map_or("error", |(_, label)| label)
-}
-
-/// The method as a label from a fixed set; anything else is `other`.
-fn method_label(method: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "ping",
-        "tools/list",
-        "resources/list",
-        "resources/templates/list",
-        "prompts/list",
-        "resources/subscribe",
-        "resources/unsubscribe",
-        "logging/setLevel",
-        "completion/complete",
-        "server/discover",
-        "subscriptions/listen",
-    ];
-    KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
 }
 
 impl Middleware for McpMetrics {

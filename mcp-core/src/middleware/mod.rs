@@ -63,6 +63,37 @@ use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+/// `method` as a label for logs and metrics: the methods of the
+/// specification as they are, anything else `other`, so that a client
+/// cannot grow the set of labels.
+///
+/// ```
+/// use mcp_core::middleware::method_label;
+///
+/// assert_eq!(method_label("tools/list"), "tools/list");
+/// assert_eq!(method_label("made/up"), "other");
+/// ```
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "initialize",
+        "ping",
+        "tools/list",
+        "tools/call",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "resources/subscribe",
+        "resources/unsubscribe",
+        "prompts/list",
+        "prompts/get",
+        "logging/setLevel",
+        "completion/complete",
+        "server/discover",
+        "subscriptions/listen",
+    ];
+    KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
+}
+
 /// Code that runs around MCP requests. Every hook has a default that passes
 /// the request on unchanged, so an implementation overrides only what it
 /// needs. See the [module documentation](self) for an example.

@@ -2,7 +2,7 @@
 //! resource or prompt it names, how long it took and how it ended.
 
 use crate::jsonrpc::RpcError;
-use crate::middleware::{McpRequest, chain::Hook};
+use crate::middleware::{McpRequest, chain::Hook, method_label};
 use crate::middleware::{Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::value::RawValue;
@@ -80,7 +80,7 @@ impl Middleware for Timing {
         match request.method() {
             "tools/call" | "resources/read" | "prompts/get" => next.run(request),
             _ => {
-                let method = known_method(request.method());
+                let method = method_label(request.method());
                 self.timed(method, String::new(), request, next, ok)
             }
         }
@@ -104,23 +104,4 @@ impl Middleware for Timing {
         let name = get.name().to_owned();
         self.timed("prompts/get", name, get, next, ok)
     }
-}
-
-/// The method as a `'static` label; anything unknown is "other", so a
-/// client cannot grow the set of labels.
-fn known_method(method: &str) -> &'static str {
-    const KNOWN: &[&str] = &[
-        "ping",
-        "tools/list",
-        "resources/list",
-        "resources/templates/list",
-        "prompts/list",
-        "resources/subscribe",
-        "resources/unsubscribe",
-        "logging/setLevel",
-        "completion/complete",
-        "server/discover",
-        "subscriptions/listen",
-    ];
-    KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
 }
