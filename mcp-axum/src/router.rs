@@ -4,7 +4,8 @@
 use crate::config::McpConfig;
 use crate::endpoint::Endpoint;
 use crate::layers::{
-    CheckLayer, ContentCheck, HostOriginCheck, LoadShedLayer, RateLimitCheck, cors_layer, security_headers_layer,
+    CheckLayer, ContentCheck, HostOriginCheck, HttpSpanLayer, LoadShedLayer, RateLimitCheck, cors_layer,
+    security_headers_layer,
 };
 use axum::Router;
 use mcp_core::Server;
@@ -155,6 +156,7 @@ impl McpRouter {
         }
         let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
         let stack = tower::ServiceBuilder::new()
+            .layer(HttpSpanLayer)
             .option_layer(counted)
             .layer(security_headers_layer())
             .layer(origin)

@@ -28,6 +28,7 @@ mod headers;
 mod origin;
 mod rate;
 mod shed;
+mod trace;
 
 pub use client::client_addr;
 pub use content::ContentCheck;
@@ -36,6 +37,7 @@ pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
 pub use rate::RateLimitCheck;
 pub use shed::{LoadShed, LoadShedLayer};
+pub use trace::{HttpSpan, HttpSpanLayer, Spanned};
 
 use axum::response::Response;
 use futures_util::future::{Either, Ready, ready};

@@ -20,6 +20,9 @@
 //! | [`is_visible`](Middleware::is_visible) | lists and calls alike | a [`Component`] and its [`Caller`] |
 //! | [`on_notification`](Middleware::on_notification) | the client's notifications | the notification |
 //!
+//! Built in: [`Timing`], [`Spans`], [`ResponseCache`], [`RateLimit`],
+//! [`ConcurrencyLimit`], [`ErrorMapping`], [`Visibility`].
+//!
 //! ```
 //! use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall};
 //! use mcp_core::{CallToolResult, Server, tool, tools};
@@ -53,7 +56,7 @@ mod chain;
 mod requests;
 
 pub use builtin::{
-    CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Timing, Visibility,
+    CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Spans, Timing, Visibility,
 };
 pub use chain::{Hook, Next, Outcome};
 pub use requests::{Caller, Component, Era, McpRequest, PromptGet, ResourceRead, ToolCall};
