@@ -207,7 +207,7 @@ fn generate(attrs: &ResourceAttrs, function: &Function, uri: &LitStr, variables:
     }
 }
 
-/// Binds template variables with `TemplateVar` and everything else with
+/// Binds template variables with `FromText` and everything else with
 /// `Extractor`, each spanned at the parameter's type.
 fn fill(function: &Function, variables: &[String]) -> TokenStream {
     function
