@@ -194,12 +194,10 @@ impl Server {
             ResourceKind::Template(template, _) => to_value(template),
         };
         match method {
-            "tools/list" => self.list(params, caller, ListKind::Tools, |c| &c.tools, |d| to_value(&d.tool)),
-            "resources/list" => self.list(params, caller, ListKind::Resources, |c| &c.resources, resource),
-            "resources/templates/list" => {
-                self.list(params, caller, ListKind::ResourceTemplates, |c| &c.templates, resource)
-            }
-            "prompts/list" => self.list(params, caller, ListKind::Prompts, |c| &c.prompts, |d| to_value(&d.prompt)),
+            "tools/list" => self.list(params, caller, "tools", |c| &c.tools, |d| to_value(&d.tool)),
+            "resources/list" => self.list(params, caller, "resources", |c| &c.resources, resource),
+            "resources/templates/list" => self.list(params, caller, "resourceTemplates", |c| &c.templates, resource),
+            "prompts/list" => self.list(params, caller, "prompts", |c| &c.prompts, |d| to_value(&d.prompt)),
             method => Err(RpcError::method_not_found(method)),
         }
     }
@@ -208,7 +206,7 @@ impl Server {
         &self,
         params: Option<&RawValue>,
         caller: &Caller<'_>,
-        kind: ListKind,
+        key: &str,
         registry: impl Fn(&Catalog) -> &Registry<T>,
         describe: impl Fn(&T) -> Value,
     ) -> Result<Box<RawValue>, RpcError> {
@@ -226,12 +224,6 @@ impl Server {
                 })
                 .collect(),
         };
-        let key = match kind {
-            ListKind::Tools => "tools",
-            ListKind::Resources => "resources",
-            ListKind::ResourceTemplates => "resourceTemplates",
-            ListKind::Prompts => "prompts",
-        };
         let mut result = serde_json::Map::new();
         result.insert(key.into(), items.into());
         if let Some(next) = next {
@@ -246,15 +238,6 @@ impl Server {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
-}
-
-/// Which list a result is.
-#[derive(Clone, Copy)]
-enum ListKind {
-    Tools,
-    Resources,
-    ResourceTemplates,
-    Prompts,
 }
 
 /// A registered item, as visibility rules see it.
