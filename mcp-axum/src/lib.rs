@@ -10,6 +10,7 @@
 //! - [`McpConfig`]: settings with `MCP_*` environment overrides;
 //! - [`serve`] / [`serve_with`] / [`bind`]: serving with `TCP_NODELAY`, a
 //!   connection cap, a request-head timeout and a bounded graceful shutdown;
+//! - `otel` (feature `otel`): OTLP export of the request spans;
 //! - `TestClient` (feature `test-util`): drive a router in tests without sockets.
 //!
 //! ```
@@ -39,6 +40,8 @@ mod health;
 pub mod layers;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod reply;
 mod router;
 mod serve;

@@ -35,6 +35,8 @@ pub mod era;
 pub mod handler;
 pub mod jsonrpc;
 pub mod middleware;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod protocol;
 pub(crate) mod schema;
 pub mod server;

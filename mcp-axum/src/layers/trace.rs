@@ -1,7 +1,8 @@
 //! A `tracing` span around every HTTP request to the endpoint: `http.request`
 //! (level DEBUG, target `mcp::spans`) with the method, the path, the W3C
 //! `traceparent` header when present and the response status. MCP spans
-//! (`mcp_core::middleware::Spans`) open inside it.
+//! (`mcp_core::middleware::Spans`) open inside it. With the `otel` feature
+//! the span joins the caller's trace (`traceparent` and `tracestate`).
 
 use axum::extract::Request;
 use axum::response::Response;
@@ -15,6 +16,8 @@ use tracing::field::Empty;
 use tracing::instrument::Instrumented;
 
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+#[cfg(feature = "otel")]
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Wraps the endpoint in an `http.request` span (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,6 +61,11 @@ where
             let parent = request.headers().get(TRACEPARENT).and_then(|v| v.to_str().ok());
             if let Some(parent) = parent.filter(|p| p.len() <= 64) {
                 span.record("traceparent", parent);
+                #[cfg(feature = "otel")]
+                {
+                    let state = request.headers().get(TRACESTATE).and_then(|v| v.to_str().ok());
+                    mcp_core::otel::join_remote_trace(&span, parent, state.filter(|s| s.len() <= 512));
+                }
             }
         }
         let answer = {

@@ -13,7 +13,8 @@ use tracing::field::Empty;
 /// Opens a span `mcp.request` (level DEBUG, target `mcp::spans`) around
 /// every request, with `mcp.method.name`, `mcp.session.id`,
 /// `mcp.protocol.era`, the W3C `traceparent` of the request's `_meta` when
-/// it has one, `gen_ai.tool.name` for tool calls, and `outcome` (`ok`,
+/// it has one (with the `otel` feature, the span joins that trace: its
+/// parent is the caller's span rather than the HTTP request's), `gen_ai.tool.name` for tool calls, and `outcome` (`ok`,
 /// `tool_error` or `error`) with `error.type` (the JSON-RPC code). Log
 /// events of the handler happen inside it; a subscriber that exports spans
 /// (OpenTelemetry, say) sees the request's duration. Enable it with a
@@ -35,19 +36,24 @@ pub struct Spans;
 #[derive(Clone, Default)]
 struct ToolFailed(Arc<AtomicBool>);
 
-/// `_meta.traceparent` of the request's params, when present.
-fn traceparent(params: Option<&RawValue>) -> Option<String> {
+/// The W3C trace context of a request's `_meta`: `traceparent` (recorded
+/// on the span) and `tracestate` (used to join the trace with `otel`).
+#[derive(serde::Deserialize)]
+struct TraceMeta {
+    traceparent: String,
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    tracestate: Option<String>,
+}
+
+/// `_meta`'s trace context, when the request's params carry a sane one.
+fn trace_meta(params: Option<&RawValue>) -> Option<TraceMeta> {
     #[derive(serde::Deserialize)]
     struct Params {
         #[serde(rename = "_meta")]
-        meta: Option<Meta>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Meta {
-        traceparent: Option<String>,
+        meta: Option<TraceMeta>,
     }
     let params: Params = serde_json::from_str(params?.get()).ok()?;
-    params.meta?.traceparent.filter(|t| t.len() <= 64)
+    params.meta.filter(|m| m.traceparent.len() <= 64)
 }
 
 impl Middleware for Spans {
@@ -67,8 +73,14 @@ impl Middleware for Spans {
         if span.is_disabled() {
             return next.run(request);
         }
-        if let Some(parent) = traceparent(request.params()) {
-            span.record("traceparent", parent.as_str());
+        if let Some(meta) = trace_meta(request.params()) {
+            span.record("traceparent", meta.traceparent.as_str());
+            #[cfg(feature = "otel")]
+            crate::otel::join_remote_trace(
+                &span,
+                &meta.traceparent,
+                meta.tracestate.as_deref().filter(|s| s.len() <= 512),
+            );
         }
         let recorded = span.clone();
         let tool_failed = ToolFailed::default();
