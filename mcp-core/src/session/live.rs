@@ -61,13 +61,19 @@ impl LiveSession {
         let (tx, rx) = oneshot::channel();
         let mut live = self.lock();
         live.next_request += 1;
-        let id = RequestId::String(format!("srv-{}", live.next_request));
+        // Random as well as counted: with several replicas serving the
+        // session, the answer may arrive at another one, which routes it by id.
+        let id = RequestId::String(format!("srv-{}-{:x}", live.next_request, rand::random::<u32>()));
         live.awaiting.insert(id.clone(), tx);
         (id, rx)
     }
 
     pub(crate) fn complete_client_request(&self, id: &RequestId, answer: ClientAnswer) -> bool {
         self.lock().awaiting.remove(id).is_some_and(|tx| tx.send(answer).is_ok())
+    }
+
+    pub(crate) fn is_awaiting(&self, id: &RequestId) -> bool {
+        self.lock().awaiting.contains_key(id)
     }
 
     pub(crate) fn abandon_client_request(&self, id: &RequestId) {
@@ -115,12 +121,18 @@ impl LiveSession {
     /// Sends `event` to the connection attached to its stream, if any; a
     /// connection that is gone or too far behind is detached (the client
     /// resumes from the event store).
-    pub(crate) fn deliver(&self, event: Event) {
+    /// Returns whether a connection here took it.
+    pub(crate) fn deliver(&self, event: Event) -> bool {
         let mut live = self.lock();
         let stream = event.id.stream;
-        if live.attached.get(&stream).is_some_and(|sink| sink.send(event).is_err()) {
+        let Some(sink) = live.attached.get(&stream) else {
+            return false;
+        };
+        if sink.send(event).is_err() {
             live.attached.remove(&stream);
+            return false;
         }
+        true
     }
 
     /// Whether the session is in use here though no request arrives: a

@@ -13,22 +13,29 @@
 //! server and its transport; stateless mode is [`Sessions::none`], a store
 //! that keeps nothing.
 
+mod bus;
 mod delivery;
 mod events;
 mod live;
 mod record;
+#[cfg(feature = "redis")]
+pub mod redis;
+mod state;
 mod store;
 
+pub use bus::{SessionBus, Signal};
 pub use delivery::{DEFAULT_STREAM_BUFFER, EventReceiver, EventSink, event_channel};
 pub use events::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
 pub use live::InFlight;
 pub use record::{ClientInfo, SessionRecord};
-pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreFuture};
+pub use state::{SessionState, StateError};
+pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreFuture, Swap};
 
 use crate::jsonrpc::{RequestId, RpcError};
 use crate::protocol::LoggingLevel;
 pub(crate) use live::LiveSession;
 use live::{ClientAnswer, LiveTable};
+use serde_json::value::RawValue;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -47,6 +54,9 @@ struct Shared {
     store: Box<dyn SessionStore>,
     events: Box<dyn EventStore>,
     live: LiveTable,
+    /// Signals to and from other replicas, when stores are shared.
+    bus: Option<Box<dyn SessionBus>>,
+    listening: AtomicBool,
     sweeping: AtomicBool,
     /// When a full store was last swept on behalf of `create`; held while
     /// sweeping, so concurrent creates share one sweep.
@@ -60,11 +70,24 @@ const FULL_SWEEP_EVERY: Duration = Duration::from_secs(1);
 impl Sessions {
     /// Sessions kept by `store`, with stream events kept by `events`.
     pub fn new(store: impl SessionStore, events: impl EventStore) -> Self {
+        Self::build(Box::new(store), Box::new(events), None)
+    }
+
+    /// Sessions kept by stores that other replicas share, with `bus`
+    /// carrying what one replica has for a live handle another holds (see
+    /// [`SessionBus`]).
+    pub fn shared(store: impl SessionStore, events: impl EventStore, bus: impl SessionBus) -> Self {
+        Self::build(Box::new(store), Box::new(events), Some(Box::new(bus)))
+    }
+
+    fn build(store: Box<dyn SessionStore>, events: Box<dyn EventStore>, bus: Option<Box<dyn SessionBus>>) -> Self {
         Self {
             shared: Arc::new(Shared {
-                store: Box::new(store),
-                events: Box::new(events),
+                store,
+                events,
                 live: LiveTable::default(),
+                bus,
+                listening: AtomicBool::new(false),
                 sweeping: AtomicBool::new(false),
                 full_sweep: tokio::sync::Mutex::new(None),
             }),
@@ -85,6 +108,11 @@ impl Sessions {
     /// Whether requests have sessions; `false` in stateless mode.
     pub fn keeps_sessions(&self) -> bool {
         self.shared.store.keeps_sessions()
+    }
+
+    /// The session store.
+    pub fn store(&self) -> &dyn SessionStore {
+        &*self.shared.store
     }
 
     /// The event store.
@@ -111,12 +139,14 @@ impl Sessions {
             created => created?,
         }
         self.start_sweeper();
+        self.start_listener();
         Ok(Some(self.handle(Arc::new(record))))
     }
 
     /// The session with `id`, marked used; `None` when it is unknown,
     /// expired or deleted.
     pub async fn open(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        self.start_listener();
         // A session busy here (a long call, a listening stream) is in use
         // however long ago its last request came.
         if self.shared.live.get(id).is_some_and(|live| live.is_busy()) {
@@ -222,8 +252,63 @@ impl Sessions {
         message: Vec<u8>,
     ) -> Result<EventId, ResumeError> {
         let event = self.shared.events.append(id, stream, &message).await?;
-        live.deliver(Event { id: event, data: message });
+        let Some(bus) = &self.shared.bus else {
+            live.deliver(Event { id: event, data: message });
+            return Ok(event);
+        };
+        if !live.deliver(Event { id: event, data: message.clone() }) {
+            // Its connection, if any, is on another replica.
+            let data = String::from_utf8(message).ok().and_then(|text| RawValue::from_string(text).ok());
+            if let Some(data) = data {
+                let signal = Signal::Event { session: id.to_owned(), stream: stream.0, seq: event.seq, data };
+                if let Err(error) = bus.publish(signal).await {
+                    tracing::debug!(%error, "an event could not be handed to other replicas");
+                }
+            }
+        }
         Ok(event)
+    }
+
+    /// Hands `signal` to other replicas on a task of its own; `false`
+    /// when there are none (no bus).
+    fn signal_others(&self, signal: Signal) -> bool {
+        if self.shared.bus.is_none() {
+            return false;
+        }
+        let sessions = self.clone();
+        run_now_or_spawn(async move {
+            if let Some(bus) = &sessions.shared.bus {
+                if let Err(error) = bus.publish(signal).await {
+                    tracing::debug!(%error, "a signal could not be handed to other replicas");
+                }
+            }
+        });
+        true
+    }
+
+    /// Acts on other replicas' signals for the live handles held here,
+    /// once per `Sessions`, while it exists; needs a running Tokio runtime.
+    fn start_listener(&self) {
+        let Some(bus) = &self.shared.bus else {
+            return;
+        };
+        if self.shared.listening.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.shared.listening.store(false, Ordering::Relaxed);
+            return;
+        };
+        let mut signals = bus.listen();
+        let shared = Arc::downgrade(&self.shared);
+        runtime.spawn(async move {
+            while let Some(signal) = signals.recv().await {
+                let Some(shared) = shared.upgrade() else {
+                    break;
+                };
+                shared.act_on(signal);
+            }
+        });
     }
 
     /// Drops idle sessions every `sweep_interval`, once per `Sessions`, while
@@ -254,6 +339,31 @@ impl Sessions {
                 }
             }
         });
+    }
+}
+
+impl Shared {
+    /// Does what another replica's `signal` asks of a live handle held
+    /// here; nothing when none is.
+    fn act_on(&self, signal: Signal) {
+        match signal {
+            Signal::Event { session, stream, seq, data } => {
+                if let Some(live) = self.live.get(&session) {
+                    let id = EventId { stream: StreamId(stream), seq };
+                    live.deliver(Event { id, data: String::from(Box::<str>::from(data)).into_bytes() });
+                }
+            }
+            Signal::Answer { session, id, answer } => {
+                if let Some(live) = self.live.get(&session) {
+                    live.complete_client_request(&id, answer);
+                }
+            }
+            Signal::Cancel { session, id } => {
+                if let Some(live) = self.live.get(&session) {
+                    live.cancel_request(&id);
+                }
+            }
+        }
     }
 }
 
@@ -333,9 +443,11 @@ impl Session {
         self.live().begin_request(id)
     }
 
-    /// Cancels a request in flight (`notifications/cancelled`).
+    /// Cancels a request in flight (`notifications/cancelled`), here or,
+    /// through the bus, on the replica that runs it.
     pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
         self.live().cancel_request(id)
+            || self.sessions.signal_others(Signal::Cancel { session: self.id().to_owned(), id: id.clone() })
     }
 
     /// Whether a request with `id` is still running here.
@@ -354,7 +466,11 @@ impl Session {
         id: &RequestId,
         answer: Result<Box<serde_json::value::RawValue>, RpcError>,
     ) -> bool {
-        self.live().complete_client_request(id, answer)
+        if self.live().is_awaiting(id) {
+            return self.live().complete_client_request(id, answer);
+        }
+        // The handler awaiting it may run on another replica.
+        self.sessions.signal_others(Signal::Answer { session: self.id().to_owned(), id: id.clone(), answer })
     }
 
     /// Forgets an awaited answer (the handler stopped waiting).

@@ -58,7 +58,12 @@ impl std::error::Error for StoreError {}
 /// - `remove` forgets a session and says whether it existed;
 /// - `expire_idle` forgets every idle session and returns their ids, so the
 ///   caller can drop what else belongs to them (live handles, events). A
-///   store whose backend expires keys itself may return what it knows of.
+///   store whose backend expires keys itself may return what it knows of;
+/// - `load_value` and `swap_value` keep a session's named values (what
+///   [`SessionState`](super::SessionState) stores, as JSON): `swap_value`
+///   writes only when the value still is the one the caller read, so that
+///   updates from several replicas never overwrite each other. Values end
+///   with their session.
 pub trait SessionStore: Send + Sync + 'static {
     /// Stores a new session.
     fn create(&self, record: SessionRecord) -> StoreFuture<'_, ()>;
@@ -89,6 +94,36 @@ pub trait SessionStore: Send + Sync + 'static {
     fn ready(&self) -> StoreFuture<'_, ()> {
         ready(Ok(()))
     }
+    /// The value named `key` of session `id`: `Ok(None)` when it was never
+    /// set; [`Swap::Gone`]'s case (no such session) reads as `None` too.
+    /// The default keeps no values.
+    fn load_value<'a>(&'a self, id: &'a str, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        let _ = (id, key);
+        ready(Err(StoreError::Unavailable("this session store keeps no session state".into())))
+    }
+    /// Sets value `key` of session `id` to `new` if it still is `expected`
+    /// (`None`: unset). The default keeps no values.
+    fn swap_value<'a>(
+        &'a self,
+        id: &'a str,
+        key: &'a str,
+        expected: Option<&'a str>,
+        new: &'a str,
+    ) -> StoreFuture<'a, Swap> {
+        let _ = (id, key, expected, new);
+        ready(Err(StoreError::Unavailable("this session store keeps no session state".into())))
+    }
+}
+
+/// What [`SessionStore::swap_value`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swap {
+    /// The value was written.
+    Done,
+    /// The value changed since it was read: read it again and retry.
+    Changed,
+    /// The session does not exist (ended or expired).
+    Gone,
 }
 
 /// A store answer that is already known (memory stores never wait).
@@ -118,6 +153,8 @@ struct Table {
 #[derive(Debug)]
 struct Slot {
     record: Arc<SessionRecord>,
+    /// Named values ([`SessionStore::swap_value`]); empty maps allocate nothing.
+    values: std::sync::Mutex<HashMap<Box<str>, String>>,
     /// Seconds since the store's epoch.
     last_used: AtomicU64,
 }
@@ -196,7 +233,7 @@ impl MemorySessionStore {
     }
 
     fn insert(&self, record: SessionRecord) -> Result<(), StoreError> {
-        let slot = Slot { last_used: AtomicU64::new(self.now()), record: Arc::new(record) };
+        let slot = Slot { last_used: AtomicU64::new(self.now()), record: Arc::new(record), values: Default::default() };
         let mut table = self.write();
         if table.slots.len() >= self.max {
             return Err(StoreError::Full(self.max));
@@ -257,6 +294,34 @@ impl SessionStore for MemorySessionStore {
 
     fn count(&self) -> StoreFuture<'_, usize> {
         ready(Ok(self.read().slots.len()))
+    }
+
+    fn load_value<'a>(&'a self, id: &'a str, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        let table = self.read();
+        let value = table
+            .slots
+            .get(id)
+            .and_then(|slot| slot.values.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned());
+        ready(Ok(value))
+    }
+
+    fn swap_value<'a>(
+        &'a self,
+        id: &'a str,
+        key: &'a str,
+        expected: Option<&'a str>,
+        new: &'a str,
+    ) -> StoreFuture<'a, Swap> {
+        let table = self.read();
+        let Some(slot) = table.slots.get(id) else {
+            return ready(Ok(Swap::Gone));
+        };
+        let mut values = slot.values.lock().unwrap_or_else(|p| p.into_inner());
+        if values.get(key).map(String::as_str) != expected {
+            return ready(Ok(Swap::Changed));
+        }
+        values.insert(key.into(), new.to_owned());
+        ready(Ok(Swap::Done))
     }
 }
 
@@ -370,6 +435,22 @@ mod tests {
         assert_eq!(block(store.count()), 0);
         record.id = SessionRecord::new().id;
         block(store.create(record));
+    }
+
+    #[test]
+    fn values_are_swapped_only_from_what_was_read() {
+        let store = MemorySessionStore::new(4, Duration::from_secs(60));
+        let record = SessionRecord::new();
+        block(store.create(record.clone()));
+        let id = record.id.as_str();
+        assert_eq!(block(store.load_value(id, "k")), None);
+        assert_eq!(block(store.swap_value(id, "k", None, "1")), Swap::Done);
+        assert_eq!(block(store.swap_value(id, "k", None, "2")), Swap::Changed, "someone wrote meanwhile");
+        assert_eq!(block(store.swap_value(id, "k", Some("1"), "2")), Swap::Done);
+        assert_eq!(block(store.load_value(id, "k")).as_deref(), Some("2"));
+        assert!(block(store.remove(id)));
+        assert_eq!(block(store.swap_value(id, "k", Some("2"), "3")), Swap::Gone);
+        assert_eq!(block(store.load_value(id, "k")), None, "values end with their session");
     }
 
     #[test]

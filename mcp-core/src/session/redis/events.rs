@@ -1,0 +1,172 @@
+//! [`RedisEventStore`]: stream events in capped Redis Streams.
+
+use super::Redis;
+use super::keys::{Keys, finished_field};
+use crate::session::events::{Event, EventId, EventStore, Replay, ResumeError, StreamId};
+use crate::session::store::{StoreError, StoreFuture};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Appends an event: the stream's next position (from its field in the
+/// `streams` hash) becomes the entry id `0-SEQ`, so that positions are
+/// gapless and ordered whichever replica appends; -1 for an unknown stream.
+const APPEND: &str = r"
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return -1 end
+local seq = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '0-' .. seq, 'm', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return seq
+";
+
+/// The events of every session's streams in Redis, so that a client can
+/// resume a stream through any replica; see [`redis`](super) for the keys.
+/// Made by [`RedisSessions::connect`](super::RedisSessions::connect).
+///
+/// Each stream keeps its last `events_per_stream` events (Redis Streams
+/// trimmed on append) and expires with the session's idle timeout.
+#[derive(Clone)]
+pub struct RedisEventStore {
+    redis: Redis,
+    keys: Keys,
+    ttl: Duration,
+    events_per_stream: usize,
+    append: Arc<redis::Script>,
+}
+
+impl RedisEventStore {
+    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, events_per_stream: usize) -> Self {
+        Self { redis, keys, ttl, events_per_stream, append: Arc::new(redis::Script::new(APPEND)) }
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        self.ttl.as_millis().max(1) as u64
+    }
+
+    /// The last position of `stream` and whether it is finished; `None`
+    /// when the session has no such stream.
+    async fn position(&self, session: &str, stream: StreamId) -> Result<Option<(u64, bool)>, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGET").arg(self.keys.streams(session)).arg(stream.to_string());
+        pipe.cmd("HEXISTS").arg(self.keys.streams(session)).arg(finished_field(stream));
+        let (last, finished): (Option<u64>, bool) =
+            self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+        Ok(last.map(|last| (last, finished)))
+    }
+}
+
+/// Entries of `XRANGE`: (id, [(field, value)]).
+type Entries = Vec<(String, Vec<(String, Vec<u8>)>)>;
+
+impl EventStore for RedisEventStore {
+    fn open_stream<'a>(&'a self, session: &'a str) -> StoreFuture<'a, StreamId> {
+        Box::pin(async move {
+            loop {
+                let stream = StreamId::random();
+                let mut pipe = redis::pipe();
+                pipe.cmd("HSETNX").arg(self.keys.streams(session)).arg(stream.to_string()).arg(0);
+                pipe.cmd("PEXPIRE").arg(self.keys.streams(session)).arg(self.ttl_ms()).ignore();
+                let (created,): (bool,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+                if created {
+                    return Ok(stream);
+                }
+            }
+        })
+    }
+
+    fn append<'a>(
+        &'a self,
+        session: &'a str,
+        stream: StreamId,
+        message: &'a [u8],
+    ) -> StoreFuture<'a, EventId, ResumeError> {
+        Box::pin(async move {
+            let mut invocation = self.append.prepare_invoke();
+            invocation
+                .key(self.keys.streams(session))
+                .key(self.keys.events(session, stream))
+                .arg(stream.to_string())
+                .arg(message)
+                .arg(self.events_per_stream)
+                .arg(self.ttl_ms());
+            let seq: i64 = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            match u64::try_from(seq) {
+                Ok(seq) => Ok(EventId { stream, seq }),
+                Err(_) => Err(ResumeError::Gone),
+            }
+        })
+    }
+
+    fn last_event_id<'a>(&'a self, session: &'a str, stream: StreamId) -> StoreFuture<'a, EventId, ResumeError> {
+        Box::pin(async move {
+            match self.position(session, stream).await? {
+                Some((seq, _)) => Ok(EventId { stream, seq }),
+                None => Err(ResumeError::Gone),
+            }
+        })
+    }
+
+    fn replay_after<'a>(&'a self, session: &'a str, after: EventId) -> StoreFuture<'a, Replay, ResumeError> {
+        Box::pin(async move {
+            let Some((last, finished)) = self.position(session, after.stream).await? else {
+                return Err(ResumeError::Gone);
+            };
+            if after.seq > last {
+                return Err(ResumeError::Gone);
+            }
+            let key = self.keys.events(session, after.stream);
+            let from = format!("0-{}", after.seq + 1);
+            let entries: Entries = self
+                .redis
+                .run(|mut c| async move { redis::cmd("XRANGE").arg(key).arg(from).arg("+").query_async(&mut c).await })
+                .await?;
+            let mut events = Vec::with_capacity(entries.len());
+            for (id, fields) in entries {
+                let seq = id.strip_prefix("0-").and_then(|s| s.parse().ok()).ok_or(ResumeError::Gone)?;
+                let data = fields.into_iter().next().map(|(_, data)| data).unwrap_or_default();
+                events.push(Event { id: EventId { stream: after.stream, seq }, data });
+            }
+            // Never a partial replay: the events right after `after` must all be there.
+            let complete = match events.first() {
+                Some(first) => first.id.seq == after.seq + 1 && events.last().is_some_and(|e| e.id.seq >= last),
+                None => after.seq == last,
+            };
+            if !complete {
+                return Err(ResumeError::Gone);
+            }
+            Ok(Replay { events, open: !finished })
+        })
+    }
+
+    fn finish<'a>(&'a self, session: &'a str, stream: StreamId) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let (key, field) = (self.keys.streams(session), finished_field(stream));
+            self.redis
+                .run(|mut c| async move { redis::cmd("HSET").arg(key).arg(field).arg(1).query_async::<()>(&mut c).await })
+                .await
+        })
+    }
+
+    fn remove_session<'a>(&'a self, session: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let streams_key = self.keys.streams(session);
+            let key = streams_key.clone();
+            let fields: Vec<String> =
+                self.redis.run(|mut c| async move { redis::cmd("HKEYS").arg(key).query_async(&mut c).await }).await?;
+            let mut del = redis::cmd("DEL");
+            del.arg(&streams_key);
+            for field in fields.iter().filter(|f| !f.ends_with(":finished")) {
+                if let Ok(stream) = u64::from_str_radix(field, 16) {
+                    del.arg(self.keys.events(session, StreamId(stream)));
+                }
+            }
+            self.redis.run(|mut c| async move { del.query_async::<()>(&mut c).await }).await
+        })
+    }
+
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.redis.run(|mut c| async move { redis::cmd("PING").query_async::<()>(&mut c).await }).await
+        })
+    }
+}

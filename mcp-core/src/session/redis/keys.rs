@@ -1,0 +1,46 @@
+//! The names of the Redis keys and channel (see the module docs of
+//! [`redis`](super)).
+
+use super::super::StreamId;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    prefix: Arc<str>,
+}
+
+impl Keys {
+    pub(crate) fn new(prefix: &str) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    pub(crate) fn record(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:record", self.prefix)
+    }
+
+    pub(crate) fn values(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:values", self.prefix)
+    }
+
+    pub(crate) fn streams(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:streams", self.prefix)
+    }
+
+    pub(crate) fn events(&self, session: &str, stream: StreamId) -> String {
+        format!("{}:{{{session}}}:events:{stream}", self.prefix)
+    }
+
+    /// The sorted set of session ids by expiry.
+    pub(crate) fn index(&self) -> String {
+        format!("{}:sessions", self.prefix)
+    }
+
+    pub(crate) fn bus(&self) -> String {
+        format!("{}:bus", self.prefix)
+    }
+}
+
+/// The field of the `streams` hash that marks `stream` finished.
+pub(crate) fn finished_field(stream: StreamId) -> String {
+    format!("{stream}:finished")
+}

@@ -1,0 +1,180 @@
+//! Sessions in Redis (feature `redis`), so that several replicas behind a
+//! load balancer serve one client: any replica serves any request of any
+//! session, resumes any stream, and hands the others what only they can
+//! act on.
+//!
+//! - [`RedisSessionStore`]: records and [`SessionState`](super::SessionState)
+//!   values, with their idle timeout as a TTL refreshed on use;
+//! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
+//!   `Last-Event-ID` resumption on any replica;
+//! - [`RedisBus`]: [`Signal`](super::Signal)s between replicas over pub/sub.
+//!
+//! [`RedisSessions`] connects the three:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mcp_core::session::StoreError> {
+//! use mcp_core::session::redis::RedisSessions;
+//! use std::time::Duration;
+//!
+//! let sessions = RedisSessions::new("redis://127.0.0.1:6379/")
+//!     .idle_timeout(Duration::from_secs(3600))
+//!     .connect()
+//!     .await?;
+//! let server = mcp_core::Server::builder("demo", "1.0.0").sessions(sessions).build();
+//! # let _ = server; Ok(()) }
+//! ```
+//!
+//! # Keys
+//!
+//! Every key of one session carries its id as a hash tag, so that in Redis
+//! Cluster they share a slot: `PREFIX:{ID}:record` (the record, JSON),
+//! `PREFIX:{ID}:values` (a hash of state values), `PREFIX:{ID}:streams` (a
+//! hash: each stream's last position and finished mark) and
+//! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped). All expire with
+//! the session's idle timeout and are refreshed when it is used; ending a
+//! session deletes them. `PREFIX:sessions` is a sorted set of ids by
+//! expiry, for the session count and the idle sweep. Signals go over the
+//! channel `PREFIX:bus`.
+//!
+//! # When Redis fails
+//!
+//! Every command is bounded by [`RedisSessions::timeout`] (default 2 s);
+//! past it, or when Redis is unreachable, the store answers
+//! [`StoreError::Unavailable`], which the transport answers 503, and
+//! `/ready` names the store. The connection is re-established on its own.
+
+mod bus;
+mod events;
+mod keys;
+mod store;
+
+pub use bus::RedisBus;
+pub use events::RedisEventStore;
+pub use store::RedisSessionStore;
+
+use super::{Sessions, StoreError};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::future::Future;
+use std::time::Duration;
+
+/// Settings of Redis-backed [`Sessions`]; [`connect`](Self::connect) makes them.
+#[derive(Debug, Clone)]
+pub struct RedisSessions {
+    url: String,
+    prefix: String,
+    idle_timeout: Duration,
+    max_sessions: usize,
+    events_per_stream: usize,
+    timeout: Duration,
+}
+
+impl RedisSessions {
+    /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
+    /// defaults: prefix `mcp`, 1 h idle timeout, 100,000 sessions, 512
+    /// events kept per stream, 2 s per command.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            prefix: "mcp".into(),
+            idle_timeout: Duration::from_secs(3600),
+            max_sessions: 100_000,
+            events_per_stream: 512,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// The prefix of every key and channel (servers that share a Redis
+    /// but not their sessions need different ones).
+    #[must_use]
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long an unused session lives (its keys' TTL).
+    #[must_use]
+    pub fn idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
+
+    /// Sessions open at once, across every replica (503 beyond).
+    #[must_use]
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max;
+        self
+    }
+
+    /// Events kept per stream for resumption (older ones are trimmed).
+    #[must_use]
+    pub fn events_per_stream(mut self, events: usize) -> Self {
+        self.events_per_stream = events.max(1);
+        self
+    }
+
+    /// How long one Redis command may take before the request fails (503).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects and returns the sessions, with stores and bus sharing one
+    /// multiplexed connection (plus one for pub/sub); fails when Redis
+    /// cannot be reached now.
+    pub async fn connect(self) -> Result<Sessions, StoreError> {
+        let redis = Redis::connect(&self.url, self.timeout).await?;
+        let keys = keys::Keys::new(&self.prefix);
+        let store = RedisSessionStore::new(redis.clone(), keys.clone(), self.idle_timeout, self.max_sessions);
+        let events = RedisEventStore::new(redis.clone(), keys.clone(), self.idle_timeout, self.events_per_stream);
+        let bus = RedisBus::new(redis, keys);
+        Ok(Sessions::shared(store, events, bus))
+    }
+}
+
+/// One connection to Redis, every command bounded in time.
+#[derive(Clone)]
+pub(crate) struct Redis {
+    client: redis::Client,
+    connection: ConnectionManager,
+    timeout: Duration,
+}
+
+impl Redis {
+    async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let connecting = ConnectionManager::new_with_config(client.clone(), config);
+        let connection = bounded(timeout, connecting).await?;
+        Ok(Self { client, connection, timeout })
+    }
+
+    /// Runs `command` (a `redis::cmd`, pipeline or script invocation).
+    pub(crate) async fn run<T, F>(&self, command: impl FnOnce(ConnectionManager) -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        bounded(self.timeout, command(self.connection.clone())).await
+    }
+}
+
+/// `work`, or [`StoreError::Unavailable`] when it fails or takes longer
+/// than `timeout`.
+async fn bounded<T>(timeout: Duration, work: impl Future<Output = redis::RedisResult<T>>) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, work).await {
+        Ok(result) => result.map_err(unavailable),
+        Err(_) => Err(StoreError::Unavailable(format!("Redis did not answer within {timeout:?}"))),
+    }
+}
+
+fn unavailable(error: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(format!("Redis: {error}"))
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}

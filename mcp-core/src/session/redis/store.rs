@@ -1,0 +1,236 @@
+//! [`RedisSessionStore`]: session records and state values in Redis.
+
+use super::keys::Keys;
+use super::{Redis, now_ms};
+use crate::session::SessionRecord;
+use crate::session::store::{SessionStore, StoreError, StoreFuture, Swap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sets a state value when it still is the one read (see
+/// [`SessionStore::swap_value`]); 0 done, 1 changed, 2 no such session.
+const SWAP: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if ARGV[2] == '1' then
+  if current ~= ARGV[3] then return 1 end
+elseif current then
+  return 1
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 0
+";
+
+/// Session records and their state values in Redis, shared by every
+/// replica; see [`redis`](super) for the keys. Made by
+/// [`RedisSessions::connect`](super::RedisSessions::connect).
+///
+/// The session count and the bound on sessions hold across replicas; the
+/// bound per client address does not apply (put a rate limit in front).
+#[derive(Clone)]
+pub struct RedisSessionStore {
+    redis: Redis,
+    keys: Keys,
+    ttl: Duration,
+    max: usize,
+    swap: Arc<redis::Script>,
+}
+
+impl RedisSessionStore {
+    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, max: usize) -> Self {
+        Self { redis, keys, ttl, max, swap: Arc::new(redis::Script::new(SWAP)) }
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        self.ttl.as_millis().max(1) as u64
+    }
+
+    /// Refreshes the TTL of the session's keys and its place in the index:
+    /// one round trip, which also reads the record when `read` is set.
+    async fn refresh(&self, id: &str, read: bool) -> Result<(Option<String>, bool), StoreError> {
+        let ttl = self.ttl_ms();
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET").arg(self.keys.record(id));
+        if !read {
+            pipe.ignore();
+        }
+        pipe.cmd("PEXPIRE").arg(self.keys.record(id)).arg(ttl);
+        pipe.cmd("PEXPIRE").arg(self.keys.values(id)).arg(ttl).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.streams(id)).arg(ttl).ignore();
+        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
+        if read {
+            let (record, existed): (Option<String>, bool) =
+                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            Ok((record, existed))
+        } else {
+            let (existed,): (bool,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            Ok((None, existed))
+        }
+    }
+}
+
+fn encode(record: &SessionRecord) -> Result<String, StoreError> {
+    serde_json::to_string(record).map_err(|e| StoreError::Unavailable(format!("session record: {e}")))
+}
+
+impl SessionStore for RedisSessionStore {
+    fn create(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let index = self.keys.index();
+            let now = now_ms();
+            let open: usize =
+                self.redis
+                    .run(|mut c| async move {
+                        redis::cmd("ZCOUNT").arg(&index).arg(now).arg("+inf").query_async(&mut c).await
+                    })
+                    .await?;
+            if open >= self.max {
+                return Err(StoreError::Full(self.max));
+            }
+            let json = encode(&record)?;
+            let ttl = self.ttl_ms();
+            let mut pipe = redis::pipe();
+            pipe.cmd("SET").arg(self.keys.record(&record.id)).arg(json).arg("NX").arg("PX").arg(ttl).ignore();
+            pipe.cmd("ZADD").arg(self.keys.index()).arg(now + ttl).arg(&record.id).ignore();
+            // The index outlives its newest session by nothing: no replica
+            // left running leaves it behind.
+            pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
+            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+        })
+    }
+
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionRecord>>> {
+        Box::pin(async move {
+            let (record, _) = self.refresh(id, true).await?;
+            Ok(record.and_then(|json| serde_json::from_str(&json).ok()).map(Arc::new))
+        })
+    }
+
+    fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move { Ok(self.refresh(id, false).await?.1) })
+    }
+
+    fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let (key, json, ttl) = (self.keys.record(&record.id), encode(&record)?, self.ttl_ms());
+            self.redis
+                .run(|mut c| async move {
+                    redis::cmd("SET").arg(key).arg(json).arg("XX").arg("PX").arg(ttl).query_async::<()>(&mut c).await
+                })
+                .await
+        })
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut pipe = redis::pipe();
+            pipe.cmd("DEL").arg(self.keys.record(id));
+            pipe.cmd("DEL").arg(self.keys.values(id)).ignore();
+            pipe.cmd("ZREM").arg(self.keys.index()).arg(id).ignore();
+            let (deleted,): (usize,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            Ok(deleted > 0)
+        })
+    }
+
+    fn expire_idle(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let index = self.keys.index();
+            let due: Vec<String> = self
+                .redis
+                .run(|mut c| async move {
+                    redis::cmd("ZRANGEBYSCORE")
+                        .arg(&index)
+                        .arg("-inf")
+                        .arg(now_ms())
+                        .arg("LIMIT")
+                        .arg(0)
+                        .arg(1000)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            if due.is_empty() {
+                return Ok(due);
+            }
+            let mut pipe = redis::pipe();
+            for id in &due {
+                pipe.cmd("PTTL").arg(self.keys.record(id));
+            }
+            let ttls: Vec<i64> = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let mut expired = Vec::new();
+            let mut pipe = redis::pipe();
+            for (id, ttl) in due.into_iter().zip(ttls) {
+                if ttl == -2 {
+                    // The record expired: the session is over.
+                    pipe.cmd("ZREM").arg(self.keys.index()).arg(&id).ignore();
+                    pipe.cmd("DEL").arg(self.keys.values(&id)).ignore();
+                    expired.push(id);
+                } else {
+                    // Still alive (used without the index being told): re-file it.
+                    let at = now_ms() + ttl.max(0) as u64;
+                    pipe.cmd("ZADD").arg(self.keys.index()).arg(at).arg(&id).ignore();
+                }
+            }
+            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await?;
+            Ok(expired)
+        })
+    }
+
+    fn count(&self) -> StoreFuture<'_, usize> {
+        Box::pin(async move {
+            let index = self.keys.index();
+            self.redis
+                .run(|mut c| async move {
+                    redis::cmd("ZCOUNT").arg(&index).arg(now_ms()).arg("+inf").query_async(&mut c).await
+                })
+                .await
+        })
+    }
+
+    fn sweep_interval(&self) -> Option<Duration> {
+        Some(Duration::from_secs(10).min(self.ttl.max(Duration::from_secs(1))))
+    }
+
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.redis.run(|mut c| async move { redis::cmd("PING").query_async::<()>(&mut c).await }).await
+        })
+    }
+
+    fn load_value<'a>(&'a self, id: &'a str, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let values = self.keys.values(id);
+            self.redis
+                .run(|mut c| async move { redis::cmd("HGET").arg(values).arg(key).query_async(&mut c).await })
+                .await
+        })
+    }
+
+    fn swap_value<'a>(
+        &'a self,
+        id: &'a str,
+        key: &'a str,
+        expected: Option<&'a str>,
+        new: &'a str,
+    ) -> StoreFuture<'a, Swap> {
+        Box::pin(async move {
+            let mut invocation = self.swap.prepare_invoke();
+            invocation
+                .key(self.keys.record(id))
+                .key(self.keys.values(id))
+                .arg(key)
+                .arg(if expected.is_some() { "1" } else { "0" })
+                .arg(expected.unwrap_or_default())
+                .arg(new)
+                .arg(self.ttl_ms());
+            let outcome: u8 = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            Ok(match outcome {
+                0 => Swap::Done,
+                1 => Swap::Changed,
+                _ => Swap::Gone,
+            })
+        })
+    }
+}

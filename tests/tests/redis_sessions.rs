@@ -1,0 +1,377 @@
+//! Sessions in Redis (feature `redis`) over real sockets: the stores'
+//! contract and cleanup, two replicas serving one session (typed state,
+//! an elicitation answered through the other replica, a GET stream
+//! resumed through the other replica), and Redis going down and coming
+//! back. Uses `REDIS_URL` (default `redis://127.0.0.1:6379/`), and starts
+//! a private `redis-server` for the outage test. Without Redis each test
+//! says it is skipped and why, unless `REQUIRE_REDIS` is set (as in CI),
+//! which makes that a failure.
+
+use mcp_core::session::redis::RedisSessions;
+use mcp_core::session::{EventId, SessionRecord, SessionState, Sessions, StateError};
+use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
+use mcp_integration_tests::{HttpClient, read_events, spawn};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+/// A fresh key prefix, so that tests share a Redis without seeing each other.
+fn prefix() -> String {
+    format!("mcp-test-{:x}", rand_u64())
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// Sessions in Redis under `prefix`, or `None` (said, or failed under
+/// `REQUIRE_REDIS`) when Redis cannot be reached.
+async fn connect(settings: RedisSessions) -> Option<Sessions> {
+    match settings.connect().await {
+        Ok(sessions) => Some(sessions),
+        Err(error) if std::env::var_os("REQUIRE_REDIS").is_some() => panic!("Redis at {}: {error}", redis_url()),
+        Err(error) => {
+            eprintln!("SKIPPED: Redis at {} is not reachable ({error}); set REDIS_URL", redis_url());
+            None
+        }
+    }
+}
+
+fn settings(prefix: &str) -> RedisSessions {
+    RedisSessions::new(redis_url()).prefix(prefix)
+}
+
+/// The keys under `prefix`, by SCAN.
+async fn keys_under(prefix: &str) -> Vec<String> {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut keys = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{prefix}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        keys.extend(batch);
+        if next == 0 {
+            return keys;
+        }
+        cursor = next;
+    }
+}
+
+#[tokio::test]
+async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
+    let prefix = prefix();
+    let Some(sessions) = connect(settings(&prefix).idle_timeout(Duration::from_secs(1))).await else { return };
+    let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let id = session.id().to_owned();
+    assert_eq!(sessions.count().await.unwrap(), 1);
+    assert_eq!(sessions.open(&id).await.unwrap().unwrap().id(), id);
+
+    let stream = session.open_stream().await.unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(session.publish(stream, format!("{{\"n\":{n}}}").into_bytes()).await.unwrap());
+    }
+    assert_eq!(ids.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3], "positions are gapless");
+    let replay = sessions.events().replay_after(&id, ids[0]).await.unwrap();
+    assert_eq!(
+        replay.events.iter().map(|e| e.data.clone()).collect::<Vec<_>>(),
+        [b"{\"n\":2}".to_vec(), b"{\"n\":3}".to_vec()]
+    );
+    assert!(replay.open);
+    session.finish_stream(stream).await;
+    assert!(!sessions.events().replay_after(&id, EventId::priming(stream)).await.unwrap().open);
+    let foreign = sessions.events().replay_after("another-session", ids[0]).await;
+    assert!(foreign.is_err(), "a stream is resumable only in its own session");
+
+    let store = sessions.store();
+    assert_eq!(store.swap_value(&id, "k", None, "1").await.unwrap(), mcp_core::session::Swap::Done);
+    assert_eq!(store.swap_value(&id, "k", None, "2").await.unwrap(), mcp_core::session::Swap::Changed);
+    assert_eq!(store.load_value(&id, "k").await.unwrap().as_deref(), Some("1"));
+    assert!(!keys_under(&prefix).await.is_empty());
+
+    // Idle past its timeout: the sweep ends it and its keys go.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    sessions.expire_idle().await.unwrap();
+    assert!(sessions.open(&id).await.unwrap().is_none());
+    assert_eq!(sessions.count().await.unwrap(), 0);
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "an expired session leaves no keys");
+
+    // Ending a session deletes its keys at once.
+    let ended = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let stream = ended.open_stream().await.unwrap();
+    ended.publish(stream, b"{}".to_vec()).await.unwrap();
+    assert!(sessions.remove(ended.id()).await.unwrap());
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "a deleted session leaves no keys");
+}
+
+#[tokio::test]
+async fn trimmed_events_make_resumption_gone_not_partial() {
+    let prefix = prefix();
+    let Some(sessions) = connect(settings(&prefix).events_per_stream(2)).await else { return };
+    let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let stream = session.open_stream().await.unwrap();
+    let first = session.publish(stream, b"1".to_vec()).await.unwrap();
+    for n in 2..=4 {
+        session.publish(stream, n.to_string().into_bytes()).await.unwrap();
+    }
+    let gone = sessions.events().replay_after(session.id(), first).await;
+    assert_eq!(gone.unwrap_err(), mcp_core::session::ResumeError::Gone);
+    let recent = sessions.events().replay_after(session.id(), EventId { stream, seq: 2 }).await.unwrap();
+    assert_eq!(recent.events.len(), 2);
+    sessions.remove(session.id()).await.unwrap();
+}
+
+/// Operations recorded in this session.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Log {
+    entries: Vec<String>,
+}
+
+/// Records an entry in the session's log; returns how many it holds.
+#[tool]
+async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateError> {
+    Ok(log
+        .update(|log| {
+            log.entries.push(entry.clone());
+            log.entries.len()
+        })
+        .await?
+        .to_string())
+}
+
+/// The session's log.
+#[tool]
+async fn entries(log: SessionState<Log>) -> Result<String, StateError> {
+    Ok(log.get().await?.entries.join(","))
+}
+
+/// Asks the user for a name.
+#[tool]
+async fn ask_name(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
+}
+
+/// A document clients may watch.
+#[resource("doc://news", mime = "text/plain")]
+async fn news() -> &'static str {
+    "news"
+}
+
+fn server(sessions: Sessions) -> Server {
+    Server::builder("replica", "0")
+        .tools(tools![record, entries, ask_name])
+        .resources(resources![news])
+        .sessions(sessions)
+        .build()
+}
+
+/// Two replicas sharing Redis under one prefix: their servers and URLs.
+async fn two_replicas() -> Option<[(Server, String); 2]> {
+    let prefix = prefix();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let server = server(connect(settings(&prefix).idle_timeout(Duration::from_secs(20))).await?);
+        let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+        replicas.push((server, format!("{url}/mcp")));
+    }
+    replicas.try_into().ok()
+}
+
+/// The client's session as seen through another replica.
+fn through(client: &HttpClient, url: &str) -> HttpClient {
+    HttpClient { url: url.to_owned(), ..client.clone() }
+}
+
+fn text_of(messages: &[Value]) -> String {
+    messages.last().unwrap()["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn one_session_is_served_by_either_replica() {
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    for (n, client) in [&on_a, &on_b, &on_a, &on_b].into_iter().enumerate() {
+        let answer = client
+            .request(n as i64 + 1, "tools/call", json!({"name": "record", "arguments": {"entry": format!("e{n}")}}))
+            .await;
+        assert_eq!(text_of(&answer), (n + 1).to_string(), "state written on one replica is read on the other");
+    }
+    let listed = on_b.request(9, "tools/call", json!({"name": "entries", "arguments": {}})).await;
+    assert_eq!(text_of(&listed), "e0,e1,e2,e3");
+
+    // Concurrent updates through both replicas are all kept.
+    let mut calls = Vec::new();
+    for n in 0..20 {
+        let client = if n % 2 == 0 { on_a.clone() } else { on_b.clone() };
+        calls.push(tokio::spawn(async move {
+            client.request(100 + n, "tools/call", json!({"name": "record", "arguments": {"entry": "c"}})).await
+        }));
+    }
+    for call in calls {
+        call.await.unwrap();
+    }
+    let listed = on_a.request(10, "tools/call", json!({"name": "entries", "arguments": {}})).await;
+    assert_eq!(text_of(&listed).split(',').count(), 24, "no update was lost");
+
+    // Ended through B: gone on A too.
+    let deleted = on_b.http.delete(&b).header("mcp-session-id", on_b.session.clone().unwrap()).send().await.unwrap();
+    assert!(deleted.status().is_success());
+    let after = on_a.post(&json!({"jsonrpc": "2.0", "id": 11, "method": "ping"})).await;
+    assert_eq!(after.status(), 404);
+}
+
+#[tokio::test]
+async fn an_answer_posted_to_another_replica_reaches_the_waiting_handler() {
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    let call =
+        json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "ask_name", "arguments": {}}});
+    let response = on_a.post(&call).await;
+    let events = read_events(response, Duration::from_secs(10), |message| {
+        if message["method"] == "elicitation/create" {
+            let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": {"action": "accept", "content": {"name": "Bo"}}});
+            let on_b = on_b.clone();
+            tokio::spawn(async move { assert_eq!(on_b.post(&reply).await.status(), 202) });
+        }
+        message["id"] == 5
+    })
+    .await;
+    let answer = &events.last().expect("an answer").1;
+    assert_eq!(answer["result"]["content"][0]["text"], "accept: \"Bo\"");
+}
+
+#[tokio::test]
+async fn a_stream_resumes_through_another_replica() {
+    let Some([(server_a, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    on_a.request(2, "resources/subscribe", json!({"uri": "doc://news"})).await;
+
+    // The GET stream on A takes two notifications, then its connection drops.
+    let stream = on_a.get_stream(None).await;
+    assert_eq!(stream.status(), 200);
+    let notifier = server_a.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        notifier.notify_resource_updated("doc://news");
+        notifier.notify_resource_updated("doc://news");
+    });
+    let seen = read_events(stream, Duration::from_secs(5), |m| m["method"] == "notifications/resources/updated").await;
+    let last_seen = seen.last().and_then(|(id, _)| id.clone()).expect("an event id");
+
+    // Resumed through B: the event the client missed, then new ones as A publishes them.
+    let resumed = on_b.get_stream(Some(&last_seen)).await;
+    assert_eq!(resumed.status(), 200);
+    let notifier = server_a.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        notifier.notify_resource_updated("doc://news");
+    });
+    let replayed = read_events(resumed, Duration::from_secs(5), |_| false).await;
+    let updates: Vec<_> = replayed.iter().filter(|(_, m)| m["method"] == "notifications/resources/updated").collect();
+    assert_eq!(updates.len(), 2, "the missed event from Redis, then the new one over the bus: {replayed:?}");
+    let ids: Vec<_> = updates.iter().map(|(id, _)| id.clone().unwrap()).collect();
+    assert!(ids[0] != last_seen && ids[0] != ids[1], "no duplicates");
+}
+
+/// A private `redis-server` on a free port, killed on drop.
+struct PrivateRedis {
+    child: Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(Self { child, port })
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn redis_down_is_a_fast_503_and_the_server_recovers() {
+    let port = PrivateRedis::free_port();
+    let Some(redis) = PrivateRedis::start(port) else {
+        if std::env::var_os("REQUIRE_REDIS").is_some() {
+            panic!("redis-server is not installed");
+        }
+        return eprintln!("SKIPPED: redis-server is not installed");
+    };
+    redis.wait_ready().await;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let sessions = RedisSessions::new(&url).timeout(Duration::from_millis(500)).connect().await.unwrap();
+    let app = mcp_axum::McpRouter::new(server(sessions)).into_router();
+    let base = spawn(app).await;
+    let mut client = HttpClient::new(format!("{base}/mcp"));
+    client.initialize().await;
+    assert_eq!(reqwest::get(format!("{base}/ready")).await.unwrap().status(), 200);
+
+    drop(redis);
+    let started = std::time::Instant::now();
+    let down = client.post(&json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})).await;
+    assert_eq!(down.status(), 503);
+    let body: Value = down.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("Redis"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(5), "failed fast: {:?}", started.elapsed());
+    let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready.text().await.unwrap().contains("session store"));
+
+    // Back (empty: this Redis keeps nothing): new sessions work without a restart.
+    let _redis = PrivateRedis::start(port).unwrap();
+    _redis.wait_ready().await;
+    let mut fresh = HttpClient::new(format!("{base}/mcp"));
+    for _ in 0..50 {
+        if reqwest::get(format!("{base}/ready")).await.unwrap().status() == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    fresh.initialize().await;
+    let answer = fresh.request(3, "tools/call", json!({"name": "record", "arguments": {"entry": "x"}})).await;
+    assert_eq!(text_of(&answer), "1");
+}
