@@ -1,0 +1,108 @@
+//! A stateful service: transactions kept per client session, so that
+//! `start_transaction`, `add_operation`, `commit` and `rollback` build on
+//! each other, and `transaction://{id}` shows one. The state is typed
+//! (`SessionState<Ledger>`); with `REDIS_URL` set (and `--features redis`)
+//! it lives in Redis, so that several replicas behind a load balancer serve
+//! one session (docs/deploy.md); otherwise in this process's memory.
+//!
+//! ```sh
+//! cargo run --example transactions                                   # memory
+//! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example transactions --features redis
+//! ```
+
+mod ledger;
+
+use ledger::{Ledger, Operation, Status, Transaction};
+use mcp_core::session::{SessionState, Sessions};
+use mcp_core::{Json, ResourceError, Server, ToolError, resource, resources, tool, tools};
+
+/// Starts a transaction in this session and returns its id.
+#[tool]
+async fn start_transaction(
+    /// What the transaction is for.
+    description: String,
+    ledger: SessionState<Ledger>,
+) -> Result<Json<Transaction>, ToolError> {
+    Ok(Json(ledger.update(|ledger| ledger.start(description.clone())).await?))
+}
+
+/// Adds an operation to an open transaction.
+#[tool]
+async fn add_operation(
+    /// The transaction's id.
+    transaction_id: u64,
+    /// The operation: `credit` or `debit`, an account and an amount in cents.
+    operation: Operation,
+    ledger: SessionState<Ledger>,
+) -> Result<Json<Transaction>, ToolError> {
+    let added = ledger.update(|ledger| ledger.add(transaction_id, operation.clone())).await?;
+    Ok(Json(added?))
+}
+
+/// Commits an open transaction: its operations must balance.
+#[tool(annotations(idempotent))]
+async fn commit(transaction_id: u64, ledger: SessionState<Ledger>) -> Result<Json<Transaction>, ToolError> {
+    let committed = ledger.update(|ledger| ledger.finish(transaction_id, Status::Committed)).await?;
+    Ok(Json(committed?))
+}
+
+/// Rolls an open transaction back: its operations are discarded.
+#[tool(annotations(destructive, idempotent))]
+async fn rollback(transaction_id: u64, ledger: SessionState<Ledger>) -> Result<Json<Transaction>, ToolError> {
+    let rolled_back = ledger.update(|ledger| ledger.finish(transaction_id, Status::RolledBack)).await?;
+    Ok(Json(rolled_back?))
+}
+
+/// One transaction of this session.
+#[resource("transaction://{id}", mime = "application/json")]
+async fn transaction(id: u64, ledger: SessionState<Ledger>) -> Result<Json<Transaction>, ResourceError> {
+    let ledger = ledger.get().await.map_err(ResourceError::new)?;
+    ledger.get(id).cloned().map(Json).ok_or_else(|| ResourceError::not_found(&format!("transaction://{id}")))
+}
+
+/// The server over `sessions` (memory or Redis).
+pub fn transactions_server(sessions: Option<Sessions>) -> Server {
+    let mut builder = Server::builder("transactions", env!("CARGO_PKG_VERSION"))
+        .instructions("Transactions of this session: start one, add balanced operations, then commit or roll back.")
+        .tools(tools![start_transaction, add_operation, commit, rollback])
+        .resources(resources![transaction]);
+    if let Some(sessions) = sessions {
+        builder = builder.sessions(sessions);
+    }
+    builder.build()
+}
+
+/// Sessions in Redis when `REDIS_URL` is set; `None` (memory) otherwise.
+async fn sessions_from_env() -> Option<Sessions> {
+    let url = std::env::var("REDIS_URL").ok()?;
+    #[cfg(feature = "redis")]
+    {
+        match mcp_core::session::redis::RedisSessions::new(&url).connect().await {
+            Ok(sessions) => Some(sessions),
+            Err(error) => {
+                eprintln!("REDIS_URL={url}: {error}");
+                std::process::exit(2)
+            }
+        }
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        eprintln!("REDIS_URL={url} is set, but this build has no Redis: run with `--features redis`");
+        std::process::exit(2)
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let config = mcp_axum::McpConfig::from_env_or_exit();
+    let sessions = sessions_from_env().await;
+    let store = if sessions.is_some() { "Redis" } else { "memory" };
+    let listener = mcp_axum::bind(&config).await?;
+    println!("transactions: MCP endpoint at http://{}{} (sessions in {store})", listener.local_addr()?, config.path);
+    let limits = mcp_axum::ServeLimits::from_config(&config);
+    let app = mcp_axum::McpRouter::new(transactions_server(sessions)).config(config).into_router();
+    mcp_axum::serve_with(listener, app, limits, mcp_axum::shutdown_signal()).await
+}
