@@ -261,16 +261,17 @@ async fn an_answer_posted_to_another_replica_reaches_the_waiting_handler() {
 
 #[tokio::test]
 async fn a_stream_resumes_through_another_replica() {
-    let Some([(server_a, a), (_, b)]) = two_replicas().await else { return };
+    let Some([(_, a), (server_b, b)]) = two_replicas().await else { return };
     let mut on_a = HttpClient::new(&a);
     on_a.initialize().await;
     let on_b = through(&on_a, &b);
-    on_a.request(2, "resources/subscribe", json!({"uri": "doc://news"})).await;
+    // Subscribed through B, listening on A, the resource changing on B.
+    on_b.request(2, "resources/subscribe", json!({"uri": "doc://news"})).await;
 
     // The GET stream on A takes two notifications, then its connection drops.
     let stream = on_a.get_stream(None).await;
     assert_eq!(stream.status(), 200);
-    let notifier = server_a.clone();
+    let notifier = server_b.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
         notifier.notify_resource_updated("doc://news");
@@ -279,19 +280,64 @@ async fn a_stream_resumes_through_another_replica() {
     let seen = read_events(stream, Duration::from_secs(5), |m| m["method"] == "notifications/resources/updated").await;
     let last_seen = seen.last().and_then(|(id, _)| id.clone()).expect("an event id");
 
-    // Resumed through B: the event the client missed, then new ones as A publishes them.
+    // While no connection holds the stream, the resource changes again.
+    server_b.notify_resource_updated("doc://news");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Resumed through B: the event the client missed, then new ones as they come.
     let resumed = on_b.get_stream(Some(&last_seen)).await;
     assert_eq!(resumed.status(), 200);
-    let notifier = server_a.clone();
+    let notifier = server_b.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         notifier.notify_resource_updated("doc://news");
+        notifier.notify_resource_updated("doc://news");
     });
-    let replayed = read_events(resumed, Duration::from_secs(5), |_| false).await;
+    let replayed = read_events(resumed, Duration::from_secs(3), |_| false).await;
     let updates: Vec<_> = replayed.iter().filter(|(_, m)| m["method"] == "notifications/resources/updated").collect();
-    assert_eq!(updates.len(), 2, "the missed event from Redis, then the new one over the bus: {replayed:?}");
-    let ids: Vec<_> = updates.iter().map(|(id, _)| id.clone().unwrap()).collect();
-    assert!(ids[0] != last_seen && ids[0] != ids[1], "no duplicates");
+    // The reader stopped after the first event: the second, the one sent
+    // while no connection held the stream, then the two new ones.
+    assert_eq!(updates.len(), 4, "the missed events from Redis, then the new ones: {replayed:?}");
+    let seqs: Vec<u64> = std::iter::once(&last_seen)
+        .chain(updates.iter().filter_map(|(id, _)| id.as_ref()))
+        .map(|id| id.rsplit_once('-').unwrap().1.parse().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "in order, none lost or repeated: {seqs:?}");
+}
+
+#[tokio::test]
+async fn list_changes_and_listeners_reach_every_replica() {
+    let Some([(server_a, _), (_, b)]) = two_replicas().await else { return };
+    // A session-era client listening on B.
+    let mut on_b = HttpClient::new(&b);
+    on_b.initialize().await;
+    let stream = on_b.get_stream(None).await;
+    // A stateless-era listener on B.
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+    });
+    let listen = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+        "_meta": meta, "notifications": {"toolsListChanged": true, "resourceSubscriptions": ["doc://news"]}}});
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
+    let listener = HttpClient::new(&b).post_with(&headers).body(listen.to_string()).send().await.unwrap();
+    assert_eq!(listener.status(), 200);
+
+    // The catalog and a resource change on A.
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        server_a.remove_tool("ask_name");
+        server_a.notify_resource_updated("doc://news");
+    });
+    let standalone =
+        read_events(stream, Duration::from_secs(3), |m| m["method"] == "notifications/tools/list_changed").await;
+    assert!(standalone.iter().any(|(_, m)| m["method"] == "notifications/tools/list_changed"), "{standalone:?}");
+    let heard =
+        read_events(listener, Duration::from_secs(3), |m| m["method"] == "notifications/resources/updated").await;
+    let methods: Vec<_> = heard.iter().map(|(_, m)| m["method"].as_str().unwrap_or_default().to_owned()).collect();
+    assert!(methods.contains(&"notifications/tools/list_changed".to_owned()), "{methods:?}");
+    assert!(methods.contains(&"notifications/resources/updated".to_owned()), "{methods:?}");
 }
 
 /// A private `redis-server` on a free port, killed on drop.

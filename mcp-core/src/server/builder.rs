@@ -408,6 +408,12 @@ impl ServerBuilder {
         for mount in &server.inner.mounts {
             mount.server.add_parent(Arc::downgrade(&server.inner), Arc::downgrade(mount));
         }
+        let notified = Arc::downgrade(&server.inner);
+        server.inner.sessions.on_notice(Box::new(move |method, uri| {
+            if let Some(inner) = notified.upgrade() {
+                Server { inner }.on_remote_notice(method, uri);
+            }
+        }));
         Ok(server)
     }
 

@@ -155,11 +155,36 @@ impl Server {
     /// Tells sessions subscribed to `uri` that it changed
     /// (`notifications/resources/updated`, on their standalone stream), and
     /// `subscriptions/listen` listeners that asked for it.
+    ///
+    /// With sessions shared by replicas (Redis), subscribed sessions get it
+    /// wherever their stream is held, and other replicas' listeners too.
     pub fn notify_resource_updated(&self, uri: &str) {
-        let message = jsonrpc::encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
-        self.inner.sessions.broadcast(&message, |session| session.is_subscribed(uri));
+        const METHOD: &str = "notifications/resources/updated";
+        let message = jsonrpc::encode_notification(METHOD, &json!({ "uri": uri }));
+        let sessions = &self.inner.sessions;
+        if sessions.is_shared() {
+            sessions.resource_updated(uri, message);
+            sessions.announce(METHOD, Some(uri));
+        } else {
+            sessions.broadcast(&message, |session| session.is_subscribed(uri));
+        }
         self.inner.listeners.resource_updated(uri);
         self.tell_parents_resource_updated(uri);
+    }
+
+    /// Acts on another replica's notice (see [`Signal::Notice`](crate::session::Signal)):
+    /// its `list_changed` goes to the streams and listeners held here; its
+    /// `resources/updated` to the listeners (the sending replica already
+    /// reached the subscribed sessions).
+    pub(super) fn on_remote_notice(&self, method: &str, uri: Option<&str>) {
+        match uri {
+            Some(uri) => self.inner.listeners.resource_updated(uri),
+            None => {
+                let message = jsonrpc::encode_notification(method, &json!({}));
+                self.inner.sessions.broadcast(&message, |_| true);
+                self.inner.listeners.list_changed(method);
+            }
+        }
     }
 
     /// Applies `edit` to the catalog and, when it changed something, sends
@@ -178,6 +203,7 @@ impl Server {
         let message = jsonrpc::encode_notification(method, &json!({}));
         self.inner.sessions.broadcast(&message, |_| true);
         self.inner.listeners.list_changed(method);
+        self.inner.sessions.announce(method, None);
         self.tell_parents_list_changed(method);
     }
 

@@ -66,7 +66,7 @@ impl Server {
                     .as_ref()
                     .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
                 if request.method == "resources/unsubscribe" {
-                    session.unsubscribe(&p.uri);
+                    session.unsubscribe(&p.uri).await.map_err(RpcError::internal)?;
                     return Ok(empty_result());
                 }
                 if p.uri.len() > MAX_SUBSCRIBED_URI {
@@ -77,7 +77,7 @@ impl Server {
                 if !self.knows_resource(&p.uri) {
                     return Err(ResourceError::not_found(&p.uri).0);
                 }
-                if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS) {
+                if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS).await.map_err(RpcError::internal)? {
                     return Err(RpcError::invalid_params(format!(
                         "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions"
                     )));

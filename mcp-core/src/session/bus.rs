@@ -47,6 +47,15 @@ pub enum Signal {
         /// The client's request id.
         id: RequestId,
     },
+    /// A notification for every listening client: a `list_changed`
+    /// (`uri` unset), or `notifications/resources/updated` for `uri`, which
+    /// the sending replica already appended to subscribed sessions' streams.
+    Notice {
+        /// The notification's method.
+        method: String,
+        /// The resource that changed, for `resources/updated`.
+        uri: Option<String>,
+    },
 }
 
 /// Carries [`Signal`]s between the replicas that share a session store

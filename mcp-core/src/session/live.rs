@@ -142,6 +142,11 @@ impl LiveSession {
         !live.in_flight.is_empty() || live.attached.values().any(|sink| !sink.is_closed())
     }
 
+    /// Marks `stream` as the standalone stream (resumed here).
+    pub(crate) fn set_standalone(&self, stream: StreamId) {
+        self.lock().standalone = Some(stream);
+    }
+
     /// The standalone stream, once one was opened.
     pub(crate) fn standalone(&self) -> Option<StreamId> {
         self.lock().standalone

@@ -57,11 +57,26 @@ struct Shared {
     /// Signals to and from other replicas, when stores are shared.
     bus: Option<Box<dyn SessionBus>>,
     listening: AtomicBool,
+    /// What the server does with other replicas' notices.
+    notices: OnceLock<NoticeHandler>,
+    /// `resources/updated` for subscribed sessions, in order, with shared stores.
+    updates: OnceLock<tokio::sync::mpsc::Sender<(String, Vec<u8>)>>,
     sweeping: AtomicBool,
     /// When a full store was last swept on behalf of `create`; held while
     /// sweeping, so concurrent creates share one sweep.
     full_sweep: tokio::sync::Mutex<Option<Instant>>,
 }
+
+/// Handles a notice from another replica: the notification's method and,
+/// for `resources/updated`, the URI.
+pub(crate) type NoticeHandler = Box<dyn Fn(&str, Option<&str>) + Send + Sync>;
+
+/// The value naming a session's standalone stream, with shared stores.
+const STANDALONE: &str = "mcp.standalone";
+
+/// `resources/updated` notifications waiting to be appended to subscribed
+/// sessions' streams; beyond, new ones are dropped (and logged).
+const PENDING_UPDATES: usize = 4096;
 
 /// How often a full store may be swept on the request path; in between,
 /// creates are refused at once (the periodic sweeper still runs).
@@ -88,6 +103,8 @@ impl Sessions {
                 live: LiveTable::default(),
                 bus,
                 listening: AtomicBool::new(false),
+                notices: OnceLock::new(),
+                updates: OnceLock::new(),
                 sweeping: AtomicBool::new(false),
                 full_sweep: tokio::sync::Mutex::new(None),
             }),
@@ -286,6 +303,77 @@ impl Sessions {
         true
     }
 
+    /// Whether other replicas share these sessions (a bus is set).
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared.bus.is_some()
+    }
+
+    /// Sets what to do with other replicas' notices (the server does, once).
+    pub(crate) fn on_notice(&self, handler: NoticeHandler) {
+        let _ = self.shared.notices.set(handler);
+    }
+
+    /// Tells other replicas' listening clients about `method` (for `uri`).
+    pub(crate) fn announce(&self, method: &str, uri: Option<&str>) {
+        self.signal_others(Signal::Notice { method: method.to_owned(), uri: uri.map(str::to_owned) });
+    }
+
+    /// With shared stores: appends `message` (a `resources/updated` for
+    /// `uri`) to the standalone stream of every session subscribed to `uri`,
+    /// on whichever replica, in the order of the calls; the connection
+    /// holding the stream gets it here or through the bus, and a client
+    /// that was between connections gets it by resuming.
+    pub(crate) fn resource_updated(&self, uri: &str, message: Vec<u8>) {
+        let Some(queue) = self.update_queue() else {
+            return;
+        };
+        if queue.try_send((uri.to_owned(), message)).is_err() {
+            tracing::warn!(uri, "resources/updated dropped: {PENDING_UPDATES} notifications are already waiting");
+        }
+    }
+
+    /// The ordered worker of [`resource_updated`](Self::resource_updated),
+    /// started on first use; `None` without a Tokio runtime.
+    fn update_queue(&self) -> Option<&tokio::sync::mpsc::Sender<(String, Vec<u8>)>> {
+        if let Some(queue) = self.shared.updates.get() {
+            return Some(queue);
+        }
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(PENDING_UPDATES);
+        if self.shared.updates.set(tx).is_ok() {
+            let shared = Arc::downgrade(&self.shared);
+            runtime.spawn(async move {
+                while let Some((uri, message)) = rx.recv().await {
+                    let Some(shared) = shared.upgrade() else { break };
+                    let sessions = Sessions { shared };
+                    if let Err(error) = sessions.append_to_subscribers(&uri, message).await {
+                        tracing::warn!(%error, uri, "resources/updated could not reach subscribed sessions");
+                    }
+                }
+            });
+        }
+        self.shared.updates.get()
+    }
+
+    async fn append_to_subscribers(&self, uri: &str, message: Vec<u8>) -> Result<(), StoreError> {
+        for id in self.shared.store.subscribers(uri).await? {
+            let Some(stream) = self.stored_standalone(&id).await? else {
+                continue; // no GET stream yet: nowhere to send it, as in one process
+            };
+            let live = self.shared.live.get(&id).unwrap_or_default();
+            if let Err(error) = self.publish(&id, &live, stream, message.clone()).await {
+                tracing::debug!(?error, "a subscribed session's stream is gone");
+            }
+        }
+        Ok(())
+    }
+
+    /// The standalone stream of session `id` recorded in the shared store.
+    async fn stored_standalone(&self, id: &str) -> Result<Option<StreamId>, StoreError> {
+        let value = self.shared.store.load_value(id, STANDALONE).await?;
+        Ok(value.and_then(|hex| u64::from_str_radix(&hex, 16).ok()).map(StreamId))
+    }
+
     /// Acts on other replicas' signals for the live handles held here,
     /// once per `Sessions`, while it exists; needs a running Tokio runtime.
     fn start_listener(&self) {
@@ -361,6 +449,11 @@ impl Shared {
             Signal::Cancel { session, id } => {
                 if let Some(live) = self.live.get(&session) {
                     live.cancel_request(&id);
+                }
+            }
+            Signal::Notice { method, uri } => {
+                if let Some(handler) = self.notices.get() {
+                    handler(&method, uri.as_deref());
                 }
             }
         }
@@ -480,12 +573,39 @@ impl Session {
 
     /// Subscribes to `uri`; `false` when the session already holds `max`
     /// other subscriptions.
-    pub(crate) fn subscribe(&self, uri: &str, max: usize) -> bool {
-        self.live().subscribe(uri, max)
+    /// With shared stores the subscription is recorded there too, so that
+    /// a replica where the resource changes finds the session.
+    pub(crate) async fn subscribe(&self, uri: &str, max: usize) -> Result<bool, StoreError> {
+        if self.sessions.is_shared() {
+            return self.sessions.shared.store.subscribe(self.id(), uri, max).await;
+        }
+        Ok(self.live().subscribe(uri, max))
     }
 
-    pub(crate) fn unsubscribe(&self, uri: &str) {
+    pub(crate) async fn unsubscribe(&self, uri: &str) -> Result<(), StoreError> {
+        if self.sessions.is_shared() {
+            return self.sessions.shared.store.unsubscribe(self.id(), uri).await;
+        }
         self.live().unsubscribe(uri);
+        Ok(())
+    }
+
+    /// The session's standalone stream: the one recorded in the shared
+    /// store (created and recorded when there is none), so that every
+    /// replica appends to the same stream.
+    async fn shared_standalone(&self) -> Result<StreamId, ResumeError> {
+        let store = &self.sessions.shared.store;
+        loop {
+            if let Some(stream) = self.sessions.stored_standalone(self.id()).await? {
+                return Ok(stream);
+            }
+            let stream = self.open_stream().await?;
+            match store.swap_value(self.id(), STANDALONE, None, &stream.to_string()).await? {
+                Swap::Done => return Ok(stream),
+                Swap::Changed => continue, // another replica recorded one first
+                Swap::Gone => return Err(ResumeError::Gone),
+            }
+        }
     }
 
     /// Starts a response stream; its events are kept for resumption.
@@ -531,6 +651,9 @@ impl Session {
         let replay = self.sessions.events().replay_after(self.id(), after).await;
         if !replay.as_ref().is_ok_and(|r| r.open) {
             self.detach(after.stream);
+        } else if self.sessions.is_shared() && self.sessions.stored_standalone(self.id()).await? == Some(after.stream) {
+            // The standalone stream, resumed here after another replica held it.
+            self.live().set_standalone(after.stream);
         }
         replay
     }
@@ -540,6 +663,7 @@ impl Session {
     pub async fn open_standalone(&self, sink: EventSink) -> Result<Option<EventId>, ResumeError> {
         let stream = match self.live().standalone() {
             Some(stream) => stream,
+            None if self.sessions.is_shared() => self.shared_standalone().await?,
             None => self.open_stream().await?,
         };
         let Some(stream) = self.live().claim_standalone(stream, sink) else {
@@ -596,7 +720,7 @@ mod tests {
     async fn a_session_that_expired_on_access_leaves_nothing_behind() {
         let sessions = Sessions::in_memory(1, Duration::ZERO);
         let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
-        session.subscribe("doc://x", 8);
+        assert!(session.subscribe("doc://x", 8).await.unwrap());
         let stream = session.open_stream().await.unwrap();
         session.publish(stream, b"1".to_vec()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;

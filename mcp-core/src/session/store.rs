@@ -113,6 +113,25 @@ pub trait SessionStore: Send + Sync + 'static {
         let _ = (id, key, expected, new);
         ready(Err(StoreError::Unavailable("this session store keeps no session state".into())))
     }
+    /// Shared stores: records that session `id` subscribed to `uri`, so
+    /// that a replica where the resource changes finds it; `false` when the
+    /// session already holds `max` other subscriptions. Stores of one
+    /// process need not (the session's live handles keep subscriptions).
+    fn subscribe<'a>(&'a self, id: &'a str, uri: &'a str, max: usize) -> StoreFuture<'a, bool> {
+        let _ = (id, uri, max);
+        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+    }
+    /// Shared stores: forgets session `id`'s subscription to `uri`.
+    fn unsubscribe<'a>(&'a self, id: &'a str, uri: &'a str) -> StoreFuture<'a, ()> {
+        let _ = (id, uri);
+        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+    }
+    /// Shared stores: the sessions subscribed to `uri` (possibly including
+    /// some that just ended).
+    fn subscribers<'a>(&'a self, uri: &'a str) -> StoreFuture<'a, Vec<String>> {
+        let _ = uri;
+        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+    }
 }
 
 /// What [`SessionStore::swap_value`] did.

@@ -30,6 +30,16 @@ impl Keys {
         format!("{}:{{{session}}}:events:{stream}", self.prefix)
     }
 
+    /// The set of URIs the session subscribed to.
+    pub(crate) fn subscriptions(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:subscriptions", self.prefix)
+    }
+
+    /// The set of sessions subscribed to `uri`.
+    pub(crate) fn subscribers(&self, uri: &str) -> String {
+        format!("{}:subscribers:{uri}", self.prefix)
+    }
+
     /// The sorted set of session ids by expiry.
     pub(crate) fn index(&self) -> String {
         format!("{}:sessions", self.prefix)

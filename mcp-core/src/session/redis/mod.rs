@@ -28,13 +28,16 @@
 //!
 //! Every key of one session carries its id as a hash tag, so that in Redis
 //! Cluster they share a slot: `PREFIX:{ID}:record` (the record, JSON),
-//! `PREFIX:{ID}:values` (a hash of state values), `PREFIX:{ID}:streams` (a
+//! `PREFIX:{ID}:values` (a hash of state values), `PREFIX:{ID}:subscriptions`
+//! (a set of URIs), `PREFIX:{ID}:streams` (a
 //! hash: each stream's last position and finished mark) and
 //! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped). All expire with
 //! the session's idle timeout and are refreshed when it is used; ending a
 //! session deletes them. `PREFIX:sessions` is a sorted set of ids by
-//! expiry, for the session count and the idle sweep. Signals go over the
-//! channel `PREFIX:bus`.
+//! expiry, for the session count and the idle sweep, and
+//! `PREFIX:subscribers:URI` the set of sessions subscribed to a resource
+//! (both expire when no session uses them). Signals go over the channel
+//! `PREFIX:bus`.
 //!
 //! # When Redis fails
 //!

@@ -22,6 +22,16 @@ redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 0
 ";
 
+/// Adds a subscription unless the session holds `max` others: 1 added
+/// (or held already), 0 refused.
+const SUBSCRIBE: &str = r"
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
 /// Session records and their state values in Redis, shared by every
 /// replica; see [`redis`](super) for the keys. Made by
 /// [`RedisSessions::connect`](super::RedisSessions::connect).
@@ -35,11 +45,19 @@ pub struct RedisSessionStore {
     ttl: Duration,
     max: usize,
     swap: Arc<redis::Script>,
+    subscribe: Arc<redis::Script>,
 }
 
 impl RedisSessionStore {
     pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, max: usize) -> Self {
-        Self { redis, keys, ttl, max, swap: Arc::new(redis::Script::new(SWAP)) }
+        Self {
+            redis,
+            keys,
+            ttl,
+            max,
+            swap: Arc::new(redis::Script::new(SWAP)),
+            subscribe: Arc::new(redis::Script::new(SUBSCRIBE)),
+        }
     }
 
     fn ttl_ms(&self) -> u64 {
@@ -58,6 +76,7 @@ impl RedisSessionStore {
         pipe.cmd("PEXPIRE").arg(self.keys.record(id)).arg(ttl);
         pipe.cmd("PEXPIRE").arg(self.keys.values(id)).arg(ttl).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.streams(id)).arg(ttl).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.subscriptions(id)).arg(ttl).ignore();
         pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
         if read {
@@ -125,10 +144,18 @@ impl SessionStore for RedisSessionStore {
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
+            let key = self.keys.subscriptions(id);
+            let uris: Vec<String> = self
+                .redis
+                .run(|mut c| async move { redis::cmd("SMEMBERS").arg(key).query_async(&mut c).await })
+                .await?;
             let mut pipe = redis::pipe();
             pipe.cmd("DEL").arg(self.keys.record(id));
-            pipe.cmd("DEL").arg(self.keys.values(id)).ignore();
+            pipe.cmd("DEL").arg(self.keys.values(id)).arg(self.keys.subscriptions(id)).ignore();
             pipe.cmd("ZREM").arg(self.keys.index()).arg(id).ignore();
+            for uri in &uris {
+                pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
+            }
             let (deleted,): (usize,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
             Ok(deleted > 0)
         })
@@ -165,7 +192,7 @@ impl SessionStore for RedisSessionStore {
                 if ttl == -2 {
                     // The record expired: the session is over.
                     pipe.cmd("ZREM").arg(self.keys.index()).arg(&id).ignore();
-                    pipe.cmd("DEL").arg(self.keys.values(&id)).ignore();
+                    pipe.cmd("DEL").arg(self.keys.values(&id)).arg(self.keys.subscriptions(&id)).ignore();
                     expired.push(id);
                 } else {
                     // Still alive (used without the index being told): re-file it.
@@ -205,6 +232,38 @@ impl SessionStore for RedisSessionStore {
             self.redis
                 .run(|mut c| async move { redis::cmd("HGET").arg(values).arg(key).query_async(&mut c).await })
                 .await
+        })
+    }
+
+    fn subscribe<'a>(&'a self, id: &'a str, uri: &'a str, max: usize) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut invocation = self.subscribe.prepare_invoke();
+            invocation.key(self.keys.subscriptions(id)).arg(uri).arg(max).arg(self.ttl_ms());
+            let subscribed: bool = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            if subscribed {
+                let (index, ttl) = (self.keys.subscribers(uri), self.ttl_ms());
+                let mut pipe = redis::pipe();
+                pipe.cmd("SADD").arg(&index).arg(id).ignore();
+                pipe.cmd("PEXPIRE").arg(&index).arg(ttl).ignore();
+                self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await?;
+            }
+            Ok(subscribed)
+        })
+    }
+
+    fn unsubscribe<'a>(&'a self, id: &'a str, uri: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut pipe = redis::pipe();
+            pipe.cmd("SREM").arg(self.keys.subscriptions(id)).arg(uri).ignore();
+            pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
+            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+        })
+    }
+
+    fn subscribers<'a>(&'a self, uri: &'a str) -> StoreFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let index = self.keys.subscribers(uri);
+            self.redis.run(|mut c| async move { redis::cmd("SMEMBERS").arg(index).query_async(&mut c).await }).await
         })
     }
 
