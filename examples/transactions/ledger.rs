@@ -4,11 +4,19 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Every transaction of the session, by id.
+/// Finished transactions kept per session; older ones are forgotten.
+pub const FINISHED_KEPT: usize = 100;
+
+/// Operations one transaction may hold.
+pub const MAX_OPERATIONS: usize = 1000;
+
+/// The session's transactions, by id: every open one and the last
+/// [`FINISHED_KEPT`] finished ones.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Ledger {
-    next_id: u64,
     transactions: BTreeMap<u64, Transaction>,
+    /// Finished transactions' ids, oldest first.
+    finished: Vec<u64>,
 }
 
 /// One transaction.
@@ -58,10 +66,10 @@ pub enum Kind {
 }
 
 impl Ledger {
-    /// Opens a transaction.
-    pub fn start(&mut self, description: String) -> Transaction {
-        self.next_id += 1;
-        let transaction = Transaction { id: self.next_id, description, status: Status::Open, operations: Vec::new() };
+    /// Opens a transaction. Its id is random, so that its URI
+    /// (`transaction://{id}`) names it alone among every session's.
+    pub fn start(&mut self, description: String, id: u64) -> Transaction {
+        let transaction = Transaction { id, description, status: Status::Open, operations: Vec::new() };
         self.transactions.insert(transaction.id, transaction.clone());
         transaction
     }
@@ -85,6 +93,9 @@ impl Ledger {
             return Err("an operation moves more than zero cents".into());
         }
         let transaction = self.open(id)?;
+        if transaction.operations.len() >= MAX_OPERATIONS {
+            return Err(format!("a transaction holds at most {MAX_OPERATIONS} operations"));
+        }
         transaction.operations.push(operation);
         Ok(transaction.clone())
     }
@@ -111,6 +122,12 @@ impl Ledger {
             }
         }
         transaction.status = status;
-        Ok(transaction.clone())
+        let finished = transaction.clone();
+        self.finished.push(id);
+        if self.finished.len() > FINISHED_KEPT {
+            let oldest = self.finished.remove(0);
+            self.transactions.remove(&oldest);
+        }
+        Ok(finished)
     }
 }

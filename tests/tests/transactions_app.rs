@@ -29,8 +29,9 @@ fn op(kind: &str, account: &str, cents: u64) -> Value {
     json!({"kind": kind, "account": account, "amount_cents": cents})
 }
 
-/// A whole transaction, each call through the next of `clients` in turn.
-async fn balanced_transaction(clients: &[&HttpClient]) {
+/// A whole transaction, each call through the next of `clients` in turn;
+/// returns its id.
+async fn balanced_transaction(clients: &[&HttpClient]) -> u64 {
     let mut turn = clients.iter().cycle();
     let (_, started) = call(turn.next().unwrap(), "start_transaction", json!({"description": "rent"})).await;
     let id = started["id"].as_u64().unwrap();
@@ -59,6 +60,7 @@ async fn balanced_transaction(clients: &[&HttpClient]) {
     let text = read[0]["result"]["contents"][0]["text"].as_str().unwrap();
     let shown: Value = serde_json::from_str(text).unwrap();
     assert_eq!((shown["status"].as_str(), shown["operations"].as_array().map(Vec::len)), (Some("committed"), Some(2)));
+    id
 }
 
 #[tokio::test]
@@ -66,15 +68,15 @@ async fn transactions_build_on_session_state_and_stay_in_their_session() {
     let url = replica(None).await;
     let mut client = HttpClient::new(&url);
     client.initialize().await;
-    balanced_transaction(&[&client]).await;
+    let id = balanced_transaction(&[&client]).await;
 
     let mut other = HttpClient::new(&url);
     other.initialize().await;
     let read = other
-        .post(&json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": "transaction://1"}}))
+        .post(&json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": format!("transaction://{id}")}}))
         .await;
     let body = mcp_integration_tests::messages(read).await;
-    assert!(body[0]["error"].is_object(), "another session has no transaction 1: {body:?}");
+    assert!(body[0]["error"].is_object(), "another session does not see it: {body:?}");
 }
 
 #[tokio::test]

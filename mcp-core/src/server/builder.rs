@@ -43,6 +43,7 @@ impl Server {
         let max_sessions = env_number("MCP_MAX_SESSIONS").unwrap_or(10_000);
         let max_sessions_per_client = env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256);
         let session_timeout = env_number("MCP_SESSION_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(3600));
+        let state_keys = env_state_keys(&mut invalid_env);
         ServerBuilder {
             info: Implementation { name: name.into(), version: version.into(), title: None },
             instructions: None,
@@ -57,7 +58,7 @@ impl Server {
             session_timeout,
             invalid_env,
             sessions: None,
-            state_keys: None,
+            state_keys,
             middleware: Vec::new(),
             mounts: Vec::new(),
         }
@@ -72,6 +73,31 @@ fn env_number(name: &str, invalid: &mut Vec<String>) -> Option<usize> {
         Ok(number) if number > 0 => Some(number),
         _ => {
             invalid.push(format!("{name}={value:?}: expected a whole number above 0"));
+            None
+        }
+    }
+}
+
+/// `MCP_STATE_KEYS`: the keys that sign the stateless era's
+/// `requestState`, as `id:secret` pairs separated by commas, newest first;
+/// replicas behind one load balancer need the same. A secret has at least
+/// 32 characters.
+fn env_state_keys(invalid: &mut Vec<String>) -> Option<StateKeys> {
+    let value = std::env::var("MCP_STATE_KEYS").ok()?;
+    let keys: Option<Vec<(String, Vec<u8>)>> = value
+        .split(',')
+        .map(|pair| {
+            let (id, secret) = pair.trim().split_once(':')?;
+            (!id.is_empty() && secret.len() >= 32).then(|| (id.to_owned(), secret.as_bytes().to_vec()))
+        })
+        .collect();
+    match keys {
+        Some(keys) => Some(StateKeys::new(keys, Duration::from_secs(600))),
+        None => {
+            invalid.push(format!(
+                "MCP_STATE_KEYS=<{} characters, hidden>: expected id:secret pairs separated by commas, each secret at least 32 characters",
+                value.len()
+            ));
             None
         }
     }
@@ -321,8 +347,10 @@ impl ServerBuilder {
     }
 
     /// Keys that sign the `requestState` of multi-round-trip requests in the
-    /// stateless era. Replicas behind a load balancer must share them; the
-    /// default is a random key per process.
+    /// stateless era. Replicas behind a load balancer must share them: set
+    /// them here or in `MCP_STATE_KEYS` (`id:secret` pairs, newest first,
+    /// separated by commas; secrets of 32 characters or more). The default
+    /// is a random key per process.
     #[must_use]
     pub fn request_state_keys(mut self, keys: StateKeys) -> Self {
         self.state_keys = Some(keys);

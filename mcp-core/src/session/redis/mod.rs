@@ -73,14 +73,17 @@ pub struct RedisSessions {
 
 impl RedisSessions {
     /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
-    /// defaults: prefix `mcp`, 1 h idle timeout, 100,000 sessions, 512
-    /// events kept per stream, 2 s per command.
+    /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`
+    /// (else 1 h), the bound of `MCP_MAX_SESSIONS` (else 100,000), 512
+    /// events kept per stream, 2 s per command. (Building the server
+    /// rejects bad values of those variables.)
     pub fn new(url: impl Into<String>) -> Self {
+        let env = |name| std::env::var(name).ok()?.trim().parse::<u64>().ok().filter(|n| *n > 0);
         Self {
             url: url.into(),
             prefix: "mcp".into(),
-            idle_timeout: Duration::from_secs(3600),
-            max_sessions: 100_000,
+            idle_timeout: Duration::from_secs(env("MCP_SESSION_TIMEOUT").unwrap_or(3600)),
+            max_sessions: env("MCP_MAX_SESSIONS").map_or(100_000, |n| n as usize),
             events_per_stream: 512,
             timeout: Duration::from_secs(2),
         }
