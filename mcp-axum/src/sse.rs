@@ -51,12 +51,13 @@ pub fn keep_alive() -> Bytes {
 
 /// The body of a resumable stream: `head` (priming, replayed events), then
 /// every event that reaches `events` past position `seen` (the replay's
-/// last, which the connection may also receive live), with keep-alive
-/// comments while idle. Ends when the sender side closes.
+/// last, which the connection may also receive live) and past every event
+/// sent before it, with keep-alive comments while idle. Ends when the
+/// sender side closes.
 pub fn event_stream(
     head: Vec<Bytes>,
     mut events: EventReceiver,
-    seen: u64,
+    mut seen: u64,
     keep_alive_every: Duration,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
     async_stream::stream! {
@@ -68,7 +69,10 @@ pub fn event_stream(
             tokio::select! {
                 event = events.recv() => match event {
                     Some(event) if event.id.seq <= seen => {}
-                    Some(event) => yield Ok(frame(Some(&event.id.to_string()), &event.data)),
+                    Some(event) => {
+                        seen = event.id.seq;
+                        yield Ok(frame(Some(&event.id.to_string()), &event.data));
+                    }
                     None => break,
                 },
                 _ = ticker.tick() => yield Ok(keep_alive()),

@@ -5,7 +5,7 @@
 //! costs nothing here.
 
 use super::delivery::EventSink;
-use super::events::{Event, StreamId};
+use super::events::{Event, EventId, StreamId};
 use crate::jsonrpc::{RequestId, RpcError};
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
@@ -27,7 +27,7 @@ struct Live {
     in_flight: HashMap<RequestId, CancellationToken>,
     awaiting: HashMap<RequestId, oneshot::Sender<ClientAnswer>>,
     subscriptions: HashSet<String>,
-    attached: HashMap<StreamId, EventSink>,
+    attached: HashMap<StreamId, Attached>,
     standalone: Option<StreamId>,
     next_request: u64,
 }
@@ -97,20 +97,23 @@ impl LiveSession {
         self.lock().subscriptions.contains(uri)
     }
 
+    /// Attaches `sink` to a new stream (nothing sent on it yet).
     pub(crate) fn attach(&self, stream: StreamId, sink: EventSink) {
-        self.lock().attached.insert(stream, sink);
+        self.lock().attached.insert(stream, Attached { sink, last: Some(0) });
     }
 
     /// Attaches a resumed connection to `stream`; `false` when `stream` is
     /// the standalone stream and another open connection holds it (one GET
     /// stream per session, resumed or not).
-    pub(crate) fn attach_resumed(&self, stream: StreamId, sink: EventSink) -> bool {
+    /// The connection goes on from event `after` (which the replay
+    /// starts after).
+    pub(crate) fn attach_resumed(&self, after: EventId, sink: EventSink) -> bool {
         let mut live = self.lock();
-        let held = live.attached.get(&stream).is_some_and(|s| !s.is_closed());
-        if live.standalone == Some(stream) && held {
+        let held = live.attached.get(&after.stream).is_some_and(|a| !a.sink.is_closed());
+        if live.standalone == Some(after.stream) && held {
             return false;
         }
-        live.attached.insert(stream, sink);
+        live.attached.insert(after.stream, Attached { sink, last: Some(after.seq) });
         true
     }
 
@@ -118,28 +121,45 @@ impl LiveSession {
         self.lock().attached.remove(&stream);
     }
 
-    /// Sends `event` to the connection attached to its stream, if any; a
-    /// connection that is gone or too far behind is detached (the client
-    /// resumes from the event store).
-    /// Returns whether a connection here took it.
-    pub(crate) fn deliver(&self, event: Event) -> bool {
+    /// Sends `event` to the connection attached to its stream, if any, in
+    /// the stream's order: an event already sent is skipped, and one that
+    /// comes before those ahead of it (appended on another replica, say) is
+    /// held back as a [`Delivery::Gap`], for the caller to fill from the
+    /// event store. A connection that is gone or too far behind is detached
+    /// (the client resumes from the event store).
+    pub(crate) fn deliver(&self, event: Event) -> Delivery {
         let mut live = self.lock();
         let stream = event.id.stream;
-        let Some(sink) = live.attached.get(&stream) else {
-            return false;
+        let Some(attached) = live.attached.get_mut(&stream) else {
+            return Delivery::NotHere;
         };
-        if sink.send(event).is_err() {
-            live.attached.remove(&stream);
-            return false;
+        match attached.last {
+            Some(last) if event.id.seq <= last => return Delivery::Sent,
+            Some(last) if event.id.seq > last + 1 => return Delivery::Gap { after: EventId { stream, seq: last } },
+            _ => {}
         }
-        true
+        let seq = event.id.seq;
+        if attached.sink.send(event).is_err() {
+            live.attached.remove(&stream);
+            return Delivery::NotHere;
+        }
+        attached.last = Some(attached.last.map_or(seq, |last| last.max(seq)));
+        Delivery::Sent
+    }
+
+    /// The connection attached to `stream` has seen everything up to
+    /// `seq` (its priming event's position).
+    pub(crate) fn seen(&self, stream: StreamId, seq: u64) {
+        if let Some(attached) = self.lock().attached.get_mut(&stream) {
+            attached.last = Some(attached.last.map_or(seq, |last| last.max(seq)));
+        }
     }
 
     /// Whether the session is in use here though no request arrives: a
     /// request still running, or a connection listening on a stream.
     pub(crate) fn is_busy(&self) -> bool {
         let live = self.lock();
-        !live.in_flight.is_empty() || live.attached.values().any(|sink| !sink.is_closed())
+        !live.in_flight.is_empty() || live.attached.values().any(|a| !a.sink.is_closed())
     }
 
     /// Marks `stream` as the standalone stream (resumed here).
@@ -157,10 +177,11 @@ impl LiveSession {
     pub(crate) fn claim_standalone(&self, stream: StreamId, sink: EventSink) -> Option<StreamId> {
         let mut live = self.lock();
         let stream = *live.standalone.get_or_insert(stream);
-        if live.attached.get(&stream).is_some_and(|s| !s.is_closed()) {
+        if live.attached.get(&stream).is_some_and(|a| !a.sink.is_closed()) {
             return None;
         }
-        live.attached.insert(stream, sink);
+        // Where the client starts is known once the priming id is read (`seen`).
+        live.attached.insert(stream, Attached { sink, last: None });
         Some(stream)
     }
 
@@ -174,6 +195,30 @@ impl LiveSession {
         live.awaiting.clear();
         live.attached.clear();
     }
+}
+
+/// A connection attached to a stream.
+#[derive(Debug)]
+struct Attached {
+    sink: EventSink,
+    /// The position of the last event it has (`None` until known: then
+    /// every event is sent as it comes).
+    last: Option<u64>,
+}
+
+/// What [`LiveSession::deliver`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// The connection here has it now (or had it).
+    Sent,
+    /// No connection here holds the stream.
+    NotHere,
+    /// Events between `after` and this one are missing here: read them
+    /// from the event store and deliver them first.
+    Gap {
+        /// The last event the connection has.
+        after: EventId,
+    },
 }
 
 /// A request in flight; unregisters itself when dropped.

@@ -34,6 +34,7 @@ pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreF
 use crate::jsonrpc::{RequestId, RpcError};
 use crate::protocol::LoggingLevel;
 pub(crate) use live::LiveSession;
+use live::Delivery;
 use live::{ClientAnswer, LiveTable};
 use serde_json::value::RawValue;
 use std::future::Future;
@@ -269,21 +270,40 @@ impl Sessions {
         message: Vec<u8>,
     ) -> Result<EventId, ResumeError> {
         let event = self.shared.events.append(id, stream, &message).await?;
-        let Some(bus) = &self.shared.bus else {
-            live.deliver(Event { id: event, data: message });
-            return Ok(event);
-        };
-        if !live.deliver(Event { id: event, data: message.clone() }) {
-            // Its connection, if any, is on another replica.
-            let data = String::from_utf8(message).ok().and_then(|text| RawValue::from_string(text).ok());
-            if let Some(data) = data {
-                let signal = Signal::Event { session: id.to_owned(), stream: stream.0, seq: event.seq, data };
-                if let Err(error) = bus.publish(signal).await {
-                    tracing::debug!(%error, "an event could not be handed to other replicas");
+        let data = self.shared.bus.is_some().then(|| message.clone());
+        match live.deliver(Event { id: event, data: message }) {
+            Delivery::Sent => {}
+            Delivery::Gap { after } => self.fill(id, live, after).await,
+            Delivery::NotHere => {
+                // Its connection, if any, is on another replica.
+                let data = data.and_then(|d| String::from_utf8(d).ok()).and_then(|t| RawValue::from_string(t).ok());
+                if let (Some(bus), Some(data)) = (&self.shared.bus, data) {
+                    let signal = Signal::Event { session: id.to_owned(), stream: stream.0, seq: event.seq, data };
+                    if let Err(error) = bus.publish(signal).await {
+                        tracing::debug!(%error, "an event could not be handed to other replicas");
+                    }
                 }
             }
         }
         Ok(event)
+    }
+
+    /// Sends the connection attached here the events of its stream after
+    /// `after`, from the event store, in order (another replica appended
+    /// them and their signals are late or lost). When they are gone the
+    /// connection is closed: the client resumes and learns it.
+    async fn fill(&self, id: &str, live: &LiveSession, after: EventId) {
+        match self.shared.events.replay_after(id, after).await {
+            Ok(replay) => {
+                for event in replay.events {
+                    live.deliver(event);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(?error, "a stream's missing events could not be read; closing its connection");
+                live.detach(after.stream);
+            }
+        }
     }
 
     /// Hands `signal` to other replicas on a task of its own; `false`
@@ -394,7 +414,7 @@ impl Sessions {
                 let Some(shared) = shared.upgrade() else {
                     break;
                 };
-                shared.act_on(signal);
+                Sessions { shared }.act_on(signal);
             }
         });
     }
@@ -430,29 +450,34 @@ impl Sessions {
     }
 }
 
-impl Shared {
+impl Sessions {
     /// Does what another replica's `signal` asks of a live handle held
     /// here; nothing when none is.
     fn act_on(&self, signal: Signal) {
+        let shared = &self.shared;
         match signal {
             Signal::Event { session, stream, seq, data } => {
-                if let Some(live) = self.live.get(&session) {
-                    let id = EventId { stream: StreamId(stream), seq };
-                    live.deliver(Event { id, data: String::from(Box::<str>::from(data)).into_bytes() });
+                let Some(live) = shared.live.get(&session) else { return };
+                let id = EventId { stream: StreamId(stream), seq };
+                if let Delivery::Gap { after } =
+                    live.deliver(Event { id, data: String::from(Box::<str>::from(data)).into_bytes() })
+                {
+                    let sessions = self.clone();
+                    tokio::spawn(async move { sessions.fill(&session, &live, after).await });
                 }
             }
             Signal::Answer { session, id, answer } => {
-                if let Some(live) = self.live.get(&session) {
+                if let Some(live) = shared.live.get(&session) {
                     live.complete_client_request(&id, answer);
                 }
             }
             Signal::Cancel { session, id } => {
-                if let Some(live) = self.live.get(&session) {
+                if let Some(live) = shared.live.get(&session) {
                     live.cancel_request(&id);
                 }
             }
             Signal::Notice { method, uri } => {
-                if let Some(handler) = self.notices.get() {
+                if let Some(handler) = shared.notices.get() {
                     handler(&method, uri.as_deref());
                 }
             }
@@ -645,10 +670,14 @@ impl Session {
     /// or before the replay's last.
     pub async fn resume(&self, after: EventId, sink: EventSink) -> Result<Replay, ResumeError> {
         // Attach first, so nothing appended while the replay is read is missed.
-        if !self.live().attach_resumed(after.stream, sink) {
+        if !self.live().attach_resumed(after, sink) {
             return Err(ResumeError::Held);
         }
         let replay = self.sessions.events().replay_after(self.id(), after).await;
+        if let Some(last) = replay.as_ref().ok().and_then(|r| r.events.last()) {
+            // The transport sends the replay first: the connection has those.
+            self.live().seen(after.stream, last.id.seq);
+        }
         if !replay.as_ref().is_ok_and(|r| r.open) {
             self.detach(after.stream);
         } else if self.sessions.is_shared() && self.sessions.stored_standalone(self.id()).await? == Some(after.stream) {
@@ -669,7 +698,9 @@ impl Session {
         let Some(stream) = self.live().claim_standalone(stream, sink) else {
             return Ok(None);
         };
-        Ok(Some(self.sessions.events().last_event_id(self.id(), stream).await?))
+        let priming = self.sessions.events().last_event_id(self.id(), stream).await?;
+        self.live().seen(stream, priming.seq);
+        Ok(Some(priming))
     }
 }
 
