@@ -7,7 +7,9 @@
 //! MCP middleware). `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
 //! subscriber: it measures the middleware chain, not log output). Built with
 //! `--features auth`, `BENCH_AUTH_SECRET=…` requires HS256 bearer tokens
-//! signed with that secret (issuer `bench`, audience `bench`).
+//! signed with that secret (issuer `bench`, audience `bench`). Built with
+//! `--features redis`, `REDIS_URL=…` keeps the sessions in Redis (under a
+//! fresh key prefix per run).
 
 use mcp_core::{Server, tool, tools};
 
@@ -34,6 +36,17 @@ fn main() -> std::io::Result<()> {
             .max_sessions_per_client(usize::MAX);
         if std::env::var("BENCH_MIDDLEWARE").is_ok_and(|m| m == "timing") {
             server = server.middleware(mcp_core::middleware::Timing::new());
+        }
+        #[cfg(feature = "redis")]
+        if let Ok(url) = std::env::var("REDIS_URL") {
+            let prefix = format!("bench-{}", std::process::id());
+            let sessions = mcp_core::session::redis::RedisSessions::new(url)
+                .prefix(prefix)
+                .max_sessions(max_sessions)
+                .connect()
+                .await
+                .map_err(std::io::Error::other)?;
+            server = server.sessions(sessions);
         }
         let metrics = std::env::var_os("BENCH_METRICS").map(|_| mcp_axum::metrics::Metrics::new());
         if let Some(metrics) = &metrics {
