@@ -166,6 +166,13 @@ async fn ask_name(ctx: Context) -> Result<String, ToolError> {
     Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
 }
 
+/// Sleeps ten seconds (unless cancelled).
+#[tool]
+async fn nap() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    "rested"
+}
+
 /// A document clients may watch.
 #[resource("doc://news", mime = "text/plain")]
 async fn news() -> &'static str {
@@ -174,7 +181,7 @@ async fn news() -> &'static str {
 
 fn server(sessions: Sessions) -> Server {
     Server::builder("replica", "0")
-        .tools(tools![record, entries, ask_name])
+        .tools(tools![record, entries, ask_name, nap])
         .resources(resources![news])
         .sessions(sessions)
         .build()
@@ -257,6 +264,50 @@ async fn an_answer_posted_to_another_replica_reaches_the_waiting_handler() {
     .await;
     let answer = &events.last().expect("an answer").1;
     assert_eq!(answer["result"]["content"][0]["text"], "accept: \"Bo\"");
+}
+
+#[tokio::test]
+async fn a_cancellation_sent_to_another_replica_stops_the_request() {
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    let running = {
+        let on_a = on_a.clone();
+        tokio::spawn(async move {
+            on_a.post(
+                &json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "nap", "arguments": {}}}),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}});
+    assert_eq!(on_b.post(&cancel).await.status(), 202);
+    let answered = tokio::time::timeout(Duration::from_secs(5), running).await.expect("stopped well before 10 s");
+    let body = mcp_integration_tests::messages(answered.unwrap()).await;
+    assert_eq!(body.last().unwrap()["error"]["code"], -32800, "{body:?}");
+}
+
+#[tokio::test]
+async fn finished_streams_are_bounded_per_session() {
+    let prefix = prefix();
+    let Some(sessions) = connect(settings(&prefix)).await else { return };
+    let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let mut first = None;
+    for n in 0..40 {
+        let stream = session.open_stream().await.unwrap();
+        let event = session.publish(stream, format!("{n}").into_bytes()).await.unwrap();
+        first.get_or_insert(event);
+        session.finish_stream(stream).await;
+    }
+    let gone = sessions.events().replay_after(session.id(), first.unwrap()).await;
+    assert!(gone.is_err(), "the oldest finished streams are forgotten");
+    let keys = keys_under(&prefix).await;
+    let event_keys = keys.iter().filter(|k| k.contains(":events:")).count();
+    assert_eq!(event_keys, 16, "16 finished streams kept: {keys:?}");
+    sessions.remove(session.id()).await.unwrap();
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new());
 }
 
 #[tokio::test]

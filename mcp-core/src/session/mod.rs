@@ -33,8 +33,8 @@ pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreF
 
 use crate::jsonrpc::{RequestId, RpcError};
 use crate::protocol::LoggingLevel;
-pub(crate) use live::LiveSession;
 use live::Delivery;
+pub(crate) use live::LiveSession;
 use live::{ClientAnswer, LiveTable};
 use serde_json::value::RawValue;
 use std::future::Future;

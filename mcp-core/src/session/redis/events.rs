@@ -19,12 +19,31 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return seq
 ";
 
+/// Marks a stream finished and forgets the oldest finished streams beyond
+/// the bound (their position, mark and events), so that a long session's
+/// keys do not grow with every request it makes.
+const FINISH: &str = r"
+redis.call('HSET', KEYS[1], ARGV[1] .. ':finished', 1)
+redis.call('RPUSH', KEYS[2], ARGV[1])
+while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[2]) do
+  local oldest = redis.call('LPOP', KEYS[2])
+  redis.call('HDEL', KEYS[1], oldest, oldest .. ':finished')
+  redis.call('DEL', ARGV[3] .. oldest)
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 0
+";
+
+/// Finished streams kept per session for late resumption.
+const FINISHED_STREAMS: usize = 16;
+
 /// The events of every session's streams in Redis, so that a client can
 /// resume a stream through any replica; see [`redis`](super) for the keys.
 /// Made by [`RedisSessions::connect`](super::RedisSessions::connect).
 ///
 /// Each stream keeps its last `events_per_stream` events (Redis Streams
-/// trimmed on append) and expires with the session's idle timeout.
+/// trimmed on append), each session its open streams and last 16 finished
+/// ones, and everything expires with the session's idle timeout.
 #[derive(Clone)]
 pub struct RedisEventStore {
     redis: Redis,
@@ -32,11 +51,19 @@ pub struct RedisEventStore {
     ttl: Duration,
     events_per_stream: usize,
     append: Arc<redis::Script>,
+    finish: Arc<redis::Script>,
 }
 
 impl RedisEventStore {
     pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, events_per_stream: usize) -> Self {
-        Self { redis, keys, ttl, events_per_stream, append: Arc::new(redis::Script::new(APPEND)) }
+        Self {
+            redis,
+            keys,
+            ttl,
+            events_per_stream,
+            append: Arc::new(redis::Script::new(APPEND)),
+            finish: Arc::new(redis::Script::new(FINISH)),
+        }
     }
 
     fn ttl_ms(&self) -> u64 {
@@ -140,10 +167,15 @@ impl EventStore for RedisEventStore {
 
     fn finish<'a>(&'a self, session: &'a str, stream: StreamId) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (key, field) = (self.keys.streams(session), finished_field(stream));
-            self.redis
-                .run(|mut c| async move { redis::cmd("HSET").arg(key).arg(field).arg(1).query_async::<()>(&mut c).await })
-                .await
+            let mut invocation = self.finish.prepare_invoke();
+            invocation
+                .key(self.keys.streams(session))
+                .key(self.keys.finished(session))
+                .arg(stream.to_string())
+                .arg(FINISHED_STREAMS)
+                .arg(self.keys.events_prefix(session))
+                .arg(self.ttl_ms());
+            self.redis.run(|mut c| async move { invocation.invoke_async::<()>(&mut c).await }).await
         })
     }
 
@@ -154,7 +186,7 @@ impl EventStore for RedisEventStore {
             let fields: Vec<String> =
                 self.redis.run(|mut c| async move { redis::cmd("HKEYS").arg(key).query_async(&mut c).await }).await?;
             let mut del = redis::cmd("DEL");
-            del.arg(&streams_key);
+            del.arg(&streams_key).arg(self.keys.finished(session));
             for field in fields.iter().filter(|f| !f.ends_with(":finished")) {
                 if let Ok(stream) = u64::from_str_radix(field, 16) {
                     del.arg(self.keys.events(session, StreamId(stream)));

@@ -27,7 +27,17 @@ impl Keys {
     }
 
     pub(crate) fn events(&self, session: &str, stream: StreamId) -> String {
-        format!("{}:{{{session}}}:events:{stream}", self.prefix)
+        format!("{}{stream}", self.events_prefix(session))
+    }
+
+    /// What every events key of `session` starts with.
+    pub(crate) fn events_prefix(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:events:", self.prefix)
+    }
+
+    /// The list of the session's finished streams, oldest first.
+    pub(crate) fn finished(&self, session: &str) -> String {
+        format!("{}:{{{session}}}:finished", self.prefix)
     }
 
     /// The set of URIs the session subscribed to.

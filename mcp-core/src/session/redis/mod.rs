@@ -30,8 +30,9 @@
 //! Cluster they share a slot: `PREFIX:{ID}:record` (the record, JSON),
 //! `PREFIX:{ID}:values` (a hash of state values), `PREFIX:{ID}:subscriptions`
 //! (a set of URIs), `PREFIX:{ID}:streams` (a
-//! hash: each stream's last position and finished mark) and
-//! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped). All expire with
+//! hash: each stream's last position and finished mark),
+//! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped) and
+//! `PREFIX:{ID}:finished` (the last finished streams, oldest first). All expire with
 //! the session's idle timeout and are refreshed when it is used; ending a
 //! session deletes them. `PREFIX:sessions` is a sorted set of ids by
 //! expiry, for the session count and the idle sweep, and

@@ -77,6 +77,7 @@ impl RedisSessionStore {
         pipe.cmd("PEXPIRE").arg(self.keys.values(id)).arg(ttl).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.streams(id)).arg(ttl).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.subscriptions(id)).arg(ttl).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.finished(id)).arg(ttl).ignore();
         pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
         if read {
