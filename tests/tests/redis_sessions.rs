@@ -118,6 +118,29 @@ async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
 }
 
 #[tokio::test]
+async fn each_client_address_holds_a_bounded_number_of_sessions_across_replicas() {
+    let prefix = prefix();
+    let (Some(a), Some(b)) = (
+        connect(settings(&prefix).max_sessions_per_client(2)).await,
+        connect(settings(&prefix).max_sessions_per_client(2)).await,
+    ) else {
+        return;
+    };
+    let from = |addr: [u8; 4]| {
+        let mut record = SessionRecord::new();
+        record.client_addr = Some(std::net::IpAddr::from(addr));
+        record
+    };
+    let first = a.create(from([10, 0, 0, 1])).await.unwrap().unwrap();
+    b.create(from([10, 0, 0, 1])).await.unwrap().unwrap();
+    let third = a.create(from([10, 0, 0, 1])).await;
+    assert_eq!(third.unwrap_err(), mcp_core::session::StoreError::ClientFull(2), "counted across replicas");
+    b.create(from([10, 0, 0, 2])).await.unwrap().unwrap();
+    assert!(b.remove(first.id()).await.unwrap());
+    a.create(from([10, 0, 0, 1])).await.expect("ending a session frees its place").unwrap();
+}
+
+#[tokio::test]
 async fn trimmed_events_make_resumption_gone_not_partial() {
     let prefix = prefix();
     let Some(sessions) = connect(settings(&prefix).events_per_stream(2)).await else { return };

@@ -114,7 +114,7 @@ impl Sessions {
         let Some(bus) = &self.shared.bus else {
             return;
         };
-        if self.shared.listening.swap(true, Ordering::Relaxed) {
+        if self.shared.listening.load(Ordering::Relaxed) || self.shared.listening.swap(true, Ordering::Relaxed) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

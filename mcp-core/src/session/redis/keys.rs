@@ -50,6 +50,12 @@ impl Keys {
         format!("{}:subscribers:{uri}", self.prefix)
     }
 
+    /// The sorted set of the sessions opened from client address `addr`,
+    /// by expiry.
+    pub(crate) fn client(&self, addr: &std::net::IpAddr) -> String {
+        format!("{}:client:{addr}", self.prefix)
+    }
+
     /// The sorted set of session ids by expiry.
     pub(crate) fn index(&self) -> String {
         format!("{}:sessions", self.prefix)

@@ -68,6 +68,7 @@ pub struct RedisSessions {
     prefix: String,
     idle_timeout: Duration,
     max_sessions: usize,
+    max_per_client: usize,
     events_per_stream: usize,
     timeout: Duration,
 }
@@ -75,8 +76,9 @@ pub struct RedisSessions {
 impl RedisSessions {
     /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
     /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`
-    /// (else 1 h), the bound of `MCP_MAX_SESSIONS` (else 100,000), 512
-    /// events kept per stream, 2 s per command. (Building the server
+    /// (else 1 h), the bounds of `MCP_MAX_SESSIONS` (else 100,000) and
+    /// `MCP_MAX_SESSIONS_PER_CLIENT` (else 256), 512 events kept per
+    /// stream, 2 s per command. (Building the server
     /// rejects bad values of those variables.)
     pub fn new(url: impl Into<String>) -> Self {
         let env = |name| std::env::var(name).ok()?.trim().parse::<u64>().ok().filter(|n| *n > 0);
@@ -85,6 +87,7 @@ impl RedisSessions {
             prefix: "mcp".into(),
             idle_timeout: Duration::from_secs(env("MCP_SESSION_TIMEOUT").unwrap_or(3600)),
             max_sessions: env("MCP_MAX_SESSIONS").map_or(100_000, |n| n as usize),
+            max_per_client: env("MCP_MAX_SESSIONS_PER_CLIENT").map_or(256, |n| n as usize),
             events_per_stream: 512,
             timeout: Duration::from_secs(2),
         }
@@ -112,6 +115,14 @@ impl RedisSessions {
         self
     }
 
+    /// Sessions one client address may open within the idle timeout,
+    /// across every replica (429 beyond).
+    #[must_use]
+    pub fn max_sessions_per_client(mut self, max: usize) -> Self {
+        self.max_per_client = max;
+        self
+    }
+
     /// Events kept per stream for resumption (older ones are trimmed).
     #[must_use]
     pub fn events_per_stream(mut self, events: usize) -> Self {
@@ -132,7 +143,8 @@ impl RedisSessions {
     pub async fn connect(self) -> Result<Sessions, StoreError> {
         let redis = Redis::connect(&self.url, self.timeout).await?;
         let keys = keys::Keys::new(&self.prefix);
-        let store = RedisSessionStore::new(redis.clone(), keys.clone(), self.idle_timeout, self.max_sessions);
+        let bounds = store::Bounds { sessions: self.max_sessions, per_client: self.max_per_client };
+        let store = RedisSessionStore::new(redis.clone(), keys.clone(), self.idle_timeout, bounds);
         let events = RedisEventStore::new(redis.clone(), keys.clone(), self.idle_timeout, self.events_per_stream);
         let bus = RedisBus::new(redis, keys);
         Ok(Sessions::shared(store, events, bus))

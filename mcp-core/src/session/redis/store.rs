@@ -36,25 +36,33 @@ return 1
 /// replica; see [`redis`](super) for the keys. Made by
 /// [`RedisSessions::connect`](super::RedisSessions::connect).
 ///
-/// The session count and the bound on sessions hold across replicas; the
-/// bound per client address does not apply (put a rate limit in front).
+/// The session count and both bounds hold across replicas. A client
+/// address's sessions are counted from their creation for one idle
+/// timeout, or until they end.
 #[derive(Clone)]
 pub struct RedisSessionStore {
     redis: Redis,
     keys: Keys,
     ttl: Duration,
-    max: usize,
+    bounds: Bounds,
     swap: Arc<redis::Script>,
     subscribe: Arc<redis::Script>,
 }
 
+/// How many sessions may be open: in all, and opened from one client address.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bounds {
+    pub(super) sessions: usize,
+    pub(super) per_client: usize,
+}
+
 impl RedisSessionStore {
-    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, max: usize) -> Self {
+    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, bounds: Bounds) -> Self {
         Self {
             redis,
             keys,
             ttl,
-            max,
+            bounds,
             swap: Arc::new(redis::Script::new(SWAP)),
             subscribe: Arc::new(redis::Script::new(SUBSCRIBE)),
         }
@@ -98,16 +106,23 @@ fn encode(record: &SessionRecord) -> Result<String, StoreError> {
 impl SessionStore for RedisSessionStore {
     fn create(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            let index = self.keys.index();
             let now = now_ms();
-            let open: usize =
-                self.redis
-                    .run(|mut c| async move {
-                        redis::cmd("ZCOUNT").arg(&index).arg(now).arg("+inf").query_async(&mut c).await
-                    })
-                    .await?;
-            if open >= self.max {
-                return Err(StoreError::Full(self.max));
+            let client = record.client_addr.map(|addr| self.keys.client(&addr));
+            let mut pipe = redis::pipe();
+            pipe.cmd("ZCOUNT").arg(self.keys.index()).arg(now).arg("+inf");
+            if let Some(client) = &client {
+                pipe.cmd("ZREMRANGEBYSCORE").arg(client).arg("-inf").arg(now).ignore();
+                pipe.cmd("ZCARD").arg(client);
+            } else {
+                pipe.cmd("ECHO").arg(0);
+            }
+            let (open, from_client): (usize, usize) =
+                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            if open >= self.bounds.sessions {
+                return Err(StoreError::Full(self.bounds.sessions));
+            }
+            if from_client >= self.bounds.per_client {
+                return Err(StoreError::ClientFull(self.bounds.per_client));
             }
             let json = encode(&record)?;
             let ttl = self.ttl_ms();
@@ -117,6 +132,10 @@ impl SessionStore for RedisSessionStore {
             // The index outlives its newest session by nothing: no replica
             // left running leaves it behind.
             pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
+            if let Some(client) = &client {
+                pipe.cmd("ZADD").arg(client).arg(now + ttl).arg(&record.id).ignore();
+                pipe.cmd("PEXPIRE").arg(client).arg(ttl).ignore();
+            }
             self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
         })
     }
@@ -145,12 +164,16 @@ impl SessionStore for RedisSessionStore {
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let key = self.keys.subscriptions(id);
-            let uris: Vec<String> = self
-                .redis
-                .run(|mut c| async move { redis::cmd("SMEMBERS").arg(key).query_async(&mut c).await })
-                .await?;
             let mut pipe = redis::pipe();
+            pipe.cmd("SMEMBERS").arg(self.keys.subscriptions(id));
+            pipe.cmd("GET").arg(self.keys.record(id));
+            let (uris, record): (Vec<String>, Option<String>) =
+                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let client = record.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()?.client_addr);
+            let mut pipe = redis::pipe();
+            if let Some(addr) = client {
+                pipe.cmd("ZREM").arg(self.keys.client(&addr)).arg(id).ignore();
+            }
             pipe.cmd("DEL").arg(self.keys.record(id));
             pipe.cmd("DEL").arg(self.keys.values(id)).arg(self.keys.subscriptions(id)).ignore();
             pipe.cmd("ZREM").arg(self.keys.index()).arg(id).ignore();
