@@ -211,3 +211,14 @@ impl EraClient {
         self.request("tools/call", json!({"name": name, "arguments": arguments})).await
     }
 }
+
+/// Says that a test that needs a service (Redis) is skipped and why, where
+/// the test runner's output capture does not hide it; fails instead when
+/// `REQUIRE_REDIS` is set, as in CI, where the service must be there.
+pub fn skip_without_service(reason: &str) {
+    use std::io::Write as _;
+    assert!(std::env::var_os("REQUIRE_REDIS").is_none(), "{reason} (REQUIRE_REDIS is set)");
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    // Straight to the stream: the runner captures `eprintln!`, not this.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+}

@@ -4,13 +4,13 @@
 //! resumed through the other replica), and Redis going down and coming
 //! back. Uses `REDIS_URL` (default `redis://127.0.0.1:6379/`), and starts
 //! a private `redis-server` for the outage test. Without Redis each test
-//! says it is skipped and why, unless `REQUIRE_REDIS` is set (as in CI),
-//! which makes that a failure.
+//! says it is skipped and why (on the terminal, past the runner's capture),
+//! unless `REQUIRE_REDIS` is set (as in CI), which makes that a failure.
 
 use mcp_core::session::redis::RedisSessions;
 use mcp_core::session::{EventId, SessionRecord, SessionState, Sessions, StateError};
 use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
-use mcp_integration_tests::{HttpClient, read_events, spawn};
+use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -34,9 +34,8 @@ fn rand_u64() -> u64 {
 async fn connect(settings: RedisSessions) -> Option<Sessions> {
     match settings.connect().await {
         Ok(sessions) => Some(sessions),
-        Err(error) if std::env::var_os("REQUIRE_REDIS").is_some() => panic!("Redis at {}: {error}", redis_url()),
         Err(error) => {
-            eprintln!("SKIPPED: Redis at {} is not reachable ({error}); set REDIS_URL", redis_url());
+            skip_without_service(&format!("Redis at {} is not reachable ({error}); set REDIS_URL", redis_url()));
             None
         }
     }
@@ -456,10 +455,7 @@ impl Drop for PrivateRedis {
 async fn redis_down_is_a_fast_503_and_the_server_recovers() {
     let port = PrivateRedis::free_port();
     let Some(redis) = PrivateRedis::start(port) else {
-        if std::env::var_os("REQUIRE_REDIS").is_some() {
-            panic!("redis-server is not installed");
-        }
-        return eprintln!("SKIPPED: redis-server is not installed");
+        return skip_without_service("redis-server is not installed");
     };
     redis.wait_ready().await;
     let url = format!("redis://127.0.0.1:{port}/");
