@@ -139,6 +139,30 @@ class Facade:
 
 
 @asynccontextmanager
+async def connect_stdio(command: str, mode: str):
+    """The server as a subprocess (`COMMAND --stdio`), over its stdin/stdout."""
+    from mcp import StdioServerParameters
+
+    params = StdioServerParameters(command=command, args=["--stdio"])
+    if MAJOR >= 2:
+        from mcp import Client
+
+        async with Client(params, mode=mode) as client:
+            session = client.session
+            note = ("stateless era via server/discover" if session.discover_result is not None
+                    else "session era via initialize")
+            yield Facade(client, client.protocol_version, note)
+    else:
+        from mcp import ClientSession
+        from mcp.client.stdio import stdio_client
+
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                init = await session.initialize()
+                yield Facade(session, init.protocolVersion, "session era via initialize")
+
+
+@asynccontextmanager
 async def connect(url: str, mode: str):
     async with http_client() as hc:
         if MAJOR >= 2:
@@ -330,18 +354,22 @@ async def main() -> int:
     ap.add_argument("--mode", default="auto", help="2.x Client mode: auto (default) or legacy")
     ap.add_argument("--expect-era", choices=["stateless", "session"], help="fail unless this era was used")
     ap.add_argument("--auth", action="store_true", help="the server is the auth example (see above)")
+    ap.add_argument("--stdio", action="store_true", help="url is a server binary to start with --stdio")
     args = ap.parse_args()
 
     label = f"python mcp {MCP_VERSION}" + (f" (mode={args.mode})" if MAJOR >= 2 else "")
     print(f"== {label} -> {args.url}")
     results: list[tuple[str, bool, str]] = []
+    stdio_era = "unknown"
     if args.auth:
         results, token = await auth_preflight(args.url)
         if token:
             AUTH_HEADERS["authorization"] = f"Bearer {token}"
     try:
-        async with connect(args.url, args.mode) as c:
+        connection = connect_stdio(args.url, args.mode) if args.stdio else connect(args.url, args.mode)
+        async with connection as c:
             print(f"  negotiated protocol version: {c.protocol_version} — {c.era_note}")
+            stdio_era = "stateless" if "stateless" in c.era_note else "session"
             results += await (run_auth_checks(c) if args.auth else run_checks(c))
     except BaseException as e:  # noqa: BLE001 - connection failures are a failed check too
         for line in traceback.format_exception(e):
@@ -354,7 +382,9 @@ async def main() -> int:
     rpc = [m for e in posts for m in e["rpc"]]
     print(f"  MCP-Protocol-Version headers sent: {sent_versions or ['(none)']}")
     print(f"  first JSON-RPC methods sent: {rpc[:4]}")
-    if "initialize" in rpc:
+    if args.stdio:
+        era = stdio_era  # no HTTP to watch: what the session negotiated
+    elif "initialize" in rpc:
         era = "session"
     elif "server/discover" in rpc or "2026-07-28" in sent_versions:
         era = "stateless"

@@ -21,6 +21,7 @@
 #   ts @modelcontextprotocol/client 2.x  versionNegotiation=auto   -> stateless
 #   ts @modelcontextprotocol/client 2.x  versionNegotiation=legacy -> session
 #   ts @modelcontextprotocol/sdk 1.x                                -> session
+#   python mcp 2.x and 1.x again over stdio (the binary run with --stdio)
 #
 # INTEROP_SKIP_TS=1 runs the Python clients only.
 #
@@ -178,6 +179,13 @@ client "python mcp 2.x (legacy: 2025-11-25 session)" \
   "$cache/interop-mcp2/bin/python" "$py" --mode legacy --expect-era session "$url"
 client "python mcp 1.x (2025-11-25 session)" \
   "$cache/interop-mcp1/bin/python" "$py" --expect-era session "$url"
+# The stdio transport: the clients start the binary with --stdio themselves.
+client "python mcp 2.x over stdio (auto: 2026-07-28 stateless)" \
+  "$cache/interop-mcp2/bin/python" "$py" --stdio --mode auto --expect-era stateless "$bin"
+client "python mcp 2.x over stdio (legacy: 2025-11-25 session)" \
+  "$cache/interop-mcp2/bin/python" "$py" --stdio --mode legacy --expect-era session "$bin"
+client "python mcp 1.x over stdio (2025-11-25 session)" \
+  "$cache/interop-mcp1/bin/python" "$py" --stdio --expect-era session "$bin"
 if [ "$run_ts" = 1 ]; then
   ts="$here/ts_client.mjs"
   client "ts @modelcontextprotocol/client 2.x (auto: 2026-07-28 stateless)" \

@@ -6,6 +6,7 @@
 //! (`mcp-axum`, tests driving [`Server::handle_request`](crate::Server::handle_request)) do.
 
 mod outbox;
+pub mod stdio;
 
 pub use crate::era::{StatelessMeta, StatelessRequest, is_stateless_request};
 pub use outbox::{OUTBOX_LIMIT, Outbound, Outbox, Sink, outbox};
