@@ -56,7 +56,8 @@ mod chain;
 mod requests;
 
 pub use builtin::{
-    CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Spans, Timing, Visibility,
+    CacheFuture, CacheStore, ConcurrencyLimit, ErrorMapping, MemoryCache, RateLimit, ResponseCache, Spans, Timing,
+    Visibility,
 };
 pub use chain::{Hook, Next, Outcome};
 pub use requests::{Caller, Component, Era, McpRequest, PromptGet, ResourceRead, ToolCall};

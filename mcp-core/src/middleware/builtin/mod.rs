@@ -7,7 +7,7 @@ mod spans;
 mod timing;
 mod visibility;
 
-pub use cache::{CacheStore, MemoryCache, ResponseCache};
+pub use cache::{CacheFuture, CacheStore, MemoryCache, ResponseCache};
 pub use errors::ErrorMapping;
 pub use limits::{ConcurrencyLimit, RateLimit};
 pub use spans::Spans;

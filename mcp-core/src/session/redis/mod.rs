@@ -7,7 +7,8 @@
 //!   values, with their idle timeout as a TTL refreshed on use;
 //! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
 //!   `Last-Event-ID` resumption on any replica;
-//! - [`RedisBus`]: [`Signal`](super::Signal)s between replicas over pub/sub.
+//! - [`RedisBus`]: [`Signal`](super::Signal)s between replicas over pub/sub;
+//! - [`RedisCache`]: the `ResponseCache` middleware's results, shared.
 //!
 //! [`RedisSessions`] connects the three:
 //!
@@ -48,11 +49,13 @@
 //! `/ready` names the store. The connection is re-established on its own.
 
 mod bus;
+mod cache;
 mod events;
 mod keys;
 mod store;
 
 pub use bus::RedisBus;
+pub use cache::RedisCache;
 pub use events::RedisEventStore;
 pub use store::RedisSessionStore;
 
