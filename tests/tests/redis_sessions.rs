@@ -452,7 +452,7 @@ impl Drop for PrivateRedis {
 }
 
 #[tokio::test]
-async fn redis_down_is_a_fast_503_and_the_server_recovers() {
+async fn redis_slow_or_down_is_a_fast_503_and_the_server_recovers() {
     let port = PrivateRedis::free_port();
     let Some(redis) = PrivateRedis::start(port) else {
         return skip_without_service("redis-server is not installed");
@@ -466,6 +466,18 @@ async fn redis_down_is_a_fast_503_and_the_server_recovers() {
     client.initialize().await;
     assert_eq!(reqwest::get(format!("{base}/ready")).await.unwrap().status(), 200);
 
+    // Slow: Redis holds every command for 2 s; the request gives up at the 500 ms limit.
+    let paused = Command::new("redis-cli").args(["-p", &port.to_string(), "CLIENT", "PAUSE", "2000"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&paused.stdout).trim(), "OK");
+    let started = std::time::Instant::now();
+    let slow = client.post(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await;
+    assert_eq!(slow.status(), 503);
+    assert!(started.elapsed() < Duration::from_millis(1500), "failed at the time limit: {:?}", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let recovered = client.post(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await;
+    assert_eq!(recovered.status(), 200, "the same session goes on once Redis answers again");
+
+    // Down: the connection is refused.
     drop(redis);
     let started = std::time::Instant::now();
     let down = client.post(&json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})).await;

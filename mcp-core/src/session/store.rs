@@ -95,11 +95,10 @@ pub trait SessionStore: Send + Sync + 'static {
         ready(Ok(()))
     }
     /// The value named `key` of session `id`: `Ok(None)` when it was never
-    /// set; [`Swap::Gone`]'s case (no such session) reads as `None` too.
-    /// The default keeps no values.
+    /// set or the session does not exist. The default keeps no values.
     fn load_value<'a>(&'a self, id: &'a str, key: &'a str) -> StoreFuture<'a, Option<String>> {
         let _ = (id, key);
-        ready(Err(StoreError::Unavailable("this session store keeps no session state".into())))
+        unsupported("keeps no session state")
     }
     /// Sets value `key` of session `id` to `new` if it still is `expected`
     /// (`None`: unset). The default keeps no values.
@@ -111,7 +110,7 @@ pub trait SessionStore: Send + Sync + 'static {
         new: &'a str,
     ) -> StoreFuture<'a, Swap> {
         let _ = (id, key, expected, new);
-        ready(Err(StoreError::Unavailable("this session store keeps no session state".into())))
+        unsupported("keeps no session state")
     }
     /// Shared stores: records that session `id` subscribed to `uri`, so
     /// that a replica where the resource changes finds it; `false` when the
@@ -119,18 +118,18 @@ pub trait SessionStore: Send + Sync + 'static {
     /// process need not (the session's live handles keep subscriptions).
     fn subscribe<'a>(&'a self, id: &'a str, uri: &'a str, max: usize) -> StoreFuture<'a, bool> {
         let _ = (id, uri, max);
-        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+        unsupported("does not share subscriptions")
     }
     /// Shared stores: forgets session `id`'s subscription to `uri`.
     fn unsubscribe<'a>(&'a self, id: &'a str, uri: &'a str) -> StoreFuture<'a, ()> {
         let _ = (id, uri);
-        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+        unsupported("does not share subscriptions")
     }
     /// Shared stores: the sessions subscribed to `uri` (possibly including
     /// some that just ended).
     fn subscribers<'a>(&'a self, uri: &'a str) -> StoreFuture<'a, Vec<String>> {
         let _ = uri;
-        ready(Err(StoreError::Unavailable("this session store does not share subscriptions".into())))
+        unsupported("does not share subscriptions")
     }
 }
 
@@ -143,6 +142,11 @@ pub enum Swap {
     Changed,
     /// The session does not exist (ended or expired).
     Gone,
+}
+
+/// The answer of a store method a store does not implement.
+fn unsupported<'a, T: Send + 'a>(what: &str) -> StoreFuture<'a, T> {
+    ready(Err(StoreError::Unavailable(format!("this session store {what}"))))
 }
 
 /// A store answer that is already known (memory stores never wait).
