@@ -75,6 +75,25 @@ async fn the_weather_server_answers_over_a_pipe_and_stops_at_end_of_input() {
     served.unwrap().unwrap();
 }
 
+/// Answers after a pause.
+#[tool]
+async fn slow_echo(text: String) -> String {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    text
+}
+
+#[tokio::test]
+async fn a_request_still_running_at_end_of_input_is_answered_first() {
+    let mut pipe = Pipe::start(Server::builder("pipe", "0").tools(tools![slow_echo]).build());
+    pipe.initialize().await;
+    pipe.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "slow_echo", "arguments": {"text": "late"}}}))
+        .await;
+    pipe.to_server.shutdown().await.unwrap(); // end of input, as `printf … | server` gives
+    assert_eq!(pipe.next().await["result"]["content"][0]["text"], "late");
+    tokio::time::timeout(Duration::from_secs(5), pipe.served).await.expect("then returns").unwrap().unwrap();
+}
+
 /// Asks the user for a name, reporting progress first.
 #[tool]
 async fn ask_name(ctx: Context) -> Result<String, ToolError> {

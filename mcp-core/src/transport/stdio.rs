@@ -7,8 +7,10 @@
 //! notifications (`list_changed`, `resources/updated`) are written as they
 //! come, and the client's answers and cancellations reach the handlers. A
 //! request whose `_meta` names a protocol version takes the stateless era's
-//! method table, as over HTTP. End of input ends the session (what still
-//! runs is cancelled) and returns.
+//! method table, as over HTTP. At end of input, requests still running
+//! get [`EOF_GRACE`] to finish and write their answers (so `printf … |
+//! server` works); then the session ends, cancelling what remains, and
+//! the call returns.
 //!
 //! Standard output carries the protocol only: log to standard error.
 
@@ -18,6 +20,7 @@ use crate::session::{DEFAULT_STREAM_BUFFER, Session, SessionRecord, event_channe
 use crate::transport::{Outbound, RequestEnv, StatelessRequest, is_stateless_request, outbox};
 use serde_json::value::RawValue;
 use std::io;
+use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -25,6 +28,9 @@ use tokio::task::JoinSet;
 /// The longest message line read (4 MiB, as the HTTP transport's body
 /// limit); a longer one is answered `-32700` and skipped.
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
+
+/// How long requests still running at end of input may take to answer.
+pub const EOF_GRACE: Duration = Duration::from_secs(10);
 
 /// Lines waiting to be written; a client that does not read its output
 /// makes handlers wait here, not the server's memory grow.
@@ -62,7 +68,7 @@ impl Server {
     {
         let (out, lines) = mpsc::channel(PENDING_LINES);
         let writer = tokio::spawn(write_lines(lines, output));
-        let mut connection = Connection { server: self, out, session: None, running: JoinSet::new() };
+        let mut connection = Connection { server: self, out, session: None, running: JoinSet::new(), forwarder: None };
         let mut input = BufReader::new(input);
         let mut line = Vec::new();
         loop {
@@ -86,7 +92,10 @@ struct Connection {
     server: Server,
     out: mpsc::Sender<Vec<u8>>,
     session: Option<Session>,
+    /// The requests running.
     running: JoinSet<()>,
+    /// Writes the session's notifications (its standalone stream).
+    forwarder: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Connection {
@@ -145,13 +154,13 @@ impl Connection {
             let (sink, mut events) = event_channel(DEFAULT_STREAM_BUFFER);
             if let Ok(Some(_)) = session.open_standalone(sink).await {
                 let out = self.out.clone();
-                self.running.spawn(async move {
+                self.forwarder = Some(tokio::spawn(async move {
                     while let Some(event) = events.recv().await {
                         if out.send(event.data).await.is_err() {
                             break;
                         }
                     }
-                });
+                }));
             }
         }
         self.write(jsonrpc::encode_result(&request.id, &result)).await;
@@ -166,6 +175,9 @@ impl Connection {
     }
 
     async fn close_session(&mut self) {
+        if let Some(forwarder) = self.forwarder.take() {
+            forwarder.abort();
+        }
         if let Some(session) = self.session.take() {
             if let Err(error) = self.server.sessions().remove(session.id()).await {
                 tracing::warn!(%error, "could not end the stdio session");
@@ -173,9 +185,12 @@ impl Connection {
         }
     }
 
-    /// End of input: the session ends (cancelling what runs), and what was
-    /// already written is flushed.
+    /// End of input: running requests get [`EOF_GRACE`] to answer, then
+    /// the session ends (cancelling what remains); what was written is
+    /// flushed.
     async fn close(mut self) {
+        let finished = async { while self.running.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(EOF_GRACE, finished).await;
         self.close_session().await;
         self.running.abort_all();
         while self.running.join_next().await.is_some() {}
