@@ -195,6 +195,14 @@ async fn nap() -> &'static str {
     "rested"
 }
 
+/// Logs at info, then at error.
+#[tool]
+async fn chatter(ctx: Context) -> &'static str {
+    ctx.info("details").await;
+    ctx.error("trouble").await;
+    "said"
+}
+
 /// A document clients may watch.
 #[resource("doc://news", mime = "text/plain")]
 async fn news() -> &'static str {
@@ -203,7 +211,7 @@ async fn news() -> &'static str {
 
 fn server(sessions: Sessions) -> Server {
     Server::builder("replica", "0")
-        .tools(tools![record, entries, ask_name, nap])
+        .tools(tools![record, entries, ask_name, nap, chatter])
         .resources(resources![news])
         .sessions(sessions)
         .build()
@@ -264,6 +272,22 @@ async fn one_session_is_served_by_either_replica() {
     assert!(deleted.status().is_success());
     let after = on_a.post(&json!({"jsonrpc": "2.0", "id": 11, "method": "ping"})).await;
     assert_eq!(after.status(), 404);
+}
+
+#[tokio::test]
+async fn the_log_level_set_through_one_replica_holds_on_the_other() {
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    on_b.request(1, "logging/setLevel", json!({"level": "error"})).await;
+    let said = on_a.request(2, "tools/call", json!({"name": "chatter", "arguments": {}})).await;
+    let levels: Vec<&str> = said
+        .iter()
+        .filter(|m| m["method"] == "notifications/message")
+        .map(|m| m["params"]["level"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(levels, ["error"], "info is below the level set through the other replica: {said:?}");
 }
 
 #[tokio::test]
