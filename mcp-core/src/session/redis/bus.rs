@@ -45,9 +45,7 @@ impl SessionBus for RedisBus {
             let message = serde_json::to_string(&Envelope { from: self.replica, signal })
                 .map_err(|e| StoreError::Unavailable(format!("signal: {e}")))?;
             let channel = self.channel.clone();
-            self.redis
-                .run(|mut c| async move { redis::cmd("PUBLISH").arg(channel).arg(message).query_async::<()>(&mut c).await })
-                .await
+            self.redis.query::<()>(redis::cmd("PUBLISH").arg(channel).arg(message)).await
         })
     }
 

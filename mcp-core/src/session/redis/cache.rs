@@ -41,14 +41,10 @@ impl CacheStore for RedisCache {
     fn get<'a>(&'a self, key: &'a str) -> CacheFuture<'a, Option<CallToolResult>> {
         Box::pin(async move {
             let key = format!("{}{key}", self.prefix);
-            let json: Option<String> = self
-                .redis
-                .run(|mut c| async move { redis::cmd("GET").arg(key).query_async(&mut c).await })
-                .await
-                .unwrap_or_else(|error| {
-                    tracing::debug!(%error, "cache read failed: a miss");
-                    None
-                });
+            let json: Option<String> = self.redis.query(redis::cmd("GET").arg(key)).await.unwrap_or_else(|error| {
+                tracing::debug!(%error, "cache read failed: a miss");
+                None
+            });
             json.and_then(|json| serde_json::from_str(&json).ok())
         })
     }
@@ -61,12 +57,7 @@ impl CacheStore for RedisCache {
             }
             let key = format!("{}{key}", self.prefix);
             let ttl = ttl.as_millis().max(1) as u64;
-            let stored = self
-                .redis
-                .run(|mut c| async move {
-                    redis::cmd("SET").arg(key).arg(json).arg("PX").arg(ttl).query_async::<()>(&mut c).await
-                })
-                .await;
+            let stored = self.redis.query::<()>(redis::cmd("SET").arg(key).arg(json).arg("PX").arg(ttl)).await;
             if let Err(error) = stored {
                 tracing::debug!(%error, "cache write failed");
             }

@@ -76,8 +76,7 @@ impl RedisEventStore {
         let mut pipe = redis::pipe();
         pipe.cmd("HGET").arg(self.keys.streams(session)).arg(stream.to_string());
         pipe.cmd("HEXISTS").arg(self.keys.streams(session)).arg(finished_field(stream));
-        let (last, finished): (Option<u64>, bool) =
-            self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+        let (last, finished): (Option<u64>, bool) = self.redis.pipeline(&pipe).await?;
         Ok(last.map(|last| (last, finished)))
     }
 }
@@ -93,7 +92,7 @@ impl EventStore for RedisEventStore {
                 let mut pipe = redis::pipe();
                 pipe.cmd("HSETNX").arg(self.keys.streams(session)).arg(stream.to_string()).arg(0);
                 pipe.cmd("PEXPIRE").arg(self.keys.streams(session)).arg(self.ttl_ms()).ignore();
-                let (created,): (bool,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+                let (created,): (bool,) = self.redis.pipeline(&pipe).await?;
                 if created {
                     return Ok(stream);
                 }
@@ -116,7 +115,7 @@ impl EventStore for RedisEventStore {
                 .arg(message)
                 .arg(self.events_per_stream)
                 .arg(self.ttl_ms());
-            let seq: i64 = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            let seq: i64 = self.redis.invoke(&invocation).await?;
             match u64::try_from(seq) {
                 Ok(seq) => Ok(EventId { stream, seq }),
                 Err(_) => Err(ResumeError::Gone),
@@ -143,10 +142,7 @@ impl EventStore for RedisEventStore {
             }
             let key = self.keys.events(session, after.stream);
             let from = format!("0-{}", after.seq + 1);
-            let entries: Entries = self
-                .redis
-                .run(|mut c| async move { redis::cmd("XRANGE").arg(key).arg(from).arg("+").query_async(&mut c).await })
-                .await?;
+            let entries: Entries = self.redis.query(redis::cmd("XRANGE").arg(key).arg(from).arg("+")).await?;
             let mut events = Vec::with_capacity(entries.len());
             for (id, fields) in entries {
                 let seq = id.strip_prefix("0-").and_then(|s| s.parse().ok()).ok_or(ResumeError::Gone)?;
@@ -175,7 +171,7 @@ impl EventStore for RedisEventStore {
                 .arg(FINISHED_STREAMS)
                 .arg(self.keys.events_prefix(session))
                 .arg(self.ttl_ms());
-            self.redis.run(|mut c| async move { invocation.invoke_async::<()>(&mut c).await }).await
+            self.redis.invoke::<()>(&invocation).await
         })
     }
 
@@ -183,8 +179,7 @@ impl EventStore for RedisEventStore {
         Box::pin(async move {
             let streams_key = self.keys.streams(session);
             let key = streams_key.clone();
-            let fields: Vec<String> =
-                self.redis.run(|mut c| async move { redis::cmd("HKEYS").arg(key).query_async(&mut c).await }).await?;
+            let fields: Vec<String> = self.redis.query(redis::cmd("HKEYS").arg(key)).await?;
             let mut del = redis::cmd("DEL");
             del.arg(&streams_key).arg(self.keys.finished(session));
             for field in fields.iter().filter(|f| !f.ends_with(":finished")) {
@@ -192,13 +187,11 @@ impl EventStore for RedisEventStore {
                     del.arg(self.keys.events(session, StreamId(stream)));
                 }
             }
-            self.redis.run(|mut c| async move { del.query_async::<()>(&mut c).await }).await
+            self.redis.query::<()>(&del).await
         })
     }
 
     fn ready(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.redis.run(|mut c| async move { redis::cmd("PING").query_async::<()>(&mut c).await }).await
-        })
+        Box::pin(async move { self.redis.query::<()>(&redis::cmd("PING")).await })
     }
 }

@@ -174,12 +174,25 @@ impl Redis {
         Ok(Self { client, connection, timeout })
     }
 
-    /// Runs `command` (a `redis::cmd`, pipeline or script invocation).
-    pub(crate) async fn run<T, F>(&self, command: impl FnOnce(ConnectionManager) -> F) -> Result<T, StoreError>
-    where
-        F: Future<Output = redis::RedisResult<T>>,
-    {
-        bounded(self.timeout, command(self.connection.clone())).await
+    /// Runs one command.
+    pub(crate) async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, StoreError> {
+        let mut connection = self.connection.clone();
+        bounded(self.timeout, command.query_async(&mut connection)).await
+    }
+
+    /// Runs a pipeline in one round trip.
+    pub(crate) async fn pipeline<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, StoreError> {
+        let mut connection = self.connection.clone();
+        bounded(self.timeout, pipe.query_async(&mut connection)).await
+    }
+
+    /// Runs a Lua script (by its hash, loading it when Redis lacks it).
+    pub(crate) async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection.clone();
+        bounded(self.timeout, script.invoke_async(&mut connection)).await
     }
 }
 

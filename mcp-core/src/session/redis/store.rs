@@ -89,11 +89,10 @@ impl RedisSessionStore {
         pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
         if read {
-            let (record, existed): (Option<String>, bool) =
-                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let (record, existed): (Option<String>, bool) = self.redis.pipeline(&pipe).await?;
             Ok((record, existed))
         } else {
-            let (existed,): (bool,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let (existed,): (bool,) = self.redis.pipeline(&pipe).await?;
             Ok((None, existed))
         }
     }
@@ -116,8 +115,7 @@ impl SessionStore for RedisSessionStore {
             } else {
                 pipe.cmd("ECHO").arg(0);
             }
-            let (open, from_client): (usize, usize) =
-                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let (open, from_client): (usize, usize) = self.redis.pipeline(&pipe).await?;
             if open >= self.bounds.sessions {
                 return Err(StoreError::Full(self.bounds.sessions));
             }
@@ -136,7 +134,7 @@ impl SessionStore for RedisSessionStore {
                 pipe.cmd("ZADD").arg(client).arg(now + ttl).arg(&record.id).ignore();
                 pipe.cmd("PEXPIRE").arg(client).arg(ttl).ignore();
             }
-            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+            self.redis.pipeline::<()>(&pipe).await
         })
     }
 
@@ -154,11 +152,7 @@ impl SessionStore for RedisSessionStore {
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let (key, json, ttl) = (self.keys.record(&record.id), encode(&record)?, self.ttl_ms());
-            self.redis
-                .run(|mut c| async move {
-                    redis::cmd("SET").arg(key).arg(json).arg("XX").arg("PX").arg(ttl).query_async::<()>(&mut c).await
-                })
-                .await
+            self.redis.query::<()>(redis::cmd("SET").arg(key).arg(json).arg("XX").arg("PX").arg(ttl)).await
         })
     }
 
@@ -167,8 +161,7 @@ impl SessionStore for RedisSessionStore {
             let mut pipe = redis::pipe();
             pipe.cmd("SMEMBERS").arg(self.keys.subscriptions(id));
             pipe.cmd("GET").arg(self.keys.record(id));
-            let (uris, record): (Vec<String>, Option<String>) =
-                self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let (uris, record): (Vec<String>, Option<String>) = self.redis.pipeline(&pipe).await?;
             let client = record.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()?.client_addr);
             let mut pipe = redis::pipe();
             if let Some(addr) = client {
@@ -180,7 +173,7 @@ impl SessionStore for RedisSessionStore {
             for uri in &uris {
                 pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
             }
-            let (deleted,): (usize,) = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let (deleted,): (usize,) = self.redis.pipeline(&pipe).await?;
             Ok(deleted > 0)
         })
     }
@@ -190,17 +183,7 @@ impl SessionStore for RedisSessionStore {
             let index = self.keys.index();
             let due: Vec<String> = self
                 .redis
-                .run(|mut c| async move {
-                    redis::cmd("ZRANGEBYSCORE")
-                        .arg(&index)
-                        .arg("-inf")
-                        .arg(now_ms())
-                        .arg("LIMIT")
-                        .arg(0)
-                        .arg(1000)
-                        .query_async(&mut c)
-                        .await
-                })
+                .query(redis::cmd("ZRANGEBYSCORE").arg(&index).arg("-inf").arg(now_ms()).arg("LIMIT").arg(0).arg(1000))
                 .await?;
             if due.is_empty() {
                 return Ok(due);
@@ -209,7 +192,7 @@ impl SessionStore for RedisSessionStore {
             for id in &due {
                 pipe.cmd("PTTL").arg(self.keys.record(id));
             }
-            let ttls: Vec<i64> = self.redis.run(|mut c| async move { pipe.query_async(&mut c).await }).await?;
+            let ttls: Vec<i64> = self.redis.pipeline(&pipe).await?;
             let mut expired = Vec::new();
             let mut pipe = redis::pipe();
             for (id, ttl) in due.into_iter().zip(ttls) {
@@ -224,7 +207,7 @@ impl SessionStore for RedisSessionStore {
                     pipe.cmd("ZADD").arg(self.keys.index()).arg(at).arg(&id).ignore();
                 }
             }
-            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await?;
+            self.redis.pipeline::<()>(&pipe).await?;
             Ok(expired)
         })
     }
@@ -232,11 +215,7 @@ impl SessionStore for RedisSessionStore {
     fn count(&self) -> StoreFuture<'_, usize> {
         Box::pin(async move {
             let index = self.keys.index();
-            self.redis
-                .run(|mut c| async move {
-                    redis::cmd("ZCOUNT").arg(&index).arg(now_ms()).arg("+inf").query_async(&mut c).await
-                })
-                .await
+            self.redis.query(redis::cmd("ZCOUNT").arg(&index).arg(now_ms()).arg("+inf")).await
         })
     }
 
@@ -245,17 +224,13 @@ impl SessionStore for RedisSessionStore {
     }
 
     fn ready(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.redis.run(|mut c| async move { redis::cmd("PING").query_async::<()>(&mut c).await }).await
-        })
+        Box::pin(async move { self.redis.query::<()>(&redis::cmd("PING")).await })
     }
 
     fn load_value<'a>(&'a self, id: &'a str, key: &'a str) -> StoreFuture<'a, Option<String>> {
         Box::pin(async move {
             let values = self.keys.values(id);
-            self.redis
-                .run(|mut c| async move { redis::cmd("HGET").arg(values).arg(key).query_async(&mut c).await })
-                .await
+            self.redis.query(redis::cmd("HGET").arg(values).arg(key)).await
         })
     }
 
@@ -263,13 +238,13 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let mut invocation = self.subscribe.prepare_invoke();
             invocation.key(self.keys.subscriptions(id)).arg(uri).arg(max).arg(self.ttl_ms());
-            let subscribed: bool = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            let subscribed: bool = self.redis.invoke(&invocation).await?;
             if subscribed {
                 let (index, ttl) = (self.keys.subscribers(uri), self.ttl_ms());
                 let mut pipe = redis::pipe();
                 pipe.cmd("SADD").arg(&index).arg(id).ignore();
                 pipe.cmd("PEXPIRE").arg(&index).arg(ttl).ignore();
-                self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await?;
+                self.redis.pipeline::<()>(&pipe).await?;
             }
             Ok(subscribed)
         })
@@ -280,14 +255,14 @@ impl SessionStore for RedisSessionStore {
             let mut pipe = redis::pipe();
             pipe.cmd("SREM").arg(self.keys.subscriptions(id)).arg(uri).ignore();
             pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
-            self.redis.run(|mut c| async move { pipe.query_async::<()>(&mut c).await }).await
+            self.redis.pipeline::<()>(&pipe).await
         })
     }
 
     fn subscribers<'a>(&'a self, uri: &'a str) -> StoreFuture<'a, Vec<String>> {
         Box::pin(async move {
             let index = self.keys.subscribers(uri);
-            self.redis.run(|mut c| async move { redis::cmd("SMEMBERS").arg(index).query_async(&mut c).await }).await
+            self.redis.query(redis::cmd("SMEMBERS").arg(index)).await
         })
     }
 
@@ -308,7 +283,7 @@ impl SessionStore for RedisSessionStore {
                 .arg(expected.unwrap_or_default())
                 .arg(new)
                 .arg(self.ttl_ms());
-            let outcome: u8 = self.redis.run(|mut c| async move { invocation.invoke_async(&mut c).await }).await?;
+            let outcome: u8 = self.redis.invoke(&invocation).await?;
             Ok(match outcome {
                 0 => Swap::Done,
                 1 => Swap::Changed,
