@@ -7,6 +7,7 @@
 //! ```
 
 mod stateless_tools;
+mod task_tools;
 
 use mcp_core::protocol::{CallToolResult, Content, Tool};
 use mcp_core::{
@@ -16,6 +17,7 @@ use mcp_core::{
 use serde_json::{Value, json};
 use stateless_tools::*;
 use std::time::Duration;
+use task_tools::*;
 
 /// A 1×1 red PNG.
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
@@ -298,6 +300,13 @@ pub fn conformance_server() -> Server {
             test_header_param,
             test_trigger_tool_change,
             test_trigger_prompt_change,
+            greet,
+            slow_compute,
+            failing_job,
+            protocol_error_job,
+            confirm_delete,
+            multi_input,
+            test_tool_with_task,
         ])
         .tool(json_schema_2020_12_tool())
         .resources(resources![static_text, static_binary, watched_resource, template])

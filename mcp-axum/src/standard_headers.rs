@@ -1,6 +1,7 @@
 //! The stateless era's standard request headers: `Mcp-Method` must repeat
 //! the body's method, and `Mcp-Name` the tool or prompt name (or resource
-//! URI) of `tools/call`, `prompts/get` and `resources/read`, so
+//! URI) of `tools/call`, `prompts/get` and `resources/read` (and the task
+//! id of `tasks/get`, `tasks/update` and `tasks/cancel`), so
 //! intermediaries can route on headers alone.
 
 use http::{HeaderMap, HeaderName};
@@ -60,6 +61,8 @@ pub fn check(
     let expected = match request.method.as_str() {
         "tools/call" | "prompts/get" => era.name.as_deref(),
         "resources/read" => era.uri.as_deref(),
+        // The tasks extension routes on the task (SEP-2663).
+        "tasks/get" | "tasks/update" | "tasks/cancel" => era.task_id.as_deref(),
         _ => None,
     };
     if let Some(expected) = expected {

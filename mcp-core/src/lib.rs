@@ -41,6 +41,7 @@ pub mod protocol;
 pub(crate) mod schema;
 pub mod server;
 pub mod session;
+pub mod tasks;
 pub mod transport;
 pub mod uri_template;
 
@@ -94,6 +95,7 @@ pub mod __private {
         ToolAnnotations,
     };
     pub use crate::schema::ObjectSchema;
+    pub use crate::tasks::{TaskPolicy, TaskSupport};
     pub use crate::uri_template::UriTemplate;
     pub use crate::{
         CallToolResult, Context, Extractor, GetPromptResult, PromptDef, ResourceDef, ResourceKind, RpcError, ToolDef,

@@ -79,6 +79,17 @@ pub struct ToolAttrs {
     pub icons: Option<Vec<String>>,
     pub scopes: Vec<String>,
     pub tags: Vec<String>,
+    pub task: ToolTask,
+}
+
+/// `#[tool(task)]`, `task = "optional" | "required"`, `retries = N` and
+/// `asks_first`: how the tool runs as a task.
+#[derive(Default)]
+pub struct ToolTask {
+    /// `None`: never as a task; else `"optional"` or `"required"`.
+    pub support: Option<&'static str>,
+    pub retries: u64,
+    pub asks_first: bool,
 }
 
 /// `#[tool(annotations(..))]`: behaviour hints.
@@ -163,10 +174,31 @@ pub struct ParamAttrs {
 impl ToolAttrs {
     pub fn from_tokens(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut attrs = Self::default();
-        let mut options =
-            Options::new(cx, "tool", &["name", "title", "description", "annotations", "icons", "scopes", "tags"]);
+        let known = &[
+            "name",
+            "title",
+            "description",
+            "annotations",
+            "icons",
+            "scopes",
+            "tags",
+            "task",
+            "retries",
+            "asks_first",
+        ];
+        let mut options = Options::new(cx, "tool", known);
+        let mut needs_task = Vec::new();
         for node in &parse_nodes(cx, tokens) {
             match options.accept(node) {
+                Some("task") => attrs.task.support = task_support(cx, node),
+                Some("retries") => {
+                    attrs.task.retries = int(cx, node).unwrap_or_default();
+                    needs_task.push(node_tokens(node));
+                }
+                Some("asks_first") => {
+                    attrs.task.asks_first = flag(cx, node).unwrap_or_default();
+                    needs_task.push(node_tokens(node));
+                }
                 Some("name") => attrs.name = lit_str(cx, node),
                 Some("title") => attrs.title = string(cx, node),
                 Some("description") => attrs.description = string(cx, node),
@@ -177,7 +209,31 @@ impl ToolAttrs {
                 _ => {}
             }
         }
+        if attrs.task.support.is_none() {
+            for option in needs_task {
+                cx.error(option, "only a task has this option: add `task` (or `task = \"required\"`)");
+            }
+        }
         attrs
+    }
+}
+
+/// `task` (optional) or `task = "optional" | "required"`.
+fn task_support(cx: &Ctxt, node: &Node) -> Option<&'static str> {
+    match node {
+        Node::Flag(_) => Some("optional"),
+        Node::Assign(_, Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. })) => match s.value().as_str() {
+            "optional" => Some("optional"),
+            "required" => Some("required"),
+            _ => {
+                cx.error(s, "`task` is `\"optional\"` or `\"required\"`");
+                None
+            }
+        },
+        _ => {
+            shape_error(cx, node, "`KEY` or `KEY = \"optional\" | \"required\"`");
+            None
+        }
     }
 }
 

@@ -67,6 +67,8 @@ exports! {
     _ResourceDef => ::mcp_core::__private::ResourceDef,
     _ResourceKind => ::mcp_core::__private::ResourceKind,
     _PromptDef => ::mcp_core::__private::PromptDef,
+    _TaskPolicy => ::mcp_core::__private::TaskPolicy,
+    _TaskSupport => ::mcp_core::__private::TaskSupport,
 
     // Handlers: what they receive and return.
     _Context => ::mcp_core::__private::Context,

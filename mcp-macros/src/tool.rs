@@ -5,11 +5,11 @@
 //! then returns the boxed future that runs the function. Argument problems
 //! become `isError: true` results naming the argument.
 
-use crate::attr::{ToolAnnotations, ToolAttrs};
+use crate::attr::{ToolAnnotations, ToolAttrs, ToolTask};
 use crate::ctxt::Ctxt;
 use crate::exports::{
-    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError, _Tool,
-    _ToolAnnotations, _ToolDef, _ToolFactory, _serde_json,
+    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError, _TaskPolicy,
+    _TaskSupport, _Tool, _ToolAnnotations, _ToolDef, _ToolFactory, _serde_json,
 };
 use crate::function::Function;
 use crate::{arguments, literals};
@@ -55,6 +55,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let icons = literals::icons(attrs.icons.as_deref());
     let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
     let scopes = &attrs.scopes;
+    let task = task_policy(&attrs.task);
     let describe = arguments::describe(function);
     let headers = headers(function);
     let schema_mut = (!function.params.is_empty()).then(|| quote!(mut));
@@ -110,11 +111,23 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         scopes: ::std::vec![#(::std::string::String::from(#scopes)),*],
                         required_state: __mcp_required_state,
                         tags: #tags,
+                        task: #task,
                     }
                 }
             }
         };
     }
+}
+
+fn task_policy(task: &ToolTask) -> TokenStream {
+    let support = match task.support {
+        None => quote!(#_TaskSupport::Forbidden),
+        Some("required") => quote!(#_TaskSupport::Required),
+        Some(_) => quote!(#_TaskSupport::Optional),
+    };
+    let retries = u32::try_from(task.retries).unwrap_or(u32::MAX);
+    let asks_first = task.asks_first;
+    quote!(#_TaskPolicy { support: #support, retries: #retries, asks_first: #asks_first })
 }
 
 fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {

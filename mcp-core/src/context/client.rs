@@ -48,6 +48,9 @@ impl Context {
         method: &str,
         params: impl Serialize,
     ) -> Result<R, RpcError> {
+        if let Some(task) = self.task_run() {
+            return task.answer(key, method, params).await;
+        }
         if let Some(call) = &self.scope.stateless {
             return call.answer(key, method, params).await;
         }
@@ -73,7 +76,14 @@ impl Context {
                 return Err(RpcError::new(code::REQUEST_TIMEOUT, message));
             }
         };
-        serde_json::from_str(outcome?.get())
+        let answer = outcome?;
+        if let Some(gate) = self.gate() {
+            // Kept for the task's re-run, which asks again.
+            if let Ok(value) = serde_json::from_str::<Value>(answer.get()) {
+                gate.record(key, method, &value);
+            }
+        }
+        serde_json::from_str(answer.get())
             .map_err(|e| RpcError::internal(format!("unexpected answer to `{method}`: {e}")))
     }
 

@@ -13,6 +13,7 @@ use crate::jsonrpc::{self, RequestId, RpcError};
 use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ResourceContents};
 use crate::server::Server;
 use crate::session::{Session, SessionRecord};
+use crate::tasks::run::{TaskGate, TaskRun};
 use crate::transport::{Outbound, Sink};
 use serde::Serialize;
 use serde_json::Value;
@@ -51,6 +52,10 @@ pub(crate) struct Scope {
     /// `notifications/cancelled`); a dropped connection drops the future.
     pub(crate) cancel: Option<CancellationToken>,
     pub(crate) extensions: http::Extensions,
+    /// The task this run belongs to, when a worker runs a task.
+    pub(crate) task: Option<Arc<TaskRun>>,
+    /// Open when a tool that asks first begins its task.
+    pub(crate) gate: Option<Arc<TaskGate>>,
 }
 
 impl Context {
@@ -71,7 +76,76 @@ impl Context {
             sink: scope.sink.clone(),
             cancel: scope.cancel.clone(),
             extensions: scope.extensions.clone(),
+            task: scope.task.clone(),
+            gate: scope.gate.clone(),
         })
+    }
+
+    /// The context of a task's run by a worker.
+    pub(crate) fn for_task(server: Server, task: Arc<TaskRun>) -> Self {
+        Self::new(Scope {
+            server,
+            session: None,
+            stateless: None,
+            request_id: None,
+            progress_token: None,
+            sink: None,
+            cancel: None,
+            extensions: http::Extensions::new(),
+            task: Some(task),
+            gate: None,
+        })
+    }
+
+    /// The same request, with the gate of a tool that asks first.
+    pub(crate) fn with_gate(self, gate: Arc<TaskGate>) -> Self {
+        let scope = Arc::try_unwrap(self.scope).unwrap_or_else(|shared| Scope {
+            server: shared.server.clone(),
+            session: shared.session.clone(),
+            stateless: shared.stateless.clone(),
+            request_id: shared.request_id.clone(),
+            progress_token: shared.progress_token.clone(),
+            sink: shared.sink.clone(),
+            cancel: shared.cancel.clone(),
+            extensions: shared.extensions.clone(),
+            task: shared.task.clone(),
+            gate: None,
+        });
+        Self::new(Scope { gate: Some(gate), ..scope })
+    }
+
+    /// The id of the task this handler runs in, when it runs as one.
+    pub fn task_id(&self) -> Option<&str> {
+        self.scope.task.as_ref().map(|t| t.id.as_str())
+    }
+
+    /// Where a tool declared with `#[tool(task, asks_first)]` stops asking
+    /// and starts working: in the request, the call is answered here with a
+    /// task handle, and a worker runs the handler again from the start as
+    /// the task (its questions then find the answers already given).
+    /// Everywhere else (in the task, or when the call runs without one)
+    /// this returns at once.
+    ///
+    /// ```
+    /// use mcp_core::{Context, tool};
+    ///
+    /// /// Deletes a file after the user confirms, in the background.
+    /// #[tool(task, asks_first)]
+    /// async fn delete_file(ctx: Context, path: String) -> String {
+    ///     let schema = serde_json::json!({"type": "object", "properties": {"confirm": {"type": "boolean"}}});
+    ///     let answer = ctx.input("confirm").elicit(&format!("Delete {path}?"), schema).await;
+    ///     if !answer.is_ok_and(|a| a.action == "accept") {
+    ///         return "kept".into();
+    ///     }
+    ///     ctx.begin_task().await;
+    ///     format!("deleted {path}")
+    /// }
+    /// ```
+    pub async fn begin_task(&self) {
+        if let (Some(gate), None) = (&self.scope.gate, &self.scope.task) {
+            gate.open();
+            std::future::pending::<()>().await;
+        }
     }
 
     /// The server running this request.
@@ -82,6 +156,16 @@ impl Context {
     /// The id of the request being handled.
     pub fn request_id(&self) -> Option<&RequestId> {
         self.scope.request_id.as_ref()
+    }
+
+    /// The task's run, when a worker runs this handler as a task.
+    pub(crate) fn task_run(&self) -> Option<&Arc<TaskRun>> {
+        self.scope.task.as_ref()
+    }
+
+    /// The gate of a tool that asks first, while it runs in the request.
+    pub(crate) fn gate(&self) -> Option<&Arc<TaskGate>> {
+        self.scope.gate.as_ref()
     }
 
     /// The session id, in session mode.
@@ -120,6 +204,9 @@ impl Context {
     /// What the client declared it can do: at `initialize` in session mode,
     /// in this request's `_meta` in the stateless era.
     pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        if let Some(task) = &self.scope.task {
+            return Some(&task.capabilities);
+        }
         match &self.scope.stateless {
             Some(call) => Some(&call.meta.client_capabilities),
             None => self.session()?.client.as_ref().map(|c| &c.capabilities),

@@ -68,6 +68,19 @@ impl<'a> Progress<'a> {
     }
 
     fn send(self) {
+        if let Some(task) = self.ctx.task_run() {
+            // A task reports progress in its status message.
+            let done = match self.total {
+                Some(total) => format!("{}/{}", self.progress, total),
+                None => self.progress.to_string(),
+            };
+            let message = match &self.message {
+                Some(message) => format!("{done}: {message}"),
+                None => done,
+            };
+            *task.progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
+            return;
+        }
         let Some(token) = self.ctx.progress_token() else {
             return;
         };

@@ -59,6 +59,8 @@ pub struct StatelessRequest {
     pub arguments: Option<Box<RawValue>>,
     /// `params._meta.progressToken`, when the client asked for progress.
     pub progress_token: Option<Value>,
+    /// `params.taskId`, when a string (the task of `tasks/*`).
+    pub task_id: Option<String>,
     /// `params.name` when present but not a string: the call is refused.
     bad_name: Option<String>,
 }
@@ -74,6 +76,8 @@ struct EraParams<'a> {
     name: Option<&'a RawValue>,
     #[serde(borrow, default)]
     uri: Option<&'a RawValue>,
+    #[serde(rename = "taskId", borrow, default)]
+    task_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     arguments: Option<&'a RawValue>,
     #[serde(rename = "inputResponses", borrow, default)]
@@ -138,6 +142,7 @@ impl StatelessRequest {
             request_state: fields.request_state.map(ToOwned::to_owned),
             arguments: fields.arguments.map(ToOwned::to_owned),
             progress_token: declared.progress_token,
+            task_id: string(fields.task_id).unwrap_or_default(),
             bad_name,
         })
     }

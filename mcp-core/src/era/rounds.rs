@@ -58,8 +58,7 @@ impl StatelessCall {
         method: &str,
         params: impl Serialize,
     ) -> Result<R, RpcError> {
-        let n = self.asked.fetch_add(1, Ordering::Relaxed) + 1;
-        let key = key.map_or_else(|| format!("{}-{n}", method.split('/').next().unwrap_or(method)), str::to_owned);
+        let key = input_key(key, method, self.asked.fetch_add(1, Ordering::Relaxed) + 1);
         if let Some(answer) = self.answers.get(&key).and_then(|a| serde_json::from_value(a.clone()).ok()) {
             return Ok(answer);
         }
@@ -67,6 +66,13 @@ impl StatelessCall {
         self.interrupt(Interrupt::NeedsInput(vec![(key, request)]));
         std::future::pending().await
     }
+}
+
+/// The key of a handler's `n`th question: the one it chose, or the
+/// method's first segment and `n` (`elicitation-1`). A re-run asks the same
+/// questions in the same order, so it finds its earlier answers.
+pub(crate) fn input_key(key: Option<&str>, method: &str, n: usize) -> String {
+    key.map_or_else(|| format!("{}-{n}", method.split('/').next().unwrap_or(method)), str::to_owned)
 }
 
 /// Polls `work` until it finishes, or until a poll leaves it waiting on

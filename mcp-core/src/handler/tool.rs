@@ -30,6 +30,8 @@ pub struct ToolDef {
     /// Tags (`#[tool(tags(..))]`), for middleware that filters by them;
     /// also listed in the component's `_meta`.
     pub tags: Vec<String>,
+    /// Whether and how it runs as a task (`#[tool(task)]`).
+    pub task: crate::tasks::TaskPolicy,
 }
 
 impl ToolDef {
@@ -55,7 +57,14 @@ impl ToolDef {
             let result = handler(ctx, args);
             Box::pin(async move { Ok(result.await) }) as BoxFuture<_>
         });
-        Self { tool, handler, scopes: Vec::new(), required_state: Vec::new(), tags: Vec::new() }
+        Self {
+            tool,
+            handler,
+            scopes: Vec::new(),
+            required_state: Vec::new(),
+            tags: Vec::new(),
+            task: Default::default(),
+        }
     }
 }
 

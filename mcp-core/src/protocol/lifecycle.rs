@@ -60,6 +60,26 @@ pub struct ClientCapabilities {
     /// `roots/list` support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roots: Option<Present>,
+    /// The extensions the client declared that this server knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<ClientExtensions>,
+}
+
+/// Extensions a client may declare under `capabilities.extensions`; only
+/// those the server acts on are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientExtensions {
+    /// `io.modelcontextprotocol/tasks`: the client takes a task handle in
+    /// place of a result (SEP-2663).
+    #[serde(rename = "io.modelcontextprotocol/tasks", default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Present>,
+}
+
+impl ClientCapabilities {
+    /// Whether the client declared the tasks extension.
+    pub fn tasks(&self) -> bool {
+        self.extensions.is_some_and(|e| e.tasks.is_some())
+    }
 }
 
 /// The elicitation modes a client declared; an empty declaration means
@@ -118,7 +138,10 @@ mod tests {
         });
         let caps: ClientCapabilities = serde_json::from_value(declared).unwrap();
         let expected = ElicitationCapability { form: None, url: Some(Present) };
-        assert_eq!(caps, ClientCapabilities { sampling: Some(Present), elicitation: Some(expected), roots: None });
+        assert_eq!(
+            caps,
+            ClientCapabilities { sampling: Some(Present), elicitation: Some(expected), roots: None, extensions: None }
+        );
         assert_eq!(
             serde_json::to_value(caps).unwrap(),
             serde_json::json!({"sampling": {}, "elicitation": {"url": {}}})

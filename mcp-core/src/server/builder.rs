@@ -8,6 +8,7 @@ use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
 use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
+use crate::tasks::{MemoryTaskStore, TaskOptions, TaskStore, TaskSupport, Tasks};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,8 @@ pub struct ServerBuilder {
     middleware: Vec<Arc<dyn Middleware>>,
     mounts: Vec<(String, Server)>,
     invalid_env: Vec<String>,
+    task_store: Option<Arc<dyn TaskStore>>,
+    task_options: TaskOptions,
 }
 
 impl Server {
@@ -61,6 +64,8 @@ impl Server {
             state_keys,
             middleware: Vec::new(),
             mounts: Vec::new(),
+            task_store: None,
+            task_options: TaskOptions::default(),
         }
     }
 }
@@ -250,6 +255,34 @@ impl ServerBuilder {
         self
     }
 
+    /// Where tasks live and how their work is queued (the tasks extension;
+    /// default: [`MemoryTaskStore`], this process only). Replicas that share
+    /// a store (`RedisTaskStore`) answer for each other's tasks and run
+    /// each other's queued work.
+    #[must_use]
+    pub fn task_store(mut self, store: impl TaskStore) -> Self {
+        self.task_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Settings of tasks: their TTL, the poll interval suggested to
+    /// clients, the workers of this replica, and how soon a silent worker's
+    /// task is taken over.
+    ///
+    /// ```
+    /// use mcp_core::{Server, tasks::TaskOptions};
+    /// use std::time::Duration;
+    ///
+    /// let options = TaskOptions { ttl: Duration::from_secs(600), workers: 8, ..TaskOptions::default() };
+    /// let server = Server::builder("jobs", "1.0.0").tasks(options).build();
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn tasks(mut self, options: TaskOptions) -> Self {
+        self.task_options = options;
+        self
+    }
+
     /// How long a handler waits for the client's answer to a request the
     /// server sent (`ctx.elicit`, `ctx.sample`, `ctx.roots`; default five
     /// minutes, a person may be filling in a form). Past it the call gets
@@ -394,7 +427,7 @@ impl ServerBuilder {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
             return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env });
         }
-        let capabilities = json!({
+        let mut capabilities = json!({
             "tools": { "listChanged": true },
             "resources": { "subscribe": true, "listChanged": true },
             "prompts": { "listChanged": true },
@@ -403,13 +436,20 @@ impl ServerBuilder {
         });
         // The stateless era has no subscriptions/listen here, so it promises
         // no list-changed or resource-updated notifications.
-        let stateless_capabilities = json!({
+        let mut stateless_capabilities = json!({
             "tools": { "listChanged": true },
             "resources": { "subscribe": true, "listChanged": true },
             "prompts": { "listChanged": true },
             "logging": {},
             "completions": {},
         });
+        // Tasks are offered when a tool can run as one.
+        if self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden) {
+            let extensions = json!({ crate::tasks::EXTENSION: {} });
+            capabilities["extensions"] = extensions.clone();
+            stateless_capabilities["extensions"] = extensions;
+        }
+        let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
         let server = Server {
             inner: Arc::new(Inner {
                 info: self.info,
@@ -431,6 +471,7 @@ impl ServerBuilder {
                 middleware: self.middleware,
                 mounts,
                 parents: std::sync::Mutex::default(),
+                tasks: Arc::new(Tasks::new(task_store, self.task_options)),
             }),
         };
         for mount in &server.inner.mounts {

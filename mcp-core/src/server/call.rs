@@ -4,6 +4,7 @@
 //! turns a panic or a cancellation into a JSON-RPC error.
 
 use super::Server;
+use super::tasks::{self, Dispatch};
 use crate::context::{Context, Scope};
 use crate::era::Complete;
 use crate::era::rounds::StatelessCall;
@@ -12,6 +13,7 @@ use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::protocol as p;
 use crate::session::InFlight;
+use crate::tasks::run::TaskGate;
 use crate::transport::RequestEnv;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -67,6 +69,8 @@ impl Server {
             sink,
             cancel,
             extensions,
+            task: None,
+            gate: None,
         };
         Ok((Context::new(scope), in_flight))
     }
@@ -86,15 +90,44 @@ impl Server {
             return Err(unknown());
         }
         let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
+        let capabilities = match &stateless {
+            Some(call) => Some(call.meta.client_capabilities),
+            None => env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities),
+        };
+        let owner = tasks::caller(&env);
+        let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
+            Dispatch::Task if !def.task.asks_first => {
+                let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
+                return self.create_task(&def, p.arguments, owner, capabilities.unwrap_or_default(), answers).await;
+            }
+            Dispatch::Task => Some(Arc::new(TaskGate::default())),
+            Dispatch::Now => None,
+        };
+        let arguments = gate.as_ref().and(p.arguments.clone());
+        let (mut ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless.clone())?;
+        if let Some(gate) = &gate {
+            ctx = ctx.with_gate(Arc::clone(gate));
+        }
         // Called inside the guard: middleware, argument decoding and
         // extractors run in it too.
-        let call = self.run_tool(&def, ctx.clone(), p.arguments);
-        era.encode(&guarded(&ctx, call).await?)
+        let call = guarded(&ctx, self.run_tool(&def, ctx.clone(), p.arguments));
+        let Some(gate) = gate else {
+            return era.encode(&call.await?);
+        };
+        // A tool that asks first runs here until it begins its task, which
+        // re-runs it with the answers gathered so far.
+        tokio::select! {
+            result = call => era.encode(&result?),
+            () = gate.opened() => {
+                let mut answers = gate.answers();
+                answers.extend(stateless.map(|c| c.answers.clone()).unwrap_or_default());
+                self.create_task(&def, arguments, owner, capabilities.unwrap_or_default(), answers).await
+            }
+        }
     }
 
     /// Runs tool `def` of this server through its middleware.
-    pub(super) async fn run_tool(
+    pub(crate) async fn run_tool(
         &self,
         def: &Arc<ToolDef>,
         ctx: Context,
@@ -239,9 +272,17 @@ impl Era {
 /// instead of dropping the connection or leaving a stream without its
 /// response.
 async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
+    guarded_for(ctx, work, ctx.server().inner.request_timeout).await
+}
+
+/// [`guarded`] with a time `limit` of its own (a task's is its TTL).
+pub(crate) async fn guarded_for<T>(
+    ctx: &Context,
+    work: impl Future<Output = Result<T, RpcError>>,
+    limit: std::time::Duration,
+) -> Result<T, RpcError> {
     use futures_util::FutureExt as _;
     let work = std::panic::AssertUnwindSafe(work).catch_unwind();
-    let limit = ctx.server().inner.request_timeout;
     tokio::select! {
         outcome = work => outcome.unwrap_or_else(|panic| {
             let reason = panic

@@ -85,6 +85,11 @@ impl Server {
                 Ok(empty_result())
             }
             "completion/complete" => self.complete(params).await,
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                let capabilities =
+                    env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities);
+                self.task_method(&request.method, params, &env, capabilities.as_ref()).await
+            }
             method => Err(RpcError::method_not_found(method)),
         }
     }

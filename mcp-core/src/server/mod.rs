@@ -9,7 +9,8 @@
 //! - `stateless`: the 2026-07-28 era's method table and multi-round calls;
 //! - `call`: running a handler, the one path every `tools/call`,
 //!   `resources/read` and `prompts/get` of either era takes;
-//! - `listen`: the stateless era's `subscriptions/listen` streams.
+//! - `listen`: the stateless era's `subscriptions/listen` streams;
+//! - `tasks`: the tasks extension's methods, and calls answered with a task.
 
 mod builder;
 mod call;
@@ -19,10 +20,13 @@ mod listen;
 mod mount;
 mod registry;
 mod stateless;
+mod tasks;
 
 pub use builder::{BuildError, ServerBuilder};
+pub(crate) use call::guarded_for;
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 pub use listen::{MAX_LISTENERS, META_SUBSCRIPTION_ID, SubscriptionFilter};
+pub use tasks::MAX_INPUT_RESPONSES;
 
 use crate::era::StateKeys;
 use crate::protocol::Implementation;
@@ -68,9 +72,25 @@ struct Inner {
     mounts: Vec<Arc<mount::Mount>>,
     /// Servers this one is mounted in, told when its catalog changes.
     parents: std::sync::Mutex<Vec<(std::sync::Weak<Inner>, std::sync::Weak<mount::Mount>)>>,
+    /// Tasks: their store, settings and this replica's workers.
+    tasks: Arc<crate::tasks::Tasks>,
+}
+
+/// A [`Server`] that does not keep it alive (what background work holds).
+#[derive(Clone)]
+pub(crate) struct WeakServer(std::sync::Weak<Inner>);
+
+impl WeakServer {
+    pub(crate) fn upgrade(&self) -> Option<Server> {
+        self.0.upgrade().map(|inner| Server { inner })
+    }
 }
 
 impl Server {
+    pub(crate) fn downgrade(&self) -> WeakServer {
+        WeakServer(Arc::downgrade(&self.inner))
+    }
+
     /// Name and version.
     pub fn info(&self) -> &Implementation {
         &self.inner.info

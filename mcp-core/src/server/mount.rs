@@ -156,7 +156,14 @@ impl Mount {
                 child.run_tool(&def, ctx, arguments).await
             })
         });
-        ToolDef { tool, handler, scopes: def.scopes.clone(), required_state: Vec::new(), tags: def.tags.clone() }
+        ToolDef {
+            tool,
+            handler,
+            scopes: def.scopes.clone(),
+            required_state: Vec::new(),
+            tags: def.tags.clone(),
+            task: def.task,
+        }
     }
 
     fn resource(self: &Arc<Self>, def: &Arc<ResourceDef>) -> Option<ResourceDef> {

@@ -49,6 +49,10 @@ impl Server {
             }
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
             "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);
+                self.task_method(&request.method, params, &env, capabilities.as_ref()).await
+            }
             "tools/call" | "prompts/get" | "resources/read" => {
                 let era = env.stateless.take().unwrap_or_default();
                 self.multi_round(request, env, era).await

@@ -1,0 +1,221 @@
+//! The tasks extension's side of the method table: a task tool's call
+//! answered with `CreateTaskResult`, and `tasks/get`, `tasks/update`,
+//! `tasks/cancel`, in either era. Tasks are bound to the caller who created
+//! them: anyone else is told the task does not exist.
+
+use super::Server;
+use crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY;
+use crate::handler::ToolDef;
+use crate::jsonrpc::{RpcError, decode_params, to_raw};
+use crate::protocol::ClientCapabilities;
+use crate::tasks::{EXTENSION, TaskRecord, TaskStatus, TaskSupport, new_task_id, worker};
+use crate::transport::RequestEnv;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Answers kept per task at most (each is one `tasks/update` entry).
+pub const MAX_INPUT_RESPONSES: usize = 256;
+
+/// How a call to a tool goes, given what the client declared.
+pub(crate) enum Dispatch {
+    /// Run it and answer with its result.
+    Now,
+    /// Answer with a task handle.
+    Task,
+}
+
+/// The `-32021` of a client that cannot take a task.
+pub(crate) fn tasks_required() -> RpcError {
+    RpcError::new(
+        MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: the `{EXTENSION}` extension"),
+    )
+    .with_data(json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
+}
+
+/// Whether a call to `def` runs now or as a task, or is refused.
+pub(crate) fn dispatch_of(def: &ToolDef, capabilities: Option<&ClientCapabilities>) -> Result<Dispatch, RpcError> {
+    let can_take_task = capabilities.is_some_and(ClientCapabilities::tasks);
+    match (def.task.support, can_take_task) {
+        (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(Dispatch::Now),
+        (TaskSupport::Required, false) => Err(tasks_required()),
+        (_, true) => Ok(Dispatch::Task),
+    }
+}
+
+#[derive(Deserialize)]
+struct TaskParams {
+    #[serde(rename = "taskId")]
+    task_id: String,
+}
+
+#[derive(Deserialize)]
+struct UpdateParams {
+    #[serde(rename = "taskId")]
+    task_id: String,
+    #[serde(rename = "inputResponses")]
+    input_responses: Map<String, Value>,
+}
+
+fn not_found() -> RpcError {
+    RpcError::invalid_params("Failed to retrieve task: Task not found")
+}
+
+fn complete(fields: Map<String, Value>) -> Result<Box<RawValue>, RpcError> {
+    let mut result = Map::with_capacity(fields.len() + 1);
+    result.insert("resultType".into(), json!("complete"));
+    result.extend(fields);
+    to_raw(&result)
+}
+
+/// The subject of the caller, which a task is bound to.
+pub(crate) fn caller(env: &RequestEnv) -> Option<String> {
+    env.extensions.get::<crate::auth::Principal>().map(|p| p.subject().to_owned())
+}
+
+impl Server {
+    /// The tasks of this server.
+    pub(crate) fn tasks(&self) -> &Arc<crate::tasks::Tasks> {
+        &self.inner.tasks
+    }
+
+    /// Stores a task for a call of `def` and queues it; answers with the
+    /// handle once any replica can read it. `answers` are what the client
+    /// already answered in the request (the task's re-run finds them).
+    pub(crate) async fn create_task(
+        &self,
+        def: &ToolDef,
+        arguments: Option<Box<RawValue>>,
+        owner: Option<String>,
+        capabilities: ClientCapabilities,
+        answers: Map<String, Value>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        worker::start(self);
+        let tasks = self.tasks();
+        let arguments = match arguments {
+            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(e.to_string()))?),
+            None => None,
+        };
+        let now = crate::tasks::now_ms();
+        let record = TaskRecord {
+            id: new_task_id(),
+            version: 0,
+            status: TaskStatus::Working,
+            status_message: None,
+            created_ms: now,
+            updated_ms: now,
+            ttl_ms: millis(tasks.options.ttl),
+            poll_interval_ms: millis(tasks.options.poll_interval).max(1),
+            owner,
+            tool: def.tool.name.clone(),
+            arguments,
+            client_capabilities: capabilities,
+            input_requests: Map::new(),
+            input_responses: answers,
+            result: None,
+            error: None,
+            attempts: 0,
+            max_attempts: def.task.retries.saturating_add(1),
+        };
+        tasks.store.create(&record).await.map_err(RpcError::internal)?;
+        let mut result = Map::new();
+        result.insert("resultType".into(), json!("task"));
+        result.extend(record.summary());
+        to_raw(&result)
+    }
+
+    /// `tasks/get`, `tasks/update` and `tasks/cancel`, for a client that
+    /// declared the extension (`capabilities`).
+    pub(crate) async fn task_method(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+        env: &RequestEnv,
+        capabilities: Option<&ClientCapabilities>,
+    ) -> Result<Box<RawValue>, RpcError> {
+        if !capabilities.is_some_and(ClientCapabilities::tasks) {
+            return Err(tasks_required());
+        }
+        worker::start(self);
+        let owner = caller(env);
+        match method {
+            "tasks/get" => {
+                let p: TaskParams = decode_params(params)?;
+                let task = self.visible_task(&p.task_id, owner.as_deref()).await?;
+                complete(task.detailed())
+            }
+            "tasks/update" => {
+                let p: UpdateParams = decode_params(params)?;
+                self.change_task(&p.task_id, owner.as_deref(), |task| accept_answers(task, &p.input_responses)).await?;
+                complete(Map::new())
+            }
+            "tasks/cancel" => {
+                let p: TaskParams = decode_params(params)?;
+                self.change_task(&p.task_id, owner.as_deref(), cancel).await?;
+                complete(Map::new())
+            }
+            method => Err(RpcError::method_not_found(method)),
+        }
+    }
+
+    async fn visible_task(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
+        let task = self.tasks().store.load(id).await.map_err(RpcError::internal)?;
+        task.filter(|t| t.visible_to(owner)).ok_or_else(not_found)
+    }
+
+    /// Applies `change` to a task by compare-and-set, retrying when another
+    /// replica changed it meanwhile; `change` says whether it changed
+    /// anything.
+    async fn change_task(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+        change: impl Fn(&mut TaskRecord) -> bool,
+    ) -> Result<(), RpcError> {
+        for _ in 0..16 {
+            let mut task = self.visible_task(id, owner).await?;
+            if !change(&mut task) {
+                return Ok(());
+            }
+            task.touch();
+            if self.tasks().store.swap(&task).await.map_err(RpcError::internal)? {
+                return Ok(());
+            }
+        }
+        Err(RpcError::internal("the task changes too often; try again"))
+    }
+}
+
+/// Takes the answers to open questions; other keys are ignored (unknown,
+/// answered already). The task works again once nothing is open.
+fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>) -> bool {
+    let mut changed = false;
+    for (key, answer) in responses {
+        if task.input_requests.contains_key(key) && task.input_responses.len() < MAX_INPUT_RESPONSES {
+            task.input_requests.remove(key);
+            task.input_responses.insert(key.clone(), answer.clone());
+            changed = true;
+        }
+    }
+    if changed && task.input_requests.is_empty() && task.status == TaskStatus::InputRequired {
+        task.status = TaskStatus::Working;
+    }
+    changed
+}
+
+/// Cancels a task that has not ended; an ended one stays as it is.
+fn cancel(task: &mut TaskRecord) -> bool {
+    if task.status.is_terminal() {
+        return false;
+    }
+    task.status = TaskStatus::Cancelled;
+    task.status_message = Some("cancelled by the client".into());
+    task.input_requests.clear();
+    true
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,123 @@
+//! The tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663): a
+//! `tools/call` answered with a task handle, then `tasks/get`,
+//! `tasks/update` and `tasks/cancel`.
+//!
+//! - `record`: a task as stored, and its wire shapes;
+//! - `store`: the [`TaskStore`] contract (tasks and their work queue) and
+//!   [`MemoryTaskStore`]; the Redis one is `session::redis::RedisTaskStore`;
+//! - `run`: what a handler running as a task sees (its questions, its
+//!   progress), and the gate of tools that ask before the task begins;
+//! - `worker`: the workers that claim queued tasks, run them, keep their
+//!   claims alive, and take over tasks whose worker died.
+//!
+//! The methods themselves are in `server::tasks`.
+
+mod record;
+pub(crate) mod run;
+mod store;
+pub(crate) mod worker;
+
+pub(crate) use record::now_ms;
+pub use record::{TaskRecord, TaskStatus};
+pub use run::MAX_INPUT_REQUESTS;
+pub use store::{MemoryTaskStore, TaskStore};
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// The extension's identifier, under `capabilities.extensions`.
+pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+
+/// Whether a tool runs as a task (`#[tool(task)]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Never: the call is answered with its result (the default).
+    #[default]
+    Forbidden,
+    /// When the client declared the extension; else the call runs as usual.
+    Optional,
+    /// Only as a task: a client without the extension gets `-32021`.
+    Required,
+}
+
+/// How a tool runs as a task: `#[tool(task = "optional", retries = 1)]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskPolicy {
+    /// Whether it runs as a task.
+    pub support: TaskSupport,
+    /// Runs after the first when a worker dies running it (its claim goes
+    /// silent); after the last, the task fails.
+    pub retries: u32,
+    /// The handler asks the client first, in the request (multi-round or
+    /// session questions), and becomes a task where it calls
+    /// [`Context::begin_task`](crate::Context::begin_task).
+    pub asks_first: bool,
+}
+
+impl TaskPolicy {
+    /// A tool that runs as a task when the client can take one.
+    pub const OPTIONAL: Self = Self { support: TaskSupport::Optional, retries: 0, asks_first: false };
+    /// A tool that only runs as a task.
+    pub const REQUIRED: Self = Self { support: TaskSupport::Required, retries: 0, asks_first: false };
+}
+
+/// Settings of a server's tasks; see
+/// [`ServerBuilder::tasks`](crate::ServerBuilder::tasks).
+#[derive(Debug, Clone)]
+pub struct TaskOptions {
+    /// How long a task is kept after it was created (`ttlMs`).
+    pub ttl: Duration,
+    /// How often clients should poll (`pollIntervalMs`).
+    pub poll_interval: Duration,
+    /// Tasks this replica runs at once.
+    pub workers: usize,
+    /// A claim whose worker is silent this long is taken over.
+    pub claim_timeout: Duration,
+    /// How often a worker says it is alive, looks for cancellation and
+    /// answers, and writes progress.
+    pub heartbeat: Duration,
+}
+
+impl Default for TaskOptions {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(3600),
+            poll_interval: Duration::from_secs(1),
+            workers: 4,
+            claim_timeout: Duration::from_secs(30),
+            heartbeat: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A server's tasks: the store, the settings and this replica's workers
+/// (started with the first task-related request).
+pub(crate) struct Tasks {
+    pub(crate) store: Arc<dyn TaskStore>,
+    pub(crate) options: TaskOptions,
+    /// This replica's name as a worker.
+    pub(crate) worker: String,
+    started: OnceLock<()>,
+}
+
+impl Tasks {
+    pub(crate) fn new(store: Arc<dyn TaskStore>, options: TaskOptions) -> Self {
+        let worker = format!("worker-{:016x}", rand::random::<u64>());
+        Self { store, options, worker, started: OnceLock::new() }
+    }
+
+    /// Whether the workers run.
+    pub(crate) fn started(&self) -> bool {
+        self.started.get().is_some()
+    }
+
+    /// Runs `start` the first time only.
+    pub(crate) fn start_once(&self, start: impl FnOnce()) {
+        self.started.get_or_init(start);
+    }
+}
+
+/// 128 random bits, hex: a task id nobody can guess.
+pub(crate) fn new_task_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

@@ -1,0 +1,212 @@
+//! A task as stored: everything any replica needs to answer `tasks/get`,
+//! accept `tasks/update` and `tasks/cancel`, and run (or re-run) the work.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Queued or running.
+    Working,
+    /// Waiting for the client's answers (`tasks/update`).
+    InputRequired,
+    /// Finished with a result (which may be a tool error, `isError`).
+    Completed,
+    /// Ended by a JSON-RPC error.
+    Failed,
+    /// Cancelled by the client.
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// Completed, failed or cancelled: nothing changes any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// One task. `version` grows with every change, so that a store can swap a
+/// record only when nobody changed it since it was read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// Unguessable id (128 random bits).
+    pub id: String,
+    /// Bumped by each write.
+    pub version: u64,
+    /// Current status.
+    pub status: TaskStatus,
+    /// What is happening, for people (progress, the reason of a failure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_ms: u64,
+    /// Last change, milliseconds since the Unix epoch.
+    pub updated_ms: u64,
+    /// How long the task is kept after creation.
+    pub ttl_ms: u64,
+    /// How often clients should poll.
+    pub poll_interval_ms: u64,
+    /// The subject of the caller who created it: only they may see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The tool to run and its arguments, so that any worker can run it.
+    pub tool: String,
+    /// The arguments, as sent.
+    #[serde(default)]
+    pub arguments: Option<Value>,
+    /// What the client declared it can do when it created the task.
+    #[serde(default)]
+    pub client_capabilities: crate::protocol::ClientCapabilities,
+    /// Questions to the client not answered yet, by key.
+    #[serde(default)]
+    pub input_requests: Map<String, Value>,
+    /// The client's answers, by key (kept, so that a re-run gets them too).
+    #[serde(default)]
+    pub input_responses: Map<String, Value>,
+    /// The tool's result, once completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// The JSON-RPC error, once failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    /// Runs started so far (a run whose worker died counts).
+    #[serde(default)]
+    pub attempts: u32,
+    /// Runs allowed in all (1 + the retries the tool declares).
+    pub max_attempts: u32,
+}
+
+impl TaskRecord {
+    /// When the task may be discarded (its TTL from creation).
+    pub fn expires_at_ms(&self) -> u64 {
+        self.created_ms.saturating_add(self.ttl_ms)
+    }
+
+    /// The `Task` fields (what `CreateTaskResult` carries besides
+    /// `resultType`).
+    pub fn summary(&self) -> Map<String, Value> {
+        let mut task = Map::new();
+        task.insert("taskId".into(), json!(self.id));
+        task.insert("status".into(), json!(self.status));
+        if let Some(message) = &self.status_message {
+            task.insert("statusMessage".into(), json!(message));
+        }
+        task.insert("createdAt".into(), json!(iso8601(self.created_ms)));
+        task.insert("lastUpdatedAt".into(), json!(iso8601(self.updated_ms)));
+        task.insert("ttlMs".into(), json!(self.ttl_ms));
+        task.insert("pollIntervalMs".into(), json!(self.poll_interval_ms));
+        task
+    }
+
+    /// The `DetailedTask` of `tasks/get` and `notifications/tasks`: the
+    /// summary plus what the status carries (questions, result or error).
+    pub fn detailed(&self) -> Map<String, Value> {
+        let mut task = self.summary();
+        match self.status {
+            TaskStatus::InputRequired => {
+                task.insert("inputRequests".into(), Value::Object(self.input_requests.clone()));
+            }
+            TaskStatus::Completed => {
+                task.insert("result".into(), self.result.clone().unwrap_or_else(|| json!({ "content": [] })));
+            }
+            TaskStatus::Failed => {
+                let error = self.error.clone();
+                task.insert("error".into(), error.unwrap_or_else(|| json!({ "code": -32603, "message": "failed" })));
+            }
+            TaskStatus::Working | TaskStatus::Cancelled => {}
+        }
+        task
+    }
+
+    /// Marks a change now.
+    pub(crate) fn touch(&mut self) {
+        self.version += 1;
+        self.updated_ms = now_ms().max(self.updated_ms);
+    }
+
+    /// Whether the caller `subject` may see this task.
+    pub(crate) fn visible_to(&self, subject: Option<&str>) -> bool {
+        self.owner.as_deref() == subject
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `2026-12-03T10:30:00.123Z` for a time in milliseconds since the epoch.
+pub(crate) fn iso8601(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        ms % 1000
+    )
+}
+
+/// The Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_iso8601_utc() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso8601(1_796_293_800_123), "2026-12-03T10:30:00.123Z");
+    }
+
+    #[test]
+    fn detailed_carries_what_the_status_needs() {
+        let mut task = TaskRecord {
+            id: "t".into(),
+            version: 0,
+            status: TaskStatus::Working,
+            status_message: None,
+            created_ms: 0,
+            updated_ms: 0,
+            ttl_ms: 60_000,
+            poll_interval_ms: 500,
+            owner: None,
+            tool: "x".into(),
+            arguments: None,
+            client_capabilities: Default::default(),
+            input_requests: Map::new(),
+            input_responses: Map::new(),
+            result: None,
+            error: None,
+            attempts: 0,
+            max_attempts: 1,
+        };
+        let working = task.detailed();
+        assert_eq!(working["status"], "working");
+        assert!(!working.contains_key("result") && !working.contains_key("requestState"));
+        task.status = TaskStatus::Failed;
+        task.error = Some(json!({ "code": -32603, "message": "boom" }));
+        let failed = task.detailed();
+        assert_eq!(failed["error"]["message"], "boom");
+        assert!(!failed.contains_key("result"));
+    }
+}
