@@ -41,6 +41,7 @@ pub mod protocol;
 pub(crate) mod schema;
 pub mod server;
 pub mod session;
+pub mod skills;
 pub mod tasks;
 pub mod transport;
 pub mod uri_template;

@@ -89,10 +89,15 @@ impl HttpClient {
 
     /// `initialize` + `notifications/initialized`; keeps the session id.
     pub async fn initialize(&mut self) -> Value {
+        self.initialize_with(json!({"sampling": {}, "elicitation": {}, "roots": {}})).await
+    }
+
+    /// [`initialize`](Self::initialize), declaring `capabilities`.
+    pub async fn initialize_with(&mut self, capabilities: Value) -> Value {
         let response = self
             .post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
                 "protocolVersion": "2025-11-25",
-                "capabilities": {"sampling": {}, "elicitation": {}, "roots": {}},
+                "capabilities": capabilities,
                 "clientInfo": {"name": "integration-test", "version": "0"}
             }}))
             .await;
@@ -170,16 +175,33 @@ pub struct EraClient {
     era: Era,
     /// The id of the next request (concurrent requests need distinct ids).
     next_id: std::sync::atomic::AtomicI64,
+    /// What the client declares: at `initialize`, or in each request.
+    capabilities: Value,
 }
 
 impl EraClient {
     /// Serves `server` on a fresh port and connects in `era`.
     pub async fn start(server: mcp_core::Server, era: Era) -> Self {
-        let mut http = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+        let capabilities = match era {
+            Era::Session => json!({"sampling": {}, "elicitation": {}, "roots": {}}),
+            Era::Stateless => json!({}),
+        };
+        Self::start_with(server, era, capabilities).await
+    }
+
+    /// Like [`start`](Self::start), declaring `capabilities`.
+    pub async fn start_with(server: mcp_core::Server, era: Era, capabilities: Value) -> Self {
+        let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+        Self::connect(url, era, capabilities).await
+    }
+
+    /// Connects to the server at `url` in `era`, declaring `capabilities`.
+    pub async fn connect(url: String, era: Era, capabilities: Value) -> Self {
+        let mut http = HttpClient::new(url);
         if era == Era::Session {
-            http.initialize().await;
+            http.initialize_with(capabilities.clone()).await;
         }
-        Self { http, era, next_id: std::sync::atomic::AtomicI64::new(1) }
+        Self { http, era, next_id: std::sync::atomic::AtomicI64::new(1), capabilities }
     }
 
     /// The answer (result or error) to `method`.
@@ -190,11 +212,11 @@ impl EraClient {
             Era::Stateless => {
                 params["_meta"] = json!({
                     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                    "io.modelcontextprotocol/clientCapabilities": {},
+                    "io.modelcontextprotocol/clientCapabilities": self.capabilities,
                     "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
                 });
                 let mut headers = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
-                let name = params.get("name").or_else(|| params.get("uri")).and_then(Value::as_str).map(str::to_owned);
+                let name = ["name", "uri", "taskId"].iter().find_map(|k| params.get(*k)?.as_str()).map(str::to_owned);
                 if let Some(name) = &name {
                     headers.push(("mcp-name", name));
                 }

@@ -8,6 +8,7 @@ use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
 use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
+use crate::skills::{SkillError, Skills};
 use crate::tasks::{MemoryTaskStore, TaskOptions, TaskStore, TaskSupport, Tasks};
 use serde_json::json;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub struct ServerBuilder {
     invalid_env: Vec<String>,
     task_store: Option<Arc<dyn TaskStore>>,
     task_options: TaskOptions,
+    skills: Skills,
 }
 
 impl Server {
@@ -66,6 +68,7 @@ impl Server {
             mounts: Vec::new(),
             task_store: None,
             task_options: TaskOptions::default(),
+            skills: Skills::new(),
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct BuildError {
     /// `MCP_*` variables with values that cannot be used, each with what it
     /// accepts.
     pub invalid_env: Vec<String>,
+    /// Skills that break a rule of the skills extension, each with why.
+    pub invalid_skills: Vec<SkillError>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -147,6 +152,10 @@ impl std::fmt::Display for BuildError {
         if !self.missing_state.is_empty() {
             problems
                 .push(format!("shared state never registered with `.state(..)`: {}", self.missing_state.join(", ")));
+        }
+        if !self.invalid_skills.is_empty() {
+            let skills: Vec<String> = self.invalid_skills.iter().map(ToString::to_string).collect();
+            problems.push(format!("invalid skills: {}", skills.join("; ")));
         }
         write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
@@ -228,6 +237,25 @@ impl ServerBuilder {
     #[must_use]
     pub fn page_size(mut self, size: usize) -> Self {
         self.page_size = size.max(1);
+        self
+    }
+
+    /// Serves `skills` (the skills extension, SEP-2640): each file as a
+    /// resource `skill://<name>/<path>`, and `skills/list`, `skills/get`
+    /// and `resources/directory/read`. Called again, it adds more. A skill
+    /// that broke a rule fails the build (see [`Skills::problems`]).
+    ///
+    /// ```
+    /// use mcp_core::Server;
+    /// use mcp_core::skills::{Skill, Skills};
+    ///
+    /// let skills = Skills::new().skill(Skill::new("git-workflow", "Our Git conventions"));
+    /// let server = Server::builder("docs", "1.0.0").skills(skills).build();
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn skills(mut self, skills: Skills) -> Self {
+        self.skills = self.skills.merge(skills);
         self
     }
 
@@ -411,6 +439,8 @@ impl ServerBuilder {
     /// assert!(Server::builder("notes", "0.1.0").tools(tools![count_notes]).state(Notes).try_build().is_ok());
     /// ```
     pub fn try_build(mut self) -> Result<Server, BuildError> {
+        let (skill_manifests, invalid_skills) = std::mem::take(&mut self.skills).into_parts();
+        let skills = super::skills::register(skill_manifests, &mut self.catalog, &mut self.duplicates);
         let missing_state = self.catalog.missing_state(&self.state);
         let invalid_prefixes: Vec<String> =
             self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
@@ -422,10 +452,11 @@ impl ServerBuilder {
         let problems = !self.duplicates.is_empty()
             || !missing_state.is_empty()
             || !invalid_prefixes.is_empty()
-            || !self.invalid_env.is_empty();
+            || !self.invalid_env.is_empty()
+            || !invalid_skills.is_empty();
         if problems {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
-            return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env });
+            return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env, invalid_skills });
         }
         let mut capabilities = json!({
             "tools": { "listChanged": true },
@@ -448,6 +479,11 @@ impl ServerBuilder {
             let extensions = json!({ crate::tasks::EXTENSION: {} });
             capabilities["extensions"] = extensions.clone();
             stateless_capabilities["extensions"] = extensions;
+        }
+        if !skills.is_empty() {
+            for declared in [&mut capabilities, &mut stateless_capabilities] {
+                declared["extensions"][crate::skills::EXTENSION] = super::skills::capability();
+            }
         }
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
         let server = Server {
@@ -472,6 +508,7 @@ impl ServerBuilder {
                 mounts,
                 parents: std::sync::Mutex::default(),
                 tasks: Arc::new(Tasks::new(task_store, self.task_options)),
+                skills,
             }),
         };
         for mount in &server.inner.mounts {

@@ -10,7 +10,8 @@
 //! - `call`: running a handler, the one path every `tools/call`,
 //!   `resources/read` and `prompts/get` of either era takes;
 //! - `listen`: the stateless era's `subscriptions/listen` streams;
-//! - `tasks`: the tasks extension's methods, and calls answered with a task.
+//! - `tasks`: the tasks extension's methods, and calls answered with a task;
+//! - `skills`: the skills extension's methods.
 
 mod builder;
 mod call;
@@ -19,6 +20,7 @@ mod dispatch;
 mod listen;
 mod mount;
 mod registry;
+mod skills;
 mod stateless;
 mod tasks;
 
@@ -74,6 +76,8 @@ struct Inner {
     parents: std::sync::Mutex<Vec<(std::sync::Weak<Inner>, std::sync::Weak<mount::Mount>)>>,
     /// Tasks: their store, settings and this replica's workers.
     tasks: Arc<crate::tasks::Tasks>,
+    /// The skills served, by the URI of their `SKILL.md`.
+    skills: registry::Registry<crate::skills::Manifest>,
 }
 
 /// A [`Server`] that does not keep it alive (what background work holds).

@@ -64,18 +64,31 @@ impl<T> Registry<T> {
         self.items.iter()
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
     /// The page starting at `cursor`, and the cursor of the next page.
     pub(crate) fn page(&self, cursor: Option<&str>, size: usize) -> Result<(&[Arc<T>], Option<String>), RpcError> {
-        let start = match cursor {
-            Some(cursor) => decode_cursor(cursor)
-                .filter(|&s| s <= self.items.len())
-                .ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
-            None => 0,
-        };
-        let end = start.saturating_add(size.max(1)).min(self.items.len());
-        let next = (end < self.items.len()).then(|| encode_cursor(end));
-        Ok((&self.items[start..end], next))
+        page(&self.items, cursor, size)
     }
+}
+
+/// The page of `items` starting at `cursor`, and the cursor of the next page.
+pub(crate) fn page<'a, T>(
+    items: &'a [T],
+    cursor: Option<&str>,
+    size: usize,
+) -> Result<(&'a [T], Option<String>), RpcError> {
+    let start = match cursor {
+        Some(cursor) => decode_cursor(cursor)
+            .filter(|&s| s <= items.len())
+            .ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
+        None => 0,
+    };
+    let end = start.saturating_add(size.max(1)).min(items.len());
+    let next = (end < items.len()).then(|| encode_cursor(end));
+    Ok((&items[start..end], next))
 }
 
 fn encode_cursor(offset: usize) -> String {

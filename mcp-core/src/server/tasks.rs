@@ -160,6 +160,14 @@ impl Server {
         }
     }
 
+    /// The task `id` as `tasks/get` shows it (a `DetailedTask`), when the
+    /// caller in `ctx` may see it; `-32602` otherwise. For handlers that
+    /// report on tasks, such as a `task://status/{id}` resource.
+    pub async fn task_status(&self, id: &str, ctx: &crate::Context) -> Result<Map<String, Value>, RpcError> {
+        let owner = ctx.extensions().get::<crate::auth::Principal>().map(|p| p.subject().to_owned());
+        Ok(self.visible_task(id, owner.as_deref()).await?.detailed())
+    }
+
     async fn visible_task(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
         let task = self.tasks().store.load(id).await.map_err(RpcError::internal)?;
         task.filter(|t| t.visible_to(owner)).ok_or_else(not_found)

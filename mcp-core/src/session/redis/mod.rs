@@ -8,7 +8,9 @@
 //! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
 //!   `Last-Event-ID` resumption on any replica;
 //! - [`RedisBus`]: [`Signal`](super::Signal)s between replicas over pub/sub;
-//! - [`RedisCache`]: the `ResponseCache` middleware's results, shared.
+//! - [`RedisCache`]: the `ResponseCache` middleware's results, shared;
+//! - [`RedisTaskStore`]: tasks (the tasks extension) and their work queue,
+//!   a Redis Stream read by a consumer group of the replicas' workers.
 //!
 //! [`RedisSessions`] connects the three:
 //!
@@ -53,11 +55,13 @@ mod cache;
 mod events;
 mod keys;
 mod store;
+mod tasks;
 
 pub use bus::RedisBus;
 pub use cache::RedisCache;
 pub use events::RedisEventStore;
 pub use store::RedisSessionStore;
+pub use tasks::RedisTaskStore;
 
 use super::{Sessions, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};

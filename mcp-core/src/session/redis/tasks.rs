@@ -1,0 +1,233 @@
+//! [`RedisTaskStore`]: tasks in Redis, their work on a Redis Stream read by
+//! a consumer group, so that any replica answers for any task and any
+//! replica's workers run the queued work.
+//!
+//! - `PREFIX:task:{ID}`: a hash of the record (`json`) and its version
+//!   (`v`), which only a compare-and-set script changes; it expires with
+//!   the task's TTL.
+//! - `PREFIX:tasks:queue`: the stream of queued work, one entry per task,
+//!   read by the group `workers` (a replica is a consumer). An entry stays
+//!   pending while its worker runs it; the worker renews it (`XCLAIM` to
+//!   itself) at each heartbeat, and finishing acknowledges and deletes it.
+//!   `XAUTOCLAIM` hands entries idle past the claim timeout (their worker
+//!   died) to a live replica.
+
+use super::Redis;
+use crate::session::{StoreError, StoreFuture};
+use crate::tasks::{TaskRecord, TaskStore};
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
+use redis::streams::{StreamAutoClaimReply, StreamReadReply};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The consumer group of the queue.
+const GROUP: &str = "workers";
+
+/// Replaces a task's record when the stored version is the one before.
+const SWAP: &str = r"
+local stored = redis.call('HGET', KEYS[1], 'v')
+if not stored or tonumber(stored) + 1 ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
+return 1
+";
+
+/// Tasks and their queue in Redis; see the module docs for the keys.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), mcp_core::session::StoreError> {
+/// use mcp_core::session::redis::RedisTaskStore;
+///
+/// let tasks = RedisTaskStore::connect("redis://127.0.0.1:6379/", "mcp").await?;
+/// let server = mcp_core::Server::builder("jobs", "1.0.0").task_store(tasks).build();
+/// # let _ = server; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisTaskStore {
+    redis: Redis,
+    prefix: Arc<str>,
+    swap: Arc<redis::Script>,
+    /// Connections for blocking reads of the queue: one per waiting worker,
+    /// so a wait never holds up the shared connection.
+    idle: Arc<Mutex<Vec<MultiplexedConnection>>>,
+    /// The queue entry of each task this replica runs.
+    entries: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl RedisTaskStore {
+    /// Connects to the Redis at `url`, with keys under `prefix`; fails when
+    /// Redis cannot be reached now. Every command is bounded by 2 s.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let redis = Redis::connect(url, Duration::from_secs(2)).await?;
+        let store = Self {
+            redis,
+            prefix: prefix.into(),
+            swap: Arc::new(redis::Script::new(SWAP)),
+            idle: Arc::default(),
+            entries: Arc::default(),
+        };
+        let create = redis::cmd("XGROUP").arg("CREATE").arg(store.queue()).arg(GROUP).arg("0").arg("MKSTREAM").clone();
+        match store.redis.query::<()>(&create).await {
+            Ok(()) => Ok(store),
+            Err(StoreError::Unavailable(why)) if why.contains("BUSYGROUP") => Ok(store),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn key(&self, id: &str) -> String {
+        format!("{}:task:{{{id}}}", self.prefix)
+    }
+
+    fn queue(&self) -> String {
+        format!("{}:tasks:queue", self.prefix)
+    }
+
+    fn remember(&self, id: &str, entry: &str) {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id.to_owned(), entry.to_owned());
+    }
+
+    fn entry(&self, id: &str) -> Option<String> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(id).cloned()
+    }
+
+    /// A connection for one blocking read, bounded by `wait` plus the
+    /// command timeout.
+    async fn blocking_connection(&self, wait: Duration) -> Result<MultiplexedConnection, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        if let Some(connection) = idle {
+            return Ok(connection);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.redis.timeout))
+            .set_response_timeout(Some(wait + self.redis.timeout));
+        let connecting = self.redis.client.get_multiplexed_async_connection_with_config(&config);
+        super::bounded(self.redis.timeout, connecting).await
+    }
+}
+
+fn decode(json: Option<String>) -> Result<Option<TaskRecord>, StoreError> {
+    json.map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| StoreError::Unavailable(format!("a stored task does not decode: {e}")))
+}
+
+fn encode(record: &TaskRecord) -> Result<String, StoreError> {
+    serde_json::to_string(record).map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+impl TaskStore for RedisTaskStore {
+    fn create<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let key = self.key(&record.id);
+            let ttl = record.expires_at_ms().saturating_sub(crate::tasks::now_ms()).max(1);
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .hset_multiple(&key, &[("v", record.version.to_string()), ("json", encode(record)?)])
+                .ignore()
+                .pexpire(&key, i64::try_from(ttl).unwrap_or(i64::MAX))
+                .ignore()
+                .cmd("XADD")
+                .arg(self.queue())
+                .arg("*")
+                .arg("task")
+                .arg(&record.id)
+                .ignore();
+            self.redis.pipeline::<()>(&pipe).await
+        })
+    }
+
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<TaskRecord>> {
+        Box::pin(async move { decode(self.redis.query(redis::cmd("HGET").arg(self.key(id)).arg("json")).await?) })
+    }
+
+    fn swap<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let mut invocation = self.swap.key(self.key(&record.id));
+            invocation.arg(record.version).arg(encode(record)?);
+            let swapped: i64 = self.redis.invoke(&invocation).await?;
+            Ok(swapped == 1)
+        })
+    }
+
+    fn claim<'a>(&'a self, worker: &'a str, wait: Duration) -> StoreFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let mut connection = self.blocking_connection(wait).await?;
+            let read = redis::cmd("XREADGROUP")
+                .arg("GROUP")
+                .arg(GROUP)
+                .arg(worker)
+                .arg("COUNT")
+                .arg(1)
+                .arg("BLOCK")
+                .arg(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1))
+                .arg("STREAMS")
+                .arg(self.queue())
+                .arg(">")
+                .clone();
+            let limit = wait + self.redis.timeout;
+            let reply: Option<StreamReadReply> = super::bounded(limit, read.query_async(&mut connection)).await?;
+            self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(connection);
+            let Some(entry) = reply.and_then(|r| r.keys.into_iter().next()).and_then(|k| k.ids.into_iter().next())
+            else {
+                return Ok(None);
+            };
+            match entry.get::<String>("task") {
+                Some(task) => {
+                    self.remember(&task, &entry.id);
+                    Ok(Some(task))
+                }
+                None => {
+                    // Not an entry of ours: drop it.
+                    let drop = redis::cmd("XACK").arg(self.queue()).arg(GROUP).arg(&entry.id).clone();
+                    self.redis.query::<()>(&drop).await?;
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    fn heartbeat<'a>(&'a self, worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(entry) = self.entry(id) else { return Ok(()) };
+            // Claiming it again to itself resets the entry's idle time.
+            let renew =
+                redis::cmd("XCLAIM").arg(self.queue()).arg(GROUP).arg(worker).arg(0).arg(&entry).arg("JUSTID").clone();
+            self.redis.query::<redis::Value>(&renew).await.map(drop)
+        })
+    }
+
+    fn finish<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let entry = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+            let Some(entry) = entry else { return Ok(()) };
+            let mut pipe = redis::pipe();
+            pipe.cmd("XACK").arg(self.queue()).arg(GROUP).arg(&entry).ignore();
+            pipe.cmd("XDEL").arg(self.queue()).arg(&entry).ignore();
+            self.redis.pipeline::<()>(&pipe).await
+        })
+    }
+
+    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration) -> StoreFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let take = redis::cmd("XAUTOCLAIM")
+                .arg(self.queue())
+                .arg(GROUP)
+                .arg(worker)
+                .arg(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX))
+                .arg("0-0")
+                .arg("COUNT")
+                .arg(64)
+                .clone();
+            let reply: StreamAutoClaimReply = self.redis.query(&take).await?;
+            let mut taken = Vec::new();
+            for entry in reply.claimed {
+                if let Some(task) = entry.get::<String>("task") {
+                    self.remember(&task, &entry.id);
+                    taken.push(task);
+                }
+            }
+            Ok(taken)
+        })
+    }
+}

@@ -1,0 +1,330 @@
+//! The tasks extension (SEP-2663) over real sockets, in both eras: calls
+//! answered with a task handle, `tasks/get` until the result, questions
+//! answered with `tasks/update`, `tasks/cancel` stopping the work, errors
+//! and panics, progress, TTL expiry, bounds, gating on the client's
+//! declaration, and tasks kept from other callers.
+
+use mcp_core::auth::Principal;
+use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
+use mcp_core::{Context, Server, ToolError, tool, tools};
+use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, spawn};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Works that long, then says so; `finished` counts the runs that ended.
+#[tool(task)]
+async fn sleep_for(ctx: Context, ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    if let Some(finished) = ctx.state::<Finished>() {
+        finished.0.fetch_add(1, Ordering::SeqCst);
+    }
+    format!("slept {ms} ms")
+}
+
+#[derive(Clone, Default)]
+struct Finished(Arc<AtomicUsize>);
+
+/// Only as a task.
+#[tool(task = "required")]
+async fn only_as_task() -> &'static str {
+    "done"
+}
+
+/// Never a task.
+#[tool]
+async fn plain() -> &'static str {
+    "plain"
+}
+
+/// Asks for a number, then doubles it.
+#[tool(task)]
+async fn double_asked(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"n": {"type": "integer"}}});
+    let answer = ctx.input("n").elicit("Which number?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    let n = answer.content.and_then(|c| c["n"].as_i64()).unwrap_or_default();
+    Ok(format!("{}", n * 2))
+}
+
+/// Fails as a tool.
+#[tool(task)]
+async fn tool_error() -> Result<String, ToolError> {
+    Err(ToolError::new("nope"))
+}
+
+/// Panics.
+#[tool(task)]
+async fn panics() -> String {
+    panic!("the handler panicked on purpose")
+}
+
+/// Reports progress, then waits.
+#[tool(task)]
+async fn halfway(ctx: Context) -> &'static str {
+    ctx.progress(1).of(2).message("halfway").await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "never"
+}
+
+fn server_with(options: TaskOptions, store: MemoryTaskStore) -> Server {
+    Server::builder("tasks-test", "0")
+        .tools(tools![sleep_for, only_as_task, plain, double_asked, tool_error, panics, halfway])
+        .state(Finished::default())
+        .tasks(options)
+        .task_store(store)
+        .build()
+}
+
+fn server() -> Server {
+    server_with(TaskOptions { poll_interval: Duration::from_millis(100), ..TaskOptions::default() }, Default::default())
+}
+
+fn tasks_capabilities() -> Value {
+    json!({"elicitation": {}, "extensions": {"io.modelcontextprotocol/tasks": {}}})
+}
+
+async fn task_client(server: Server, era: Era) -> EraClient {
+    EraClient::start_with(server, era, tasks_capabilities()).await
+}
+
+async fn get(client: &EraClient, id: &str) -> Value {
+    client.request("tasks/get", json!({"taskId": id})).await
+}
+
+/// Polls until the task reaches `status` (or ends); bounded.
+async fn until(client: &EraClient, id: &str, status: &str) -> Value {
+    for _ in 0..100 {
+        let task = get(client, id).await;
+        if task["status"] == status || ["completed", "failed", "cancelled"].contains(&task["status"].as_str().unwrap())
+        {
+            return task;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("task {id} never reached {status}")
+}
+
+fn task_id(created: &Value) -> String {
+    assert_eq!(created["resultType"], "task", "{created}");
+    created["taskId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_call_becomes_a_task_that_ends_with_its_result() {
+    for era in ERAS {
+        let client = task_client(server(), era).await;
+        let created = client.call("sleep_for", json!({"ms": 200})).await;
+        let id = task_id(&created);
+        assert_eq!(id.len(), 32, "128 random bits");
+        assert_eq!(created["status"], "working");
+        assert_eq!(created["ttlMs"], 3_600_000);
+        assert_eq!(created["pollIntervalMs"], 100);
+        for absent in ["result", "error", "inputRequests", "requestState", "ttl", "pollInterval"] {
+            assert!(created.get(absent).is_none(), "{era:?}: {absent} in {created}");
+        }
+        let now = get(&client, &id).await;
+        assert_eq!(now["taskId"], id.as_str(), "readable as soon as it is announced");
+        assert_eq!(now["resultType"], "complete");
+        let done = until(&client, &id, "completed").await;
+        assert_eq!(done["status"], "completed", "{era:?}: {done}");
+        assert_eq!(done["result"]["content"][0]["text"], "slept 200 ms");
+        assert!(done["lastUpdatedAt"].as_str().unwrap() >= done["createdAt"].as_str().unwrap());
+    }
+}
+
+#[tokio::test]
+async fn without_the_extension_calls_run_now_or_are_refused() {
+    for era in ERAS {
+        let client = EraClient::start_with(server(), era, json!({})).await;
+        let now = client.call("sleep_for", json!({"ms": 1})).await;
+        assert_eq!(now["content"][0]["text"], "slept 1 ms", "{era:?}: an optional task tool runs as a call");
+        let refused = client.call("only_as_task", json!({})).await;
+        assert_eq!(refused["code"], -32021, "{era:?}: {refused}");
+        assert!(refused["data"]["requiredCapabilities"]["extensions"]["io.modelcontextprotocol/tasks"].is_object());
+        for method in ["tasks/get", "tasks/cancel"] {
+            let gated = client.request(method, json!({"taskId": "x"})).await;
+            assert_eq!(gated["code"], -32021, "{era:?} {method}: {gated}");
+        }
+        let tasks_client = task_client(server(), era).await;
+        let plain = tasks_client.call("plain", json!({})).await;
+        assert_eq!(plain["content"][0]["text"], "plain", "a tool that is no task stays a call");
+        for removed in ["tasks/list", "tasks/result"] {
+            let answer = tasks_client.request(removed, json!({"taskId": "x"})).await;
+            assert_eq!(answer["code"], -32601, "{era:?} {removed}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_extension_is_advertised_when_a_tool_runs_as_a_task() {
+    let client = task_client(server(), Era::Stateless).await;
+    let discovered = client.request("server/discover", json!({})).await;
+    assert!(discovered["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"].is_object(), "{discovered}");
+    let mut session = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server()).into_router()).await));
+    let initialized = session.initialize().await;
+    assert!(initialized["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"].is_object());
+    let plain = Server::builder("plain", "0").tools(tools![plain]).build();
+    let client = EraClient::start(plain, Era::Stateless).await;
+    let discovered = client.request("server/discover", json!({})).await;
+    assert!(discovered["capabilities"].get("extensions").is_none(), "{discovered}");
+}
+
+#[tokio::test]
+async fn unknown_tasks_and_bad_params_are_invalid_params() {
+    for era in ERAS {
+        let client = task_client(server(), era).await;
+        for method in ["tasks/get", "tasks/cancel"] {
+            let unknown = client.request(method, json!({"taskId": "no-such-task"})).await;
+            assert_eq!(unknown["code"], -32602, "{era:?} {method}: {unknown}");
+        }
+        let update = client.request("tasks/update", json!({"taskId": "no-such-task", "inputResponses": {}})).await;
+        assert_eq!(update["code"], -32602);
+        let id = task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
+        let bad = client.request("tasks/update", json!({"taskId": id, "inputResponses": [1, 2]})).await;
+        assert_eq!(bad["code"], -32602, "inputResponses must be an object: {bad}");
+        let missing = client.request("tasks/get", json!({})).await;
+        assert_eq!(missing["code"], -32602, "{missing}");
+        client.request("tasks/cancel", json!({"taskId": id})).await;
+    }
+}
+
+#[tokio::test]
+async fn cancelling_stops_the_work_and_is_idempotent() {
+    let server = server();
+    let finished = server.state::<Finished>().unwrap().0;
+    let client = task_client(server, Era::Stateless).await;
+    let id = task_id(&client.call("sleep_for", json!({"ms": 400})).await);
+    let ack = client.request("tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(ack, json!({"resultType": "complete"}), "an empty acknowledgement");
+    assert_eq!(get(&client, &id).await["status"], "cancelled");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(finished.load(Ordering::SeqCst), 0, "the handler was stopped before it finished");
+    let task = get(&client, &id).await;
+    assert_eq!(task["status"], "cancelled", "the end of a cancelled run changes nothing: {task}");
+    assert!(task.get("result").is_none());
+    let again = client.request("tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(again, json!({"resultType": "complete"}));
+    let done = task_id(&client.call("sleep_for", json!({"ms": 1})).await);
+    until(&client, &done, "completed").await;
+    assert_eq!(client.request("tasks/cancel", json!({"taskId": done})).await, json!({"resultType": "complete"}));
+    assert_eq!(get(&client, &done).await["status"], "completed", "an ended task stays as it ended");
+}
+
+#[tokio::test]
+async fn questions_wait_for_tasks_update() {
+    for era in ERAS {
+        let client = task_client(server(), era).await;
+        let id = task_id(&client.call("double_asked", json!({})).await);
+        let asking = until(&client, &id, "input_required").await;
+        assert_eq!(asking["status"], "input_required", "{asking}");
+        assert_eq!(asking["inputRequests"]["n"]["method"], "elicitation/create");
+        let ignored = client
+            .request("tasks/update", json!({"taskId": id, "inputResponses": {"other": {"action": "accept"}}}))
+            .await;
+        assert_eq!(ignored, json!({"resultType": "complete"}), "an unknown key is acknowledged and ignored");
+        assert_eq!(get(&client, &id).await["status"], "input_required");
+        let answer = json!({"n": {"action": "accept", "content": {"n": 21}}});
+        let ack = client.request("tasks/update", json!({"taskId": id, "inputResponses": answer})).await;
+        assert_eq!(ack, json!({"resultType": "complete"}));
+        let done = until(&client, &id, "completed").await;
+        assert_eq!(done["result"]["content"][0]["text"], "42", "{era:?}: {done}");
+        assert!(done.get("inputRequests").is_none());
+    }
+}
+
+#[tokio::test]
+async fn tool_errors_complete_and_panics_fail() {
+    let client = task_client(server(), Era::Stateless).await;
+    let id = task_id(&client.call("tool_error", json!({})).await);
+    let done = until(&client, &id, "completed").await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["result"]["isError"], true);
+    let id = task_id(&client.call("panics", json!({})).await);
+    let failed = until(&client, &id, "failed").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"]["code"], -32603);
+    assert!(failed.get("result").is_none());
+}
+
+#[tokio::test]
+async fn progress_shows_in_the_status_message() {
+    let client = task_client(server(), Era::Stateless).await;
+    let id = task_id(&client.call("halfway", json!({})).await);
+    for _ in 0..60 {
+        let task = get(&client, &id).await;
+        if task["statusMessage"] == "1/2: halfway" {
+            client.request("tasks/cancel", json!({"taskId": id})).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the progress never reached the task");
+}
+
+#[tokio::test]
+async fn tasks_expire_with_their_ttl() {
+    let options = TaskOptions { ttl: Duration::from_millis(300), ..TaskOptions::default() };
+    let client = task_client(server_with(options, Default::default()), Era::Stateless).await;
+    let id = task_id(&client.call("sleep_for", json!({"ms": 1})).await);
+    assert_eq!(get(&client, &id).await["ttlMs"], 300);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(get(&client, &id).await["code"], -32602, "an expired task is gone");
+}
+
+#[tokio::test]
+async fn a_full_store_refuses_new_tasks() {
+    let client = task_client(server_with(TaskOptions::default(), MemoryTaskStore::with_max(2)), Era::Stateless).await;
+    let first = task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
+    task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
+    let refused = client.call("sleep_for", json!({"ms": 5000})).await;
+    assert_eq!(refused["code"], -32603, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("maximum of 2 tasks"));
+    assert_eq!(get(&client, &first).await["status"], "working", "the tasks stored are untouched");
+}
+
+/// Serves `server` with callers named by an `x-user` header (standing in
+/// for a verified token).
+async fn serve_as_users(server: Server) -> String {
+    let app = mcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::map_request(
+        |mut request: axum::extract::Request| async move {
+            if let Some(user) = request.headers().get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned) {
+                request.extensions_mut().insert(Principal::new(user, Vec::new(), json!({})));
+            }
+            request
+        },
+    ));
+    format!("{}/mcp", spawn(app).await)
+}
+
+async fn as_user(client: &HttpClient, user: &str, method: &str, params: Value) -> Value {
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": tasks_capabilities(),
+    });
+    let name = ["name", "taskId"].iter().find_map(|k| params.get(*k)?.as_str()).unwrap_or_default().to_owned();
+    let headers =
+        [("mcp-protocol-version", "2026-07-28"), ("mcp-method", method), ("mcp-name", name.as_str()), ("x-user", user)];
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let answer: Value = client.post_with(&headers).body(body.to_string()).send().await.unwrap().json().await.unwrap();
+    answer.get("result").or_else(|| answer.get("error")).cloned().unwrap()
+}
+
+#[tokio::test]
+async fn a_task_is_seen_only_by_its_creator() {
+    let client = HttpClient::new(serve_as_users(server()).await);
+    let created =
+        as_user(&client, "alice", "tools/call", json!({"name": "sleep_for", "arguments": {"ms": 5000}})).await;
+    let id = task_id(&created);
+    let own = as_user(&client, "alice", "tasks/get", json!({"taskId": id})).await;
+    assert_eq!(own["status"], "working");
+    for method in ["tasks/get", "tasks/cancel"] {
+        let foreign = as_user(&client, "mallory", method, json!({"taskId": id})).await;
+        assert_eq!(foreign["code"], -32602, "{method}: another caller is told it does not exist");
+    }
+    let update = json!({"taskId": id, "inputResponses": {}});
+    assert_eq!(as_user(&client, "mallory", "tasks/update", update).await["code"], -32602);
+    assert_eq!(as_user(&client, "alice", "tasks/get", json!({"taskId": id})).await["status"], "working");
+    as_user(&client, "alice", "tasks/cancel", json!({"taskId": id})).await;
+}
