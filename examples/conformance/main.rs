@@ -317,7 +317,14 @@ pub fn conformance_server() -> Server {
             test_prompt_with_image,
             test_input_required_result_prompt,
         ])
+        .skills(skills())
         .build()
+}
+
+/// The skills of the `sep-2640-*` scenarios, from `skills/` beside this file.
+fn skills() -> mcp_core::skills::Skills {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/skills");
+    mcp_core::skills::Skills::from_dir(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::main]

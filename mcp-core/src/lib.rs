@@ -133,3 +133,8 @@ pub mod __private {
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/context.md")]
 pub struct ContextGuideDoctests;
+
+/// The guide to skills (docs/skills.md), its examples compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/skills.md")]
+pub struct SkillsGuideDoctests;

@@ -94,6 +94,9 @@ pub fn method_label(method: &str) -> &'static str {
         "completion/complete",
         "server/discover",
         "subscriptions/listen",
+        "skills/list",
+        "skills/get",
+        "resources/directory/read",
     ];
     KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
 }

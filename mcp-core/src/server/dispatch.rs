@@ -85,6 +85,9 @@ impl Server {
                 Ok(empty_result())
             }
             "completion/complete" => self.complete(params).await,
+            "skills/list" | "skills/get" | "resources/directory/read" => {
+                self.skill_method(&request.method, params, &Caller::of_env(&env))
+            }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities =
                     env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities);

@@ -16,9 +16,6 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-/// The methods of the extension.
-pub(crate) const METHODS: [&str; 3] = ["skills/list", "skills/get", "resources/directory/read"];
-
 /// The settings the server declares under the extension's identifier.
 pub(crate) fn capability() -> Value {
     json!({ "directoryRead": true })
@@ -56,7 +53,8 @@ struct DirectoryParams {
 }
 
 impl Server {
-    /// Answers one of [`METHODS`]; a server without skills knows none of them.
+    /// Answers `skills/list`, `skills/get` or `resources/directory/read`;
+    /// a server without skills knows none of them.
     pub(super) fn skill_method(
         &self,
         method: &str,

@@ -48,6 +48,10 @@ impl Server {
                 annotate(&listed, "complete", &list_hints())
             }
             "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
+            "skills/list" | "skills/get" | "resources/directory/read" => {
+                let answer = self.skill_method(&request.method, params, &Caller::of_env(&env))?;
+                annotate(&answer, "complete", &list_hints())
+            }
             "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);

@@ -40,7 +40,7 @@ impl Skill {
         let Some(at) = walk.files.iter().position(|(path, _)| path == SKILL_MD) else {
             return Err(fail(format!("no {SKILL_MD} at the directory's root")));
         };
-        let (_, skill_md) = walk.files.swap_remove(at);
+        let (_, skill_md) = walk.files.remove(at);
         let mut skill = Skill::written(name, skill_md);
         skill.files = walk.files;
         Ok(skill)
