@@ -29,7 +29,7 @@ use serde_json::Value;
 /// assert_eq!(skill.name(), "git-workflow");
 /// # Ok::<(), mcp_core::skills::SkillError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Skill {
     pub(super) name: String,
     source: Source,
@@ -114,6 +114,13 @@ impl Skill {
                 generate(&self.name, description, metadata, instructions).into_bytes()
             }
         }
+    }
+}
+
+impl std::fmt::Debug for Skill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let files: Vec<&str> = self.files.iter().map(|(path, _)| path.as_str()).collect();
+        f.debug_struct("Skill").field("name", &self.name).field("files", &files).finish_non_exhaustive()
     }
 }
 
