@@ -244,3 +244,19 @@ pub fn skip_without_service(reason: &str) {
     // Straight to the stream: the runner captures `eprintln!`, not this.
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
+
+/// The Redis of the Redis tests: `REDIS_URL`, else the local one.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
+}
+
+/// A fresh key prefix, so that tests share a Redis without seeing each other.
+pub fn prefix() -> String {
+    format!("mcp-test-{:x}", rand_u64())
+}
+
+/// A number unlikely to repeat (not for secrets).
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}

@@ -10,24 +10,10 @@
 use mcp_core::session::redis::RedisSessions;
 use mcp_core::session::{EventId, SessionRecord, SessionState, Sessions, StateError};
 use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
-use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
+use mcp_integration_tests::{HttpClient, prefix, read_events, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
-}
-
-/// A fresh key prefix, so that tests share a Redis without seeing each other.
-fn prefix() -> String {
-    format!("mcp-test-{:x}", rand_u64())
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
-}
 
 /// Sessions in Redis under `prefix`, or `None` (said, or failed under
 /// `REQUIRE_REDIS`) when Redis cannot be reached.
