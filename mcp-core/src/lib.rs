@@ -138,3 +138,8 @@ pub struct ContextGuideDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/skills.md")]
 pub struct SkillsGuideDoctests;
+
+/// The guide to tasks (docs/tasks.md), its examples compiled as doc tests.
+#[cfg(all(doctest, feature = "redis"))]
+#[doc = include_str!("../../docs/tasks.md")]
+pub struct TasksGuideDoctests;

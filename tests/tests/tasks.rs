@@ -4,7 +4,7 @@
 //! and panics, progress, TTL expiry, bounds, gating on the client's
 //! declaration, and tasks kept from other callers.
 
-use mcp_core::auth::Principal;
+use mcp_core::auth::{Principal, RequireScopes};
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
 use mcp_core::{Context, Server, ToolError, tool, tools};
 use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, spawn};
@@ -284,12 +284,13 @@ async fn a_full_store_refuses_new_tasks() {
 }
 
 /// Serves `server` with callers named by an `x-user` header (standing in
-/// for a verified token).
+/// for a verified token granting `jobs:run`).
 async fn serve_as_users(server: Server) -> String {
     let app = mcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::map_request(
         |mut request: axum::extract::Request| async move {
             if let Some(user) = request.headers().get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned) {
-                request.extensions_mut().insert(Principal::new(user, Vec::new(), json!({})));
+                let claims = json!({"team": format!("{user}'s team")});
+                request.extensions_mut().insert(Principal::new(user, vec!["jobs:run".into()], claims));
             }
             request
         },
@@ -327,4 +328,27 @@ async fn a_task_is_seen_only_by_its_creator() {
     assert_eq!(as_user(&client, "mallory", "tasks/update", update).await["code"], -32602);
     assert_eq!(as_user(&client, "alice", "tasks/get", json!({"taskId": id})).await["status"], "working");
     as_user(&client, "alice", "tasks/cancel", json!({"taskId": id})).await;
+}
+
+/// Says who runs it; needs the `jobs:run` scope.
+#[tool(task, scopes("jobs:run"))]
+async fn whoami(caller: Principal) -> String {
+    format!("{} of {}", caller.subject(), caller.claims()["team"].as_str().unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_task_runs_as_its_creator() {
+    let server = Server::builder("scoped", "0").tools(tools![whoami]).middleware(RequireScopes::new()).build();
+    let client = HttpClient::new(serve_as_users(server).await);
+    let id = task_id(&as_user(&client, "alice", "tools/call", json!({"name": "whoami", "arguments": {}})).await);
+    for _ in 0..100 {
+        let task = as_user(&client, "alice", "tasks/get", json!({"taskId": id})).await;
+        if task["status"] == "completed" {
+            let text = &task["result"]["content"][0]["text"];
+            assert_eq!(text, "alice of alice's team", "the run saw its creator's principal and scopes: {task}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the task never completed");
 }

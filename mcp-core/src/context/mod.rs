@@ -82,7 +82,8 @@ impl Context {
     }
 
     /// The context of a task's run by a worker.
-    pub(crate) fn for_task(server: Server, task: Arc<TaskRun>) -> Self {
+    /// `extensions` holds the creator's principal, when there was one.
+    pub(crate) fn for_task(server: Server, task: Arc<TaskRun>, extensions: http::Extensions) -> Self {
         Self::new(Scope {
             server,
             session: None,
@@ -91,7 +92,7 @@ impl Context {
             progress_token: None,
             sink: None,
             cancel: None,
-            extensions: http::Extensions::new(),
+            extensions,
             task: Some(task),
             gate: None,
         })

@@ -94,11 +94,11 @@ impl Server {
             Some(call) => Some(call.meta.client_capabilities),
             None => env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities),
         };
-        let owner = tasks::caller(&env);
+        let caller = tasks::caller(&env);
         let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
             Dispatch::Task if !def.task.asks_first => {
                 let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
-                return self.create_task(&def, p.arguments, owner, capabilities.unwrap_or_default(), answers).await;
+                return self.create_task(&def, p.arguments, caller, capabilities.unwrap_or_default(), answers).await;
             }
             Dispatch::Task => Some(Arc::new(TaskGate::default())),
             Dispatch::Now => None,
@@ -121,7 +121,7 @@ impl Server {
             () = gate.opened() => {
                 let mut answers = gate.answers();
                 answers.extend(stateless.map(|c| c.answers.clone()).unwrap_or_default());
-                self.create_task(&def, arguments, owner, capabilities.unwrap_or_default(), answers).await
+                self.create_task(&def, arguments, caller, capabilities.unwrap_or_default(), answers).await
             }
         }
     }

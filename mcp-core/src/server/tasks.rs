@@ -4,6 +4,7 @@
 //! them: anyone else is told the task does not exist.
 
 use super::Server;
+use crate::auth::Principal;
 use crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY;
 use crate::handler::ToolDef;
 use crate::jsonrpc::{RpcError, decode_params, to_raw};
@@ -70,9 +71,9 @@ fn complete(fields: Map<String, Value>) -> Result<Box<RawValue>, RpcError> {
     to_raw(&result)
 }
 
-/// The subject of the caller, which a task is bound to.
-pub(crate) fn caller(env: &RequestEnv) -> Option<String> {
-    env.extensions.get::<crate::auth::Principal>().map(|p| p.subject().to_owned())
+/// The verified caller, whom a task is bound to and runs as.
+pub(crate) fn caller(env: &RequestEnv) -> Option<Principal> {
+    env.extensions.get::<Principal>().cloned()
 }
 
 impl Server {
@@ -88,7 +89,7 @@ impl Server {
         &self,
         def: &ToolDef,
         arguments: Option<Box<RawValue>>,
-        owner: Option<String>,
+        caller: Option<Principal>,
         capabilities: ClientCapabilities,
         answers: Map<String, Value>,
     ) -> Result<Box<RawValue>, RpcError> {
@@ -108,7 +109,9 @@ impl Server {
             updated_ms: now,
             ttl_ms: millis(tasks.options.ttl),
             poll_interval_ms: millis(tasks.options.poll_interval).max(1),
-            owner,
+            owner: caller.as_ref().map(|p| p.subject().to_owned()),
+            scopes: caller.as_ref().map(|p| p.scopes().to_vec()).unwrap_or_default(),
+            claims: caller.map(|p| p.claims().clone()).unwrap_or_default(),
             tool: def.tool.name.clone(),
             arguments,
             client_capabilities: capabilities,
@@ -139,7 +142,7 @@ impl Server {
             return Err(tasks_required());
         }
         worker::start(self);
-        let owner = caller(env);
+        let owner = caller(env).map(|p| p.subject().to_owned());
         match method {
             "tasks/get" => {
                 let p: TaskParams = decode_params(params)?;
@@ -164,7 +167,7 @@ impl Server {
     /// caller in `ctx` may see it; `-32602` otherwise. For handlers that
     /// report on tasks, such as a `task://status/{id}` resource.
     pub async fn task_status(&self, id: &str, ctx: &crate::Context) -> Result<Map<String, Value>, RpcError> {
-        let owner = ctx.extensions().get::<crate::auth::Principal>().map(|p| p.subject().to_owned());
+        let owner = ctx.extensions().get::<Principal>().map(|p| p.subject().to_owned());
         Ok(self.visible_task(id, owner.as_deref()).await?.detailed())
     }
 

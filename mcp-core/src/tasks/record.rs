@@ -52,6 +52,12 @@ pub struct TaskRecord {
     /// The subject of the caller who created it: only they may see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The creator's scopes: the task runs as its creator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// The creator's verified claims.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub claims: Value,
     /// The tool to run and its arguments, so that any worker can run it.
     pub tool: String,
     /// The arguments, as sent.
@@ -127,6 +133,12 @@ impl TaskRecord {
         self.updated_ms = now_ms().max(self.updated_ms);
     }
 
+    /// The caller who created the task, as a principal (for the run).
+    pub(crate) fn principal(&self) -> Option<crate::auth::Principal> {
+        let subject = self.owner.as_ref()?;
+        Some(crate::auth::Principal::new(subject.clone(), self.scopes.clone(), self.claims.clone()))
+    }
+
     /// Whether the caller `subject` may see this task.
     pub(crate) fn visible_to(&self, subject: Option<&str>) -> bool {
         self.owner.as_deref() == subject
@@ -190,6 +202,8 @@ mod tests {
             ttl_ms: 60_000,
             poll_interval_ms: 500,
             owner: None,
+            scopes: Vec::new(),
+            claims: Value::Null,
             tool: "x".into(),
             arguments: None,
             client_capabilities: Default::default(),

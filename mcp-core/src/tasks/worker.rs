@@ -120,7 +120,11 @@ async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Option<Res
         return Some(Err(RpcError::invalid_params(format!("Unknown tool: {}", task.tool))));
     };
     let run = Arc::new(TaskRun::new(&task, Arc::clone(&tasks.store), tasks.options.heartbeat));
-    let ctx = Context::for_task(server.clone(), Arc::clone(&run));
+    let mut extensions = http::Extensions::new();
+    if let Some(creator) = task.principal() {
+        extensions.insert(creator);
+    }
+    let ctx = Context::for_task(server.clone(), Arc::clone(&run), extensions);
     let arguments = match task.arguments.as_ref().map(serde_json::value::to_raw_value).transpose() {
         Ok(arguments) => arguments,
         Err(e) => return Some(Err(RpcError::internal(e))),
