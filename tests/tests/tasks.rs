@@ -7,7 +7,7 @@
 use mcp_core::auth::{Principal, RequireScopes};
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
 use mcp_core::{Context, Server, ToolError, tool, tools};
-use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, spawn};
+use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, read_events, spawn};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -351,4 +351,48 @@ async fn a_task_runs_as_its_creator() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the task never completed");
+}
+
+/// Opens a `subscriptions/listen` stream declaring `capabilities`.
+async fn listen(client: &EraClient, capabilities: Value, notifications: Value) -> reqwest::Response {
+    let body = json!({"jsonrpc": "2.0", "id": "watch", "method": "subscriptions/listen", "params": {
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
+        },
+        "notifications": notifications}});
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
+    client.http.post_with(&headers).body(body.to_string()).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_listener_hears_the_status_of_its_tasks() {
+    let client = task_client(server(), Era::Stateless).await;
+    let id = task_id(&client.call("double_asked", json!({})).await);
+    let stream = listen(&client, tasks_capabilities(), json!({"taskIds": [id, "no-such-task"]})).await;
+    assert_eq!(stream.status(), 200);
+    let answering = async {
+        until(&client, &id, "input_required").await;
+        let answer = json!({"n": {"action": "accept", "content": {"n": 4}}});
+        client.request("tasks/update", json!({"taskId": id, "inputResponses": answer})).await;
+    };
+    let (heard, ()) =
+        tokio::join!(read_events(stream, Duration::from_secs(5), |m| m["params"]["status"] == "completed"), answering);
+    let ack = &heard[0].1;
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(ack["params"]["notifications"]["taskIds"], json!([id]), "only tasks that exist and are the caller's");
+    let statuses: Vec<&str> = heard[1..]
+        .iter()
+        .filter(|(_, m)| m["method"] == "notifications/tasks" && m["params"]["taskId"] == id.as_str())
+        .map(|(_, m)| m["params"]["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"input_required"), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&"completed"), "{statuses:?}");
+    let last = &heard.last().unwrap().1["params"];
+    assert_eq!(last["result"]["content"][0]["text"], "8", "the notification carries the task as tasks/get would");
+    assert_eq!(last["_meta"]["io.modelcontextprotocol/subscriptionId"], "watch");
+
+    let refused = listen(&client, json!({}), json!({"taskIds": [id]})).await;
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32021, "following tasks needs the extension: {body}");
 }

@@ -1,6 +1,7 @@
 //! `subscriptions/listen` (stateless era): long-lived streams that carry
 //! the notifications a client opted in to, in place of the session era's
-//! GET stream and `resources/subscribe`.
+//! GET stream and `resources/subscribe`, and the status of tasks
+//! (`notifications/tasks`, the tasks extension).
 
 use super::Server;
 use super::dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
@@ -14,6 +15,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Most `subscriptions/listen` streams a server holds open at once.
 pub const MAX_LISTENERS: usize = 1024;
+
+/// Most tasks one listener follows.
+pub const MAX_WATCHED_TASKS: usize = 64;
+
+/// What a listener may follow of tasks: whether the request declared the
+/// tasks extension, and who asks (only their tasks are followed).
+pub(crate) struct TaskWatch {
+    pub(crate) declared: bool,
+    pub(crate) owner: Option<String>,
+}
 
 /// `_meta` key tying a notification to its `subscriptions/listen` stream.
 pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
@@ -34,6 +45,9 @@ pub struct SubscriptionFilter {
     /// `notifications/resources/updated` for these URIs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_subscriptions: Vec<String>,
+    /// `notifications/tasks` for these tasks (the tasks extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_ids: Vec<String>,
 }
 
 impl SubscriptionFilter {
@@ -111,15 +125,27 @@ impl Drop for Registration<'_> {
 impl Server {
     /// Acknowledges the subscription, then keeps the stream open, delivering
     /// what the filter asked for, until the client goes away.
+    /// `tasks` says whether the request declared the tasks extension, and
+    /// who is asking: only their tasks are followed.
     pub(super) async fn listen(
         &self,
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Option<Sink>,
+        tasks: TaskWatch,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: ListenParams = decode_params(params)?;
         let sink = sink.ok_or_else(|| RpcError::internal("subscriptions/listen needs a streaming transport"))?;
-        let honored = p.notifications;
+        let mut honored = p.notifications;
+        if !honored.task_ids.is_empty() {
+            if !tasks.declared {
+                return Err(super::tasks::tasks_required());
+            }
+            if honored.task_ids.len() > MAX_WATCHED_TASKS {
+                return Err(RpcError::invalid_params(format!("a listener follows at most {MAX_WATCHED_TASKS} tasks")));
+            }
+            honored.task_ids = self.visible_tasks(honored.task_ids, tasks.owner.as_deref()).await?;
+        }
         let uris = &honored.resource_subscriptions;
         if uris.len() > MAX_SUBSCRIPTIONS || uris.iter().any(|u| u.len() > MAX_SUBSCRIBED_URI) {
             return Err(RpcError::invalid_params(format!(
@@ -134,9 +160,53 @@ impl Server {
             .map_err(|_| RpcError::internal("the stream closed"))?;
         let listeners = &self.inner.listeners;
         let key = listeners.next.fetch_add(1, Ordering::Relaxed);
-        listeners.open().push(Listener { key, id: id.clone(), filter: honored, sink });
+        let task_ids = honored.task_ids.clone();
+        listeners.open().push(Listener { key, id: id.clone(), filter: honored, sink: sink.clone() });
         let _registration = Registration { listeners, key };
+        self.watch_tasks(task_ids, id, &sink).await;
         std::future::pending().await
+    }
+
+    /// Sends `notifications/tasks` with the task as `tasks/get` shows it,
+    /// now and whenever its status or message changes (on any replica: the
+    /// store is read at each heartbeat), until every task has ended.
+    async fn watch_tasks(&self, mut ids: Vec<String>, id: &RequestId, sink: &Sink) {
+        let mut seen: Vec<Option<(crate::tasks::TaskStatus, Option<String>)>> = vec![None; ids.len()];
+        let beat = self.tasks().options.heartbeat;
+        while !ids.is_empty() {
+            let mut index = 0;
+            while index < ids.len() {
+                let task = match self.tasks().store.load(&ids[index]).await {
+                    Ok(task) => task,
+                    Err(error) => {
+                        tracing::warn!(%error, "could not read a followed task");
+                        index += 1;
+                        continue;
+                    }
+                };
+                let Some(task) = task else {
+                    // Expired: nothing more will be said of it.
+                    ids.swap_remove(index);
+                    seen.swap_remove(index);
+                    continue;
+                };
+                let now = Some((task.status, task.status_message.clone()));
+                if seen[index] != now {
+                    let params = serde_json::Value::Object(task.detailed());
+                    if sink.send(Outbound::Message(tagged("notifications/tasks", params, id))).is_err() {
+                        return;
+                    }
+                    seen[index] = now;
+                }
+                if task.status.is_terminal() {
+                    ids.swap_remove(index);
+                    seen.swap_remove(index);
+                } else {
+                    index += 1;
+                }
+            }
+            tokio::time::sleep(beat).await;
+        }
     }
 
     /// How many `subscriptions/listen` streams are open.

@@ -27,7 +27,7 @@ mod tasks;
 pub use builder::{BuildError, ServerBuilder};
 pub(crate) use call::guarded_for;
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
-pub use listen::{MAX_LISTENERS, META_SUBSCRIPTION_ID, SubscriptionFilter};
+pub use listen::{MAX_LISTENERS, MAX_WATCHED_TASKS, META_SUBSCRIPTION_ID, SubscriptionFilter};
 pub use tasks::MAX_INPUT_RESPONSES;
 
 use crate::era::StateKeys;

@@ -3,6 +3,7 @@
 //! methods, and multi-round-trip requests (`input_required`).
 
 use super::Server;
+use super::listen::TaskWatch;
 use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
 use crate::era::{META_SERVER_INFO, StatelessRequest, annotate, missing_capability};
 use crate::jsonrpc::{Request, RpcError, code, to_raw};
@@ -52,7 +53,11 @@ impl Server {
                 let answer = self.skill_method(&request.method, params, &Caller::of_env(&env))?;
                 annotate(&answer, "complete", &list_hints())
             }
-            "subscriptions/listen" => self.listen(&request.id, params, env.sink.take()).await,
+            "subscriptions/listen" => {
+                let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
+                let owner = super::tasks::caller(&env).map(|p| p.subject().to_owned());
+                self.listen(&request.id, params, env.sink.take(), TaskWatch { declared, owner }).await
+            }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);
                 self.task_method(&request.method, params, &env, capabilities.as_ref()).await

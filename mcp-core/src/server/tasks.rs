@@ -171,6 +171,18 @@ impl Server {
         Ok(self.visible_task(id, owner.as_deref()).await?.detailed())
     }
 
+    /// Those of `ids` that exist and `owner` may see.
+    pub(super) async fn visible_tasks(&self, ids: Vec<String>, owner: Option<&str>) -> Result<Vec<String>, RpcError> {
+        let mut visible = Vec::with_capacity(ids.len());
+        for id in ids {
+            let task = self.tasks().store.load(&id).await.map_err(RpcError::internal)?;
+            if task.is_some_and(|t| t.visible_to(owner)) && !visible.contains(&id) {
+                visible.push(id);
+            }
+        }
+        Ok(visible)
+    }
+
     async fn visible_task(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
         let task = self.tasks().store.load(id).await.map_err(RpcError::internal)?;
         task.filter(|t| t.visible_to(owner)).ok_or_else(not_found)
