@@ -97,6 +97,9 @@ pub fn method_label(method: &str) -> &'static str {
         "skills/list",
         "skills/get",
         "resources/directory/read",
+        "tasks/get",
+        "tasks/update",
+        "tasks/cancel",
     ];
     KNOWN.iter().find(|known| **known == method).copied().unwrap_or("other")
 }
