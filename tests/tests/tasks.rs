@@ -395,4 +395,8 @@ async fn a_listener_hears_the_status_of_its_tasks() {
     let refused = listen(&client, json!({}), json!({"taskIds": [id]})).await;
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32021, "following tasks needs the extension: {body}");
+    let many: Vec<String> = (0..=mcp_core::server::MAX_WATCHED_TASKS).map(|n| format!("task-{n}")).collect();
+    let refused = listen(&client, tasks_capabilities(), json!({"taskIds": many})).await;
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32602, "a listener follows a bounded number of tasks: {body}");
 }
