@@ -106,11 +106,6 @@ impl Tasks {
         Self { store, options, worker, started: OnceLock::new() }
     }
 
-    /// Whether the workers run.
-    pub(crate) fn started(&self) -> bool {
-        self.started.get().is_some()
-    }
-
     /// Runs `start` the first time only.
     pub(crate) fn start_once(&self, start: impl FnOnce()) {
         self.started.get_or_init(start);

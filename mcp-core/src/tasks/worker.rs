@@ -26,9 +26,6 @@ const SWAP_ATTEMPTS: usize = 16;
 /// dropped.
 pub(crate) fn start(server: &Server) {
     let tasks = server.tasks();
-    if tasks.started() {
-        return;
-    }
     tasks.start_once(|| {
         for _ in 0..tasks.options.workers.max(1) {
             tokio::spawn(work(server.downgrade()));
