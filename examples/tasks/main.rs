@@ -14,7 +14,8 @@
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example tasks --features redis
 //! ```
 //!
-//! `TASK_WORKERS` sets the tasks one replica runs at once (default 4).
+//! `MCP_TASK_WORKERS` sets the tasks one replica runs at once (default 4)
+//! and `MCP_TASK_TTL` how long a task is kept (seconds, default 3600).
 
 mod compute;
 
@@ -173,41 +174,40 @@ pub async fn task_status(ctx: Context, task_id: String) -> Result<Json<serde_jso
     }
 }
 
-/// The server's tools and resources, on `store` with `options`; tests add
-/// tools of their own.
-pub fn tasks_builder(store: impl TaskStore, options: TaskOptions) -> ServerBuilder {
-    Server::builder("tasks", env!("CARGO_PKG_VERSION"))
+/// The server's tools and resources, on `store`; the task settings come
+/// from `MCP_TASK_*` unless `options` replaces them. Tests add tools of
+/// their own.
+pub fn tasks_builder(store: impl TaskStore, options: Option<TaskOptions>) -> ServerBuilder {
+    let builder = Server::builder("tasks", env!("CARGO_PKG_VERSION"))
         .instructions(
             "Call distributed_compute for heavy work: you get a task; poll tasks/get or read task://status/{task_id}.",
         )
         .tools(tools![distributed_compute])
         .resources(resources![task_status])
-        .task_store(store)
-        .tasks(options)
+        .task_store(store);
+    match options {
+        Some(options) => builder.tasks(options),
+        None => builder,
+    }
 }
 
-/// `TASK_WORKERS`, else 4.
-fn options_from_env() -> TaskOptions {
-    let workers = match std::env::var("TASK_WORKERS") {
-        Ok(value) => value.trim().parse().ok().filter(|n| *n > 0).unwrap_or_else(|| {
-            eprintln!("TASK_WORKERS={value:?}: expected a whole number above 0");
-            std::process::exit(2)
-        }),
-        Err(_) => 4,
-    };
-    TaskOptions { workers, poll_interval: Duration::from_millis(500), ..TaskOptions::default() }
+/// Builds the server, or says which `MCP_*` variable is wrong and exits.
+fn build(builder: ServerBuilder) -> Server {
+    builder.try_build().unwrap_or_else(|error| {
+        eprintln!("{error}");
+        std::process::exit(2)
+    })
 }
 
 /// The server, on Redis when `REDIS_URL` is set, else in memory.
 async fn server_from_env() -> (Server, &'static str) {
-    let options = options_from_env();
     let Ok(url) = std::env::var("REDIS_URL") else {
-        return (tasks_builder(mcp_core::tasks::MemoryTaskStore::new(), options).build(), "memory");
+        return (build(tasks_builder(mcp_core::tasks::MemoryTaskStore::new(), None)), "memory");
     };
     #[cfg(feature = "redis")]
     {
         match mcp_core::session::redis::RedisTaskStore::connect(&url, "mcp").await {
-            Ok(store) => (tasks_builder(store, options).build(), "Redis"),
+            Ok(store) => (build(tasks_builder(store, None)), "Redis"),
             Err(error) => {
                 eprintln!("REDIS_URL={url}: {error}");
                 std::process::exit(2)

@@ -52,7 +52,7 @@ async fn fragile(ctx: Context) -> &'static str {
 }
 
 fn replica(store: impl TaskStore) -> ServerBuilder {
-    tasks::tasks_builder(store, options()).tools(tools![echo_asked, fragile])
+    tasks::tasks_builder(store, Some(options())).tools(tools![echo_asked, fragile])
 }
 
 async fn client(builder: ServerBuilder) -> EraClient {

@@ -48,6 +48,11 @@ impl Server {
         let max_sessions = env_number("MCP_MAX_SESSIONS").unwrap_or(10_000);
         let max_sessions_per_client = env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256);
         let session_timeout = env_number("MCP_SESSION_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(3600));
+        let task_options = TaskOptions {
+            ttl: env_number("MCP_TASK_TTL").map(secs).unwrap_or(Duration::from_secs(3600)),
+            workers: env_number("MCP_TASK_WORKERS").unwrap_or(4),
+            ..TaskOptions::default()
+        };
         let state_keys = env_state_keys(&mut invalid_env);
         ServerBuilder {
             info: Implementation { name: name.into(), version: version.into(), title: None },
@@ -67,7 +72,7 @@ impl Server {
             middleware: Vec::new(),
             mounts: Vec::new(),
             task_store: None,
-            task_options: TaskOptions::default(),
+            task_options,
             skills: Skills::new(),
         }
     }
@@ -293,9 +298,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Settings of tasks: their TTL, the poll interval suggested to
-    /// clients, the workers of this replica, and how soon a silent worker's
-    /// task is taken over.
+    /// Settings of tasks: their TTL (`MCP_TASK_TTL`, seconds), the poll
+    /// interval suggested to clients, the workers of this replica
+    /// (`MCP_TASK_WORKERS`), and how soon a silent worker's task is taken
+    /// over. Replaces every setting, those from the variables too.
     ///
     /// ```
     /// use mcp_core::{Server, tasks::TaskOptions};
