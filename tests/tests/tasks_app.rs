@@ -238,5 +238,20 @@ async fn a_killed_worker_s_task_is_run_again_or_failed() {
     let failed = wait_for(&survivor, &lost, 60, ended).await;
     assert_eq!(failed["status"], "failed", "declared no retry: failed, not stuck: {failed}");
     assert!(failed["error"]["message"].as_str().unwrap().contains("stopped"), "{failed}");
+    // The dead replica leaves the consumer group once silent for ten claim
+    // timeouts (its work taken over).
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let info = redis::cmd("XINFO").arg("CONSUMERS").arg(format!("{prefix}:tasks:queue")).arg("workers").clone();
+    let mut consumers = 0;
+    for _ in 0..150 {
+        let reply: redis::streams::StreamInfoConsumersReply = info.query_async(&mut connection).await.unwrap();
+        consumers = reply.consumers.len();
+        if consumers == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(consumers, 1, "only the survivor is left in the group");
     clean(&prefix).await;
 }

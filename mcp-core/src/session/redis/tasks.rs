@@ -10,14 +10,15 @@
 //!   pending while its worker runs it; the worker renews it (`XCLAIM` to
 //!   itself) at each heartbeat, and finishing acknowledges and deletes it.
 //!   `XAUTOCLAIM` hands entries idle past the claim timeout (their worker
-//!   died) to a live replica.
+//!   died) to a live replica, and a replica silent for ten claim timeouts
+//!   with no work left is removed from the group.
 
 use super::Redis;
 use crate::session::{StoreError, StoreFuture};
 use crate::tasks::{TaskRecord, TaskStore};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
-use redis::streams::{StreamAutoClaimReply, StreamReadReply};
+use redis::streams::{StreamAutoClaimReply, StreamInfoConsumersReply, StreamReadReply};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -227,7 +228,24 @@ impl TaskStore for RedisTaskStore {
                     taken.push(task);
                 }
             }
+            self.forget_gone_consumers(worker, idle * 10).await?;
             Ok(taken)
         })
+    }
+}
+
+impl RedisTaskStore {
+    /// Removes from the group the consumers (replicas) silent for `silence`
+    /// that hold no work: replicas gone for good. (A live one is silent
+    /// for a second at most, and would come back by reading.)
+    async fn forget_gone_consumers(&self, worker: &str, silence: Duration) -> Result<(), StoreError> {
+        let list = redis::cmd("XINFO").arg("CONSUMERS").arg(self.queue()).arg(GROUP).clone();
+        let consumers: StreamInfoConsumersReply = self.redis.query(&list).await?;
+        let silence = usize::try_from(silence.as_millis()).unwrap_or(usize::MAX);
+        for gone in consumers.consumers.iter().filter(|c| c.name != worker && c.pending == 0 && c.idle > silence) {
+            let forget = redis::cmd("XGROUP").arg("DELCONSUMER").arg(self.queue()).arg(GROUP).arg(&gone.name).clone();
+            self.redis.query::<i64>(&forget).await?;
+        }
+        Ok(())
     }
 }
