@@ -400,3 +400,49 @@ async fn a_listener_hears_the_status_of_its_tasks() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32602, "a listener follows a bounded number of tasks: {body}");
 }
+
+/// Asks whether to go on, in the request; then works as a task.
+#[tool(task, asks_first)]
+async fn confirm_then_work(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"go": {"type": "boolean"}}});
+    let answer = ctx.input("go").elicit("Go on?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    ctx.begin_task().await;
+    Ok(format!("went on: {}", answer.action))
+}
+
+#[tokio::test]
+async fn a_tool_that_asks_first_asks_in_the_session_then_becomes_a_task() {
+    let server = Server::builder("asks", "0").tools(tools![confirm_then_work]).build();
+    let mut client = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+    client.initialize_with(tasks_capabilities()).await;
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+        "params": {"name": "confirm_then_work", "arguments": {}}});
+    let response = client.post(&body).await;
+    let answerer = client.clone();
+    let mut asked = Value::Null;
+    let events = read_events(response, Duration::from_secs(5), |message| {
+        if message["method"] == "elicitation/create" {
+            asked = message.clone();
+            let reply =
+                json!({"jsonrpc": "2.0", "id": message["id"], "result": {"action": "accept", "content": {"go": true}}});
+            let answerer = answerer.clone();
+            tokio::spawn(async move { assert_eq!(answerer.post(&reply).await.status(), 202) });
+        }
+        message["id"] == 9
+    })
+    .await;
+    assert_eq!(asked["params"]["message"], "Go on?", "asked in the request, before any task");
+    let created = &events.last().unwrap().1["result"];
+    let id = task_id(created);
+    for _ in 0..100 {
+        let task = client.request(10, "tasks/get", json!({"taskId": id})).await;
+        let task = &task.last().unwrap()["result"];
+        if task["status"] == "completed" {
+            assert_eq!(task["result"]["content"][0]["text"], "went on: accept", "the run found the answer: {task}");
+            return;
+        }
+        assert_eq!(task["status"], "working", "never asked again: {task}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the task never completed");
+}
