@@ -446,3 +446,36 @@ async fn a_tool_that_asks_first_asks_in_the_session_then_becomes_a_task() {
     }
     panic!("the task never completed");
 }
+
+/// How many `overlap` runs are under way, and the most ever at once.
+#[derive(Clone, Default)]
+struct Overlap(Arc<(AtomicUsize, AtomicUsize)>);
+
+/// Runs for a moment, counting how many run at once.
+#[tool(task)]
+async fn overlap(ctx: Context) -> &'static str {
+    let Some(Overlap(counts)) = ctx.state::<Overlap>() else { return "no state" };
+    let now = counts.0.fetch_add(1, Ordering::SeqCst) + 1;
+    counts.1.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    counts.0.fetch_sub(1, Ordering::SeqCst);
+    "done"
+}
+
+#[tokio::test]
+async fn a_replica_runs_at_most_its_workers_at_once() {
+    let overlap_state = Overlap::default();
+    let options = TaskOptions { workers: 2, heartbeat: Duration::from_millis(20), ..TaskOptions::default() };
+    let server =
+        Server::builder("pool", "0").tools(tools![overlap]).state(overlap_state.clone()).tasks(options).build();
+    let client = task_client(server, Era::Stateless).await;
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(task_id(&client.call("overlap", json!({})).await));
+    }
+    for id in &ids {
+        assert_eq!(until(&client, id, "completed").await["status"], "completed");
+    }
+    let most = overlap_state.0.1.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "two workers ran {most} tasks at once");
+}

@@ -482,9 +482,9 @@ impl ServerBuilder {
         });
         // Tasks are offered when a tool can run as one.
         if self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden) {
-            let extensions = json!({ crate::tasks::EXTENSION: {} });
-            capabilities["extensions"] = extensions.clone();
-            stateless_capabilities["extensions"] = extensions;
+            for declared in [&mut capabilities, &mut stateless_capabilities] {
+                declared["extensions"][crate::tasks::EXTENSION] = json!({});
+            }
         }
         if !skills.is_empty() {
             for declared in [&mut capabilities, &mut stateless_capabilities] {

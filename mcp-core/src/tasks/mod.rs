@@ -22,6 +22,7 @@ pub use record::{TaskRecord, TaskStatus};
 pub use run::MAX_INPUT_REQUESTS;
 pub use store::{MemoryTaskStore, TaskStore};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -97,13 +98,20 @@ pub(crate) struct Tasks {
     pub(crate) options: TaskOptions,
     /// This replica's name as a worker.
     pub(crate) worker: String,
+    /// Tasks this replica runs now (kept at `workers` at most).
+    pub(crate) running: AtomicUsize,
     started: OnceLock<()>,
 }
 
 impl Tasks {
     pub(crate) fn new(store: Arc<dyn TaskStore>, options: TaskOptions) -> Self {
         let worker = format!("worker-{:016x}", rand::random::<u64>());
-        Self { store, options, worker, started: OnceLock::new() }
+        Self { store, options, worker, running: AtomicUsize::new(0), started: OnceLock::new() }
+    }
+
+    /// Runs this replica could start now.
+    pub(crate) fn free(&self) -> usize {
+        self.options.workers.max(1).saturating_sub(self.running.load(Ordering::Relaxed))
     }
 
     /// Runs `start` the first time only.

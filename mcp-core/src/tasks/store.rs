@@ -20,8 +20,8 @@ use tokio::sync::Notify;
 /// - `claim` hands a queued task to one worker, waiting up to `wait`;
 ///   the claim holds until `finish`, and `heartbeat` says the worker is
 ///   still at it;
-/// - `reclaim` hands over tasks whose worker has been silent for `idle`
-///   (it died): the caller runs them again or fails them;
+/// - `reclaim` hands over at most `max` tasks whose worker has been silent
+///   for `idle` (it died): the caller runs them again or fails them;
 /// - tasks are forgotten once their TTL from creation has passed.
 pub trait TaskStore: Send + Sync + 'static {
     /// Stores a new task and queues its work.
@@ -36,8 +36,8 @@ pub trait TaskStore: Send + Sync + 'static {
     fn heartbeat<'a>(&'a self, worker: &'a str, id: &'a str) -> StoreFuture<'a, ()>;
     /// The work of task `id` is over: off the queue.
     fn finish<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
-    /// Claims silent for `idle`, now held by `worker`.
-    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration) -> StoreFuture<'a, Vec<String>>;
+    /// At most `max` claims silent for `idle`, now held by `worker`.
+    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration, max: usize) -> StoreFuture<'a, Vec<String>>;
 }
 
 /// Tasks in this process: for one replica, or tests. Bounded: creating a
@@ -174,13 +174,13 @@ impl TaskStore for MemoryTaskStore {
         })
     }
 
-    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration) -> StoreFuture<'a, Vec<String>> {
+    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration, max: usize) -> StoreFuture<'a, Vec<String>> {
         Box::pin(async move {
             let mut queue = self.queue();
             queue.forget_expired();
             let mut taken = Vec::new();
             for (id, claim) in &mut queue.claims {
-                if claim.1.elapsed() >= idle {
+                if taken.len() < max && claim.1.elapsed() >= idle {
                     *claim = (worker.to_owned(), Instant::now());
                     taken.push(id.clone());
                 }

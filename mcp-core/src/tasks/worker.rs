@@ -14,6 +14,7 @@ use crate::protocol::CallToolResult;
 use crate::server::{Server, WeakServer};
 use serde_json::json;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How long a worker waits on the queue before looking whether its server
@@ -34,10 +35,15 @@ pub(crate) fn start(server: &Server) {
     });
 }
 
-/// One worker: claim, run, repeat.
+/// One worker: claim, run, repeat (while this replica runs fewer than
+/// `workers` tasks, taken-over ones included).
 async fn work(weak: WeakServer) {
     loop {
         let Some(tasks) = weak.upgrade().map(|s| Arc::clone(s.tasks())) else { return };
+        if tasks.free() == 0 {
+            tokio::time::sleep(tasks.options.heartbeat).await;
+            continue;
+        }
         match tasks.store.claim(&tasks.worker, CLAIM_WAIT).await {
             Ok(Some(id)) => {
                 let Some(server) = weak.upgrade() else { return };
@@ -52,7 +58,8 @@ async fn work(weak: WeakServer) {
     }
 }
 
-/// Takes over the tasks of workers gone silent, here or on another replica.
+/// Takes over the tasks of workers gone silent, here or on another replica,
+/// as many as this replica has free slots for.
 async fn take_over(weak: WeakServer) {
     loop {
         let Some(server) = weak.upgrade() else { return };
@@ -60,7 +67,11 @@ async fn take_over(weak: WeakServer) {
         drop(server);
         let timeout = tasks.options.claim_timeout;
         tokio::time::sleep((timeout / 3).max(Duration::from_millis(50))).await;
-        match tasks.store.reclaim(&tasks.worker, timeout).await {
+        let free = tasks.free();
+        if free == 0 {
+            continue;
+        }
+        match tasks.store.reclaim(&tasks.worker, timeout, free).await {
             Ok(ids) => {
                 for id in ids {
                     tracing::warn!(task = %id, "taking over a task whose worker went silent");
@@ -76,6 +87,8 @@ async fn take_over(weak: WeakServer) {
 /// Runs task `id` (claimed by this replica) to its end.
 pub(crate) async fn run(server: &Server, id: &str) {
     let tasks = server.tasks();
+    tasks.running.fetch_add(1, Ordering::Relaxed);
+    let _running = Running(&tasks.running);
     if let Some(task) = begin(&*tasks.store, id).await {
         if let Some(outcome) = execute(server, tasks, task).await {
             settle(&*tasks.store, id, outcome).await;
@@ -83,6 +96,15 @@ pub(crate) async fn run(server: &Server, id: &str) {
     }
     if let Err(error) = tasks.store.finish(id).await {
         tracing::warn!(task = %id, %error, "could not take a finished task off the queue");
+    }
+}
+
+/// Counts a run while it lasts, however it ends.
+struct Running<'a>(&'a AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -209,7 +209,7 @@ impl TaskStore for RedisTaskStore {
         })
     }
 
-    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration) -> StoreFuture<'a, Vec<String>> {
+    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration, max: usize) -> StoreFuture<'a, Vec<String>> {
         Box::pin(async move {
             let take = redis::cmd("XAUTOCLAIM")
                 .arg(self.queue())
@@ -218,7 +218,7 @@ impl TaskStore for RedisTaskStore {
                 .arg(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX))
                 .arg("0-0")
                 .arg("COUNT")
-                .arg(64)
+                .arg(max.max(1))
                 .clone();
             let reply: StreamAutoClaimReply = self.redis.query(&take).await?;
             let mut taken = Vec::new();
