@@ -92,7 +92,7 @@ impl Server {
         let era = Era::of(stateless.as_ref());
         let capabilities = match &stateless {
             Some(call) => Some(call.meta.client_capabilities),
-            None => env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities),
+            None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
         };
         let caller = tasks::caller(&env);
         let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {

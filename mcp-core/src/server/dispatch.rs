@@ -89,8 +89,7 @@ impl Server {
                 self.skill_method(&request.method, params, &Caller::of_env(&env))
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                let capabilities =
-                    env.session.as_ref().and_then(|s| s.record().client.as_ref()).map(|c| c.capabilities);
+                let capabilities = env.session.as_ref().and_then(|s| s.record().client_capabilities());
                 self.task_method(&request.method, params, &env, capabilities.as_ref()).await
             }
             method => Err(RpcError::method_not_found(method)),

@@ -55,7 +55,7 @@ impl Server {
             }
             "subscriptions/listen" => {
                 let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
-                let owner = super::tasks::caller(&env).map(|p| p.subject().to_owned());
+                let owner = super::tasks::caller_subject(&env);
                 self.listen(&request.id, params, env.sink.take(), TaskWatch { declared, owner }).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
@@ -87,7 +87,7 @@ impl Server {
         let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
         let name = era.name.take().or(era.uri.take()).unwrap_or_default();
         // A round trip is bound to the caller who started it.
-        let subject = env.extensions.get::<crate::auth::Principal>().map(|p| p.subject().to_owned());
+        let subject = super::tasks::caller_subject(&env);
         let mut answers = match &era.request_state {
             Some(state) => {
                 let state: String = serde_json::from_str(state.get())

@@ -76,6 +76,11 @@ pub(crate) fn caller(env: &RequestEnv) -> Option<Principal> {
     env.extensions.get::<Principal>().cloned()
 }
 
+/// The verified caller's subject: what tasks and round trips are bound to.
+pub(crate) fn caller_subject(env: &RequestEnv) -> Option<String> {
+    env.extensions.get::<Principal>().map(|p| p.subject().to_owned())
+}
+
 impl Server {
     /// The tasks of this server.
     pub(crate) fn tasks(&self) -> &Arc<crate::tasks::Tasks> {
@@ -142,7 +147,7 @@ impl Server {
             return Err(tasks_required());
         }
         worker::start(self);
-        let owner = caller(env).map(|p| p.subject().to_owned());
+        let owner = caller_subject(env);
         match method {
             "tasks/get" => {
                 let p: TaskParams = decode_params(params)?;

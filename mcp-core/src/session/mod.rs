@@ -328,6 +328,12 @@ impl Sessions {
     }
 }
 
+/// Milliseconds since the Unix epoch (what stores keep times in).
+pub(crate) fn now_ms() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Runs `work` to completion now when it never waits (memory stores), else
 /// on a task of its own.
 fn run_now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {

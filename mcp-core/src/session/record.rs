@@ -66,6 +66,11 @@ impl SessionRecord {
     pub fn protocol_version(&self) -> Option<&str> {
         self.client.as_ref().map(|c| c.protocol_version.as_str())
     }
+
+    /// What the client declared at `initialize`, once it ran.
+    pub fn client_capabilities(&self) -> Option<crate::protocol::ClientCapabilities> {
+        self.client.as_ref().map(|c| c.capabilities)
+    }
 }
 
 impl Default for SessionRecord {

@@ -213,7 +213,4 @@ fn unavailable(error: redis::RedisError) -> StoreError {
     StoreError::Unavailable(format!("Redis: {error}"))
 }
 
-/// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+use super::now_ms;
