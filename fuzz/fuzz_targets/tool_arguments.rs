@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mcp_core::jsonrpc::{Message, RequestId};
-use mcp_core::transport::RequestEnv;
+use mcp_core::peer::RequestEnv;
 use mcp_core::{Json, Server, tool, tools};
 use std::sync::OnceLock;
 

@@ -5,9 +5,9 @@
 //! intermediaries can route on headers alone.
 
 use http::{HeaderMap, HeaderName};
+use mcp_core::era::StatelessRequest;
 use mcp_core::era::codes::HEADER_MISMATCH;
 use mcp_core::jsonrpc::{Request, RpcError};
-use mcp_core::transport::StatelessRequest;
 use serde::Deserialize;
 
 /// `Mcp-Method`.

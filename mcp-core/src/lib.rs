@@ -37,6 +37,7 @@ pub mod jsonrpc;
 pub mod middleware;
 #[cfg(feature = "otel")]
 pub mod otel;
+pub mod peer;
 pub mod protocol;
 pub(crate) mod schema;
 pub mod server;

@@ -3,7 +3,7 @@
 //! arguments through a tool call. Deterministic (seeded), bounded in count.
 
 use mcp_core::jsonrpc::Message;
-use mcp_core::transport::RequestEnv;
+use mcp_core::peer::RequestEnv;
 use mcp_core::uri_template::UriTemplate;
 use mcp_core::{Server, tool, tools};
 use rand::rngs::StdRng;

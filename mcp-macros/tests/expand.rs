@@ -5,9 +5,9 @@
 #![allow(clippy::unused_async, clippy::needless_pass_by_value)]
 
 use mcp_core::jsonrpc::{Request, RequestId, RpcError};
+use mcp_core::peer::RequestEnv;
 use mcp_core::serde_json::value::RawValue;
 use mcp_core::serde_json::{self, Value, json};
-use mcp_core::transport::RequestEnv;
 use mcp_core::{Json, ResourceError, Server, State, ToolError, prompt, prompts, resource, resources, tool, tools};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

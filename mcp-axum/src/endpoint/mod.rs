@@ -6,6 +6,7 @@
 mod delete;
 mod get;
 mod post;
+mod stream;
 
 use crate::config::McpConfig;
 use crate::reply;
@@ -13,8 +14,8 @@ use axum::response::Response;
 use axum::routing::MethodRouter;
 use http::{HeaderMap, StatusCode};
 use mcp_core::Server;
-use mcp_core::auth::Principal;
-use mcp_core::jsonrpc::code;
+use mcp_core::jsonrpc::RequestId;
+use mcp_core::server::{Refusal, SessionSource};
 use mcp_core::session::{Session, Sessions, StoreError};
 use std::sync::Arc;
 
@@ -40,39 +41,21 @@ impl Endpoint {
         MethodRouter::new().post(post::handle).get(get::handle).delete(delete::handle).with_state(Arc::new(self))
     }
 
-    /// The session named by `Mcp-Session-Id`; `None` when this endpoint
-    /// keeps no sessions. The error is the response to send instead. A
-    /// session opened by an authenticated principal is found only by that
-    /// principal: anyone else gets 404, as if it did not exist.
+    /// Where a request's session comes from: the `Mcp-Session-Id` it names.
+    pub(crate) fn session_source<'a>(&'a self, headers: &'a HeaderMap) -> SessionSource<'a> {
+        SessionSource::Named { sessions: &self.sessions, id: session_id(headers) }
+    }
+
+    /// The session named by `Mcp-Session-Id`, found only by whoever opened
+    /// it; `None` when this endpoint keeps no sessions. The error is the
+    /// response to send instead.
     pub(crate) async fn session_for(
         &self,
         headers: &HeaderMap,
         extensions: &http::Extensions,
     ) -> Result<Option<Session>, Response> {
-        if !self.sessions.keeps_sessions() {
-            return Ok(None);
-        }
-        let Some(id) = session_id(headers) else {
-            return Err(reply::refuse(
-                StatusCode::BAD_REQUEST,
-                code::SESSION_ERROR,
-                "Bad Request: missing Mcp-Session-Id",
-            ));
-        };
-        match self.sessions.open(id).await {
-            Ok(Some(session)) if !is_owner(&session, extensions) => Err(session_not_found()),
-            Ok(Some(session)) => Ok(Some(session)),
-            Ok(None) => Err(session_not_found()),
-            Err(error) => Err(store_unavailable(&error)),
-        }
+        self.session_source(headers).resolve(extensions).await.map_err(|refusal| refused(None, &refusal))
     }
-}
-
-/// Whether the request comes from whoever opened `session` (always, for a
-/// session opened without authentication).
-fn is_owner(session: &Session, extensions: &http::Extensions) -> bool {
-    let caller = extensions.get::<Principal>().map(Principal::subject);
-    session.record().owner.as_deref().is_none_or(|owner| caller == Some(owner))
 }
 
 /// The `Mcp-Session-Id` header, when present and readable.
@@ -82,29 +65,32 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
 
 /// 404: unknown, expired or deleted session.
 pub(crate) fn session_not_found() -> Response {
-    reply::refuse(StatusCode::NOT_FOUND, code::SESSION_ERROR, "Session not found")
+    refused(None, &Refusal::UnknownSession)
+}
+
+/// The HTTP answer to a message the inbound router refused.
+pub(crate) fn refused(id: Option<&RequestId>, refusal: &Refusal) -> Response {
+    let status = match refusal {
+        Refusal::Store(error) => return store_unavailable(error),
+        Refusal::Initialize(_) => StatusCode::OK,
+        Refusal::UnknownSession => StatusCode::NOT_FOUND,
+        Refusal::UnsupportedVersion(_) | Refusal::Invalid(_) | Refusal::MissingSession | Refusal::DuplicateId(_) => {
+            StatusCode::BAD_REQUEST
+        }
+    };
+    reply::error(status, id, &refusal.error())
 }
 
 /// 503: the session store failed, or is full; 429 when this client holds
 /// its share of sessions.
 pub(crate) fn store_unavailable(error: &StoreError) -> Response {
-    match error {
-        StoreError::ClientFull(_) => reply::rejected(
-            reply::refuse(StatusCode::TOO_MANY_REQUESTS, code::SESSION_ERROR, format!("Too Many Requests: {error}")),
-            "session_cap",
-        ),
-        StoreError::Full(_) => reply::rejected(
-            reply::refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                code::SESSION_ERROR,
-                format!("Service Unavailable: {error}"),
-            ),
-            "session_cap",
-        ),
-        _ => {
-            reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, format!("Service Unavailable: {error}"))
-        }
-    }
+    let (status, cap) = match error {
+        StoreError::ClientFull(_) => (StatusCode::TOO_MANY_REQUESTS, true),
+        StoreError::Full(_) => (StatusCode::SERVICE_UNAVAILABLE, true),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, false),
+    };
+    let response = reply::error(status, None, &Refusal::Store(error.clone()).error());
+    if cap { reply::rejected(response, "session_cap") } else { response }
 }
 
 /// Whether the request names a stateless-era revision (no GET stream, no

@@ -79,6 +79,36 @@ impl Principal {
     }
 }
 
+/// The verified caller of a request whose extensions are `extensions`: the
+/// principal an authentication layer put there, if any. Everything bound to
+/// a caller (sessions, tasks, round trips) asks here.
+pub fn caller(extensions: &http::Extensions) -> Option<&Principal> {
+    extensions.get::<Principal>()
+}
+
+/// The verified caller's subject: what sessions, tasks and round trips are
+/// bound to.
+pub fn caller_subject(extensions: &http::Extensions) -> Option<&str> {
+    caller(extensions).map(Principal::subject)
+}
+
+/// Whether the caller may use something opened by `owner`: anyone, when it
+/// was opened without authentication; else only the same subject.
+///
+/// ```
+/// use mcp_core::auth::{Principal, may_use};
+///
+/// let mut extensions = http::Extensions::new();
+/// assert!(may_use(None, &extensions));
+/// assert!(!may_use(Some("alice"), &extensions));
+/// extensions.insert(Principal::new("alice", vec![], serde_json::Value::Null));
+/// assert!(may_use(Some("alice"), &extensions));
+/// assert!(!may_use(Some("bob"), &extensions));
+/// ```
+pub fn may_use(owner: Option<&str>, extensions: &http::Extensions) -> bool {
+    owner.is_none_or(|owner| caller_subject(extensions) == Some(owner))
+}
+
 impl Extractor for Principal {
     fn extract(ctx: &Context) -> Result<Self, ExtractError> {
         ctx.extensions().get::<Principal>().cloned().ok_or_else(|| {

@@ -6,9 +6,9 @@
 use super::Context;
 use crate::era::rounds::Interrupt;
 use crate::jsonrpc::{self, RequestId, RpcError, code};
+use crate::peer::Outbound;
 use crate::protocol::ClientCapabilities;
 use crate::session::Session;
-use crate::transport::Outbound;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

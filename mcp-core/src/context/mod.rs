@@ -8,13 +8,14 @@ mod progress;
 pub use client::{ElicitResult, Input};
 pub use progress::{Progress, ProgressAmount};
 
+use crate::era::Era;
 use crate::era::rounds::StatelessCall;
 use crate::jsonrpc::{self, RequestId, RpcError};
+use crate::peer::{Outbound, Sink};
 use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ResourceContents};
 use crate::server::Server;
 use crate::session::{Session, SessionRecord};
 use crate::tasks::run::{TaskGate, TaskRun};
-use crate::transport::{Outbound, Sink};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -186,11 +187,8 @@ impl Context {
     }
 
     /// The request's protocol era.
-    pub fn era(&self) -> crate::middleware::Era {
-        match self.scope.stateless {
-            Some(_) => crate::middleware::Era::Stateless,
-            None => crate::middleware::Era::Session,
-        }
+    pub fn era(&self) -> Era {
+        if self.scope.stateless.is_some() { Era::Stateless } else { Era::Session }
     }
 
     /// The protocol revision of this request: the session's negotiated one,

@@ -40,6 +40,35 @@ pub mod codes {
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 }
 
+/// The protocol era a request belongs to: the one place it is decided is
+/// [`RequestEnv::era`](crate::peer::RequestEnv::era) (a request carries the
+/// stateless era's reading of its `_meta`, or it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// 2025-11-25 and earlier: `initialize` and `Mcp-Session-Id`.
+    Session,
+    /// 2026-07-28: every request stands alone with its `_meta`.
+    Stateless,
+}
+
+impl Era {
+    /// A handler's result as this era answers it: as is, or marked complete.
+    pub(crate) fn encode(self, result: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
+        match self {
+            Era::Session => crate::jsonrpc::to_raw(result),
+            Era::Stateless => crate::jsonrpc::to_raw(&Complete::new(result)),
+        }
+    }
+
+    /// Like [`Era::encode`], for a result meant for this caller only.
+    pub(crate) fn encode_private(self, result: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
+        match self {
+            Era::Session => crate::jsonrpc::to_raw(result),
+            Era::Stateless => crate::jsonrpc::to_raw(&Complete::private(result)),
+        }
+    }
+}
+
 /// What the stateless era reads from a request before dispatch, in one pass
 /// over its params: the client's declarations in `_meta`, and the members
 /// of a multi-round call (`tools/call`, `prompts/get`, `resources/read`).

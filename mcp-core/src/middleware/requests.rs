@@ -2,23 +2,15 @@
 //! ([`Caller`]), and the components that visibility rules look at.
 
 use crate::Context;
+pub use crate::era::Era;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::jsonrpc::Request;
+use crate::peer::RequestEnv;
 use crate::session::SessionRecord;
-use crate::transport::RequestEnv;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// The protocol era a request belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Era {
-    /// 2025-11-25 and earlier: `initialize` and `Mcp-Session-Id`.
-    Session,
-    /// 2026-07-28: every request stands alone with its `_meta`.
-    Stateless,
-}
 
 /// Who makes a request: its session (2025-11-25 era), what the transport
 /// attached (a verified principal, put there by a tower layer), its era.
@@ -35,8 +27,7 @@ impl<'a> Caller<'a> {
     }
 
     pub(crate) fn of_env(env: &'a RequestEnv) -> Self {
-        let era = if env.stateless.is_some() { Era::Stateless } else { Era::Session };
-        Self::new(env.session.as_ref().map(|s| s.record()), &env.extensions, era)
+        Self::new(env.session.as_ref().map(|s| s.record()), &env.extensions, env.era())
     }
 
     /// The session's record, in the 2025-11-25 era.

@@ -6,15 +6,14 @@
 use super::Server;
 use super::tasks::{self, Dispatch};
 use crate::context::{Context, Scope};
-use crate::era::Complete;
+use crate::era::Era;
 use crate::era::rounds::StatelessCall;
 use crate::handler::{PromptDef, ResourceError, ResourceKind, ResourceRequest, ToolDef};
-use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params, to_raw};
+use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params};
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
+use crate::peer::RequestEnv;
 use crate::protocol as p;
-use crate::session::InFlight;
 use crate::tasks::run::TaskGate;
-use crate::transport::RequestEnv;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -40,27 +39,17 @@ impl Server {
         }
     }
 
-    /// The context of a handler run; the guard keeps the request registered
-    /// (and cancellable by `notifications/cancelled`) in session mode. A
-    /// request whose id is already running in the session is refused.
+    /// The context of a handler run: cancellable when the inbound router
+    /// registered the request in flight (session mode).
     fn context(
         &self,
         id: &RequestId,
         env: RequestEnv,
         progress_token: Option<Value>,
         stateless: Option<Arc<StatelessCall>>,
-    ) -> Result<(Context, Option<InFlight>), RpcError> {
-        let RequestEnv { session, sink, extensions, stateless: _ } = env;
-        let in_flight = match &session {
-            Some(session) => Some(
-                session
-                    .begin_request(id.clone())
-                    .ok_or_else(|| RpcError::invalid_request(format!("request id {id} is already in use")))?,
-            ),
-            None => None,
-        };
-        let cancel = in_flight.as_ref().map(|f| f.token().clone());
-        let scope = Scope {
+    ) -> Context {
+        let RequestEnv { session, sink, extensions, cancel, stateless: _ } = env;
+        Context::new(Scope {
             server: self.clone(),
             session,
             stateless,
@@ -71,8 +60,7 @@ impl Server {
             extensions,
             task: None,
             gate: None,
-        };
-        Ok((Context::new(scope), in_flight))
+        })
     }
 
     /// Runs the tool `p` names (its params decoded by the caller: the
@@ -89,12 +77,12 @@ impl Server {
         if !self.is_visible(Component::Tool(&def), &Caller::of_env(&env)) {
             return Err(unknown());
         }
-        let era = Era::of(stateless.as_ref());
+        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
         let capabilities = match &stateless {
             Some(call) => Some(call.meta.client_capabilities),
             None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
         };
-        let caller = tasks::caller(&env);
+        let caller = crate::auth::caller(&env.extensions).cloned();
         let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
             Dispatch::Task if !def.task.asks_first => {
                 let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
@@ -104,7 +92,7 @@ impl Server {
             Dispatch::Now => None,
         };
         let arguments = gate.as_ref().and(p.arguments.clone());
-        let (mut ctx, _in_flight) = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless.clone())?;
+        let mut ctx = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless.clone());
         if let Some(gate) = &gate {
             ctx = ctx.with_gate(Arc::clone(gate));
         }
@@ -178,8 +166,8 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
-        let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
+        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
+        let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
         era.encode_private(&p::ReadResourceResult { contents })
     }
@@ -196,8 +184,8 @@ impl Server {
         if !self.is_visible(Component::Prompt(&def), &Caller::of_env(&env)) {
             return Err(unknown());
         }
-        let era = Era::of(stateless.as_ref());
-        let (ctx, _in_flight) = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless)?;
+        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
+        let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
         era.encode(&guarded(&ctx, work).await?)
     }
@@ -235,35 +223,6 @@ impl Server {
             return Err(ResourceError::not_found(uri).0);
         }
         (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await
-    }
-}
-
-/// The era a call runs in, which decides how its result is encoded.
-#[derive(Clone, Copy)]
-enum Era {
-    Session,
-    Stateless,
-}
-
-impl Era {
-    fn of(stateless: Option<&Arc<StatelessCall>>) -> Self {
-        if stateless.is_some() { Era::Stateless } else { Era::Session }
-    }
-
-    /// The result as is, or marked complete in the stateless era.
-    fn encode(self, result: &impl serde::Serialize) -> Result<Box<RawValue>, RpcError> {
-        match self {
-            Era::Session => to_raw(result),
-            Era::Stateless => to_raw(&Complete::new(result)),
-        }
-    }
-
-    /// Like [`Era::encode`], for a result meant for this caller only.
-    fn encode_private(self, result: &impl serde::Serialize) -> Result<Box<RawValue>, RpcError> {
-        match self {
-            Era::Session => to_raw(result),
-            Era::Stateless => to_raw(&Complete::private(result)),
-        }
     }
 }
 

@@ -6,7 +6,7 @@
 use super::Server;
 use super::dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 use crate::jsonrpc::{self, RequestId, RpcError, decode_params};
-use crate::transport::{Outbound, Sink};
+use crate::peer::{Outbound, Sink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;

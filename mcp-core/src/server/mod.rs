@@ -4,6 +4,8 @@
 //! - `builder`: configuring a [`Server`];
 //! - `catalog`: tools, resources and prompts, runtime changes and their
 //!   `list_changed` notifications;
+//! - `inbound`: the one entry of every transport ([`Server::receive`]):
+//!   classification, era, session open and lookup, duplicate ids;
 //! - `dispatch`: the 2025-11-25 era's method table, notifications and the
 //!   client's answers;
 //! - `stateless`: the 2026-07-28 era's method table and multi-round calls;
@@ -17,6 +19,7 @@ mod builder;
 mod call;
 mod catalog;
 mod dispatch;
+mod inbound;
 mod listen;
 mod mount;
 mod registry;
@@ -27,6 +30,7 @@ mod tasks;
 pub use builder::{BuildError, ServerBuilder};
 pub(crate) use call::guarded_for;
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
+pub use inbound::{Arrival, EraCheck, Refusal, Routed, SessionSource};
 pub use listen::{MAX_LISTENERS, MAX_WATCHED_TASKS, META_SUBSCRIPTION_ID, SubscriptionFilter};
 pub use tasks::MAX_INPUT_RESPONSES;
 

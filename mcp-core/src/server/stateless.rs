@@ -8,8 +8,8 @@ use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
 use crate::era::{META_SERVER_INFO, StatelessRequest, annotate, missing_capability};
 use crate::jsonrpc::{Request, RpcError, code, to_raw};
 use crate::middleware::Caller;
+use crate::peer::RequestEnv;
 use crate::protocol::version;
-use crate::transport::RequestEnv;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl Server {
             }
             "subscriptions/listen" => {
                 let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
-                let owner = super::tasks::caller_subject(&env);
+                let owner = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
                 self.listen(&request.id, params, env.sink.take(), TaskWatch { declared, owner }).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
@@ -87,7 +87,7 @@ impl Server {
         let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
         let name = era.name.take().or(era.uri.take()).unwrap_or_default();
         // A round trip is bound to the caller who started it.
-        let subject = super::tasks::caller_subject(&env);
+        let subject = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
         let mut answers = match &era.request_state {
             Some(state) => {
                 let state: String = serde_json::from_str(state.get())

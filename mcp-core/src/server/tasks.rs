@@ -8,9 +8,9 @@ use crate::auth::Principal;
 use crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY;
 use crate::handler::ToolDef;
 use crate::jsonrpc::{RpcError, decode_params, to_raw};
+use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
 use crate::tasks::{EXTENSION, TaskRecord, TaskStatus, TaskSupport, new_task_id, worker};
-use crate::transport::RequestEnv;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -69,16 +69,6 @@ fn complete(fields: Map<String, Value>) -> Result<Box<RawValue>, RpcError> {
     result.insert("resultType".into(), json!("complete"));
     result.extend(fields);
     to_raw(&result)
-}
-
-/// The verified caller, whom a task is bound to and runs as.
-pub(crate) fn caller(env: &RequestEnv) -> Option<Principal> {
-    env.extensions.get::<Principal>().cloned()
-}
-
-/// The verified caller's subject: what tasks and round trips are bound to.
-pub(crate) fn caller_subject(env: &RequestEnv) -> Option<String> {
-    env.extensions.get::<Principal>().map(|p| p.subject().to_owned())
 }
 
 impl Server {
@@ -147,7 +137,7 @@ impl Server {
             return Err(tasks_required());
         }
         worker::start(self);
-        let owner = caller_subject(env);
+        let owner = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
         match method {
             "tasks/get" => {
                 let p: TaskParams = decode_params(params)?;
@@ -172,7 +162,7 @@ impl Server {
     /// caller in `ctx` may see it; `-32602` otherwise. For handlers that
     /// report on tasks, such as a `task://status/{id}` resource.
     pub async fn task_status(&self, id: &str, ctx: &crate::Context) -> Result<Map<String, Value>, RpcError> {
-        let owner = ctx.extensions().get::<Principal>().map(|p| p.subject().to_owned());
+        let owner = crate::auth::caller_subject(ctx.extensions()).map(str::to_owned);
         Ok(self.visible_task(id, owner.as_deref()).await?.detailed())
     }
 

@@ -6,78 +6,31 @@
 
 use super::delivery::EventSink;
 use super::events::{Event, EventId, StreamId};
-use crate::jsonrpc::{RequestId, RpcError};
-use serde_json::value::RawValue;
+use crate::peer::{InFlightRequests, PendingRequests};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use tokio::sync::oneshot;
-use tokio_util::sync::CancellationToken;
-
-/// The client's answer to a server→client request.
-pub(crate) type ClientAnswer = Result<Box<RawValue>, RpcError>;
 
 /// The live handles of one session.
 #[derive(Debug, Default)]
 pub(crate) struct LiveSession {
+    /// The client's requests running here.
+    pub(crate) running: InFlightRequests,
+    /// The server's requests to the client awaiting answers here.
+    pub(crate) pending: PendingRequests,
     inner: Mutex<Live>,
 }
 
 #[derive(Debug, Default)]
 struct Live {
-    in_flight: HashMap<RequestId, CancellationToken>,
-    awaiting: HashMap<RequestId, oneshot::Sender<ClientAnswer>>,
     subscriptions: HashSet<String>,
     attached: HashMap<StreamId, Attached>,
     standalone: Option<StreamId>,
-    next_request: u64,
 }
 
 impl LiveSession {
     fn lock(&self) -> MutexGuard<'_, Live> {
         // A panic while holding this lock leaves plain maps behind; keep going.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Registers request `id` as running; `None` when a request with that
-    /// id already runs (checked and registered under one lock).
-    pub(crate) fn begin_request(self: &Arc<Self>, id: RequestId) -> Option<InFlight> {
-        let token = CancellationToken::new();
-        match self.lock().in_flight.entry(id.clone()) {
-            std::collections::hash_map::Entry::Occupied(_) => return None,
-            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(token.clone()),
-        };
-        Some(InFlight { live: Arc::clone(self), id, token })
-    }
-
-    pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
-        self.lock().in_flight.get(id).map(CancellationToken::cancel).is_some()
-    }
-
-    pub(crate) fn is_in_flight(&self, id: &RequestId) -> bool {
-        self.lock().in_flight.contains_key(id)
-    }
-
-    pub(crate) fn await_client(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
-        let (tx, rx) = oneshot::channel();
-        let mut live = self.lock();
-        live.next_request += 1;
-        // Random as well as counted: with several replicas serving the
-        // session, the answer may arrive at another one, which routes it by id.
-        let id = RequestId::String(format!("srv-{}-{:x}", live.next_request, rand::random::<u32>()));
-        live.awaiting.insert(id.clone(), tx);
-        (id, rx)
-    }
-
-    pub(crate) fn complete_client_request(&self, id: &RequestId, answer: ClientAnswer) -> bool {
-        self.lock().awaiting.remove(id).is_some_and(|tx| tx.send(answer).is_ok())
-    }
-
-    pub(crate) fn is_awaiting(&self, id: &RequestId) -> bool {
-        self.lock().awaiting.contains_key(id)
-    }
-
-    pub(crate) fn abandon_client_request(&self, id: &RequestId) {
-        self.lock().awaiting.remove(id);
     }
 
     pub(crate) fn subscribe(&self, uri: &str, max: usize) -> bool {
@@ -158,8 +111,7 @@ impl LiveSession {
     /// Whether the session is in use here though no request arrives: a
     /// request still running, or a connection listening on a stream.
     pub(crate) fn is_busy(&self) -> bool {
-        let live = self.lock();
-        !live.in_flight.is_empty() || live.attached.values().any(|a| !a.sink.is_closed())
+        !self.running.is_empty() || self.lock().attached.values().any(|a| !a.sink.is_closed())
     }
 
     /// Marks `stream` as the standalone stream (resumed here).
@@ -188,12 +140,9 @@ impl LiveSession {
     /// Cancels everything in flight and closes every connection (the
     /// session ended).
     pub(crate) fn close(&self) {
-        let mut live = self.lock();
-        for token in live.in_flight.values() {
-            token.cancel();
-        }
-        live.awaiting.clear();
-        live.attached.clear();
+        self.running.cancel_all();
+        self.pending.clear();
+        self.lock().attached.clear();
     }
 }
 
@@ -219,27 +168,6 @@ pub(crate) enum Delivery {
         /// The last event the connection has.
         after: EventId,
     },
-}
-
-/// A request in flight; unregisters itself when dropped.
-#[derive(Debug)]
-pub struct InFlight {
-    live: Arc<LiveSession>,
-    id: RequestId,
-    token: CancellationToken,
-}
-
-impl InFlight {
-    /// Cancelled by `notifications/cancelled` or when the session ends.
-    pub fn token(&self) -> &CancellationToken {
-        &self.token
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.live.lock().in_flight.remove(&self.id);
-    }
 }
 
 /// The live handles of this process's sessions, by session id.
@@ -279,17 +207,6 @@ impl LiveTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn in_flight_requests_cancel_and_unregister() {
-        let live = Arc::new(LiveSession::default());
-        let guard = live.begin_request(RequestId::Number(1)).unwrap();
-        assert!(live.begin_request(RequestId::Number(1)).is_none(), "an id runs once at a time");
-        assert!(live.cancel_request(&RequestId::Number(1)));
-        assert!(guard.token().is_cancelled());
-        drop(guard);
-        assert!(!live.cancel_request(&RequestId::Number(1)));
-    }
 
     #[test]
     fn one_connection_holds_the_standalone_stream() {

@@ -27,16 +27,16 @@ mod store;
 pub use bus::{SessionBus, Signal};
 pub use delivery::{DEFAULT_STREAM_BUFFER, EventReceiver, EventSink, event_channel};
 pub use events::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
-pub use live::InFlight;
 pub use record::{ClientInfo, SessionRecord};
 pub use state::{SessionState, StateError};
 pub use store::{MemorySessionStore, NoSessions, SessionStore, StoreError, StoreFuture, Swap};
 
-use crate::jsonrpc::{RequestId, RpcError};
+use crate::jsonrpc::RequestId;
+use crate::peer::{Answer, InFlight};
 use crate::protocol::LoggingLevel;
 use live::Delivery;
 pub(crate) use live::LiveSession;
-use live::{ClientAnswer, LiveTable};
+use live::LiveTable;
 use serde_json::value::RawValue;
 use shared::NoticeHandler;
 use std::future::Future;
@@ -407,34 +407,30 @@ impl Session {
     /// Registers a request in flight; the guard unregisters it when dropped.
     /// `None` when a request with the same id already runs.
     pub(crate) fn begin_request(&self, id: RequestId) -> Option<InFlight> {
-        self.live().begin_request(id)
+        self.live().running.begin(id)
     }
 
     /// Cancels a request in flight (`notifications/cancelled`), here or,
     /// through the bus, on the replica that runs it.
     pub(crate) fn cancel_request(&self, id: &RequestId) -> bool {
-        self.live().cancel_request(id)
+        self.live().running.cancel(id)
             || self.sessions.signal_others(Signal::Cancel { session: self.id().to_owned(), id: id.clone() })
     }
 
     /// Whether a request with `id` is still running here.
     pub fn is_in_flight(&self, id: &RequestId) -> bool {
-        self.live().is_in_flight(id)
+        self.live().running.contains(id)
     }
 
     /// Allocates an id for a server→client request and a receiver for its answer.
-    pub(crate) fn await_client(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
-        self.live().await_client()
+    pub(crate) fn await_client(&self) -> (RequestId, oneshot::Receiver<Answer>) {
+        self.live().pending.begin()
     }
 
     /// Delivers the client's answer; `false` when nothing awaited it.
-    pub(crate) fn complete_client_request(
-        &self,
-        id: &RequestId,
-        answer: Result<Box<serde_json::value::RawValue>, RpcError>,
-    ) -> bool {
-        if self.live().is_awaiting(id) {
-            return self.live().complete_client_request(id, answer);
+    pub(crate) fn complete_client_request(&self, id: &RequestId, answer: Answer) -> bool {
+        if self.live().pending.contains(id) {
+            return self.live().pending.complete(id, answer);
         }
         // The handler awaiting it may run on another replica.
         self.sessions.signal_others(Signal::Answer { session: self.id().to_owned(), id: id.clone(), answer })
@@ -442,7 +438,7 @@ impl Session {
 
     /// Forgets an awaited answer (the handler stopped waiting).
     pub(crate) fn abandon_client_request(&self, id: &RequestId) {
-        self.live().abandon_client_request(id);
+        self.live().pending.abandon(id);
     }
 
     /// Subscribes to `uri`; `false` when the session already holds `max`

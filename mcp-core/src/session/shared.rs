@@ -152,12 +152,12 @@ impl Sessions {
             }
             Signal::Answer { session, id, answer } => {
                 if let Some(live) = shared.live.get(&session) {
-                    live.complete_client_request(&id, answer);
+                    live.pending.complete(&id, answer);
                 }
             }
             Signal::Cancel { session, id } => {
                 if let Some(live) = shared.live.get(&session) {
-                    live.cancel_request(&id);
+                    live.running.cancel(&id);
                 }
             }
             Signal::Notice { method, uri } => {

@@ -15,9 +15,10 @@
 //! Standard output carries the protocol only: log to standard error.
 
 use crate::Server;
-use crate::jsonrpc::{self, Message, Notification, Request, RequestId, Response, RpcError, code};
-use crate::session::{DEFAULT_STREAM_BUFFER, Session, SessionRecord, event_channel};
-use crate::transport::{Outbound, RequestEnv, StatelessRequest, is_stateless_request, outbox};
+use crate::jsonrpc::{self, Message, RpcError, code};
+use crate::peer::{Exchange, Outbound, Step};
+use crate::server::{Arrival, Routed, SessionSource};
+use crate::session::{DEFAULT_STREAM_BUFFER, Session, event_channel};
 use serde_json::value::RawValue;
 use std::io;
 use std::time::Duration;
@@ -104,74 +105,55 @@ impl Connection {
     }
 
     async fn receive(&mut self, line: &[u8]) {
-        match Message::decode(line) {
-            Ok(Message::Request(request)) => self.request(request).await,
-            Ok(Message::Notification(notification)) => self.notification(&notification).await,
-            Ok(Message::Response(response)) => self.response(response),
-            Err(error) => self.write(jsonrpc::encode_error(error.id.as_ref(), &error.error)).await,
-        }
-    }
-
-    async fn request(&mut self, request: Request) {
-        let mut env = RequestEnv::default();
-        if is_stateless_request(None, request.params.as_deref()) {
-            let version = declared_version(request.params.as_deref());
-            match StatelessRequest::parse(version.as_deref(), request.params.as_deref()) {
-                Ok(stateless) => env.stateless = Some(Box::new(stateless)),
-                Err(error) => return self.write(jsonrpc::encode_error(Some(&request.id), &error)).await,
-            }
-        } else if request.method == "initialize" {
-            return self.initialize(request).await;
-        } else {
-            env.session = self.session.clone();
-        }
-        if env.session.as_ref().is_some_and(|s| s.is_in_flight(&request.id)) {
-            let error = RpcError::invalid_request(format!("request id {} is already in use", request.id));
-            return self.write(jsonrpc::encode_error(Some(&request.id), &error)).await;
-        }
-        while self.running.try_join_next().is_some() {} // forget finished requests
-        self.running.spawn(run(self.server.clone(), request, env, self.out.clone()));
-    }
-
-    /// Answers `initialize` and opens the connection's session, whose
-    /// standalone stream is this output.
-    async fn initialize(&mut self, request: Request) {
-        let (result, client) = match self.server.initialize(request.params.as_deref()) {
-            Ok(answer) => answer,
-            Err(error) => return self.write(jsonrpc::encode_error(Some(&request.id), &error)).await,
+        let message = match Message::decode(line) {
+            Ok(message) => message,
+            Err(error) => return self.write(jsonrpc::encode_error(error.id.as_ref(), &error.error)).await,
         };
-        self.close_session().await;
-        let mut record = SessionRecord::new();
-        record.client = Some(client);
-        match self.server.sessions().create(record).await {
-            Ok(session) => self.session = session,
-            Err(error) => {
-                let error = RpcError::new(code::SESSION_ERROR, format!("Service Unavailable: {error}"));
-                return self.write(jsonrpc::encode_error(Some(&request.id), &error)).await;
+        // Over stdio there is no header: a request's `_meta` names its revision.
+        let declared = match &message {
+            Message::Request(request) => declared_version(request.params.as_deref()),
+            _ => None,
+        };
+        let arrival = Arrival {
+            protocol_version: declared.as_deref(),
+            session: SessionSource::Connection(self.session.as_ref()),
+            extensions: http::Extensions::new(),
+            client_addr: None,
+            check: None,
+        };
+        match self.server.receive(message, arrival).await {
+            Routed::Accepted => {}
+            Routed::Refused { id, refusal } => self.write(jsonrpc::encode_error(id.as_ref(), &refusal.error())).await,
+            Routed::Opened { answer, session } => {
+                self.close_session().await;
+                self.session = session;
+                self.forward_notifications().await;
+                self.write(answer).await;
+            }
+            Routed::Running(exchange) => {
+                while self.running.try_join_next().is_some() {} // forget finished requests
+                self.running.spawn(run(exchange, self.out.clone()));
             }
         }
-        if let Some(session) = &self.session {
-            let (sink, mut events) = event_channel(DEFAULT_STREAM_BUFFER);
-            if let Ok(Some(_)) = session.open_standalone(sink).await {
-                let out = self.out.clone();
-                self.forwarder = Some(tokio::spawn(async move {
-                    while let Some(event) = events.recv().await {
-                        if out.send(event.data).await.is_err() {
-                            break;
-                        }
+    }
+
+    /// Makes this output the session's standalone stream: the server's own
+    /// notifications (`list_changed`, `resources/updated`) are written here.
+    async fn forward_notifications(&mut self) {
+        let Some(session) = &self.session else {
+            return;
+        };
+        let (sink, mut events) = event_channel(DEFAULT_STREAM_BUFFER);
+        if let Ok(Some(_)) = session.open_standalone(sink).await {
+            let out = self.out.clone();
+            self.forwarder = Some(tokio::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    if out.send(event.data).await.is_err() {
+                        break;
                     }
-                }));
-            }
+                }
+            }));
         }
-        self.write(jsonrpc::encode_result(&request.id, &result)).await;
-    }
-
-    async fn notification(&self, notification: &Notification) {
-        self.server.handle_notification(notification, self.session.as_ref()).await;
-    }
-
-    fn response(&self, response: Response) {
-        self.server.handle_response(response, self.session.as_ref());
     }
 
     async fn close_session(&mut self) {
@@ -197,34 +179,22 @@ impl Connection {
     }
 }
 
-/// Runs one request: what it sends first, then its result (none when it
-/// was cancelled: the client stopped waiting).
-async fn run(server: Server, request: Request, mut env: RequestEnv, out: mpsc::Sender<Vec<u8>>) {
-    let (sink, mut outbox) = outbox();
-    env.sink = Some(sink);
-    let id: RequestId = request.id.clone();
-    let work = server.handle_request(request, env);
-    tokio::pin!(work);
-    let outcome = loop {
-        tokio::select! {
-            biased;
-            item = outbox.recv() => if let Outbound::Message(message) = item {
-                let _ = out.send(message).await;
+/// Writes what a request sends, then its answer (none when it was
+/// cancelled: the client stopped waiting).
+async fn run(mut exchange: Exchange, out: mpsc::Sender<Vec<u8>>) {
+    while let Some(step) = exchange.next().await {
+        let line = match step {
+            Step::Send(Outbound::Message(message)) => message,
+            Step::Send(Outbound::CloseStream) => continue,
+            Step::Done(outcome) => match exchange.stream_answer(&outcome) {
+                Some(answer) => answer,
+                None => return,
             },
-            outcome = &mut work => break outcome,
-        }
-    };
-    while let Some(item) = outbox.try_recv() {
-        if let Outbound::Message(message) = item {
-            let _ = out.send(message).await;
+        };
+        if out.send(line).await.is_err() {
+            return;
         }
     }
-    let answer = match outcome {
-        Err(error) if error.code == code::REQUEST_CANCELLED => return,
-        Ok(result) => jsonrpc::encode_result(&id, &result),
-        Err(error) => jsonrpc::encode_error(Some(&id), &error),
-    };
-    let _ = out.send(answer).await;
 }
 
 /// The protocol version a stateless-era request's `_meta` declares (over

@@ -1,0 +1,271 @@
+//! The inbound router: every message a client sends, whatever transport
+//! carried it, takes this path. It classifies the message, decides its era,
+//! opens a session after a successful `initialize`, finds the session a
+//! request names (bound to whoever opened it), refuses an id already
+//! running in that session, and starts the request as an [`Exchange`].
+//! Transports keep only their framing: HTTP maps a [`Refusal`] to a status
+//! and an [`Exchange`] to a JSON body or SSE; stdio writes lines.
+
+use super::Server;
+use crate::era::{StatelessRequest, is_stateless_request};
+use crate::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
+use crate::peer::{Exchange, InFlight, RequestEnv, outbox};
+use crate::protocol::version;
+use crate::session::{Session, SessionRecord, Sessions, StoreError};
+use std::net::IpAddr;
+
+/// A check a transport runs on a stateless-era request before it runs (over
+/// HTTP: the standard `Mcp-*` headers agree with the body).
+pub type EraCheck<'a> = &'a (dyn Fn(&Request, &StatelessRequest) -> Result<(), RpcError> + Sync);
+
+/// What the transport knows about a message besides its content.
+pub struct Arrival<'a> {
+    /// The protocol revision the framing names: HTTP's
+    /// `MCP-Protocol-Version` header; over stdio, a request's `_meta`.
+    pub protocol_version: Option<&'a str>,
+    /// Where the message's session comes from.
+    pub session: SessionSource<'a>,
+    /// What the transport learned (HTTP extensions: a verified principal).
+    pub extensions: http::Extensions,
+    /// The client's address, kept in the record of a session it opens (its
+    /// share of sessions is counted by it).
+    pub client_addr: Option<IpAddr>,
+    /// Run on a stateless-era request before it runs.
+    pub check: Option<EraCheck<'a>>,
+}
+
+/// Where the session of a session-era message comes from.
+#[derive(Clone, Copy)]
+pub enum SessionSource<'a> {
+    /// Named by the message (HTTP's `Mcp-Session-Id`), among `sessions`
+    /// ([`Sessions::none`] on an endpoint that keeps none).
+    Named {
+        /// The sessions to look in, and to open new ones in.
+        sessions: &'a Sessions,
+        /// The name given, if any.
+        id: Option<&'a str>,
+    },
+    /// The connection's own (stdio): opened by its `initialize`, in the
+    /// server's sessions.
+    Connection(Option<&'a Session>),
+}
+
+/// What became of a message.
+#[derive(Debug)]
+pub enum Routed {
+    /// A notification or a client's answer, taken (HTTP: 202).
+    Accepted,
+    /// Refused before anything ran; `id` is the request's, when the answer
+    /// names it.
+    Refused {
+        /// The request refused, when the answer names it.
+        id: Option<RequestId>,
+        /// Why.
+        refusal: Refusal,
+    },
+    /// `initialize` answered (`answer`, encoded), and the session it opened,
+    /// when sessions are kept.
+    Opened {
+        /// The encoded response.
+        answer: Vec<u8>,
+        /// The new session.
+        session: Option<Session>,
+    },
+    /// A request running: drive it to its outcome.
+    Running(Exchange),
+}
+
+/// Why a message was refused before it ran.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The framing names a protocol revision this server does not speak.
+    UnsupportedVersion(RpcError),
+    /// A stateless-era request whose `_meta` or headers do not hold.
+    Invalid(RpcError),
+    /// A session-era message that names no session.
+    MissingSession,
+    /// The session named is unknown, expired, ended, or someone else's.
+    UnknownSession,
+    /// The session store failed, or is full.
+    Store(StoreError),
+    /// The request's id is already running in its session.
+    DuplicateId(RpcError),
+    /// `initialize` failed; its error is the answer.
+    Initialize(RpcError),
+}
+
+impl Refusal {
+    /// The JSON-RPC error that answers it.
+    pub fn error(&self) -> RpcError {
+        match self {
+            Refusal::UnsupportedVersion(e) | Refusal::Invalid(e) | Refusal::DuplicateId(e) | Refusal::Initialize(e) => {
+                e.clone()
+            }
+            Refusal::MissingSession => RpcError::new(code::SESSION_ERROR, "Bad Request: missing Mcp-Session-Id"),
+            Refusal::UnknownSession => RpcError::new(code::SESSION_ERROR, "Session not found"),
+            Refusal::Store(error @ StoreError::ClientFull(_)) => {
+                RpcError::new(code::SESSION_ERROR, format!("Too Many Requests: {error}"))
+            }
+            Refusal::Store(error) => RpcError::new(code::SESSION_ERROR, format!("Service Unavailable: {error}")),
+        }
+    }
+}
+
+impl SessionSource<'_> {
+    /// The session a message names, checked against its caller: a session
+    /// opened by an authenticated principal is found only by that
+    /// principal (anyone else is told it does not exist). `None` where no
+    /// sessions are kept.
+    pub async fn resolve(self, extensions: &http::Extensions) -> Result<Option<Session>, Refusal> {
+        let (sessions, id) = match self {
+            SessionSource::Connection(session) => return Ok(session.cloned()),
+            SessionSource::Named { sessions, .. } if !sessions.keeps_sessions() => return Ok(None),
+            SessionSource::Named { id: None, .. } => return Err(Refusal::MissingSession),
+            SessionSource::Named { sessions, id: Some(id) } => (sessions, id),
+        };
+        match sessions.open(id).await {
+            Ok(Some(session)) if crate::auth::may_use(session.record().owner.as_deref(), extensions) => {
+                Ok(Some(session))
+            }
+            Ok(_) => Err(Refusal::UnknownSession),
+            Err(error) => Err(Refusal::Store(error)),
+        }
+    }
+}
+
+impl Server {
+    /// Routes one message from a client (see the module docs of
+    /// [`server`](crate::server)): the one entry of every transport.
+    ///
+    /// ```
+    /// use mcp_core::jsonrpc::Message;
+    /// use mcp_core::peer::Step;
+    /// use mcp_core::server::{Arrival, Routed, SessionSource};
+    /// use mcp_core::Server;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let server = Server::builder("demo", "1.0.0").build();
+    /// let message = Message::decode(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap();
+    /// let arrival = Arrival {
+    ///     protocol_version: None,
+    ///     session: SessionSource::Connection(None),
+    ///     extensions: Default::default(),
+    ///     client_addr: None,
+    ///     check: None,
+    /// };
+    /// let Routed::Running(mut exchange) = server.receive(message, arrival).await else { panic!() };
+    /// let Some(Step::Done(outcome)) = exchange.next().await else { panic!() };
+    /// assert_eq!(exchange.answer(&outcome), br#"{"jsonrpc":"2.0","id":1,"result":{}}"#);
+    /// # });
+    /// ```
+    pub async fn receive(&self, message: Message, arrival: Arrival<'_>) -> Routed {
+        let message = match message {
+            Message::Request(request) if is_stateless_request(arrival.protocol_version, request.params.as_deref()) => {
+                return self.receive_stateless(request, arrival);
+            }
+            message => message,
+        };
+        if let Some(v) = arrival.protocol_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v)) {
+            let supported: Vec<&str> = version::all().collect();
+            let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
+                .with_data(serde_json::json!({ "supported": supported, "requested": v }));
+            return Routed::Refused { id: None, refusal: Refusal::UnsupportedVersion(error) };
+        }
+        match message {
+            Message::Request(request) if request.method == "initialize" => self.open_session(request, arrival).await,
+            Message::Request(request) => {
+                let session = match arrival.session.resolve(&arrival.extensions).await {
+                    Ok(session) => session,
+                    Err(refusal) => return Routed::Refused { id: None, refusal },
+                };
+                let in_flight = match &session {
+                    Some(session) => match session.begin_request(request.id.clone()) {
+                        Some(in_flight) => Some(in_flight),
+                        None => {
+                            let error =
+                                RpcError::invalid_request(format!("request id {} is already in use", request.id));
+                            return Routed::Refused { id: Some(request.id), refusal: Refusal::DuplicateId(error) };
+                        }
+                    },
+                    None => None,
+                };
+                let env = RequestEnv { session, extensions: arrival.extensions, ..RequestEnv::default() };
+                Routed::Running(self.start(request, env, in_flight))
+            }
+            // The stateless era has no sessions and nothing to deliver to.
+            Message::Notification(_) | Message::Response(_)
+                if arrival.protocol_version.is_some_and(version::is_stateless) =>
+            {
+                Routed::Accepted
+            }
+            Message::Notification(notification) => match arrival.session.resolve(&arrival.extensions).await {
+                Ok(session) => {
+                    self.handle_notification(&notification, session.as_ref()).await;
+                    Routed::Accepted
+                }
+                Err(refusal) => Routed::Refused { id: None, refusal },
+            },
+            Message::Response(response) => match arrival.session.resolve(&arrival.extensions).await {
+                Ok(session) => {
+                    self.handle_response(response, session.as_ref());
+                    Routed::Accepted
+                }
+                Err(refusal) => Routed::Refused { id: None, refusal },
+            },
+        }
+    }
+
+    /// A stateless-era request: `_meta` (and the transport's check) hold
+    /// before it runs; there is never a session.
+    fn receive_stateless(&self, request: Request, arrival: Arrival<'_>) -> Routed {
+        let checked = StatelessRequest::parse(arrival.protocol_version, request.params.as_deref())
+            .and_then(|era| arrival.check.map_or(Ok(()), |check| check(&request, &era)).map(|()| era));
+        match checked {
+            Ok(era) => {
+                let env = RequestEnv {
+                    stateless: Some(Box::new(era)),
+                    extensions: arrival.extensions,
+                    ..RequestEnv::default()
+                };
+                Routed::Running(self.start(request, env, None))
+            }
+            Err(error) => Routed::Refused { id: Some(request.id), refusal: Refusal::Invalid(error) },
+        }
+    }
+
+    /// `initialize` opens a session (where sessions are kept) only once it
+    /// succeeded; a failed `initialize` leaves nothing.
+    async fn open_session(&self, request: Request, arrival: Arrival<'_>) -> Routed {
+        let sessions = match arrival.session {
+            SessionSource::Named { sessions, .. } if !sessions.keeps_sessions() => {
+                let env = RequestEnv { extensions: arrival.extensions, ..RequestEnv::default() };
+                return Routed::Running(self.start(request, env, None));
+            }
+            SessionSource::Named { sessions, .. } => sessions,
+            SessionSource::Connection(_) => self.sessions(),
+        };
+        let (result, client) = match self.initialize(request.params.as_deref()) {
+            Ok(answer) => answer,
+            Err(error) => return Routed::Refused { id: Some(request.id), refusal: Refusal::Initialize(error) },
+        };
+        let mut record = SessionRecord::new();
+        record.client = Some(client);
+        record.client_addr = arrival.client_addr;
+        record.owner = crate::auth::caller_subject(&arrival.extensions).map(str::to_owned);
+        match sessions.create(record).await {
+            Ok(session) => Routed::Opened { answer: jsonrpc::encode_result(&request.id, &result), session },
+            Err(error) => Routed::Refused { id: Some(request.id), refusal: Refusal::Store(error) },
+        }
+    }
+
+    /// Starts `request` as an exchange: what it sends goes to its outbox.
+    fn start(&self, request: Request, mut env: RequestEnv, in_flight: Option<InFlight>) -> Exchange {
+        let (sink, outbox) = outbox();
+        env.sink = Some(sink);
+        env.cancel = in_flight.as_ref().map(|f| f.token().clone());
+        let (id, era, session) = (request.id.clone(), env.era(), env.session.clone());
+        let server = self.clone();
+        let work = Box::pin(async move { server.handle_request(request, env).await });
+        Exchange::new(id, era, session, work, outbox, in_flight)
+    }
+}
