@@ -40,7 +40,7 @@ fn main() -> std::io::Result<()> {
         #[cfg(feature = "redis")]
         if let Ok(url) = std::env::var("REDIS_URL") {
             let prefix = format!("bench-{}", std::process::id());
-            let sessions = mcp_core::session::redis::RedisSessions::new(url)
+            let sessions = mcp_core::redis::RedisSessions::new(url)
                 .prefix(prefix)
                 .max_sessions(max_sessions)
                 .connect()

@@ -83,7 +83,7 @@ async fn cache_from_env() -> ResponseCache {
         return cache.store(MemoryCache::default());
     };
     #[cfg(feature = "redis")]
-    match mcp_core::session::redis::RedisCache::connect(&url, "gateway").await {
+    match mcp_core::redis::RedisCache::connect(&url, "gateway").await {
         Ok(store) => cache.store(store),
         Err(error) => {
             eprintln!("REDIS_URL={url}: {error}");

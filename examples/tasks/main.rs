@@ -206,7 +206,7 @@ async fn server_from_env() -> (Server, &'static str) {
     };
     #[cfg(feature = "redis")]
     {
-        match mcp_core::session::redis::RedisTaskStore::connect(&url, "mcp").await {
+        match mcp_core::redis::RedisTaskStore::connect(&url, "mcp").await {
             Ok(store) => (build(tasks_builder(store, None)), "Redis"),
             Err(error) => {
                 eprintln!("REDIS_URL={url}: {error}");

@@ -14,8 +14,9 @@
 mod ledger;
 
 use ledger::{Ledger, Operation, Status, Transaction};
+use mcp_core::context::SessionState;
 use mcp_core::serde_json::json;
-use mcp_core::session::{SessionState, Sessions};
+use mcp_core::session::Sessions;
 use mcp_core::{Context, Json, ResourceError, Server, ToolError, resource, resources, tool, tools};
 
 /// Starts a transaction in this session and returns it with its id.
@@ -122,7 +123,7 @@ async fn sessions_from_env() -> Option<Sessions> {
     let url = std::env::var("REDIS_URL").ok()?;
     #[cfg(feature = "redis")]
     {
-        match mcp_core::session::redis::RedisSessions::new(&url).connect().await {
+        match mcp_core::redis::RedisSessions::new(&url).connect().await {
             Ok(sessions) => Some(sessions),
             Err(error) => {
                 eprintln!("REDIS_URL={url}: {error}");

@@ -39,10 +39,13 @@ pub mod middleware;
 pub mod otel;
 pub mod peer;
 pub mod protocol;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub(crate) mod schema;
 pub mod server;
 pub mod session;
 pub mod skills;
+pub mod store;
 pub mod tasks;
 pub mod transport;
 pub mod uri_template;

@@ -10,7 +10,7 @@
 #[allow(dead_code)]
 mod tasks;
 
-use mcp_core::session::redis::RedisTaskStore;
+use mcp_core::redis::RedisTaskStore;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
 use mcp_core::{Context, ServerBuilder, ToolError, tool, tools};
 use mcp_integration_tests::{Era, EraClient, prefix, redis_url, skip_without_service, spawn};

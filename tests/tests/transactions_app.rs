@@ -6,7 +6,7 @@
 #[allow(dead_code)]
 mod transactions;
 
-use mcp_core::session::redis::RedisSessions;
+use mcp_core::redis::RedisSessions;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 

@@ -3,10 +3,14 @@
 //! resources, and reach shared state.
 
 mod client;
+mod guard;
 mod progress;
+mod session_state;
 
 pub use client::{ElicitResult, Input};
+pub(crate) use guard::{guarded, guarded_for};
 pub use progress::{Progress, ProgressAmount};
+pub use session_state::{SessionState, StateError};
 
 use crate::era::Era;
 use crate::era::rounds::StatelessCall;

@@ -5,11 +5,11 @@
 
 use super::Server;
 use super::tasks::{self, Dispatch};
-use crate::context::{Context, Scope};
+use crate::context::{Context, Scope, guarded};
 use crate::era::Era;
 use crate::era::rounds::StatelessCall;
 use crate::handler::{PromptDef, ResourceError, ResourceKind, ResourceRequest, ToolDef};
-use crate::jsonrpc::{Request, RequestId, RpcError, code, decode_params};
+use crate::jsonrpc::{Request, RequestId, RpcError, decode_params};
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::peer::RequestEnv;
 use crate::protocol as p;
@@ -223,39 +223,5 @@ impl Server {
             return Err(ResourceError::not_found(uri).0);
         }
         (def.handler)(ctx, ResourceRequest { uri: uri.to_owned(), vars }).await
-    }
-}
-
-/// Runs a handler until it finishes, the request is cancelled or its time
-/// is up (`-32001`). A panic in it is answered with `-32603` (and logged)
-/// instead of dropping the connection or leaving a stream without its
-/// response.
-async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
-    guarded_for(ctx, work, ctx.server().inner.request_timeout).await
-}
-
-/// [`guarded`] with a time `limit` of its own (a task's is its TTL).
-pub(crate) async fn guarded_for<T>(
-    ctx: &Context,
-    work: impl Future<Output = Result<T, RpcError>>,
-    limit: std::time::Duration,
-) -> Result<T, RpcError> {
-    use futures_util::FutureExt as _;
-    let work = std::panic::AssertUnwindSafe(work).catch_unwind();
-    tokio::select! {
-        outcome = work => outcome.unwrap_or_else(|panic| {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(request = ?ctx.request_id(), %reason, "an MCP handler panicked");
-            Err(RpcError::internal("the handler panicked"))
-        }),
-        () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
-        () = tokio::time::sleep(limit) => {
-            tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
-            Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {limit:?}")))
-        }
     }
 }

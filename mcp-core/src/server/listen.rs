@@ -139,7 +139,7 @@ impl Server {
         let mut honored = p.notifications;
         if !honored.task_ids.is_empty() {
             if !tasks.declared {
-                return Err(super::tasks::tasks_required());
+                return Err(crate::tasks::tasks_required());
             }
             if honored.task_ids.len() > MAX_WATCHED_TASKS {
                 return Err(RpcError::invalid_params(format!("a listener follows at most {MAX_WATCHED_TASKS} tasks")));

@@ -13,6 +13,7 @@
 //!   `resources/read` and `prompts/get` of either era takes;
 //! - `listen`: the stateless era's `subscriptions/listen` streams;
 //! - `tasks`: the tasks extension's methods, and calls answered with a task;
+//! - `task_worker`: this replica's workers, which run queued tasks;
 //! - `skills`: the skills extension's methods.
 
 mod builder;
@@ -25,14 +26,14 @@ mod mount;
 mod registry;
 mod skills;
 mod stateless;
+mod task_worker;
 mod tasks;
 
+pub use crate::tasks::MAX_INPUT_RESPONSES;
 pub use builder::{BuildError, ServerBuilder};
-pub(crate) use call::guarded_for;
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 pub use inbound::{Arrival, EraCheck, Refusal, Routed, SessionSource};
 pub use listen::{MAX_LISTENERS, MAX_WATCHED_TASKS, META_SUBSCRIPTION_ID, SubscriptionFilter};
-pub use tasks::MAX_INPUT_RESPONSES;
 
 use crate::era::StateKeys;
 use crate::protocol::Implementation;
@@ -113,6 +114,11 @@ impl Server {
     /// server sent it (elicitation, sampling, roots).
     pub fn client_request_timeout(&self) -> std::time::Duration {
         self.inner.client_request_timeout
+    }
+
+    /// How long a request's handler may run.
+    pub(crate) fn request_timeout(&self) -> std::time::Duration {
+        self.inner.request_timeout
     }
 
     /// Shared state of type `T`.

@@ -4,20 +4,17 @@
 //! them: anyone else is told the task does not exist.
 
 use super::Server;
+use super::task_worker as worker;
 use crate::auth::Principal;
-use crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY;
 use crate::handler::ToolDef;
 use crate::jsonrpc::{RpcError, decode_params, to_raw};
 use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
-use crate::tasks::{EXTENSION, TaskRecord, TaskStatus, TaskSupport, new_task_id, worker};
+use crate::tasks::{MAX_INPUT_RESPONSES, TaskRecord, TaskStatus, TaskSupport, new_task_id, tasks_required};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-
-/// Answers kept per task at most (each is one `tasks/update` entry).
-pub const MAX_INPUT_RESPONSES: usize = 256;
 
 /// How a call to a tool goes, given what the client declared.
 pub(crate) enum Dispatch {
@@ -25,15 +22,6 @@ pub(crate) enum Dispatch {
     Now,
     /// Answer with a task handle.
     Task,
-}
-
-/// The `-32021` of a client that cannot take a task.
-pub(crate) fn tasks_required() -> RpcError {
-    RpcError::new(
-        MISSING_REQUIRED_CLIENT_CAPABILITY,
-        format!("Missing required client capability: the `{EXTENSION}` extension"),
-    )
-    .with_data(json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
 }
 
 /// Whether a call to `def` runs now or as a task, or is refused.
@@ -94,7 +82,7 @@ impl Server {
             Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(e.to_string()))?),
             None => None,
         };
-        let now = crate::tasks::now_ms();
+        let now = crate::store::now_ms();
         let record = TaskRecord {
             id: new_task_id(),
             version: 0,

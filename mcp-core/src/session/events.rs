@@ -6,7 +6,7 @@
 //! event's position in it, so a resumed stream replays only its own events
 //! and never another stream's. `<stream>-0` is the priming event's id.
 
-use super::store::{StoreError, StoreFuture, ready};
+use crate::store::{StoreError, StoreFuture, ready};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::str::FromStr;

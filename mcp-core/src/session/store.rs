@@ -2,42 +2,12 @@
 //! expiring [`MemorySessionStore`], and [`NoSessions`] for stateless mode.
 
 use super::SessionRecord;
+use crate::store::{StoreError, StoreFuture, ready};
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
-
-/// The future a store method returns.
-pub type StoreFuture<'a, T, E = StoreError> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>;
-
-/// Why a store could not do what it was asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The store holds its maximum of sessions (answered 503).
-    Full(usize),
-    /// The client address holds its maximum of sessions (answered 429).
-    ClientFull(usize),
-    /// The store could not be reached or failed (answered 503).
-    Unavailable(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Full(max) => write!(f, "the server holds its maximum of {max} sessions"),
-            StoreError::ClientFull(max) => {
-                write!(f, "this client holds its maximum of {max} sessions; end one (DELETE) or let it expire")
-            }
-            StoreError::Unavailable(why) => write!(f, "the session store is unavailable: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 /// Keeps session records, so that a session outlives one request and (with a
 /// shared store) one replica.
@@ -60,7 +30,7 @@ impl std::error::Error for StoreError {}
 ///   caller can drop what else belongs to them (live handles, events). A
 ///   store whose backend expires keys itself may return what it knows of;
 /// - `load_value` and `swap_value` keep a session's named values (what
-///   [`SessionState`](super::SessionState) stores, as JSON): `swap_value`
+///   [`SessionState`](crate::context::SessionState) stores, as JSON): `swap_value`
 ///   writes only when the value still is the one the caller read, so that
 ///   updates from several replicas never overwrite each other. Values end
 ///   with their session.
@@ -147,11 +117,6 @@ pub enum Swap {
 /// The answer of a store method a store does not implement.
 fn unsupported<'a, T: Send + 'a>(what: &str) -> StoreFuture<'a, T> {
     ready(Err(StoreError::Unavailable(format!("this session store {what}"))))
-}
-
-/// A store answer that is already known (memory stores never wait).
-pub(super) fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> StoreFuture<'a, T, E> {
-    Box::pin(std::future::ready(value))
 }
 
 /// Sessions in this process's memory: at most `max`, at most

@@ -4,20 +4,18 @@
 //!
 //! - `record`: a task as stored, and its wire shapes;
 //! - `store`: the [`TaskStore`] contract (tasks and their work queue) and
-//!   [`MemoryTaskStore`]; the Redis one is `session::redis::RedisTaskStore`;
+//!   [`MemoryTaskStore`]; the Redis one is `redis::RedisTaskStore`;
 //! - `run`: what a handler running as a task sees (its questions, its
 //!   progress), and the gate of tools that ask before the task begins;
-//! - `worker`: the workers that claim queued tasks, run them, keep their
-//!   claims alive, and take over tasks whose worker died.
 //!
-//! The methods themselves are in `server::tasks`.
+//! The server runs them: the methods are in `server::tasks`, the workers
+//! that claim queued tasks, run them, keep their claims alive and take over
+//! tasks whose worker died in `server::task_worker`.
 
 mod record;
 pub(crate) mod run;
 mod store;
-pub(crate) mod worker;
 
-pub(crate) use record::now_ms;
 pub use record::{TaskRecord, TaskStatus};
 pub use run::MAX_INPUT_REQUESTS;
 pub use store::{MemoryTaskStore, TaskStore};
@@ -28,6 +26,18 @@ use std::time::Duration;
 
 /// The extension's identifier, under `capabilities.extensions`.
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+
+/// Answers kept per task at most (each is one `tasks/update` entry).
+pub const MAX_INPUT_RESPONSES: usize = 256;
+
+/// The `-32021` of a client that cannot take a task.
+pub(crate) fn tasks_required() -> crate::jsonrpc::RpcError {
+    crate::jsonrpc::RpcError::new(
+        crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!("Missing required client capability: the `{EXTENSION}` extension"),
+    )
+    .with_data(serde_json::json!({ "requiredCapabilities": { "extensions": { EXTENSION: {} } } }))
+}
 
 /// Whether a tool runs as a task (`#[tool(task)]`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -144,7 +144,7 @@ impl TaskRecord {
     }
 }
 
-pub(crate) use crate::session::now_ms;
+use crate::store::now_ms;
 
 /// `2026-12-03T10:30:00.123Z` for a time in milliseconds since the epoch.
 pub(crate) fn iso8601(ms: u64) -> String {

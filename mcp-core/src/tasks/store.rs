@@ -1,8 +1,9 @@
 //! Where tasks live and how their work is handed out: the [`TaskStore`]
 //! contract and the in-process [`MemoryTaskStore`].
 
-use super::record::{TaskRecord, now_ms};
-use crate::session::{StoreError, StoreFuture};
+use super::record::TaskRecord;
+use crate::store::now_ms;
+use crate::store::{StoreError, StoreFuture};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

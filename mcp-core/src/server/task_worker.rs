@@ -5,13 +5,12 @@
 //! worker is taken over: run again while the tool's retries last, failed
 //! after.
 
-use super::record::{TaskRecord, TaskStatus};
-use super::run::TaskRun;
-use super::{TaskStore, Tasks};
 use crate::context::Context;
 use crate::jsonrpc::RpcError;
 use crate::protocol::CallToolResult;
 use crate::server::{Server, WeakServer};
+use crate::tasks::run::TaskRun;
+use crate::tasks::{TaskRecord, TaskStatus, TaskStore, Tasks};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -148,7 +147,7 @@ async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Option<Res
         Ok(arguments) => arguments,
         Err(e) => return Some(Err(RpcError::internal(e))),
     };
-    let work = crate::server::guarded_for(&ctx, server.run_tool(&def, ctx.clone(), arguments), tasks.options.ttl);
+    let work = crate::context::guarded_for(&ctx, server.run_tool(&def, ctx.clone(), arguments), tasks.options.ttl);
     tokio::select! {
         outcome = work => Some(outcome),
         () = watch(tasks, &run) => None,

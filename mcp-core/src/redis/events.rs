@@ -2,8 +2,8 @@
 
 use super::Redis;
 use super::keys::{Keys, finished_field};
-use crate::session::events::{Event, EventId, EventStore, Replay, ResumeError, StreamId};
-use crate::session::store::{StoreError, StoreFuture};
+use crate::session::{Event, EventId, EventStore, Replay, ResumeError, StreamId};
+use crate::store::{StoreError, StoreFuture};
 use std::sync::Arc;
 use std::time::Duration;
 

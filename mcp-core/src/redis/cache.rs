@@ -4,7 +4,7 @@
 use super::Redis;
 use crate::middleware::{CacheFuture, CacheStore};
 use crate::protocol::CallToolResult;
-use crate::session::StoreError;
+use crate::store::StoreError;
 use std::time::Duration;
 
 /// Tool results cached in Redis under `PREFIX:cache:KEY`, each expiring
@@ -15,7 +15,7 @@ use std::time::Duration;
 /// ```no_run
 /// # async fn run() -> Result<(), mcp_core::session::StoreError> {
 /// use mcp_core::middleware::ResponseCache;
-/// use mcp_core::session::redis::RedisCache;
+/// use mcp_core::redis::RedisCache;
 /// use std::time::Duration;
 ///
 /// let store = RedisCache::connect("redis://127.0.0.1:6379/", "mcp").await?;

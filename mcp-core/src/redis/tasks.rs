@@ -14,7 +14,7 @@
 //!   with no work left is removed from the group.
 
 use super::Redis;
-use crate::session::{StoreError, StoreFuture};
+use crate::store::{StoreError, StoreFuture};
 use crate::tasks::{TaskRecord, TaskStore};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
@@ -38,7 +38,7 @@ return 1
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), mcp_core::session::StoreError> {
-/// use mcp_core::session::redis::RedisTaskStore;
+/// use mcp_core::redis::RedisTaskStore;
 ///
 /// let tasks = RedisTaskStore::connect("redis://127.0.0.1:6379/", "mcp").await?;
 /// let server = mcp_core::Server::builder("jobs", "1.0.0").task_store(tasks).build();
@@ -121,7 +121,7 @@ impl TaskStore for RedisTaskStore {
     fn create<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let key = self.key(&record.id);
-            let ttl = record.expires_at_ms().saturating_sub(crate::tasks::now_ms()).max(1);
+            let ttl = record.expires_at_ms().saturating_sub(crate::store::now_ms()).max(1);
             let mut pipe = redis::pipe();
             pipe.atomic()
                 .hset_multiple(&key, &[("v", record.version.to_string()), ("json", encode(record)?)])

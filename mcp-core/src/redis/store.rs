@@ -3,7 +3,8 @@
 use super::keys::Keys;
 use super::{Redis, now_ms};
 use crate::session::SessionRecord;
-use crate::session::store::{SessionStore, StoreError, StoreFuture, Swap};
+use crate::session::{SessionStore, Swap};
+use crate::store::{StoreError, StoreFuture};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,8 +2,8 @@
 
 use super::keys::Keys;
 use super::{Redis, unavailable};
-use crate::session::bus::{SessionBus, Signal};
-use crate::session::store::{StoreError, StoreFuture};
+use crate::session::{SessionBus, Signal};
+use crate::store::{StoreError, StoreFuture};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! session, resumes any stream, and hands the others what only they can
 //! act on.
 //!
-//! - [`RedisSessionStore`]: records and [`SessionState`](super::SessionState)
+//! - [`RedisSessionStore`]: records and [`SessionState`](crate::context::SessionState)
 //!   values, with their idle timeout as a TTL refreshed on use;
 //! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
 //!   `Last-Event-ID` resumption on any replica;
@@ -16,7 +16,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), mcp_core::session::StoreError> {
-//! use mcp_core::session::redis::RedisSessions;
+//! use mcp_core::redis::RedisSessions;
 //! use std::time::Duration;
 //!
 //! let sessions = RedisSessions::new("redis://127.0.0.1:6379/")
@@ -63,7 +63,8 @@ pub use events::RedisEventStore;
 pub use store::RedisSessionStore;
 pub use tasks::RedisTaskStore;
 
-use super::{Sessions, StoreError};
+use crate::session::Sessions;
+use crate::store::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::future::Future;
 use std::time::Duration;
@@ -213,4 +214,4 @@ fn unavailable(error: redis::RedisError) -> StoreError {
     StoreError::Unavailable(format!("Redis: {error}"))
 }
 
-use super::now_ms;
+use crate::store::now_ms;

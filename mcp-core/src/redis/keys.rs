@@ -1,7 +1,7 @@
 //! The names of the Redis keys and channel (see the module docs of
 //! [`redis`](super)).
 
-use super::super::StreamId;
+use crate::session::StreamId;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]

@@ -1,8 +1,9 @@
 //! [`SessionState<T>`]: typed per-session state kept by the session store,
 //! so that with a shared store every replica sees and updates the same.
 
-use super::{Session, StoreError, Swap};
 use crate::handler::{ExtractError, Extractor, ToolError};
+use crate::session::{Session, Swap};
+use crate::store::StoreError;
 use crate::{Context, RpcError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,7 +24,7 @@ const MAX_ATTEMPTS: usize = 64;
 /// It needs a session: in stateless mode the extractor fails (-32603).
 ///
 /// ```
-/// use mcp_core::session::SessionState;
+/// use mcp_core::context::SessionState;
 /// use mcp_core::{Json, Server, tool, tools};
 ///
 /// #[derive(Default, serde::Serialize, serde::Deserialize)]
@@ -31,7 +32,7 @@ const MAX_ATTEMPTS: usize = 64;
 ///
 /// /// Adds an item to this session's cart; returns how many it holds.
 /// #[tool]
-/// async fn add_item(cart: SessionState<Cart>, item: String) -> Result<String, mcp_core::session::StateError> {
+/// async fn add_item(cart: SessionState<Cart>, item: String) -> Result<String, mcp_core::context::StateError> {
 ///     let count = cart.update(|cart| { cart.items.push(item.clone()); cart.items.len() }).await?;
 ///     Ok(count.to_string())
 /// }
@@ -52,7 +53,7 @@ impl<T: Serialize + DeserializeOwned + Default> SessionState<T> {
 
     /// The stored value and its JSON text (`None` when never written).
     async fn read(&self) -> Result<(T, Option<String>), StateError> {
-        let store = self.session.sessions.store();
+        let store = self.session.store();
         let text = store.load_value(self.session.id(), Self::key()).await?;
         let value = match &text {
             Some(text) => serde_json::from_str(text).map_err(|e| StateError::Decode(e.to_string()))?,
@@ -70,7 +71,7 @@ impl<T: Serialize + DeserializeOwned + Default> SessionState<T> {
     /// returned. When another request wrote the value meanwhile, `change`
     /// runs again on the newer value, so it may run more than once.
     pub async fn update<R>(&self, mut change: impl FnMut(&mut T) -> R) -> Result<R, StateError> {
-        let store = self.session.sessions.store();
+        let store = self.session.store();
         for _ in 0..MAX_ATTEMPTS {
             let (mut value, read) = self.read().await?;
             let result = change(&mut value);

@@ -1,0 +1,86 @@
+//! Events of session streams: each is recorded in the event store, then
+//! sent to the connection attached here, or to another replica's through
+//! the bus; gaps are filled from the store; broadcasts reach every
+//! session's standalone stream.
+
+use super::live::{Delivery, LiveSession};
+use super::{Event, EventId, ResumeError, Sessions, Signal, StreamId};
+use serde_json::value::RawValue;
+use std::future::Future;
+
+impl Sessions {
+    /// Sends `message` on the standalone stream of every session here for
+    /// which `wanted` holds and that opened one. With stores that answer at
+    /// once (memory) it is delivered before this returns, in order;
+    /// otherwise on a task of its own.
+    pub(crate) fn broadcast(&self, message: &[u8], wanted: impl Fn(&LiveSession) -> bool) {
+        for (id, live) in self.shared.live.all() {
+            let Some(stream) = live.standalone().filter(|_| wanted(&live)) else {
+                continue;
+            };
+            let (sessions, message) = (self.clone(), message.to_vec());
+            run_now_or_spawn(async move {
+                if let Err(error) = sessions.publish(&id, &live, stream, message).await {
+                    tracing::debug!(?error, "a standalone stream could not take a notification");
+                }
+            });
+        }
+    }
+
+    /// Records `message` as the next event of `stream` and sends it to the
+    /// connection attached there.
+    pub(super) async fn publish(
+        &self,
+        id: &str,
+        live: &LiveSession,
+        stream: StreamId,
+        message: Vec<u8>,
+    ) -> Result<EventId, ResumeError> {
+        let event = self.shared.events.append(id, stream, &message).await?;
+        let data = self.shared.bus.is_some().then(|| message.clone());
+        match live.deliver(Event { id: event, data: message }) {
+            Delivery::Sent => {}
+            Delivery::Gap { after } => self.fill(id, live, after).await,
+            Delivery::NotHere => {
+                // Its connection, if any, is on another replica.
+                let data = data.and_then(|d| String::from_utf8(d).ok()).and_then(|t| RawValue::from_string(t).ok());
+                if let (Some(bus), Some(data)) = (&self.shared.bus, data) {
+                    let signal = Signal::Event { session: id.to_owned(), stream: stream.0, seq: event.seq, data };
+                    if let Err(error) = bus.publish(signal).await {
+                        tracing::debug!(%error, "an event could not be handed to other replicas");
+                    }
+                }
+            }
+        }
+        Ok(event)
+    }
+
+    /// Sends the connection attached here the events of its stream after
+    /// `after`, from the event store, in order (another replica appended
+    /// them and their signals are late or lost). When they are gone the
+    /// connection is closed: the client resumes and learns it.
+    pub(super) async fn fill(&self, id: &str, live: &LiveSession, after: EventId) {
+        match self.shared.events.replay_after(id, after).await {
+            Ok(replay) => {
+                for event in replay.events {
+                    live.deliver(event);
+                }
+            }
+            Err(error) => {
+                tracing::debug!(?error, "a stream's missing events could not be read; closing its connection");
+                live.detach(after.stream);
+            }
+        }
+    }
+}
+
+/// Runs `work` to completion now when it never waits (memory stores), else
+/// on a task of its own.
+pub(super) fn run_now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
+    let mut work = Box::pin(work);
+    if futures_util::FutureExt::now_or_never(&mut work).is_none() {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(work);
+        }
+    }
+}
