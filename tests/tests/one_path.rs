@@ -137,12 +137,7 @@ async fn over_http(messages: &[Message]) -> Vec<Option<String>> {
             response.headers().get("content-type").is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
         let text = response.text().await.unwrap();
         let body = if sse {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("data: "))
-                .filter(|d| !d.is_empty())
-                .next_back()
-                .unwrap()
-                .to_owned()
+            text.lines().filter_map(|l| l.strip_prefix("data: ")).rfind(|d| !d.is_empty()).unwrap().to_owned()
         } else {
             text
         };
