@@ -23,7 +23,7 @@ mod dev_issuer;
 
 use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
 use mcp_core::auth::{Principal, RequireScopes};
-use mcp_core::{Server, tool, tools};
+use mcp_core::prelude::*;
 
 /// Who is calling, as the token says.
 #[tool(scopes("weather:read"))]

@@ -11,7 +11,7 @@
 //! `--features redis`, `REDIS_URL=…` keeps the sessions in Redis (under a
 //! fresh key prefix per run).
 
-use mcp_core::{Server, tool, tools};
+use mcp_core::prelude::*;
 
 /// Adds two integers.
 #[tool]

@@ -10,10 +10,7 @@ mod stateless_tools;
 mod task_tools;
 
 use mcp_core::protocol::{CallToolResult, Content, Tool};
-use mcp_core::{
-    Context, PromptMessage, ResourceContents, Server, ToolDef, ToolError, prompt, prompts, resource, resources, tool,
-    tools,
-};
+use mcp_core::{handler::ToolDef, prelude::*, protocol::PromptMessage, protocol::ResourceContents};
 use serde_json::{Value, json};
 use stateless_tools::*;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! work in the session era too, where the same questions go to the client
 //! as server→client requests.
 
-use mcp_core::jsonrpc::RpcError;
-use mcp_core::{Context, PromptMessage, ToolError, prompt, tool};
+use mcp_core::protocol::jsonrpc::RpcError;
+use mcp_core::{prelude::*, protocol::PromptMessage};
 use serde_json::{Value, json};
 
 fn form(field: &str, kind: &str) -> Value {

@@ -20,7 +20,7 @@ pub mod standins;
 
 use gateway::{Answer, Gateway, ModelStatus, Strategy};
 use mcp_core::middleware::{MemoryCache, ResponseCache};
-use mcp_core::{Json, Server, State, ToolError, tool, tools};
+use mcp_core::prelude::*;
 use standins::StandIn;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

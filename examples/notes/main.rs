@@ -15,10 +15,7 @@ mod store;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use mcp_core::{
-    Context, Json, PromptError, ResourceError, Server, State, ToolError, prompt, prompts, resource, resources, tool,
-    tools,
-};
+use mcp_core::prelude::*;
 use store::{Note, Notes};
 
 /// Adds a note and returns it with its number.

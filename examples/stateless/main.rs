@@ -9,7 +9,7 @@
 //! cargo run --example stateless      # MCP_STATELESS is implied
 //! ```
 
-use mcp_core::{Json, Server, ToolError, tool, tools};
+use mcp_core::prelude::*;
 
 /// Turns text into a URL slug: lowercase ASCII letters and digits joined by
 /// single dashes.

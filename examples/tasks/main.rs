@@ -21,7 +21,7 @@ mod compute;
 
 use compute::{Jacobi, MAX_LIMIT, SEGMENT};
 use mcp_core::tasks::{TaskOptions, TaskStore};
-use mcp_core::{Context, Json, ResourceError, Server, ServerBuilder, ToolError, resource, resources, tool, tools};
+use mcp_core::{prelude::*, server::ServerBuilder};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -15,9 +15,9 @@ mod ledger;
 
 use ledger::{Ledger, Operation, Status, Transaction};
 use mcp_core::context::SessionState;
+use mcp_core::prelude::*;
 use mcp_core::serde_json::json;
 use mcp_core::session::Sessions;
-use mcp_core::{Context, Json, ResourceError, Server, ToolError, resource, resources, tool, tools};
 
 /// Starts a transaction in this session and returns it with its id.
 #[tool]

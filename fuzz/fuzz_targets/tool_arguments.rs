@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_core::jsonrpc::{Message, RequestId};
+use mcp_core::protocol::jsonrpc::{Message, RequestId};
 use mcp_core::peer::RequestEnv;
-use mcp_core::{Json, Server, tool, tools};
+use mcp_core::prelude::*;
 use std::sync::OnceLock;
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]

@@ -6,8 +6,8 @@
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mcp_core::__private::Arguments;
-use mcp_core::jsonrpc::{self, Message, RequestId};
 use mcp_core::peer::RequestEnv;
+use mcp_core::protocol::jsonrpc::{self, Message, RequestId};
 use mcp_core::protocol::{CallToolResult, Content};
 use mcp_core::{Server, tool, tools};
 use serde_json::value::RawValue;

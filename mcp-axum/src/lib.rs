@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use mcp_core::{Server, tool, tools};
+//! use mcp_core::prelude::*;
 //!
 //! /// Says hello.
 //! #[tool]

@@ -7,7 +7,7 @@
 use http::{HeaderMap, HeaderName};
 use mcp_core::era::StatelessRequest;
 use mcp_core::era::codes::HEADER_MISMATCH;
-use mcp_core::jsonrpc::{Request, RpcError};
+use mcp_core::protocol::jsonrpc::{Request, RpcError};
 use serde::Deserialize;
 
 /// `Mcp-Method`.
@@ -118,7 +118,7 @@ pub fn decode_param_value(raw: &[u8]) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcp_core::jsonrpc::RequestId;
+    use mcp_core::protocol::jsonrpc::RequestId;
 
     fn request(method: &str, params: &str) -> Request {
         Request {

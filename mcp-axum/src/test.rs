@@ -13,7 +13,7 @@ use tower::ServiceExt;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use mcp_core::{Server, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// /// Echoes its input.
 /// #[tool]

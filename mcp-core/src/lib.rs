@@ -12,7 +12,7 @@
 //! Serve it over Streamable HTTP with the `mcp-axum` crate.
 //!
 //! ```
-//! use mcp_core::{Json, Server, tool, tools};
+//! use mcp_core::prelude::*;
 //!
 //! #[derive(serde::Serialize, schemars::JsonSchema)]
 //! struct Sum { value: i64 }
@@ -31,13 +31,14 @@
 
 pub mod auth;
 pub mod context;
+#[doc(hidden)]
 pub mod era;
 pub mod handler;
-pub mod jsonrpc;
 pub mod middleware;
 #[cfg(feature = "otel")]
 pub mod otel;
 pub mod peer;
+pub mod prelude;
 pub mod protocol;
 #[cfg(feature = "redis")]
 pub mod redis;
@@ -45,23 +46,20 @@ pub(crate) mod schema;
 pub mod server;
 pub mod session;
 pub mod skills;
-pub mod store;
+mod store;
 pub mod tasks;
 pub mod transport;
+#[doc(hidden)]
 pub mod uri_template;
 
-pub use context::{Context, ElicitResult};
-pub use handler::{
-    ExtractError, Extractor, Json, PromptDef, PromptError, ResourceDef, ResourceError, ResourceKind, State, ToolDef,
-    ToolError,
-};
-pub use jsonrpc::RpcError;
+pub use context::Context;
 pub use mcp_macros::{prompt, resource, tool};
-pub use protocol::{CallToolResult, Content, GetPromptResult, PromptMessage, ResourceContents, Role};
-pub use server::{BuildError, Server, ServerBuilder};
-pub use {schemars, serde, serde_json};
+pub use schemars;
+pub use server::Server;
+#[doc(hidden)]
+pub use {serde, serde_json};
 
-/// Tool definitions of `#[tool]` functions, for [`ServerBuilder::tools`].
+/// Tool definitions of `#[tool]` functions, for [`ServerBuilder::tools`](server::ServerBuilder::tools).
 #[macro_export]
 macro_rules! tools {
     ($($tool:path),* $(,)?) => {
@@ -69,7 +67,7 @@ macro_rules! tools {
     };
 }
 
-/// Resource definitions of `#[resource]` functions, for [`ServerBuilder::resources`].
+/// Resource definitions of `#[resource]` functions, for [`ServerBuilder::resources`](server::ServerBuilder::resources).
 #[macro_export]
 macro_rules! resources {
     ($($resource:path),* $(,)?) => {
@@ -77,7 +75,7 @@ macro_rules! resources {
     };
 }
 
-/// Prompt definitions of `#[prompt]` functions, for [`ServerBuilder::prompts`].
+/// Prompt definitions of `#[prompt]` functions, for [`ServerBuilder::prompts`](server::ServerBuilder::prompts).
 #[macro_export]
 macro_rules! prompts {
     ($($prompt:path),* $(,)?) => {
@@ -90,21 +88,22 @@ macro_rules! prompts {
 /// messages about handler parameters name these and nothing internal.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::Context;
     pub use crate::handler::arguments::{ArgError, Arguments};
     pub use crate::handler::completion::complete_fn;
     pub use crate::handler::extract::{AsArg, AsExtractor, Param};
     pub use crate::handler::text::{AsText, FromText, Optional, PromptParam, Required};
     pub use crate::handler::{BoxFuture, IntoPromptResult, IntoResourceResult, IntoToolResult, ResourceRequest};
+    pub use crate::handler::{Extractor, PromptDef, ResourceDef, ResourceKind, ToolDef};
+    pub use crate::protocol::jsonrpc::RpcError;
     pub use crate::protocol::{
         Annotations, Icon, Prompt, PromptArgument, Resource, ResourceContents, ResourceTemplate, Role, Tool,
         ToolAnnotations,
     };
+    pub use crate::protocol::{CallToolResult, GetPromptResult};
     pub use crate::schema::ObjectSchema;
     pub use crate::tasks::{TaskPolicy, TaskSupport};
     pub use crate::uri_template::UriTemplate;
-    pub use crate::{
-        CallToolResult, Context, Extractor, GetPromptResult, PromptDef, ResourceDef, ResourceKind, RpcError, ToolDef,
-    };
     pub use serde_json;
 
     /// Pins the user's future and proves it is `Send`; the macros span calls
@@ -118,17 +117,17 @@ pub mod __private {
     /// Implemented by the hidden struct `#[tool]` emits.
     pub trait ToolFactory {
         /// The tool's definition.
-        fn definition() -> crate::ToolDef;
+        fn definition() -> crate::handler::ToolDef;
     }
     /// Implemented by the hidden struct `#[resource]` emits.
     pub trait ResourceFactory {
         /// The resource's definition.
-        fn definition() -> crate::ResourceDef;
+        fn definition() -> crate::handler::ResourceDef;
     }
     /// Implemented by the hidden struct `#[prompt]` emits.
     pub trait PromptFactory {
         /// The prompt's definition.
-        fn definition() -> crate::PromptDef;
+        fn definition() -> crate::handler::PromptDef;
     }
 }
 

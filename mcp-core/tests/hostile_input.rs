@@ -2,8 +2,8 @@
 //! decoder, random URIs through the URI-template matcher, and random
 //! arguments through a tool call. Deterministic (seeded), bounded in count.
 
-use mcp_core::jsonrpc::Message;
 use mcp_core::peer::RequestEnv;
+use mcp_core::protocol::jsonrpc::Message;
 use mcp_core::uri_template::UriTemplate;
 use mcp_core::{Server, tool, tools};
 use rand::rngs::StdRng;

@@ -45,7 +45,7 @@ use quote::{ToTokens, quote};
 /// in `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::{Json, Server, ToolError, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// #[derive(serde::Serialize, schemars::JsonSchema)]
 /// struct Sum {
@@ -81,7 +81,7 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (templates). Register it with `resources![..]`; see `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::{ResourceError, Server, resource, resources};
+/// use mcp_core::prelude::*;
 ///
 /// async fn cities(prefix: String) -> Vec<String> {
 ///     ["Paris", "Prague"].iter().filter(|c| c.starts_with(&prefix)).map(|c| c.to_string()).collect()
@@ -110,7 +110,7 @@ pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::{PromptMessage, Server, prompt, prompts};
+/// use mcp_core::{prelude::*, protocol::PromptMessage};
 ///
 /// /// Asks for a code review.
 /// #[prompt(title = "Code review")]

@@ -4,11 +4,11 @@
 #![warn(clippy::pedantic)]
 #![allow(clippy::unused_async, clippy::needless_pass_by_value)]
 
-use mcp_core::jsonrpc::{Request, RequestId, RpcError};
 use mcp_core::peer::RequestEnv;
+use mcp_core::prelude::*;
+use mcp_core::protocol::jsonrpc::{Request, RequestId, RpcError};
 use mcp_core::serde_json::value::RawValue;
 use mcp_core::serde_json::{self, Value, json};
-use mcp_core::{Json, ResourceError, Server, State, ToolError, prompt, prompts, resource, resources, tool, tools};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -123,10 +123,14 @@ async fn review(
 
 /// Summarises a note, by number.
 #[prompt]
-async fn summarize(id: u64, words: Option<u16>, State(db): State<Db>) -> Result<String, mcp_core::PromptError> {
+async fn summarize(
+    id: u64,
+    words: Option<u16>,
+    State(db): State<Db>,
+) -> Result<String, mcp_core::handler::PromptError> {
     match id {
-        0 => Err(mcp_core::PromptError::not_found(format!("note {id}"))),
-        1 => Err(mcp_core::RpcError::new(-32042, "ask the user first").into()),
+        0 => Err(mcp_core::handler::PromptError::not_found(format!("note {id}"))),
+        1 => Err(mcp_core::protocol::jsonrpc::RpcError::new(-32042, "ask the user first").into()),
         2 => Err("the notes are locked".into()),
         _ => Ok(format!("Summarise note {id} of {} in {} words.", db.name, words.unwrap_or(50))),
     }
@@ -323,7 +327,7 @@ async fn resource_templates_bind_variables_to_parameters() {
     assert_eq!(contents["mimeType"], "application/json");
     assert_eq!(contents["text"], r#"["Paris:0:main","Paris:1:main"]"#);
     let error = request(&server, "resources/read", json!({ "uri": "weather://forecast/Paris/abc" })).await.unwrap_err();
-    assert_eq!(error.code, mcp_core::jsonrpc::code::INVALID_PARAMS);
+    assert_eq!(error.code, mcp_core::protocol::jsonrpc::code::INVALID_PARAMS);
     assert!(error.message.contains("`days`"), "{error:?}");
     let result = request(&server, "resources/read", json!({ "uri": "search://rust?limit=5" })).await.unwrap();
     assert_eq!(result["contents"][0]["text"], "rust:Some(5)");
@@ -407,7 +411,7 @@ async fn prompts_have_required_and_optional_arguments() {
     let result = request(&server, "prompts/get", params).await.unwrap();
     assert_eq!(result["messages"][0]["content"]["text"], "review fn main() {} in strict style (en)");
     let missing = request(&server, "prompts/get", json!({ "name": "review", "arguments": {} })).await.unwrap_err();
-    assert_eq!(missing.code, mcp_core::jsonrpc::code::INVALID_PARAMS);
+    assert_eq!(missing.code, mcp_core::protocol::jsonrpc::code::INVALID_PARAMS);
     assert!(missing.message.contains("missing required argument `code`"), "{missing:?}");
     let params = json!({ "name": "review", "arguments": { "code": "x", "tone": "y" } });
     let unknown = request(&server, "prompts/get", params).await.unwrap_err();

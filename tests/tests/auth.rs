@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mcp_axum::McpRouter;
 use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
 use mcp_core::auth::{Claims, Principal, RequireScopes};
-use mcp_core::{Server, prompt, prompts, resource, resources, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

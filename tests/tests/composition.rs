@@ -3,9 +3,7 @@
 //! reaching the parent's clients, and clashes refused at build.
 
 use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall, Visibility};
-use mcp_core::{
-    CallToolResult, Content, PromptMessage, Server, State, prompt, prompts, resource, resources, tool, tools,
-};
+use mcp_core::{prelude::*, protocol::CallToolResult, protocol::Content, protocol::PromptMessage};
 use mcp_integration_tests::{ERAS, EraClient, HttpClient, read_events, spawn};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! and answered with a clear error instead of a kept session, a panic or a
 //! check that passes by accident.
 
-use mcp_core::{ResourceError, Server, resource, resources, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 

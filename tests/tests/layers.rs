@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
-use mcp_core::{Context, Server, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, messages, spawn};
 use serde_json::json;
 

@@ -2,12 +2,12 @@
 //! short-circuits, rewritten requests and results, the built-in cache,
 //! limits, error mapping and visibility.
 
-use mcp_core::jsonrpc::Notification;
 use mcp_core::middleware::{
     Caller, ConcurrencyLimit, ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall,
     Visibility,
 };
-use mcp_core::{CallToolResult, Content, Server, tool, tools};
+use mcp_core::protocol::jsonrpc::Notification;
+use mcp_core::{prelude::*, protocol::CallToolResult, protocol::Content};
 use mcp_integration_tests::{ERAS, Era, EraClient as Client};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 //! transports hand each message to `Server::receive` and only frame what
 //! comes back).
 
-use mcp_core::{Json, Server, prompt, prompts, tool, tools};
+use mcp_core::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::routing::post;
 use mcp_axum::otel::OtlpTracing;
 use mcp_core::middleware::Spans;
-use mcp_core::{Server, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;

@@ -3,7 +3,7 @@
 //! the server's memory stays flat and it keeps serving. A test binary of its
 //! own, so that no other test moves the process's memory meanwhile.
 
-use mcp_core::{Context, Server, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,9 +8,9 @@
 //! unless `REQUIRE_REDIS` is set (as in CI), which makes that a failure.
 
 use mcp_core::context::{SessionState, StateError};
+use mcp_core::prelude::*;
 use mcp_core::redis::RedisSessions;
 use mcp_core::session::{EventId, SessionRecord, Sessions};
-use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
 use mcp_integration_tests::{HttpClient, prefix, read_events, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};

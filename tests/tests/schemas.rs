@@ -2,8 +2,8 @@
 //! types, each checked against the JSON Schema 2020-12 meta-schema and
 //! against real arguments.
 
+use mcp_core::prelude::*;
 use mcp_core::schemars::{self, JsonSchema};
-use mcp_core::{Json, Server, tool, tools};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

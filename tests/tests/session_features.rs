@@ -3,7 +3,7 @@
 //! resource subscriptions on the GET stream, concurrent streams in one
 //! session.
 
-use mcp_core::{Context, Server, ToolError, resource, resources, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, read_events, spawn};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -176,5 +176,5 @@ async fn a_dropped_connection_before_any_event_stops_the_handler() {
     assert!(tokio::time::timeout(Duration::from_millis(200), client.post(&body)).await.is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;
     let session = server.sessions().open(client.session.as_deref().unwrap()).await.unwrap().unwrap();
-    assert!(!session.is_in_flight(&mcp_core::jsonrpc::RequestId::Number(1)), "the request was dropped");
+    assert!(!session.is_in_flight(&mcp_core::protocol::jsonrpc::RequestId::Number(1)), "the request was dropped");
 }

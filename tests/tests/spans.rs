@@ -4,7 +4,7 @@
 //! from `_meta`. A test binary of its own: it installs a global subscriber.
 
 use mcp_core::middleware::Spans;
-use mcp_core::{Server, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 use std::collections::BTreeMap;

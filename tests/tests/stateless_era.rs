@@ -1,7 +1,7 @@
 //! The 2026-07-28 stateless era over a real socket, served beside the
 //! session era by the same functions.
 
-use mcp_core::{Context, Server, ToolError, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, messages, spawn};
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! Every row of the transport's status table (DESIGN §5), over a real
 //! socket: what a client sending bad input gets back.
 
-use mcp_core::{Server, tool, tools};
+use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@
 #[allow(dead_code)]
 mod weather;
 
-use mcp_core::{Context, Server, ToolError, tool, tools};
+use mcp_core::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};

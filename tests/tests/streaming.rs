@@ -2,8 +2,8 @@
 //! progress, logs, server→client requests, cancellation, SSE resumption
 //! and the standalone GET stream.
 
+use mcp_core::prelude::*;
 use mcp_core::protocol::LoggingLevel;
-use mcp_core::{Context, Server, ToolError, tool, tools};
 use mcp_integration_tests::{HttpClient, messages, read_events, spawn};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ struct Finished(Arc<AtomicBool>);
 
 /// Sleeps ten seconds unless cancelled.
 #[tool]
-async fn sleepy(mcp_core::State(finished): mcp_core::State<Finished>) -> &'static str {
+async fn sleepy(mcp_core::handler::State(finished): mcp_core::handler::State<Finished>) -> &'static str {
     tokio::time::sleep(Duration::from_secs(10)).await;
     finished.0.store(true, Ordering::SeqCst);
     "woke up"

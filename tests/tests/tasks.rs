@@ -5,8 +5,8 @@
 //! declaration, and tasks kept from other callers.
 
 use mcp_core::auth::{Principal, RequireScopes};
+use mcp_core::prelude::*;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
-use mcp_core::{Context, Server, ToolError, tool, tools};
 use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, read_events, spawn};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -12,7 +12,7 @@ mod tasks;
 
 use mcp_core::redis::RedisTaskStore;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
-use mcp_core::{Context, ServerBuilder, ToolError, tool, tools};
+use mcp_core::{prelude::*, server::ServerBuilder};
 use mcp_integration_tests::{Era, EraClient, prefix, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};

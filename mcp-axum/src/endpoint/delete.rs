@@ -5,7 +5,7 @@ use crate::reply;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
-use mcp_core::jsonrpc::code;
+use mcp_core::protocol::jsonrpc::code;
 use std::sync::Arc;
 
 pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {

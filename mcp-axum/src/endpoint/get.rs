@@ -7,7 +7,7 @@ use crate::sse;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
-use mcp_core::jsonrpc::code;
+use mcp_core::protocol::jsonrpc::code;
 use mcp_core::session::{EventId, ResumeError};
 use std::sync::Arc;
 

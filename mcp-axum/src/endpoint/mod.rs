@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::MethodRouter;
 use http::{HeaderMap, StatusCode};
 use mcp_core::Server;
-use mcp_core::jsonrpc::RequestId;
+use mcp_core::protocol::jsonrpc::RequestId;
 use mcp_core::server::{Refusal, SessionSource};
 use mcp_core::session::{Session, Sessions, StoreError};
 use std::sync::Arc;

@@ -14,8 +14,8 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
 use mcp_core::era::{Era, StatelessRequest, codes};
-use mcp_core::jsonrpc::{self, Message, code};
 use mcp_core::peer::{Exchange, Outcome, Step};
+use mcp_core::protocol::jsonrpc::{self, Message, code};
 use mcp_core::server::{Arrival, Routed};
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 
 use super::{McpLabels, Metrics};
 use mcp_core::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall, method_label};
-use mcp_core::{CallToolResult, GetPromptResult, ResourceContents, RpcError};
+use mcp_core::{prelude::*, protocol::CallToolResult, protocol::GetPromptResult, protocol::ResourceContents};
 use serde_json::value::RawValue;
 use std::time::Instant;
 

@@ -2,8 +2,8 @@
 //! checked against the caller's [`Principal`] before the function runs.
 
 use super::Principal;
-use crate::jsonrpc::{RpcError, code};
 use crate::middleware::{Caller, Component, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall};
+use crate::protocol::jsonrpc::{RpcError, code};
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::{Value, json};
 
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 ///
 /// ```
 /// use mcp_core::auth::RequireScopes;
-/// use mcp_core::{Server, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// /// Deletes a note.
 /// #[tool(scopes("notes:write"))]

@@ -5,9 +5,9 @@
 
 use super::Context;
 use crate::era::rounds::Interrupt;
-use crate::jsonrpc::{self, RequestId, RpcError, code};
 use crate::peer::Outbound;
 use crate::protocol::ClientCapabilities;
+use crate::protocol::jsonrpc::{self, RequestId, RpcError, code};
 use crate::session::Session;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +32,7 @@ impl Context {
     /// `inputRequests` entry in the stateless era; ignored in session mode).
     ///
     /// ```
-    /// # async fn f(ctx: mcp_core::Context) -> Result<(), mcp_core::jsonrpc::RpcError> {
+    /// # async fn f(ctx: mcp_core::Context) -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
     /// let answer = ctx.input("user_name").elicit("Your name?", serde_json::json!({
     ///     "type": "object", "properties": {"name": {"type": "string"}}
     /// })).await?;

@@ -2,7 +2,7 @@
 //! cancelled or its time is up, and a panic becomes an error.
 
 use super::Context;
-use crate::jsonrpc::{RpcError, code};
+use crate::protocol::jsonrpc::{RpcError, code};
 
 /// Runs a handler until it finishes, the request is cancelled or its time
 /// is up (`-32001`). A panic in it is answered with `-32603` (and logged)

@@ -14,8 +14,8 @@ pub use session_state::{SessionState, StateError};
 
 use crate::era::Era;
 use crate::era::rounds::StatelessCall;
-use crate::jsonrpc::{self, RequestId, RpcError};
 use crate::peer::{Outbound, Sink};
+use crate::protocol::jsonrpc::{self, RequestId, RpcError};
 use crate::protocol::{ClientCapabilities, LoggingLevel, LoggingMessageParams, ResourceContents};
 use crate::server::Server;
 use crate::session::{Session, SessionRecord};
@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 /// `#[tool]`, `#[resource]` or `#[prompt]` function.
 ///
 /// ```
-/// use mcp_core::{Context, tool};
+/// use mcp_core::prelude::*;
 ///
 /// /// Counts to three, reporting progress.
 /// #[tool]
@@ -133,7 +133,7 @@ impl Context {
     /// this returns at once.
     ///
     /// ```
-    /// use mcp_core::{Context, tool};
+    /// use mcp_core::prelude::*;
     ///
     /// /// Deletes a file after the user confirms, in the background.
     /// #[tool(task, asks_first)]

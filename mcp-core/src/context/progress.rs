@@ -2,8 +2,8 @@
 //! built in one line and sent when awaited.
 
 use super::Context;
-use crate::jsonrpc;
 use crate::protocol::ProgressParams;
+use crate::protocol::jsonrpc;
 use std::future::{IntoFuture, Ready, ready};
 
 /// A count of work done or to do: any primitive number.
@@ -29,7 +29,7 @@ progress_amounts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
 /// `progressToken`). Made by [`Context::progress`].
 ///
 /// ```
-/// use mcp_core::{Context, tool};
+/// use mcp_core::prelude::*;
 ///
 /// /// Imports the rows of a file.
 /// #[tool]

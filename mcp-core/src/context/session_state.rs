@@ -1,10 +1,11 @@
 //! [`SessionState<T>`]: typed per-session state kept by the session store,
 //! so that with a shared store every replica sees and updates the same.
 
+use crate::Context;
 use crate::handler::{ExtractError, Extractor, ToolError};
+use crate::protocol::jsonrpc::RpcError;
 use crate::session::{Session, Swap};
 use crate::store::StoreError;
-use crate::{Context, RpcError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -25,7 +26,7 @@ const MAX_ATTEMPTS: usize = 64;
 ///
 /// ```
 /// use mcp_core::context::SessionState;
-/// use mcp_core::{Json, Server, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// #[derive(Default, serde::Serialize, serde::Deserialize)]
 /// struct Cart { items: Vec<String> }

@@ -4,7 +4,7 @@
 //! every request, so a repeat costs a comparison instead of a parse.
 
 use super::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION, codes, unsupported_version};
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, version};
 use serde::Deserialize;
 use serde_json::Value;

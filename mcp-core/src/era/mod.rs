@@ -12,7 +12,7 @@ pub(crate) mod rounds;
 pub use meta::StatelessMeta;
 pub use request_state::{RequestState, StateKeys};
 
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{CallToolParams, RequestMeta, version};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -55,16 +55,16 @@ impl Era {
     /// A handler's result as this era answers it: as is, or marked complete.
     pub(crate) fn encode(self, result: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
         match self {
-            Era::Session => crate::jsonrpc::to_raw(result),
-            Era::Stateless => crate::jsonrpc::to_raw(&Complete::new(result)),
+            Era::Session => crate::protocol::jsonrpc::to_raw(result),
+            Era::Stateless => crate::protocol::jsonrpc::to_raw(&Complete::new(result)),
         }
     }
 
     /// Like [`Era::encode`], for a result meant for this caller only.
     pub(crate) fn encode_private(self, result: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
         match self {
-            Era::Session => crate::jsonrpc::to_raw(result),
-            Era::Stateless => crate::jsonrpc::to_raw(&Complete::private(result)),
+            Era::Session => crate::protocol::jsonrpc::to_raw(result),
+            Era::Stateless => crate::protocol::jsonrpc::to_raw(&Complete::private(result)),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! client gave so far travel with the client, integrity-protected (HMAC),
 //! so any replica can continue the call.
 
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};

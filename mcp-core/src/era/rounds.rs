@@ -3,7 +3,7 @@
 //! start when the client retries with its answers.
 
 use crate::era::StatelessMeta;
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

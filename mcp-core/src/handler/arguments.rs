@@ -67,19 +67,19 @@ impl ArgError {
 
     /// The JSON-RPC error for a handler that answers argument mistakes with
     /// `-32602` (resources, prompts).
-    pub fn into_rpc(self) -> crate::jsonrpc::RpcError {
+    pub fn into_rpc(self) -> crate::protocol::jsonrpc::RpcError {
         if self.server_fault {
-            crate::jsonrpc::RpcError::internal(self.message)
+            crate::protocol::jsonrpc::RpcError::internal(self.message)
         } else {
-            crate::jsonrpc::RpcError::invalid_params(self.message)
+            crate::protocol::jsonrpc::RpcError::invalid_params(self.message)
         }
     }
 
     /// The outcome of a tool call: argument mistakes are tool errors the
     /// model can correct (`isError: true`); server faults are `-32603`.
-    pub fn into_tool_outcome(self) -> Result<crate::protocol::CallToolResult, crate::jsonrpc::RpcError> {
+    pub fn into_tool_outcome(self) -> Result<crate::protocol::CallToolResult, crate::protocol::jsonrpc::RpcError> {
         if self.server_fault {
-            Err(crate::jsonrpc::RpcError::internal(self.message))
+            Err(crate::protocol::jsonrpc::RpcError::internal(self.message))
         } else {
             Ok(crate::protocol::CallToolResult::error(self.message))
         }

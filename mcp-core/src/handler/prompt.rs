@@ -1,5 +1,5 @@
 use super::{BoxFuture, CompleteFn, RequiredState};
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{Content, GetPromptResult, Prompt, PromptMessage};
 use std::collections::HashMap;
 use std::fmt;
@@ -57,7 +57,7 @@ impl fmt::Debug for PromptDef {
 /// (`-32603`). A returned [`RpcError`] keeps its code.
 ///
 /// ```
-/// use mcp_core::{PromptError, prompt};
+/// use mcp_core::prelude::*;
 ///
 /// /// Summarises a note.
 /// #[prompt]
@@ -74,7 +74,7 @@ pub struct PromptError(pub RpcError);
 impl PromptError {
     /// Something the prompt refers to does not exist (`-32602`, "Not found: …").
     pub fn not_found(what: impl fmt::Display) -> Self {
-        Self(RpcError::new(crate::jsonrpc::code::INVALID_PARAMS, format!("Not found: {what}")))
+        Self(RpcError::new(crate::protocol::jsonrpc::code::INVALID_PARAMS, format!("Not found: {what}")))
     }
     /// An argument has a value the prompt cannot use (`-32602`).
     pub fn invalid(message: impl fmt::Display) -> Self {

@@ -1,5 +1,5 @@
 use super::{BoxFuture, CompleteFn, Json, RequiredState};
-use crate::jsonrpc::{RpcError, code};
+use crate::protocol::jsonrpc::{RpcError, code};
 use crate::protocol::{Resource, ResourceContents, ResourceTemplate};
 use crate::uri_template::UriTemplate;
 use serde::Serialize;

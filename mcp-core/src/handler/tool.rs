@@ -1,5 +1,5 @@
 use super::{BoxFuture, RequiredState};
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{CallToolResult, Content, ErrorSource, ResourceContents, Tool};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -39,7 +39,7 @@ impl ToolDef {
     /// generates, and what runtime-built tools use.
     ///
     /// ```
-    /// use mcp_core::{ToolDef, protocol::{Tool, CallToolResult, Content}};
+    /// use mcp_core::{handler::ToolDef, protocol::{Tool, CallToolResult, Content}};
     /// let tool = Tool {
     ///     name: "hello".into(), title: None, description: None,
     ///     input_schema: serde_json::json!({"type": "object", "properties": {}}),

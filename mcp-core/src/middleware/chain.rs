@@ -3,7 +3,7 @@
 
 use super::Middleware;
 use super::requests::{McpRequest, PromptGet, ResourceRead, ToolCall};
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::value::RawValue;
 use std::future::Future;

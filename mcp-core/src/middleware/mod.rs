@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall};
-//! use mcp_core::{CallToolResult, Server, tool, tools};
+//! use mcp_core::{prelude::*, protocol::CallToolResult};
 //!
 //! /// Refuses every tool call on Sundays (here: always).
 //! struct Closed;
@@ -49,7 +49,7 @@
 //! # let _ = server;
 //! ```
 //!
-//! [`ServerBuilder::middleware`]: crate::ServerBuilder::middleware
+//! [`ServerBuilder::middleware`]: crate::server::ServerBuilder::middleware
 
 mod builtin;
 mod chain;
@@ -62,7 +62,7 @@ pub use builtin::{
 pub use chain::{Hook, Next, Outcome};
 pub use requests::{Caller, Component, Era, McpRequest, PromptGet, ResourceRead, ToolCall};
 
-use crate::jsonrpc::Notification;
+use crate::protocol::jsonrpc::Notification;
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::Value;
 use serde_json::value::RawValue;

@@ -4,8 +4,8 @@
 use crate::Context;
 pub use crate::era::Era;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
-use crate::jsonrpc::Request;
 use crate::peer::RequestEnv;
+use crate::protocol::jsonrpc::Request;
 use crate::session::SessionRecord;
 use serde_json::Value;
 use serde_json::value::RawValue;

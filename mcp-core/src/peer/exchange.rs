@@ -6,7 +6,7 @@
 use super::in_flight::InFlight;
 use super::outbox::{Outbound, Outbox};
 use crate::era::Era;
-use crate::jsonrpc::{self, RequestId, RpcError, code};
+use crate::protocol::jsonrpc::{self, RequestId, RpcError, code};
 use crate::session::Session;
 use futures_util::future::BoxFuture;
 use serde_json::value::RawValue;

@@ -2,7 +2,7 @@
 //! can be cancelled (`notifications/cancelled`, or the end of its session or
 //! connection).
 
-use crate::jsonrpc::RequestId;
+use crate::protocol::jsonrpc::RequestId;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,7 +25,7 @@ impl InFlightRequests {
     /// unregisters it when dropped.
     ///
     /// ```
-    /// use mcp_core::jsonrpc::RequestId;
+    /// use mcp_core::protocol::jsonrpc::RequestId;
     /// use mcp_core::peer::InFlightRequests;
     ///
     /// let running = InFlightRequests::default();

@@ -2,7 +2,7 @@
 //! answer goes. The server's questions to the client (sampling, elicitation,
 //! roots) wait here; so do a client's requests to a server.
 
-use crate::jsonrpc::{RequestId, RpcError};
+use crate::protocol::jsonrpc::{RequestId, RpcError};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -76,7 +76,7 @@ pub struct ProgressParams<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct CancelledParams {
     /// The request to stop.
-    pub request_id: crate::jsonrpc::RequestId,
+    pub request_id: crate::protocol::jsonrpc::RequestId,
     /// Why.
     #[serde(default)]
     pub reason: Option<String>,

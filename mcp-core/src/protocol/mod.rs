@@ -1,10 +1,12 @@
-//! Typed MCP messages, one file per area of the specification.
+//! Typed MCP messages, one file per area of the specification, and the
+//! JSON-RPC envelope they travel in ([`jsonrpc`]).
 //!
 //! Field names follow the specification's `schema.ts` (camelCase on the
 //! wire). Optional fields are skipped when empty so results stay small.
 
 mod completion;
 mod content;
+pub mod jsonrpc;
 mod lifecycle;
 mod logging;
 mod prompts;

@@ -7,7 +7,7 @@
 //!   values, with their idle timeout as a TTL refreshed on use;
 //! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
 //!   `Last-Event-ID` resumption on any replica;
-//! - [`RedisBus`]: [`Signal`](super::Signal)s between replicas over pub/sub;
+//! - [`RedisBus`]: [`Signal`](crate::session::Signal)s between replicas over pub/sub;
 //! - [`RedisCache`]: the `ResponseCache` middleware's results, shared;
 //! - [`RedisTaskStore`]: tasks (the tasks extension) and their work queue,
 //!   a Redis Stream read by a consumer group of the replicas' workers.

@@ -304,7 +304,7 @@ impl ServerBuilder {
     /// over. Replaces every setting, those from the variables too.
     ///
     /// ```
-    /// use mcp_core::{Server, tasks::TaskOptions};
+    /// use mcp_core::{prelude::*, tasks::TaskOptions};
     /// use std::time::Duration;
     ///
     /// let options = TaskOptions { ttl: Duration::from_secs(600), workers: 8, ..TaskOptions::default() };
@@ -395,7 +395,7 @@ impl ServerBuilder {
     /// error naming both.
     ///
     /// ```
-    /// use mcp_core::{Server, tool, tools};
+    /// use mcp_core::prelude::*;
     ///
     /// /// Current weather.
     /// #[tool]
@@ -429,7 +429,7 @@ impl ServerBuilder {
     /// registered.
     ///
     /// ```
-    /// use mcp_core::{Server, State, tool, tools};
+    /// use mcp_core::prelude::*;
     ///
     /// #[derive(Clone)]
     /// struct Notes;

@@ -6,9 +6,9 @@
 use super::Server;
 use super::registry::Registry;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
-use crate::jsonrpc::{self, RpcError, decode_params, to_raw};
 use crate::middleware::{Caller, Component};
 use crate::protocol as p;
+use crate::protocol::jsonrpc::{self, RpcError, decode_params, to_raw};
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};

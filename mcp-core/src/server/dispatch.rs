@@ -4,9 +4,9 @@
 
 use super::Server;
 use crate::handler::{CompletionRequest, ResourceError};
-use crate::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
 use crate::middleware::{Caller, Era, McpRequest, Next, Outcome};
 use crate::peer::RequestEnv;
+use crate::protocol::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
 use crate::protocol::{self as p, version};
 use crate::session::{ClientInfo, Session, StoreError};
 use serde_json::json;

@@ -8,8 +8,8 @@
 
 use super::Server;
 use crate::era::{StatelessRequest, is_stateless_request};
-use crate::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
 use crate::peer::{Exchange, InFlight, RequestEnv, outbox};
+use crate::protocol::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
 use crate::protocol::version;
 use crate::session::{Session, SessionRecord, Sessions, StoreError};
 use std::net::IpAddr;
@@ -138,7 +138,7 @@ impl Server {
     /// [`server`](crate::server)): the one entry of every transport.
     ///
     /// ```
-    /// use mcp_core::jsonrpc::Message;
+    /// use mcp_core::protocol::jsonrpc::Message;
     /// use mcp_core::peer::Step;
     /// use mcp_core::server::{Arrival, Routed, SessionSource};
     /// use mcp_core::Server;

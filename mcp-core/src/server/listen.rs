@@ -5,8 +5,8 @@
 
 use super::Server;
 use super::dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
-use crate::jsonrpc::{self, RequestId, RpcError, decode_params};
 use crate::peer::{Outbound, Sink};
+use crate::protocol::jsonrpc::{self, RequestId, RpcError, decode_params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;

@@ -44,7 +44,7 @@ use std::sync::Arc;
 /// An MCP server: cheap to clone, shared by every transport that serves it.
 ///
 /// ```
-/// use mcp_core::{Server, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// /// Adds two numbers.
 /// #[tool]

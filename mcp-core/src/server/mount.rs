@@ -10,8 +10,8 @@ use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
-use crate::jsonrpc::RpcError;
 use crate::middleware::{Caller, Component};
+use crate::protocol::jsonrpc::RpcError;
 use std::sync::{Arc, Mutex, Weak};
 
 /// One mounted server and the names its proxies hold in the parent.
@@ -172,7 +172,7 @@ impl Mount {
             let (child, mount) = (child.clone(), mount.clone());
             async move {
                 let uri = mount.upgrade().and_then(|m| m.child_uri(&request.uri));
-                let uri = uri.ok_or_else(|| crate::ResourceError::not_found(&request.uri).0)?;
+                let uri = uri.ok_or_else(|| crate::handler::ResourceError::not_found(&request.uri).0)?;
                 let mut contents = child.run_read(ctx.for_server(child.clone()), uri.clone()).await?;
                 // The client asked for the prefixed URI: it gets that back.
                 for content in contents.iter_mut().filter(|c| c.uri == uri) {

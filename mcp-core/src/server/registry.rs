@@ -1,7 +1,7 @@
 //! Named, ordered collections of tools, resources and prompts, with
 //! cursor pagination.
 
-use crate::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::RpcError;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::HashMap;

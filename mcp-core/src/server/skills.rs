@@ -8,9 +8,9 @@
 use super::Server;
 use super::catalog::Catalog;
 use super::registry::{Registry, page};
-use crate::jsonrpc::{RpcError, decode_params, to_raw};
 use crate::middleware::{Caller, Component};
 use crate::protocol as p;
+use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
 use crate::skills::{Manifest, SCHEME, SKILL_MD};
 use serde::Deserialize;
 use serde_json::value::RawValue;

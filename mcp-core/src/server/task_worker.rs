@@ -6,8 +6,8 @@
 //! after.
 
 use crate::context::Context;
-use crate::jsonrpc::RpcError;
 use crate::protocol::CallToolResult;
+use crate::protocol::jsonrpc::RpcError;
 use crate::server::{Server, WeakServer};
 use crate::tasks::run::TaskRun;
 use crate::tasks::{TaskRecord, TaskStatus, TaskStore, Tasks};

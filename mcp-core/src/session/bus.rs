@@ -9,7 +9,7 @@
 //! handle acts. Delivery is at most once: an event a connection misses this
 //! way is still in the event store, and the client gets it by resuming.
 
-use crate::jsonrpc::{RequestId, RpcError};
+use crate::protocol::jsonrpc::{RequestId, RpcError};
 use crate::store::StoreFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

@@ -4,9 +4,9 @@ use super::live::LiveSession;
 use super::{
     ClientInfo, EventId, EventSink, Replay, ResumeError, SessionRecord, SessionStore, Sessions, Signal, StreamId,
 };
-use crate::jsonrpc::RequestId;
 use crate::peer::{Answer, InFlight};
 use crate::protocol::LoggingLevel;
+use crate::protocol::jsonrpc::RequestId;
 use crate::store::StoreError;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::oneshot;

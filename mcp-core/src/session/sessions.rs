@@ -239,7 +239,7 @@ impl std::fmt::Debug for Sessions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jsonrpc::RequestId;
+    use crate::protocol::jsonrpc::RequestId;
     use crate::session::{DEFAULT_STREAM_BUFFER, EventId, ResumeError, event_channel};
 
     #[tokio::test]

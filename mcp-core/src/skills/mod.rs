@@ -6,7 +6,7 @@
 //! supporting files (`references/FORMS.md`, `scripts/extract.py`, …).
 //! Declare skills in code ([`Skill::new`], [`Skill::from_skill_md`]) or load
 //! them from disk ([`Skills::from_dir`], [`Skill::from_dir`]), and give them
-//! to [`ServerBuilder::skills`](crate::ServerBuilder::skills). The server
+//! to [`ServerBuilder::skills`](crate::server::ServerBuilder::skills). The server
 //! then:
 //!
 //! - declares the extension (with `directoryRead: true`) in its capabilities;

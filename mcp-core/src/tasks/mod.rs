@@ -31,8 +31,8 @@ pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 pub const MAX_INPUT_RESPONSES: usize = 256;
 
 /// The `-32021` of a client that cannot take a task.
-pub(crate) fn tasks_required() -> crate::jsonrpc::RpcError {
-    crate::jsonrpc::RpcError::new(
+pub(crate) fn tasks_required() -> crate::protocol::jsonrpc::RpcError {
+    crate::protocol::jsonrpc::RpcError::new(
         crate::era::codes::MISSING_REQUIRED_CLIENT_CAPABILITY,
         format!("Missing required client capability: the `{EXTENSION}` extension"),
     )
@@ -73,7 +73,7 @@ impl TaskPolicy {
 }
 
 /// Settings of a server's tasks; see
-/// [`ServerBuilder::tasks`](crate::ServerBuilder::tasks).
+/// [`ServerBuilder::tasks`](crate::server::ServerBuilder::tasks).
 #[derive(Debug, Clone)]
 pub struct TaskOptions {
     /// How long a task is kept after it was created (`ttlMs`).

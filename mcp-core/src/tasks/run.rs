@@ -6,8 +6,8 @@
 use super::record::{TaskRecord, TaskStatus};
 use super::store::TaskStore;
 use crate::era::rounds::input_key;
-use crate::jsonrpc::RpcError;
 use crate::protocol::ClientCapabilities;
+use crate::protocol::jsonrpc::RpcError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};

@@ -15,8 +15,8 @@
 //! Standard output carries the protocol only: log to standard error.
 
 use crate::Server;
-use crate::jsonrpc::{self, Message, RpcError, code};
 use crate::peer::{Exchange, Outbound, Step};
+use crate::protocol::jsonrpc::{self, Message, RpcError, code};
 use crate::server::{Arrival, Routed, SessionSource};
 use crate::session::{DEFAULT_STREAM_BUFFER, Session, event_channel};
 use serde_json::value::RawValue;
@@ -42,7 +42,7 @@ impl Server {
     /// (see [`transport::stdio`](crate::transport::stdio)).
     ///
     /// ```no_run
-    /// use mcp_core::{Server, tool, tools};
+    /// use mcp_core::prelude::*;
     ///
     /// /// Says hello.
     /// #[tool]

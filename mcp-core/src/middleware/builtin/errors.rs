@@ -1,8 +1,8 @@
 //! [`ErrorMapping`]: what the client is told when something fails, chosen
 //! by the error's Rust type, with internals kept in the server's logs.
 
-use crate::jsonrpc::{RpcError, code};
 use crate::middleware::{McpRequest, Middleware, Next, Outcome, ToolCall};
+use crate::protocol::jsonrpc::{RpcError, code};
 use crate::protocol::{CallToolResult, Content, ErrorSource};
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ type Mapper = dyn Fn(&ErrorSource) -> Option<String> + Send + Sync;
 ///
 /// ```
 /// use mcp_core::middleware::ErrorMapping;
-/// use mcp_core::{Server, tool, tools};
+/// use mcp_core::prelude::*;
 ///
 /// /// Reads a file.
 /// #[tool]

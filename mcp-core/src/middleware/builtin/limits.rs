@@ -100,7 +100,10 @@ impl Middleware for ConcurrencyLimit {
             return next.run(call);
         };
         Box::pin(async move {
-            let _place = places.acquire().await.map_err(|_| crate::RpcError::internal("the limit was closed"))?;
+            let _place = places
+                .acquire()
+                .await
+                .map_err(|_| crate::protocol::jsonrpc::RpcError::internal("the limit was closed"))?;
             next.run(call).await
         })
     }

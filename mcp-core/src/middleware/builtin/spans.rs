@@ -1,9 +1,9 @@
 //! [`Spans`]: a `tracing` span around every MCP request, named and
 //! labelled after the OpenTelemetry semantic conventions for MCP.
 
-use crate::jsonrpc::RpcError;
 use crate::middleware::{McpRequest, Middleware, Next, Outcome, ToolCall, method_label};
 use crate::protocol::CallToolResult;
+use crate::protocol::jsonrpc::RpcError;
 use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,9 +1,9 @@
 //! [`Timing`]: one `tracing` event per request, with its method, the tool,
 //! resource or prompt it names, how long it took and how it ended.
 
-use crate::jsonrpc::RpcError;
 use crate::middleware::{McpRequest, chain::Hook, method_label};
 use crate::middleware::{Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall};
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::value::RawValue;
 use std::time::{Duration, Instant};

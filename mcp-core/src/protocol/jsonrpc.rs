@@ -162,7 +162,7 @@ impl Message {
     /// 2025-06-18 and are rejected as invalid requests).
     ///
     /// ```
-    /// use mcp_core::jsonrpc::{Message, RequestId};
+    /// use mcp_core::protocol::jsonrpc::{Message, RequestId};
     /// let msg = Message::decode(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#).unwrap();
     /// let Message::Request(req) = msg else { panic!() };
     /// assert_eq!(req.id, RequestId::Number(7));
