@@ -437,16 +437,10 @@ impl ServerBuilder {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
             return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env, invalid_skills });
         }
+        // Both eras promise the same: the stateless era carries list-changed
+        // and resource-updated notifications on `subscriptions/listen`
+        // streams, as the session era does on its GET stream.
         let mut capabilities = json!({
-            "tools": { "listChanged": true },
-            "resources": { "subscribe": true, "listChanged": true },
-            "prompts": { "listChanged": true },
-            "logging": {},
-            "completions": {},
-        });
-        // The stateless era has no subscriptions/listen here, so it promises
-        // no list-changed or resource-updated notifications.
-        let mut stateless_capabilities = json!({
             "tools": { "listChanged": true },
             "resources": { "subscribe": true, "listChanged": true },
             "prompts": { "listChanged": true },
@@ -455,15 +449,12 @@ impl ServerBuilder {
         });
         // Tasks are offered when a tool can run as one.
         if self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden) {
-            for declared in [&mut capabilities, &mut stateless_capabilities] {
-                declared["extensions"][crate::tasks::EXTENSION] = json!({});
-            }
+            capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
         }
         if !skills.is_empty() {
-            for declared in [&mut capabilities, &mut stateless_capabilities] {
-                declared["extensions"][crate::skills::EXTENSION] = super::skills::capability();
-            }
+            capabilities["extensions"][crate::skills::EXTENSION] = super::skills::capability();
         }
+        let stateless_capabilities = capabilities.clone();
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
         let server = Server {
             inner: Arc::new(Inner {
