@@ -299,9 +299,12 @@ pub(crate) fn describe(problems: &[InvalidValue]) -> String {
 /// value it refuses for [`finish`](Self::finish). A variable that is not
 /// set is not a problem; a blank one is refused like any other bad value.
 pub struct Env<'a> {
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Box<Lookup<'a>>,
     problems: Vec<InvalidValue>,
 }
+
+/// Where [`Env`] finds a variable's value (`None`: not set).
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 impl std::fmt::Debug for Env<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -318,7 +321,8 @@ impl Env<'static> {
 }
 
 impl<'a> Env<'a> {
-    /// Variables as `lookup` gives them (`None`: not set), for tests.
+    /// Variables as `lookup` gives them (`None`: not set), for tests or
+    /// another source than the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
         Self { lookup: Box::new(lookup), problems: Vec::new() }
     }
@@ -363,7 +367,11 @@ impl<'a> Env<'a> {
     /// (which gets the value trimmed, and answers `None` to refuse it);
     /// `None` when not set or refused.
     pub fn custom<T>(&mut self, variable: &Variable, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
-        debug_assert!(matches!(variable.kind, Kind::Custom | Kind::Secret), "{} has a reader", variable.name);
+        debug_assert!(
+            matches!(variable.kind, Kind::Custom | Kind::Secret),
+            "{} has an Env method of its kind",
+            variable.name
+        );
         self.read(variable, parse)
     }
 

@@ -85,9 +85,8 @@ impl RedisSessions {
     /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
     /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`,
     /// the bounds of `MCP_MAX_SESSIONS` and `MCP_MAX_SESSIONS_PER_CLIENT`
-    /// (else their defaults, those of the memory store: see
-    /// [`config`](crate::config)), 512 events kept per stream, 2 s per
-    /// command.
+    /// (else their defaults, the memory store's too: see [`config`]), 512
+    /// events kept per stream, 2 s per command.
     pub fn new(url: impl Into<String>) -> Self {
         // A bad value falls back to the default here: building the server
         // reads the same variables and refuses it.
