@@ -48,7 +48,7 @@ pub enum Kind {
     List,
     /// Any text that is not blank ([`Env::text`]).
     Text,
-    /// Read by a parser of its reader's ([`Env::custom`]).
+    /// Read by a parser its reader gives ([`Env::custom`]).
     Custom,
     /// Like [`Custom`](Self::Custom), and never repeated in messages.
     Secret,
@@ -87,11 +87,12 @@ impl Variable {
         Self::new(name, default, Kind::List, "a comma-separated list of at least one entry")
     }
 
-    /// The default of a number or seconds variable, as a number.
+    /// The default as a number, for the variables whose default is a whole
+    /// number: numbers, seconds, and [`PORT`].
     ///
     /// # Panics
     /// When the default is not a whole number (in a `const`, the build
-    /// fails): only [`Kind::Number`] and the seconds kinds have one.
+    /// fails instead).
     pub const fn default_number(&self) -> usize {
         let digits = self.default.as_bytes();
         assert!(!digits.is_empty(), "the default is not a whole number");
