@@ -2,7 +2,8 @@
 //! text, built with the same public API as any user's server.
 //!
 //! `BENCH_MODE=stateless` (no sessions, JSON answers) or `stateful`
-//! (`Mcp-Session-Id` sessions); `MCP_HOST`, `MCP_PORT`, `MCP_MAX_SESSIONS`.
+//! (`Mcp-Session-Id` sessions); `MCP_HOST`, `MCP_PORT`, `MCP_MAX_SESSIONS` (at
+//! least 100 000 here).
 //! `BENCH_METRICS=1` counts into Prometheus metrics (the HTTP layer and the
 //! MCP middleware). `BENCH_MIDDLEWARE=timing` installs the `Timing` middleware (no tracing
 //! subscriber: it measures the middleware chain, not log output). Built with
@@ -21,7 +22,9 @@ async fn add(a: i64, b: i64) -> String {
 
 fn main() -> std::io::Result<()> {
     let stateless = std::env::var("BENCH_MODE").is_ok_and(|m| m == "stateless");
-    let max_sessions = std::env::var("MCP_MAX_SESSIONS").ok().and_then(|m| m.parse().ok()).unwrap_or(100_000);
+    // The harness opens many sessions: at least 100 000, more when
+    // MCP_MAX_SESSIONS asks for more (as the peers do).
+    let max_sessions = mcp_core::config::Env::process().number(&mcp_core::config::MAX_SESSIONS).max(100_000);
     let mut config = mcp_axum::McpConfig::from_env_or_exit();
     config.stateless = stateless;
     // The harness measures throughput from one address: no per-client limit.

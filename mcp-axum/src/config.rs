@@ -1,5 +1,7 @@
 //! Transport settings, with safe defaults and `MCP_*` environment overrides.
 
+pub use mcp_core::config::ConfigError;
+use mcp_core::config::{self as var, Env, split_list};
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -102,86 +104,27 @@ impl Default for McpConfig {
     fn default() -> Self {
         let local = ["localhost", "127.0.0.1", "[::1]"];
         Self {
-            host: "127.0.0.1".into(),
-            port: 8000,
-            path: "/mcp".into(),
-            stateless: false,
+            host: var::HOST.default.into(),
+            port: var::PORT.default_number() as u16,
+            path: var::PATH.default.into(),
+            stateless: var::STATELESS.default_flag(),
             allowed_origins: local.iter().flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")]).collect(),
             cors_origins: Vec::new(),
             allowed_hosts: local.iter().map(|h| (*h).to_owned()).collect(),
-            max_body: 4 * 1024 * 1024,
-            keep_alive: Duration::from_secs(15),
+            max_body: var::MAX_BODY.default_number(),
+            keep_alive: var::KEEP_ALIVE_SECS.default_duration(),
             retry_ms: 1000,
-            rate_limit: Some(RateLimit { count: 6000, period: Duration::from_secs(60) }),
+            rate_limit: rate_limit(var::RATE_LIMIT.default).flatten(),
             trusted_proxies: Vec::new(),
-            stream_buffer: mcp_core::session::DEFAULT_STREAM_BUFFER,
-            max_concurrent: 1024,
-            max_connections: 10_000,
-            header_read_timeout: Duration::from_secs(10),
-            shutdown_grace: Duration::from_secs(10),
-            health_path: Some("/health".into()),
-            ready_path: Some("/ready".into()),
+            stream_buffer: var::STREAM_BUFFER.default_number(),
+            max_concurrent: var::MAX_CONCURRENT.default_number(),
+            max_connections: var::MAX_CONNECTIONS.default_number(),
+            header_read_timeout: var::HEADER_TIMEOUT_SECS.default_duration(),
+            shutdown_grace: var::SHUTDOWN_GRACE_SECS.default_duration(),
+            health_path: probe(var::HEALTH_PATH.default).flatten(),
+            ready_path: probe(var::READY_PATH.default).flatten(),
             metrics_addr: None,
         }
-    }
-}
-
-/// `MCP_*` variables whose values cannot be used: each with its value and
-/// what it accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// `(variable, value, what it accepts)`, in the order read.
-    pub problems: Vec<(&'static str, String, &'static str)>,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let problems: Vec<String> = self
-            .problems
-            .iter()
-            .map(|(variable, value, expected)| format!("{variable}={value:?}: expected {expected}"))
-            .collect();
-        write!(f, "invalid configuration: {}", problems.join("; "))
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// Reads `MCP_*` variables, keeping every value it cannot use.
-struct Env<L> {
-    lookup: L,
-    problems: Vec<(&'static str, String, &'static str)>,
-}
-
-impl<L: Fn(&str) -> Option<String>> Env<L> {
-    /// `variable` parsed by `parse`, when set; a value it refuses is noted.
-    fn read<T>(
-        &mut self,
-        variable: &'static str,
-        expected: &'static str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
-        let value = (self.lookup)(variable)?;
-        let parsed = parse(value.trim());
-        if parsed.is_none() {
-            self.problems.push((variable, value, expected));
-        }
-        parsed
-    }
-
-    fn number<T: FromStr + PartialOrd + Default>(&mut self, variable: &'static str, positive: bool) -> Option<T> {
-        let expected = if positive { "a whole number above 0" } else { "a whole number" };
-        self.read(variable, expected, |v| v.parse().ok().filter(|n| !positive || *n > T::default()))
-    }
-
-    fn secs(&mut self, variable: &'static str, positive: bool) -> Option<Duration> {
-        self.number::<u64>(variable, positive).map(Duration::from_secs)
-    }
-
-    fn list(&mut self, variable: &'static str) -> Option<Vec<String>> {
-        self.read(variable, "a comma-separated list of at least one entry", |v| {
-            Some(split_list(v)).filter(|list| !list.is_empty())
-        })
     }
 }
 
@@ -195,7 +138,7 @@ impl McpConfig {
     /// assert!(config.path.starts_with('/'));
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|key| std::env::var(key).ok())
+        Self::read(Env::process())
     }
 
     /// [`from_env`](Self::from_env) for a program's `main`: on a bad value
@@ -209,80 +152,56 @@ impl McpConfig {
 
     /// Like [`McpConfig::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut env = Env { lookup, problems: Vec::new() };
+        Self::read(Env::from_lookup(lookup))
+    }
+
+    /// The defaults, overridden by the variables `env` has.
+    fn read(mut env: Env<'_>) -> Result<Self, ConfigError> {
         let mut config = Self::default();
-        if let Some(host) = env.read("MCP_HOST", "a host name or address", |h| (!h.is_empty()).then(|| h.to_owned())) {
+        if let Some(host) = env.text(&var::HOST) {
             config.host = host;
         }
-        if let Some(port) = env.read("MCP_PORT", "a port number (0 to 65535)", |p| p.parse().ok()) {
+        if let Some(port) = env.custom(&var::PORT, |p| p.parse().ok()) {
             config.port = port;
         }
-        if let Some(path) = env.read("MCP_PATH", "a path starting with /", |p| p.starts_with('/').then(|| p.to_owned()))
-        {
+        if let Some(path) = env.custom(&var::PATH, |p| p.starts_with('/').then(|| p.to_owned())) {
             config.path = path;
         }
-        if let Some(flag) = env.read("MCP_STATELESS", "1, true, yes, on, 0, false, no or off", flag) {
-            config.stateless = flag;
-        }
-        if let Some(list) = env.list("MCP_ALLOWED_ORIGINS") {
+        config.stateless = env.flag(&var::STATELESS);
+        if let Some(list) = env.list(&var::ALLOWED_ORIGINS) {
             config.allowed_origins = list;
         }
-        if let Some(list) = env.list("MCP_CORS_ORIGINS") {
+        if let Some(list) = env.list(&var::CORS_ORIGINS) {
             config.cors_origins = list;
         }
-        if let Some(list) = env.list("MCP_ALLOWED_HOSTS") {
+        if let Some(list) = env.list(&var::ALLOWED_HOSTS) {
             config.allowed_hosts = list;
         }
-        if let Some(max) = env.number("MCP_MAX_BODY", true) {
-            config.max_body = max;
-        }
-        if let Some(interval) = env.secs("MCP_KEEP_ALIVE_SECS", true) {
-            config.keep_alive = interval;
-        }
-        let rate = |text: &str| match text {
-            "off" | "none" => Some(None),
-            text => text.parse::<RateLimit>().ok().map(Some),
-        };
-        if let Some(limit) = env.read("MCP_RATE_LIMIT", "COUNT/s, COUNT/min, COUNT/h or off", rate) {
+        config.max_body = env.number(&var::MAX_BODY);
+        config.keep_alive = env.seconds(&var::KEEP_ALIVE_SECS);
+        if let Some(limit) = env.custom(&var::RATE_LIMIT, rate_limit) {
             config.rate_limit = limit;
         }
         let addresses = |list: &str| split_list(list).iter().map(|a| a.parse().ok()).collect::<Option<Vec<IpAddr>>>();
-        if let Some(proxies) = env.read("MCP_TRUSTED_PROXIES", "comma-separated IP addresses", addresses) {
+        if let Some(proxies) = env.custom(&var::TRUSTED_PROXIES, addresses) {
             config.trusted_proxies = proxies;
         }
-        if let Some(bytes) = env.number("MCP_STREAM_BUFFER", true) {
-            config.stream_buffer = bytes;
-        }
-        if let Some(max) = env.number("MCP_MAX_CONCURRENT", true) {
-            config.max_concurrent = max;
-        }
-        if let Some(max) = env.number("MCP_MAX_CONNECTIONS", true) {
-            config.max_connections = max;
-        }
-        if let Some(timeout) = env.secs("MCP_HEADER_TIMEOUT_SECS", true) {
-            config.header_read_timeout = timeout;
-        }
-        if let Some(grace) = env.secs("MCP_SHUTDOWN_GRACE_SECS", false) {
-            config.shutdown_grace = grace;
-        }
-        let probe = |p: &str| match p {
-            "off" => Some(None),
-            path => path.starts_with('/').then(|| Some(path.to_owned())),
-        };
-        if let Some(path) = env.read("MCP_HEALTH_PATH", "a path starting with / or off", probe) {
+        config.stream_buffer = env.number(&var::STREAM_BUFFER);
+        config.max_concurrent = env.number(&var::MAX_CONCURRENT);
+        config.max_connections = env.number(&var::MAX_CONNECTIONS);
+        config.header_read_timeout = env.seconds(&var::HEADER_TIMEOUT_SECS);
+        config.shutdown_grace = env.seconds(&var::SHUTDOWN_GRACE_SECS);
+        if let Some(path) = env.custom(&var::HEALTH_PATH, probe) {
             config.health_path = path;
         }
-        if let Some(path) = env.read("MCP_READY_PATH", "a path starting with / or off", probe) {
+        if let Some(path) = env.custom(&var::READY_PATH, probe) {
             config.ready_path = path;
         }
         let address = |a: &str| a.parse::<std::net::SocketAddr>().is_ok().then(|| a.to_owned());
-        if let Some(address) = env.read("MCP_METRICS_ADDR", "host:port (an IP address and a port)", address) {
+        if let Some(address) = env.custom(&var::METRICS_ADDR, address) {
             config.metrics_addr = Some(address);
         }
-        match env.problems.is_empty() {
-            true => Ok(config),
-            false => Err(ConfigError { problems: env.problems }),
-        }
+        env.finish().map(|()| config)
     }
 
     /// `host:port` to bind.
@@ -295,17 +214,20 @@ impl McpConfig {
     }
 }
 
-/// A yes/no value.
-fn flag(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
+/// `MCP_RATE_LIMIT`: a [`RateLimit`], or `off` (`none`) for no limit.
+fn rate_limit(text: &str) -> Option<Option<RateLimit>> {
+    match text {
+        "off" | "none" => Some(None),
+        text => text.parse().ok().map(Some),
     }
 }
 
-fn split_list(list: &str) -> Vec<String> {
-    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+/// `MCP_HEALTH_PATH`, `MCP_READY_PATH`: a path, or `off` for no probe.
+fn probe(text: &str) -> Option<Option<String>> {
+    match text {
+        "off" => Some(None),
+        path => path.starts_with('/').then(|| Some(path.to_owned())),
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +253,32 @@ mod tests {
         assert!("ten/min".parse::<RateLimit>().is_err() && "0/s".parse::<RateLimit>().is_err());
         let upper = McpConfig::from_lookup(|k| (k == "MCP_STATELESS").then(|| "TRUE".to_owned())).unwrap();
         assert!(upper.stateless);
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let defaults = McpConfig::default();
+        assert_eq!(defaults.rate_limit, Some(RateLimit { count: 6000, period: Duration::from_secs(60) }));
+        assert_eq!((defaults.port, defaults.health_path.as_deref()), (8000, Some("/health")));
+        // Each default that is a value, set as one, changes nothing.
+        let values = [
+            var::HOST,
+            var::PORT,
+            var::PATH,
+            var::STATELESS,
+            var::MAX_BODY,
+            var::KEEP_ALIVE_SECS,
+            var::RATE_LIMIT,
+            var::MAX_CONCURRENT,
+            var::STREAM_BUFFER,
+            var::MAX_CONNECTIONS,
+            var::HEADER_TIMEOUT_SECS,
+            var::SHUTDOWN_GRACE_SECS,
+            var::HEALTH_PATH,
+            var::READY_PATH,
+        ];
+        let set = McpConfig::from_lookup(|k| values.iter().find(|v| v.name == k).map(|v| v.default.to_owned()));
+        assert_eq!(format!("{:?}", set.unwrap()), format!("{defaults:?}"));
     }
 
     #[test]

@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod config;
 pub mod context;
 #[doc(hidden)]
 pub mod era;

@@ -1,6 +1,7 @@
 //! [`AuthConfig`]: who issues the tokens this resource accepts, and what
 //! this resource is called, from the builder or `MCP_AUTH_*` variables.
 
+use mcp_core::config::{self as var, Env};
 use std::time::Duration;
 
 /// The authorization settings of a protected MCP endpoint.
@@ -48,23 +49,37 @@ impl AuthConfig {
 
     /// `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` (both needed), with
     /// `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URL` and `MCP_AUTH_SCOPES` when
-    /// set; `Ok(None)` when `MCP_AUTH_ISSUER` is not set.
+    /// set; `Ok(None)` when `MCP_AUTH_ISSUER` is not set. A blank value is
+    /// an error, like any value that cannot be used.
     pub fn from_env() -> Result<Option<Self>, String> {
-        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+        Self::read(Env::process())
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, String> {
-        let Some(issuer) = lookup("MCP_AUTH_ISSUER") else {
+    fn read(mut env: Env<'_>) -> Result<Option<Self>, String> {
+        let issuer = env.text(&var::AUTH_ISSUER);
+        let resource = env.text(&var::AUTH_RESOURCE);
+        let audience = env.text(&var::AUTH_AUDIENCE);
+        let jwks_url = env.text(&var::AUTH_JWKS_URL);
+        let scopes = env.custom(&var::AUTH_SCOPES, |scopes| {
+            let scopes: Vec<String> = scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            (!scopes.is_empty()).then_some(scopes)
+        });
+        env.finish().map_err(|error| error.to_string())?;
+        let Some(issuer) = issuer else {
             return Ok(None);
         };
-        let resource = lookup("MCP_AUTH_RESOURCE")
-            .ok_or("MCP_AUTH_RESOURCE (this endpoint's public URI) is required with MCP_AUTH_ISSUER")?;
-        let mut config = Self::new(issuer.trim(), resource.trim());
-        config.audience = lookup("MCP_AUTH_AUDIENCE");
-        config.jwks_url = lookup("MCP_AUTH_JWKS_URL");
-        if let Some(scopes) = lookup("MCP_AUTH_SCOPES") {
-            config.scopes_supported = scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        }
+        let resource = resource.ok_or_else(|| {
+            format!(
+                "{} ({}) is required with {}",
+                var::AUTH_RESOURCE.name,
+                var::AUTH_RESOURCE.expects,
+                var::AUTH_ISSUER.name
+            )
+        })?;
+        let mut config = Self::new(issuer, resource);
+        config.audience = audience;
+        config.jwks_url = jwks_url;
+        config.scopes_supported = scopes.unwrap_or_default();
         Ok(Some(config))
     }
 
@@ -112,12 +127,24 @@ mod tests {
         assert_eq!(bare.metadata_url(), "https://mcp.example.com/.well-known/oauth-protected-resource");
     }
 
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<AuthConfig>, String> {
+        AuthConfig::read(Env::from_lookup(lookup))
+    }
+
     #[test]
     fn the_environment_needs_issuer_and_resource_together() {
-        assert_eq!(AuthConfig::from_lookup(|_| None), Ok(None));
-        let only_issuer = AuthConfig::from_lookup(|k| (k == "MCP_AUTH_ISSUER").then(|| "https://id".to_owned()));
-        assert!(only_issuer.is_err());
-        let config = AuthConfig::from_lookup(|k| match k {
+        assert_eq!(from_lookup(|_| None), Ok(None));
+        let only_issuer = from_lookup(|k| (k == "MCP_AUTH_ISSUER").then(|| "https://id".to_owned()));
+        assert_eq!(
+            only_issuer.unwrap_err(),
+            "MCP_AUTH_RESOURCE (this endpoint's public URI) is required with MCP_AUTH_ISSUER"
+        );
+        let blank = from_lookup(|k| (k == "MCP_AUTH_ISSUER").then(|| " ".to_owned()));
+        assert_eq!(
+            blank.unwrap_err(),
+            r#"invalid configuration: MCP_AUTH_ISSUER=" ": expected the token issuer (the iss of its tokens)"#
+        );
+        let config = from_lookup(|k| match k {
             "MCP_AUTH_ISSUER" => Some("https://id".into()),
             "MCP_AUTH_RESOURCE" => Some("https://mcp/mcp".into()),
             "MCP_AUTH_SCOPES" => Some("notes:read, notes:write".into()),

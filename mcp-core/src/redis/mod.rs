@@ -63,6 +63,7 @@ pub use events::RedisEventStore;
 pub use store::RedisSessionStore;
 pub use tasks::RedisTaskStore;
 
+use crate::config::{self, Env};
 use crate::session::Sessions;
 use crate::store::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -83,19 +84,20 @@ pub struct RedisSessions {
 
 impl RedisSessions {
     /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
-    /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`
-    /// (else 1 h), the bounds of `MCP_MAX_SESSIONS` (else 100,000) and
-    /// `MCP_MAX_SESSIONS_PER_CLIENT` (else 256), 512 events kept per
-    /// stream, 2 s per command. (Building the server
-    /// rejects bad values of those variables.)
+    /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`,
+    /// the bounds of `MCP_MAX_SESSIONS` and `MCP_MAX_SESSIONS_PER_CLIENT`
+    /// (else their defaults, the memory store's too: see [`config`]), 512
+    /// events kept per stream, 2 s per command.
     pub fn new(url: impl Into<String>) -> Self {
-        let env = |name| std::env::var(name).ok()?.trim().parse::<u64>().ok().filter(|n| *n > 0);
+        // A bad value falls back to the default here: building the server
+        // reads the same variables and refuses it.
+        let mut env = Env::process();
         Self {
             url: url.into(),
             prefix: "mcp".into(),
-            idle_timeout: Duration::from_secs(env("MCP_SESSION_TIMEOUT").unwrap_or(3600)),
-            max_sessions: env("MCP_MAX_SESSIONS").map_or(100_000, |n| n as usize),
-            max_per_client: env("MCP_MAX_SESSIONS_PER_CLIENT").map_or(256, |n| n as usize),
+            idle_timeout: env.seconds(&config::SESSION_TIMEOUT),
+            max_sessions: env.number(&config::MAX_SESSIONS),
+            max_per_client: env.number(&config::MAX_SESSIONS_PER_CLIENT),
             events_per_stream: 512,
             timeout: Duration::from_secs(2),
         }

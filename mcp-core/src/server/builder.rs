@@ -3,6 +3,7 @@
 use super::catalog::{Catalog, SharedCatalog};
 use super::mount::{self, Mount};
 use super::{Inner, Server, listen};
+use crate::config::{self, Env, InvalidValue};
 use crate::era::StateKeys;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::middleware::Middleware;
@@ -31,7 +32,7 @@ pub struct ServerBuilder {
     state_keys: Option<StateKeys>,
     middleware: Vec<Arc<dyn Middleware>>,
     mounts: Vec<(String, Server)>,
-    invalid_env: Vec<String>,
+    invalid_env: Vec<InvalidValue>,
     task_store: Option<Arc<dyn TaskStore>>,
     task_options: TaskOptions,
     skills: Skills,
@@ -42,18 +43,18 @@ impl Server {
     /// at their defaults, or at the `MCP_*` environment variables named on
     /// each builder method when they are set; the methods override both.
     pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
-        let mut invalid_env = Vec::new();
-        let mut env_number = |name| env_number(name, &mut invalid_env);
-        let request_timeout = env_number("MCP_REQUEST_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(600));
-        let max_sessions = env_number("MCP_MAX_SESSIONS").unwrap_or(10_000);
-        let max_sessions_per_client = env_number("MCP_MAX_SESSIONS_PER_CLIENT").unwrap_or(256);
-        let session_timeout = env_number("MCP_SESSION_TIMEOUT").map(secs).unwrap_or(Duration::from_secs(3600));
+        let mut env = Env::process();
+        let request_timeout = env.seconds(&config::REQUEST_TIMEOUT);
+        let max_sessions = env.number(&config::MAX_SESSIONS);
+        let max_sessions_per_client = env.number(&config::MAX_SESSIONS_PER_CLIENT);
+        let session_timeout = env.seconds(&config::SESSION_TIMEOUT);
         let task_options = TaskOptions {
-            ttl: env_number("MCP_TASK_TTL").map(secs).unwrap_or(Duration::from_secs(3600)),
-            workers: env_number("MCP_TASK_WORKERS").unwrap_or(4),
+            ttl: env.seconds(&config::TASK_TTL),
+            workers: env.number(&config::TASK_WORKERS),
             ..TaskOptions::default()
         };
-        let state_keys = env_state_keys(&mut invalid_env);
+        let state_keys = env.custom(&config::STATE_KEYS, state_keys);
+        let invalid_env = env.finish().err().map(|error| error.problems).unwrap_or_default();
         ServerBuilder {
             info: Implementation { name: name.into(), version: version.into(), title: None },
             instructions: None,
@@ -78,25 +79,11 @@ impl Server {
     }
 }
 
-/// A positive whole number from the environment variable `name`; a value
-/// that is not one is noted in `invalid` (building the server then fails).
-fn env_number(name: &str, invalid: &mut Vec<String>) -> Option<usize> {
-    let value = std::env::var(name).ok()?;
-    match value.trim().parse() {
-        Ok(number) if number > 0 => Some(number),
-        _ => {
-            invalid.push(format!("{name}={value:?}: expected a whole number above 0"));
-            None
-        }
-    }
-}
-
 /// `MCP_STATE_KEYS`: the keys that sign the stateless era's
 /// `requestState`, as `id:secret` pairs separated by commas, newest first;
 /// replicas behind one load balancer need the same. A secret has at least
 /// 32 characters.
-fn env_state_keys(invalid: &mut Vec<String>) -> Option<StateKeys> {
-    let value = std::env::var("MCP_STATE_KEYS").ok()?;
+fn state_keys(value: &str) -> Option<StateKeys> {
     let keys: Option<Vec<(String, Vec<u8>)>> = value
         .split(',')
         .map(|pair| {
@@ -104,21 +91,7 @@ fn env_state_keys(invalid: &mut Vec<String>) -> Option<StateKeys> {
             (!id.is_empty() && secret.len() >= 32).then(|| (id.to_owned(), secret.as_bytes().to_vec()))
         })
         .collect();
-    match keys {
-        Some(keys) => Some(StateKeys::new(keys, Duration::from_secs(600))),
-        None => {
-            invalid.push(format!(
-                "MCP_STATE_KEYS=<{} characters, hidden>: expected id:secret pairs separated by commas, each secret at least 32 characters",
-                value.len()
-            ));
-            None
-        }
-    }
-}
-
-/// Whole seconds.
-fn secs(secs: usize) -> Duration {
-    Duration::from_secs(secs as u64)
+    Some(StateKeys::new(keys?, Duration::from_secs(600)))
 }
 
 /// Why a server could not be built.
@@ -134,7 +107,7 @@ pub struct BuildError {
     pub invalid_prefixes: Vec<String>,
     /// `MCP_*` variables with values that cannot be used, each with what it
     /// accepts.
-    pub invalid_env: Vec<String>,
+    pub invalid_env: Vec<InvalidValue>,
     /// Skills that break a rule of the skills extension, each with why.
     pub invalid_skills: Vec<SkillError>,
 }
@@ -146,7 +119,7 @@ impl std::fmt::Display for BuildError {
             problems.push(format!("registered more than once: {}", self.duplicates.join(", ")));
         }
         if !self.invalid_env.is_empty() {
-            problems.push(format!("invalid configuration: {}", self.invalid_env.join("; ")));
+            problems.push(config::describe(&self.invalid_env));
         }
         if !self.invalid_prefixes.is_empty() {
             problems.push(format!(
@@ -464,16 +437,10 @@ impl ServerBuilder {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
             return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env, invalid_skills });
         }
+        // Both eras promise the same: the stateless era carries list-changed
+        // and resource-updated notifications on `subscriptions/listen`
+        // streams, as the session era does on its GET stream.
         let mut capabilities = json!({
-            "tools": { "listChanged": true },
-            "resources": { "subscribe": true, "listChanged": true },
-            "prompts": { "listChanged": true },
-            "logging": {},
-            "completions": {},
-        });
-        // The stateless era has no subscriptions/listen here, so it promises
-        // no list-changed or resource-updated notifications.
-        let mut stateless_capabilities = json!({
             "tools": { "listChanged": true },
             "resources": { "subscribe": true, "listChanged": true },
             "prompts": { "listChanged": true },
@@ -482,15 +449,12 @@ impl ServerBuilder {
         });
         // Tasks are offered when a tool can run as one.
         if self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden) {
-            for declared in [&mut capabilities, &mut stateless_capabilities] {
-                declared["extensions"][crate::tasks::EXTENSION] = json!({});
-            }
+            capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
         }
         if !skills.is_empty() {
-            for declared in [&mut capabilities, &mut stateless_capabilities] {
-                declared["extensions"][crate::skills::EXTENSION] = super::skills::capability();
-            }
+            capabilities["extensions"][crate::skills::EXTENSION] = super::skills::capability();
         }
+        let stateless_capabilities = capabilities.clone();
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
         let server = Server {
             inner: Arc::new(Inner {

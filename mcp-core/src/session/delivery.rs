@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 
-/// Bytes of events a connection may have queued by default (1 MiB).
-pub const DEFAULT_STREAM_BUFFER: usize = 1024 * 1024;
+/// Bytes of events a connection may have queued by default (1 MiB, the
+/// default of `MCP_STREAM_BUFFER`).
+pub const DEFAULT_STREAM_BUFFER: usize = crate::config::STREAM_BUFFER.default_number();
 
 /// The sending side, attached to a stream.
 #[derive(Debug, Clone)]

@@ -92,9 +92,9 @@ pub struct TaskOptions {
 impl Default for TaskOptions {
     fn default() -> Self {
         Self {
-            ttl: Duration::from_secs(3600),
+            ttl: crate::config::TASK_TTL.default_duration(),
             poll_interval: Duration::from_secs(1),
-            workers: 4,
+            workers: crate::config::TASK_WORKERS.default_number(),
             claim_timeout: Duration::from_secs(30),
             heartbeat: Duration::from_millis(250),
         }
