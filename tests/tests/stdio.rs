@@ -3,11 +3,8 @@
 //! cancellations, refuses bad lines without stopping, speaks the stateless
 //! era when `_meta` asks for it, and returns when its input ends.
 
-#[path = "../../examples/weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
 use mcp_core::{Context, Server, ToolError, tool, tools};
+use mcp_examples::weather;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
@@ -54,7 +51,7 @@ impl Pipe {
 
 #[tokio::test]
 async fn the_weather_server_answers_over_a_pipe_and_stops_at_end_of_input() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let initialized = pipe.initialize().await;
     assert_eq!(initialized["result"]["serverInfo"]["name"], "weather");
     pipe.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -135,7 +132,7 @@ async fn handlers_stream_ask_the_client_and_are_cancelled_over_a_pipe() {
 
 #[tokio::test]
 async fn a_request_with_a_protocol_version_in_meta_is_served_in_the_stateless_era() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
@@ -149,7 +146,7 @@ async fn a_request_with_a_protocol_version_in_meta_is_served_in_the_stateless_er
 
 #[tokio::test]
 async fn a_line_longer_than_the_limit_is_refused_and_skipped() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let long = vec![b'x'; mcp_core::transport::stdio::MAX_LINE + 10];
     let writer = tokio::spawn(async move {
         pipe.send_raw(&long).await;
