@@ -1,5 +1,8 @@
 //! Helpers for the integration tests: serve an app on a real socket (port 0)
-//! and talk to it as an MCP client over HTTP, including SSE streams.
+//! and talk to it as an MCP client over HTTP, including SSE streams; and
+//! the handlers several tests serve ([`fixtures`]).
+
+pub mod fixtures;
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};

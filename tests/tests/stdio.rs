@@ -3,8 +3,9 @@
 //! cancellations, refuses bad lines without stopping, speaks the stateless
 //! era when `_meta` asks for it, and returns when its input ends.
 
-use mcp_core::{Context, Server, ToolError, tool, tools};
+use mcp_core::{Server, tool, tools};
 use mcp_examples::weather;
+use mcp_integration_tests::fixtures::{ask_name, nap};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
@@ -89,22 +90,6 @@ async fn a_request_still_running_at_end_of_input_is_answered_first() {
     pipe.to_server.shutdown().await.unwrap(); // end of input, as `printf … | server` gives
     assert_eq!(pipe.next().await["result"]["content"][0]["text"], "late");
     tokio::time::timeout(Duration::from_secs(5), pipe.served).await.expect("then returns").unwrap().unwrap();
-}
-
-/// Asks the user for a name, reporting progress first.
-#[tool]
-async fn ask_name(ctx: Context) -> Result<String, ToolError> {
-    ctx.progress(1).of(2).await;
-    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
-    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
-}
-
-/// Sleeps ten seconds (unless cancelled).
-#[tool]
-async fn nap() -> &'static str {
-    tokio::time::sleep(Duration::from_secs(10)).await;
-    "rested"
 }
 
 #[tokio::test]
