@@ -1,10 +1,5 @@
-//! The weather tools behind OAuth: every request needs a bearer token, the
-//! admin tool needs the `weather:admin` scope, and a tool sees who calls.
-//!
-//! With no `MCP_AUTH_ISSUER`, a DEVELOPMENT issuer runs inside the example
-//! (see `dev_issuer.rs`: it signs a token for anyone who asks). With
-//! `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` set, tokens come from that
-//! issuer instead, with the same code (docs/security.md, "Authentication").
+//! Serves the auth example ([`mcp_examples::auth`]): the weather tools
+//! behind OAuth, with a development issuer unless `MCP_AUTH_ISSUER` is set.
 //!
 //! ```sh
 //! cargo run --example auth --features auth
@@ -15,59 +10,7 @@
 //!      --header "Authorization: Bearer $TOKEN" --method tools/list
 //! ```
 
-#[path = "../weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
-mod dev_issuer;
-
-use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
-use mcp_core::auth::{Principal, RequireScopes};
-use mcp_core::prelude::*;
-
-/// Who is calling, as the token says.
-#[tool(scopes("weather:read"))]
-async fn whoami(principal: Principal) -> String {
-    format!("{} (scopes: {})", principal.subject(), principal.scopes().join(" "))
-}
-
-/// Clears the forecast cache (administrators only).
-#[tool(scopes("weather:admin"), annotations(destructive, idempotent))]
-async fn clear_cache(principal: Principal) -> String {
-    format!("cache cleared by {}", principal.subject())
-}
-
-/// The protected server: two tools of its own, and the weather server's
-/// mounted as `weather_*`; `RequireScopes` checks every tool's scopes.
-pub fn auth_server() -> Server {
-    Server::builder("weather-auth", env!("CARGO_PKG_VERSION"))
-        .tools(tools![whoami, clear_cache])
-        .mount("weather", weather::weather_server())
-        .middleware(RequireScopes::new())
-        .build()
-}
-
-/// The app: the protected endpoint, its metadata, and (without an external
-/// issuer) the development issuer.
-pub fn app(config: mcp_axum::McpConfig) -> Result<axum::Router, String> {
-    let origin = format!("http://{}:{}", config.host, config.port);
-    let (auth, dev_issuer) = match Auth::from_env()? {
-        Some(auth) => (auth, None),
-        None => {
-            let issuer = format!("{origin}/dev-issuer");
-            let mut settings = AuthConfig::new(&issuer, format!("{origin}{}", config.path));
-            settings.scopes_supported = vec!["weather:read".into(), "weather:admin".into()];
-            let verifier = JwtVerifier::new(&settings);
-            let routes = dev_issuer::routes(issuer, settings.audience().to_owned());
-            (Auth::new(settings, verifier), Some(routes))
-        }
-    };
-    let router = mcp_axum::McpRouter::new(auth_server()).config(config).auth(auth).into_router();
-    Ok(match dev_issuer {
-        Some(issuer) => router.merge(issuer),
-        None => router,
-    })
-}
+use mcp_examples::auth;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -76,10 +19,10 @@ async fn main() -> std::io::Result<()> {
         .init();
     let config = mcp_axum::McpConfig::from_env_or_exit();
     let listener = mcp_axum::bind(&config).await?;
-    let app = app(config.clone()).map_err(std::io::Error::other)?;
+    let app = auth::app(config.clone()).map_err(std::io::Error::other)?;
     let address = listener.local_addr()?;
     println!("weather behind auth: MCP endpoint at http://{address}{}", config.path);
-    if let Ok(None) = AuthConfig::from_env() {
+    if std::env::var_os("MCP_AUTH_ISSUER").is_none() {
         println!(
             "DEVELOPMENT issuer (not for production): http://{address}/dev-issuer/token?sub=alice&scope=weather:read"
         );

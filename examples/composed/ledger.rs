@@ -51,7 +51,7 @@ async fn account(account: String, State(accounts): State<Accounts>) -> Result<Js
 }
 
 /// The ledger server, with its own state.
-pub fn ledger_server() -> Server {
+pub fn server() -> Server {
     Server::builder("ledger", env!("CARGO_PKG_VERSION"))
         .tools(tools![open_account, post_entry])
         .resources(resources![account])

@@ -53,6 +53,34 @@ impl TestResponse {
 }
 
 impl TestClient {
+    /// The protocol revision the test clients speak, in `initialize` and in
+    /// the `MCP-Protocol-Version` header.
+    pub const PROTOCOL_REVISION: &'static str = "2025-11-25";
+
+    /// The headers of a test client's POST, as a conforming client sends
+    /// them: both answer types accepted, a JSON body, the protocol revision.
+    /// Other methods send them without `content-type`.
+    pub const POST_HEADERS: [(&'static str, &'static str); 3] = [
+        ("accept", "application/json, text/event-stream"),
+        ("content-type", "application/json"),
+        (PROTOCOL_VERSION, Self::PROTOCOL_REVISION),
+    ];
+
+    /// What a test client declares unless told otherwise: sampling,
+    /// elicitation and roots, so that any handler may ask the client.
+    pub fn default_capabilities() -> Value {
+        json!({"sampling": {}, "elicitation": {}, "roots": {}})
+    }
+
+    /// The `initialize` params of a test client declaring `capabilities`.
+    pub fn initialize_params(capabilities: Value) -> Value {
+        json!({
+            "protocolVersion": Self::PROTOCOL_REVISION,
+            "capabilities": capabilities,
+            "clientInfo": {"name": "mcp-test-client", "version": "0"},
+        })
+    }
+
     /// A client for `router`, talking to `/mcp`.
     pub fn new(router: Router) -> Self {
         Self { router, path: "/mcp".into(), session: None, next_id: 0 }
@@ -73,11 +101,7 @@ impl TestClient {
     /// Runs `initialize` and `notifications/initialized`; returns the
     /// initialize result.
     pub async fn initialize(&mut self) -> Value {
-        let params = json!({
-            "protocolVersion": "2025-11-25",
-            "capabilities": {"sampling": {}, "elicitation": {}, "roots": {}},
-            "clientInfo": {"name": "mcp-axum-test-client", "version": "0"},
-        });
+        let params = Self::initialize_params(Self::default_capabilities());
         let response = self.request("initialize", params).await;
         self.notify("notifications/initialized", json!({})).await;
         response
@@ -108,20 +132,20 @@ impl TestClient {
 
     /// POSTs `body` (any JSON) with the usual headers and this session.
     pub async fn post(&self, body: &Value) -> TestResponse {
-        let request =
-            self.builder("POST").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string()));
+        let request = self.builder("POST").body(Body::from(body.to_string()));
         self.send(request.expect("valid request")).await
     }
 
-    /// A request builder with `Accept`, the protocol version and the
-    /// session header set, for hand-made requests.
+    /// A request builder with [`POST_HEADERS`](Self::POST_HEADERS) (but
+    /// `content-type` on a POST only) and the session header set, for
+    /// hand-made requests.
     pub fn builder(&self, method: &str) -> http::request::Builder {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(&self.path)
-            .header(header::HOST, "127.0.0.1")
-            .header(header::ACCEPT, "application/json, text/event-stream")
-            .header(PROTOCOL_VERSION, "2025-11-25");
+        let mut builder = Request::builder().method(method).uri(&self.path).header(header::HOST, "127.0.0.1");
+        for (name, value) in Self::POST_HEADERS {
+            if method == "POST" || name != header::CONTENT_TYPE {
+                builder = builder.header(name, value);
+            }
+        }
         if let Some(session) = &self.session {
             builder = builder.header(SESSION_ID, session);
         }

@@ -1,7 +1,11 @@
 //! Helpers for the integration tests: serve an app on a real socket (port 0)
-//! and talk to it as an MCP client over HTTP, including SSE streams.
+//! and talk to it as an MCP client over HTTP, including SSE streams; and
+//! the handlers several tests serve ([`fixtures`]).
+
+pub mod fixtures;
 
 use futures_util::StreamExt;
+use mcp_axum::{LAST_EVENT_ID, SESSION_ID, TestClient};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -15,7 +19,9 @@ pub async fn spawn(app: axum::Router) -> String {
     format!("http://{address}")
 }
 
-/// A minimal MCP client over HTTP.
+/// A minimal MCP client over HTTP, on a real socket (for SSE streams,
+/// addresses and limits); its requests carry what [`TestClient`], the
+/// in-process client, sends.
 #[derive(Clone)]
 pub struct HttpClient {
     /// The underlying HTTP client.
@@ -32,30 +38,17 @@ impl HttpClient {
         Self { http: reqwest::Client::new(), url: url.into(), session: None }
     }
 
-    /// A POST with the standard headers and the session, body not yet set.
+    /// A POST with the standard headers ([`TestClient::POST_HEADERS`]) and
+    /// the session, body not yet set.
     pub fn post_builder(&self) -> reqwest::RequestBuilder {
-        let mut builder = self
-            .http
-            .post(&self.url)
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .header("mcp-protocol-version", "2025-11-25");
-        if let Some(session) = &self.session {
-            builder = builder.header("mcp-session-id", session);
-        }
-        builder
+        self.post_with(&[])
     }
 
     /// A POST with the standard headers except those named in `replace`,
     /// which take the given values instead.
     pub fn post_with(&self, replace: &[(&str, &str)]) -> reqwest::RequestBuilder {
-        let defaults = [
-            ("accept", "application/json, text/event-stream"),
-            ("content-type", "application/json"),
-            ("mcp-protocol-version", "2025-11-25"),
-        ];
         let mut builder = self.http.post(&self.url);
-        for (name, value) in defaults {
+        for (name, value) in TestClient::POST_HEADERS {
             if !replace.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 builder = builder.header(name, value);
             }
@@ -64,7 +57,7 @@ impl HttpClient {
             builder = builder.header(*name, *value);
         }
         if let Some(session) = &self.session {
-            builder = builder.header("mcp-session-id", session);
+            builder = builder.header(SESSION_ID, session);
         }
         builder
     }
@@ -74,10 +67,10 @@ impl HttpClient {
     pub async fn get_stream(&self, last_event_id: Option<&str>) -> reqwest::Response {
         let mut request = self.http.get(&self.url).header("accept", "text/event-stream");
         if let Some(session) = &self.session {
-            request = request.header("mcp-session-id", session);
+            request = request.header(SESSION_ID, session);
         }
         if let Some(last) = last_event_id {
-            request = request.header("last-event-id", last);
+            request = request.header(LAST_EVENT_ID, last);
         }
         request.send().await.expect("GET")
     }
@@ -89,20 +82,15 @@ impl HttpClient {
 
     /// `initialize` + `notifications/initialized`; keeps the session id.
     pub async fn initialize(&mut self) -> Value {
-        self.initialize_with(json!({"sampling": {}, "elicitation": {}, "roots": {}})).await
+        self.initialize_with(TestClient::default_capabilities()).await
     }
 
     /// [`initialize`](Self::initialize), declaring `capabilities`.
     pub async fn initialize_with(&mut self, capabilities: Value) -> Value {
-        let response = self
-            .post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": capabilities,
-                "clientInfo": {"name": "integration-test", "version": "0"}
-            }}))
-            .await;
+        let params = TestClient::initialize_params(capabilities);
+        let response = self.post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params})).await;
         assert_eq!(response.status(), 200);
-        self.session = response.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_owned());
+        self.session = response.headers().get(SESSION_ID).map(|v| v.to_str().unwrap().to_owned());
         let body: Value = response.json().await.expect("initialize answer");
         let ack = self.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         assert_eq!(ack.status(), 202);
@@ -156,14 +144,8 @@ pub async fn read_events(
     }
 }
 
-/// The protocol era a test client speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Era {
-    /// 2025-11-25: `initialize`, then requests in the session.
-    Session,
-    /// 2026-07-28: every request with its own `_meta`.
-    Stateless,
-}
+/// The protocol era a test client speaks: the framework's own.
+pub use mcp_core::middleware::Era;
 
 /// Both eras, for tests that must hold in each.
 pub const ERAS: [Era; 2] = [Era::Session, Era::Stateless];
@@ -183,7 +165,7 @@ impl EraClient {
     /// Serves `server` on a fresh port and connects in `era`.
     pub async fn start(server: mcp_core::Server, era: Era) -> Self {
         let capabilities = match era {
-            Era::Session => json!({"sampling": {}, "elicitation": {}, "roots": {}}),
+            Era::Session => TestClient::default_capabilities(),
             Era::Stateless => json!({}),
         };
         Self::start_with(server, era, capabilities).await
@@ -215,7 +197,7 @@ impl EraClient {
                     "io.modelcontextprotocol/clientCapabilities": self.capabilities,
                     "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
                 });
-                let mut headers = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
+                let mut headers = vec![(mcp_axum::PROTOCOL_VERSION, "2026-07-28"), ("mcp-method", method)];
                 let name = ["name", "uri", "taskId"].iter().find_map(|k| params.get(*k)?.as_str()).map(str::to_owned);
                 if let Some(name) = &name {
                     headers.push(("mcp-name", name));

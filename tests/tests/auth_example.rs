@@ -2,10 +2,7 @@
 //! token gets a 401 whose metadata URL resolves; a token from the issuer
 //! reaches the tools, whose scopes are checked.
 
-#[path = "../../examples/auth/main.rs"]
-#[allow(dead_code)]
-mod auth_example;
-
+use mcp_examples::auth;
 use mcp_integration_tests::HttpClient;
 use serde_json::{Value, json};
 
@@ -14,7 +11,7 @@ async fn start() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let config = mcp_axum::McpConfig { port: listener.local_addr().unwrap().port(), ..Default::default() };
     let url = format!("http://127.0.0.1:{}", config.port);
-    let app = auth_example::app(config).unwrap();
+    let app = auth::app(config).unwrap();
     tokio::spawn(async move { mcp_axum::serve(listener, app).await });
     url
 }

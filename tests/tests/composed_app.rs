@@ -1,10 +1,7 @@
 //! The composed example over a real socket: two mounted servers behind one
 //! endpoint, with the parent's middleware around both.
 
-#[path = "../../examples/composed/main.rs"]
-#[allow(dead_code)]
-mod composed;
-
+use mcp_examples::composed;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 

@@ -3,11 +3,8 @@
 //! the circuit breaker skipping a provider that keeps failing, and the
 //! response cache answering a repeated query without asking the models.
 
-#[path = "../../examples/gateway/main.rs"]
-#[allow(dead_code)]
-mod gateway_example;
-
 use mcp_core::middleware::{MemoryCache, ResponseCache};
+use mcp_examples::gateway;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
@@ -18,12 +15,10 @@ use std::time::Duration;
 const STANDINS: &str = "alpha:10:0,slow:2000:0,broken:5:1,gamma:30:0";
 
 async fn start() -> (HttpClient, Vec<std::sync::Arc<std::sync::atomic::AtomicU64>>) {
-    let standins = gateway_example::standins::StandIn::parse_list(STANDINS).unwrap();
+    let standins = gateway::standins::StandIn::parse_list(STANDINS).unwrap();
     let cache = ResponseCache::new(Duration::from_secs(60)).store(MemoryCache::default());
     let (server, counters) =
-        gateway_example::gateway_server(standins, Duration::from_millis(300), Duration::from_secs(60), cache)
-            .await
-            .unwrap();
+        gateway::server(standins, Duration::from_millis(300), Duration::from_secs(60), cache).await.unwrap();
     let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;

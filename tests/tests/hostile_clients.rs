@@ -3,26 +3,16 @@
 //! check that passes by accident.
 
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::{add, readme};
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> String {
-    (a + b).to_string()
-}
-
+// Not `fixtures::nap`: these tests wait for the answer.
 /// Takes a short rest.
 #[tool]
 async fn nap() -> String {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     "rested".into()
-}
-
-/// A fixed document.
-#[resource("doc://readme")]
-async fn readme() -> Result<String, ResourceError> {
-    Ok("read me".into())
 }
 
 /// A note by number.

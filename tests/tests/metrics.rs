@@ -2,10 +2,7 @@
 //! counter and histogram moves with traffic (a tool call, a tool error, a
 //! refused origin), and the text parses as the exposition format.
 
-#[path = "../../examples/weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
+use mcp_examples::weather;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 

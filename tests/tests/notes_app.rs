@@ -2,10 +2,7 @@
 //! MCP handlers share one store, prompt arguments are typed, and errors
 //! carry the code the handler chose.
 
-#[path = "../../examples/notes/main.rs"]
-#[allow(dead_code)]
-mod notes;
-
+use mcp_examples::notes;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 

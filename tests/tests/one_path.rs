@@ -4,20 +4,10 @@
 //! comes back).
 
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::add;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
-
-#[derive(serde::Serialize, schemars::JsonSchema)]
-struct Sum {
-    value: i64,
-}
-
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> Json<Sum> {
-    Json(Sum { value: a + b })
-}
 
 /// Fails on purpose.
 #[tool]

@@ -9,6 +9,7 @@ use axum::routing::post;
 use mcp_axum::otel::OtlpTracing;
 use mcp_core::middleware::Spans;
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
@@ -18,12 +19,6 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> String {
-    (a + b).to_string()
-}
 
 /// What the stand-in collector received: (service name, span) pairs.
 #[derive(Clone, Default)]

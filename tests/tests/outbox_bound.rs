@@ -4,6 +4,7 @@
 //! own, so that no other test moves the process's memory meanwhile.
 
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,12 +23,6 @@ async fn chatty(ctx: Context) -> String {
     }
     DONE.fetch_add(1, Ordering::SeqCst);
     "said it all".into()
-}
-
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> String {
-    (a + b).to_string()
 }
 
 fn rss_mib() -> u64 {

@@ -11,6 +11,7 @@ use mcp_core::context::{SessionState, StateError};
 use mcp_core::prelude::*;
 use mcp_core::redis::RedisSessions;
 use mcp_core::session::{EventId, SessionRecord, Sessions};
+use mcp_integration_tests::fixtures::{ask_name, nap};
 use mcp_integration_tests::{HttpClient, prefix, read_events, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
@@ -165,21 +166,6 @@ async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateEr
 #[tool]
 async fn entries(log: SessionState<Log>) -> Result<String, StateError> {
     Ok(log.get().await?.entries.join(","))
-}
-
-/// Asks the user for a name.
-#[tool]
-async fn ask_name(ctx: Context) -> Result<String, ToolError> {
-    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
-    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
-}
-
-/// Sleeps ten seconds (unless cancelled).
-#[tool]
-async fn nap() -> &'static str {
-    tokio::time::sleep(Duration::from_secs(10)).await;
-    "rested"
 }
 
 /// Logs at info, then at error.

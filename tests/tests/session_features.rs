@@ -4,17 +4,10 @@
 //! session.
 
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::{ask_name, nap, readme};
 use mcp_integration_tests::{HttpClient, read_events, spawn};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// Asks the user for a name.
-#[tool]
-async fn ask_name(ctx: Context) -> Result<String, ToolError> {
-    let schema = json!({"type": "object", "properties": {"name": {"type": "string", "default": "Ann"}}});
-    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
-}
 
 /// Sends the user to a URL.
 #[tool]
@@ -46,19 +39,6 @@ async fn slow_echo(text: String, ctx: Context) -> String {
 async fn quote_readme(ctx: Context) -> Result<String, ToolError> {
     let contents = ctx.read_resource("doc://readme").await.map_err(|e| ToolError::new(e.to_string()))?;
     Ok(format!("readme says: {}", contents[0].text.clone().unwrap_or_default()))
-}
-
-/// Sleeps five seconds.
-#[tool]
-async fn nap() -> &'static str {
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    "rested"
-}
-
-/// A document clients may watch.
-#[resource("doc://readme", mime = "text/plain")]
-async fn readme() -> &'static str {
-    "read me"
 }
 
 async fn start() -> (Server, HttpClient) {

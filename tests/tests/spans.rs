@@ -5,6 +5,7 @@
 
 use mcp_core::middleware::Spans;
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -58,12 +59,6 @@ fn capture() -> &'static Capture {
         tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
         capture
     })
-}
-
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> String {
-    (a + b).to_string()
 }
 
 /// Always fails.

@@ -2,10 +2,7 @@
 //! answers are JSON, GET and DELETE do not exist, and both eras call the
 //! same tools.
 
-#[path = "../../examples/stateless/main.rs"]
-#[allow(dead_code)]
-mod stateless;
-
+use mcp_examples::stateless;
 use mcp_integration_tests::{Era, EraClient, HttpClient, spawn};
 use serde_json::json;
 
@@ -33,7 +30,7 @@ async fn nothing_is_kept_and_every_answer_is_json() {
 #[tokio::test]
 async fn both_eras_call_the_same_tools() {
     for era in [Era::Session, Era::Stateless] {
-        let client = EraClient::start(stateless::stateless_server(), era).await;
+        let client = EraClient::start(stateless::server(), era).await;
         let links = client
             .call(
                 "extract_links",

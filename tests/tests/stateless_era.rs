@@ -16,6 +16,7 @@ async fn greet(ctx: Context) -> Result<String, ToolError> {
     Ok(format!("Hello, {}!", answer.content.unwrap_or_default()["name"].as_str().unwrap_or("?")))
 }
 
+// Not `fixtures::add`: the log-level tests need a tool that logs.
 /// Adds two integers, logging at info.
 #[tool]
 async fn add(a: i64, b: i64, ctx: Context) -> String {

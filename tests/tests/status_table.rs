@@ -2,14 +2,9 @@
 //! socket: what a client sending bad input gets back.
 
 use mcp_core::prelude::*;
+use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
-
-/// Adds two integers.
-#[tool]
-async fn add(a: i64, b: i64) -> String {
-    (a + b).to_string()
-}
 
 fn server() -> Server {
     Server::builder("status-table", "0").tools(tools![add]).build()

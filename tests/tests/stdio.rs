@@ -3,11 +3,9 @@
 //! cancellations, refuses bad lines without stopping, speaks the stateless
 //! era when `_meta` asks for it, and returns when its input ends.
 
-#[path = "../../examples/weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
 use mcp_core::prelude::*;
+use mcp_examples::weather;
+use mcp_integration_tests::fixtures::{ask_name, nap};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
@@ -54,7 +52,7 @@ impl Pipe {
 
 #[tokio::test]
 async fn the_weather_server_answers_over_a_pipe_and_stops_at_end_of_input() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let initialized = pipe.initialize().await;
     assert_eq!(initialized["result"]["serverInfo"]["name"], "weather");
     pipe.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -94,22 +92,6 @@ async fn a_request_still_running_at_end_of_input_is_answered_first() {
     tokio::time::timeout(Duration::from_secs(5), pipe.served).await.expect("then returns").unwrap().unwrap();
 }
 
-/// Asks the user for a name, reporting progress first.
-#[tool]
-async fn ask_name(ctx: Context) -> Result<String, ToolError> {
-    ctx.progress(1).of(2).await;
-    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
-    let answer = ctx.elicit("Your name?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
-    Ok(format!("{}: {}", answer.action, answer.content.unwrap_or_default()["name"]))
-}
-
-/// Sleeps ten seconds (unless cancelled).
-#[tool]
-async fn nap() -> &'static str {
-    tokio::time::sleep(Duration::from_secs(10)).await;
-    "rested"
-}
-
 #[tokio::test]
 async fn handlers_stream_ask_the_client_and_are_cancelled_over_a_pipe() {
     let mut pipe = Pipe::start(Server::builder("pipe", "0").tools(tools![ask_name, nap]).build());
@@ -135,7 +117,7 @@ async fn handlers_stream_ask_the_client_and_are_cancelled_over_a_pipe() {
 
 #[tokio::test]
 async fn a_request_with_a_protocol_version_in_meta_is_served_in_the_stateless_era() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},
@@ -149,7 +131,7 @@ async fn a_request_with_a_protocol_version_in_meta_is_served_in_the_stateless_er
 
 #[tokio::test]
 async fn a_line_longer_than_the_limit_is_refused_and_skipped() {
-    let mut pipe = Pipe::start(weather::weather_server());
+    let mut pipe = Pipe::start(weather::server());
     let long = vec![b'x'; mcp_core::transport::stdio::MAX_LINE + 10];
     let writer = tokio::spawn(async move {
         pipe.send_raw(&long).await;

@@ -6,13 +6,10 @@
 //! by the other replica when the tool declares a retry, and fails when it
 //! does not, never staying `working`.
 
-#[path = "../../examples/tasks/main.rs"]
-#[allow(dead_code)]
-mod tasks;
-
 use mcp_core::redis::RedisTaskStore;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
 use mcp_core::{prelude::*, server::ServerBuilder};
+use mcp_examples::tasks;
 use mcp_integration_tests::{Era, EraClient, prefix, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -52,7 +49,7 @@ async fn fragile(ctx: Context) -> &'static str {
 }
 
 fn replica(store: impl TaskStore) -> ServerBuilder {
-    tasks::tasks_builder(store, Some(options())).tools(tools![echo_asked, fragile])
+    tasks::builder(store, Some(options())).tools(tools![echo_asked, fragile])
 }
 
 async fn client(builder: ServerBuilder) -> EraClient {

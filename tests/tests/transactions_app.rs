@@ -2,16 +2,13 @@
 //! tools build on, one session's transactions invisible to another, and
 //! (with Redis) one session served by two replicas in turn.
 
-#[path = "../../examples/transactions/main.rs"]
-#[allow(dead_code)]
-mod transactions;
-
 use mcp_core::redis::RedisSessions;
+use mcp_examples::transactions;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 
 async fn replica(sessions: Option<mcp_core::session::Sessions>) -> String {
-    let app = mcp_axum::McpRouter::new(transactions::transactions_server(sessions)).into_router();
+    let app = mcp_axum::McpRouter::new(transactions::server(sessions)).into_router();
     format!("{}/mcp", spawn(app).await)
 }
 

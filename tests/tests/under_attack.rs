@@ -8,11 +8,8 @@
 //! rate limit is 1200/min per address, and the honest client calls ten
 //! times a second, as an agent would.
 
-#[path = "../../examples/weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
 use mcp_axum::{McpConfig, ServeLimits};
+use mcp_examples::weather;
 use mcp_integration_tests::HttpClient;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -1,10 +1,7 @@
 //! The weather example end to end over a real socket: REST and MCP from one
 //! app, initialize → tools/list → tools/call, resources, prompts, completion.
 
-#[path = "../../examples/weather/main.rs"]
-#[allow(dead_code)]
-mod weather;
-
+use mcp_examples::weather;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 

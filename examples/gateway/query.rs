@@ -1,5 +1,5 @@
-//! The gateway: providers behind circuit breakers and time limits, and the
-//! three strategies that query them.
+//! The gateway's queries: providers behind circuit breakers and time
+//! limits, and the three strategies that query them.
 
 use super::breaker::Breaker;
 use bytes::Bytes;

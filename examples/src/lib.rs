@@ -1,1 +1,0 @@
-//! Runnable example servers; see the `[[example]]` targets in this package.
