@@ -192,7 +192,7 @@ impl Context {
 
     /// The request's protocol era.
     pub fn era(&self) -> Era {
-        if self.scope.stateless.is_some() { Era::Stateless } else { Era::Session }
+        Era::of(self.scope.stateless.is_some())
     }
 
     /// The protocol revision of this request: the session's negotiated one,

@@ -52,6 +52,11 @@ pub enum Era {
 }
 
 impl Era {
+    /// The stateless era when `stateless`, else the session era.
+    pub(crate) fn of(stateless: bool) -> Self {
+        if stateless { Era::Stateless } else { Era::Session }
+    }
+
     /// A handler's result as this era answers it: as is, or marked complete.
     pub(crate) fn encode(self, result: &impl Serialize) -> Result<Box<RawValue>, RpcError> {
         match self {

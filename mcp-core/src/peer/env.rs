@@ -46,7 +46,7 @@ impl RequestEnv {
     /// The request's protocol era: the stateless era when the transport
     /// read the stateless era's `_meta` from it.
     pub fn era(&self) -> Era {
-        if self.stateless.is_some() { Era::Stateless } else { Era::Session }
+        Era::of(self.stateless.is_some())
     }
 }
 

@@ -19,23 +19,46 @@ use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The three methods that run a handler; the method tables name one once,
+/// and everything after goes by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    /// `tools/call`.
+    Tool,
+    /// `resources/read`.
+    Read,
+    /// `prompts/get`.
+    Prompt,
+}
+
+impl Call {
+    /// The method's name (what a round trip's signed state is bound to).
+    pub(super) fn method(self) -> &'static str {
+        match self {
+            Call::Tool => "tools/call",
+            Call::Read => "resources/read",
+            Call::Prompt => "prompts/get",
+        }
+    }
+}
+
 impl Server {
     /// Runs the handler `request` names. `stateless` is set for a call of the
     /// stateless era (its `_meta` and the answers gathered so far).
     pub(super) async fn call(
         &self,
+        call: Call,
         request: Request,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        match request.method.as_str() {
-            "tools/call" => {
+        match call {
+            Call::Tool => {
                 let params = decode_params(request.params.as_deref())?;
                 self.call_tool(&request.id, params, env, stateless).await
             }
-            "resources/read" => self.read(request, env, stateless).await,
-            "prompts/get" => self.get_prompt(request, env, stateless).await,
-            method => Err(RpcError::method_not_found(method)),
+            Call::Read => self.read(request, env, stateless).await,
+            Call::Prompt => self.get_prompt(request, env, stateless).await,
         }
     }
 
@@ -77,7 +100,7 @@ impl Server {
         if !self.is_visible(Component::Tool(&def), &Caller::of_env(&env)) {
             return Err(unknown());
         }
-        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
+        let era = Era::of(stateless.is_some());
         let capabilities = match &stateless {
             Some(call) => Some(call.meta.client_capabilities),
             None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
@@ -166,7 +189,7 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
-        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
+        let era = Era::of(stateless.is_some());
         let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
         era.encode_private(&p::ReadResourceResult { contents })
@@ -184,7 +207,7 @@ impl Server {
         if !self.is_visible(Component::Prompt(&def), &Caller::of_env(&env)) {
             return Err(unknown());
         }
-        let era = if stateless.is_some() { Era::Stateless } else { Era::Session };
+        let era = Era::of(stateless.is_some());
         let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
         era.encode(&guarded(&ctx, work).await?)

@@ -3,6 +3,7 @@
 //! client's notifications and its answers to server→client requests.
 
 use super::Server;
+use super::call::Call;
 use crate::handler::{CompletionRequest, ResourceError};
 use crate::middleware::{Caller, Era, McpRequest, Next, Outcome};
 use crate::peer::RequestEnv;
@@ -58,7 +59,9 @@ impl Server {
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
                 self.list_method(&request.method, params, &Caller::of_env(&env))
             }
-            "tools/call" | "resources/read" | "prompts/get" => self.call(request, env, None).await,
+            "tools/call" => self.call(Call::Tool, request, env, None).await,
+            "resources/read" => self.call(Call::Read, request, env, None).await,
+            "prompts/get" => self.call(Call::Prompt, request, env, None).await,
             "resources/subscribe" | "resources/unsubscribe" => {
                 let p: p::UriParams = decode_params(params)?;
                 let session = env

@@ -3,9 +3,10 @@
 //! methods, and multi-round-trip requests (`input_required`).
 
 use super::Server;
+use super::call::Call;
 use super::listen::TaskWatch;
 use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
-use crate::era::{META_SERVER_INFO, StatelessRequest, annotate, missing_capability};
+use crate::era::{META_SERVER_INFO, annotate, missing_capability};
 use crate::middleware::Caller;
 use crate::peer::RequestEnv;
 use crate::protocol::jsonrpc::{Request, RpcError, code, to_raw};
@@ -62,10 +63,9 @@ impl Server {
                 let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);
                 self.task_method(&request.method, params, &env, capabilities.as_ref()).await
             }
-            "tools/call" | "prompts/get" | "resources/read" => {
-                let era = env.stateless.take().unwrap_or_default();
-                self.multi_round(request, env, era).await
-            }
+            "tools/call" => self.multi_round(Call::Tool, request, env).await,
+            "prompts/get" => self.multi_round(Call::Prompt, request, env).await,
+            "resources/read" => self.multi_round(Call::Read, request, env).await,
             method => Err(RpcError::method_not_found(method)),
         }
     }
@@ -73,18 +73,10 @@ impl Server {
     /// Runs a handler that may ask the client for input. Answers gathered so
     /// far travel in the signed `requestState`; the handler runs from the
     /// start each round and gets its answers back in order.
-    async fn multi_round(
-        &self,
-        request: Request,
-        env: RequestEnv,
-        mut era: Box<StatelessRequest>,
-    ) -> Result<Box<RawValue>, RpcError> {
-        let method = match request.method.as_str() {
-            "tools/call" => "tools/call",
-            "prompts/get" => "prompts/get",
-            _ => "resources/read",
-        };
-        let tool_call = if method == "tools/call" { Some(era.take_tool_call()?) } else { None };
+    async fn multi_round(&self, call: Call, request: Request, mut env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
+        let mut era = env.stateless.take().unwrap_or_default();
+        let method = call.method();
+        let tool_call = if call == Call::Tool { Some(era.take_tool_call()?) } else { None };
         let name = era.name.take().or(era.uri.take()).unwrap_or_default();
         // A round trip is bound to the caller who started it.
         let subject = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
@@ -103,22 +95,22 @@ impl Server {
                 return Err(RpcError::invalid_params("`inputResponses` must be an object"));
             }
         }
-        let call = Arc::new(StatelessCall::new(Arc::clone(&era.meta), answers));
-        let stateless = Some(Arc::clone(&call));
+        let round = Arc::new(StatelessCall::new(Arc::clone(&era.meta), answers));
+        let stateless = Some(Arc::clone(&round));
         let work = async {
             match tool_call {
                 Some(params) => self.call_tool(&request.id, params, env, stateless).await,
-                None => self.call(request, env, stateless).await,
+                None => self.call(call, request, env, stateless).await,
             }
         };
-        match until_interrupted(&call, work).await {
+        match until_interrupted(&round, work).await {
             // This era reports an unknown resource as invalid params (SEP-2164).
             Ok(Err(e)) if e.code == code::RESOURCE_NOT_FOUND => Err(RpcError { code: code::INVALID_PARAMS, ..e }),
             Ok(outcome) => outcome,
             Err(Interrupt::MissingCapability(capability)) => Err(missing_capability(&capability)),
             Err(Interrupt::NeedsInput(needs)) => {
                 let requests: Map<String, Value> = needs.into_iter().collect();
-                let state = self.inner.state_keys.sign(method, &name, subject.as_deref(), call.answers.clone());
+                let state = self.inner.state_keys.sign(method, &name, subject.as_deref(), round.answers.clone());
                 to_raw(&json!({ "resultType": "input_required", "inputRequests": requests, "requestState": state }))
             }
         }
