@@ -9,8 +9,10 @@
 mod stateless_tools;
 mod task_tools;
 
+use mcp_core::handler::ToolDef;
+use mcp_core::prelude::*;
 use mcp_core::protocol::{CallToolResult, Content, Tool};
-use mcp_core::{handler::ToolDef, prelude::*, protocol::PromptMessage, protocol::ResourceContents};
+use mcp_core::protocol::{PromptMessage, ResourceContents};
 use serde_json::{Value, json};
 use stateless_tools::*;
 use std::time::Duration;

@@ -3,8 +3,9 @@
 //! work in the session era too, where the same questions go to the client
 //! as server→client requests.
 
+use mcp_core::prelude::*;
+use mcp_core::protocol::PromptMessage;
 use mcp_core::protocol::jsonrpc::RpcError;
-use mcp_core::{prelude::*, protocol::PromptMessage};
 use serde_json::{Value, json};
 
 fn form(field: &str, kind: &str) -> Value {

@@ -9,7 +9,8 @@
 //! `MCP_TASK_WORKERS` sets the tasks one replica runs at once (default 4)
 //! and `MCP_TASK_TTL` how long a task is kept (seconds, default 3600).
 
-use mcp_core::{prelude::*, server::ServerBuilder};
+use mcp_core::prelude::*;
+use mcp_core::server::ServerBuilder;
 use mcp_examples::tasks;
 
 /// Builds the server, or says which `MCP_*` variable is wrong and exits.

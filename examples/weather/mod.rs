@@ -11,7 +11,9 @@ use axum::routing::get;
 use data::{CITIES, Forecast, Units, Weather, forecast_for, weather_for};
 use mcp_axum::metrics::Metrics;
 use mcp_core::middleware::Spans;
-use mcp_core::{prelude::*, protocol::PromptMessage, server::ServerBuilder};
+use mcp_core::prelude::*;
+use mcp_core::protocol::PromptMessage;
+use mcp_core::server::ServerBuilder;
 
 /// Current weather for a city (demo data).
 #[tool(annotations(read_only, idempotent))]

@@ -110,7 +110,8 @@ pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::{prelude::*, protocol::PromptMessage};
+/// use mcp_core::protocol::PromptMessage;
+/// use mcp_core::prelude::*;
 ///
 /// /// Asks for a code review.
 /// #[prompt(title = "Code review")]

@@ -3,7 +3,8 @@
 //! reaching the parent's clients, and clashes refused at build.
 
 use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall, Visibility};
-use mcp_core::{prelude::*, protocol::CallToolResult, protocol::Content, protocol::PromptMessage};
+use mcp_core::prelude::*;
+use mcp_core::protocol::{CallToolResult, Content, PromptMessage};
 use mcp_integration_tests::{ERAS, EraClient, HttpClient, read_events, spawn};
 use serde_json::json;
 

@@ -6,8 +6,9 @@ use mcp_core::middleware::{
     Caller, ConcurrencyLimit, ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall,
     Visibility,
 };
+use mcp_core::prelude::*;
 use mcp_core::protocol::jsonrpc::Notification;
-use mcp_core::{prelude::*, protocol::CallToolResult, protocol::Content};
+use mcp_core::protocol::{CallToolResult, Content};
 use mcp_integration_tests::{ERAS, Era, EraClient as Client};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};

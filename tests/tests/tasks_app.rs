@@ -6,9 +6,10 @@
 //! by the other replica when the tool declares a retry, and fails when it
 //! does not, never staying `working`.
 
+use mcp_core::prelude::*;
 use mcp_core::redis::RedisTaskStore;
+use mcp_core::server::ServerBuilder;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
-use mcp_core::{prelude::*, server::ServerBuilder};
 use mcp_examples::tasks;
 use mcp_integration_tests::{Era, EraClient, prefix, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};

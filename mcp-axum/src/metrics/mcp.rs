@@ -3,7 +3,8 @@
 
 use super::{McpLabels, Metrics};
 use mcp_core::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall, method_label};
-use mcp_core::{prelude::*, protocol::CallToolResult, protocol::GetPromptResult, protocol::ResourceContents};
+use mcp_core::protocol::jsonrpc::RpcError;
+use mcp_core::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::value::RawValue;
 use std::time::Instant;
 
