@@ -1,19 +1,17 @@
-//! The example servers as a library: each module builds one example's
-//! [`Server`](mcp_core::Server) (and its axum app where it has one), so that
-//! the example's `main.rs` only reads its settings and serves, and the
-//! integration tests drive the very same servers.
+//! The example servers as a library, for the integration tests: each module
+//! builds one example's [`Server`](mcp_core::Server) (and its axum app where
+//! it has one), so that the tests drive the very servers the examples serve
+//! (`mcp_examples::weather::app(config)`, `mcp_examples::notes::server(..)`,
+//! …).
 //!
-//! ```no_run
-//! # async fn run() -> std::io::Result<()> {
-//! let config = mcp_axum::McpConfig::default();
-//! let listener = mcp_axum::bind(&config).await?;
-//! mcp_axum::serve(listener, mcp_examples::weather::app(config)).await
-//! # }
-//! ```
-//!
-//! Run one with `cargo run --example NAME` from the workspace root. The
-//! `conformance` and `bench_server` examples are binaries only: nothing
+//! The modules are compiled only with the `library` feature (the tests
+//! crate turns it on). Each example's `main.rs` declares its own module and
+//! only reads its settings and serves, so that `cargo run --example NAME`
+//! compiles that example alone: the other examples cost its build nothing.
+//! The `conformance` and `bench_server` examples are binaries only: nothing
 //! else builds on them.
+
+#![cfg(feature = "library")]
 
 #[cfg(feature = "auth")]
 pub mod auth;

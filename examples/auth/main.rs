@@ -1,4 +1,4 @@
-//! Serves the auth example ([`mcp_examples::auth`]): the weather tools
+//! Serves the auth example (`examples/auth/mod.rs`): the weather tools
 //! behind OAuth, with a development issuer unless `MCP_AUTH_ISSUER` is set.
 //!
 //! ```sh
@@ -10,7 +10,14 @@
 //!      --header "Authorization: Bearer $TOKEN" --method tools/list
 //! ```
 
-use mcp_examples::auth;
+#[path = "../weather/mod.rs"]
+#[allow(dead_code)]
+mod weather;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod auth;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -1,4 +1,4 @@
-//! Serves the composed example ([`mcp_examples::composed`]): the weather
+//! Serves the composed example (`examples/composed/mod.rs`): the weather
 //! and ledger servers as one endpoint.
 //!
 //! ```sh
@@ -6,7 +6,14 @@
 //! npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8000/mcp --method tools/list
 //! ```
 
-use mcp_examples::composed;
+#[path = "../weather/mod.rs"]
+#[allow(dead_code)]
+mod weather;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod composed;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

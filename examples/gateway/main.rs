@@ -1,4 +1,4 @@
-//! Serves the gateway example ([`mcp_examples::gateway`]) over stand-in
+//! Serves the gateway example (`examples/gateway/mod.rs`) over stand-in
 //! providers it starts on loopback, its response cache in Redis when
 //! `REDIS_URL` is set (with `--features redis`), in memory otherwise.
 //!
@@ -8,7 +8,13 @@
 //! ```
 
 use mcp_core::middleware::{MemoryCache, ResponseCache};
-use mcp_examples::gateway::{self, standins, standins::StandIn};
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod gateway;
+
+use gateway::{standins, standins::StandIn};
 use std::time::Duration;
 
 /// The response cache: in Redis when `REDIS_URL` is set (with the `redis`

@@ -1,4 +1,4 @@
-//! Serves the notes example ([`mcp_examples::notes`]): its REST routes and
+//! Serves the notes example (`examples/notes/mod.rs`): its REST routes and
 //! its MCP endpoint over one store.
 //!
 //! ```sh
@@ -8,7 +8,11 @@
 //! curl http://127.0.0.1:8000/api/notes
 //! ```
 
-use mcp_examples::notes;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod notes;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -1,11 +1,15 @@
-//! Serves the stateless example ([`mcp_examples::stateless`]): no sessions,
+//! Serves the stateless example (`examples/stateless/mod.rs`): no sessions,
 //! JSON answers only.
 //!
 //! ```sh
 //! cargo run --example stateless      # MCP_STATELESS is implied
 //! ```
 
-use mcp_examples::stateless;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod stateless;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -1,4 +1,4 @@
-//! Serves the tasks example ([`mcp_examples::tasks`]), its tasks in Redis
+//! Serves the tasks example (`examples/tasks/mod.rs`), its tasks in Redis
 //! when `REDIS_URL` is set (with `--features redis`), in memory otherwise.
 //!
 //! ```sh
@@ -11,7 +11,11 @@
 
 use mcp_core::prelude::*;
 use mcp_core::server::ServerBuilder;
-use mcp_examples::tasks;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod tasks;
 
 /// Builds the server, or says which `MCP_*` variable is wrong and exits.
 fn build(builder: ServerBuilder) -> Server {

@@ -1,4 +1,4 @@
-//! Serves the transactions example ([`mcp_examples::transactions`]), its
+//! Serves the transactions example (`examples/transactions/mod.rs`), its
 //! sessions in Redis when `REDIS_URL` is set (with `--features redis`), in
 //! memory otherwise.
 //!
@@ -8,7 +8,11 @@
 //! ```
 
 use mcp_core::session::Sessions;
-use mcp_examples::transactions;
+// The example's own module, built into this binary alone (the library
+// holds it too, for the tests, behind its `library` feature).
+#[path = "mod.rs"]
+#[allow(dead_code)]
+mod transactions;
 
 /// Sessions in Redis when `REDIS_URL` is set; `None` (memory) otherwise.
 async fn sessions_from_env() -> Option<Sessions> {
