@@ -29,7 +29,7 @@ async fn main() -> std::io::Result<()> {
     let app = auth::app(config.clone()).map_err(std::io::Error::other)?;
     let address = listener.local_addr()?;
     println!("weather behind auth: MCP endpoint at http://{address}{}", config.path);
-    if std::env::var_os("MCP_AUTH_ISSUER").is_none() {
+    if let Ok(None) = mcp_axum::auth::AuthConfig::from_env() {
         println!(
             "DEVELOPMENT issuer (not for production): http://{address}/dev-issuer/token?sub=alice&scope=weather:read"
         );
