@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use mcp_core::session::Sessions;
+use mcp_core::server::WeakServer;
 use serde_json::json;
 
 /// The probe routes at `health` and `ready` (either may be absent).
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     health: Option<&str>,
     ready: Option<&str>,
-    sessions: Sessions,
+    server: WeakServer,
 ) -> Router<S> {
     let mut router = Router::new();
     if let Some(path) = health {
@@ -23,11 +23,15 @@ pub(crate) fn routes<S: Clone + Send + Sync + 'static>(
     if let Some(path) = ready {
         router = router.route(path, get(readiness));
     }
-    router.layer(crate::layers::security_headers_layer()).with_state(sessions)
+    router.layer(crate::layers::security_headers_layer()).with_state(server)
 }
 
-async fn readiness(State(sessions): State<Sessions>) -> Response {
-    match sessions.ready().await {
+async fn readiness(State(server): State<WeakServer>) -> Response {
+    let ready = match server.upgrade() {
+        Some(server) => server.ready().await,
+        None => Err("the server is shutting down".to_owned()),
+    };
+    match ready {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(failing) => {
             tracing::warn!(%failing, "not ready");

@@ -140,7 +140,7 @@ impl McpRouter {
         #[cfg(feature = "metrics")]
         let (counted, metrics_routes) = match &self.metrics {
             Some(metrics) => {
-                metrics.watch_sessions(self.server.sessions().clone());
+                metrics.watch_sessions(self.server.downgrade());
                 let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>());
                 (Some(crate::metrics::HttpMetricsLayer(metrics.clone())), routes)
             }
@@ -154,7 +154,7 @@ impl McpRouter {
         {
             endpoint.resource_metadata = self.auth.as_ref().map(|auth| auth.config().metadata_url());
         }
-        let content = CheckLayer::new(ContentCheck::new(endpoint.sessions.keeps_sessions()));
+        let content = CheckLayer::new(ContentCheck::new(endpoint.keeps_sessions));
         let stack = tower::ServiceBuilder::new()
             .layer(HttpSpanLayer)
             .option_layer(counted)
@@ -168,7 +168,7 @@ impl McpRouter {
         let probes = crate::health::routes(
             endpoint.config.health_path.as_deref(),
             endpoint.config.ready_path.as_deref(),
-            endpoint.sessions.clone(),
+            endpoint.server.downgrade(),
         );
         let router = Router::new().route(&path, endpoint.into_method_router().layer(stack)).merge(probes);
         #[cfg(feature = "auth")]

@@ -264,7 +264,7 @@ async fn every_token_gets_the_answer_the_specification_gives() {
             error => assert!(challenge.contains(&format!("error=\"{error}\"")), "{case}: {challenge}"),
         }
         assert!(!challenge.contains(&good), "{case}: no token in the challenge");
-        assert_eq!(server.sessions().count().await.unwrap(), sessions, "{case}: no session left behind");
+        assert_eq!(server.session_count().await.unwrap(), sessions, "{case}: no session left behind");
     }
 
     // The issuer rotates in a new key: a token signed with it is accepted after one refetch.
@@ -327,7 +327,7 @@ async fn scopes_identity_and_session_owners() {
 
     let hijack = call(&bob, "whoami", json!({})).await.unwrap();
     assert_eq!(hijack.status(), 404, "another principal cannot use alice's session");
-    assert_eq!(server.sessions().count().await.unwrap(), 1);
+    assert_eq!(server.session_count().await.unwrap(), 1);
 
     let writer = sign(
         &claims(&issuer.url, |c| {
@@ -388,7 +388,7 @@ async fn opaque_tokens_are_introspected() {
     assert_eq!(attempt(&url, Some("Bearer opaque-good")).await.0, 200, "active");
     let (status, challenge, _) = attempt(&url, Some("Bearer opaque-revoked")).await;
     assert_eq!((status, challenge.contains("error=\"invalid_token\"")), (401, true), "inactive");
-    assert_eq!(server.sessions().count().await.unwrap(), 1);
+    assert_eq!(server.session_count().await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -435,5 +435,5 @@ async fn scopes_on_resources_and_prompts_and_in_the_stateless_era() {
     let me =
         stateless("tools/call", "whoami", json!({"name": "whoami", "arguments": {}, "_meta": meta})).await.unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["result"]["content"][0]["text"], "alice");
-    assert_eq!(server.sessions().count().await.unwrap(), 0, "the stateless era opens no sessions");
+    assert_eq!(server.session_count().await.unwrap(), 0, "the stateless era opens no sessions");
 }

@@ -45,10 +45,10 @@ async fn a_failed_initialize_opens_no_session() {
         let (status, body) = status_and_body(response).await;
         assert_eq!((status, body["error"]["code"].as_i64()), (200, Some(-32602)), "{params}");
     }
-    assert_eq!(server.sessions().count().await.unwrap(), 0, "nothing was kept");
+    assert_eq!(server.session_count().await.unwrap(), 0, "nothing was kept");
     let mut honest = client.clone();
     honest.initialize().await;
-    assert_eq!(server.sessions().count().await.unwrap(), 1);
+    assert_eq!(server.session_count().await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -116,7 +116,8 @@ async fn a_session_keeps_flags_and_bounded_names_not_what_initialize_carried() {
     let response = client.post(&body).await;
     assert_eq!(response.status(), 200);
     let id = response.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let session = server.sessions().open(&id).await.unwrap().unwrap();
+    let named = mcp_core::server::SessionSource::Named(Some(&id));
+    let session = server.find_session(named, &Default::default()).await.unwrap().unwrap();
     let declared = session.record().client.as_ref().unwrap();
     assert!(declared.capabilities.sampling.is_some(), "the flag the server uses is kept");
     assert_eq!(declared.implementation.name.len(), mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
@@ -374,7 +375,7 @@ async fn each_client_address_holds_a_bounded_number_of_sessions() {
     assert_eq!((status, body["error"]["code"].as_i64()), (429, Some(-32000)), "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("maximum of 2 sessions"), "{body}");
     assert_eq!(open("203.0.113.8").await.unwrap().status(), 200, "another client is not affected");
-    assert_eq!(server.sessions().count().await.unwrap(), 3);
+    assert_eq!(server.session_count().await.unwrap(), 3);
 
     let delete = reqwest::Client::new().delete(format!("{url}/mcp")).header("mcp-session-id", &first_id);
     assert_eq!(delete.send().await.unwrap().status(), 200);

@@ -53,7 +53,7 @@ async fn probes_answer_without_sessions_and_whatever_the_host() {
     let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
     assert_eq!(probe(&url, "/health").await, (200, json!({"status": "ok"})));
     assert_eq!(probe(&url, "/ready").await, (200, json!({"status": "ready"})));
-    assert_eq!(server.sessions().count().await.unwrap(), 0);
+    assert_eq!(server.session_count().await.unwrap(), 0);
     assert_eq!(probe(&url, "/mcp").await.0, 403, "the endpoint itself still checks the Host");
 }
 

@@ -155,6 +155,7 @@ async fn a_dropped_connection_before_any_event_stops_the_handler() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
     assert!(tokio::time::timeout(Duration::from_millis(200), client.post(&body)).await.is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let session = server.sessions().open(client.session.as_deref().unwrap()).await.unwrap().unwrap();
+    let named = mcp_core::server::SessionSource::Named(client.session.as_deref());
+    let session = server.find_session(named, &Default::default()).await.unwrap().unwrap();
     assert!(!session.is_in_flight(&mcp_core::protocol::jsonrpc::RequestId::Number(1)), "the request was dropped");
 }

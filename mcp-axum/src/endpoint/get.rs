@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     let headers = parts.headers;
-    if !has_session_methods(endpoint.sessions.keeps_sessions(), &headers) {
+    if !has_session_methods(endpoint.keeps_sessions, &headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);
     }
     let session = match endpoint.session_for(&headers, &parts.extensions).await {

@@ -16,14 +16,15 @@ use http::{HeaderMap, StatusCode};
 use mcp_core::Server;
 use mcp_core::protocol::jsonrpc::RequestId;
 use mcp_core::server::{Refusal, SessionSource};
-use mcp_core::session::{Session, Sessions, StoreError};
+use mcp_core::session::{Session, StoreError};
 use std::sync::Arc;
 
 /// What every handler of the endpoint shares.
 pub(crate) struct Endpoint {
     pub(crate) server: Server,
-    /// The server's sessions, or none at all in stateless mode.
-    pub(crate) sessions: Sessions,
+    /// Whether requests have sessions: the server keeps them and the
+    /// endpoint is not configured stateless.
+    pub(crate) keeps_sessions: bool,
     pub(crate) config: McpConfig,
     /// The protected-resource metadata URL, named in step-up challenges
     /// (403 `insufficient_scope`) when the endpoint is protected.
@@ -32,8 +33,8 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     pub(crate) fn new(server: Server, config: McpConfig) -> Self {
-        let sessions = if config.stateless { Sessions::none() } else { server.sessions().clone() };
-        Self { server, sessions, config, resource_metadata: None }
+        let keeps_sessions = !config.stateless && server.keeps_sessions();
+        Self { server, keeps_sessions, config, resource_metadata: None }
     }
 
     /// The POST, GET and DELETE handlers, sharing this state.
@@ -42,8 +43,8 @@ impl Endpoint {
     }
 
     /// Where a request's session comes from: the `Mcp-Session-Id` it names.
-    pub(crate) fn session_source<'a>(&'a self, headers: &'a HeaderMap) -> SessionSource<'a> {
-        SessionSource::Named { sessions: &self.sessions, id: session_id(headers) }
+    pub(crate) fn session_source<'a>(&self, headers: &'a HeaderMap) -> SessionSource<'a> {
+        if self.keeps_sessions { SessionSource::Named(session_id(headers)) } else { SessionSource::Stateless }
     }
 
     /// The session named by `Mcp-Session-Id`, found only by whoever opened
@@ -54,7 +55,8 @@ impl Endpoint {
         headers: &HeaderMap,
         extensions: &http::Extensions,
     ) -> Result<Option<Session>, Response> {
-        self.session_source(headers).resolve(extensions).await.map_err(|refusal| refused(None, &refusal))
+        let source = self.session_source(headers);
+        self.server.find_session(source, extensions).await.map_err(|refusal| refused(None, &refusal))
     }
 }
 

@@ -38,7 +38,7 @@ pub(crate) use http::HttpMetricsLayer;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use mcp_core::session::Sessions;
+use mcp_core::server::WeakServer;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -90,7 +90,7 @@ struct Shared {
     mcp_requests: Family<McpLabels, Counter>,
     mcp_duration: Family<McpTiming, Histogram, fn() -> Histogram>,
     /// The sessions counted at scrape time (set by the router).
-    sessions: Mutex<Option<Sessions>>,
+    server: Mutex<Option<WeakServer>>,
     /// Tool names as labels, each kept once (tools are few and registered).
     tool_names: Mutex<HashSet<&'static str>>,
     /// The HTTP counters by method and status, found without hashing.
@@ -171,7 +171,7 @@ impl Metrics {
             sessions_active,
             mcp_requests,
             mcp_duration,
-            sessions: Mutex::new(None),
+            server: Mutex::new(None),
             tool_names: Mutex::default(),
             http_handles: (0..METHODS * STATUSES).map(|_| OnceLock::new()).collect(),
             mcp_handles: RwLock::default(),
@@ -187,9 +187,10 @@ impl Metrics {
 
     /// The metrics in the Prometheus text format (version 0.0.4).
     pub async fn render(&self) -> String {
-        let sessions = self.shared.sessions.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if let Some(sessions) = sessions {
-            if let Ok(count) = sessions.count().await {
+        let server =
+            self.shared.server.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(WeakServer::upgrade);
+        if let Some(server) = server {
+            if let Ok(count) = server.session_count().await {
                 self.shared.sessions_active.set(i64::try_from(count).unwrap_or(i64::MAX));
             }
         }
@@ -267,9 +268,10 @@ impl Metrics {
         shared.mcp_handles.write().unwrap_or_else(|p| p.into_inner()).insert(key, (counter, histogram));
     }
 
-    /// Counts the sessions of `sessions` at each scrape.
-    pub(crate) fn watch_sessions(&self, sessions: Sessions) {
-        *self.shared.sessions.lock().unwrap_or_else(|p| p.into_inner()) = Some(sessions);
+    /// Counts the sessions of `server` at each scrape (without keeping it
+    /// alive: the server holds this registry through its middleware).
+    pub(crate) fn watch_sessions(&self, server: WeakServer) {
+        *self.shared.server.lock().unwrap_or_else(|p| p.into_inner()) = Some(server);
     }
 }
 

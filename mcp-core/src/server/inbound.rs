@@ -11,7 +11,7 @@ use crate::era::{StatelessRequest, is_stateless_request};
 use crate::peer::{Exchange, InFlight, RequestEnv, outbox};
 use crate::protocol::jsonrpc::{self, Message, Request, RequestId, RpcError, code};
 use crate::protocol::version;
-use crate::session::{Session, SessionRecord, Sessions, StoreError};
+use crate::session::{Session, SessionRecord, StoreError};
 use std::net::IpAddr;
 
 /// A check a transport runs on a stateless-era request before it runs (over
@@ -35,18 +35,15 @@ pub struct Arrival<'a> {
 }
 
 /// Where the session of a session-era message comes from.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum SessionSource<'a> {
-    /// Named by the message (HTTP's `Mcp-Session-Id`), among `sessions`
-    /// ([`Sessions::none`] on an endpoint that keeps none).
-    Named {
-        /// The sessions to look in, and to open new ones in.
-        sessions: &'a Sessions,
-        /// The name given, if any.
-        id: Option<&'a str>,
-    },
-    /// The connection's own (stdio): opened by its `initialize`, in the
-    /// server's sessions.
+    /// Named by the message (HTTP's `Mcp-Session-Id`; `None` when absent),
+    /// among the server's sessions.
+    Named(Option<&'a str>),
+    /// Nowhere: the transport keeps no sessions (a stateless HTTP
+    /// endpoint), so `initialize` opens none.
+    Stateless,
+    /// The connection's own (stdio): opened by its `initialize`.
     Connection(Option<&'a Session>),
 }
 
@@ -111,19 +108,24 @@ impl Refusal {
     }
 }
 
-impl SessionSource<'_> {
+impl Server {
     /// The session a message names, checked against its caller: a session
     /// opened by an authenticated principal is found only by that
     /// principal (anyone else is told it does not exist). `None` where no
     /// sessions are kept.
-    pub async fn resolve(self, extensions: &http::Extensions) -> Result<Option<Session>, Refusal> {
-        let (sessions, id) = match self {
+    pub async fn find_session(
+        &self,
+        source: SessionSource<'_>,
+        extensions: &http::Extensions,
+    ) -> Result<Option<Session>, Refusal> {
+        let id = match source {
             SessionSource::Connection(session) => return Ok(session.cloned()),
-            SessionSource::Named { sessions, .. } if !sessions.keeps_sessions() => return Ok(None),
-            SessionSource::Named { id: None, .. } => return Err(Refusal::MissingSession),
-            SessionSource::Named { sessions, id: Some(id) } => (sessions, id),
+            SessionSource::Stateless => return Ok(None),
+            SessionSource::Named(_) if !self.keeps_sessions() => return Ok(None),
+            SessionSource::Named(None) => return Err(Refusal::MissingSession),
+            SessionSource::Named(Some(id)) => id,
         };
-        match sessions.open(id).await {
+        match self.sessions().open(id).await {
             Ok(Some(session)) if crate::auth::may_use(session.record().owner.as_deref(), extensions) => {
                 Ok(Some(session))
             }
@@ -131,9 +133,7 @@ impl SessionSource<'_> {
             Err(error) => Err(Refusal::Store(error)),
         }
     }
-}
 
-impl Server {
     /// Routes one message from a client (see the module docs of
     /// [`server`](crate::server)): the one entry of every transport.
     ///
@@ -174,7 +174,7 @@ impl Server {
         match message {
             Message::Request(request) if request.method == "initialize" => self.open_session(request, arrival).await,
             Message::Request(request) => {
-                let session = match arrival.session.resolve(&arrival.extensions).await {
+                let session = match self.find_session(arrival.session, &arrival.extensions).await {
                     Ok(session) => session,
                     Err(refusal) => return Routed::Refused { id: None, refusal },
                 };
@@ -198,14 +198,16 @@ impl Server {
             {
                 Routed::Accepted
             }
-            Message::Notification(notification) => match arrival.session.resolve(&arrival.extensions).await {
-                Ok(session) => {
-                    self.handle_notification(&notification, session.as_ref()).await;
-                    Routed::Accepted
+            Message::Notification(notification) => {
+                match self.find_session(arrival.session, &arrival.extensions).await {
+                    Ok(session) => {
+                        self.handle_notification(&notification, session.as_ref()).await;
+                        Routed::Accepted
+                    }
+                    Err(refusal) => Routed::Refused { id: None, refusal },
                 }
-                Err(refusal) => Routed::Refused { id: None, refusal },
-            },
-            Message::Response(response) => match arrival.session.resolve(&arrival.extensions).await {
+            }
+            Message::Response(response) => match self.find_session(arrival.session, &arrival.extensions).await {
                 Ok(session) => {
                     self.handle_response(response, session.as_ref());
                     Routed::Accepted
@@ -236,14 +238,10 @@ impl Server {
     /// `initialize` opens a session (where sessions are kept) only once it
     /// succeeded; a failed `initialize` leaves nothing.
     async fn open_session(&self, request: Request, arrival: Arrival<'_>) -> Routed {
-        let sessions = match arrival.session {
-            SessionSource::Named { sessions, .. } if !sessions.keeps_sessions() => {
-                let env = RequestEnv { extensions: arrival.extensions, ..RequestEnv::default() };
-                return Routed::Running(self.start(request, env, None));
-            }
-            SessionSource::Named { sessions, .. } => sessions,
-            SessionSource::Connection(_) => self.sessions(),
-        };
+        if matches!(arrival.session, SessionSource::Stateless) || !self.keeps_sessions() {
+            let env = RequestEnv { extensions: arrival.extensions, ..RequestEnv::default() };
+            return Routed::Running(self.start(request, env, None));
+        }
         let (result, client) = match self.initialize(request.params.as_deref()) {
             Ok(answer) => answer,
             Err(error) => return Routed::Refused { id: Some(request.id), refusal: Refusal::Initialize(error) },
@@ -252,7 +250,7 @@ impl Server {
         record.client = Some(client);
         record.client_addr = arrival.client_addr;
         record.owner = crate::auth::caller_subject(&arrival.extensions).map(str::to_owned);
-        match sessions.create(record).await {
+        match self.sessions().create(record).await {
             Ok(session) => Routed::Opened { answer: jsonrpc::encode_result(&request.id, &result), session },
             Err(error) => Routed::Refused { id: Some(request.id), refusal: Refusal::Store(error) },
         }

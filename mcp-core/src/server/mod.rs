@@ -85,18 +85,21 @@ struct Inner {
     skills: registry::Registry<crate::skills::Manifest>,
 }
 
-/// A [`Server`] that does not keep it alive (what background work holds).
+/// A [`Server`] that does not keep it alive: what background work (task
+/// workers, a metrics gauge) holds.
 #[derive(Clone)]
-pub(crate) struct WeakServer(std::sync::Weak<Inner>);
+pub struct WeakServer(std::sync::Weak<Inner>);
 
 impl WeakServer {
-    pub(crate) fn upgrade(&self) -> Option<Server> {
+    /// The server, while something else keeps it alive.
+    pub fn upgrade(&self) -> Option<Server> {
         self.0.upgrade().map(|inner| Server { inner })
     }
 }
 
 impl Server {
-    pub(crate) fn downgrade(&self) -> WeakServer {
+    /// A handle that does not keep this server alive.
+    pub fn downgrade(&self) -> WeakServer {
         WeakServer(Arc::downgrade(&self.inner))
     }
 
@@ -105,9 +108,30 @@ impl Server {
         &self.inner.info
     }
 
-    /// The sessions of the 2025-11-25 era.
-    pub fn sessions(&self) -> &Sessions {
+    /// The sessions of the 2025-11-25 era: the registry itself stays
+    /// inside the crate. Transports find the one session a message names
+    /// with [`Server::find_session`], bound to its caller as any client is;
+    /// tools see their own through [`Context::session`](crate::Context::session).
+    pub(crate) fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    /// Whether this server keeps sessions (a stateless server's
+    /// `Sessions::none()` does not).
+    pub fn keeps_sessions(&self) -> bool {
+        self.inner.sessions.keeps_sessions()
+    }
+
+    /// How many sessions the session store holds (the `mcp_sessions_active`
+    /// gauge).
+    pub async fn session_count(&self) -> Result<usize, crate::session::StoreError> {
+        self.inner.sessions.count().await
+    }
+
+    /// Whether every store this server depends on answers (readiness
+    /// probes); the error names the one that does not.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.inner.sessions.ready().await
     }
 
     /// How long a handler waits for the client to answer a request the
@@ -124,6 +148,12 @@ impl Server {
     /// Shared state of type `T`.
     pub fn state<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
         self.inner.state.get::<T>().cloned()
+    }
+}
+
+impl std::fmt::Debug for WeakServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WeakServer").finish_non_exhaustive()
     }
 }
 

@@ -125,6 +125,12 @@ impl Session {
         Ok(())
     }
 
+    /// Ends the session (`DELETE`): cancels what it runs, closes its
+    /// streams, forgets its events. `false` when it had ended already.
+    pub async fn end(&self) -> Result<bool, StoreError> {
+        self.sessions.remove(self.id()).await
+    }
+
     /// Starts a response stream; its events are kept for resumption.
     pub async fn open_stream(&self) -> Result<StreamId, StoreError> {
         self.sessions.events().open_stream(self.id()).await
