@@ -15,6 +15,7 @@
 //! Standard output carries the protocol only: log to standard error.
 
 use crate::Server;
+use crate::era::is_stateless_request;
 use crate::peer::{Exchange, Outbound, Step};
 use crate::protocol::jsonrpc::{self, Message, RpcError, code};
 use crate::server::{Arrival, Routed, SessionSource};
@@ -111,7 +112,9 @@ impl Connection {
         };
         // Over stdio there is no header: a request's `_meta` names its revision.
         let declared = match &message {
-            Message::Request(request) => declared_version(request.params.as_deref()),
+            Message::Request(request) if is_stateless_request(None, request.params.as_deref()) => {
+                declared_version(request.params.as_deref())
+            }
             _ => None,
         };
         let arrival = Arrival {
