@@ -218,6 +218,10 @@ pub const AUTH_JWKS_URL: Variable =
 pub const AUTH_SCOPES: Variable =
     Variable::new("MCP_AUTH_SCOPES", "none", Kind::Custom, "scopes separated by spaces or commas");
 
+/// Whether only RFC 9068 access tokens (`typ: at+jwt`) are accepted.
+pub const AUTH_REQUIRE_AT_JWT: Variable =
+    Variable::new("MCP_AUTH_REQUIRE_AT_JWT", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");
+
 /// Every `MCP_*` variable, in the order of `docs/configuration.md`.
 pub const VARIABLES: &[Variable] = &[
     HOST,
@@ -251,6 +255,7 @@ pub const VARIABLES: &[Variable] = &[
     AUTH_AUDIENCE,
     AUTH_JWKS_URL,
     AUTH_SCOPES,
+    AUTH_REQUIRE_AT_JWT,
 ];
 
 /// A value of an `MCP_*` variable that cannot be used. Shown as

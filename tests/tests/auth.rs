@@ -12,7 +12,7 @@ use mcp_core::auth::{Claims, Principal, RequireScopes};
 use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -68,14 +68,18 @@ struct Issuer {
     url: String,
     jwks: Arc<RwLock<Value>>,
     fetches: Arc<AtomicUsize>,
+    /// While set, the JWKS is answered 503 (the issuer is down).
+    down: Arc<AtomicBool>,
 }
 
 async fn issuer() -> Issuer {
     let jwks = Arc::new(RwLock::new(json!({"keys": [jwk("rsa-1"), jwk("ec-1"), jwk("ed-1")]})));
     let fetches = Arc::new(AtomicUsize::new(0));
+    let down = Arc::new(AtomicBool::new(false));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let (keys, count, base) = (jwks.clone(), fetches.clone(), url.clone());
+    let (keys, count, base, is_down) = (jwks.clone(), fetches.clone(), url.clone(), down.clone());
+    let iss = url.clone();
     let app = axum::Router::new()
         .route(
             "/.well-known/oauth-authorization-server",
@@ -85,21 +89,26 @@ async fn issuer() -> Issuer {
             "/jwks",
             get(move || async move {
                 count.fetch_add(1, Ordering::SeqCst);
-                axum::Json(keys.read().unwrap().clone())
+                match is_down.load(Ordering::SeqCst) {
+                    true => Err(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+                    false => Ok(axum::Json(keys.read().unwrap().clone())),
+                }
             }),
         )
         .route(
             "/introspect",
-            post(|body: String| async move {
-                let answer = match body.contains("token=opaque-good") {
-                    true => json!({"active": true, "sub": "opaque-user", "scope": "notes:write", "aud": RESOURCE}),
-                    false => json!({"active": false}),
+            post(move |body: String| async move {
+                let active = |iss: &str| json!({"active": true, "sub": "opaque-user", "scope": "notes:write", "aud": RESOURCE, "iss": iss});
+                let answer = match body.split('&').find_map(|pair| pair.strip_prefix("token=")) {
+                    Some("opaque-good") => active(&iss),
+                    Some("opaque-foreign") => active("https://other-issuer.example"),
+                    _ => json!({"active": false}),
                 };
                 axum::Json(answer)
             }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Issuer { url, jwks, fetches }
+    Issuer { url, jwks, fetches, down }
 }
 
 fn now() -> u64 {
@@ -117,6 +126,14 @@ fn sign(claims: &Value, alg: Algorithm, kid: &str, key: &EncodingKey) -> String 
     let mut header = Header::new(alg);
     header.kid = Some(kid.to_owned());
     jsonwebtoken::encode(&header, claims, key).unwrap()
+}
+
+/// Signed with `rsa-1`, its header typed `typ` (`None`: no `typ`).
+fn sign_typed(claims: &Value, typ: Option<&str>) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("rsa-1".into());
+    header.typ = typ.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, &rsa("rsa-1")).unwrap()
 }
 
 fn rsa(name: &str) -> EncodingKey {
@@ -242,6 +259,10 @@ async fn every_token_gets_the_answer_the_specification_gives() {
             401,
             "invalid_token",
         ),
+        ("typed as an ID token", Some(sign_typed(&claims(&iss, |_| {}), Some("id_token"))), 401, "invalid_token"),
+        ("typed as a logout token", Some(sign_typed(&claims(&iss, |_| {}), Some("logout+jwt"))), 401, "invalid_token"),
+        ("untyped", Some(sign_typed(&claims(&iss, |c| c["sub"] = json!("u")), None)), 200, ""),
+        ("typed at+jwt", Some(sign_typed(&claims(&iss, |c| c["sub"] = json!("a")), Some("at+jwt"))), 200, ""),
         ("ES256", Some(sign(&claims(&iss, |_| {}), Algorithm::ES256, "ec-1", &ec)), 200, ""),
         ("EdDSA", Some(sign(&claims(&iss, |_| {}), Algorithm::EdDSA, "ed-1", &ed)), 200, ""),
         ("good token", Some(good.clone()), 200, ""),
@@ -436,4 +457,64 @@ async fn scopes_on_resources_and_prompts_and_in_the_stateless_era() {
         stateless("tools/call", "whoami", json!({"name": "whoami", "arguments": {}, "_meta": meta})).await.unwrap();
     assert_eq!(me.json::<Value>().await.unwrap()["result"]["content"][0]["text"], "alice");
     assert_eq!(server.session_count().await.unwrap(), 0, "the stateless era opens no sessions");
+}
+
+#[tokio::test]
+async fn a_failed_key_fetch_is_a_503_and_tokens_verify_as_soon_as_the_issuer_is_back() {
+    let issuer = issuer().await;
+    issuer.down.store(true, Ordering::SeqCst);
+    let config = AuthConfig::new(&issuer.url, RESOURCE);
+    let (_, url) = protected(JwtVerifier::new(&config)).await;
+    let good = format!("Bearer {}", sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "rsa-1", &rsa("rsa-1")));
+    for attempt_number in 0..3 {
+        let (status, challenge, response) = attempt(&url, Some(&good)).await;
+        assert_eq!(status, 503, "attempt {attempt_number}: the issuer is down, the token is not known bad: {challenge}");
+        assert_eq!(response.headers()["retry-after"], "1");
+        let body: Value = response.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("the token issuer does not answer"), "{message}");
+    }
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 1, "failed fetches are retried after a backoff, not per request");
+
+    issuer.down.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(attempt(&url, Some(&good)).await.0, 200, "the issuer is back: its tokens verify within the backoff");
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 2);
+
+    let unknown = sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "made-up", &rsa("rsa-2"));
+    let (status, challenge, _) = attempt(&url, Some(&format!("Bearer {unknown}"))).await;
+    assert_eq!(status, 401, "a key the issuer's current keys lack is unknown: {challenge}");
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert_eq!(issuer.fetches.load(Ordering::SeqCst), 2, "no refetch within the refresh interval after a success");
+}
+
+#[tokio::test]
+async fn with_rfc_9068_required_only_at_jwt_tokens_pass() {
+    let issuer = issuer().await;
+    let mut config = AuthConfig::new(&issuer.url, RESOURCE);
+    config.require_at_jwt = true;
+    let (_, url) = protected(JwtVerifier::new(&config)).await;
+    let iss = issuer.url.clone();
+    for (typ, status) in
+        [(Some("at+jwt"), 200), (Some("application/at+jwt"), 200), (Some("JWT"), 401), (Some("id_token"), 401), (None, 401)]
+    {
+        let token = sign_typed(&claims(&iss, |_| {}), typ);
+        let (got, challenge, _) = attempt(&url, Some(&format!("Bearer {token}"))).await;
+        assert_eq!(got, status, "{typ:?}: {challenge}");
+        if status == 401 {
+            assert!(challenge.contains("not typed at+jwt"), "{typ:?}: {challenge}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_introspection_answer_from_another_issuer_is_refused() {
+    let issuer = issuer().await;
+    let verifier = IntrospectionVerifier::new(format!("{}/introspect", issuer.url), RESOURCE).issuer(&issuer.url);
+    let (server, url) = protected(verifier).await;
+    assert_eq!(attempt(&url, Some("Bearer opaque-good")).await.0, 200, "the configured issuer");
+    let (status, challenge, _) = attempt(&url, Some("Bearer opaque-foreign")).await;
+    assert_eq!(status, 401, "{challenge}");
+    assert!(challenge.contains("from another issuer"), "{challenge}");
+    assert_eq!(server.session_count().await.unwrap(), 1);
 }

@@ -31,6 +31,11 @@ pub struct AuthConfig {
     pub scopes_supported: Vec<String>,
     /// Clock skew allowed on `exp` and `nbf` (default 60 s).
     pub leeway: Duration,
+    /// Accept only JWTs typed `at+jwt`, the RFC 9068 access-token profile
+    /// (`MCP_AUTH_REQUIRE_AT_JWT`; default off: untyped and `JWT`-typed
+    /// tokens pass too, as most identity providers issue them, but never
+    /// one typed as another kind of token, such as `id_token`).
+    pub require_at_jwt: bool,
 }
 
 impl AuthConfig {
@@ -44,12 +49,13 @@ impl AuthConfig {
             authorization_servers: Vec::new(),
             scopes_supported: Vec::new(),
             leeway: Duration::from_secs(60),
+            require_at_jwt: var::AUTH_REQUIRE_AT_JWT.default_flag(),
         }
     }
 
     /// `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` (both needed), with
-    /// `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URL` and `MCP_AUTH_SCOPES` when
-    /// set; `Ok(None)` when `MCP_AUTH_ISSUER` is not set. A blank value is
+    /// `MCP_AUTH_AUDIENCE`, `MCP_AUTH_JWKS_URL`, `MCP_AUTH_SCOPES` and
+    /// `MCP_AUTH_REQUIRE_AT_JWT` when set; `Ok(None)` when `MCP_AUTH_ISSUER` is not set. A blank value is
     /// an error, like any value that cannot be used.
     pub fn from_env() -> Result<Option<Self>, String> {
         Self::read(Env::process())
@@ -60,6 +66,7 @@ impl AuthConfig {
         let resource = env.text(&var::AUTH_RESOURCE);
         let audience = env.text(&var::AUTH_AUDIENCE);
         let jwks_url = env.text(&var::AUTH_JWKS_URL);
+        let require_at_jwt = env.flag(&var::AUTH_REQUIRE_AT_JWT);
         let scopes = env.custom(&var::AUTH_SCOPES, |scopes| {
             let scopes: Vec<String> = scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
             (!scopes.is_empty()).then_some(scopes)
@@ -79,6 +86,7 @@ impl AuthConfig {
         let mut config = Self::new(issuer, resource);
         config.audience = audience;
         config.jwks_url = jwks_url;
+        config.require_at_jwt = require_at_jwt;
         config.scopes_supported = scopes.unwrap_or_default();
         Ok(Some(config))
     }
@@ -148,9 +156,11 @@ mod tests {
             "MCP_AUTH_ISSUER" => Some("https://id".into()),
             "MCP_AUTH_RESOURCE" => Some("https://mcp/mcp".into()),
             "MCP_AUTH_SCOPES" => Some("notes:read, notes:write".into()),
+            "MCP_AUTH_REQUIRE_AT_JWT" => Some("on".into()),
             _ => None,
         });
         let config = config.unwrap().unwrap();
+        assert!(config.require_at_jwt);
         assert_eq!(config.scopes_supported, ["notes:read", "notes:write"]);
         assert_eq!(config.authorization_servers(), ["https://id"]);
     }

@@ -7,7 +7,9 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// Checks opaque tokens by asking the authorization server (RFC 7662):
-/// `active` tokens whose audience includes `audience` become principals.
+/// `active` tokens whose audience includes `audience` (and, once
+/// [`issuer`](Self::issuer) is set, whose answer names no other issuer)
+/// become principals.
 /// Answers are remembered for `cache_for` (default 60 s) or until the
 /// token expires, so the endpoint is asked once per token, not per request.
 ///
@@ -15,12 +17,14 @@ use std::time::Duration;
 /// use mcp_axum::auth::IntrospectionVerifier;
 ///
 /// let verifier = IntrospectionVerifier::new("https://id.example.com/oauth/introspect", "https://mcp.example.com/mcp")
+///     .issuer("https://id.example.com")
 ///     .client_credentials("mcp-server", "its secret");
 /// # let _ = verifier;
 /// ```
 pub struct IntrospectionVerifier {
     endpoint: String,
     audience: String,
+    issuer: Option<String>,
     credentials: Option<(String, String)>,
     client: reqwest::Client,
     verified: TokenCache,
@@ -39,10 +43,21 @@ impl IntrospectionVerifier {
         Self {
             endpoint: endpoint.into(),
             audience: audience.into(),
+            issuer: None,
             credentials: None,
             client,
             verified: TokenCache::new(Duration::from_secs(60)),
         }
+    }
+
+    /// Refuses tokens whose introspection answer names another issuer
+    /// (its `iss`, when the answer has one, must be `issuer`): a token of
+    /// another authorization server that the endpoint also knows is not
+    /// one for this resource.
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
     }
 
     /// Authenticates to the endpoint with HTTP Basic client credentials.
@@ -88,6 +103,11 @@ impl IntrospectionVerifier {
         };
         if !audience_ok {
             return Err(AuthError::Invalid("the token is for another audience".into()));
+        }
+        if let (Some(issuer), Some(iss)) = (&self.issuer, answer.get("iss")) {
+            if iss.as_str() != Some(issuer.as_str()) {
+                return Err(AuthError::Invalid("the token is from another issuer".into()));
+            }
         }
         let expires = answer.get("exp").and_then(Value::as_u64);
         let principal = principal_of(answer)?;

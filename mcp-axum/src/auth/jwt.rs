@@ -2,13 +2,14 @@
 
 use super::cache::TokenCache;
 use super::config::AuthConfig;
+use super::jwks::{Key, KeyMap, RemoteKeys, find};
 use super::verifier::{AuthError, TokenVerifier, VerifyFuture, principal_of};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Refetch the issuer's keys for an unknown `kid` at most this often, by
 /// default.
@@ -16,31 +17,24 @@ const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// How long a fetch of keys or metadata may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One signing key and the one algorithm it may be used with.
-struct Key {
-    decoding: DecodingKey,
-    algorithm: Algorithm,
-}
-
 /// Where the keys come from.
 enum Keys {
     /// Given once (a shared secret, a JWKS in hand).
-    Fixed(HashMap<Option<String>, Arc<Key>>),
+    Fixed(KeyMap),
     /// The issuer's JWKS, fetched on first use and again for an unknown
-    /// `kid` (key rotation), at most every `refresh_every`.
-    Remote {
-        client: reqwest::Client,
-        jwks_url: Mutex<Option<String>>,
-        keys: RwLock<HashMap<Option<String>, Arc<Key>>>,
-        last_fetch: tokio::sync::Mutex<Option<Instant>>,
-    },
+    /// `kid` (key rotation), at most every `refresh_every` (see
+    /// [`RemoteKeys`]).
+    Remote(RemoteKeys),
 }
 
 /// Checks JWTs: signature against the issuer's keys (RS256/384/512,
 /// PS256/384/512, ES256/384, EdDSA; HS256 with a shared secret), each key
 /// pinned to its algorithm (so `alg: none` and RS/HS confusion fail),
 /// `iss` equal to the issuer, `aud` including this resource, `exp` and
-/// `nbf` within the leeway, and a `sub`. Verified tokens are remembered
+/// `nbf` within the leeway, a `sub`, and a `typ` (header) that is an access
+/// token's: untyped, `JWT` or `at+jwt`, never `id_token` or another
+/// `…+jwt`; only `at+jwt` (RFC 9068) when
+/// [`AuthConfig::require_at_jwt`] is set. Verified tokens are remembered
 /// until they expire, so a client's repeated token costs a map lookup.
 ///
 /// ```
@@ -70,13 +64,8 @@ impl JwtVerifier {
     /// Keys from `config.jwks_url`, or from the issuer's metadata.
     pub fn new(config: &AuthConfig) -> Self {
         let client = reqwest::Client::builder().timeout(FETCH_TIMEOUT).build().unwrap_or_default();
-        let keys = Keys::Remote {
-            client,
-            jwks_url: Mutex::new(config.jwks_url.clone()),
-            keys: RwLock::default(),
-            last_fetch: tokio::sync::Mutex::new(None),
-        };
-        Self::with_keys(config, keys)
+        let keys = RemoteKeys::new(client, config.issuer.clone(), config.jwks_url.clone());
+        Self::with_keys(config, Keys::Remote(keys))
     }
 
     /// HS256 tokens signed with `secret`.
@@ -114,6 +103,13 @@ impl JwtVerifier {
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::Invalid("the token is not a JWT with a supported algorithm".into()))?;
+        if !type_allowed(header.typ.as_deref(), self.config.require_at_jwt) {
+            let why = match self.config.require_at_jwt {
+                true => "the token is not typed at+jwt (an RFC 9068 access token)",
+                false => "the token's type (typ) is not an access token's",
+            };
+            return Err(AuthError::Invalid(why.into()));
+        }
         let key = self.key(header.kid.as_deref()).await?;
         if header.alg != key.algorithm {
             return Err(AuthError::Invalid("the token's algorithm is not the one of its key".into()));
@@ -145,46 +141,12 @@ impl JwtVerifier {
 
     /// The key named `kid` (or the only key, for a token without one).
     async fn key(&self, kid: Option<&str>) -> Result<Arc<Key>, AuthError> {
-        let unknown = || AuthError::Invalid("the token's signing key is unknown".into());
         match &self.keys {
-            Keys::Fixed(keys) => find(keys, kid).ok_or_else(unknown),
-            Keys::Remote { client, jwks_url, keys, last_fetch } => {
-                if let Some(key) = find(&keys.read().unwrap_or_else(|p| p.into_inner()), kid) {
-                    return Ok(key);
-                }
-                let mut last = last_fetch.lock().await;
-                // Another request may have fetched the keys while this one waited.
-                if let Some(key) = find(&keys.read().unwrap_or_else(|p| p.into_inner()), kid) {
-                    return Ok(key);
-                }
-                if last.is_some_and(|at| at.elapsed() < self.refresh_every) {
-                    return Err(unknown());
-                }
-                *last = Some(Instant::now());
-                let fetched = self.fetch_keys(client, jwks_url).await?;
-                let found = find(&fetched, kid);
-                *keys.write().unwrap_or_else(|p| p.into_inner()) = fetched;
-                found.ok_or_else(unknown)
+            Keys::Fixed(keys) => {
+                find(keys, kid).ok_or_else(|| AuthError::Invalid("the token's signing key is unknown".into()))
             }
+            Keys::Remote(remote) => remote.key(kid, self.refresh_every).await,
         }
-    }
-
-    async fn fetch_keys(
-        &self,
-        client: &reqwest::Client,
-        jwks_url: &Mutex<Option<String>>,
-    ) -> Result<HashMap<Option<String>, Arc<Key>>, AuthError> {
-        let known = jwks_url.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let url = match known {
-            Some(url) => url,
-            None => {
-                let url = discover_jwks_url(client, &self.config.issuer).await?;
-                *jwks_url.lock().unwrap_or_else(|p| p.into_inner()) = Some(url.clone());
-                url
-            }
-        };
-        let jwks: JwkSet = get_json(client, &url).await?;
-        Ok(keys_of(&jwks))
     }
 }
 
@@ -198,16 +160,22 @@ impl TokenVerifier for JwtVerifier {
     }
 }
 
-fn find(keys: &HashMap<Option<String>, Arc<Key>>, kid: Option<&str>) -> Option<Arc<Key>> {
-    match kid {
-        Some(kid) => keys.get(&Some(kid.to_owned())).cloned(),
-        None if keys.len() == 1 => keys.values().next().cloned(),
-        None => None,
+/// Whether a JWT whose header says `typ` may be an access token: with
+/// RFC 9068 required, only `at+jwt`; else also an untyped one or `JWT`, but
+/// never one typed as another kind of token (`id_token`, `logout+jwt`,
+/// `dpop+jwt`, …). Compared as RFC 7515 says: any case, `application/`
+/// optional.
+fn type_allowed(typ: Option<&str>, require_at_jwt: bool) -> bool {
+    let typ = typ.map(|t| t.get(..12).filter(|p| p.eq_ignore_ascii_case("application/")).map_or(t, |_| &t[12..]));
+    let at_jwt = typ.is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"));
+    match require_at_jwt {
+        true => at_jwt,
+        false => at_jwt || typ.is_none_or(|t| t.eq_ignore_ascii_case("jwt")),
     }
 }
 
 /// The usable public keys of `jwks`, each with the one algorithm it allows.
-fn keys_of(jwks: &JwkSet) -> HashMap<Option<String>, Arc<Key>> {
+pub(super) fn keys_of(jwks: &JwkSet) -> KeyMap {
     jwks.keys
         .iter()
         .filter_map(|jwk| {
@@ -251,27 +219,21 @@ fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
     same_family.then_some(algorithm)
 }
 
-/// The `jwks_uri` of `issuer`'s metadata: RFC 8414 first, then OpenID
-/// Connect discovery.
-async fn discover_jwks_url(client: &reqwest::Client, issuer: &str) -> Result<String, AuthError> {
-    let issuer = issuer.trim_end_matches('/');
-    let (origin, path) = super::config::split_origin(issuer);
-    let candidates = [
-        format!("{origin}/.well-known/oauth-authorization-server{path}"),
-        format!("{issuer}/.well-known/openid-configuration"),
-    ];
-    for url in candidates {
-        if let Ok(metadata) = get_json::<Value>(client, &url).await {
-            if let Some(jwks) = metadata.get("jwks_uri").and_then(Value::as_str) {
-                return Ok(jwks.to_owned());
-            }
+#[cfg(test)]
+mod tests {
+    use super::type_allowed;
+
+    #[test]
+    fn access_tokens_are_told_from_other_jwts_by_their_type() {
+        for typ in [None, Some("JWT"), Some("jwt"), Some("at+jwt"), Some("application/at+JWT"), Some("application/jwt")] {
+            assert!(type_allowed(typ, false), "{typ:?}");
+        }
+        for typ in ["id_token", "logout+jwt", "dpop+jwt", "secevent+jwt", "application/id_token", "application/"] {
+            assert!(!type_allowed(Some(typ), false), "{typ}");
+        }
+        assert!(type_allowed(Some("at+jwt"), true) && type_allowed(Some("Application/AT+JWT"), true));
+        for typ in [None, Some("JWT"), Some("id_token")] {
+            assert!(!type_allowed(typ, true), "{typ:?} with at+jwt required");
         }
     }
-    Err(AuthError::Unavailable(format!("no jwks_uri in the metadata of {issuer}")))
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str) -> Result<T, AuthError> {
-    let unavailable = |e: reqwest::Error| AuthError::Unavailable(format!("{url}: {e}"));
-    let response = client.get(url).send().await.map_err(unavailable)?.error_for_status().map_err(unavailable)?;
-    response.json().await.map_err(unavailable)
 }

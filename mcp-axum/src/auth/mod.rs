@@ -33,6 +33,7 @@ mod bearer;
 mod cache;
 mod config;
 mod introspection;
+mod jwks;
 mod jwt;
 mod metadata;
 mod verifier;
