@@ -118,7 +118,19 @@ impl McpRouter {
     }
 
     /// The router, ready to merge or nest.
+    ///
+    /// Without [`auth`](Self::auth), it warns (a `tracing` warning) when the
+    /// server has tools, resources or prompts that declare scopes: nothing
+    /// checks them then, unless a layer of your own puts a verified
+    /// [`Principal`](mcp_core::auth::Principal) in every request.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
+        #[cfg(feature = "auth")]
+        let authenticated = self.auth.is_some();
+        #[cfg(not(feature = "auth"))]
+        let authenticated = false;
+        if !authenticated {
+            warn_unenforced_scopes(&self.server);
+        }
         let path = self.config.path.clone();
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
         let shed = LoadShedLayer::new(self.config.max_concurrent);
@@ -183,6 +195,21 @@ impl McpRouter {
         };
         router
     }
+}
+
+/// Says, at start-up, which components declare scopes that an endpoint
+/// without authentication does not enforce, and how to turn it on.
+fn warn_unenforced_scopes(server: &Server) {
+    let scoped = server.scoped_components();
+    if scoped.is_empty() {
+        return;
+    }
+    tracing::warn!(
+        "these declare OAuth scopes, but the endpoint has no authentication, so any caller may use them: {}. \
+         Turn authentication on with `McpRouter::auth(..)` (feature `auth`; `Auth::from_env()` reads \
+         MCP_AUTH_ISSUER and MCP_AUTH_RESOURCE), and the scopes are enforced",
+        scoped.join(", ")
+    );
 }
 
 /// The protected-resource metadata routes, behind the same Host/Origin

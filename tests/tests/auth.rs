@@ -10,6 +10,7 @@ use mcp_axum::McpRouter;
 use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
 use mcp_core::auth::{Claims, Principal, RequireScopes};
 use mcp_core::prelude::*;
+use mcp_core::server::ServerBuilder;
 use mcp_integration_tests::{HttpClient, spawn};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -145,13 +146,26 @@ fn b64(json: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
 }
 
-async fn protected(verifier: impl mcp_axum::auth::TokenVerifier) -> (Server, String) {
-    let server = Server::builder("auth", "0")
+/// The notes server: declared scopes and nothing else (no middleware).
+fn notes(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Server {
+    let builder = Server::builder("auth", "0")
         .tools(tools![whoami, my_team, write_note])
         .resources(resources![private_note])
-        .prompts(prompts![draft])
-        .middleware(RequireScopes::new())
-        .build();
+        .prompts(prompts![draft]);
+    configure(builder).build()
+}
+
+/// The notes server behind `verifier`: `.auth(..)` is all it takes for
+/// the declared scopes to be enforced.
+async fn protected(verifier: impl mcp_axum::auth::TokenVerifier) -> (Server, String) {
+    protected_with(verifier, |builder| builder).await
+}
+
+async fn protected_with(
+    verifier: impl mcp_axum::auth::TokenVerifier,
+    configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
+) -> (Server, String) {
+    let server = notes(configure);
     let mut config = AuthConfig::new("unused", RESOURCE);
     config.scopes_supported = vec!["notes:read".into(), "notes:write".into()];
     let auth = Auth::new(config, verifier);
@@ -517,4 +531,92 @@ async fn an_introspection_answer_from_another_issuer_is_refused() {
     assert_eq!(status, 401, "{challenge}");
     assert!(challenge.contains("from another issuer"), "{challenge}");
     assert_eq!(server.session_count().await.unwrap(), 1);
+}
+
+/// A `tools/call` of `name` over a fresh session, as `token` (none: no
+/// `Authorization`); the status and the body.
+async fn call_tool(url: &str, token: Option<&str>, name: &str, arguments: Value) -> (u16, Value) {
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let auth: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    let response = client.post_with(&auth).body(initialize().to_string()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
+    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
+    let response = client.post_with(&auth).body(body.to_string()).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// What the router logs at start-up, as text.
+fn logged_while(build: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::with_default(subscriber, build);
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+}
+
+#[tokio::test]
+async fn without_authentication_the_router_names_the_scopes_nothing_enforces() {
+    let mut router = None;
+    let log = logged_while(|| router = Some(McpRouter::new(notes(|b| b)).into_router()));
+    for expected in [
+        "WARN",
+        "tool `write_note` (notes:write)",
+        "resource `notes://private` (notes:read:private)",
+        "prompt `draft` (notes:write)",
+        "McpRouter::auth",
+        "MCP_AUTH_ISSUER",
+    ] {
+        assert!(log.contains(expected), "{expected:?} in {log}");
+    }
+    let url = spawn(router.unwrap()).await;
+    let (status, body) = call_tool(&url, None, "write_note", json!({"text": "x"})).await;
+    assert_eq!((status, &body["result"]["content"][0]["text"]), (200, &json!("wrote x")), "no auth: no confusing 403");
+
+    let plain = Server::builder("plain", "0").tools(tools![whoami]).build();
+    assert!(logged_while(|| drop(McpRouter::new(plain).into_router::<()>())).is_empty(), "nothing to say");
+    let issuer = issuer().await;
+    let config = AuthConfig::new(&issuer.url, RESOURCE);
+    let auth = Auth::new(config.clone(), JwtVerifier::new(&config));
+    let log = logged_while(|| drop(McpRouter::new(notes(|b| b)).auth(auth).into_router::<()>()));
+    assert!(!log.contains("McpRouter::auth"), "with auth, scopes are enforced: {log}");
+}
+
+#[tokio::test]
+async fn require_scopes_also_refuses_callers_without_a_principal() {
+    let url = spawn(McpRouter::new(notes(|b| b.middleware(RequireScopes::new()))).into_router()).await;
+    let (status, body) = call_tool(&url, None, "write_note", json!({"text": "x"})).await;
+    assert_eq!((status, &body["error"]["code"]), (403, &json!(-32003)), "{body}");
+    assert_eq!(call_tool(&url, None, "my_team", json!({})).await.0, 200, "what declares no scope is not refused");
+}
+
+#[tokio::test]
+async fn lists_can_show_what_the_caller_may_not_use_and_calls_still_refuse_it() {
+    let issuer = issuer().await;
+    let config = AuthConfig::new(&issuer.url, RESOURCE);
+    let (_, url) = protected_with(JwtVerifier::new(&config), |b| b.show_scoped_in_lists(true)).await;
+    let alice = sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "rsa-1", &rsa("rsa-1"));
+    let bearer = format!("Bearer {alice}");
+    let mut client = HttpClient::new(format!("{url}/mcp"));
+    let response = client.post_with(&[("authorization", &bearer)]).body(initialize().to_string()).send().await.unwrap();
+    client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"});
+    let list: Value =
+        client.post_with(&[("authorization", &bearer)]).body(body.to_string()).send().await.unwrap().json().await.unwrap();
+    let names: Vec<&str> =
+        list["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["whoami", "my_team", "write_note"]);
+    assert_eq!(call_tool(&url, Some(&alice), "write_note", json!({"text": "x"})).await.0, 403);
 }

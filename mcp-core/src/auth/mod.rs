@@ -1,7 +1,11 @@
-//! Who is calling: the [`Principal`] an authentication layer verified, the
-//! [`Claims`] of its token typed by you, and [`RequireScopes`], the
-//! middleware that checks the scopes tools, resources and prompts declare
-//! (`#[tool(scopes("notes:write"))]`).
+//! Who is calling: the [`Principal`] an authentication layer verified, and
+//! the [`Claims`] of its token typed by you.
+//!
+//! The scopes tools, resources and prompts declare
+//! (`#[tool(scopes("notes:write"))]`) are checked by the server itself
+//! for every authenticated caller, before the function runs (403
+//! `insufficient_scope` over HTTP), and lists leave out what the caller may
+//! not use; [`RequireScopes`] also refuses callers without a principal.
 //!
 //! Verifying tokens is the transport's job (a tower layer at the HTTP edge
 //! puts the `Principal` in the request's extensions); everything here reads
@@ -25,6 +29,7 @@
 
 mod scopes;
 
+pub(crate) use scopes::needs;
 pub use scopes::RequireScopes;
 
 use crate::Context;

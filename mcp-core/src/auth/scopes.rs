@@ -1,5 +1,10 @@
-//! [`RequireScopes`]: the scopes declared on tools, resources and prompts,
-//! checked against the caller's [`Principal`] before the function runs.
+//! Scopes: what a declared `scopes(..)` needs of a caller ([`needs`]), and
+//! [`RequireScopes`], the middleware that also refuses callers without a
+//! verified principal.
+//!
+//! The server checks declared scopes by itself for every authenticated
+//! caller (see `Server::check_scopes` in `server/access.rs`); this file
+//! holds what that check and the middleware share.
 
 use super::Principal;
 use crate::middleware::{Caller, Component, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall};
@@ -7,13 +12,23 @@ use crate::protocol::jsonrpc::{RpcError, code};
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::{Value, json};
 
-/// Refuses a call unless the caller's token holds every scope the tool,
-/// resource or prompt declares (`scopes(..)` on the attribute), before the
-/// function runs. The refusal is `-32003` with the scopes needed; the HTTP
-/// transport answers it `403` with `WWW-Authenticate: Bearer
+/// Refuses calls of tools, resources and prompts that declare scopes
+/// (`scopes(..)` on the attribute) unless the caller's token holds every
+/// one, **including callers without a verified principal**.
+///
+/// You rarely need it: the server already checks declared scopes for
+/// every authenticated caller (every request, once `mcp_axum`'s
+/// `McpRouter::auth` protects the endpoint), before the function runs and
+/// before a task is created, and leaves out of lists what the caller may
+/// not use. Install this middleware when some requests may reach the
+/// server without a principal (your own authentication layer lets some
+/// through, or another transport serves the same server) and those must
+/// not use scoped components either.
+///
+/// The refusal is `-32003` with the scopes needed; the HTTP transport
+/// answers it `403` with `WWW-Authenticate: Bearer
 /// error="insufficient_scope", scope="…"` so that the client can ask for
-/// more (step-up). By default the lists also hide what the caller may not
-/// use; [`list_all`](Self::list_all) shows everything.
+/// more (step-up).
 ///
 /// ```
 /// use mcp_core::auth::RequireScopes;
@@ -45,8 +60,13 @@ impl RequireScopes {
         Self { hide_in_lists: true }
     }
 
-    /// Lists every component, whatever the caller's scopes (calls are
-    /// still checked).
+    /// Lets this middleware list every component, whatever the caller's
+    /// scopes (calls are still checked).
+    #[deprecated(
+        since = "0.1.0",
+        note = "the server itself hides from authenticated callers what their scopes do not allow; \
+                use `ServerBuilder::show_scoped_in_lists(true)` to list everything"
+    )]
     #[must_use]
     pub fn list_all(mut self) -> Self {
         self.hide_in_lists = false;
@@ -54,22 +74,22 @@ impl RequireScopes {
     }
 }
 
-/// The scopes of `needed` that `principal` lacks.
-fn missing<'a>(needed: &'a [String], principal: Option<&Principal>) -> Vec<&'a str> {
-    needed.iter().filter(|s| !principal.is_some_and(|p| p.has_scope(s))).map(String::as_str).collect()
-}
-
-/// The refusal of a call that needs `scopes`.
-fn insufficient(needed: &[String]) -> RpcError {
-    RpcError::new(code::INSUFFICIENT_SCOPE, format!("Insufficient scope: this needs {}", needed.join(" ")))
-        .with_data(json!({ "scope": needed.join(" ") }))
+/// `Ok` when `principal` holds every scope of `needed` (none needed:
+/// always), else the `-32003` refusal naming them, in its message and in
+/// `data.scope` (the HTTP transport's step-up challenge names them).
+pub(crate) fn needs(needed: &[String], principal: Option<&Principal>) -> Result<(), RpcError> {
+    match needed.iter().all(|scope| principal.is_some_and(|p| p.has_scope(scope))) {
+        true => Ok(()),
+        false => {
+            let scope = needed.join(" ");
+            Err(RpcError::new(code::INSUFFICIENT_SCOPE, format!("Insufficient scope: this needs {scope}"))
+                .with_data(json!({ "scope": scope })))
+        }
+    }
 }
 
 fn check<'a, T: Send + 'a>(needed: &[String], principal: Option<&Principal>) -> Option<Outcome<'a, T>> {
-    if missing(needed, principal).is_empty() {
-        return None;
-    }
-    let error = insufficient(needed);
+    let error = needs(needed, principal).err()?;
     Some(Box::pin(std::future::ready(Err(error))))
 }
 
@@ -95,6 +115,6 @@ impl Middleware for RequireScopes {
     }
 
     fn on_list(&self, component: Component<'_>, _: &mut Value, caller: &Caller<'_>) -> bool {
-        !self.hide_in_lists || missing(component.scopes(), caller.extensions().get::<Principal>()).is_empty()
+        !self.hide_in_lists || needs(component.scopes(), caller.extensions().get::<Principal>()).is_ok()
     }
 }

@@ -31,6 +31,7 @@ pub struct ServerBuilder {
     sessions: Option<Sessions>,
     state_keys: Option<StateKeys>,
     middleware: Vec<Arc<dyn Middleware>>,
+    show_scoped_in_lists: bool,
     mounts: Vec<(String, Server)>,
     invalid_env: Vec<InvalidValue>,
     task_store: Option<Arc<dyn TaskStore>>,
@@ -71,6 +72,7 @@ impl Server {
             sessions: None,
             state_keys,
             middleware: Vec::new(),
+            show_scoped_in_lists: false,
             mounts: Vec::new(),
             task_store: None,
             task_options,
@@ -359,6 +361,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether lists (`tools/list`, `resources/list`, …) show an
+    /// authenticated caller the tools, resources and prompts whose scopes
+    /// their token lacks. Default `false`: they are left out. Calls to
+    /// them are refused either way (403 `insufficient_scope` over HTTP,
+    /// naming the scopes, so that a client can step up); show them when
+    /// clients should learn what more scopes would allow.
+    #[must_use]
+    pub fn show_scoped_in_lists(mut self, show: bool) -> Self {
+        self.show_scoped_in_lists = show;
+        self
+    }
+
     /// Serves `server`'s tools, resources and prompts from this one under
     /// `prefix` (letters, digits, `-`, `_`): tools and prompts as
     /// `prefix_name`, resources as `scheme://prefix/path`. Each keeps its
@@ -475,6 +489,7 @@ impl ServerBuilder {
                 client_request_timeout: self.client_request_timeout,
                 request_timeout: self.request_timeout,
                 middleware: self.middleware,
+                show_scoped_in_lists: self.show_scoped_in_lists,
                 mounts,
                 parents: std::sync::Mutex::default(),
                 tasks: Arc::new(Tasks::new(task_store, self.task_options)),

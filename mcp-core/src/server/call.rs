@@ -97,9 +97,12 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", p.name));
         let def = self.tool(&p.name).ok_or_else(unknown)?;
-        if !self.is_visible(Component::Tool(&def), &Caller::of_env(&env)) {
+        let requester = Caller::of_env(&env);
+        if !self.is_visible(Component::Tool(&def), &requester) {
             return Err(unknown());
         }
+        // Before anything runs, and before a task is created.
+        self.check_scopes(Component::Tool(&def), &requester)?;
         let era = Era::of(stateless.is_some());
         let capabilities = match &stateless {
             Some(call) => Some(call.meta.client_capabilities),
@@ -189,6 +192,7 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::UriParams = decode_params(request.params.as_deref())?;
+        self.check_read_scopes(&p.uri, &Caller::of_env(&env))?;
         let era = Era::of(stateless.is_some());
         let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
@@ -204,9 +208,11 @@ impl Server {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
         let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", p.name));
         let def = self.prompt(&p.name).ok_or_else(unknown)?;
-        if !self.is_visible(Component::Prompt(&def), &Caller::of_env(&env)) {
+        let requester = Caller::of_env(&env);
+        if !self.is_visible(Component::Prompt(&def), &requester) {
             return Err(unknown());
         }
+        self.check_scopes(Component::Prompt(&def), &requester)?;
         let era = Era::of(stateless.is_some());
         let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
         let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
@@ -215,14 +221,7 @@ impl Server {
 
     /// The scopes the resource (or template) serving `uri` declares.
     pub(crate) fn resource_scopes(&self, uri: &str) -> Vec<String> {
-        let catalog = self.inner.catalog.load();
-        let template = || {
-            catalog.templates.iter().find(|def| match &def.kind {
-                ResourceKind::Template(_, matcher) => matcher.matches(uri).is_some(),
-                ResourceKind::Fixed(_) => false,
-            })
-        };
-        catalog.resources.get(uri).or_else(template).map(|def| def.scopes.clone()).unwrap_or_default()
+        self.resource_def(uri).map(|def| def.scopes.clone()).unwrap_or_default()
     }
 
     /// Reads `uri` on behalf of the request in `ctx`: a fixed resource, or

@@ -208,7 +208,8 @@ impl Server {
     }
 
     /// `tools/list`, `resources/list`, `resources/templates/list` or
-    /// `prompts/list`, as `caller` sees it (middleware may hide items).
+    /// `prompts/list`, as `caller` sees it (middleware may hide items, and
+    /// what an authenticated caller's scopes do not allow is left out).
     pub(super) fn list_method(
         &self,
         method: &str,
@@ -239,11 +240,15 @@ impl Server {
         let p: p::PaginatedParams = decode_params(params)?;
         let catalog = self.inner.catalog.load();
         let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
+        let hide_scoped = self.hides_scoped(caller);
         let items: Vec<Value> = match &self.inner.middleware[..] {
-            [] if self.inner.mounts.is_empty() => page.iter().map(|item| describe(item)).collect(),
+            [] if self.inner.mounts.is_empty() && !hide_scoped => page.iter().map(|item| describe(item)).collect(),
             chain => page
                 .iter()
-                .filter(|item| self.is_visible(item.component(), caller))
+                .filter(|item| match hide_scoped {
+                    true => self.may_use(item.component(), caller),
+                    false => self.is_visible(item.component(), caller),
+                })
                 .filter_map(|item| {
                     let mut value = describe(item);
                     chain.iter().all(|m| m.on_list(item.component(), &mut value, caller)).then_some(value)

@@ -9,6 +9,8 @@
 //! - `dispatch`: the 2025-11-25 era's method table, notifications and the
 //!   client's answers;
 //! - `stateless`: the 2026-07-28 era's method table and multi-round calls;
+//! - `access`: may this caller use this component (the scopes it
+//!   declares, checked for every authenticated caller);
 //! - `call`: running a handler, the one path every `tools/call`,
 //!   `resources/read` and `prompts/get` of either era takes;
 //! - `listen`: the stateless era's `subscriptions/listen` streams;
@@ -16,6 +18,7 @@
 //! - `task_worker`: this replica's workers, which run queued tasks;
 //! - `skills`: the skills extension's methods.
 
+mod access;
 mod builder;
 mod call;
 mod catalog;
@@ -75,6 +78,9 @@ struct Inner {
     request_timeout: std::time::Duration,
     /// Outermost first; empty: requests take the direct path.
     middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
+    /// Whether lists show authenticated callers what their scopes do not
+    /// allow (`ServerBuilder::show_scoped_in_lists`).
+    show_scoped_in_lists: bool,
     /// Servers mounted in this one (their proxies live in the catalog).
     mounts: Vec<Arc<mount::Mount>>,
     /// Servers this one is mounted in, told when its catalog changes.
