@@ -25,8 +25,13 @@ async fn main() -> std::io::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let config = mcp_axum::McpConfig::from_env_or_exit();
+    // Refused before binding: a bad MCP_AUTH_* value, or the development
+    // issuer on an address other than loopback.
+    let app = auth::app(config.clone()).unwrap_or_else(|error| {
+        eprintln!("{error}");
+        std::process::exit(2)
+    });
     let listener = mcp_axum::bind(&config).await?;
-    let app = auth::app(config.clone()).map_err(std::io::Error::other)?;
     let address = listener.local_addr()?;
     println!("weather behind auth: MCP endpoint at http://{address}{}", config.path);
     if let Ok(None) = mcp_axum::auth::AuthConfig::from_env() {

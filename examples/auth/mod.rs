@@ -1,17 +1,18 @@
 //! The weather tools behind OAuth: every request needs a bearer token, the
 //! admin tool needs the `weather:admin` scope, and a tool sees who calls.
+//! Declaring the scopes is all it takes: the server checks them for every
+//! authenticated caller.
 //!
-//! With no `MCP_AUTH_ISSUER`, a DEVELOPMENT issuer runs inside the example
-//! (see `dev_issuer.rs`: it signs a token for anyone who asks). With
+//! With no `MCP_AUTH_ISSUER`, a DEVELOPMENT issuer runs beside the endpoint
+//! (`Auth::development`, feature `dev-issuer` of `mcp-axum`: it signs a
+//! token for anyone who asks, on a loopback address only). With
 //! `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` set, tokens come from that
-//! issuer instead, with the same code (docs/security.md, "Authentication").
-//! `main.rs` serves it: `cargo run --example auth --features auth`.
-
-mod dev_issuer;
+//! issuer instead, with the same code (docs/security.md, "Protect your
+//! router"). `main.rs` serves it: `cargo run --example auth --features auth`.
 
 use crate::weather;
-use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
-use mcp_core::auth::{Principal, RequireScopes};
+use mcp_axum::auth::Auth;
+use mcp_core::auth::Principal;
 use mcp_core::prelude::*;
 
 /// Who is calling, as the token says.
@@ -27,33 +28,21 @@ async fn clear_cache(principal: Principal) -> String {
 }
 
 /// The protected server: two tools of its own, and the weather server's
-/// mounted as `weather_*`; `RequireScopes` checks every tool's scopes.
+/// mounted as `weather_*`.
 pub fn server() -> Server {
     Server::builder("weather-auth", env!("CARGO_PKG_VERSION"))
         .tools(tools![whoami, clear_cache])
         .mount("weather", weather::server())
-        .middleware(RequireScopes::new())
         .build()
 }
 
 /// The app: the protected endpoint, its metadata, and (without an external
-/// issuer) the development issuer.
+/// issuer) the development issuer. Fails when the development issuer would
+/// run on an address other than loopback (see `Auth::development`).
 pub fn app(config: mcp_axum::McpConfig) -> Result<axum::Router, String> {
-    let origin = format!("http://{}:{}", config.host, config.port);
-    let (auth, dev_issuer) = match Auth::from_env()? {
-        Some(auth) => (auth, None),
-        None => {
-            let issuer = format!("{origin}/dev-issuer");
-            let mut settings = AuthConfig::new(&issuer, format!("{origin}{}", config.path));
-            settings.scopes_supported = vec!["weather:read".into(), "weather:admin".into()];
-            let verifier = JwtVerifier::new(&settings);
-            let routes = dev_issuer::routes(issuer, settings.audience().to_owned());
-            (Auth::new(settings, verifier), Some(routes))
-        }
+    let auth = match Auth::from_env()? {
+        Some(auth) => auth,
+        None => Auth::development(&config)?.scopes_supported(["weather:read", "weather:admin"]),
     };
-    let router = mcp_axum::McpRouter::new(server()).config(config).auth(auth).into_router();
-    Ok(match dev_issuer {
-        Some(issuer) => router.merge(issuer),
-        None => router,
-    })
+    Ok(mcp_axum::McpRouter::new(server()).config(config).auth(auth).into_router())
 }

@@ -93,7 +93,11 @@ impl McpRouter {
     /// Protects the endpoint with bearer tokens (feature `auth`): requests
     /// need a token `auth` accepts, and the protected-resource metadata is
     /// served at `/.well-known/oauth-protected-resource` and at that path
-    /// followed by the endpoint's path. See [`crate::auth`].
+    /// followed by the endpoint's path. The scopes tools, resources and
+    /// prompts declare are then enforced (403 `insufficient_scope`). An
+    /// [`Auth::development`](crate::auth::Auth::development) issuer's
+    /// routes are served too, behind the same Host/Origin check. See
+    /// [`crate::auth`].
     #[cfg(feature = "auth")]
     #[must_use]
     pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
@@ -212,8 +216,9 @@ fn warn_unenforced_scopes(server: &Server) {
     );
 }
 
-/// The protected-resource metadata routes, behind the same Host/Origin
-/// check and CORS as the endpoint (browsers read them too).
+/// The protected-resource metadata routes (and the development issuer's,
+/// when there is one), behind the same Host/Origin check and CORS as the
+/// endpoint (browsers read them too).
 #[cfg(feature = "auth")]
 fn metadata_routes<S: Clone + Send + Sync + 'static>(
     auth: &crate::auth::Auth,
@@ -223,9 +228,16 @@ fn metadata_routes<S: Clone + Send + Sync + 'static>(
 ) -> Router<S> {
     let metadata = axum::routing::get(crate::auth::protected_resource);
     let stack = tower::ServiceBuilder::new().layer(security_headers_layer()).layer(origin).option_layer(cors);
-    Router::new()
+    let routes = Router::new()
         .route("/.well-known/oauth-protected-resource", metadata.clone())
         .route(&format!("/.well-known/oauth-protected-resource{path}"), metadata)
-        .layer(stack)
-        .with_state(auth.clone())
+        .with_state(auth.clone());
+    // The development issuer signs tokens for anyone who reaches it: never
+    // for a page that rebinds a name to this address.
+    #[cfg(feature = "dev-issuer")]
+    let routes = match &auth.dev_issuer {
+        Some(dev) => routes.merge(crate::auth::dev_issuer_routes(dev)),
+        None => routes,
+    };
+    routes.layer(stack)
 }

@@ -222,6 +222,11 @@ pub const AUTH_SCOPES: Variable =
 pub const AUTH_REQUIRE_AT_JWT: Variable =
     Variable::new("MCP_AUTH_REQUIRE_AT_JWT", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");
 
+/// Whether the development issuer (`mcp_axum`, feature `dev-issuer`) may
+/// run on a bind address other than loopback.
+pub const DEV_ISSUER: Variable =
+    Variable::new("MCP_DEV_ISSUER", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");
+
 /// Every `MCP_*` variable, in the order of `docs/configuration.md`.
 pub const VARIABLES: &[Variable] = &[
     HOST,
@@ -256,6 +261,7 @@ pub const VARIABLES: &[Variable] = &[
     AUTH_JWKS_URL,
     AUTH_SCOPES,
     AUTH_REQUIRE_AT_JWT,
+    DEV_ISSUER,
 ];
 
 /// A value of an `MCP_*` variable that cannot be used. Shown as

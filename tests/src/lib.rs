@@ -3,6 +3,9 @@
 //! the handlers several tests serve ([`fixtures`]).
 
 pub mod fixtures;
+mod logs;
+
+pub use logs::logged_while;
 
 use futures_util::StreamExt;
 use mcp_axum::{LAST_EVENT_ID, SESSION_ID, TestClient};

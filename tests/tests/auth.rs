@@ -11,7 +11,7 @@ use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
 use mcp_core::auth::{Claims, Principal, RequireScopes};
 use mcp_core::prelude::*;
 use mcp_core::server::ServerBuilder;
-use mcp_integration_tests::{HttpClient, spawn};
+use mcp_integration_tests::{HttpClient, logged_while, spawn};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -545,26 +545,6 @@ async fn call_tool(url: &str, token: Option<&str>, name: &str, arguments: Value)
     let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
     let response = client.post_with(&auth).body(body.to_string()).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
-}
-
-/// What the router logs at start-up, as text.
-fn logged_while(build: impl FnOnce()) -> String {
-    #[derive(Clone, Default)]
-    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
-    tracing::subscriber::with_default(subscriber, build);
-    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
 }
 
 #[tokio::test]

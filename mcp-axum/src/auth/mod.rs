@@ -32,6 +32,8 @@
 mod bearer;
 mod cache;
 mod config;
+#[cfg(feature = "dev-issuer")]
+mod dev_issuer;
 mod introspection;
 mod jwks;
 mod jwt;
@@ -44,6 +46,8 @@ pub use jwt::JwtVerifier;
 pub use verifier::{AuthError, TokenVerifier, VerifyFuture};
 
 pub(crate) use bearer::BearerLayer;
+#[cfg(feature = "dev-issuer")]
+pub(crate) use dev_issuer::routes as dev_issuer_routes;
 pub(crate) use metadata::protected_resource;
 
 use std::sync::Arc;
@@ -54,12 +58,21 @@ use std::sync::Arc;
 pub struct Auth {
     pub(crate) config: Arc<AuthConfig>,
     pub(crate) verifier: Arc<dyn TokenVerifier>,
+    /// The development issuer served beside the endpoint
+    /// ([`Auth::development`]).
+    #[cfg(feature = "dev-issuer")]
+    pub(crate) dev_issuer: Option<Arc<dev_issuer::DevIssuer>>,
 }
 
 impl Auth {
     /// Tokens checked by `verifier`, for the resource `config` describes.
     pub fn new(config: AuthConfig, verifier: impl TokenVerifier) -> Self {
-        Self { config: Arc::new(config), verifier: Arc::new(verifier) }
+        Self {
+            config: Arc::new(config),
+            verifier: Arc::new(verifier),
+            #[cfg(feature = "dev-issuer")]
+            dev_issuer: None,
+        }
     }
 
     /// JWTs from the issuer `MCP_AUTH_*` names (see [`AuthConfig::from_env`]);
@@ -74,6 +87,15 @@ impl Auth {
     /// The configuration.
     pub fn config(&self) -> &AuthConfig {
         &self.config
+    }
+
+    /// Advertises `scopes` in the protected-resource metadata and in 401
+    /// challenges (what [`AuthConfig::scopes_supported`] and
+    /// `MCP_AUTH_SCOPES` set), typically the scopes your tools declare.
+    #[must_use]
+    pub fn scopes_supported<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        Arc::make_mut(&mut self.config).scopes_supported = scopes.into_iter().map(Into::into).collect();
+        self
     }
 }
 
