@@ -64,3 +64,9 @@ pub use test::{TestClient, TestResponse, parse_messages};
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The security guide (docs/security.md), its examples compiled as doc
+/// tests so that they stay true.
+#[cfg(all(doctest, feature = "dev-issuer"))]
+#[doc = include_str!("../../docs/security.md")]
+pub struct SecurityGuideDoctests;

@@ -9,23 +9,31 @@
 //!   with a bad one, 401 with `error="invalid_token"`;
 //! - a valid token's [`Principal`](mcp_core::auth::Principal) is in the
 //!   request's extensions: handlers take it as a parameter
-//!   (`Principal`, `Claims<T>`), [`RequireScopes`](mcp_core::auth::RequireScopes)
-//!   checks scopes (403 with `error="insufficient_scope"` for step-up), and
-//!   a session is found only by the principal that opened it.
+//!   (`Principal`, `Claims<T>`), the server checks the scopes tools,
+//!   resources and prompts declare (403 with `error="insufficient_scope"`
+//!   for step-up), and a session is found only by the principal that
+//!   opened it.
 //!
 //! Tokens are checked by a [`TokenVerifier`]: [`JwtVerifier`] (signatures
 //! against the issuer's JWKS) or [`IntrospectionVerifier`] (RFC 7662).
-//! They are never logged or passed on.
+//! They are never logged or passed on. For local development,
+//! `Auth::development` (feature `dev-issuer`) serves a token issuer
+//! beside the endpoint.
 //!
 //! ```
 //! use mcp_axum::McpRouter;
 //! use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
-//! use mcp_core::Server;
-//! use mcp_core::auth::RequireScopes;
+//! use mcp_core::prelude::*;
+//!
+//! /// Deletes a note.
+//! #[tool(scopes("notes:write"))]
+//! async fn delete_note(id: u64) -> String {
+//!     format!("deleted {id}")
+//! }
 //!
 //! let config = AuthConfig::new("https://id.example.com", "https://mcp.example.com/mcp");
 //! let auth = Auth::new(config.clone(), JwtVerifier::new(&config));
-//! let server = Server::builder("notes", "1.0.0").middleware(RequireScopes::new()).build();
+//! let server = Server::builder("notes", "1.0.0").tools(tools![delete_note]).build();
 //! let app: axum::Router = McpRouter::new(server).auth(auth).into_router();
 //! ```
 

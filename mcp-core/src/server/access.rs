@@ -34,7 +34,7 @@ impl Server {
     /// middleware and mounted server agrees) and, when they are
     /// authenticated, holding its scopes. What paths that must not reveal a
     /// component ask (lists, completion, subscriptions).
-    pub(crate) fn may_use(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
+    pub(crate) fn permits(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.is_visible(component, caller) && self.check_scopes(component, caller).is_ok()
     }
 

@@ -246,7 +246,7 @@ impl Server {
             chain => page
                 .iter()
                 .filter(|item| match hide_scoped {
-                    true => self.may_use(item.component(), caller),
+                    true => self.permits(item.component(), caller),
                     false => self.is_visible(item.component(), caller),
                 })
                 .filter_map(|item| {
