@@ -482,7 +482,10 @@ async fn a_failed_key_fetch_is_a_503_and_tokens_verify_as_soon_as_the_issuer_is_
     let good = format!("Bearer {}", sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "rsa-1", &rsa("rsa-1")));
     for attempt_number in 0..3 {
         let (status, challenge, response) = attempt(&url, Some(&good)).await;
-        assert_eq!(status, 503, "attempt {attempt_number}: the issuer is down, the token is not known bad: {challenge}");
+        assert_eq!(
+            status, 503,
+            "attempt {attempt_number}: the issuer is down, the token is not known bad: {challenge}"
+        );
         assert_eq!(response.headers()["retry-after"], "1");
         let body: Value = response.json().await.unwrap();
         let message = body["error"]["message"].as_str().unwrap();
@@ -509,9 +512,13 @@ async fn with_rfc_9068_required_only_at_jwt_tokens_pass() {
     config.require_at_jwt = true;
     let (_, url) = protected(JwtVerifier::new(&config)).await;
     let iss = issuer.url.clone();
-    for (typ, status) in
-        [(Some("at+jwt"), 200), (Some("application/at+jwt"), 200), (Some("JWT"), 401), (Some("id_token"), 401), (None, 401)]
-    {
+    for (typ, status) in [
+        (Some("at+jwt"), 200),
+        (Some("application/at+jwt"), 200),
+        (Some("JWT"), 401),
+        (Some("id_token"), 401),
+        (None, 401),
+    ] {
         let token = sign_typed(&claims(&iss, |_| {}), typ);
         let (got, challenge, _) = attempt(&url, Some(&format!("Bearer {token}"))).await;
         assert_eq!(got, status, "{typ:?}: {challenge}");
@@ -542,7 +549,8 @@ async fn call_tool(url: &str, token: Option<&str>, name: &str, arguments: Value)
     let response = client.post_with(&auth).body(initialize().to_string()).send().await.unwrap();
     assert_eq!(response.status(), 200);
     client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
-    let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
+    let body =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
     let response = client.post_with(&auth).body(body.to_string()).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
@@ -593,8 +601,15 @@ async fn lists_can_show_what_the_caller_may_not_use_and_calls_still_refuse_it() 
     let response = client.post_with(&[("authorization", &bearer)]).body(initialize().to_string()).send().await.unwrap();
     client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
     let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"});
-    let list: Value =
-        client.post_with(&[("authorization", &bearer)]).body(body.to_string()).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .post_with(&[("authorization", &bearer)])
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let names: Vec<&str> =
         list["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["whoami", "my_team", "write_note"]);

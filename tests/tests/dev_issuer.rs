@@ -60,7 +60,8 @@ async fn it_says_loudly_that_it_is_on() {
 async fn its_routes_pass_the_host_and_origin_check_of_the_endpoint() {
     let (url, _) = start().await;
     let http = reqwest::Client::new();
-    for path in ["/dev-issuer/token?sub=mallory&scope=notes:write", "/.well-known/oauth-authorization-server/dev-issuer"]
+    for path in
+        ["/dev-issuer/token?sub=mallory&scope=notes:write", "/.well-known/oauth-authorization-server/dev-issuer"]
     {
         let get = |name: &'static str, value: &'static str| http.get(format!("{url}{path}")).header(name, value).send();
         let rebound = get("host", "evil.example").await.unwrap();
@@ -83,12 +84,8 @@ async fn its_tokens_reach_the_tools_and_their_declared_scopes_are_enforced() {
         .await
         .unwrap();
     assert_eq!(metadata["issuer"], format!("{url}/dev-issuer"));
-    let answer: Value = reqwest::get(format!("{url}/dev-issuer/token?sub=alice&scope=notes:read"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: Value =
+        reqwest::get(format!("{url}/dev-issuer/token?sub=alice&scope=notes:read")).await.unwrap().json().await.unwrap();
     let bearer = format!("Bearer {}", answer["access_token"].as_str().unwrap());
     let mut client = HttpClient::new(format!("{url}/mcp"));
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

@@ -83,8 +83,7 @@ where
                 Err(AuthError::Unavailable(why)) => {
                     tracing::warn!(reason = %why, "tokens cannot be verified");
                     // The reason stays in the log: it may name internal addresses.
-                    let message =
-                        "Service Unavailable: tokens cannot be verified now (the token issuer does not answer); retry shortly";
+                    let message = "Service Unavailable: tokens cannot be verified now (the token issuer does not answer); retry shortly";
                     let mut refusal = reply::refuse(StatusCode::SERVICE_UNAVAILABLE, code::SESSION_ERROR, message);
                     refusal.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                     Ok(refusal)

@@ -100,11 +100,8 @@ impl Auth {
              who asks ({issuer}/token?sub=alice&scope=...). Never use it in production: set MCP_AUTH_ISSUER \
              and MCP_AUTH_RESOURCE for a real issuer"
         );
-        let dev = DevIssuer {
-            issuer,
-            audience: settings.audience().to_owned(),
-            key: EncodingKey::from_secret(&secret),
-        };
+        let dev =
+            DevIssuer { issuer, audience: settings.audience().to_owned(), key: EncodingKey::from_secret(&secret) };
         let mut auth = Auth::new(settings, verifier);
         auth.dev_issuer = Some(Arc::new(dev));
         Ok(auth)
@@ -163,9 +160,8 @@ impl DevIssuer {
             "exp": now + TOKEN_SECS,
         });
         match jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key) {
-            Ok(signed) => {
-                Json(json!({ "access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_SECS })).into_response()
-            }
+            Ok(signed) => Json(json!({ "access_token": signed, "token_type": "Bearer", "expires_in": TOKEN_SECS }))
+                .into_response(),
             Err(error) => {
                 tracing::error!(%error, "the development issuer could not sign a token");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()

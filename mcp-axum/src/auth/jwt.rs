@@ -225,7 +225,8 @@ mod tests {
 
     #[test]
     fn access_tokens_are_told_from_other_jwts_by_their_type() {
-        for typ in [None, Some("JWT"), Some("jwt"), Some("at+jwt"), Some("application/at+JWT"), Some("application/jwt")] {
+        for typ in [None, Some("JWT"), Some("jwt"), Some("at+jwt"), Some("application/at+JWT"), Some("application/jwt")]
+        {
             assert!(type_allowed(typ, false), "{typ:?}");
         }
         for typ in ["id_token", "logout+jwt", "dpop+jwt", "secevent+jwt", "application/id_token", "application/"] {

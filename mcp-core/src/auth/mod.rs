@@ -29,8 +29,8 @@
 
 mod scopes;
 
-pub(crate) use scopes::needs;
 pub use scopes::RequireScopes;
+pub(crate) use scopes::needs;
 
 use crate::Context;
 use crate::handler::{ExtractError, Extractor};

@@ -88,7 +88,8 @@ impl Server {
     pub fn scoped_components(&self) -> Vec<String> {
         let catalog = self.inner.catalog.load();
         let tools = catalog.tools.iter().map(|d| ("tool", d.tool.name.as_str(), &d.scopes));
-        let resources = catalog.resources.iter().chain(catalog.templates.iter()).map(|d| ("resource", d.key(), &d.scopes));
+        let resources =
+            catalog.resources.iter().chain(catalog.templates.iter()).map(|d| ("resource", d.key(), &d.scopes));
         let prompts = catalog.prompts.iter().map(|d| ("prompt", d.prompt.name.as_str(), &d.scopes));
         tools
             .chain(resources)
