@@ -94,10 +94,9 @@ impl McpRouter {
     /// need a token `auth` accepts, and the protected-resource metadata is
     /// served at `/.well-known/oauth-protected-resource` and at that path
     /// followed by the endpoint's path. The scopes tools, resources and
-    /// prompts declare are then enforced (403 `insufficient_scope`). An
-    /// [`Auth::development`](crate::auth::Auth::development) issuer's
-    /// routes are served too, behind the same Host/Origin check. See
-    /// [`crate::auth`].
+    /// prompts declare are then enforced (403 `insufficient_scope`). The
+    /// routes of an `Auth::development` issuer are served too, behind the
+    /// same Host/Origin check. See [`crate::auth`].
     #[cfg(feature = "auth")]
     #[must_use]
     pub fn auth(mut self, auth: crate::auth::Auth) -> Self {

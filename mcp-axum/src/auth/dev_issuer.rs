@@ -186,12 +186,14 @@ mod tests {
         }
         for host in ["0.0.0.0", "::", "192.168.1.10", "mcp.example.com"] {
             let error = development(host, |_| None).unwrap_err();
-            assert!(error.contains("MCP_DEV_ISSUER=1") && error.contains("MCP_AUTH_ISSUER"), "{host}: {error}");
+            let fix = format!("{}=1", var::DEV_ISSUER.name);
+            assert!(error.contains(&fix) && error.contains(var::AUTH_ISSUER.name), "{host}: {error}");
         }
         let allowed = |name: &str| (name == "MCP_DEV_ISSUER").then(|| "1".to_owned());
         assert_eq!(development("0.0.0.0", allowed).unwrap().config().issuer, "http://0.0.0.0:8000/dev-issuer");
         let refused = |name: &str| (name == "MCP_DEV_ISSUER").then(|| "maybe".to_owned());
-        assert!(development("127.0.0.1", refused).unwrap_err().contains("MCP_DEV_ISSUER=\"maybe\""));
+        let refusal = format!("{}=\"maybe\"", var::DEV_ISSUER.name);
+        assert!(development("127.0.0.1", refused).unwrap_err().contains(&refusal));
     }
 
     #[test]
