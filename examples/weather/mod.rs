@@ -124,7 +124,8 @@ pub fn builder() -> ServerBuilder {
 /// The whole application: REST routes, the MCP endpoint, the `/health` and
 /// `/ready` probes and Prometheus `/metrics` on one router (metrics on a
 /// listener of their own when `MCP_METRICS_ADDR` is set), and the metrics.
-/// Spans of every request show with `RUST_LOG=info,mcp::spans=debug`.
+/// The binary prints each request's spans as they close with
+/// `RUST_LOG=info,mcp::spans=debug`.
 pub fn app_with_metrics(config: mcp_axum::McpConfig) -> (Router, Metrics) {
     let metrics = Metrics::new();
     let server = builder().middleware(Spans).middleware(metrics.middleware()).build();

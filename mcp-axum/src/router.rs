@@ -94,17 +94,34 @@ impl McpRouter {
     /// need a token `auth` accepts, and the protected-resource metadata is
     /// served at `/.well-known/oauth-protected-resource` and at that path
     /// followed by the endpoint's path. See [`crate::auth`].
+    ///
+    /// Takes an `Auth` or an `Option<Auth>`, such as
+    /// [`Auth::from_env`](crate::auth::Auth::from_env)'s (`None`: no auth).
     #[cfg(feature = "auth")]
     #[must_use]
-    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
-        self.auth = Some(auth);
+    pub fn auth(mut self, auth: impl Into<Option<crate::auth::Auth>>) -> Self {
+        self.auth = auth.into();
         self
     }
 
+    /// The auth this router checks tokens with.
+    #[cfg(feature = "auth")]
+    pub(crate) fn auth_handle(&self) -> Option<&crate::auth::Auth> {
+        self.auth.as_ref()
+    }
+
+    /// The metrics this router counts into.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn metrics_handle(&self) -> Option<&crate::metrics::Metrics> {
+        self.metrics.as_ref()
+    }
+
     /// Counts HTTP requests at the endpoint into `metrics` and serves
-    /// `GET /metrics` beside it, unless `MCP_METRICS_ADDR` (the config's
-    /// `metrics_addr`) says to serve them elsewhere (`metrics.router()`).
-    /// Install `metrics.middleware()` on the server for the MCP half.
+    /// `GET /metrics` beside it, behind the endpoint's Host/Origin check,
+    /// unless `MCP_METRICS_ADDR` (the config's `metrics_addr`) says to serve
+    /// them on a listener of their own: [`run`](Self::run) does, and a
+    /// program that serves the router itself serves `metrics.router()`
+    /// there. Install `metrics.middleware()` on the server for the MCP half.
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
@@ -119,6 +136,18 @@ impl McpRouter {
 
     /// The router, ready to merge or nest.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
+        #[cfg(feature = "metrics")]
+        if self.metrics.is_some() && self.config.metrics_addr.is_some() {
+            tracing::warn!(
+                "MCP_METRICS_ADDR is set: /metrics is not served beside the endpoint; serve `metrics.router()` on that address, or use `McpRouter::run`, which does"
+            );
+        }
+        self.build()
+    }
+
+    /// [`into_router`](Self::into_router) without the warning, for
+    /// [`run`](Self::run), which serves the metrics itself.
+    pub(crate) fn build<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         let path = self.config.path.clone();
         let origin = CheckLayer::new(HostOriginCheck::new(&self.config));
         let shed = LoadShedLayer::new(self.config.max_concurrent);
@@ -141,7 +170,7 @@ impl McpRouter {
         let (counted, metrics_routes) = match &self.metrics {
             Some(metrics) => {
                 metrics.watch_sessions(self.server.downgrade());
-                let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>());
+                let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>().layer(origin.clone()));
                 (Some(crate::metrics::HttpMetricsLayer(metrics.clone())), routes)
             }
             None => (None, None),
