@@ -90,8 +90,8 @@ async fn run_serves_the_metrics_on_their_own_address_when_one_is_configured() {
         ("MCP_PORT".to_owned(), port.to_string()),
         ("MCP_METRICS_ADDR".to_owned(), format!("127.0.0.1:{metrics_port}")),
     ];
-    let config = mcp_axum::McpConfig::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
-        .unwrap();
+    let config =
+        mcp_axum::McpConfig::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())).unwrap();
     let metrics = mcp_axum::metrics::Metrics::new();
     let server = weather::builder().middleware(metrics.middleware()).build();
     let mcp = mcp_axum::McpRouter::new(server).config(config).metrics(metrics);

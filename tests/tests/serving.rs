@@ -107,12 +107,12 @@ async fn shutdown_ends_open_streams_at_once_with_a_last_event_to_reconnect() {
     let get = session.get_stream(None).await;
     assert_eq!(get.status(), 200);
     let listen = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
-        "notifications": {"toolsListChanged": true},
-        "_meta": {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {},
-            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
-        }}});
+    "notifications": {"toolsListChanged": true},
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+    }}});
     let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
     let listen = HttpClient::new(format!("http://{address}/mcp"))
         .post_with(&headers)
@@ -127,7 +127,10 @@ async fn shutdown_ends_open_streams_at_once_with_a_last_event_to_reconnect() {
     let get = body_until_end(get, Duration::from_secs(10)).await.expect("the GET stream ended at shutdown");
     assert!(get.ends_with("retry: 750\n\n"), "{get:?}");
     let listen = body_until_end(listen, Duration::from_secs(10)).await.expect("the listen stream ended at shutdown");
-    assert!(listen.contains("notifications/subscriptions/acknowledged") && listen.ends_with("retry: 750\n\n"), "{listen:?}");
+    assert!(
+        listen.contains("notifications/subscriptions/acknowledged") && listen.ends_with("retry: 750\n\n"),
+        "{listen:?}"
+    );
     let finished = tokio::time::timeout(Duration::from_secs(10), served).await;
     assert!(finished.is_ok(), "with its streams ended, the server stopped long before the grace period");
 }
