@@ -121,18 +121,22 @@ pub fn builder() -> ServerBuilder {
         .prompts(prompts![plan_trip])
 }
 
-/// The whole application: REST routes, the MCP endpoint, the `/health` and
-/// `/ready` probes and Prometheus `/metrics` on one router (metrics on a
-/// listener of their own when `MCP_METRICS_ADDR` is set), and the metrics.
-/// Spans of every request show with `RUST_LOG=info,mcp::spans=debug`.
-pub fn app_with_metrics(config: mcp_axum::McpConfig) -> (Router, Metrics) {
-    let metrics = Metrics::new();
-    let server = builder().middleware(Spans).middleware(metrics.middleware()).build();
-    let mcp = mcp_axum::McpRouter::new(server).config(config).metrics(metrics.clone());
-    (Router::new().route("/api/cities", get(list_cities)).merge(mcp.into_router()), metrics)
+/// The REST routes of this example.
+pub fn rest() -> Router {
+    Router::new().route("/api/cities", get(list_cities))
 }
 
-/// [`app_with_metrics`] without its metrics handle.
+/// The MCP endpoint configured by `config`, with spans and Prometheus
+/// metrics (`/metrics` beside it, or on `MCP_METRICS_ADDR` when
+/// [`McpRouter::run`](mcp_axum::McpRouter::run) serves it).
+pub fn mcp(config: mcp_axum::McpConfig) -> mcp_axum::McpRouter {
+    let metrics = Metrics::new();
+    let server = builder().middleware(Spans).middleware(metrics.middleware()).build();
+    mcp_axum::McpRouter::new(server).config(config).metrics(metrics)
+}
+
+/// The whole application on one router: REST routes, the MCP endpoint, the
+/// `/health` and `/ready` probes and `/metrics`.
 pub fn app(config: mcp_axum::McpConfig) -> Router {
-    app_with_metrics(config).0
+    rest().merge(mcp(config).into_router())
 }

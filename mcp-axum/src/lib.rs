@@ -35,6 +35,7 @@ mod accept;
 #[cfg(feature = "auth")]
 pub mod auth;
 mod config;
+mod drain;
 mod endpoint;
 mod health;
 pub mod layers;
@@ -44,6 +45,7 @@ pub mod metrics;
 pub mod otel;
 mod reply;
 mod router;
+mod run;
 mod serve;
 pub mod sse;
 mod standard_headers;

@@ -97,17 +97,34 @@ impl McpRouter {
     /// prompts declare are then enforced (403 `insufficient_scope`). The
     /// routes of an `Auth::development` issuer are served too, behind the
     /// same Host/Origin check. See [`crate::auth`].
+    ///
+    /// Takes an `Auth` or an `Option<Auth>`, such as
+    /// [`Auth::from_env`](crate::auth::Auth::from_env)'s (`None`: no auth).
     #[cfg(feature = "auth")]
     #[must_use]
-    pub fn auth(mut self, auth: crate::auth::Auth) -> Self {
-        self.auth = Some(auth);
+    pub fn auth(mut self, auth: impl Into<Option<crate::auth::Auth>>) -> Self {
+        self.auth = auth.into();
         self
     }
 
+    /// The auth this router checks tokens with.
+    #[cfg(feature = "auth")]
+    pub(crate) fn auth_handle(&self) -> Option<&crate::auth::Auth> {
+        self.auth.as_ref()
+    }
+
+    /// The metrics this router counts into.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn metrics_handle(&self) -> Option<&crate::metrics::Metrics> {
+        self.metrics.as_ref()
+    }
+
     /// Counts HTTP requests at the endpoint into `metrics` and serves
-    /// `GET /metrics` beside it, unless `MCP_METRICS_ADDR` (the config's
-    /// `metrics_addr`) says to serve them elsewhere (`metrics.router()`).
-    /// Install `metrics.middleware()` on the server for the MCP half.
+    /// `GET /metrics` beside it, behind the endpoint's Host/Origin check,
+    /// unless `MCP_METRICS_ADDR` (the config's `metrics_addr`) says to serve
+    /// them on a listener of their own: [`run`](Self::run) does, and a
+    /// program that serves the router itself serves `metrics.router()`
+    /// there. Install `metrics.middleware()` on the server for the MCP half.
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
@@ -127,6 +144,18 @@ impl McpRouter {
     /// checks them then, unless a layer of your own puts a verified
     /// [`Principal`](mcp_core::auth::Principal) in every request.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
+        #[cfg(feature = "metrics")]
+        if self.metrics.is_some() && self.config.metrics_addr.is_some() {
+            tracing::warn!(
+                "MCP_METRICS_ADDR is set: /metrics is not served beside the endpoint; serve `metrics.router()` on that address, or use `McpRouter::run`, which does"
+            );
+        }
+        self.build()
+    }
+
+    /// [`into_router`](Self::into_router) without the warning, for
+    /// [`run`](Self::run), which serves the metrics itself.
+    pub(crate) fn build<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         #[cfg(feature = "auth")]
         let authenticated = self.auth.is_some();
         #[cfg(not(feature = "auth"))]
@@ -156,7 +185,7 @@ impl McpRouter {
         let (counted, metrics_routes) = match &self.metrics {
             Some(metrics) => {
                 metrics.watch_sessions(self.server.downgrade());
-                let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>());
+                let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>().layer(origin.clone()));
                 (Some(crate::metrics::HttpMetricsLayer(metrics.clone())), routes)
             }
             None => (None, None),

@@ -5,6 +5,7 @@
 //! while SSE streams stay open.
 
 use crate::config::McpConfig;
+use crate::drain::DrainSignal;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
@@ -78,7 +79,11 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then
 /// stops accepting, lets open connections finish for `limits.shutdown_grace`
-/// and returns. HTTP/1.1 only, without connection upgrades (an app that
+/// and returns. Streams that only end when the client leaves (a session's
+/// GET stream, a stateless `subscriptions/listen`) are ended at once with a
+/// last event asking the client to reconnect ([`sse::closing`](crate::sse::closing)),
+/// so that clients move to another replica instead of holding this one for
+/// the whole grace period. HTTP/1.1 only, without connection upgrades (an app that
 /// also serves WebSockets can serve with `axum::serve` instead).
 pub async fn serve_with(
     listener: TcpListener,
@@ -88,6 +93,7 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let (drain, draining) = DrainSignal::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout.max(Duration::from_millis(100)));
     let mut shutdown = std::pin::pin!(shutdown);
@@ -111,10 +117,13 @@ pub async fn serve_with(
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::warn!("could not set TCP_NODELAY: {error}");
         }
-        // The peer address, for per-client limits (as axum's `ConnectInfo`).
+        // The peer address, for per-client limits (as axum's `ConnectInfo`),
+        // and the shutdown notice for streams that would stay open.
+        let draining = draining.clone();
         let app = tower::ServiceBuilder::new()
             .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(draining.clone());
                 request
             })
             .service(app.clone());
@@ -128,6 +137,8 @@ pub async fn serve_with(
         });
     }
     drop(listener);
+    // Open-ended streams end now, with a last event asking to reconnect.
+    drain.start();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {

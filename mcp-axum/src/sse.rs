@@ -49,24 +49,39 @@ pub fn keep_alive() -> Bytes {
     Bytes::from_static(b": keep-alive\n\n")
 }
 
+/// The last words of a stream the server ends while shutting down: a
+/// comment and a `retry` hint, so the client reconnects (with
+/// `Last-Event-ID` where the stream had ids) after `retry_ms`, to whichever
+/// replica answers.
+pub fn closing(retry_ms: u64) -> Bytes {
+    Bytes::from(format!(": the server is shutting down; reconnect\nretry: {retry_ms}\n\n"))
+}
+
 /// The body of a resumable stream: `head` (priming, replayed events), then
 /// every event that reaches `events` past position `seen` (the replay's
 /// last, which the connection may also receive live) and past every event
 /// sent before it, with keep-alive comments while idle. Ends when the
-/// sender side closes.
+/// sender side closes, or with [`closing`] when `end` resolves.
 pub fn event_stream(
     head: Vec<Bytes>,
     mut events: EventReceiver,
     mut seen: u64,
     keep_alive_every: Duration,
+    end: impl std::future::Future<Output = ()> + Send + 'static,
+    retry_ms: u64,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
     async_stream::stream! {
         for chunk in head {
             yield Ok(chunk);
         }
         let mut ticker = keep_alive_ticker(keep_alive_every);
+        let mut end = std::pin::pin!(end);
         loop {
             tokio::select! {
+                () = &mut end => {
+                    yield Ok(closing(retry_ms));
+                    break;
+                }
                 event = events.recv() => match event {
                     Some(event) if event.id.seq <= seen => {}
                     Some(event) => {

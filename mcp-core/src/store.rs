@@ -34,6 +34,17 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// So that a `main` returning `std::io::Result` can `?` a store's connect.
+impl From<StoreError> for std::io::Error {
+    fn from(error: StoreError) -> Self {
+        let kind = match error {
+            StoreError::Unavailable(_) => std::io::ErrorKind::ConnectionRefused,
+            StoreError::Full(_) | StoreError::ClientFull(_) => std::io::ErrorKind::Other,
+        };
+        std::io::Error::new(kind, error)
+    }
+}
+
 /// A store answer that is already known (memory stores never wait).
 pub(crate) fn ready<'a, T: Send + 'a, E: Send + 'a>(value: Result<T, E>) -> StoreFuture<'a, T, E> {
     Box::pin(std::future::ready(value))

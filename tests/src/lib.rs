@@ -245,3 +245,9 @@ fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now())
 }
+
+/// The deployment guide (docs/deploy.md), its examples compiled as doc
+/// tests here, where both `mcp-axum` and the `redis` feature are at hand.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/deploy.md")]
+pub struct DeployGuideDoctests;

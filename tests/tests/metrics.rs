@@ -62,3 +62,65 @@ async fn open_sse_streams_are_counted_until_they_close() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(value(&scrape().await, "mcp_sse_streams_open"), 0.0);
 }
+
+#[tokio::test]
+async fn metrics_beside_the_endpoint_pass_its_host_check_and_carry_its_headers() {
+    let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
+    let http = reqwest::Client::new();
+    let scrape = http.get(format!("{url}/metrics")).send().await.unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert_eq!(scrape.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(scrape.headers()["x-frame-options"], "DENY");
+    // A page on a rebound name (DNS rebinding) cannot read them.
+    let rebound = http.get(format!("{url}/metrics")).header("host", "evil.example").send().await.unwrap();
+    assert_eq!(rebound.status(), 403);
+    let foreign = http.get(format!("{url}/metrics")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(foreign.status(), 403);
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn run_serves_the_metrics_on_their_own_address_when_one_is_configured() {
+    let (port, metrics_port) = (free_port(), free_port());
+    let env = [
+        ("MCP_PORT".to_owned(), port.to_string()),
+        ("MCP_METRICS_ADDR".to_owned(), format!("127.0.0.1:{metrics_port}")),
+    ];
+    let config =
+        mcp_axum::McpConfig::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())).unwrap();
+    let metrics = mcp_axum::metrics::Metrics::new();
+    let server = weather::builder().middleware(metrics.middleware()).build();
+    let mcp = mcp_axum::McpRouter::new(server).config(config).metrics(metrics);
+    tokio::spawn(mcp.run(axum::Router::new()));
+    let base = format!("http://127.0.0.1:{port}");
+    let mut client = HttpClient::new(format!("{base}/mcp"));
+    for _ in 0..50 {
+        if reqwest::get(format!("{base}/health")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    client.initialize().await;
+    // Not beside the endpoint, but on the private address.
+    assert_eq!(reqwest::get(format!("{base}/metrics")).await.unwrap().status(), 404);
+    let private = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await.unwrap();
+    assert_eq!(private.status(), 200);
+    assert_eq!(private.headers()["x-content-type-options"], "nosniff");
+    assert!(private.text().await.unwrap().contains("mcp_sessions_active 1"));
+}
+
+#[tokio::test]
+async fn run_refuses_a_metrics_address_without_metrics_to_serve() {
+    let config = mcp_axum::McpConfig {
+        port: free_port(),
+        metrics_addr: Some(format!("127.0.0.1:{}", free_port())),
+        ..mcp_axum::McpConfig::default()
+    };
+    let mcp = mcp_axum::McpRouter::new(weather::server()).config(config);
+    let error = mcp.run(axum::Router::new()).await.unwrap_err();
+    assert!(error.to_string().contains("MCP_METRICS_ADDR"), "{error}");
+}

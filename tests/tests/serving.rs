@@ -83,3 +83,54 @@ async fn shutdown_ends_within_its_grace_period_while_a_stream_is_open() {
     assert!(finished.is_ok(), "serve_with returned after the grace period");
     drop(stream);
 }
+
+/// Everything `response` sends until it ends (or `within` passes: `None`).
+async fn body_until_end(response: reqwest::Response, within: Duration) -> Option<String> {
+    let text = tokio::time::timeout(within, response.text()).await.ok()?;
+    Some(text.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_at_once_with_a_last_event_to_reconnect() {
+    let grace = Duration::from_secs(60);
+    let config = McpConfig { shutdown_grace: grace, retry_ms: 750, ..McpConfig::default() };
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = McpRouter::new(Server::builder("serving", "0").build()).config(config.clone()).into_router();
+    let (stop_now, stop) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(mcp_axum::serve_with(listener, app, ServeLimits::from_config(&config), async {
+        let _ = stop.await;
+    }));
+    // A session's GET stream, and a stateless-era `subscriptions/listen`.
+    let mut session = HttpClient::new(format!("http://{address}/mcp"));
+    session.initialize().await;
+    let get = session.get_stream(None).await;
+    assert_eq!(get.status(), 200);
+    let listen = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+    "notifications": {"toolsListChanged": true},
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+    }}});
+    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
+    let listen = HttpClient::new(format!("http://{address}/mcp"))
+        .post_with(&headers)
+        .body(listen.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listen.status(), 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop_now.send(()).unwrap();
+    // Far inside the 60 s grace: the streams end on their own, with a retry hint.
+    let get = body_until_end(get, Duration::from_secs(10)).await.expect("the GET stream ended at shutdown");
+    assert!(get.ends_with("retry: 750\n\n"), "{get:?}");
+    let listen = body_until_end(listen, Duration::from_secs(10)).await.expect("the listen stream ended at shutdown");
+    assert!(
+        listen.contains("notifications/subscriptions/acknowledged") && listen.ends_with("retry: 750\n\n"),
+        "{listen:?}"
+    );
+    let finished = tokio::time::timeout(Duration::from_secs(10), served).await;
+    assert!(finished.is_ok(), "with its streams ended, the server stopped long before the grace period");
+}

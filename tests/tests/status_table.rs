@@ -60,7 +60,8 @@ async fn bad_arguments_are_tool_errors_naming_the_argument() {
     let answer = client.request(1, "tools/call", json!({"name": "add", "arguments": {"a": "x", "b": 1}})).await;
     let result = &answer[0]["result"];
     assert_eq!(result["isError"], true);
-    assert!(result["content"][0]["text"].as_str().unwrap().contains("argument `a`"), "{result}");
+    // What the model reads: the argument and the type, no serde positions, no value.
+    assert_eq!(result["content"][0]["text"], "invalid value for argument `a`: expected i64, got a string", "{result}");
     let answer = client.request(2, "tools/call", json!({"name": "add", "arguments": {"a": 1}})).await;
     assert!(answer[0]["result"]["content"][0]["text"].as_str().unwrap().contains("missing required argument `b`"));
 }

@@ -2,6 +2,7 @@
 //! any of its streams with `Last-Event-ID`.
 
 use super::{Endpoint, has_session_methods};
+use crate::drain::Draining;
 use crate::reply::{self, LAST_EVENT_ID};
 use crate::sse;
 use axum::extract::{Request, State};
@@ -22,7 +23,8 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
         Ok(None) => return reply::status(StatusCode::METHOD_NOT_ALLOWED),
         Err(response) => return response,
     };
-    let keep_alive = endpoint.config.keep_alive;
+    let (keep_alive, retry_ms) = (endpoint.config.keep_alive, endpoint.config.retry_ms);
+    let end = Draining::started_or_never(parts.extensions.get::<Draining>().cloned());
     let (events, received) = mcp_core::session::event_channel(endpoint.config.stream_buffer);
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
         let resumed = match last.parse::<EventId>() {
@@ -33,7 +35,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
             Ok((after, replay)) => {
                 let seen = replay.events.last().map_or(after.seq, |e| e.id.seq);
                 let head = replay.events.iter().map(|e| sse::frame(Some(&e.id.to_string()), &e.data)).collect();
-                reply::sse(sse::event_stream(head, received, seen, keep_alive))
+                reply::sse(sse::event_stream(head, received, seen, keep_alive, end, retry_ms))
             }
             Err(ResumeError::Malformed) => {
                 reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, "Bad Request: malformed Last-Event-ID")
@@ -45,8 +47,8 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     }
     match session.open_standalone(events).await {
         Ok(Some(priming)) => {
-            let head = sse::priming_for(&session, &priming.to_string(), endpoint.config.retry_ms);
-            reply::sse(sse::event_stream(head, received, 0, keep_alive))
+            let head = sse::priming_for(&session, &priming.to_string(), retry_ms);
+            reply::sse(sse::event_stream(head, received, 0, keep_alive, end, retry_ms))
         }
         Ok(None) => stream_held(),
         Err(ResumeError::Store(error)) => super::store_unavailable(&error),

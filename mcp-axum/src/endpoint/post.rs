@@ -6,6 +6,7 @@
 //! [`Server::receive`]: mcp_core::Server::receive
 
 use super::{Endpoint, refused, stream};
+use crate::drain::Draining;
 use crate::layers::client_addr;
 use crate::reply::{self, PROTOCOL_VERSION_NAME};
 use crate::standard_headers;
@@ -35,6 +36,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     };
     // Only a session's record keeps the address: work it out for `initialize` alone.
     let opens_session = matches!(&message, Message::Request(r) if r.method == "initialize");
+    let draining = parts.extensions.get::<Draining>().cloned();
     let arrival = Arrival {
         protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
         session: endpoint.session_source(headers),
@@ -54,7 +56,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
                 None => answer,
             }
         }
-        Routed::Running(exchange) => respond(&endpoint, exchange).await,
+        Routed::Running(exchange) => respond(&endpoint, exchange, draining).await,
     }
 }
 
@@ -74,10 +76,10 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Respon
 
 /// A JSON answer when the request completes before sending anything,
 /// otherwise an SSE stream of what it sends, then its result.
-async fn respond(endpoint: &Arc<Endpoint>, mut exchange: Exchange) -> Response {
+async fn respond(endpoint: &Arc<Endpoint>, mut exchange: Exchange, draining: Option<Draining>) -> Response {
     match exchange.next().await {
         Some(Step::Done(outcome)) => answer(&exchange, &outcome, endpoint.resource_metadata.as_deref()),
-        Some(Step::Send(first)) => stream::open(endpoint, exchange, first).await,
+        Some(Step::Send(first)) => stream::open(endpoint, exchange, first, draining).await,
         None => reply::status(StatusCode::INTERNAL_SERVER_ERROR),
     }
 }

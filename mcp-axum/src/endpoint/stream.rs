@@ -5,6 +5,7 @@
 //! dropped connection cancels it.
 
 use super::{Endpoint, store_unavailable};
+use crate::drain::Draining;
 use crate::reply;
 use crate::sse;
 use axum::body::Bytes;
@@ -14,10 +15,19 @@ use mcp_core::session::{Session, StreamId};
 use std::sync::Arc;
 
 /// Switches the answer to SSE; `first` is what the request sent first.
-pub(super) async fn open(endpoint: &Arc<Endpoint>, exchange: Exchange, first: Outbound) -> Response {
+/// A request that runs until its stream closes (`subscriptions/listen`)
+/// ends when the server starts shutting down; others may finish.
+pub(super) async fn open(
+    endpoint: &Arc<Endpoint>,
+    exchange: Exchange,
+    first: Outbound,
+    draining: Option<Draining>,
+) -> Response {
     let keep_alive = endpoint.config.keep_alive;
     let Some(session) = exchange.session().cloned() else {
-        return reply::sse(unresumable(exchange, first, keep_alive));
+        let draining = draining.filter(|_| exchange.is_open_ended());
+        let end = Draining::started_or_never(draining);
+        return reply::sse(unresumable(exchange, first, keep_alive, end, endpoint.config.retry_ms));
     };
     let stream_id = match session.open_stream().await {
         Ok(stream_id) => stream_id,
@@ -29,24 +39,32 @@ pub(super) async fn open(endpoint: &Arc<Endpoint>, exchange: Exchange, first: Ou
     let head = sse::priming_for(&session, &priming, endpoint.config.retry_ms);
     forward(&session, stream_id, first).await;
     tokio::spawn(pump(session, stream_id, exchange));
-    reply::sse(sse::event_stream(head, received, 0, keep_alive))
+    reply::sse(sse::event_stream(head, received, 0, keep_alive, std::future::pending(), 0))
 }
 
 /// The SSE body of a request without a session: what it sends, then its
-/// result; dropping the body drops the request.
+/// result; dropping the body drops the request, and so does `end`, after
+/// [`sse::closing`].
 fn unresumable(
     mut exchange: Exchange,
     first: Outbound,
     every: std::time::Duration,
+    end: impl std::future::Future<Output = ()> + Send + 'static,
+    retry_ms: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> + Send {
     async_stream::stream! {
         if let Outbound::Message(message) = first {
             yield Ok(sse::frame(None, &message));
         }
         let mut ticker = sse::keep_alive_ticker(every);
+        let mut end = std::pin::pin!(end);
         loop {
             let step = tokio::select! {
                 biased;
+                () = &mut end => {
+                    yield Ok(sse::closing(retry_ms));
+                    break;
+                }
                 step = exchange.next() => step,
                 _ = ticker.tick() => {
                     yield Ok(sse::keep_alive());

@@ -201,12 +201,12 @@ impl Metrics {
         prometheus_text(&text)
     }
 
-    /// A router answering `GET /metrics`, to merge into an app or to serve
-    /// on a listener of its own (`MCP_METRICS_ADDR` in the examples) so the
-    /// metrics need not be public.
+    /// A router answering `GET /metrics` (with the security headers of
+    /// every answer), to serve on a listener of its own
+    /// (`MCP_METRICS_ADDR`) so the metrics need not be public.
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let metrics = self.clone();
-        Router::new().route(
+        let routes = Router::new().route(
             "/metrics",
             axum::routing::get(move || {
                 let metrics = metrics.clone();
@@ -215,7 +215,8 @@ impl Metrics {
                     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
                 }
             }),
-        )
+        );
+        routes.layer(crate::layers::security_headers_layer())
     }
 
     /// `name` as a label value that lives as long as the process: each

@@ -29,8 +29,7 @@ impl<'a> Arguments<'a> {
     /// Decodes argument `name`; absent arguments decode only into optional types.
     pub fn decode<T: DeserializeOwned>(&self, name: &str) -> Result<T, ArgError> {
         match self.values.get(name) {
-            Some(raw) => serde_json::from_str(raw.get())
-                .map_err(|e| ArgError::new(format!("invalid value for argument `{name}`: {e}"))),
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| ArgError::new(invalid_argument(name, raw, &e))),
             None => crate::schema::from_missing::<T>()
                 .map_err(|_| ArgError::new(format!("missing required argument `{name}`"))),
         }
@@ -39,9 +38,52 @@ impl<'a> Arguments<'a> {
     /// Rejects keys outside `known` (schemas say `additionalProperties: false`).
     pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ArgError> {
         match self.values.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(unknown) => Err(ArgError::new(format!("unknown argument `{unknown}`"))),
+            Some(unknown) => Err(ArgError::new(format!("unknown argument `{}`", shortened(unknown)))),
             None => Ok(()),
         }
+    }
+}
+
+/// What a model reads about a value that did not decode: the argument, the
+/// type it expects and the kind of JSON it got, without serde's positions
+/// (`at line 1 column 5`, meaningless to a model) and without echoing the
+/// value (which may be large).
+fn invalid_argument(name: &str, raw: &RawValue, error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    // serde_json appends the position to every message.
+    let text = match text.rfind(" at line ") {
+        Some(at) if text[at..].contains(" column ") => &text[..at],
+        _ => text.as_str(),
+    };
+    let name = shortened(name);
+    match text.split_once(", expected ") {
+        // `invalid type: string "abc", expected u64`: what was got is ours to say.
+        Some((got, expected)) if got.starts_with("invalid type") => {
+            format!("invalid value for argument `{name}`: expected {}, got {}", shortened(expected), json_kind(raw))
+        }
+        Some((_, expected)) => format!("invalid value for argument `{name}`: expected {}", shortened(expected)),
+        None => format!("invalid value for argument `{name}`: {}", shortened(text)),
+    }
+}
+
+/// The kind of a JSON value, as a model would say it.
+fn json_kind(raw: &RawValue) -> &'static str {
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'"') => "a string",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// `text` cut to a length fit for an error message.
+fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 120;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
     }
 }
 
@@ -111,6 +153,36 @@ mod tests {
         assert_eq!(args.decode::<Option<u32>>("missing").unwrap(), None);
         assert_eq!(args.decode::<u32>("n").unwrap_err().to_string(), "missing required argument `n`");
         assert_eq!(args.deny_unknown(&["city"]).unwrap_err().to_string(), "unknown argument `days`");
+    }
+
+    #[test]
+    fn argument_errors_name_the_argument_and_the_type_without_positions_or_values() {
+        let r = raw(
+            r#"{"n":"abc","flag":1,"unit":"kelvin","big":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#,
+        );
+        let args = Arguments::parse(Some(&r)).unwrap();
+        assert_eq!(
+            args.decode::<u64>("n").unwrap_err().to_string(),
+            "invalid value for argument `n`: expected u64, got a string"
+        );
+        assert_eq!(
+            args.decode::<bool>("flag").unwrap_err().to_string(),
+            "invalid value for argument `flag`: expected a boolean, got a number"
+        );
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Unit {
+            Celsius,
+            Fahrenheit,
+        }
+        let unit = args.decode::<Unit>("unit").unwrap_err().to_string();
+        assert_eq!(unit, "invalid value for argument `unit`: expected `celsius` or `fahrenheit`");
+        let big = args.decode::<u8>("big").unwrap_err().to_string();
+        assert!(!big.contains("line") && !big.contains("xxx"), "{big}");
+        let long_key = format!(r#"{{"{}":1}}"#, "k".repeat(10_000));
+        let r = raw(&long_key);
+        let unknown = Arguments::parse(Some(&r)).unwrap().deny_unknown(&[]).unwrap_err().to_string();
+        assert!(unknown.len() < 200, "{unknown}");
     }
 
     #[test]

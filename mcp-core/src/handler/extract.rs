@@ -143,7 +143,8 @@ pub enum AsExtractor {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a handler parameter",
     label = "not a JSON argument and not an extractor",
-    note = "arguments must implement `serde::Deserialize` and `schemars::JsonSchema`; extractors implement `mcp_core::handler::Extractor`"
+    note = "arguments must implement `serde::Deserialize` and `schemars::JsonSchema`; extractors implement `mcp_core::handler::Extractor`",
+    note = "for shared state use `mcp_core::State<T>` (given with `ServerBuilder::state`), not axum's `State`"
 )]
 pub trait Param<M>: Sized {
     /// Whether the parameter appears in the schema.

@@ -31,6 +31,8 @@ pub struct Exchange {
     work: Option<BoxFuture<'static, Outcome>>,
     outcome: Option<Outcome>,
     outbox: Outbox,
+    /// Runs until the client goes away (`subscriptions/listen`), never to a result.
+    open_ended: bool,
     /// Keeps the request registered (and cancellable) until it is answered.
     _in_flight: Option<InFlight>,
 }
@@ -44,7 +46,20 @@ impl Exchange {
         outbox: Outbox,
         in_flight: Option<InFlight>,
     ) -> Self {
-        Self { id, era, session, work: Some(work), outcome: None, outbox, _in_flight: in_flight }
+        Self { id, era, session, work: Some(work), outcome: None, outbox, open_ended: false, _in_flight: in_flight }
+    }
+
+    /// Marks a request that only ends when its stream does.
+    pub(crate) fn open_ended(mut self) -> Self {
+        self.open_ended = true;
+        self
+    }
+
+    /// Whether the request runs until its stream closes rather than to a
+    /// result (`subscriptions/listen`): a server shutting down ends it
+    /// instead of waiting for it.
+    pub fn is_open_ended(&self) -> bool {
+        self.open_ended
     }
 
     /// The request's id.

@@ -262,8 +262,10 @@ impl Server {
         env.sink = Some(sink);
         env.cancel = in_flight.as_ref().map(|f| f.token().clone());
         let (id, era, session) = (request.id.clone(), env.era(), env.session.clone());
+        let open_ended = request.method == "subscriptions/listen";
         let server = self.clone();
         let work = Box::pin(async move { server.handle_request(request, env).await });
-        Exchange::new(id, era, session, work, outbox, in_flight)
+        let exchange = Exchange::new(id, era, session, work, outbox, in_flight);
+        if open_ended { exchange.open_ended() } else { exchange }
     }
 }
