@@ -94,6 +94,14 @@ impl Middleware for RequireScopes {
         check(&needed, principal).unwrap_or_else(|| next.run(read))
     }
 
+    fn admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
+        let needed = component.scopes();
+        match missing(needed, caller.extensions().get::<Principal>()).is_empty() {
+            true => Ok(()),
+            false => Err(insufficient(needed)),
+        }
+    }
+
     fn on_list(&self, component: Component<'_>, _: &mut Value, caller: &Caller<'_>) -> bool {
         !self.hide_in_lists || missing(component.scopes(), caller.extensions().get::<Principal>()).is_empty()
     }

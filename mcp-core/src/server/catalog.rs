@@ -258,6 +258,12 @@ impl Server {
         to_raw(&result)
     }
 
+    /// Whether every middleware admits `caller` to use `component`; the
+    /// first refusal otherwise.
+    pub(crate) fn admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
+        self.inner.middleware.iter().try_for_each(|m| m.admits(component, caller))
+    }
+
     /// Whether every middleware lets `caller` see `component` (and, for a
     /// mounted server's component, the mounted server's middleware too).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {

@@ -189,7 +189,12 @@ impl Server {
                     },
                     None => None,
                 };
-                let env = RequestEnv { session, extensions: arrival.extensions, ..RequestEnv::default() };
+                let env = RequestEnv {
+                    session,
+                    extensions: arrival.extensions,
+                    client_addr: arrival.client_addr,
+                    ..RequestEnv::default()
+                };
                 Routed::Running(self.start(request, env, in_flight))
             }
             // The stateless era has no sessions and nothing to deliver to.
@@ -227,6 +232,7 @@ impl Server {
                 let env = RequestEnv {
                     stateless: Some(Box::new(era)),
                     extensions: arrival.extensions,
+                    client_addr: arrival.client_addr,
                     ..RequestEnv::default()
                 };
                 Routed::Running(self.start(request, env, None))

@@ -10,10 +10,14 @@ use crate::handler::ToolDef;
 use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
 use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
-use crate::tasks::{MAX_INPUT_RESPONSES, TaskRecord, TaskStatus, TaskSupport, new_task_id, tasks_required};
+use crate::tasks::{
+    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_arguments, new_task_id, quota_key, refused,
+    tasks_required,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// How a call to a tool goes, given what the client declared.
@@ -68,20 +72,21 @@ impl Server {
     /// Stores a task for a call of `def` and queues it; answers with the
     /// handle once any replica can read it. `answers` are what the client
     /// already answered in the request (the task's re-run finds them).
+    /// Arguments over the payload bound, and a caller (`caller`, else its
+    /// `address`) at its quota of unfinished tasks, are refused first.
     pub(crate) async fn create_task(
         &self,
         def: &ToolDef,
         arguments: Option<Box<RawValue>>,
-        caller: Option<Principal>,
+        (caller, address): (Option<Principal>, Option<IpAddr>),
         capabilities: ClientCapabilities,
         answers: Map<String, Value>,
     ) -> Result<Box<RawValue>, RpcError> {
-        worker::start(self);
         let tasks = self.tasks();
-        let arguments = match arguments {
-            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(e.to_string()))?),
-            None => None,
-        };
+        check_arguments(arguments.as_ref().map_or(0, |raw| raw.get().len()), tasks.options.max_payload)?;
+        worker::start(self);
+        let arguments = arguments.as_deref().map(Payload::from_raw);
+        let owner = caller.as_ref().map(|p| p.subject().to_owned());
         let now = crate::store::now_ms();
         let record = TaskRecord {
             id: new_task_id(),
@@ -92,11 +97,11 @@ impl Server {
             updated_ms: now,
             ttl_ms: millis(tasks.options.ttl),
             poll_interval_ms: millis(tasks.options.poll_interval).max(1),
-            owner: caller.as_ref().map(|p| p.subject().to_owned()),
+            quota: quota_key(owner.as_deref(), address),
+            owner,
             scopes: caller.as_ref().map(|p| p.scopes().to_vec()).unwrap_or_default(),
             claims: caller.map(|p| p.claims().clone()).unwrap_or_default(),
             tool: def.tool.name.clone(),
-            arguments,
             client_capabilities: capabilities,
             input_requests: Map::new(),
             input_responses: answers,
@@ -105,7 +110,7 @@ impl Server {
             attempts: 0,
             max_attempts: def.task.retries.saturating_add(1),
         };
-        tasks.store.create(&record).await.map_err(RpcError::internal)?;
+        tasks.store.create(&record, arguments.as_ref(), tasks.options.max_per_client).await.map_err(refused)?;
         let mut result = Map::new();
         result.insert("resultType".into(), json!("task"));
         result.extend(record.summary());
@@ -130,7 +135,7 @@ impl Server {
             "tasks/get" => {
                 let p: TaskParams = decode_params(params)?;
                 let task = self.visible_task(&p.task_id, owner.as_deref()).await?;
-                complete(task.detailed())
+                to_raw(&task.view(Some("complete")))
             }
             "tasks/update" => {
                 let p: UpdateParams = decode_params(params)?;
