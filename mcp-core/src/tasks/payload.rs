@@ -42,6 +42,11 @@ impl Payload {
         serde_json::from_str(&self.0).ok()
     }
 
+    /// Whether `other` is this very text (not a copy of it).
+    pub fn shares(&self, other: &Payload) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The JSON as a `Value` tree (a copy: for callers that need one).
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(&self.0).unwrap_or_default()
@@ -80,7 +85,7 @@ mod tests {
         let payload = Payload::from_raw(&raw);
         assert_eq!(payload.len(), 13);
         let copy = payload.clone();
-        assert!(Arc::ptr_eq(&payload.0, &copy.0), "a copy shares the text");
+        assert!(payload.shares(&copy), "a copy shares the text");
         #[derive(Serialize, Deserialize)]
         struct Holder {
             p: Payload,

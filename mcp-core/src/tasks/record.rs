@@ -218,6 +218,33 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A working task of `quota`, for tests.
+#[cfg(test)]
+pub(crate) fn sample(id: &str, quota: &str) -> TaskRecord {
+    TaskRecord {
+        id: id.into(),
+        version: 0,
+        status: TaskStatus::Working,
+        status_message: None,
+        created_ms: now_ms(),
+        updated_ms: now_ms(),
+        ttl_ms: 60_000,
+        poll_interval_ms: 500,
+        owner: None,
+        scopes: Vec::new(),
+        claims: Value::Null,
+        quota: quota.into(),
+        tool: "x".into(),
+        client_capabilities: Default::default(),
+        input_requests: Map::new(),
+        input_responses: Map::new(),
+        result: None,
+        error: None,
+        attempts: 0,
+        max_attempts: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,28 +258,9 @@ mod tests {
 
     #[test]
     fn detailed_carries_what_the_status_needs() {
-        let mut task = TaskRecord {
-            id: "t".into(),
-            version: 0,
-            status: TaskStatus::Working,
-            status_message: None,
-            created_ms: 0,
-            updated_ms: 0,
-            ttl_ms: 60_000,
-            poll_interval_ms: 500,
-            owner: None,
-            scopes: Vec::new(),
-            claims: Value::Null,
-            quota: "anonymous".into(),
-            tool: "x".into(),
-            client_capabilities: Default::default(),
-            input_requests: Map::new(),
-            input_responses: Map::new(),
-            result: None,
-            error: None,
-            attempts: 0,
-            max_attempts: 1,
-        };
+        let mut task = sample("t", "anonymous");
+        task.created_ms = 0;
+        task.updated_ms = 0;
         let working = task.detailed();
         assert_eq!(working["status"], "working");
         assert!(!working.contains_key("result") && !working.contains_key("requestState"));

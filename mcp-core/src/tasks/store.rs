@@ -257,3 +257,58 @@ impl TaskStore for MemoryTaskStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::TaskStatus;
+    use crate::tasks::record::sample;
+
+    fn payload(json: &str) -> Payload {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[tokio::test]
+    async fn arguments_are_kept_apart_until_the_task_ends_and_results_are_shared() {
+        let store = MemoryTaskStore::new();
+        let task = sample("a", "anonymous");
+        store.create(&task, Some(&payload(r#"{"n":1}"#)), 10).await.unwrap();
+        assert_eq!(store.arguments("a").await.unwrap().unwrap().get(), r#"{"n":1}"#);
+        let mut done = store.load("a").await.unwrap().unwrap();
+        done.status = TaskStatus::Completed;
+        done.result = Some(payload(r#"{"content":[]}"#));
+        done.touch();
+        assert!(store.swap(&done).await.unwrap());
+        assert!(store.arguments("a").await.unwrap().is_none(), "an ended task forgets its arguments");
+        let (first, second) = (store.load("a").await.unwrap().unwrap(), store.load("a").await.unwrap().unwrap());
+        let shared = first.result.unwrap().shares(&second.result.unwrap());
+        assert!(shared, "reading a task shares its result, never copies it");
+    }
+
+    #[tokio::test]
+    async fn each_quota_holds_a_bounded_number_of_unfinished_tasks() {
+        let store = MemoryTaskStore::with_max(5);
+        store.create(&sample("a1", "sub:alice"), None, 2).await.unwrap();
+        store.create(&sample("a2", "sub:alice"), None, 2).await.unwrap();
+        assert_eq!(store.create(&sample("a3", "sub:alice"), None, 2).await, Err(StoreError::ClientFull(2)));
+        store.create(&sample("b1", "sub:bob"), None, 2).await.unwrap();
+        // An ended task leaves the quota (and stays in the store).
+        let mut ended = store.load("a1").await.unwrap().unwrap();
+        ended.status = TaskStatus::Cancelled;
+        ended.touch();
+        assert!(store.swap(&ended).await.unwrap());
+        store.create(&sample("a3", "sub:alice"), None, 2).await.unwrap();
+        store.create(&sample("c1", "anonymous"), None, 2).await.unwrap();
+        assert_eq!(store.create(&sample("c2", "anonymous"), None, 2).await, Err(StoreError::Full(5)));
+    }
+
+    #[tokio::test]
+    async fn expired_tasks_leave_their_quota() {
+        let store = MemoryTaskStore::new();
+        let mut old = sample("a1", "addr:10.0.0.1");
+        old.created_ms = 0;
+        store.create(&old, None, 1).await.unwrap();
+        store.create(&sample("a2", "addr:10.0.0.1"), None, 1).await.unwrap();
+        assert!(store.load("a1").await.unwrap().is_none());
+    }
+}
