@@ -28,7 +28,8 @@ pub struct Arrival<'a> {
     /// What the transport learned (HTTP extensions: a verified principal).
     pub extensions: http::Extensions,
     /// The client's address, kept in the record of a session it opens (its
-    /// share of sessions is counted by it).
+    /// share of sessions is counted by it), and counting the tasks an
+    /// unauthenticated caller creates (`tools/call`).
     pub client_addr: Option<IpAddr>,
     /// Run on a stateless-era request before it runs.
     pub check: Option<EraCheck<'a>>,
