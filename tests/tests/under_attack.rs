@@ -300,7 +300,8 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     tokio::spawn(mcp_axum::serve_with(listener, app, limits, std::future::pending()));
 
     let honest = HttpClient::new(url.clone());
-    let sieve = json!({"name": "distributed_compute", "arguments": {"task_type": "prime_sieve", "data": {"limit": 100_000}}});
+    let sieve =
+        json!({"name": "distributed_compute", "arguments": {"task_type": "prime_sieve", "data": {"limit": 100_000}}});
     // Warm up: one task end to end before measuring.
     let (_, created) = request(&honest, "10.0.2.1", "tools/call", sieve.clone()).await;
     assert_eq!(created["resultType"], "task", "{created}");
@@ -382,7 +383,12 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     for ((attack, outcome), n) in tally.iter() {
         println!("{attack:<31} {outcome:<12} {n:>6}");
     }
-    println!("honest: {finished} tasks finished, {} errors; RSS {} -> {} MiB", errors.len(), rss_before / 1024, rss_after / 1024);
+    println!(
+        "honest: {finished} tasks finished, {} errors; RSS {} -> {} MiB",
+        errors.len(),
+        rss_before / 1024,
+        rss_after / 1024
+    );
 
     assert!(errors.is_empty(), "the honest client's tasks: {errors:?}");
     assert!(finished >= 1, "the honest client finished no task");

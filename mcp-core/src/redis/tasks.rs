@@ -225,7 +225,11 @@ impl TaskStore for RedisTaskStore {
         Box::pin(async move {
             let mut invocation = self.swap.key(self.key(&record.id));
             invocation.key(self.quota(&record.quota));
-            invocation.arg(record.version).arg(encode(record)?).arg(u8::from(record.status.is_terminal())).arg(&record.id);
+            invocation
+                .arg(record.version)
+                .arg(encode(record)?)
+                .arg(u8::from(record.status.is_terminal()))
+                .arg(&record.id);
             let swapped: i64 = self.redis.invoke(&invocation).await?;
             Ok(swapped == 1)
         })

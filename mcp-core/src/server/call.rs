@@ -115,7 +115,9 @@ impl Server {
                 if !def.task.asks_first {
                     let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
                     let creator = (caller, address);
-                    return self.create_task(&def, p.arguments, creator, capabilities.unwrap_or_default(), answers).await;
+                    return self
+                        .create_task(&def, p.arguments, creator, capabilities.unwrap_or_default(), answers)
+                        .await;
                 }
                 Some(Arc::new(TaskGate::default()))
             }

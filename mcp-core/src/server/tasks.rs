@@ -11,8 +11,8 @@ use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
 use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
 use crate::tasks::{
-    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_arguments, new_task_id, quota_key, refused,
-    tasks_required,
+    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_arguments, new_task_id, quota_key,
+    refused, tasks_required,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;

@@ -20,7 +20,9 @@ pub(crate) fn check_arguments(len: usize, max: usize) -> Result<(), RpcError> {
 /// The error a task ends with when its result is `len` bytes, over `max`.
 pub(crate) fn result_too_large(len: usize, max: usize) -> RpcError {
     let variable = crate::config::MAX_TASK_PAYLOAD.name;
-    RpcError::internal(format!("The tool's result is {len} bytes; a task keeps at most {max} bytes of result ({variable})"))
+    RpcError::internal(format!(
+        "The tool's result is {len} bytes; a task keeps at most {max} bytes of result ({variable})"
+    ))
 }
 
 /// The answer to a call whose task the store refused: the limit it hit,
