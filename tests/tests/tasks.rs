@@ -248,6 +248,22 @@ async fn questions_wait_for_tasks_update() {
 }
 
 #[tokio::test]
+async fn oversized_answers_are_refused() {
+    let client = task_client(server(), Era::Stateless).await;
+    let id = task_id(&client.call("double_asked", json!({})).await);
+    assert_eq!(until(&client, &id, "input_required").await["status"], "input_required");
+    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let huge = json!({"n": {"action": "accept", "content": {"n": 21, "padding": "x".repeat(bound)}}});
+    let refused = client.request("tasks/update", json!({"taskId": id, "inputResponses": huge})).await;
+    assert_eq!(refused["code"], -32602, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("MCP_MAX_TASK_PAYLOAD"), "{refused}");
+    assert_eq!(get(&client, &id).await["status"], "input_required", "nothing was kept");
+    let answer = json!({"n": {"action": "accept", "content": {"n": 21}}});
+    client.request("tasks/update", json!({"taskId": id, "inputResponses": answer})).await;
+    assert_eq!(until(&client, &id, "completed").await["result"]["content"][0]["text"], "42");
+}
+
+#[tokio::test]
 async fn tool_errors_complete_and_panics_fail() {
     let client = task_client(server(), Era::Stateless).await;
     let id = task_id(&client.call("tool_error", json!({})).await);

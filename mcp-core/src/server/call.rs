@@ -112,6 +112,8 @@ impl Server {
                 // Refused as a call that runs now would be, before any task
                 // exists (scopes, and any middleware's own rule).
                 self.admits(Component::Tool(&def), &Caller::of_env(&env))?;
+                let size = p.arguments.as_ref().map_or(0, |raw| raw.get().len());
+                crate::tasks::check_arguments(size, self.tasks().options.max_payload)?;
                 if !def.task.asks_first {
                     let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
                     let creator = (caller, address);

@@ -139,12 +139,14 @@ impl Server {
             }
             "tasks/update" => {
                 let p: UpdateParams = decode_params(params)?;
-                self.change_task(&p.task_id, owner.as_deref(), |task| accept_answers(task, &p.input_responses)).await?;
+                let max = self.tasks().options.max_payload;
+                let accept = |task: &mut TaskRecord| accept_answers(task, &p.input_responses, max);
+                self.change_task(&p.task_id, owner.as_deref(), accept).await?;
                 complete(Map::new())
             }
             "tasks/cancel" => {
                 let p: TaskParams = decode_params(params)?;
-                self.change_task(&p.task_id, owner.as_deref(), cancel).await?;
+                self.change_task(&p.task_id, owner.as_deref(), |task| Ok(cancel(task))).await?;
                 complete(Map::new())
             }
             method => Err(RpcError::method_not_found(method)),
@@ -178,16 +180,16 @@ impl Server {
 
     /// Applies `change` to a task by compare-and-set, retrying when another
     /// replica changed it meanwhile; `change` says whether it changed
-    /// anything.
+    /// anything, or refuses the change.
     async fn change_task(
         &self,
         id: &str,
         owner: Option<&str>,
-        change: impl Fn(&mut TaskRecord) -> bool,
+        change: impl Fn(&mut TaskRecord) -> Result<bool, RpcError>,
     ) -> Result<(), RpcError> {
         for _ in 0..16 {
             let mut task = self.visible_task(id, owner).await?;
-            if !change(&mut task) {
+            if !change(&mut task)? {
                 return Ok(());
             }
             task.touch();
@@ -200,8 +202,20 @@ impl Server {
 }
 
 /// Takes the answers to open questions; other keys are ignored (unknown,
-/// answered already). The task works again once nothing is open.
-fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>) -> bool {
+/// answered already). The task works again once nothing is open. The
+/// answers a task keeps are bounded, as its arguments, by `max_payload`
+/// bytes in all.
+fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>, max_payload: usize) -> Result<bool, RpcError> {
+    let size = |answers: &mut dyn Iterator<Item = &Value>| answers.map(|a| a.to_string().len()).sum::<usize>();
+    let open = responses.iter().filter(|(key, _)| task.input_requests.contains_key(*key));
+    let kept = size(&mut task.input_responses.values()) + size(&mut open.map(|(_, answer)| answer));
+    if kept > max_payload {
+        let variable = crate::config::MAX_TASK_PAYLOAD.name;
+        return Err(RpcError::invalid_params(format!(
+            "the answers would be {kept} bytes; a task keeps at most {max_payload} bytes of answers ({variable})"
+        ))
+        .with_data(json!({ "limit": max_payload, "size": kept })));
+    }
     let mut changed = false;
     for (key, answer) in responses {
         if task.input_requests.contains_key(key) && task.input_responses.len() < MAX_INPUT_RESPONSES {
@@ -213,7 +227,7 @@ fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>) -> bool
     if changed && task.input_requests.is_empty() && task.status == TaskStatus::InputRequired {
         task.status = TaskStatus::Working;
     }
-    changed
+    Ok(changed)
 }
 
 /// Cancels a task that has not ended; an ended one stays as it is.
