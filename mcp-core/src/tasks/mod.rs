@@ -91,9 +91,10 @@ pub struct TaskOptions {
     /// How often a worker says it is alive, looks for cancellation and
     /// answers, and writes progress.
     pub heartbeat: Duration,
-    /// Bytes a task keeps of its arguments, and of its result: a call with
-    /// larger arguments is refused (`-32602`) before any task exists; a
-    /// larger result fails the task.
+    /// Bytes a task keeps of its arguments, of its answers and of its
+    /// result: a call with larger arguments is refused (`-32602`) before
+    /// any task exists, and so is a `tasks/update` beyond; a larger result
+    /// fails the task.
     pub max_payload: usize,
     /// Tasks one caller (its subject when authenticated, else its address,
     /// else every anonymous caller together) may have working or waiting
