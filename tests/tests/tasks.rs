@@ -376,6 +376,13 @@ async fn a_caller_without_the_scope_gets_the_refusal_not_a_task() {
     assert_eq!(refused["data"]["scope"], "jobs:run");
     let created = as_user(&client, "alice", "tools/call", json!({"name": "whoami", "arguments": {}})).await;
     task_id(&created);
+
+    // The same when the scopes are checked by a mounted server.
+    let child = Server::builder("child", "0").tools(tools![whoami]).middleware(RequireScopes::new()).build();
+    let client = HttpClient::new(serve_as_users(Server::builder("app", "0").mount("jobs", child).build()).await);
+    let refused = as_user(&client, "reader", "tools/call", json!({"name": "jobs_whoami", "arguments": {}})).await;
+    assert_eq!(refused["code"], -32003, "mounted: {refused}");
+    task_id(&as_user(&client, "alice", "tools/call", json!({"name": "jobs_whoami", "arguments": {}})).await);
 }
 
 #[tokio::test]

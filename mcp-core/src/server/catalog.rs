@@ -259,10 +259,12 @@ impl Server {
         to_raw(&result)
     }
 
-    /// Whether every middleware admits `caller` to use `component`; the
-    /// first refusal otherwise.
+    /// Whether every middleware admits `caller` to use `component` (and,
+    /// for a mounted server's tool, the mounted server's middleware too);
+    /// the first refusal otherwise.
     pub(crate) fn admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
-        self.inner.middleware.iter().try_for_each(|m| m.admits(component, caller))
+        self.inner.middleware.iter().try_for_each(|m| m.admits(component, caller))?;
+        self.inner.mounts.iter().try_for_each(|mount| mount.child_admits(component, caller))
     }
 
     /// Whether every middleware lets `caller` see `component` (and, for a
