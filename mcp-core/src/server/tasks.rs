@@ -17,6 +17,7 @@ use crate::tasks::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -49,7 +50,7 @@ struct UpdateParams {
     #[serde(rename = "taskId")]
     task_id: String,
     #[serde(rename = "inputResponses")]
-    input_responses: Map<String, Value>,
+    input_responses: BTreeMap<String, Payload>,
 }
 
 fn not_found() -> RpcError {
@@ -86,6 +87,7 @@ impl Server {
         check_arguments(arguments.as_ref().map_or(0, |raw| raw.get().len()), tasks.options.max_payload)?;
         worker::start(self);
         let arguments = arguments.as_deref().map(Payload::from_raw);
+        let answers = kept_answers(answers, tasks.options.max_payload)?;
         let owner = caller.as_ref().map(|p| p.subject().to_owned());
         let now = crate::store::now_ms();
         let record = TaskRecord {
@@ -201,21 +203,43 @@ impl Server {
     }
 }
 
+/// `-32602` unless answers of `kept` bytes fit in `max_payload`.
+fn check_answers(kept: usize, max_payload: usize) -> Result<(), RpcError> {
+    if kept <= max_payload {
+        return Ok(());
+    }
+    let variable = crate::config::MAX_TASK_PAYLOAD.name;
+    Err(RpcError::invalid_params(format!(
+        "the answers are {kept} bytes; a task keeps at most {max_payload} bytes of answers ({variable})"
+    ))
+    .with_data(json!({ "limit": max_payload, "size": kept })))
+}
+
+/// The answers given in the request that creates a task, as the task
+/// keeps them (within `max_payload` bytes).
+fn kept_answers(answers: Map<String, Value>, max_payload: usize) -> Result<BTreeMap<String, Payload>, RpcError> {
+    let kept = answers
+        .into_iter()
+        .map(|(key, answer)| Payload::to_json(&answer).map(|answer| (key, answer)))
+        .collect::<Result<BTreeMap<_, _>, _>>()
+        .map_err(RpcError::internal)?;
+    check_answers(kept.values().map(Payload::len).sum(), max_payload)?;
+    Ok(kept)
+}
+
 /// Takes the answers to open questions; other keys are ignored (unknown,
 /// answered already). The task works again once nothing is open. The
 /// answers a task keeps are bounded, as its arguments, by `max_payload`
 /// bytes in all.
-fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>, max_payload: usize) -> Result<bool, RpcError> {
-    let size = |answers: &mut dyn Iterator<Item = &Value>| answers.map(|a| a.to_string().len()).sum::<usize>();
+fn accept_answers(
+    task: &mut TaskRecord,
+    responses: &BTreeMap<String, Payload>,
+    max_payload: usize,
+) -> Result<bool, RpcError> {
     let open = responses.iter().filter(|(key, _)| task.input_requests.contains_key(*key));
-    let kept = size(&mut task.input_responses.values()) + size(&mut open.map(|(_, answer)| answer));
-    if kept > max_payload {
-        let variable = crate::config::MAX_TASK_PAYLOAD.name;
-        return Err(RpcError::invalid_params(format!(
-            "the answers would be {kept} bytes; a task keeps at most {max_payload} bytes of answers ({variable})"
-        ))
-        .with_data(json!({ "limit": max_payload, "size": kept })));
-    }
+    let kept = task.input_responses.values().map(Payload::len).sum::<usize>()
+        + open.map(|(_, answer)| answer.len()).sum::<usize>();
+    check_answers(kept, max_payload)?;
     let mut changed = false;
     for (key, answer) in responses {
         if task.input_requests.contains_key(key) && task.input_responses.len() < MAX_INPUT_RESPONSES {

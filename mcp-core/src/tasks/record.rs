@@ -4,6 +4,7 @@
 use super::payload::Payload;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// Where a task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,9 +72,10 @@ pub struct TaskRecord {
     /// Questions to the client not answered yet, by key.
     #[serde(default)]
     pub input_requests: Map<String, Value>,
-    /// The client's answers, by key (kept, so that a re-run gets them too).
+    /// The client's answers, by key (kept, so that a re-run gets them
+    /// too), each as its JSON text, shared by copies of the record.
     #[serde(default)]
-    pub input_responses: Map<String, Value>,
+    pub input_responses: BTreeMap<String, Payload>,
     /// The tool's result (a `CallToolResult`), once completed; kept as its
     /// JSON text and shared by copies of the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,7 +239,7 @@ pub(crate) fn sample(id: &str, quota: &str) -> TaskRecord {
         tool: "x".into(),
         client_capabilities: Default::default(),
         input_requests: Map::new(),
-        input_responses: Map::new(),
+        input_responses: BTreeMap::new(),
         result: None,
         error: None,
         attempts: 0,
