@@ -268,8 +268,9 @@ mod task_flood {
     /// Waits (a minute at most) while the suite's other load test runs:
     /// both measure this process's memory and need all its CPU, so they
     /// must not overlap. (Test threads bear their test's name, cut to 15
-    /// bytes.)
+    /// bytes, once they have started: the first look is a second in.)
     pub async fn after_the_other_load_test() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let running = || {
             let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
             tasks.into_iter().any(|task| {
