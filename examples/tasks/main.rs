@@ -6,8 +6,11 @@
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example tasks --features redis
 //! ```
 //!
-//! `MCP_TASK_WORKERS` sets the tasks one replica runs at once (default 4)
-//! and `MCP_TASK_TTL` how long a task is kept (seconds, default 3600).
+//! `MCP_TASK_WORKERS` sets the tasks one replica runs at once (default 4),
+//! `MCP_TASK_TTL` how long a task is kept (seconds, default 3600),
+//! `MCP_MAX_TASK_PAYLOAD` the bytes of arguments and result a task keeps
+//! (default 262144) and `MCP_MAX_TASKS_PER_CLIENT` the unfinished tasks
+//! one caller may have (default 100).
 
 use mcp_core::prelude::*;
 use mcp_core::server::ServerBuilder;

@@ -189,6 +189,10 @@ pub const REQUEST_TIMEOUT: Variable = Variable::seconds("MCP_REQUEST_TIMEOUT", "
 pub const TASK_TTL: Variable = Variable::seconds("MCP_TASK_TTL", "3600");
 /// Tasks one replica runs at once.
 pub const TASK_WORKERS: Variable = Variable::number("MCP_TASK_WORKERS", "4");
+/// Bytes a task keeps of its arguments, and of its result.
+pub const MAX_TASK_PAYLOAD: Variable = Variable::number("MCP_MAX_TASK_PAYLOAD", "262144");
+/// Unfinished tasks one caller (subject, else address) may have at once.
+pub const MAX_TASKS_PER_CLIENT: Variable = Variable::number("MCP_MAX_TASKS_PER_CLIENT", "100");
 /// Keys signing the stateless era's `requestState`.
 pub const STATE_KEYS: Variable = Variable::new(
     "MCP_STATE_KEYS",
@@ -254,6 +258,8 @@ pub const VARIABLES: &[Variable] = &[
     REQUEST_TIMEOUT,
     TASK_TTL,
     TASK_WORKERS,
+    MAX_TASK_PAYLOAD,
+    MAX_TASKS_PER_CLIENT,
     STATE_KEYS,
     AUTH_ISSUER,
     AUTH_RESOURCE,

@@ -67,9 +67,23 @@ async fn halfway(ctx: Context) -> &'static str {
     "never"
 }
 
+/// Reports progress without a message, then waits.
+#[tool(task)]
+async fn counted(ctx: Context) -> &'static str {
+    ctx.progress(1).of(2).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "never"
+}
+
+/// Returns `size` bytes of text.
+#[tool(task)]
+async fn big_result(size: usize) -> String {
+    "x".repeat(size)
+}
+
 fn server_with(options: TaskOptions, store: MemoryTaskStore) -> Server {
     Server::builder("tasks-test", "0")
-        .tools(tools![sleep_for, only_as_task, plain, double_asked, tool_error, panics, halfway])
+        .tools(tools![sleep_for, only_as_task, plain, double_asked, tool_error, panics, halfway, counted, big_result])
         .state(Finished::default())
         .tasks(options)
         .task_store(store)
@@ -234,6 +248,22 @@ async fn questions_wait_for_tasks_update() {
 }
 
 #[tokio::test]
+async fn oversized_answers_are_refused() {
+    let client = task_client(server(), Era::Stateless).await;
+    let id = task_id(&client.call("double_asked", json!({})).await);
+    assert_eq!(until(&client, &id, "input_required").await["status"], "input_required");
+    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let huge = json!({"n": {"action": "accept", "content": {"n": 21, "padding": "x".repeat(bound)}}});
+    let refused = client.request("tasks/update", json!({"taskId": id, "inputResponses": huge})).await;
+    assert_eq!(refused["code"], -32602, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("MCP_MAX_TASK_PAYLOAD"), "{refused}");
+    assert_eq!(get(&client, &id).await["status"], "input_required", "nothing was kept");
+    let answer = json!({"n": {"action": "accept", "content": {"n": 21}}});
+    client.request("tasks/update", json!({"taskId": id, "inputResponses": answer})).await;
+    assert_eq!(until(&client, &id, "completed").await["result"]["content"][0]["text"], "42");
+}
+
+#[tokio::test]
 async fn tool_errors_complete_and_panics_fail() {
     let client = task_client(server(), Era::Stateless).await;
     let id = task_id(&client.call("tool_error", json!({})).await);
@@ -247,19 +277,112 @@ async fn tool_errors_complete_and_panics_fail() {
     assert!(failed.get("result").is_none());
 }
 
-#[tokio::test]
-async fn progress_shows_in_the_status_message() {
-    let client = task_client(server(), Era::Stateless).await;
-    let id = task_id(&client.call("halfway", json!({})).await);
+/// Polls task `id` until its status message is `expected`, then cancels
+/// it; panics with the last message seen otherwise.
+async fn until_message(client: &EraClient, id: &str, expected: &str) {
+    let mut last = Value::Null;
     for _ in 0..60 {
-        let task = get(&client, &id).await;
-        if task["statusMessage"] == "1/2: halfway" {
+        let task = get(client, id).await;
+        if task["statusMessage"] == expected {
             client.request("tasks/cancel", json!({"taskId": id})).await;
             return;
         }
+        last = task["statusMessage"].clone();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the progress never reached the task");
+    panic!("the status message never became {expected:?}; last {last}");
+}
+
+#[tokio::test]
+async fn progress_shows_in_the_status_message() {
+    let client = task_client(server(), Era::Stateless).await;
+    // The handler's message as written (it may hold its own fraction)...
+    let id = task_id(&client.call("halfway", json!({})).await);
+    until_message(&client, &id, "halfway").await;
+    // ... and how far it got when it wrote none.
+    let id = task_id(&client.call("counted", json!({})).await);
+    until_message(&client, &id, "1/2").await;
+}
+
+#[tokio::test]
+async fn tools_list_shows_which_tools_run_as_tasks() {
+    for era in ERAS {
+        let client = task_client(server(), era).await;
+        let listed = client.request("tools/list", json!({})).await;
+        let tools = listed["tools"].as_array().unwrap();
+        let tool = |name: &str| tools.iter().find(|t| t["name"] == name).unwrap().clone();
+        assert_eq!(tool("sleep_for")["execution"], json!({"taskSupport": "optional"}), "{era:?}");
+        assert_eq!(tool("only_as_task")["execution"], json!({"taskSupport": "required"}), "{era:?}");
+        assert!(tool("plain").get("execution").is_none(), "{era:?}: forbidden is the default, not written");
+    }
+}
+
+#[tokio::test]
+async fn oversized_arguments_are_refused_before_a_task_exists() {
+    // One task fits in the store: a refused call must not take its place.
+    let client = task_client(server_with(TaskOptions::default(), MemoryTaskStore::with_max(1)), Era::Stateless).await;
+    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let refused = client.call("sleep_for", json!({"ms": 1, "padding": "x".repeat(bound)})).await;
+    assert_eq!(refused["code"], -32602, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("MCP_MAX_TASK_PAYLOAD") && message.contains(&bound.to_string()), "{message}");
+    assert_eq!(refused["data"]["limit"], bound);
+    let id = task_id(&client.call("sleep_for", json!({"ms": 1})).await);
+    assert_eq!(until(&client, &id, "completed").await["result"]["content"][0]["text"], "slept 1 ms");
+}
+
+#[tokio::test]
+async fn an_oversized_result_fails_the_task() {
+    let client = task_client(server(), Era::Stateless).await;
+    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let id = task_id(&client.call("big_result", json!({"size": bound + 1})).await);
+    let failed = until(&client, &id, "failed").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("MCP_MAX_TASK_PAYLOAD") && message.contains(&bound.to_string()), "{message}");
+    assert!(failed.get("result").is_none());
+    let id = task_id(&client.call("big_result", json!({"size": 1000})).await);
+    assert_eq!(until(&client, &id, "completed").await["status"], "completed", "a result within the bound is kept");
+}
+
+#[tokio::test]
+async fn each_caller_has_a_quota_of_unfinished_tasks() {
+    let quota = mcp_core::config::MAX_TASKS_PER_CLIENT.default_number();
+    let client = HttpClient::new(serve_as_users(server()).await);
+    let call = json!({"name": "sleep_for", "arguments": {"ms": 30_000}});
+    let mut first = None;
+    for _ in 0..quota {
+        let id = task_id(&as_user(&client, "alice", "tools/call", call.clone()).await);
+        first.get_or_insert(id);
+    }
+    let refused = as_user(&client, "alice", "tools/call", call.clone()).await;
+    assert_eq!(refused["code"], -32000, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("MCP_MAX_TASKS_PER_CLIENT") && message.contains(&quota.to_string()), "{message}");
+    assert_eq!(refused["data"]["limit"], quota);
+    // Another caller has a quota of its own.
+    task_id(&as_user(&client, "bob", "tools/call", call.clone()).await);
+    // A task that ends gives its place back.
+    as_user(&client, "alice", "tasks/cancel", json!({"taskId": first.unwrap()})).await;
+    task_id(&as_user(&client, "alice", "tools/call", call).await);
+}
+
+#[tokio::test]
+async fn a_caller_without_the_scope_gets_the_refusal_not_a_task() {
+    let server = Server::builder("scoped", "0").tools(tools![whoami]).middleware(RequireScopes::new()).build();
+    let client = HttpClient::new(serve_as_users(server).await);
+    let refused = as_user(&client, "reader", "tools/call", json!({"name": "whoami", "arguments": {}})).await;
+    assert_eq!(refused["code"], -32003, "the plain call's insufficient-scope answer, no task: {refused}");
+    assert_eq!(refused["data"]["scope"], "jobs:run");
+    let created = as_user(&client, "alice", "tools/call", json!({"name": "whoami", "arguments": {}})).await;
+    task_id(&created);
+
+    // The same when the scopes are checked by a mounted server.
+    let child = Server::builder("child", "0").tools(tools![whoami]).middleware(RequireScopes::new()).build();
+    let client = HttpClient::new(serve_as_users(Server::builder("app", "0").mount("jobs", child).build()).await);
+    let refused = as_user(&client, "reader", "tools/call", json!({"name": "jobs_whoami", "arguments": {}})).await;
+    assert_eq!(refused["code"], -32003, "mounted: {refused}");
+    task_id(&as_user(&client, "alice", "tools/call", json!({"name": "jobs_whoami", "arguments": {}})).await);
 }
 
 #[tokio::test]
@@ -278,19 +401,23 @@ async fn a_full_store_refuses_new_tasks() {
     let first = task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
     task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
     let refused = client.call("sleep_for", json!({"ms": 5000})).await;
-    assert_eq!(refused["code"], -32603, "{refused}");
-    assert!(refused["message"].as_str().unwrap().contains("maximum of 2 tasks"));
+    assert_eq!(refused["code"], -32000, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("maximum of 2 tasks") && !message.contains("session store"), "{message}");
+    assert_eq!(refused["data"]["limit"], 2);
     assert_eq!(get(&client, &first).await["status"], "working", "the tasks stored are untouched");
 }
 
 /// Serves `server` with callers named by an `x-user` header (standing in
-/// for a verified token granting `jobs:run`).
+/// for a verified token granting `jobs:run`, but to `reader`).
 async fn serve_as_users(server: Server) -> String {
     let app = mcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::map_request(
         |mut request: axum::extract::Request| async move {
             if let Some(user) = request.headers().get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned) {
                 let claims = json!({"team": format!("{user}'s team")});
-                request.extensions_mut().insert(Principal::new(user, vec!["jobs:run".into()], claims));
+                // `reader` holds no scope.
+                let scopes = if user == "reader" { vec![] } else { vec!["jobs:run".into()] };
+                request.extensions_mut().insert(Principal::new(user, scopes, claims));
             }
             request
         },

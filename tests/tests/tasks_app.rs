@@ -152,9 +152,50 @@ async fn redis_store(prefix: &str) -> Option<RedisTaskStore> {
 /// Deletes what a test left under `prefix` (the queue stream outlives the
 /// tasks, whose keys expire).
 async fn clean(prefix: &str) {
+    let mut connection = redis_connection().await;
+    let mut keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{prefix}:tasks:*")).query_async(&mut connection).await.unwrap();
+    keys.push(format!("{prefix}:tasks:queue"));
+    let _: () = redis::cmd("DEL").arg(keys).query_async(&mut connection).await.unwrap();
+}
+
+async fn redis_connection() -> redis::aio::MultiplexedConnection {
     let client = redis::Client::open(redis_url()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let _: () = redis::cmd("DEL").arg(format!("{prefix}:tasks:queue")).query_async(&mut connection).await.unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+#[tokio::test]
+async fn in_redis_a_caller_s_unfinished_tasks_and_the_tasks_kept_are_bounded() {
+    let prefix = prefix();
+    let Some(store) = redis_store(&prefix).await else { return };
+    let bounded = TaskOptions { max_per_client: 2, ..options() };
+    let client = client(tasks::builder(store.with_max(3), Some(bounded))).await;
+    let long = json!({"task_type": "prime_sieve", "data": {"limit": 2_000_000_000}});
+    let first = task_id(&client.call("distributed_compute", long.clone()).await);
+    let second = task_id(&client.call("distributed_compute", long.clone()).await);
+    let refused = client.call("distributed_compute", long.clone()).await;
+    assert_eq!(refused["code"], -32000, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("maximum of 2 unfinished tasks (MCP_MAX_TASKS_PER_CLIENT)"));
+
+    let mut redis = redis_connection().await;
+    let key = |id: &str| format!("{prefix}:task:{{{id}}}");
+    let record: String = redis::cmd("HGET").arg(key(&first)).arg("json").query_async(&mut redis).await.unwrap();
+    assert!(!record.contains("2000000000"), "the record is kept without the arguments: {record}");
+    let arguments: String = redis::cmd("HGET").arg(key(&first)).arg("args").query_async(&mut redis).await.unwrap();
+    assert!(arguments.contains("2000000000"), "{arguments}");
+
+    // An ended task leaves its caller's quota, and forgets its arguments.
+    client.request("tasks/cancel", json!({"taskId": first})).await;
+    let kept: bool = redis::cmd("HEXISTS").arg(key(&first)).arg("args").query_async(&mut redis).await.unwrap();
+    assert!(!kept, "the arguments of an ended task are deleted");
+    let third = task_id(&client.call("distributed_compute", long.clone()).await);
+    // Three tasks kept (one ended): the store is full.
+    client.request("tasks/cancel", json!({"taskId": second})).await;
+    let full = client.call("distributed_compute", long).await;
+    assert_eq!(full["code"], -32000, "{full}");
+    assert!(full["message"].as_str().unwrap().contains("maximum of 3 tasks"), "{full}");
+    client.request("tasks/cancel", json!({"taskId": third})).await;
+    clean(&prefix).await;
 }
 
 #[tokio::test]

@@ -228,3 +228,203 @@ async fn unread_streams(url: String, until: Instant, tally: Tally) -> usize {
     }
     streams.len()
 }
+
+/// The tasks example's flood of issue 24 (items 1 and 2): what the
+/// flooders send, and the cheap long task the test adds to the example.
+mod task_flood {
+    use mcp_core::prelude::*;
+    use mcp_integration_tests::HttpClient;
+    use serde_json::{Value, json};
+    use std::time::Duration;
+
+    /// Waits `ms` milliseconds, cheaply (a task that holds its place).
+    #[tool(task)]
+    pub async fn nap(ms: u64) -> String {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        format!("napped {ms} ms")
+    }
+
+    /// A stateless-era request from the forwarded address `from`, declaring
+    /// the tasks extension: the HTTP status and the result or error.
+    pub async fn request(client: &HttpClient, from: &str, method: &str, mut params: Value) -> (u16, Value) {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+        });
+        let name = ["name", "taskId"].iter().find_map(|k| params.get(*k)?.as_str()).unwrap_or_default().to_owned();
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", method),
+            ("mcp-name", name.as_str()),
+            ("x-forwarded-for", from),
+        ];
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let Ok(response) = client.post_with(&headers).body(body).send().await else { return (0, Value::Null) };
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or_default();
+        (status, answer.get("result").or_else(|| answer.get("error")).cloned().unwrap_or_default())
+    }
+
+    /// Waits (a minute at most) while the suite's other load test runs:
+    /// both measure this process's memory and need all its CPU, so they
+    /// must not overlap. (Test threads bear their test's name, cut to 15
+    /// bytes, once they have started: the first look is a second in.)
+    pub async fn after_the_other_load_test() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let running = || {
+            let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
+            tasks.into_iter().any(|task| {
+                std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with("honest_clients"))
+            })
+        };
+        for _ in 0..600 {
+            if !running() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// How an answer to `tools/call` counts: `task`, a JSON-RPC code, or
+    /// the HTTP status when it is not 200.
+    pub fn outcome(status: u16, answer: &Value) -> String {
+        match (status, answer["resultType"].as_str(), answer["code"].as_i64()) {
+            (200, Some("task"), _) => "task".into(),
+            (200, _, Some(code)) => code.to_string(),
+            (status, ..) => format!("HTTP {status}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
+    use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
+    use task_flood::{outcome, request};
+
+    task_flood::after_the_other_load_test().await;
+
+    let seconds = std::env::var("UNDER_ATTACK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let config = McpConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        rate_limit: Some("1200/min".parse().unwrap()),
+        ..McpConfig::default()
+    };
+    let limits = ServeLimits::from_config(&config);
+    // Workers enough that the flooder's naps (its quota at most) leave some
+    // for the honest client; every bound at its default.
+    let options = TaskOptions { workers: 128, poll_interval: Duration::from_millis(100), ..TaskOptions::default() };
+    let server = mcp_examples::tasks::builder(MemoryTaskStore::new(), Some(options))
+        .tools(mcp_core::tools![task_flood::nap])
+        .build();
+    let app = mcp_axum::McpRouter::new(server).config(config).into_router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(mcp_axum::serve_with(listener, app, limits, std::future::pending()));
+
+    let honest = HttpClient::new(url.clone());
+    let sieve =
+        json!({"name": "distributed_compute", "arguments": {"task_type": "prime_sieve", "data": {"limit": 100_000}}});
+    // Warm up: one task end to end before measuring.
+    let (_, created) = request(&honest, "10.0.2.1", "tools/call", sieve.clone()).await;
+    assert_eq!(created["resultType"], "task", "{created}");
+    let rss_before = rss_kib();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let tally: Arc<Mutex<BTreeMap<(&'static str, String), u64>>> = Arc::default();
+    let note = |tally: &Arc<Mutex<BTreeMap<(&'static str, String), u64>>>, attack, outcome| {
+        *tally.lock().unwrap().entry((attack, outcome)).or_default() += 1;
+    };
+
+    // Item 1: tasks whose arguments are 3 MiB (under the 4 MiB body cap).
+    let heavy = tokio::spawn({
+        let (url, tally) = (url.clone(), tally.clone());
+        async move {
+            let client = HttpClient::new(url);
+            let padding = "x".repeat(3 << 20);
+            let call = json!({"name": "distributed_compute", "arguments":
+                {"task_type": "prime_sieve", "data": {"limit": 1000, "padding": padding}}});
+            // A bounded number: today's main keeps each (about 18 times over).
+            for _ in 0..24 {
+                if Instant::now() >= until {
+                    break;
+                }
+                let (status, answer) = request(&client, "10.0.1.1", "tools/call", call.clone()).await;
+                note(&tally, "tasks with 3 MiB arguments", outcome(status, &answer));
+            }
+        }
+    });
+    // Item 2: as many long tasks as one address can create, from two loops.
+    let floods: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, tally) = (url.clone(), tally.clone());
+            tokio::spawn(async move {
+                let client = HttpClient::new(url);
+                let nap = json!({"name": "nap", "arguments": {"ms": 60_000}});
+                while Instant::now() < until {
+                    let (status, answer) = request(&client, "10.0.1.2", "tools/call", nap.clone()).await;
+                    let seen = outcome(status, &answer);
+                    if seen == "-32000" {
+                        let message = answer["message"].as_str().unwrap_or_default();
+                        assert!(message.contains("MCP_MAX_TASKS_PER_CLIENT"), "{message}");
+                    }
+                    note(&tally, "one address's many tasks", seen);
+                }
+            })
+        })
+        .collect();
+
+    // The honest client: creates a task, polls it to its end, again.
+    let (mut finished, mut errors) = (0, Vec::new());
+    while Instant::now() < until {
+        let (status, created) = request(&honest, "10.0.2.1", "tools/call", sieve.clone()).await;
+        let Some(id) = created["taskId"].as_str().map(str::to_owned) else {
+            errors.push(format!("HTTP {status}: {created}"));
+            continue;
+        };
+        let polled = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (_, task) = request(&honest, "10.0.2.1", "tasks/get", json!({"taskId": id})).await;
+            if task["status"] == "completed" {
+                finished += 1;
+                break;
+            }
+            if task["status"] != "working" || polled.elapsed() > Duration::from_secs(20) {
+                errors.push(format!("task {id}: {task}"));
+                break;
+            }
+        }
+    }
+    heavy.await.unwrap();
+    for flood in floods {
+        flood.await.unwrap();
+    }
+    let rss_after = rss_kib();
+
+    let tally = tally.lock().unwrap();
+    println!("attack                          outcome       count");
+    for ((attack, outcome), n) in tally.iter() {
+        println!("{attack:<31} {outcome:<12} {n:>6}");
+    }
+    println!(
+        "honest: {finished} tasks finished, {} errors; RSS {} -> {} MiB",
+        errors.len(),
+        rss_before / 1024,
+        rss_after / 1024
+    );
+
+    assert!(errors.is_empty(), "the honest client's tasks: {errors:?}");
+    assert!(finished >= 1, "the honest client finished no task");
+    let seen = |attack: &str| -> Vec<String> {
+        tally.iter().filter(|((a, _), _)| *a == attack).map(|((_, outcome), _)| outcome.clone()).collect()
+    };
+    let heavy = seen("tasks with 3 MiB arguments");
+    assert!(heavy.contains(&"-32602".to_owned()), "oversized arguments are refused: {heavy:?}");
+    assert!(heavy.iter().all(|o| o == "-32602" || o == "HTTP 429"), "never a task: {heavy:?}");
+    let many = seen("one address's many tasks");
+    assert!(many.contains(&"-32000".to_owned()), "the address met its quota: {many:?}");
+    assert!(many.iter().all(|o| ["task", "-32000", "HTTP 429"].contains(&o.as_str())), "{many:?}");
+    let created = tally.get(&("one address's many tasks", "task".to_owned())).copied().unwrap_or(0);
+    let quota = mcp_core::config::MAX_TASKS_PER_CLIENT.default_number() as u64;
+    assert!(created <= quota, "{created} tasks from one address, over its quota of {quota}");
+    assert!(rss_after < rss_before + 64 * 1024, "memory grew by more than 64 MiB");
+}

@@ -34,13 +34,15 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     let check = |request: &jsonrpc::Request, era: &StatelessRequest| {
         standard_headers::check(headers, request, era, &endpoint.server)
     };
-    // Only a session's record keeps the address: work it out for `initialize` alone.
-    let opens_session = matches!(&message, Message::Request(r) if r.method == "initialize");
+    // The address counts the sessions a client opens and the tasks an
+    // anonymous caller creates: work it out for `initialize` and
+    // `tools/call` alone.
+    let counted = matches!(&message, Message::Request(r) if r.method == "initialize" || r.method == "tools/call");
     let draining = parts.extensions.get::<Draining>().cloned();
     let arrival = Arrival {
         protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
         session: endpoint.session_source(headers),
-        client_addr: opens_session
+        client_addr: counted
             .then(|| client_addr(headers, &parts.extensions, &endpoint.config.trusted_proxies))
             .flatten(),
         extensions: parts.extensions,

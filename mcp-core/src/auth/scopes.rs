@@ -114,6 +114,10 @@ impl Middleware for RequireScopes {
         check(&needed, principal).unwrap_or_else(|| next.run(read))
     }
 
+    fn admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
+        needs(component.scopes(), caller.extensions().get::<Principal>())
+    }
+
     fn on_list(&self, component: Component<'_>, _: &mut Value, caller: &Caller<'_>) -> bool {
         !self.hide_in_lists || needs(component.scopes(), caller.extensions().get::<Principal>()).is_ok()
     }

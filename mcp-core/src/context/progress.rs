@@ -69,14 +69,12 @@ impl<'a> Progress<'a> {
 
     fn send(self) {
         if let Some(task) = self.ctx.task_run() {
-            // A task reports progress in its status message.
-            let done = match self.total {
-                Some(total) => format!("{}/{}", self.progress, total),
-                None => self.progress.to_string(),
-            };
-            let message = match &self.message {
-                Some(message) => format!("{done}: {message}"),
-                None => done,
+            // A task reports progress in its status message: the handler's
+            // message as written, else how far it got.
+            let message = match (self.message, self.total) {
+                (Some(message), _) => message,
+                (None, Some(total)) => format!("{}/{}", self.progress, total),
+                (None, None) => self.progress.to_string(),
             };
             *task.progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message);
             return;

@@ -62,7 +62,7 @@ pub use builtin::{
 pub use chain::{Hook, Next, Outcome};
 pub use requests::{Caller, Component, Era, McpRequest, PromptGet, ResourceRead, ToolCall};
 
-use crate::protocol::jsonrpc::Notification;
+use crate::protocol::jsonrpc::{Notification, RpcError};
 use crate::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -148,6 +148,15 @@ pub trait Middleware: Send + Sync + 'static {
     /// lists and calls always agree.
     fn is_visible(&self, _component: Component<'_>, _caller: &Caller<'_>) -> bool {
         true
+    }
+
+    /// Whether `caller` may use `component` (a tool it can see): `Err` is
+    /// the answer of a call refused. Asked before a tool call becomes a
+    /// task, so that a refused caller gets this answer rather than a task
+    /// handle; a call that runs now is checked by
+    /// [`on_call_tool`](Self::on_call_tool) as usual.
+    fn admits(&self, _component: Component<'_>, _caller: &Caller<'_>) -> Result<(), RpcError> {
+        Ok(())
     }
 
     /// A notification from the client (`notifications/initialized`,

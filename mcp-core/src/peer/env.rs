@@ -40,6 +40,9 @@ pub struct RequestEnv {
     /// Cancelled by `notifications/cancelled` or the end of the session;
     /// set by the inbound router, which registered the request in flight.
     pub(crate) cancel: Option<CancellationToken>,
+    /// The client's address, when the transport knows it (what a caller
+    /// without a verified subject is counted by, for its share of tasks).
+    pub client_addr: Option<std::net::IpAddr>,
 }
 
 impl RequestEnv {

@@ -2,23 +2,32 @@
 //! a consumer group, so that any replica answers for any task and any
 //! replica's workers run the queued work.
 //!
-//! - `PREFIX:task:{ID}`: a hash of the record (`json`) and its version
-//!   (`v`), which only a compare-and-set script changes; it expires with
-//!   the task's TTL.
+//! - `PREFIX:task:{ID}`: a hash of the record (`json`), its version (`v`)
+//!   and its arguments (`args`, deleted when the task ends), which only
+//!   the scripts below change; it expires with the task's TTL. Reading the
+//!   record never reads the arguments.
 //! - `PREFIX:tasks:queue`: the stream of queued work, one entry per task,
 //!   read by the group `workers` (a replica is a consumer). An entry stays
 //!   pending while its worker runs it; the worker renews it (`XCLAIM` to
 //!   itself) at each heartbeat, and finishing acknowledges and deletes it.
 //!   `XAUTOCLAIM` hands entries idle past the claim timeout (their worker
 //!   died) to a live replica, and a replica silent for ten claim timeouts
-//!   with no work left is removed from the group.
+//!   with no work left is removed from the group. Its length is capped at
+//!   the maximum of tasks kept (`MAXLEN ~`).
+//! - `PREFIX:tasks:all`: the ids of the tasks kept, by expiry (at most
+//!   [`with_max`](RedisTaskStore::with_max));
+//! - `PREFIX:tasks:quota:HASH`: the ids of one caller's unfinished tasks,
+//!   by expiry (at most `TaskOptions::max_per_client`); `HASH` is a
+//!   digest of the caller's quota key. Both sets expire with their newest
+//!   task.
 
 use super::Redis;
 use crate::store::{StoreError, StoreFuture};
-use crate::tasks::{TaskRecord, TaskStore};
+use crate::tasks::{Payload, TaskRecord, TaskStore};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamInfoConsumersReply, StreamReadReply};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,11 +35,37 @@ use std::time::Duration;
 /// The consumer group of the queue.
 const GROUP: &str = "workers";
 
-/// Replaces a task's record when the stored version is the one before.
+/// Stores a task and queues it, unless its caller's quota (KEYS[2]) or
+/// the store (KEYS[4]) is full: -1 and -2 then.
+/// KEYS: task, quota, queue, all. ARGV: version, json, has arguments,
+/// arguments, ttl ms, now ms, expiry ms, id, quota, max, queue cap.
+const CREATE: &str = r"
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[9]) then return -1 end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[6])
+if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[10]) then return -2 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'args', ARGV[4]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[8])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[7], ARGV[8])
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[11], '*', 'task', ARGV[8])
+return 1
+";
+
+/// Replaces a task's record when the stored version is the one before; a
+/// task that ends leaves its quota (KEYS[2]) and drops its arguments.
+/// ARGV: version, json, ends ('1'), id.
 const SWAP: &str = r"
 local stored = redis.call('HGET', KEYS[1], 'v')
 if not stored or tonumber(stored) + 1 ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'json', ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('HDEL', KEYS[1], 'args')
+  redis.call('ZREM', KEYS[2], ARGV[4])
+end
 return 1
 ";
 
@@ -48,6 +83,8 @@ return 1
 pub struct RedisTaskStore {
     redis: Redis,
     prefix: Arc<str>,
+    max: usize,
+    create: Arc<redis::Script>,
     swap: Arc<redis::Script>,
     /// Connections for blocking reads of the queue: one per waiting worker,
     /// so a wait never holds up the shared connection.
@@ -64,6 +101,8 @@ impl RedisTaskStore {
         let store = Self {
             redis,
             prefix: prefix.into(),
+            max: crate::tasks::MemoryTaskStore::DEFAULT_MAX,
+            create: Arc::new(redis::Script::new(CREATE)),
             swap: Arc::new(redis::Script::new(SWAP)),
             idle: Arc::default(),
             entries: Arc::default(),
@@ -76,8 +115,28 @@ impl RedisTaskStore {
         }
     }
 
+    /// At most `max` tasks kept (until they expire, ended ones too),
+    /// across replicas; default 10 000, as the memory store.
+    #[must_use]
+    pub fn with_max(mut self, max: usize) -> Self {
+        self.max = max;
+        self
+    }
+
     fn key(&self, id: &str) -> String {
         format!("{}:task:{{{id}}}", self.prefix)
+    }
+
+    /// The set of a quota's unfinished tasks; the quota key (a subject,
+    /// an address) is digested, whatever it holds.
+    fn quota(&self, quota: &str) -> String {
+        let digest = Sha256::digest(quota.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}:tasks:quota:{hex}", self.prefix)
+    }
+
+    fn all(&self) -> String {
+        format!("{}:tasks:all", self.prefix)
     }
 
     fn queue(&self) -> String {
@@ -118,23 +177,34 @@ fn encode(record: &TaskRecord) -> Result<String, StoreError> {
 }
 
 impl TaskStore for RedisTaskStore {
-    fn create<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, ()> {
+    fn create<'a>(
+        &'a self,
+        record: &'a TaskRecord,
+        arguments: Option<&'a Payload>,
+        quota: usize,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let key = self.key(&record.id);
-            let ttl = record.expires_at_ms().saturating_sub(crate::store::now_ms()).max(1);
-            let mut pipe = redis::pipe();
-            pipe.atomic()
-                .hset_multiple(&key, &[("v", record.version.to_string()), ("json", encode(record)?)])
-                .ignore()
-                .pexpire(&key, i64::try_from(ttl).unwrap_or(i64::MAX))
-                .ignore()
-                .cmd("XADD")
-                .arg(self.queue())
-                .arg("*")
-                .arg("task")
+            let now = crate::store::now_ms();
+            let ttl = record.expires_at_ms().saturating_sub(now).max(1);
+            let mut invocation = self.create.prepare_invoke();
+            invocation.key(self.key(&record.id)).key(self.quota(&record.quota)).key(self.queue()).key(self.all());
+            invocation
+                .arg(record.version)
+                .arg(encode(record)?)
+                .arg(u8::from(arguments.is_some()))
+                .arg(arguments.map_or("", Payload::get))
+                .arg(ttl)
+                .arg(now)
+                .arg(now.saturating_add(ttl))
                 .arg(&record.id)
-                .ignore();
-            self.redis.pipeline::<()>(&pipe).await
+                .arg(quota)
+                .arg(self.max)
+                .arg(self.max.max(1));
+            match self.redis.invoke::<i64>(&invocation).await? {
+                -1 => Err(StoreError::ClientFull(quota)),
+                -2 => Err(StoreError::Full(self.max)),
+                _ => Ok(()),
+            }
         })
     }
 
@@ -142,10 +212,24 @@ impl TaskStore for RedisTaskStore {
         Box::pin(async move { decode(self.redis.query(redis::cmd("HGET").arg(self.key(id)).arg("json")).await?) })
     }
 
+    fn arguments<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Payload>> {
+        Box::pin(async move {
+            let text: Option<String> = self.redis.query(redis::cmd("HGET").arg(self.key(id)).arg("args")).await?;
+            text.map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| StoreError::Unavailable(format!("stored task arguments do not decode: {e}")))
+        })
+    }
+
     fn swap<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut invocation = self.swap.key(self.key(&record.id));
-            invocation.arg(record.version).arg(encode(record)?);
+            invocation.key(self.quota(&record.quota));
+            invocation
+                .arg(record.version)
+                .arg(encode(record)?)
+                .arg(u8::from(record.status.is_terminal()))
+                .arg(&record.id);
             let swapped: i64 = self.redis.invoke(&invocation).await?;
             Ok(swapped == 1)
         })

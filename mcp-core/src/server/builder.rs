@@ -52,6 +52,8 @@ impl Server {
         let task_options = TaskOptions {
             ttl: env.seconds(&config::TASK_TTL),
             workers: env.number(&config::TASK_WORKERS),
+            max_payload: env.number(&config::MAX_TASK_PAYLOAD),
+            max_per_client: env.number(&config::MAX_TASKS_PER_CLIENT),
             ..TaskOptions::default()
         };
         let state_keys = env.custom(&config::STATE_KEYS, state_keys);
@@ -275,8 +277,10 @@ impl ServerBuilder {
 
     /// Settings of tasks: their TTL (`MCP_TASK_TTL`, seconds), the poll
     /// interval suggested to clients, the workers of this replica
-    /// (`MCP_TASK_WORKERS`), and how soon a silent worker's task is taken
-    /// over. Replaces every setting, those from the variables too.
+    /// (`MCP_TASK_WORKERS`), how soon a silent worker's task is taken
+    /// over, the bytes a task keeps of its arguments and result
+    /// (`MCP_MAX_TASK_PAYLOAD`) and the unfinished tasks one caller may
+    /// have (`MCP_MAX_TASKS_PER_CLIENT`). Replaces every setting, those from the variables too.
     ///
     /// ```
     /// use mcp_core::{prelude::*, tasks::TaskOptions};

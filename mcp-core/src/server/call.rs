@@ -71,7 +71,7 @@ impl Server {
         progress_token: Option<Value>,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Context {
-        let RequestEnv { session, sink, extensions, cancel, stateless: _ } = env;
+        let RequestEnv { session, sink, extensions, cancel, stateless: _, client_addr: _ } = env;
         Context::new(Scope {
             server: self.clone(),
             session,
@@ -109,12 +109,23 @@ impl Server {
             None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
         };
         let caller = crate::auth::caller(&env.extensions).cloned();
+        let address = env.client_addr.or_else(|| env.session.as_ref().and_then(|s| s.record().client_addr));
         let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
-            Dispatch::Task if !def.task.asks_first => {
-                let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
-                return self.create_task(&def, p.arguments, caller, capabilities.unwrap_or_default(), answers).await;
+            Dispatch::Task => {
+                // Refused as a call that runs now would be, before any task
+                // exists (scopes, and any middleware's own rule).
+                self.admits(Component::Tool(&def), &requester)?;
+                let size = p.arguments.as_ref().map_or(0, |raw| raw.get().len());
+                crate::tasks::check_arguments(size, self.tasks().options.max_payload)?;
+                if !def.task.asks_first {
+                    let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
+                    let creator = (caller, address);
+                    return self
+                        .create_task(&def, p.arguments, creator, capabilities.unwrap_or_default(), answers)
+                        .await;
+                }
+                Some(Arc::new(TaskGate::default()))
             }
-            Dispatch::Task => Some(Arc::new(TaskGate::default())),
             Dispatch::Now => None,
         };
         let arguments = gate.as_ref().and(p.arguments.clone());
@@ -135,7 +146,7 @@ impl Server {
             () = gate.opened() => {
                 let mut answers = gate.answers();
                 answers.extend(stateless.map(|c| c.answers.clone()).unwrap_or_default());
-                self.create_task(&def, arguments, caller, capabilities.unwrap_or_default(), answers).await
+                self.create_task(&def, arguments, (caller, address), capabilities.unwrap_or_default(), answers).await
             }
         }
     }

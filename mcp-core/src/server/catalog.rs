@@ -9,6 +9,7 @@ use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
 use crate::middleware::{Caller, Component};
 use crate::protocol as p;
 use crate::protocol::jsonrpc::{self, RpcError, decode_params, to_raw};
+use crate::tasks::TaskSupport;
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -221,7 +222,7 @@ impl Server {
             ResourceKind::Template(template, _) => to_value(template),
         };
         match method {
-            "tools/list" => self.list(params, caller, "tools", |c| &c.tools, |d| to_value(&d.tool)),
+            "tools/list" => self.list(params, caller, "tools", |c| &c.tools, describe_tool),
             "resources/list" => self.list(params, caller, "resources", |c| &c.resources, resource),
             "resources/templates/list" => self.list(params, caller, "resourceTemplates", |c| &c.templates, resource),
             "prompts/list" => self.list(params, caller, "prompts", |c| &c.prompts, |d| to_value(&d.prompt)),
@@ -263,12 +264,35 @@ impl Server {
         to_raw(&result)
     }
 
+    /// Whether every middleware admits `caller` to use `component` (and,
+    /// for a mounted server's tool, the mounted server's middleware too);
+    /// the first refusal otherwise.
+    pub(crate) fn admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
+        self.inner.middleware.iter().try_for_each(|m| m.admits(component, caller))?;
+        self.inner.mounts.iter().try_for_each(|mount| mount.child_admits(component, caller))
+    }
+
     /// Whether every middleware lets `caller` see `component` (and, for a
     /// mounted server's component, the mounted server's middleware too).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
+}
+
+/// A tool as `tools/list` shows it: with `execution.taskSupport` when it
+/// can run as a task (absent means `forbidden`).
+fn describe_tool(def: &ToolDef) -> Value {
+    let mut tool = to_value(&def.tool);
+    let support = match def.task.support {
+        TaskSupport::Forbidden => return tool,
+        TaskSupport::Optional => "optional",
+        TaskSupport::Required => "required",
+    };
+    if let Value::Object(fields) = &mut tool {
+        fields.insert("execution".into(), json!({ "taskSupport": support }));
+    }
+    tool
 }
 
 /// A registered item, as visibility rules see it.

@@ -28,7 +28,8 @@ pub struct Arrival<'a> {
     /// What the transport learned (HTTP extensions: a verified principal).
     pub extensions: http::Extensions,
     /// The client's address, kept in the record of a session it opens (its
-    /// share of sessions is counted by it).
+    /// share of sessions is counted by it), and counting the tasks an
+    /// unauthenticated caller creates (`tools/call`).
     pub client_addr: Option<IpAddr>,
     /// Run on a stateless-era request before it runs.
     pub check: Option<EraCheck<'a>>,
@@ -189,7 +190,12 @@ impl Server {
                     },
                     None => None,
                 };
-                let env = RequestEnv { session, extensions: arrival.extensions, ..RequestEnv::default() };
+                let env = RequestEnv {
+                    session,
+                    extensions: arrival.extensions,
+                    client_addr: arrival.client_addr,
+                    ..RequestEnv::default()
+                };
                 Routed::Running(self.start(request, env, in_flight))
             }
             // The stateless era has no sessions and nothing to deliver to.
@@ -227,6 +233,7 @@ impl Server {
                 let env = RequestEnv {
                     stateless: Some(Box::new(era)),
                     extensions: arrival.extensions,
+                    client_addr: arrival.client_addr,
                     ..RequestEnv::default()
                 };
                 Routed::Running(self.start(request, env, None))

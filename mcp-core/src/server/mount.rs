@@ -64,6 +64,18 @@ impl Mount {
         }
     }
 
+    /// Whether the child's middleware admits `caller` to the tool
+    /// `component` proxies (`Ok` for components that are not this mount's
+    /// tool proxies).
+    pub(super) fn child_admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
+        let Component::Tool(def) = component else { return Ok(()) };
+        let own = def.tool.name.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_prefix('_'));
+        match own.and_then(|name| self.server.tool(name)) {
+            Some(def) => self.server.admits(Component::Tool(&def), caller),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the child lets `caller` see what `component` proxies (true
     /// for components that are not this mount's proxies).
     pub(super) fn child_allows(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {

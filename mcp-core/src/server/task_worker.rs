@@ -10,8 +10,9 @@ use crate::protocol::CallToolResult;
 use crate::protocol::jsonrpc::RpcError;
 use crate::server::{Server, WeakServer};
 use crate::tasks::run::TaskRun;
-use crate::tasks::{TaskRecord, TaskStatus, TaskStore, Tasks};
+use crate::tasks::{Payload, TaskRecord, TaskStatus, TaskStore, Tasks, result_too_large};
 use serde_json::json;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -90,7 +91,7 @@ pub(crate) async fn run(server: &Server, id: &str) {
     let _running = Running(&tasks.running);
     if let Some(task) = begin(&*tasks.store, id).await {
         if let Some(outcome) = execute(server, tasks, task).await {
-            settle(&*tasks.store, id, outcome).await;
+            settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
         }
     }
     if let Err(error) = tasks.store.finish(id).await {
@@ -120,7 +121,7 @@ async fn begin(store: &dyn TaskStore, id: &str) -> Option<TaskRecord> {
                 "the worker running this task stopped, {} time(s); no retries left",
                 task.attempts
             ));
-            settle(store, id, Err(stopped)).await;
+            settle(store, id, Err(stopped), 0).await;
             return None;
         }
         task.attempts += 1;
@@ -143,8 +144,8 @@ async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Option<Res
         extensions.insert(creator);
     }
     let ctx = Context::for_task(server.clone(), Arc::clone(&run), extensions);
-    let arguments = match task.arguments.as_ref().map(serde_json::value::to_raw_value).transpose() {
-        Ok(arguments) => arguments,
+    let arguments = match tasks.store.arguments(&task.id).await {
+        Ok(arguments) => arguments.and_then(|a| RawValue::from_string(a.get().to_owned()).ok()),
         Err(e) => return Some(Err(RpcError::internal(e))),
     };
     let work = crate::context::guarded_for(&ctx, server.run_tool(&def, ctx.clone(), arguments), tasks.options.ttl);
@@ -178,10 +179,21 @@ async fn watch(tasks: &Tasks, run: &TaskRun) {
     }
 }
 
-/// Ends the task with `outcome`, unless it ended already.
-pub(crate) async fn settle(store: &dyn TaskStore, id: &str, outcome: Result<CallToolResult, RpcError>) {
+/// Ends the task with `outcome`, unless it ended already. A result over
+/// `max_payload` bytes fails the task instead.
+pub(crate) async fn settle(
+    store: &dyn TaskStore,
+    id: &str,
+    outcome: Result<CallToolResult, RpcError>,
+    max_payload: usize,
+) {
+    let outcome = outcome.and_then(|result| match Payload::to_json(&result) {
+        Ok(kept) if kept.len() <= max_payload => Ok(kept),
+        Ok(kept) => Err(result_too_large(kept.len(), max_payload)),
+        Err(e) => Err(RpcError::internal(e)),
+    });
     let (status, result, error) = match outcome {
-        Ok(result) => (TaskStatus::Completed, serde_json::to_value(result).ok(), None),
+        Ok(result) => (TaskStatus::Completed, Some(result), None),
         Err(e) => {
             let mut error = json!({ "code": e.code, "message": e.message });
             if let Some(data) = e.data {

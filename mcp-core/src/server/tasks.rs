@@ -10,10 +10,15 @@ use crate::handler::ToolDef;
 use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
 use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
-use crate::tasks::{MAX_INPUT_RESPONSES, TaskRecord, TaskStatus, TaskSupport, new_task_id, tasks_required};
+use crate::tasks::{
+    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_arguments, new_task_id, quota_key,
+    refused, tasks_required,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// How a call to a tool goes, given what the client declared.
@@ -45,7 +50,7 @@ struct UpdateParams {
     #[serde(rename = "taskId")]
     task_id: String,
     #[serde(rename = "inputResponses")]
-    input_responses: Map<String, Value>,
+    input_responses: BTreeMap<String, Payload>,
 }
 
 fn not_found() -> RpcError {
@@ -68,20 +73,22 @@ impl Server {
     /// Stores a task for a call of `def` and queues it; answers with the
     /// handle once any replica can read it. `answers` are what the client
     /// already answered in the request (the task's re-run finds them).
+    /// Arguments over the payload bound, and a caller (`caller`, else its
+    /// `address`) at its quota of unfinished tasks, are refused first.
     pub(crate) async fn create_task(
         &self,
         def: &ToolDef,
         arguments: Option<Box<RawValue>>,
-        caller: Option<Principal>,
+        (caller, address): (Option<Principal>, Option<IpAddr>),
         capabilities: ClientCapabilities,
         answers: Map<String, Value>,
     ) -> Result<Box<RawValue>, RpcError> {
-        worker::start(self);
         let tasks = self.tasks();
-        let arguments = match arguments {
-            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(e.to_string()))?),
-            None => None,
-        };
+        check_arguments(arguments.as_ref().map_or(0, |raw| raw.get().len()), tasks.options.max_payload)?;
+        worker::start(self);
+        let arguments = arguments.as_deref().map(Payload::from_raw);
+        let answers = kept_answers(answers, tasks.options.max_payload)?;
+        let owner = caller.as_ref().map(|p| p.subject().to_owned());
         let now = crate::store::now_ms();
         let record = TaskRecord {
             id: new_task_id(),
@@ -92,11 +99,11 @@ impl Server {
             updated_ms: now,
             ttl_ms: millis(tasks.options.ttl),
             poll_interval_ms: millis(tasks.options.poll_interval).max(1),
-            owner: caller.as_ref().map(|p| p.subject().to_owned()),
+            quota: quota_key(owner.as_deref(), address),
+            owner,
             scopes: caller.as_ref().map(|p| p.scopes().to_vec()).unwrap_or_default(),
             claims: caller.map(|p| p.claims().clone()).unwrap_or_default(),
             tool: def.tool.name.clone(),
-            arguments,
             client_capabilities: capabilities,
             input_requests: Map::new(),
             input_responses: answers,
@@ -105,7 +112,7 @@ impl Server {
             attempts: 0,
             max_attempts: def.task.retries.saturating_add(1),
         };
-        tasks.store.create(&record).await.map_err(RpcError::internal)?;
+        tasks.store.create(&record, arguments.as_ref(), tasks.options.max_per_client).await.map_err(refused)?;
         let mut result = Map::new();
         result.insert("resultType".into(), json!("task"));
         result.extend(record.summary());
@@ -130,16 +137,18 @@ impl Server {
             "tasks/get" => {
                 let p: TaskParams = decode_params(params)?;
                 let task = self.visible_task(&p.task_id, owner.as_deref()).await?;
-                complete(task.detailed())
+                to_raw(&task.view(Some("complete")))
             }
             "tasks/update" => {
                 let p: UpdateParams = decode_params(params)?;
-                self.change_task(&p.task_id, owner.as_deref(), |task| accept_answers(task, &p.input_responses)).await?;
+                let max = self.tasks().options.max_payload;
+                let accept = |task: &mut TaskRecord| accept_answers(task, &p.input_responses, max);
+                self.change_task(&p.task_id, owner.as_deref(), accept).await?;
                 complete(Map::new())
             }
             "tasks/cancel" => {
                 let p: TaskParams = decode_params(params)?;
-                self.change_task(&p.task_id, owner.as_deref(), cancel).await?;
+                self.change_task(&p.task_id, owner.as_deref(), |task| Ok(cancel(task))).await?;
                 complete(Map::new())
             }
             method => Err(RpcError::method_not_found(method)),
@@ -173,16 +182,16 @@ impl Server {
 
     /// Applies `change` to a task by compare-and-set, retrying when another
     /// replica changed it meanwhile; `change` says whether it changed
-    /// anything.
+    /// anything, or refuses the change.
     async fn change_task(
         &self,
         id: &str,
         owner: Option<&str>,
-        change: impl Fn(&mut TaskRecord) -> bool,
+        change: impl Fn(&mut TaskRecord) -> Result<bool, RpcError>,
     ) -> Result<(), RpcError> {
         for _ in 0..16 {
             let mut task = self.visible_task(id, owner).await?;
-            if !change(&mut task) {
+            if !change(&mut task)? {
                 return Ok(());
             }
             task.touch();
@@ -194,9 +203,43 @@ impl Server {
     }
 }
 
+/// `-32602` unless answers of `kept` bytes fit in `max_payload`.
+fn check_answers(kept: usize, max_payload: usize) -> Result<(), RpcError> {
+    if kept <= max_payload {
+        return Ok(());
+    }
+    let variable = crate::config::MAX_TASK_PAYLOAD.name;
+    Err(RpcError::invalid_params(format!(
+        "the answers are {kept} bytes; a task keeps at most {max_payload} bytes of answers ({variable})"
+    ))
+    .with_data(json!({ "limit": max_payload, "size": kept })))
+}
+
+/// The answers given in the request that creates a task, as the task
+/// keeps them (within `max_payload` bytes).
+fn kept_answers(answers: Map<String, Value>, max_payload: usize) -> Result<BTreeMap<String, Payload>, RpcError> {
+    let kept = answers
+        .into_iter()
+        .map(|(key, answer)| Payload::to_json(&answer).map(|answer| (key, answer)))
+        .collect::<Result<BTreeMap<_, _>, _>>()
+        .map_err(RpcError::internal)?;
+    check_answers(kept.values().map(Payload::len).sum(), max_payload)?;
+    Ok(kept)
+}
+
 /// Takes the answers to open questions; other keys are ignored (unknown,
-/// answered already). The task works again once nothing is open.
-fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>) -> bool {
+/// answered already). The task works again once nothing is open. The
+/// answers a task keeps are bounded, as its arguments, by `max_payload`
+/// bytes in all.
+fn accept_answers(
+    task: &mut TaskRecord,
+    responses: &BTreeMap<String, Payload>,
+    max_payload: usize,
+) -> Result<bool, RpcError> {
+    let open = responses.iter().filter(|(key, _)| task.input_requests.contains_key(*key));
+    let kept = task.input_responses.values().map(Payload::len).sum::<usize>()
+        + open.map(|(_, answer)| answer.len()).sum::<usize>();
+    check_answers(kept, max_payload)?;
     let mut changed = false;
     for (key, answer) in responses {
         if task.input_requests.contains_key(key) && task.input_responses.len() < MAX_INPUT_RESPONSES {
@@ -208,7 +251,7 @@ fn accept_answers(task: &mut TaskRecord, responses: &Map<String, Value>) -> bool
     if changed && task.input_requests.is_empty() && task.status == TaskStatus::InputRequired {
         task.status = TaskStatus::Working;
     }
-    changed
+    Ok(changed)
 }
 
 /// Cancels a task that has not ended; an ended one stays as it is.

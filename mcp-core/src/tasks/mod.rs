@@ -12,11 +12,15 @@
 //! that claim queued tasks, run them, keep their claims alive and take over
 //! tasks whose worker died in `server::task_worker`.
 
+mod limits;
+mod payload;
 mod record;
 pub(crate) mod run;
 mod store;
 
-pub use record::{TaskRecord, TaskStatus};
+pub(crate) use limits::{check_arguments, refused, result_too_large};
+pub use payload::Payload;
+pub use record::{TaskRecord, TaskStatus, quota_key};
 pub use run::MAX_INPUT_REQUESTS;
 pub use store::{MemoryTaskStore, TaskStore};
 
@@ -87,6 +91,15 @@ pub struct TaskOptions {
     /// How often a worker says it is alive, looks for cancellation and
     /// answers, and writes progress.
     pub heartbeat: Duration,
+    /// Bytes a task keeps of its arguments, of its answers and of its
+    /// result: a call with larger arguments is refused (`-32602`) before
+    /// any task exists, and so is a `tasks/update` beyond; a larger result
+    /// fails the task.
+    pub max_payload: usize,
+    /// Tasks one caller (its subject when authenticated, else its address,
+    /// else every anonymous caller together) may have working or waiting
+    /// for input at once; one more is refused (`-32000`).
+    pub max_per_client: usize,
 }
 
 impl Default for TaskOptions {
@@ -97,6 +110,8 @@ impl Default for TaskOptions {
             workers: crate::config::TASK_WORKERS.default_number(),
             claim_timeout: Duration::from_secs(30),
             heartbeat: Duration::from_millis(250),
+            max_payload: crate::config::MAX_TASK_PAYLOAD.default_number(),
+            max_per_client: crate::config::MAX_TASKS_PER_CLIENT.default_number(),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! A task as stored: everything any replica needs to answer `tasks/get`,
 //! accept `tasks/update` and `tasks/cancel`, and run (or re-run) the work.
 
+use super::payload::Payload;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// Where a task is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,23 +59,27 @@ pub struct TaskRecord {
     /// The creator's verified claims.
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub claims: Value,
-    /// The tool to run and its arguments, so that any worker can run it.
-    pub tool: String,
-    /// The arguments, as sent.
+    /// Whose share of live tasks it counts against while it has not ended
+    /// (see [`quota_key`]).
     #[serde(default)]
-    pub arguments: Option<Value>,
+    pub quota: String,
+    /// The tool to run, so that any worker can run it (its arguments are
+    /// kept apart: [`TaskStore::arguments`](super::TaskStore::arguments)).
+    pub tool: String,
     /// What the client declared it can do when it created the task.
     #[serde(default)]
     pub client_capabilities: crate::protocol::ClientCapabilities,
     /// Questions to the client not answered yet, by key.
     #[serde(default)]
     pub input_requests: Map<String, Value>,
-    /// The client's answers, by key (kept, so that a re-run gets them too).
+    /// The client's answers, by key (kept, so that a re-run gets them
+    /// too), each as its JSON text, shared by copies of the record.
     #[serde(default)]
-    pub input_responses: Map<String, Value>,
-    /// The tool's result, once completed.
+    pub input_responses: BTreeMap<String, Payload>,
+    /// The tool's result (a `CallToolResult`), once completed; kept as its
+    /// JSON text and shared by copies of the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
+    pub result: Option<Payload>,
     /// The JSON-RPC error, once failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Value>,
@@ -108,22 +114,39 @@ impl TaskRecord {
 
     /// The `DetailedTask` of `tasks/get` and `notifications/tasks`: the
     /// summary plus what the status carries (questions, result or error).
+    /// The result is parsed into the map; [`Detailed`] writes it as it is
+    /// kept.
     pub fn detailed(&self) -> Map<String, Value> {
+        let view = self.view(None);
+        let mut task = view.task;
+        if let Some(result) = view.result {
+            task.insert("result".into(), result.to_value());
+        }
+        task
+    }
+
+    /// The `DetailedTask`, its result written as kept (no copy of it),
+    /// after `resultType` when given.
+    pub(crate) fn view(&self, result_type: Option<&'static str>) -> Detailed<'_> {
         let mut task = self.summary();
+        let mut result = None;
         match self.status {
             TaskStatus::InputRequired => {
                 task.insert("inputRequests".into(), Value::Object(self.input_requests.clone()));
             }
-            TaskStatus::Completed => {
-                task.insert("result".into(), self.result.clone().unwrap_or_else(|| json!({ "content": [] })));
-            }
+            TaskStatus::Completed => match &self.result {
+                Some(kept) => result = Some(kept),
+                None => {
+                    task.insert("result".into(), json!({ "content": [] }));
+                }
+            },
             TaskStatus::Failed => {
                 let error = self.error.clone();
                 task.insert("error".into(), error.unwrap_or_else(|| json!({ "code": -32603, "message": "failed" })));
             }
             TaskStatus::Working | TaskStatus::Cancelled => {}
         }
-        task
+        Detailed { result_type, task, result }
     }
 
     /// Marks a change now.
@@ -145,6 +168,28 @@ impl TaskRecord {
 }
 
 use crate::store::now_ms;
+
+/// A task as `tasks/get` writes it: its fields, and its result as kept.
+#[derive(Serialize)]
+pub(crate) struct Detailed<'a> {
+    #[serde(rename = "resultType", skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    #[serde(flatten)]
+    task: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a Payload>,
+}
+
+/// Whose share of live tasks a caller's task counts against: its subject
+/// when authenticated, else its address when known, else the share of
+/// every anonymous caller without one.
+pub fn quota_key(subject: Option<&str>, address: Option<std::net::IpAddr>) -> String {
+    match (subject, address) {
+        (Some(subject), _) => format!("sub:{subject}"),
+        (None, Some(address)) => format!("addr:{address}"),
+        (None, None) => "anonymous".into(),
+    }
+}
 
 /// `2026-12-03T10:30:00.123Z` for a time in milliseconds since the epoch.
 pub(crate) fn iso8601(ms: u64) -> String {
@@ -175,6 +220,33 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A working task of `quota`, for tests.
+#[cfg(test)]
+pub(crate) fn sample(id: &str, quota: &str) -> TaskRecord {
+    TaskRecord {
+        id: id.into(),
+        version: 0,
+        status: TaskStatus::Working,
+        status_message: None,
+        created_ms: now_ms(),
+        updated_ms: now_ms(),
+        ttl_ms: 60_000,
+        poll_interval_ms: 500,
+        owner: None,
+        scopes: Vec::new(),
+        claims: Value::Null,
+        quota: quota.into(),
+        tool: "x".into(),
+        client_capabilities: Default::default(),
+        input_requests: Map::new(),
+        input_responses: BTreeMap::new(),
+        result: None,
+        error: None,
+        attempts: 0,
+        max_attempts: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,28 +260,9 @@ mod tests {
 
     #[test]
     fn detailed_carries_what_the_status_needs() {
-        let mut task = TaskRecord {
-            id: "t".into(),
-            version: 0,
-            status: TaskStatus::Working,
-            status_message: None,
-            created_ms: 0,
-            updated_ms: 0,
-            ttl_ms: 60_000,
-            poll_interval_ms: 500,
-            owner: None,
-            scopes: Vec::new(),
-            claims: Value::Null,
-            tool: "x".into(),
-            arguments: None,
-            client_capabilities: Default::default(),
-            input_requests: Map::new(),
-            input_responses: Map::new(),
-            result: None,
-            error: None,
-            attempts: 0,
-            max_attempts: 1,
-        };
+        let mut task = sample("t", "anonymous");
+        task.created_ms = 0;
+        task.updated_ms = 0;
         let working = task.detailed();
         assert_eq!(working["status"], "working");
         assert!(!working.contains_key("result") && !working.contains_key("requestState"));
@@ -218,5 +271,12 @@ mod tests {
         let failed = task.detailed();
         assert_eq!(failed["error"]["message"], "boom");
         assert!(!failed.contains_key("result"));
+        task.status = TaskStatus::Completed;
+        task.result = Some(Payload::to_json(&json!({ "content": [], "n": 1 })).unwrap());
+        assert_eq!(task.detailed()["result"]["n"], 1);
+        let written = serde_json::to_value(task.view(Some("complete"))).unwrap();
+        assert_eq!(written["resultType"], "complete");
+        assert_eq!(written["result"]["n"], 1);
+        assert_eq!(written["status"], "completed");
     }
 }

@@ -57,7 +57,7 @@ impl TaskRun {
         loop {
             let mut task = self.load().await?;
             if let Some(answer) = task.input_responses.get(&key) {
-                return serde_json::from_value(answer.clone()).map_err(|e| {
+                return serde_json::from_str(answer.get()).map_err(|e| {
                     RpcError::invalid_params(format!("the answer to `{key}` is not a `{method}` result: {e}"))
                 });
             }

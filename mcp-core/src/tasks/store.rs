@@ -1,6 +1,7 @@
 //! Where tasks live and how their work is handed out: the [`TaskStore`]
 //! contract and the in-process [`MemoryTaskStore`].
 
+use super::payload::Payload;
 use super::record::TaskRecord;
 use crate::store::now_ms;
 use crate::store::{StoreError, StoreFuture};
@@ -13,11 +14,20 @@ use tokio::sync::Notify;
 /// that created it and (with a shared store) the replica that runs it.
 ///
 /// The contract every implementation keeps:
-/// - `create` stores a new task and queues it; when it returns, `load`
-///   finds the task on every replica (the extension's durable creation);
+/// - `create` stores a new task with its `arguments` and queues it; when
+///   it returns, `load` finds the task on every replica (the extension's
+///   durable creation). It refuses the task with
+///   [`StoreError::ClientFull`] when the task's
+///   [`quota`](TaskRecord::quota) already has `quota` unfinished tasks,
+///   and with [`StoreError::Full`] when the store holds its maximum;
+/// - `load` answers the record alone: the arguments are kept apart
+///   (`arguments`), and the result is shared, not copied, where the store
+///   can;
 /// - `swap` replaces a task only when the stored one is the version the
 ///   caller read (`record.version - 1`), so that concurrent changes from
-///   several replicas never overwrite each other; `false` otherwise;
+///   several replicas never overwrite each other; `false` otherwise. A
+///   task swapped to an ended status stops counting against its quota,
+///   and its arguments are forgotten;
 /// - `claim` hands a queued task to one worker, waiting up to `wait`;
 ///   the claim holds until `finish`, and `heartbeat` says the worker is
 ///   still at it;
@@ -25,10 +35,18 @@ use tokio::sync::Notify;
 ///   for `idle` (it died): the caller runs them again or fails them;
 /// - tasks are forgotten once their TTL from creation has passed.
 pub trait TaskStore: Send + Sync + 'static {
-    /// Stores a new task and queues its work.
-    fn create<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, ()>;
+    /// Stores a new task and its arguments, and queues its work, unless
+    /// its quota holds `quota` unfinished tasks already.
+    fn create<'a>(
+        &'a self,
+        record: &'a TaskRecord,
+        arguments: Option<&'a Payload>,
+        quota: usize,
+    ) -> StoreFuture<'a, ()>;
     /// The task with `id`, unless it is unknown or expired.
     fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<TaskRecord>>;
+    /// The arguments of task `id`, until it ends.
+    fn arguments<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Payload>>;
     /// Replaces the task when the stored version is `record.version - 1`.
     fn swap<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, bool>;
     /// The next queued task, claimed by `worker`; `None` after `wait`.
@@ -42,43 +60,75 @@ pub trait TaskStore: Send + Sync + 'static {
 }
 
 /// Tasks in this process: for one replica, or tests. Bounded: creating a
-/// task beyond `max` live tasks fails (the client gets `-32603`, and no
-/// task).
+/// task beyond `max` tasks kept (ended ones too, until they expire) fails
+/// (the client gets `-32000` naming the limit, and no task), and so does
+/// one beyond its caller's quota of unfinished tasks. A record is stored
+/// once: reading it copies its small fields and shares its result.
 pub struct MemoryTaskStore {
     inner: Mutex<Queue>,
     queued: Notify,
     max: usize,
 }
 
+/// A task as kept: its record, and its arguments until it ends.
+struct Kept {
+    record: TaskRecord,
+    arguments: Option<Payload>,
+}
+
 #[derive(Default)]
 struct Queue {
-    tasks: HashMap<String, TaskRecord>,
+    tasks: HashMap<String, Kept>,
     waiting: VecDeque<String>,
     claims: HashMap<String, (String, Instant)>,
+    /// Unfinished tasks per quota.
+    live: HashMap<String, usize>,
 }
 
 impl Queue {
     fn forget_expired(&mut self) {
         let now = now_ms();
         let expired: Vec<String> =
-            self.tasks.values().filter(|t| t.expires_at_ms() <= now).map(|t| t.id.clone()).collect();
+            self.tasks.values().filter(|t| t.record.expires_at_ms() <= now).map(|t| t.record.id.clone()).collect();
         for id in expired {
-            self.tasks.remove(&id);
-            self.claims.remove(&id);
+            self.forget(&id);
         }
+    }
+
+    fn forget(&mut self, id: &str) {
+        if let Some(kept) = self.tasks.remove(id) {
+            if !kept.record.status.is_terminal() {
+                self.release(&kept.record.quota);
+            }
+        }
+        self.claims.remove(id);
+    }
+
+    /// One unfinished task fewer for `quota`.
+    fn release(&mut self, quota: &str) {
+        if let Some(count) = self.live.get_mut(quota) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.live.remove(quota);
+            }
+        }
+    }
+
+    fn live(&self, quota: &str) -> usize {
+        self.live.get(quota).copied().unwrap_or(0)
     }
 }
 
 impl MemoryTaskStore {
-    /// Live tasks kept at most, by default.
+    /// Tasks kept at most (until they expire, ended ones too), by default.
     pub const DEFAULT_MAX: usize = 10_000;
 
-    /// A store of at most [`DEFAULT_MAX`](Self::DEFAULT_MAX) live tasks.
+    /// A store of at most [`DEFAULT_MAX`](Self::DEFAULT_MAX) tasks.
     pub fn new() -> Self {
         Self::with_max(Self::DEFAULT_MAX)
     }
 
-    /// A store of at most `max` live tasks.
+    /// A store of at most `max` tasks.
     pub fn with_max(max: usize) -> Self {
         Self { inner: Mutex::default(), queued: Notify::new(), max }
     }
@@ -95,18 +145,27 @@ impl Default for MemoryTaskStore {
 }
 
 impl TaskStore for MemoryTaskStore {
-    fn create<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, ()> {
+    fn create<'a>(
+        &'a self,
+        record: &'a TaskRecord,
+        arguments: Option<&'a Payload>,
+        quota: usize,
+    ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             {
                 let mut queue = self.queue();
-                if queue.tasks.len() >= self.max {
+                if queue.tasks.len() >= self.max || queue.live(&record.quota) >= quota {
                     queue.forget_expired();
                 }
-                if queue.tasks.len() >= self.max {
-                    let why = format!("the task store holds its maximum of {} tasks", self.max);
-                    return Err(StoreError::Unavailable(why));
+                if queue.live(&record.quota) >= quota {
+                    return Err(StoreError::ClientFull(quota));
                 }
-                queue.tasks.insert(record.id.clone(), record.clone());
+                if queue.tasks.len() >= self.max {
+                    return Err(StoreError::Full(self.max));
+                }
+                let kept = Kept { record: record.clone(), arguments: arguments.cloned() };
+                queue.tasks.insert(record.id.clone(), kept);
+                *queue.live.entry(record.quota.clone()).or_default() += 1;
                 queue.waiting.push_back(record.id.clone());
             }
             self.queued.notify_one();
@@ -118,25 +177,33 @@ impl TaskStore for MemoryTaskStore {
         Box::pin(async move {
             let mut queue = self.queue();
             match queue.tasks.get(id) {
-                Some(task) if task.expires_at_ms() <= now_ms() => {
-                    queue.tasks.remove(id);
+                Some(task) if task.record.expires_at_ms() <= now_ms() => {
+                    queue.forget(id);
                     Ok(None)
                 }
-                task => Ok(task.cloned()),
+                task => Ok(task.map(|t| t.record.clone())),
             }
         })
+    }
+
+    fn arguments<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Payload>> {
+        Box::pin(async move { Ok(self.queue().tasks.get(id).and_then(|t| t.arguments.clone())) })
     }
 
     fn swap<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut queue = self.queue();
-            match queue.tasks.get_mut(&record.id) {
-                Some(stored) if stored.version + 1 == record.version => {
-                    *stored = record.clone();
-                    Ok(true)
-                }
-                _ => Ok(false),
+            let Some(stored) = queue.tasks.get_mut(&record.id) else { return Ok(false) };
+            if stored.record.version + 1 != record.version {
+                return Ok(false);
             }
+            let ends = !stored.record.status.is_terminal() && record.status.is_terminal();
+            stored.record = record.clone();
+            if ends {
+                stored.arguments = None;
+                queue.release(&record.quota);
+            }
+            Ok(true)
         })
     }
 
@@ -188,5 +255,60 @@ impl TaskStore for MemoryTaskStore {
             }
             Ok(taken)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::TaskStatus;
+    use crate::tasks::record::sample;
+
+    fn payload(json: &str) -> Payload {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[tokio::test]
+    async fn arguments_are_kept_apart_until_the_task_ends_and_results_are_shared() {
+        let store = MemoryTaskStore::new();
+        let task = sample("a", "anonymous");
+        store.create(&task, Some(&payload(r#"{"n":1}"#)), 10).await.unwrap();
+        assert_eq!(store.arguments("a").await.unwrap().unwrap().get(), r#"{"n":1}"#);
+        let mut done = store.load("a").await.unwrap().unwrap();
+        done.status = TaskStatus::Completed;
+        done.result = Some(payload(r#"{"content":[]}"#));
+        done.touch();
+        assert!(store.swap(&done).await.unwrap());
+        assert!(store.arguments("a").await.unwrap().is_none(), "an ended task forgets its arguments");
+        let (first, second) = (store.load("a").await.unwrap().unwrap(), store.load("a").await.unwrap().unwrap());
+        let shared = first.result.unwrap().shares(&second.result.unwrap());
+        assert!(shared, "reading a task shares its result, never copies it");
+    }
+
+    #[tokio::test]
+    async fn each_quota_holds_a_bounded_number_of_unfinished_tasks() {
+        let store = MemoryTaskStore::with_max(5);
+        store.create(&sample("a1", "sub:alice"), None, 2).await.unwrap();
+        store.create(&sample("a2", "sub:alice"), None, 2).await.unwrap();
+        assert_eq!(store.create(&sample("a3", "sub:alice"), None, 2).await, Err(StoreError::ClientFull(2)));
+        store.create(&sample("b1", "sub:bob"), None, 2).await.unwrap();
+        // An ended task leaves the quota (and stays in the store).
+        let mut ended = store.load("a1").await.unwrap().unwrap();
+        ended.status = TaskStatus::Cancelled;
+        ended.touch();
+        assert!(store.swap(&ended).await.unwrap());
+        store.create(&sample("a3", "sub:alice"), None, 2).await.unwrap();
+        store.create(&sample("c1", "anonymous"), None, 2).await.unwrap();
+        assert_eq!(store.create(&sample("c2", "anonymous"), None, 2).await, Err(StoreError::Full(5)));
+    }
+
+    #[tokio::test]
+    async fn expired_tasks_leave_their_quota() {
+        let store = MemoryTaskStore::new();
+        let mut old = sample("a1", "addr:10.0.0.1");
+        old.created_ms = 0;
+        store.create(&old, None, 1).await.unwrap();
+        store.create(&sample("a2", "addr:10.0.0.1"), None, 1).await.unwrap();
+        assert!(store.load("a1").await.unwrap().is_none());
     }
 }
