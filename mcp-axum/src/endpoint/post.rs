@@ -33,12 +33,13 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     let check = |request: &jsonrpc::Request, era: &StatelessRequest| {
         standard_headers::check(headers, request, era, &endpoint.server)
     };
-    // Only a session's record keeps the address: work it out for `initialize` alone.
-    let opens_session = matches!(&message, Message::Request(r) if r.method == "initialize");
+    // Only per-client bounds need the address: the sessions `initialize`
+    // opens, and `subscriptions/listen` streams.
+    let counted = matches!(&message, Message::Request(r) if r.method == "initialize" || r.method == "subscriptions/listen");
     let arrival = Arrival {
         protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
         session: endpoint.session_source(headers),
-        client_addr: opens_session
+        client_addr: counted
             .then(|| client_addr(headers, &parts.extensions, &endpoint.config.trusted_proxies))
             .flatten(),
         extensions: parts.extensions,
@@ -87,6 +88,10 @@ fn answer(exchange: &Exchange, outcome: &Outcome, resource_metadata: Option<&str
         if error.code == code::INSUFFICIENT_SCOPE {
             let refusal = reply::rejected(reply::error(StatusCode::FORBIDDEN, Some(exchange.id()), error), "scope");
             return reply::insufficient_scope(refusal, error, resource_metadata);
+        }
+        if error.code == code::LIMIT_REACHED {
+            let refusal = reply::error(StatusCode::TOO_MANY_REQUESTS, Some(exchange.id()), error);
+            return reply::rejected(refusal, "client_limit");
         }
     }
     let status = match (outcome, exchange.era()) {

@@ -26,6 +26,7 @@
 mod scopes;
 
 pub use scopes::RequireScopes;
+pub(crate) use scopes::grants;
 
 use crate::Context;
 use crate::handler::{ExtractError, Extractor};

@@ -59,6 +59,12 @@ fn missing<'a>(needed: &'a [String], principal: Option<&Principal>) -> Vec<&'a s
     needed.iter().filter(|s| !principal.is_some_and(|p| p.has_scope(s))).map(String::as_str).collect()
 }
 
+/// Whether the caller of a request with `extensions` holds every scope of
+/// `needed` (what `Server::may_see` asks where scopes are checked).
+pub(crate) fn grants(needed: &[String], extensions: &http::Extensions) -> bool {
+    missing(needed, super::caller(extensions)).is_empty()
+}
+
 /// The refusal of a call that needs `scopes`.
 fn insufficient(needed: &[String]) -> RpcError {
     RpcError::new(code::INSUFFICIENT_SCOPE, format!("Insufficient scope: this needs {}", needed.join(" ")))

@@ -1,6 +1,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
+use crate::protocol::jsonrpc::echoed;
 use std::fmt;
 
 /// The `arguments` object of a call, split into one raw slice per key so each
@@ -30,7 +31,7 @@ impl<'a> Arguments<'a> {
     pub fn decode<T: DeserializeOwned>(&self, name: &str) -> Result<T, ArgError> {
         match self.values.get(name) {
             Some(raw) => serde_json::from_str(raw.get())
-                .map_err(|e| ArgError::new(format!("invalid value for argument `{name}`: {e}"))),
+                .map_err(|e| ArgError::new(format!("invalid value for argument `{name}`: {}", echoed(&e.to_string())))),
             None => crate::schema::from_missing::<T>()
                 .map_err(|_| ArgError::new(format!("missing required argument `{name}`"))),
         }
@@ -39,7 +40,7 @@ impl<'a> Arguments<'a> {
     /// Rejects keys outside `known` (schemas say `additionalProperties: false`).
     pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ArgError> {
         match self.values.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(unknown) => Err(ArgError::new(format!("unknown argument `{unknown}`"))),
+            Some(unknown) => Err(ArgError::new(format!("unknown argument `{}`", echoed(unknown)))),
             None => Ok(()),
         }
     }

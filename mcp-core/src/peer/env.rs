@@ -37,6 +37,9 @@ pub struct RequestEnv {
     /// attached): what tower layers learned, such as a verified principal.
     /// Handlers read it through [`Context::extensions`](crate::Context::extensions).
     pub extensions: http::Extensions,
+    /// The client's address, when the transport knows it and the request
+    /// needs it (per-client bounds: `initialize`, `subscriptions/listen`).
+    pub client_addr: Option<std::net::IpAddr>,
     /// Cancelled by `notifications/cancelled` or the end of the session;
     /// set by the inbound router, which registered the request in flight.
     pub(crate) cancel: Option<CancellationToken>,

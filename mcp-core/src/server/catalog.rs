@@ -103,16 +103,6 @@ impl Server {
         self.inner.catalog.load().prompts.get(name).cloned()
     }
 
-    /// Whether `uri` names a resource, or matches a template, of the catalog.
-    pub(crate) fn knows_resource(&self, uri: &str) -> bool {
-        let catalog = self.inner.catalog.load();
-        catalog.resources.get(uri).is_some()
-            || catalog
-                .templates
-                .iter()
-                .any(|d| matches!(&d.kind, ResourceKind::Template(_, m) if m.matches(uri).is_some()))
-    }
-
     /// Adds (or replaces) a tool at runtime and tells listening clients.
     pub fn add_tool(&self, def: ToolDef) {
         self.change(TOOLS_CHANGED, |c| {
@@ -260,9 +250,40 @@ impl Server {
 
     /// Whether every middleware lets `caller` see `component` (and, for a
     /// mounted server's component, the mounted server's middleware too).
+    /// Calls ask this: a component that passes it but lacks a scope is
+    /// refused by the scope check with a step-up (`-32003`, HTTP 403).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
-            && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
+            && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller, Server::is_visible))
+    }
+
+    /// Whether `caller` may see `component`: the one check of every path
+    /// that names a component outside a call (`completion/complete`,
+    /// `resources/subscribe`, `subscriptions/listen`). It is visible to
+    /// every middleware ([`is_visible`](Self::is_visible)), and the caller
+    /// holds the scopes it declares wherever scopes are checked (on this
+    /// server, or on the mounted server it comes from). A component the
+    /// caller may not see is answered exactly as one that does not exist,
+    /// and nothing of it runs.
+    pub(crate) fn may_see(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
+        self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
+            && (!self.inner.checks_scopes || crate::auth::grants(component.scopes(), caller.extensions()))
+            && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller, Server::may_see))
+    }
+
+    /// The resource (or template) serving `uri` when `caller` may see it
+    /// ([`may_see`](Self::may_see)): a fixed resource first, then the first
+    /// template that matches.
+    pub(crate) fn visible_resource(&self, uri: &str, caller: &Caller<'_>) -> Option<Arc<ResourceDef>> {
+        let catalog = self.inner.catalog.load();
+        let template = || {
+            catalog
+                .templates
+                .iter()
+                .find(|d| matches!(&d.kind, ResourceKind::Template(_, m) if m.matches(uri).is_some()))
+        };
+        let def = catalog.resources.get(uri).or_else(template)?;
+        self.may_see(Component::Resource(def), caller).then(|| Arc::clone(def))
     }
 }
 

@@ -68,6 +68,8 @@ struct Inner {
     state_keys: StateKeys,
     catalog: catalog::SharedCatalog,
     listeners: listen::Listeners,
+    /// Most bytes of JSON one `SessionState` value holds.
+    max_session_state: usize,
     state: http::Extensions,
     sessions: Sessions,
     page_size: usize,
@@ -75,6 +77,10 @@ struct Inner {
     request_timeout: std::time::Duration,
     /// Outermost first; empty: requests take the direct path.
     middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
+    /// Whether declared scopes are checked (a `RequireScopes` is installed):
+    /// then a caller without them may not see the component outside calls
+    /// either (`Server::may_see`).
+    checks_scopes: bool,
     /// Servers mounted in this one (their proxies live in the catalog).
     mounts: Vec<Arc<mount::Mount>>,
     /// Servers this one is mounted in, told when its catalog changes.
@@ -143,6 +149,12 @@ impl Server {
     /// How long a request's handler may run.
     pub(crate) fn request_timeout(&self) -> std::time::Duration {
         self.inner.request_timeout
+    }
+
+    /// Most bytes of JSON one [`SessionState`](crate::context::SessionState)
+    /// value holds ([`ServerBuilder::max_session_state`]).
+    pub fn max_session_state(&self) -> usize {
+        self.inner.max_session_state
     }
 
     /// Shared state of type `T`.

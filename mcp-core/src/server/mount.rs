@@ -11,7 +11,7 @@ use super::{Inner, Server};
 use crate::Context;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
 use crate::middleware::{Caller, Component};
-use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::{RpcError, echoed};
 use std::sync::{Arc, Mutex, Weak};
 
 /// One mounted server and the names its proxies hold in the parent.
@@ -64,23 +64,29 @@ impl Mount {
         }
     }
 
-    /// Whether the child lets `caller` see what `component` proxies (true
-    /// for components that are not this mount's proxies).
-    pub(super) fn child_allows(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
+    /// Whether the child lets `caller` see what `component` proxies, by the
+    /// child's `check` ([`Server::is_visible`] or [`Server::may_see`]);
+    /// true for components that are not this mount's proxies.
+    pub(super) fn child_allows(
+        &self,
+        component: Component<'_>,
+        caller: &Caller<'_>,
+        check: fn(&Server, Component<'_>, &Caller<'_>) -> bool,
+    ) -> bool {
         let child = &self.server;
         let own_name = |name: &str| name.strip_prefix(self.prefix.as_str())?.strip_prefix('_').map(str::to_owned);
         match component {
             Component::Tool(def) => own_name(&def.tool.name)
                 .and_then(|name| child.tool(&name))
-                .is_none_or(|def| child.is_visible(Component::Tool(&def), caller)),
+                .is_none_or(|def| check(child, Component::Tool(&def), caller)),
             Component::Prompt(def) => own_name(&def.prompt.name)
                 .and_then(|name| child.prompt(&name))
-                .is_none_or(|def| child.is_visible(Component::Prompt(&def), caller)),
+                .is_none_or(|def| check(child, Component::Prompt(&def), caller)),
             Component::Resource(def) => {
                 let Some(key) = self.child_uri(def.key()) else { return true };
                 let catalog = child.inner.catalog.load();
                 let found = catalog.resources.get(&key).or_else(|| catalog.templates.get(&key));
-                found.is_none_or(|def| child.is_visible(Component::Resource(def), caller))
+                found.is_none_or(|def| check(child, Component::Resource(def), caller))
             }
         }
     }
@@ -150,7 +156,7 @@ impl Mount {
             let (child, def) = (child.clone(), Arc::clone(&inner));
             Box::pin(async move {
                 if !child.is_visible(Component::Tool(&def), &Caller::from(&ctx)) {
-                    return Err(RpcError::invalid_params(format!("Unknown tool: {}", def.tool.name)));
+                    return Err(RpcError::invalid_params(format!("Unknown tool: {}", echoed(&def.tool.name))));
                 }
                 let ctx = ctx.for_server(child.clone());
                 child.run_tool(&def, ctx, arguments).await
@@ -207,7 +213,7 @@ impl Mount {
             let (child, def) = (child.clone(), Arc::clone(&inner));
             async move {
                 if !child.is_visible(Component::Prompt(&def), &Caller::from(&ctx)) {
-                    return Err(RpcError::invalid_params(format!("Unknown prompt: {}", def.prompt.name)));
+                    return Err(RpcError::invalid_params(format!("Unknown prompt: {}", echoed(&def.prompt.name))));
                 }
                 let ctx = ctx.for_server(child.clone());
                 child.run_prompt(&def, ctx, arguments).await

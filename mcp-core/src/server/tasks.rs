@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::handler::ToolDef;
 use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
-use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
+use crate::protocol::jsonrpc::{RpcError, decode_params, echoed, to_raw};
 use crate::tasks::{MAX_INPUT_RESPONSES, TaskRecord, TaskStatus, TaskSupport, new_task_id, tasks_required};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -79,7 +79,7 @@ impl Server {
         worker::start(self);
         let tasks = self.tasks();
         let arguments = match arguments {
-            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(e.to_string()))?),
+            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(echoed(&e.to_string())))?),
             None => None,
         };
         let now = crate::store::now_ms();
