@@ -35,7 +35,8 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     };
     // Only per-client bounds need the address: the sessions `initialize`
     // opens, and `subscriptions/listen` streams.
-    let counted = matches!(&message, Message::Request(r) if r.method == "initialize" || r.method == "subscriptions/listen");
+    let counted =
+        matches!(&message, Message::Request(r) if r.method == "initialize" || r.method == "subscriptions/listen");
     let arrival = Arrival {
         protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
         session: endpoint.session_source(headers),

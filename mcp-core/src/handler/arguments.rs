@@ -1,7 +1,7 @@
+use crate::protocol::jsonrpc::echoed;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
-use crate::protocol::jsonrpc::echoed;
 use std::fmt;
 
 /// The `arguments` object of a call, split into one raw slice per key so each

@@ -185,11 +185,10 @@ impl Server {
                     Some(session) => match session.begin_request(request.id.clone()) {
                         Some(in_flight) => Some(in_flight),
                         None => {
-                            let error =
-                                RpcError::invalid_request(format!(
-                                    "request id {} is already in use",
-                                    jsonrpc::echoed(&request.id.to_string())
-                                ));
+                            let error = RpcError::invalid_request(format!(
+                                "request id {} is already in use",
+                                jsonrpc::echoed(&request.id.to_string())
+                            ));
                             return Routed::Refused { id: Some(request.id), refusal: Refusal::DuplicateId(error) };
                         }
                     },

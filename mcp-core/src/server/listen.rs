@@ -213,7 +213,8 @@ impl Server {
         honored.resource_subscriptions.retain(|uri| self.visible_resource(uri, &caller).is_some());
         let ack = json!({ "notifications": &honored });
         let task_ids = honored.task_ids.clone();
-        let listener = Listener { key: 0, id: id.clone(), filter: honored, sink: sink.clone(), client: ClientKey::of(env) };
+        let listener =
+            Listener { key: 0, id: id.clone(), filter: honored, sink: sink.clone(), client: ClientKey::of(env) };
         let _registration = self.inner.listeners.register(listener)?;
         sink.send(Outbound::Message(tagged("notifications/subscriptions/acknowledged", ack, id)))
             .map_err(|_| RpcError::internal("the stream closed"))?;

@@ -49,9 +49,7 @@ impl Server {
                 let listed = self.list_method(&request.method, params, &Caller::of_env(&env))?;
                 annotate(&listed, "complete", &list_hints())
             }
-            "completion/complete" => {
-                annotate(&self.complete(params, &Caller::of_env(&env)).await?, "complete", &[])
-            }
+            "completion/complete" => annotate(&self.complete(params, &Caller::of_env(&env)).await?, "complete", &[]),
             "skills/list" | "skills/get" | "resources/directory/read" => {
                 let answer = self.skill_method(&request.method, params, &Caller::of_env(&env))?;
                 annotate(&answer, "complete", &list_hints())

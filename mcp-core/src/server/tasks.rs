@@ -79,7 +79,9 @@ impl Server {
         worker::start(self);
         let tasks = self.tasks();
         let arguments = match arguments {
-            Some(raw) => Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(echoed(&e.to_string())))?),
+            Some(raw) => {
+                Some(serde_json::from_str(raw.get()).map_err(|e| RpcError::invalid_params(echoed(&e.to_string())))?)
+            }
             None => None,
         };
         let now = crate::store::now_ms();
