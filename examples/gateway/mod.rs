@@ -49,6 +49,7 @@ async fn query_models(
 /// Model names, as a query lists them: at most [`MAX_MODELS`] (the
 /// schema's `maxItems`, checked by `query_models` too).
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(inline)]
 struct Models(#[schemars(length(max = 8))] Vec<String>);
 
 /// The models this gateway can ask, and whether each is being skipped
