@@ -430,7 +430,9 @@ async fn each_client_holds_a_bounded_number_of_listeners() {
         assert_eq!(stream.status(), 200);
         streams.push(stream);
     }
-    let (status, body) = status_and_body(listen_from(&url, "203.0.113.7", None).await).await;
+    let refused = listen_from(&url, "203.0.113.7", None).await;
+    assert_eq!(refused.status(), 429, "the 17th stream of one address is refused");
+    let (status, body) = status_and_body(refused).await;
     assert_eq!((status, body["error"]["code"].as_i64()), (429, Some(-32004)), "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("maximum of 16") && message.contains("MCP_MAX_LISTENERS_PER_CLIENT"), "{message}");
