@@ -267,8 +267,15 @@ impl Server {
     /// and nothing of it runs.
     pub(crate) fn may_see(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
-            && (!self.inner.checks_scopes || crate::auth::grants(component.scopes(), caller.extensions()))
+            && (!self.checks_scopes(caller) || crate::auth::grants(component.scopes(), caller.extensions()))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller, Server::may_see))
+    }
+
+    /// Whether this server holds `caller` to the scopes components declare:
+    /// where a [`RequireScopes`](crate::auth::RequireScopes) is installed.
+    /// The one place that decides it for [`may_see`](Self::may_see).
+    pub(crate) fn checks_scopes(&self, _caller: &Caller<'_>) -> bool {
+        self.inner.checks_scopes
     }
 
     /// The resource (or template) serving `uri` when `caller` may see it
