@@ -16,6 +16,7 @@ pub mod standins;
 
 use mcp_core::middleware::ResponseCache;
 use mcp_core::prelude::*;
+pub use query::MAX_MODELS;
 use query::{Answer, Gateway, ModelStatus, Strategy};
 use standins::StandIn;
 use std::sync::Arc;
@@ -29,14 +30,27 @@ use std::time::Duration;
 #[tool(annotations(read_only, idempotent, open_world))]
 async fn query_models(
     prompt: String,
-    /// The models to ask (see `list_models`); all of them when omitted.
-    models: Option<Vec<String>>,
+    /// The models to ask (see `list_models`), at most 8, each once; all of
+    /// them when omitted.
+    models: Option<Models>,
     strategy: Strategy,
     State(gateway): State<Gateway>,
 ) -> Result<Json<Answer>, ToolError> {
-    let models = models.unwrap_or_else(|| gateway.models());
+    let models = match models {
+        Some(Models(names)) if names.len() > MAX_MODELS => {
+            return Err(ToolError(format!("name at most {MAX_MODELS} models (this query names {})", names.len())));
+        }
+        Some(Models(names)) => names,
+        None => gateway.models(),
+    };
     Ok(Json(gateway.query(&prompt, &models, strategy).await?))
 }
+
+/// Model names, as a query lists them: at most [`MAX_MODELS`] (the
+/// schema's `maxItems`, checked by `query_models` too).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(inline)]
+struct Models(#[schemars(length(max = 8))] Vec<String>);
 
 /// The models this gateway can ask, and whether each is being skipped
 /// (circuit open after repeated failures).

@@ -11,6 +11,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Most model names one query may list: every name is at least one
+/// upstream call, and a client must not spend everyone's provider budget
+/// (or open a circuit breaker for everyone) with one request.
+pub const MAX_MODELS: usize = 8;
+
 /// How to use the models asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -126,11 +131,19 @@ impl Gateway {
         }
     }
 
-    /// Queries `models` for `prompt` with `strategy`.
+    /// Queries `models` for `prompt` with `strategy`; a name given twice
+    /// is asked once.
     pub async fn query(&self, prompt: &str, models: &[String], strategy: Strategy) -> Result<Answer, String> {
         if models.is_empty() {
             return Err("name at least one model".into());
         }
+        let mut distinct: Vec<String> = Vec::with_capacity(models.len());
+        for model in models {
+            if !distinct.contains(model) {
+                distinct.push(model.clone());
+            }
+        }
+        let models = &distinct[..];
         let mut attempts = Vec::new();
         let chosen = match strategy {
             Strategy::FirstAvailable => {

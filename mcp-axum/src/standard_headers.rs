@@ -7,7 +7,7 @@
 use http::{HeaderMap, HeaderName};
 use mcp_core::era::StatelessRequest;
 use mcp_core::era::codes::HEADER_MISMATCH;
-use mcp_core::protocol::jsonrpc::{Request, RpcError};
+use mcp_core::protocol::jsonrpc::{Request, RpcError, echoed};
 use serde::Deserialize;
 
 /// `Mcp-Method`.
@@ -42,7 +42,8 @@ pub fn check(
     match method {
         None => return Err(mismatch("the Mcp-Method header is required".into())),
         Some(m) if m != request.method => {
-            return Err(mismatch(format!("Mcp-Method {m:?} but the body's method is {:?}", request.method)));
+            let (m, method) = (echoed(m), echoed(&request.method));
+            return Err(mismatch(format!("Mcp-Method {m:?} but the body's method is {method:?}")));
         }
         Some(_) => {}
     }
@@ -69,6 +70,7 @@ pub fn check(
         match headers.get(MCP_NAME_NAME).and_then(|v| v.to_str().ok()).map(str::trim) {
             None => return Err(mismatch("the Mcp-Name header is required".into())),
             Some(name) if name != expected => {
+                let (name, expected) = (echoed(name), echoed(expected));
                 return Err(mismatch(format!("Mcp-Name {name:?} but the body names {expected:?}")));
             }
             Some(_) => {}
@@ -92,6 +94,7 @@ fn check_param(headers: &HeaderMap, suffix: &str, value: Option<&serde_json::Val
             if actual == expected {
                 Ok(())
             } else {
+                let (actual, expected) = (echoed(&actual), echoed(&expected));
                 Err(mismatch(format!("Mcp-Param-{suffix} {actual:?} but the argument is {expected:?}")))
             }
         }

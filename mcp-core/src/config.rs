@@ -185,6 +185,10 @@ pub const MAX_SESSIONS_PER_CLIENT: Variable = Variable::number("MCP_MAX_SESSIONS
 pub const SESSION_TIMEOUT: Variable = Variable::seconds("MCP_SESSION_TIMEOUT", "3600");
 /// How long a handler may run, in seconds.
 pub const REQUEST_TIMEOUT: Variable = Variable::seconds("MCP_REQUEST_TIMEOUT", "600");
+/// `subscriptions/listen` streams one client (principal, else address) holds.
+pub const MAX_LISTENERS_PER_CLIENT: Variable = Variable::number("MCP_MAX_LISTENERS_PER_CLIENT", "16");
+/// Largest value one `SessionState` holds, in bytes of JSON.
+pub const MAX_SESSION_STATE: Variable = Variable::number("MCP_MAX_SESSION_STATE", "1048576");
 /// How long a task is kept after its creation, in seconds.
 pub const TASK_TTL: Variable = Variable::seconds("MCP_TASK_TTL", "3600");
 /// Tasks one replica runs at once.
@@ -256,6 +260,8 @@ pub const VARIABLES: &[Variable] = &[
     MAX_SESSIONS_PER_CLIENT,
     SESSION_TIMEOUT,
     REQUEST_TIMEOUT,
+    MAX_LISTENERS_PER_CLIENT,
+    MAX_SESSION_STATE,
     TASK_TTL,
     TASK_WORKERS,
     MAX_TASK_PAYLOAD,

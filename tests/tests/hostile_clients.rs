@@ -382,6 +382,79 @@ async fn each_client_address_holds_a_bounded_number_of_sessions() {
     assert_eq!(open("203.0.113.7").await.unwrap().status(), 200, "ending a session frees its place");
 }
 
+/// Opens a `subscriptions/listen` stream from `address`, as `subject` when
+/// given (the header stands for a verified token, see `listener_app`).
+async fn listen_from(url: &str, address: &str, subject: Option<&str>) -> reqwest::Response {
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+        "_meta": meta, "notifications": {"toolsListChanged": true}}});
+    let mut headers = vec![
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "subscriptions/listen"),
+        ("x-forwarded-for", address),
+    ];
+    if let Some(subject) = subject {
+        headers.push(("x-test-subject", subject));
+    }
+    HttpClient::new(url).post_with(&headers).body(body.to_string()).send().await.unwrap()
+}
+
+/// The endpoint behind a trusted proxy, with a layer that turns the
+/// `x-test-subject` header into a verified principal.
+async fn listener_app(server: Server) -> String {
+    use axum::extract::Request;
+    let verify = axum::middleware::map_request(|mut request: Request| async move {
+        let subject = request.headers().get("x-test-subject").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let Some(subject) = subject {
+            request.extensions_mut().insert(mcp_core::auth::Principal::new(subject, vec![], Value::Null));
+        }
+        request
+    });
+    let config = mcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let app = mcp_axum::McpRouter::new(server).config(config).into_router().layer(verify);
+    format!("{}/mcp", spawn(app).await)
+}
+
+#[tokio::test]
+async fn each_client_holds_a_bounded_number_of_listeners() {
+    const PER_CLIENT: usize = 16; // MCP_MAX_LISTENERS_PER_CLIENT's default
+    let server = server();
+    let url = listener_app(server.clone()).await;
+    let mut streams = Vec::new();
+    for _ in 0..PER_CLIENT {
+        let stream = listen_from(&url, "203.0.113.7", None).await;
+        assert_eq!(stream.status(), 200);
+        streams.push(stream);
+    }
+    let refused = listen_from(&url, "203.0.113.7", None).await;
+    assert_eq!(refused.status(), 429, "the 17th stream of one address is refused");
+    let (status, body) = status_and_body(refused).await;
+    assert_eq!((status, body["error"]["code"].as_i64()), (429, Some(-32004)), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("maximum of 16") && message.contains("MCP_MAX_LISTENERS_PER_CLIENT"), "{message}");
+    let other = listen_from(&url, "203.0.113.8", None).await;
+    assert_eq!(other.status(), 200, "another address is not affected");
+    streams.push(other);
+    // Authenticated callers are counted by subject, wherever they come from.
+    for _ in 0..PER_CLIENT {
+        let stream = listen_from(&url, "203.0.113.7", Some("alice")).await;
+        assert_eq!(stream.status(), 200, "alice has her own share");
+        streams.push(stream);
+    }
+    assert_eq!(listen_from(&url, "203.0.113.9", Some("alice")).await.status(), 429);
+    assert_eq!(server.listener_count(), 2 * PER_CLIENT + 1);
+    streams.truncate(PER_CLIENT - 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.listener_count() > PER_CLIENT - 1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(listen_from(&url, "203.0.113.7", None).await.status(), 200, "a closed stream frees its place");
+}
+
 #[tokio::test]
 async fn a_handler_past_the_request_timeout_is_answered_and_dropped() {
     let server = Server::builder("timed", "0")

@@ -144,6 +144,29 @@ async fn trimmed_events_make_resumption_gone_not_partial() {
     sessions.remove(session.id()).await.unwrap();
 }
 
+#[tokio::test]
+async fn event_streams_are_bounded_by_bytes_as_in_memory() {
+    let prefix = prefix();
+    let Some(sessions) = connect(settings(&prefix)).await else { return };
+    let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let stream = session.open_stream().await.unwrap();
+    let event = format!("\"{}\"", "e".repeat(16 * 1024)).into_bytes();
+    for _ in 0..300 {
+        session.publish(stream, event.clone()).await.unwrap();
+    }
+    let key = keys_under(&prefix).await.into_iter().find(|k| k.contains(":events:")).expect("the stream's key");
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let kept: usize = redis::cmd("XLEN").arg(&key).query_async(&mut connection).await.unwrap();
+    let bound = mcp_core::session::MemoryEventStore::BYTES_PER_STREAM;
+    assert!(kept * event.len() <= bound, "{kept} events of {} bytes kept, over {bound} bytes", event.len());
+    assert!(kept >= bound / event.len() - 1, "no more than needed went: {kept} kept");
+    let newest = sessions.events().replay_after(session.id(), EventId { stream, seq: 299 }).await.unwrap();
+    assert_eq!(newest.events.len(), 1, "the newest event stays");
+    sessions.remove(session.id()).await.unwrap();
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "nothing left behind");
+}
+
 /// Operations recorded in this session.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Log {
@@ -245,6 +268,27 @@ async fn one_session_is_served_by_either_replica() {
     assert!(deleted.status().is_success());
     let after = on_a.post(&json!({"jsonrpc": "2.0", "id": 11, "method": "ping"})).await;
     assert_eq!(after.status(), 404);
+}
+
+#[tokio::test]
+async fn session_state_is_bounded_by_bytes() {
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let record = |id: i64, entry: &str| {
+        let client = on_a.clone();
+        let entry = entry.to_owned();
+        async move { client.request(id, "tools/call", json!({"name": "record", "arguments": {"entry": entry}})).await }
+    };
+    let big = "s".repeat(600 * 1024);
+    assert_eq!(text_of(&record(1, &big).await), "1");
+    let refused = record(2, &big).await;
+    let result = &refused.last().unwrap()["result"];
+    assert_eq!(result["isError"], true, "{}", text_of(&refused).len());
+    let message = text_of(&refused);
+    assert!(message.contains("MCP_MAX_SESSION_STATE") && message.len() < 1024, "{message}");
+    let listed = through(&on_a, &b).request(3, "tools/call", json!({"name": "entries", "arguments": {}})).await;
+    assert_eq!(text_of(&listed).len(), big.len(), "the stored value stayed as it was");
 }
 
 #[tokio::test]

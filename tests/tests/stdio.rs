@@ -143,3 +143,54 @@ async fn a_line_longer_than_the_limit_is_refused_and_skipped() {
     assert_eq!(pipe.next().await["error"]["code"], -32700);
     assert_eq!(pipe.next().await["id"], 9, "the next line is read as usual");
 }
+
+#[tokio::test]
+async fn errors_repeat_at_most_a_short_prefix_of_what_the_client_sent() {
+    let mut pipe = Pipe::start(weather::server());
+    pipe.initialize().await;
+    let name = "n".repeat(1 << 20);
+    let writer = tokio::spawn(async move {
+        pipe.send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": {}}}),
+        )
+        .await;
+        pipe.send(
+            json!({"jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": {"uri": "x".repeat(1 << 20)}}),
+        )
+        .await;
+        pipe.send(json!({"jsonrpc": "2.0", "id": 3, "method": "m".repeat(1 << 20)})).await;
+        pipe
+    });
+    let mut pipe = writer.await.unwrap();
+    for id in 1..=3 {
+        let answer = pipe.next().await;
+        assert_eq!(answer["id"], id, "{answer}");
+        let error = answer["error"].to_string();
+        assert!(error.len() < 1024, "the error of request {id} repeats {} bytes", error.len());
+        assert!(error.contains('…'), "the name is cut, visibly: {error}");
+    }
+}
+
+/// Waits for a minute: a request that stays in flight.
+#[tool]
+async fn stuck() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    "unstuck"
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_read_its_answers_is_slowed_down_not_buffered() {
+    let server = Server::builder("stuck", "0").tools(tools![stuck]).build();
+    let mut pipe = Pipe::start(server);
+    pipe.initialize().await;
+    let stuck = |id: usize| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "stuck"}});
+    // Past the bound of requests in flight, the server stops reading: the
+    // client's writes block once the pipe's buffer is full.
+    let written = async {
+        for id in 1..=2000 {
+            pipe.send(stuck(id)).await;
+        }
+    };
+    let blocked = tokio::time::timeout(Duration::from_secs(3), written).await.is_err();
+    assert!(blocked, "the server read 2000 requests that never finish, holding them all");
+}

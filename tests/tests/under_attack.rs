@@ -2,7 +2,8 @@
 //! several attackers replay the defects `docs/security.md` lists for a few
 //! seconds while an honest client keeps calling a tool. The honest client
 //! must see no error, the process's memory must stay within a bound, and
-//! every attack must get the status its limit gives.
+//! every attack must get the status its limit gives. A client of the
+//! stdio transport that stops reading its output must not grow it either.
 //!
 //! `UNDER_ATTACK_SECS` sets the duration (CI uses the default, 5 s); the
 //! rate limit is 1200/min per address, and the honest client calls ten
@@ -55,8 +56,74 @@ async fn attacker(
     }
 }
 
+/// Tests that measure this process's memory run one at a time.
+static MEASURED: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// `subscriptions/listen` streams opened from one address and never read;
+/// returns how many the server accepted.
+async fn listener_flood(url: String, until: Instant, tally: Tally) -> usize {
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "listener", "version": "0"},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+        "_meta": meta, "notifications": {"toolsListChanged": true}}})
+    .to_string();
+    let headers = [
+        ("mcp-protocol-version", "2026-07-28"),
+        ("mcp-method", "subscriptions/listen"),
+        ("x-forwarded-for", "10.0.0.10"),
+    ];
+    let client = HttpClient::new(url);
+    let mut streams = Vec::new();
+    while Instant::now() < until {
+        let status = match client.post_with(&headers).body(body.clone()).send().await {
+            Ok(response) if response.status() == 200 => {
+                streams.push(response);
+                200
+            }
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 0,
+        };
+        count(&tally, "subscriptions/listen flood", status);
+    }
+    streams.len()
+}
+
+/// Unknown tools named by 1 MiB names, written to the stdio transport by a
+/// client that never reads its output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdio_client_that_stops_reading_does_not_grow_the_server_memory() {
+    let _alone = MEASURED.lock().await;
+    let (mut client_out, server_in) = tokio::io::duplex(1 << 16);
+    let (server_out, _client_in) = tokio::io::duplex(1 << 16);
+    let served = tokio::spawn(weather::server().serve_io(server_in, server_out));
+    let rss_before = rss_kib();
+    let name = "n".repeat(1 << 20);
+    let mut line = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name}}).to_string();
+    line.push('\n');
+    let lines = 150;
+    let written = async {
+        for _ in 0..lines {
+            client_out.write_all(line.as_bytes()).await.unwrap();
+        }
+    };
+    // The server stops reading once its bounds are reached: the writes block.
+    let finished = tokio::time::timeout(Duration::from_secs(5), written).await.is_ok();
+    let rss_after = rss_kib();
+    println!(
+        "stdio: {lines} lines of 1 MiB written: {finished}; RSS {} -> {} MiB",
+        rss_before / 1024,
+        rss_after / 1024
+    );
+    served.abort();
+    assert!(rss_after < rss_before + 64 * 1024, "memory grew by more than 64 MiB");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn honest_clients_are_served_while_others_attack() {
+    let _alone = MEASURED.lock().await;
     let seconds = std::env::var("UNDER_ATTACK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let config = McpConfig {
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
@@ -119,6 +186,7 @@ async fn honest_clients_are_served_while_others_attack() {
     let attacks: Vec<_> = attacks.into_iter().chain(flooders).collect();
     let subscriber = tokio::spawn(subscribe_flood(url.clone(), until, tally.clone()));
     let listeners = tokio::spawn(unread_streams(url.clone(), until, tally.clone()));
+    let listen_flood = tokio::spawn(listener_flood(url.clone(), until, tally.clone()));
     let slow_loris = tokio::spawn({
         let tally = tally.clone();
         async move {
@@ -149,6 +217,7 @@ async fn honest_clients_are_served_while_others_attack() {
     }
     subscriber.await.unwrap();
     let streams = listeners.await.unwrap();
+    let listen_streams = listen_flood.await.unwrap();
     drop(slow_loris.await.unwrap());
     let rss_after = rss_kib();
 
@@ -182,6 +251,9 @@ async fn honest_clients_are_served_while_others_attack() {
     assert!(only("resources/subscribe flood", &[200, 429]));
     assert!(only("sessions with unread GET streams", &[200, 429]));
     assert!(streams <= 256, "one address holds at most 256 sessions, so at most 256 streams");
+    assert!(only("subscriptions/listen flood", &[200, 429]));
+    assert!(tally.contains_key(&("subscriptions/listen flood", 429)), "the flood met a limit");
+    assert!(listen_streams <= 16, "one address holds at most 16 listeners, not {listen_streams}");
 }
 
 /// One session subscribing to ever new forecast URIs (the session keeps at
@@ -265,26 +337,6 @@ mod task_flood {
         (status, answer.get("result").or_else(|| answer.get("error")).cloned().unwrap_or_default())
     }
 
-    /// Waits (a minute at most) while the suite's other load test runs:
-    /// both measure this process's memory and need all its CPU, so they
-    /// must not overlap. (Test threads bear their test's name, cut to 15
-    /// bytes, once they have started: the first look is a second in.)
-    pub async fn after_the_other_load_test() {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let running = || {
-            let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
-            tasks.into_iter().any(|task| {
-                std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with("honest_clients"))
-            })
-        };
-        for _ in 0..600 {
-            if !running() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     /// How an answer to `tools/call` counts: `task`, a JSON-RPC code, or
     /// the HTTP status when it is not 200.
     pub fn outcome(status: u16, answer: &Value) -> String {
@@ -301,7 +353,7 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
     use task_flood::{outcome, request};
 
-    task_flood::after_the_other_load_test().await;
+    let _alone = MEASURED.lock().await;
 
     let seconds = std::env::var("UNDER_ATTACK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let config = McpConfig {

@@ -34,10 +34,11 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     let check = |request: &jsonrpc::Request, era: &StatelessRequest| {
         standard_headers::check(headers, request, era, &endpoint.server)
     };
-    // The address counts the sessions a client opens and the tasks an
-    // anonymous caller creates: work it out for `initialize` and
-    // `tools/call` alone.
-    let counted = matches!(&message, Message::Request(r) if r.method == "initialize" || r.method == "tools/call");
+    // Only per-client bounds need the address: the sessions `initialize`
+    // opens, the tasks an anonymous caller creates (`tools/call`) and
+    // `subscriptions/listen` streams.
+    let counted = matches!(&message, Message::Request(r)
+        if matches!(r.method.as_str(), "initialize" | "tools/call" | "subscriptions/listen"));
     let draining = parts.extensions.get::<Draining>().cloned();
     let arrival = Arrival {
         protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
@@ -91,6 +92,10 @@ fn answer(exchange: &Exchange, outcome: &Outcome, resource_metadata: Option<&str
         if error.code == code::INSUFFICIENT_SCOPE {
             let refusal = reply::rejected(reply::error(StatusCode::FORBIDDEN, Some(exchange.id()), error), "scope");
             return reply::insufficient_scope(refusal, error, resource_metadata);
+        }
+        if error.code == code::LIMIT_REACHED {
+            let refusal = reply::error(StatusCode::TOO_MANY_REQUESTS, Some(exchange.id()), error);
+            return reply::rejected(refusal, "client_limit");
         }
     }
     let status = match (outcome, exchange.era()) {

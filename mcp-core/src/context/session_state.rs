@@ -43,6 +43,8 @@ const MAX_ATTEMPTS: usize = 64;
 /// ```
 pub struct SessionState<T> {
     session: Session,
+    /// Most bytes of JSON the value may take ([`Server::max_session_state`](crate::Server::max_session_state)).
+    max_bytes: usize,
     kind: PhantomData<fn() -> T>,
 }
 
@@ -70,13 +72,21 @@ impl<T: Serialize + DeserializeOwned + Default> SessionState<T> {
 
     /// Applies `change` to the value and stores it; returns what `change`
     /// returned. When another request wrote the value meanwhile, `change`
-    /// runs again on the newer value, so it may run more than once.
+    /// runs again on the newer value, so it may run more than once. A value
+    /// whose JSON is larger than the server's bound (`MCP_MAX_SESSION_STATE`,
+    /// default 1 MiB) is not stored: [`StateError::TooLarge`], and the
+    /// stored value stays as it was.
     pub async fn update<R>(&self, mut change: impl FnMut(&mut T) -> R) -> Result<R, StateError> {
         let store = self.session.store();
         for _ in 0..MAX_ATTEMPTS {
             let (mut value, read) = self.read().await?;
             let result = change(&mut value);
             let written = serde_json::to_string(&value).map_err(|e| StateError::Decode(e.to_string()))?;
+            // Bounded before the store sees it: every update rewrites and
+            // compares the whole value (in Redis too).
+            if written.len() > self.max_bytes {
+                return Err(StateError::TooLarge { bytes: written.len(), max: self.max_bytes });
+            }
             match store.swap_value(self.session.id(), Self::key(), read.as_deref(), &written).await? {
                 Swap::Done => return Ok(result),
                 Swap::Changed => continue,
@@ -106,7 +116,7 @@ impl<T> Extractor for SessionState<T> {
                 std::any::type_name::<T>()
             ))
         })?;
-        Ok(Self { session: session.clone(), kind: PhantomData })
+        Ok(Self { session: session.clone(), max_bytes: ctx.server().max_session_state(), kind: PhantomData })
     }
 }
 
@@ -129,6 +139,14 @@ pub enum StateError {
     SessionEnded,
     /// Other requests kept writing first; the update gave up.
     Contended,
+    /// The value's JSON (`bytes`) is larger than the server lets one state
+    /// value hold (`max`, `MCP_MAX_SESSION_STATE`); nothing was stored.
+    TooLarge {
+        /// The size of the value's JSON.
+        bytes: usize,
+        /// The bound.
+        max: usize,
+    },
 }
 
 impl fmt::Display for StateError {
@@ -140,6 +158,11 @@ impl fmt::Display for StateError {
             StateError::Contended => {
                 write!(f, "session state changed {MAX_ATTEMPTS} times while being updated; try again")
             }
+            StateError::TooLarge { bytes, max } => write!(
+                f,
+                "session state of {bytes} bytes is over the limit of {max} bytes per value (MCP_MAX_SESSION_STATE); \
+                 nothing was stored"
+            ),
         }
     }
 }

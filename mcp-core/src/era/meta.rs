@@ -4,7 +4,7 @@
 //! every request, so a repeat costs a comparison instead of a parse.
 
 use super::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION, codes, unsupported_version};
-use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::{RpcError, echoed};
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, version};
 use serde::Deserialize;
 use serde_json::Value;
@@ -94,7 +94,11 @@ impl Declared {
         if header != requested {
             return Err(RpcError::new(
                 codes::HEADER_MISMATCH,
-                format!("Header mismatch: MCP-Protocol-Version {header:?} but _meta says {requested:?}"),
+                format!(
+                    "Header mismatch: MCP-Protocol-Version {:?} but _meta says {:?}",
+                    echoed(header),
+                    echoed(&requested)
+                ),
             ));
         }
         let protocol_version = version::STATELESS

@@ -185,7 +185,12 @@ impl StatelessRequest {
     pub(crate) fn take_tool_call(&mut self) -> Result<CallToolParams, RpcError> {
         let name = match (&self.name, &self.bad_name) {
             (Some(name), _) => name.clone(),
-            (None, Some(raw)) => return Err(RpcError::invalid_params(format!("invalid tool name {raw}"))),
+            (None, Some(raw)) => {
+                return Err(RpcError::invalid_params(format!(
+                    "invalid tool name {}",
+                    crate::protocol::jsonrpc::echoed(raw)
+                )));
+            }
             (None, None) => return Err(RpcError::invalid_params("missing field `name`")),
         };
         let meta = self.progress_token.take().map(|token| RequestMeta { progress_token: Some(token) });

@@ -1,3 +1,4 @@
+use crate::protocol::jsonrpc::echoed;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -38,7 +39,7 @@ impl<'a> Arguments<'a> {
     /// Rejects keys outside `known` (schemas say `additionalProperties: false`).
     pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ArgError> {
         match self.values.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(unknown) => Err(ArgError::new(format!("unknown argument `{}`", shortened(unknown)))),
+            Some(unknown) => Err(ArgError::new(format!("unknown argument `{}`", echoed(unknown)))),
             None => Ok(()),
         }
     }
@@ -55,14 +56,14 @@ fn invalid_argument(name: &str, raw: &RawValue, error: &serde_json::Error) -> St
         Some(at) if text[at..].contains(" column ") => &text[..at],
         _ => text.as_str(),
     };
-    let name = shortened(name);
+    let name = echoed(name);
     match text.split_once(", expected ") {
         // `invalid type: string "abc", expected u64`: what was got is ours to say.
         Some((got, expected)) if got.starts_with("invalid type") => {
-            format!("invalid value for argument `{name}`: expected {}, got {}", shortened(expected), json_kind(raw))
+            format!("invalid value for argument `{name}`: expected {}, got {}", echoed(expected), json_kind(raw))
         }
-        Some((_, expected)) => format!("invalid value for argument `{name}`: expected {}", shortened(expected)),
-        None => format!("invalid value for argument `{name}`: {}", shortened(text)),
+        Some((_, expected)) => format!("invalid value for argument `{name}`: expected {}", echoed(expected)),
+        None => format!("invalid value for argument `{name}`: {}", echoed(text)),
     }
 }
 
@@ -75,15 +76,6 @@ fn json_kind(raw: &RawValue) -> &'static str {
         Some(b't' | b'f') => "a boolean",
         Some(b'n') => "null",
         _ => "a number",
-    }
-}
-
-/// `text` cut to a length fit for an error message.
-fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
-    const MAX: usize = 120;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]).into(),
-        None => text.into(),
     }
 }
 

@@ -118,6 +118,7 @@ pub struct ResourceError(pub RpcError);
 impl ResourceError {
     /// The resource does not exist (the specification's `-32002`).
     pub fn not_found(uri: &str) -> Self {
+        let uri = crate::protocol::jsonrpc::echoed(uri);
         Self(RpcError::new(code::RESOURCE_NOT_FOUND, "Resource not found").with_data(serde_json::json!({ "uri": uri })))
     }
     /// Any other failure, explained by `message`.

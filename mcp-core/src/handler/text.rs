@@ -6,6 +6,7 @@
 use super::arguments::ArgError;
 use super::extract::{AsExtractor, Extractor, RequiredState};
 use crate::Context;
+use crate::protocol::jsonrpc::echoed;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -32,7 +33,10 @@ fn parse<T: FromStr>(value: &str, name: &str) -> Result<T, ArgError>
 where
     T::Err: fmt::Display,
 {
-    value.parse().map_err(|e| ArgError::new(format!("invalid value {value:?} for `{name}`: {e}")))
+    value.parse().map_err(|e: T::Err| {
+        let (value, why) = (echoed(value), e.to_string());
+        ArgError::new(format!("invalid value {value:?} for `{name}`: {}", echoed(&why)))
+    })
 }
 
 impl<T: FromStr> FromText<Required> for T

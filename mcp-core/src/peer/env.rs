@@ -37,12 +37,13 @@ pub struct RequestEnv {
     /// attached): what tower layers learned, such as a verified principal.
     /// Handlers read it through [`Context::extensions`](crate::Context::extensions).
     pub extensions: http::Extensions,
+    /// The client's address, when the transport knows it and the request
+    /// needs it (per-client bounds: `initialize`, `subscriptions/listen`,
+    /// the tasks of a caller without a verified subject).
+    pub client_addr: Option<std::net::IpAddr>,
     /// Cancelled by `notifications/cancelled` or the end of the session;
     /// set by the inbound router, which registered the request in flight.
     pub(crate) cancel: Option<CancellationToken>,
-    /// The client's address, when the transport knows it (what a caller
-    /// without a verified subject is counted by, for its share of tasks).
-    pub client_addr: Option<std::net::IpAddr>,
 }
 
 impl RequestEnv {

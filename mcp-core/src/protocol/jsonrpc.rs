@@ -40,6 +40,33 @@ pub mod code {
     pub const INSUFFICIENT_SCOPE: i64 = -32003;
     /// Server-defined: a session is required or unknown.
     pub const SESSION_ERROR: i64 = -32000;
+    /// A client holds its share of something bounded (this framework's
+    /// code; the message names the limit, and the HTTP transport answers
+    /// it 429).
+    pub const LIMIT_REACHED: i64 = -32004;
+}
+
+/// Most characters of client input (a name, a URI, a method, a value) an
+/// error message repeats: a longer one is cut, with `…`, so that no error
+/// grows with what the client sent.
+pub const MAX_ECHOED: usize = 128;
+
+/// `input` as an error message may repeat it: its first [`MAX_ECHOED`]
+/// characters, and `…` when it is longer.
+///
+/// ```
+/// use mcp_core::protocol::jsonrpc::{MAX_ECHOED, echoed};
+///
+/// assert_eq!(echoed("get_weather"), "get_weather");
+/// let long = "x".repeat(4 * 1024 * 1024);
+/// assert_eq!(echoed(&long).chars().count(), MAX_ECHOED + 1);
+/// assert!(echoed(&long).ends_with('…'));
+/// ```
+pub fn echoed(input: &str) -> Cow<'_, str> {
+    match input.char_indices().nth(MAX_ECHOED) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &input[..cut])),
+        None => Cow::Borrowed(input),
+    }
 }
 
 /// A request id: JSON-RPC allows strings and integers (never `null` in MCP).
@@ -94,7 +121,7 @@ impl RpcError {
     }
     /// `-32601`: no such method.
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+        Self::new(code::METHOD_NOT_FOUND, format!("Method not found: {}", echoed(method)))
     }
     /// `-32602`: the params do not fit the method.
     pub fn invalid_params(detail: impl fmt::Display) -> Self {
@@ -182,7 +209,7 @@ impl Message {
             Err(e) => {
                 // Valid JSON of the wrong shape: keep the id if we can find one.
                 let id = serde_json::from_slice::<IdOnly>(bytes).ok().and_then(|o| o.id);
-                return Err(DecodeError { id, error: RpcError::invalid_request(e) });
+                return Err(DecodeError { id, error: RpcError::invalid_request(echoed(&e.to_string())) });
             }
         };
         envelope.into_message()
@@ -340,7 +367,8 @@ fn write_id(out: &mut Vec<u8>, id: &RequestId) {
 /// Decodes `params` into `T`, treating absent params as `{}`.
 pub fn decode_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) -> Result<T, RpcError> {
     let raw = params.map_or("{}", RawValue::get);
-    serde_json::from_str(raw).map_err(RpcError::invalid_params)
+    // serde's message may quote the value it refused: cut it.
+    serde_json::from_str(raw).map_err(|e| RpcError::invalid_params(echoed(&e.to_string())))
 }
 
 /// Serialises a result value into a raw JSON value.

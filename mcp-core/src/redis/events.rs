@@ -2,7 +2,7 @@
 
 use super::Redis;
 use super::keys::{Keys, finished_field};
-use crate::session::{Event, EventId, EventStore, Replay, ResumeError, StreamId};
+use crate::session::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
 use crate::store::{StoreError, StoreFuture};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,10 +10,21 @@ use std::time::Duration;
 /// Appends an event: the stream's next position (from its field in the
 /// `streams` hash) becomes the entry id `0-SEQ`, so that positions are
 /// gapless and ordered whichever replica appends; -1 for an unknown stream.
+/// The oldest events go while the stream holds more than `ARGV[3]` events
+/// or `ARGV[5]` bytes (the newest event always stays), the bytes kept in
+/// the `streams` hash beside the position.
 const APPEND: &str = r"
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return -1 end
 local seq = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[3], '0-' .. seq, 'm', ARGV[2])
+redis.call('XADD', KEYS[2], '0-' .. seq, 'm', ARGV[2])
+local bytes = redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':bytes', string.len(ARGV[2]))
+local count = redis.call('XLEN', KEYS[2])
+while count > 1 and (count > tonumber(ARGV[3]) or bytes > tonumber(ARGV[5])) do
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  redis.call('XDEL', KEYS[2], oldest[1])
+  bytes = redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':bytes', -string.len(oldest[2][2]))
+  count = count - 1
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return seq
@@ -27,7 +38,7 @@ redis.call('HSET', KEYS[1], ARGV[1] .. ':finished', 1)
 redis.call('RPUSH', KEYS[2], ARGV[1])
 while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[2]) do
   local oldest = redis.call('LPOP', KEYS[2])
-  redis.call('HDEL', KEYS[1], oldest, oldest .. ':finished')
+  redis.call('HDEL', KEYS[1], oldest, oldest .. ':finished', oldest .. ':bytes')
   redis.call('DEL', ARGV[3] .. oldest)
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -41,9 +52,11 @@ const FINISHED_STREAMS: usize = 16;
 /// resume a stream through any replica; see [`redis`](super) for the keys.
 /// Made by [`RedisSessions::connect`](super::RedisSessions::connect).
 ///
-/// Each stream keeps its last `events_per_stream` events (Redis Streams
-/// trimmed on append), each session its open streams and last 16 finished
-/// ones, and everything expires with the session's idle timeout.
+/// Each stream keeps its last `events_per_stream` events and at most
+/// [`MemoryEventStore::BYTES_PER_STREAM`] bytes of them (1 MiB, as the
+/// memory store; Redis Streams trimmed on append, the newest event always
+/// kept), each session its open streams and last 16 finished ones, and
+/// everything expires with the session's idle timeout.
 #[derive(Clone)]
 pub struct RedisEventStore {
     redis: Redis,
@@ -114,7 +127,8 @@ impl EventStore for RedisEventStore {
                 .arg(stream.to_string())
                 .arg(message)
                 .arg(self.events_per_stream)
-                .arg(self.ttl_ms());
+                .arg(self.ttl_ms())
+                .arg(MemoryEventStore::BYTES_PER_STREAM);
             let seq: i64 = self.redis.invoke(&invocation).await?;
             match u64::try_from(seq) {
                 Ok(seq) => Ok(EventId { stream, seq }),
@@ -182,7 +196,7 @@ impl EventStore for RedisEventStore {
             let fields: Vec<String> = self.redis.query(redis::cmd("HKEYS").arg(key)).await?;
             let mut del = redis::cmd("DEL");
             del.arg(&streams_key).arg(self.keys.finished(session));
-            for field in fields.iter().filter(|f| !f.ends_with(":finished")) {
+            for field in fields.iter().filter(|f| !f.contains(':')) {
                 if let Ok(stream) = u64::from_str_radix(field, 16) {
                     del.arg(self.keys.events(session, StreamId(stream)));
                 }

@@ -33,7 +33,7 @@
 //! Cluster they share a slot: `PREFIX:{ID}:record` (the record, JSON),
 //! `PREFIX:{ID}:values` (a hash of state values), `PREFIX:{ID}:subscriptions`
 //! (a set of URIs), `PREFIX:{ID}:streams` (a
-//! hash: each stream's last position and finished mark),
+//! hash: each stream's last position, finished mark and bytes kept),
 //! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped) and
 //! `PREFIX:{ID}:finished` (the last finished streams, oldest first). All expire with
 //! the session's idle timeout and are refreshed when it is used; ending a

@@ -27,6 +27,8 @@ pub struct ServerBuilder {
     request_timeout: Duration,
     max_sessions: usize,
     max_sessions_per_client: usize,
+    max_listeners_per_client: usize,
+    max_session_state: usize,
     session_timeout: Duration,
     sessions: Option<Sessions>,
     state_keys: Option<StateKeys>,
@@ -49,6 +51,8 @@ impl Server {
         let max_sessions = env.number(&config::MAX_SESSIONS);
         let max_sessions_per_client = env.number(&config::MAX_SESSIONS_PER_CLIENT);
         let session_timeout = env.seconds(&config::SESSION_TIMEOUT);
+        let max_listeners_per_client = env.number(&config::MAX_LISTENERS_PER_CLIENT);
+        let max_session_state = env.number(&config::MAX_SESSION_STATE);
         let task_options = TaskOptions {
             ttl: env.seconds(&config::TASK_TTL),
             workers: env.number(&config::TASK_WORKERS),
@@ -69,6 +73,8 @@ impl Server {
             request_timeout,
             max_sessions,
             max_sessions_per_client,
+            max_listeners_per_client,
+            max_session_state,
             session_timeout,
             invalid_env,
             sessions: None,
@@ -326,6 +332,27 @@ impl ServerBuilder {
         self
     }
 
+    /// Most `subscriptions/listen` streams one client holds at once
+    /// (`MCP_MAX_LISTENERS_PER_CLIENT`, default 16), counted by its verified
+    /// subject, else by its address; one more is answered `-32004` (HTTP
+    /// 429). The server holds at most [`MAX_LISTENERS`](super::MAX_LISTENERS)
+    /// in all.
+    #[must_use]
+    pub fn max_listeners_per_client(mut self, max: usize) -> Self {
+        self.max_listeners_per_client = max;
+        self
+    }
+
+    /// Most bytes of JSON one [`SessionState`](crate::context::SessionState)
+    /// value holds (`MCP_MAX_SESSION_STATE`, default 1 MiB); a larger
+    /// write fails with [`StateError::TooLarge`](crate::context::StateError)
+    /// and leaves the stored value as it was.
+    #[must_use]
+    pub fn max_session_state(mut self, bytes: usize) -> Self {
+        self.max_session_state = bytes;
+        self
+    }
+
     /// Most sessions one client address may hold at once in the default
     /// memory store (`MCP_MAX_SESSIONS_PER_CLIENT`, default 256); one more
     /// `initialize` is answered 429. Behind a proxy, set
@@ -482,7 +509,8 @@ impl ServerBuilder {
                 stateless_capabilities,
                 state_keys: self.state_keys.unwrap_or_else(StateKeys::random),
                 catalog: SharedCatalog::new(self.catalog),
-                listeners: listen::Listeners::default(),
+                listeners: listen::Listeners::new(self.max_listeners_per_client),
+                max_session_state: self.max_session_state,
                 state: self.state,
                 sessions: self.sessions.unwrap_or_else(|| {
                     let store = MemorySessionStore::new(self.max_sessions, self.session_timeout)

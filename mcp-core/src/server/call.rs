@@ -12,7 +12,7 @@ use crate::handler::{PromptDef, ResourceError, ResourceKind, ResourceRequest, To
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::peer::RequestEnv;
 use crate::protocol as p;
-use crate::protocol::jsonrpc::{Request, RequestId, RpcError, decode_params};
+use crate::protocol::jsonrpc::{Request, RequestId, RpcError, decode_params, echoed};
 use crate::tasks::run::TaskGate;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -95,7 +95,7 @@ impl Server {
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", p.name));
+        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(&p.name)));
         let def = self.tool(&p.name).ok_or_else(unknown)?;
         let requester = Caller::of_env(&env);
         if !self.is_visible(Component::Tool(&def), &requester) {
@@ -217,7 +217,7 @@ impl Server {
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
-        let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", p.name));
+        let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", echoed(&p.name)));
         let def = self.prompt(&p.name).ok_or_else(unknown)?;
         let requester = Caller::of_env(&env);
         if !self.is_visible(Component::Prompt(&def), &requester) {

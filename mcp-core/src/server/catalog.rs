@@ -104,16 +104,6 @@ impl Server {
         self.inner.catalog.load().prompts.get(name).cloned()
     }
 
-    /// Whether `uri` names a resource, or matches a template, of the catalog.
-    pub(crate) fn knows_resource(&self, uri: &str) -> bool {
-        let catalog = self.inner.catalog.load();
-        catalog.resources.get(uri).is_some()
-            || catalog
-                .templates
-                .iter()
-                .any(|d| matches!(&d.kind, ResourceKind::Template(_, m) if m.matches(uri).is_some()))
-    }
-
     /// Adds (or replaces) a tool at runtime and tells listening clients.
     pub fn add_tool(&self, def: ToolDef) {
         self.change(TOOLS_CHANGED, |c| {
@@ -274,9 +264,18 @@ impl Server {
 
     /// Whether every middleware lets `caller` see `component` (and, for a
     /// mounted server's component, the mounted server's middleware too).
+    /// Calls ask this: a component that passes it but lacks a scope is
+    /// refused by the scope check with a step-up (`-32003`, HTTP 403).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
+    }
+
+    /// The resource (or template) serving `uri` when `caller` may see and
+    /// use it ([`permits`](Self::permits)): a fixed resource first, then
+    /// the first template that matches.
+    pub(crate) fn visible_resource(&self, uri: &str, caller: &Caller<'_>) -> Option<Arc<ResourceDef>> {
+        self.resource_def(uri).filter(|def| self.permits(Component::Resource(def), caller))
     }
 }
 

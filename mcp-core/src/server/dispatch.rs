@@ -5,7 +5,7 @@
 use super::Server;
 use super::call::Call;
 use crate::handler::{CompletionRequest, ResourceError};
-use crate::middleware::{Caller, Era, McpRequest, Next, Outcome};
+use crate::middleware::{Caller, Component, Era, McpRequest, Next, Outcome};
 use crate::peer::RequestEnv;
 use crate::protocol::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
 use crate::protocol::{self as p, version};
@@ -77,7 +77,7 @@ impl Server {
                         "URIs to subscribe to are at most {MAX_SUBSCRIBED_URI} bytes"
                     )));
                 }
-                if !self.knows_resource(&p.uri) {
+                if self.visible_resource(&p.uri, &Caller::of_env(&env)).is_none() {
                     return Err(ResourceError::not_found(&p.uri).0);
                 }
                 if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS).await.map_err(RpcError::internal)? {
@@ -87,7 +87,7 @@ impl Server {
                 }
                 Ok(empty_result())
             }
-            "completion/complete" => self.complete(params).await,
+            "completion/complete" => self.complete(params, &Caller::of_env(&env)).await,
             "skills/list" | "skills/get" | "resources/directory/read" => {
                 self.skill_method(&request.method, params, &Caller::of_env(&env))
             }
@@ -148,13 +148,28 @@ impl Server {
         Ok((result, client))
     }
 
-    pub(super) async fn complete(&self, params: Option<&RawValue>) -> Result<Box<RawValue>, RpcError> {
+    /// Answers `completion/complete` for `caller`: a prompt or template it
+    /// may not see ([`permits`](Self::permits)) is an unknown reference,
+    /// and its completion source does not run.
+    pub(super) async fn complete(
+        &self,
+        params: Option<&RawValue>,
+        caller: &Caller<'_>,
+    ) -> Result<Box<RawValue>, RpcError> {
         let p: p::CompleteParams = decode_params(params)?;
         let source = {
             let catalog = self.inner.catalog.load();
             let sources = match &p.reference {
-                p::CompletionRef::Prompt { name } => catalog.prompts.get(name).map(|d| &d.completions),
-                p::CompletionRef::Resource { uri } => catalog.templates.get(uri).map(|d| &d.completions),
+                p::CompletionRef::Prompt { name } => catalog
+                    .prompts
+                    .get(name)
+                    .filter(|d| self.permits(Component::Prompt(d), caller))
+                    .map(|d| &d.completions),
+                p::CompletionRef::Resource { uri } => catalog
+                    .templates
+                    .get(uri)
+                    .filter(|d| self.permits(Component::Resource(d), caller))
+                    .map(|d| &d.completions),
             };
             let Some(sources) = sources else {
                 return Err(RpcError::invalid_params("Unknown completion reference"));

@@ -28,8 +28,10 @@ pub struct Arrival<'a> {
     /// What the transport learned (HTTP extensions: a verified principal).
     pub extensions: http::Extensions,
     /// The client's address, kept in the record of a session it opens (its
-    /// share of sessions is counted by it), and counting the tasks an
-    /// unauthenticated caller creates (`tools/call`).
+    /// share of sessions is counted by it), and what a client without a
+    /// verified principal holds its share of `subscriptions/listen`
+    /// streams and of unfinished tasks (`tools/call`) by. Transports work
+    /// it out for those requests only.
     pub client_addr: Option<IpAddr>,
     /// Run on a stateless-era request before it runs.
     pub check: Option<EraCheck<'a>>,
@@ -168,6 +170,7 @@ impl Server {
         };
         if let Some(v) = arrival.protocol_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v)) {
             let supported: Vec<&str> = version::all().collect();
+            let v = jsonrpc::echoed(v);
             let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
                 .with_data(serde_json::json!({ "supported": supported, "requested": v }));
             return Routed::Refused { id: None, refusal: Refusal::UnsupportedVersion(error) };
@@ -183,8 +186,10 @@ impl Server {
                     Some(session) => match session.begin_request(request.id.clone()) {
                         Some(in_flight) => Some(in_flight),
                         None => {
-                            let error =
-                                RpcError::invalid_request(format!("request id {} is already in use", request.id));
+                            let error = RpcError::invalid_request(format!(
+                                "request id {} is already in use",
+                                jsonrpc::echoed(&request.id.to_string())
+                            ));
                             return Routed::Refused { id: Some(request.id), refusal: Refusal::DuplicateId(error) };
                         }
                     },

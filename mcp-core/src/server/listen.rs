@@ -5,11 +5,13 @@
 
 use super::Server;
 use super::dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
-use crate::peer::{Outbound, Sink};
-use crate::protocol::jsonrpc::{self, RequestId, RpcError, decode_params};
+use crate::middleware::Caller;
+use crate::peer::{Outbound, RequestEnv, Sink};
+use crate::protocol::jsonrpc::{self, RequestId, RpcError, code, decode_params};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -71,18 +73,69 @@ struct Listener {
     id: RequestId,
     filter: SubscriptionFilter,
     sink: Sink,
+    /// Who holds it, for the per-client bound.
+    client: Option<ClientKey>,
+}
+
+/// What a client's share of listeners is counted by: its verified subject,
+/// else its address; a request with neither counts only against the
+/// server's bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ClientKey {
+    Subject(String),
+    Address(IpAddr),
+}
+
+impl ClientKey {
+    fn of(env: &RequestEnv) -> Option<Self> {
+        match crate::auth::caller_subject(&env.extensions) {
+            Some(subject) => Some(ClientKey::Subject(subject.to_owned())),
+            None => env.client_addr.map(ClientKey::Address),
+        }
+    }
 }
 
 /// The open `subscriptions/listen` streams of a server.
-#[derive(Default)]
 pub(crate) struct Listeners {
     open: Mutex<Vec<Listener>>,
     next: AtomicU64,
+    /// Most streams one client holds (`MCP_MAX_LISTENERS_PER_CLIENT`).
+    per_client: usize,
 }
 
 impl Listeners {
+    /// No listeners yet; each client may hold `per_client`.
+    pub(crate) fn new(per_client: usize) -> Self {
+        Self { open: Mutex::default(), next: AtomicU64::new(0), per_client }
+    }
+
     fn open(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers `listener` unless the server, or its client, holds its
+    /// maximum of listeners (checked and added at once).
+    fn register(&self, mut listener: Listener) -> Result<Registration<'_>, RpcError> {
+        let mut open = self.open();
+        if open.len() >= MAX_LISTENERS {
+            return Err(RpcError::internal(format!("the server holds its maximum of {MAX_LISTENERS} listeners")));
+        }
+        if let Some(client) = &listener.client {
+            if open.iter().filter(|l| l.client.as_ref() == Some(client)).count() >= self.per_client {
+                return Err(RpcError::new(
+                    code::LIMIT_REACHED,
+                    format!(
+                        "Too Many Requests: this client holds its maximum of {} subscriptions/listen streams \
+                         (MCP_MAX_LISTENERS_PER_CLIENT)",
+                        self.per_client
+                    ),
+                ));
+            }
+        }
+        listener.key = self.next.fetch_add(1, Ordering::Relaxed);
+        let key = listener.key;
+        open.push(listener);
+        Ok(Registration { listeners: self, key })
     }
 
     /// Sends `method` to every listener whose filter accepts it.
@@ -127,11 +180,15 @@ impl Server {
     /// what the filter asked for, until the client goes away.
     /// `tasks` says whether the request declared the tasks extension, and
     /// who is asking: only their tasks are followed.
+    /// Resources the caller may not see ([`permits`](Self::permits)) are
+    /// left out of what is honored, as unknown ones are: the
+    /// acknowledgement says what the stream carries.
     pub(super) async fn listen(
         &self,
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Option<Sink>,
+        env: &RequestEnv,
         tasks: TaskWatch,
     ) -> Result<Box<RawValue>, RpcError> {
         let p: ListenParams = decode_params(params)?;
@@ -152,17 +209,15 @@ impl Server {
                 "a listener follows at most {MAX_SUBSCRIPTIONS} resources, each URI at most {MAX_SUBSCRIBED_URI} bytes"
             )));
         }
-        if self.inner.listeners.open().len() >= MAX_LISTENERS {
-            return Err(RpcError::internal(format!("the server holds its maximum of {MAX_LISTENERS} listeners")));
-        }
+        let caller = Caller::of_env(env);
+        honored.resource_subscriptions.retain(|uri| self.visible_resource(uri, &caller).is_some());
         let ack = json!({ "notifications": &honored });
+        let task_ids = honored.task_ids.clone();
+        let listener =
+            Listener { key: 0, id: id.clone(), filter: honored, sink: sink.clone(), client: ClientKey::of(env) };
+        let _registration = self.inner.listeners.register(listener)?;
         sink.send(Outbound::Message(tagged("notifications/subscriptions/acknowledged", ack, id)))
             .map_err(|_| RpcError::internal("the stream closed"))?;
-        let listeners = &self.inner.listeners;
-        let key = listeners.next.fetch_add(1, Ordering::Relaxed);
-        let task_ids = honored.task_ids.clone();
-        listeners.open().push(Listener { key, id: id.clone(), filter: honored, sink: sink.clone() });
-        let _registration = Registration { listeners, key };
         self.watch_tasks(task_ids, id, &sink).await;
         std::future::pending().await
     }

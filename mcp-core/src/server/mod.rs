@@ -71,6 +71,8 @@ struct Inner {
     state_keys: StateKeys,
     catalog: catalog::SharedCatalog,
     listeners: listen::Listeners,
+    /// Most bytes of JSON one `SessionState` value holds.
+    max_session_state: usize,
     state: http::Extensions,
     sessions: Sessions,
     page_size: usize,
@@ -149,6 +151,12 @@ impl Server {
     /// How long a request's handler may run.
     pub(crate) fn request_timeout(&self) -> std::time::Duration {
         self.inner.request_timeout
+    }
+
+    /// Most bytes of JSON one [`SessionState`](crate::context::SessionState)
+    /// value holds ([`ServerBuilder::max_session_state`]).
+    pub fn max_session_state(&self) -> usize {
+        self.inner.max_session_state
     }
 
     /// Shared state of type `T`.

@@ -11,7 +11,7 @@ use super::{Inner, Server};
 use crate::Context;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
 use crate::middleware::{Caller, Component};
-use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::{RpcError, echoed};
 use std::sync::{Arc, Mutex, Weak};
 
 /// One mounted server and the names its proxies hold in the parent.
@@ -162,7 +162,7 @@ impl Mount {
             let (child, def) = (child.clone(), Arc::clone(&inner));
             Box::pin(async move {
                 if !child.is_visible(Component::Tool(&def), &Caller::from(&ctx)) {
-                    return Err(RpcError::invalid_params(format!("Unknown tool: {}", def.tool.name)));
+                    return Err(RpcError::invalid_params(format!("Unknown tool: {}", echoed(&def.tool.name))));
                 }
                 let ctx = ctx.for_server(child.clone());
                 child.run_tool(&def, ctx, arguments).await
@@ -219,7 +219,7 @@ impl Mount {
             let (child, def) = (child.clone(), Arc::clone(&inner));
             async move {
                 if !child.is_visible(Component::Prompt(&def), &Caller::from(&ctx)) {
-                    return Err(RpcError::invalid_params(format!("Unknown prompt: {}", def.prompt.name)));
+                    return Err(RpcError::invalid_params(format!("Unknown prompt: {}", echoed(&def.prompt.name))));
                 }
                 let ctx = ctx.for_server(child.clone());
                 child.run_prompt(&def, ctx, arguments).await

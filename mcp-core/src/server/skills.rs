@@ -116,5 +116,6 @@ fn skill_of<'a>(skills: &'a Registry<Manifest>, uri: &str) -> Option<&'a Manifes
 
 /// `-32602` for a URI that names nothing served, the URI in `data`.
 fn unknown(uri: &str, what: &str) -> RpcError {
+    let uri = crate::protocol::jsonrpc::echoed(uri);
     RpcError::invalid_params(format!("{what} {uri}")).with_data(json!({ "uri": uri }))
 }

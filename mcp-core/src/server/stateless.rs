@@ -49,7 +49,7 @@ impl Server {
                 let listed = self.list_method(&request.method, params, &Caller::of_env(&env))?;
                 annotate(&listed, "complete", &list_hints())
             }
-            "completion/complete" => annotate(&self.complete(params).await?, "complete", &[]),
+            "completion/complete" => annotate(&self.complete(params, &Caller::of_env(&env)).await?, "complete", &[]),
             "skills/list" | "skills/get" | "resources/directory/read" => {
                 let answer = self.skill_method(&request.method, params, &Caller::of_env(&env))?;
                 annotate(&answer, "complete", &list_hints())
@@ -57,7 +57,8 @@ impl Server {
             "subscriptions/listen" => {
                 let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
                 let owner = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
-                self.listen(&request.id, params, env.sink.take(), TaskWatch { declared, owner }).await
+                let sink = env.sink.take();
+                self.listen(&request.id, params, sink, &env, TaskWatch { declared, owner }).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);

@@ -12,6 +12,17 @@
 //! server` works); then the session ends, cancelling what remains, and
 //! the call returns.
 //!
+//! Everything a connection holds is bounded, so that a client that sends
+//! faster than it reads (or stops reading) slows down instead of growing
+//! the server's memory: a line is at most [`MAX_LINE`] bytes; at most
+//! [`MAX_IN_FLIGHT`] requests, and [`MAX_IN_FLIGHT_BYTES`] of their lines,
+//! run at once, and past either bound the transport stops reading input
+//! until one finishes (backpressure reaches the client's writes); what
+//! waits to be written is at most [`MAX_PENDING_BYTES`]. A handler that
+//! asks the client something needs its answer read: should every request
+//! in flight be waiting for one, they wait until their
+//! [`client_request_timeout`](crate::server::ServerBuilder::client_request_timeout).
+//!
 //! Standard output carries the protocol only: log to standard error.
 
 use crate::Server;
@@ -22,9 +33,10 @@ use crate::server::{Arrival, Routed, SessionSource};
 use crate::session::{DEFAULT_STREAM_BUFFER, Session, event_channel};
 use serde_json::value::RawValue;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 /// The longest message line read (4 MiB, as the HTTP transport's body
@@ -37,6 +49,18 @@ pub const EOF_GRACE: Duration = Duration::from_secs(10);
 /// Lines waiting to be written; a client that does not read its output
 /// makes handlers wait here, not the server's memory grow.
 const PENDING_LINES: usize = 256;
+
+/// Most requests of one connection running at once; past it, input is not
+/// read until one finishes.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Most bytes of request lines running at once (a line larger than this
+/// runs alone); past it, input is not read until one finishes.
+pub const MAX_IN_FLIGHT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most bytes of messages waiting to be written (a larger message waits
+/// alone); past it, requests wait to write their answers.
+pub const MAX_PENDING_BYTES: usize = 16 * 1024 * 1024;
 
 impl Server {
     /// Serves this server on standard input and output until input ends
@@ -68,9 +92,17 @@ impl Server {
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin + Send + 'static,
     {
-        let (out, lines) = mpsc::channel(PENDING_LINES);
+        let (out, lines) = Output::new();
         let writer = tokio::spawn(write_lines(lines, output));
-        let mut connection = Connection { server: self, out, session: None, running: JoinSet::new(), forwarder: None };
+        let mut connection = Connection {
+            server: self,
+            out,
+            session: None,
+            running: JoinSet::new(),
+            forwarder: None,
+            requests: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            request_bytes: Arc::new(Semaphore::new(MAX_IN_FLIGHT_BYTES)),
+        };
         let mut input = BufReader::new(input);
         let mut line = Vec::new();
         loop {
@@ -92,17 +124,68 @@ impl Server {
 /// One client on one pair of streams.
 struct Connection {
     server: Server,
-    out: mpsc::Sender<Vec<u8>>,
+    out: Output,
     session: Option<Session>,
     /// The requests running.
     running: JoinSet<()>,
     /// Writes the session's notifications (its standalone stream).
     forwarder: Option<tokio::task::JoinHandle<()>>,
+    /// A permit per request running ([`MAX_IN_FLIGHT`]).
+    requests: Arc<Semaphore>,
+    /// A permit per byte of the lines of the requests running
+    /// ([`MAX_IN_FLIGHT_BYTES`]).
+    request_bytes: Arc<Semaphore>,
+}
+
+/// What a running request holds of the connection's bounds, given back
+/// when it finishes.
+struct InFlight {
+    _request: OwnedSemaphorePermit,
+    _bytes: OwnedSemaphorePermit,
+}
+
+/// The queue of messages to write, bounded by count ([`PENDING_LINES`])
+/// and by bytes ([`MAX_PENDING_BYTES`]).
+#[derive(Clone)]
+struct Output {
+    lines: mpsc::Sender<(Vec<u8>, OwnedSemaphorePermit)>,
+    bytes: Arc<Semaphore>,
+}
+
+impl Output {
+    fn new() -> (Self, mpsc::Receiver<(Vec<u8>, OwnedSemaphorePermit)>) {
+        let (lines, queued) = mpsc::channel(PENDING_LINES);
+        (Self { lines, bytes: Arc::new(Semaphore::new(MAX_PENDING_BYTES)) }, queued)
+    }
+
+    /// Queues `message`, waiting while the queue is full; `Err` when the
+    /// output is gone.
+    async fn send(&self, message: Vec<u8>) -> Result<(), ()> {
+        let permit = Arc::clone(&self.bytes).acquire_many_owned(permits(message.len(), MAX_PENDING_BYTES)).await;
+        let permit = permit.map_err(|_| ())?;
+        self.lines.send((message, permit)).await.map_err(|_| ())
+    }
+}
+
+/// The permits `bytes` takes of a byte budget of `budget`: at least one,
+/// at most the whole budget (so that a large message waits alone rather
+/// than forever).
+fn permits(bytes: usize, budget: usize) -> u32 {
+    u32::try_from(bytes.clamp(1, budget)).unwrap_or(u32::MAX)
 }
 
 impl Connection {
     async fn write(&self, message: Vec<u8>) {
         let _ = self.out.send(message).await;
+    }
+
+    /// Waits until a request of `line_len` bytes may run: input is not read
+    /// meanwhile, which is what slows a client that outpaces its reading.
+    async fn admit(&self, line_len: usize) -> Option<InFlight> {
+        let request = Arc::clone(&self.requests).acquire_owned().await.ok()?;
+        let bytes = Arc::clone(&self.request_bytes);
+        let bytes = bytes.acquire_many_owned(permits(line_len, MAX_IN_FLIGHT_BYTES)).await.ok()?;
+        Some(InFlight { _request: request, _bytes: bytes })
     }
 
     async fn receive(&mut self, line: &[u8]) {
@@ -135,7 +218,12 @@ impl Connection {
             }
             Routed::Running(exchange) => {
                 while self.running.try_join_next().is_some() {} // forget finished requests
-                self.running.spawn(run(exchange, self.out.clone()));
+                let Some(in_flight) = self.admit(line.len()).await else { return };
+                let out = self.out.clone();
+                self.running.spawn(async move {
+                    run(exchange, out).await;
+                    drop(in_flight);
+                });
             }
         }
     }
@@ -184,7 +272,7 @@ impl Connection {
 
 /// Writes what a request sends, then its answer (none when it was
 /// cancelled: the client stopped waiting).
-async fn run(mut exchange: Exchange, out: mpsc::Sender<Vec<u8>>) {
+async fn run(mut exchange: Exchange, out: Output) {
     while let Some(step) = exchange.next().await {
         let line = match step {
             Step::Send(Outbound::Message(message)) => message,
@@ -216,8 +304,12 @@ fn declared_version(params: Option<&RawValue>) -> Option<String> {
     serde_json::from_str::<Params>(params?.get()).ok()?.meta?.version
 }
 
-async fn write_lines<W: AsyncWrite + Unpin>(mut lines: mpsc::Receiver<Vec<u8>>, mut output: W) -> io::Result<()> {
-    while let Some(mut line) = lines.recv().await {
+async fn write_lines<W: AsyncWrite + Unpin>(
+    mut lines: mpsc::Receiver<(Vec<u8>, OwnedSemaphorePermit)>,
+    mut output: W,
+) -> io::Result<()> {
+    // The permit goes once the line is written: its bytes leave the queue.
+    while let Some((mut line, _permit)) = lines.recv().await {
         line.push(b'\n');
         output.write_all(&line).await?;
         output.flush().await?;

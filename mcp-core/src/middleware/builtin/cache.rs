@@ -95,8 +95,10 @@ impl CacheStore for MemoryCache {
 type KeyFn = dyn Fn(&ToolCall) -> Option<String> + Send + Sync;
 
 /// Answers calls of tools annotated `read_only` and `idempotent` from a
-/// cache for `ttl`, keyed by the tool's name and its arguments (in any key
-/// order). Failed results (`isError`) are not kept.
+/// cache for `ttl`, keyed by the tool's name and a SHA-256 digest of its
+/// arguments (in any key order) and of [`key_by`](Self::key_by)'s part, so
+/// that a key's size never depends on what the client sent. Failed results
+/// (`isError`) are not kept.
 ///
 /// Results are shared by every caller: use it for tools whose answer does
 /// not depend on who asks, or add the caller to the key with
@@ -146,8 +148,10 @@ impl ResponseCache {
         self
     }
 
-    /// The key of `call`, or `None` when it is not to be cached.
+    /// The key of `call` (`name:digest`, the digest of its canonical
+    /// arguments and caller part), or `None` when it is not to be cached.
     fn key(&self, call: &ToolCall) -> Option<String> {
+        use sha2::Digest as _;
         let hints = call.def().tool.annotations.as_ref()?;
         if hints.read_only_hint != Some(true) || hints.idempotent_hint != Some(true) {
             return None;
@@ -156,13 +160,13 @@ impl ResponseCache {
             Some(raw) => serde_json::from_str(raw.get()).ok()?,
             None => Value::Null,
         };
-        let mut key = format!("{}\u{0}", call.name());
-        canonical(&arguments, &mut key);
+        let mut keyed = String::new();
+        canonical(&arguments, &mut keyed);
         if let Some(part) = &self.key_by {
-            key.push('\u{0}');
-            key.push_str(&part(call)?);
+            keyed.push('\u{0}');
+            keyed.push_str(&part(call)?);
         }
-        Some(key)
+        Some(format!("{}:{:x}", call.name(), sha2::Sha256::digest(keyed.as_bytes())))
     }
 }
 
