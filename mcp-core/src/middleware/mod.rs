@@ -150,11 +150,13 @@ pub trait Middleware: Send + Sync + 'static {
         true
     }
 
-    /// Whether `caller` may use `component` (a tool it can see): `Err` is
-    /// the answer of a call refused. Asked before a tool call becomes a
-    /// task, so that a refused caller gets this answer rather than a task
-    /// handle; a call that runs now is checked by
-    /// [`on_call_tool`](Self::on_call_tool) as usual.
+    /// Whether `caller` may use `component` (one it can see): `Err` is the
+    /// answer of a call refused. Asked before a tool call becomes a task,
+    /// so that a refused caller gets this answer rather than a task handle
+    /// (a call that runs now is checked by [`on_call_tool`](Self::on_call_tool)
+    /// as usual), and by the paths that name a component outside a call
+    /// (`completion/complete`, `resources/subscribe`, `subscriptions/listen`),
+    /// which answer a refused one as unknown.
     fn admits(&self, _component: Component<'_>, _caller: &Caller<'_>) -> Result<(), RpcError> {
         Ok(())
     }

@@ -31,13 +31,17 @@ impl Server {
     }
 
     /// Whether `caller` may see and use `component`: visible to them (every
-    /// middleware and mounted server agrees) and, when they are
-    /// authenticated, holding its scopes. What paths that must not reveal a
+    /// middleware and mounted server agrees), holding its scopes when they
+    /// are authenticated, and admitted by every middleware
+    /// ([`Middleware::admits`](crate::middleware::Middleware::admits):
+    /// `RequireScopes` refuses callers without a principal too). What paths that must not reveal a
     /// component ask (lists, completion, `resources/subscribe`,
     /// `subscriptions/listen`): one it may not see is answered exactly as
     /// one that does not exist, and nothing of it runs.
     pub(crate) fn permits(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
-        self.is_visible(component, caller) && self.check_scopes(component, caller).is_ok()
+        self.is_visible(component, caller)
+            && self.check_scopes(component, caller).is_ok()
+            && self.admits(component, caller).is_ok()
     }
 
     /// [`check_scopes`](Self::check_scopes) for `resources/read` of `uri`:
