@@ -114,7 +114,7 @@ impl TaskRecord {
 
     /// The `DetailedTask` of `tasks/get` and `notifications/tasks`: the
     /// summary plus what the status carries (questions, result or error).
-    /// The result is parsed into the map; [`Detailed`] writes it as it is
+    /// The result is parsed into the map; the server writes it as it is
     /// kept.
     pub fn detailed(&self) -> Map<String, Value> {
         let view = self.view(None);
