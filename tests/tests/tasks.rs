@@ -356,7 +356,7 @@ async fn each_caller_has_a_quota_of_unfinished_tasks() {
         first.get_or_insert(id);
     }
     let refused = as_user(&client, "alice", "tools/call", call.clone()).await;
-    assert_eq!(refused["code"], -32000, "{refused}");
+    assert_eq!(refused["code"], -32004, "{refused}");
     let message = refused["message"].as_str().unwrap();
     assert!(message.contains("MCP_MAX_TASKS_PER_CLIENT") && message.contains(&quota.to_string()), "{message}");
     assert_eq!(refused["data"]["limit"], quota);

@@ -175,7 +175,7 @@ async fn in_redis_a_caller_s_unfinished_tasks_and_the_tasks_kept_are_bounded() {
     let first = task_id(&client.call("distributed_compute", long.clone()).await);
     let second = task_id(&client.call("distributed_compute", long.clone()).await);
     let refused = client.call("distributed_compute", long.clone()).await;
-    assert_eq!(refused["code"], -32000, "{refused}");
+    assert_eq!(refused["code"], -32004, "{refused}");
     assert!(refused["message"].as_str().unwrap().contains("maximum of 2 unfinished tasks (MCP_MAX_TASKS_PER_CLIENT)"));
 
     let mut redis = redis_connection().await;

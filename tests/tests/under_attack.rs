@@ -337,12 +337,14 @@ mod task_flood {
         (status, answer.get("result").or_else(|| answer.get("error")).cloned().unwrap_or_default())
     }
 
-    /// How an answer to `tools/call` counts: `task`, a JSON-RPC code, or
-    /// the HTTP status when it is not 200.
+    /// How an answer to `tools/call` counts: `task`, a JSON-RPC code, and
+    /// the HTTP status when it is not 200 (`HTTP 429 -32004`: the quota;
+    /// `HTTP 429 -32000`: the rate limit).
     pub fn outcome(status: u16, answer: &Value) -> String {
         match (status, answer["resultType"].as_str(), answer["code"].as_i64()) {
             (200, Some("task"), _) => "task".into(),
             (200, _, Some(code)) => code.to_string(),
+            (status, _, Some(code)) => format!("HTTP {status} {code}"),
             (status, ..) => format!("HTTP {status}"),
         }
     }
@@ -414,7 +416,7 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
                 while Instant::now() < until {
                     let (status, answer) = request(&client, "10.0.1.2", "tools/call", nap.clone()).await;
                     let seen = outcome(status, &answer);
-                    if seen == "-32000" {
+                    if seen == "HTTP 429 -32004" {
                         let message = answer["message"].as_str().unwrap_or_default();
                         assert!(message.contains("MCP_MAX_TASKS_PER_CLIENT"), "{message}");
                     }
@@ -471,10 +473,11 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     };
     let heavy = seen("tasks with 3 MiB arguments");
     assert!(heavy.contains(&"-32602".to_owned()), "oversized arguments are refused: {heavy:?}");
-    assert!(heavy.iter().all(|o| o == "-32602" || o == "HTTP 429"), "never a task: {heavy:?}");
+    assert!(heavy.iter().all(|o| o == "-32602" || o == "HTTP 429 -32000"), "never a task: {heavy:?}");
     let many = seen("one address's many tasks");
-    assert!(many.contains(&"-32000".to_owned()), "the address met its quota: {many:?}");
-    assert!(many.iter().all(|o| ["task", "-32000", "HTTP 429"].contains(&o.as_str())), "{many:?}");
+    assert!(many.contains(&"HTTP 429 -32004".to_owned()), "the address met its quota: {many:?}");
+    let expected = ["task", "HTTP 429 -32004", "HTTP 429 -32000"];
+    assert!(many.iter().all(|o| expected.contains(&o.as_str())), "{many:?}");
     let created = tally.get(&("one address's many tasks", "task".to_owned())).copied().unwrap_or(0);
     let quota = mcp_core::config::MAX_TASKS_PER_CLIENT.default_number() as u64;
     assert!(created <= quota, "{created} tasks from one address, over its quota of {quota}");

@@ -32,7 +32,7 @@ pub(crate) fn refused(error: StoreError) -> RpcError {
         StoreError::ClientFull(max) => {
             let variable = crate::config::MAX_TASKS_PER_CLIENT.name;
             RpcError::new(
-                code::SESSION_ERROR,
+                code::LIMIT_REACHED,
                 format!(
                     "Too Many Requests: this client has its maximum of {max} unfinished tasks ({variable}); \
                      wait for one to end, or cancel one"

@@ -98,7 +98,7 @@ pub struct TaskOptions {
     pub max_payload: usize,
     /// Tasks one caller (its subject when authenticated, else its address,
     /// else every anonymous caller together) may have working or waiting
-    /// for input at once; one more is refused (`-32000`).
+    /// for input at once; one more is refused (`-32004`, HTTP 429).
     pub max_per_client: usize,
 }
 

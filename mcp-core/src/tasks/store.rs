@@ -62,7 +62,7 @@ pub trait TaskStore: Send + Sync + 'static {
 /// Tasks in this process: for one replica, or tests. Bounded: creating a
 /// task beyond `max` tasks kept (ended ones too, until they expire) fails
 /// (the client gets `-32000` naming the limit, and no task), and so does
-/// one beyond its caller's quota of unfinished tasks. A record is stored
+/// one beyond its caller's quota of unfinished tasks (`-32004`). A record is stored
 /// once: reading it copies its small fields and shares its result.
 pub struct MemoryTaskStore {
     inner: Mutex<Queue>,
