@@ -41,6 +41,16 @@ impl HttpClient {
         Self { http: reqwest::Client::new(), url: url.into(), session: None }
     }
 
+    /// A client for the endpoint at `url` that sends
+    /// `Authorization: Bearer <token>` with every request.
+    pub fn with_bearer(url: impl Into<String>, token: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = format!("Bearer {token}").parse().expect("a token fits in a header");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        let http = reqwest::Client::builder().default_headers(headers).build().expect("an HTTP client");
+        Self { http, url: url.into(), session: None }
+    }
+
     /// A POST with the standard headers ([`TestClient::POST_HEADERS`]) and
     /// the session, body not yet set.
     pub fn post_builder(&self) -> reqwest::RequestBuilder {

@@ -596,20 +596,9 @@ async fn lists_can_show_what_the_caller_may_not_use_and_calls_still_refuse_it() 
     let config = AuthConfig::new(&issuer.url, RESOURCE);
     let (_, url) = protected_with(JwtVerifier::new(&config), |b| b.show_scoped_in_lists(true)).await;
     let alice = sign(&claims(&issuer.url, |_| {}), Algorithm::RS256, "rsa-1", &rsa("rsa-1"));
-    let bearer = format!("Bearer {alice}");
-    let mut client = HttpClient::new(format!("{url}/mcp"));
-    let response = client.post_with(&[("authorization", &bearer)]).body(initialize().to_string()).send().await.unwrap();
-    client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
-    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"});
-    let list: Value = client
-        .post_with(&[("authorization", &bearer)])
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mut client = HttpClient::with_bearer(format!("{url}/mcp"), &alice);
+    client.initialize().await;
+    let list = &client.request(3, "tools/list", json!({})).await[0];
     let names: Vec<&str> =
         list["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["whoami", "my_team", "write_note"]);

@@ -45,16 +45,11 @@ async fn without_a_token_the_challenge_leads_to_the_metadata() {
 async fn a_token_from_the_development_issuer_reaches_scoped_tools() {
     let url = start().await;
     let reader = token(&url, "weather:read").await;
-    let mut client = HttpClient::new(format!("{url}/mcp"));
-    let bearer = format!("Bearer {reader}");
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
-    let response = client.post_with(&[("authorization", &bearer)]).body(init.to_string()).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
+    let mut client = HttpClient::with_bearer(format!("{url}/mcp"), &reader);
+    client.initialize().await;
     let call = |name: &str, arguments: Value| {
         let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
-        client.post_with(&[("authorization", &bearer)]).body(body.to_string()).send()
+        client.post_builder().body(body.to_string()).send()
     };
     let me: Value = call("whoami", json!({})).await.unwrap().json().await.unwrap();
     assert_eq!(me["result"]["content"][0]["text"], "alice (scopes: weather:read)");

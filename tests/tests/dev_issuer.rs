@@ -86,16 +86,11 @@ async fn its_tokens_reach_the_tools_and_their_declared_scopes_are_enforced() {
     assert_eq!(metadata["issuer"], format!("{url}/dev-issuer"));
     let answer: Value =
         reqwest::get(format!("{url}/dev-issuer/token?sub=alice&scope=notes:read")).await.unwrap().json().await.unwrap();
-    let bearer = format!("Bearer {}", answer["access_token"].as_str().unwrap());
-    let mut client = HttpClient::new(format!("{url}/mcp"));
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
-    let response = client.post_with(&[("authorization", &bearer)]).body(init.to_string()).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    client.session = Some(response.headers()["mcp-session-id"].to_str().unwrap().to_owned());
+    let mut client = HttpClient::with_bearer(format!("{url}/mcp"), answer["access_token"].as_str().unwrap());
+    client.initialize().await;
     let call = |name: &str, arguments: Value| {
         let body = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
-        client.post_with(&[("authorization", &bearer)]).body(body.to_string()).send()
+        client.post_builder().body(body.to_string()).send()
     };
     let me: Value = call("whoami", json!({})).await.unwrap().json().await.unwrap();
     assert_eq!(me["result"]["content"][0]["text"], "alice");
