@@ -92,6 +92,24 @@ impl CallToolResult {
     pub fn error(message: impl Into<String>) -> Self {
         Self { content: vec![Content::text(message)], is_error: true, ..Self::default() }
     }
+
+    /// The text of its text contents, one per line (what a client shows).
+    ///
+    /// ```
+    /// use mcp_core::protocol::CallToolResult;
+    /// assert_eq!(CallToolResult::error("no such city").text(), "no such city");
+    /// ```
+    pub fn text(&self) -> String {
+        let texts: Vec<&str> = self
+            .content
+            .iter()
+            .filter_map(|c| match c {
+                Content::Text(text) => Some(text.text.as_str()),
+                _ => None,
+            })
+            .collect();
+        texts.join("\n")
+    }
 }
 
 /// The error value a tool returned, kept beside its text so middleware can

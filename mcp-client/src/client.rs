@@ -1,0 +1,415 @@
+//! [`Client`]: one connection to one server, in either protocol era.
+
+use crate::error::ClientError;
+use crate::inbox::{Inbox, ServerNotification};
+use crate::transport::{Outgoing, Transport};
+use mcp_core::middleware::Era;
+use mcp_core::protocol::CallToolResult;
+use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
+use mcp_core::protocol::version;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Pages a list may span before the client stops following `nextCursor`.
+const MAX_PAGES: usize = 1000;
+
+/// How a [`Client`] connects: its era, name, capabilities and time limit.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    era: Option<Era>,
+    info: Value,
+    capabilities: Value,
+    timeout: Duration,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            era: None,
+            info: json!({"name": "mcp-client", "version": env!("CARGO_PKG_VERSION")}),
+            capabilities: json!({}),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Speaks `era` only. By default the client tries the 2026-07-28
+    /// `server/discover` and falls back to the 2025-11-25 `initialize`, as
+    /// the official SDKs do.
+    #[must_use]
+    pub fn era(mut self, era: Era) -> Self {
+        self.era = Some(era);
+        self
+    }
+
+    /// The `clientInfo` the server sees.
+    #[must_use]
+    pub fn client_info(mut self, name: &str, version: &str) -> Self {
+        self.info = json!({"name": name, "version": version});
+        self
+    }
+
+    /// The time a request may take before it fails with
+    /// [`ClientError::Timeout`] and the server is told to stop (default 60 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connects over `transport` and agrees on the era.
+    pub async fn connect(self, transport: impl Transport) -> Result<Client, ClientError> {
+        let (inbox, server_requests) = Inbox::new();
+        let inner = Arc::new(Inner {
+            transport: Box::new(transport),
+            inbox,
+            timeout: self.timeout,
+            info: self.info,
+            capabilities: self.capabilities,
+            agreed: std::sync::OnceLock::new(),
+        });
+        tokio::spawn(answer_server_requests(Arc::downgrade(&inner), server_requests));
+        let client = Client { inner };
+        let agreed = match self.era {
+            Some(Era::Stateless) => client.discover().await?,
+            Some(Era::Session) => client.initialize().await?,
+            None => match client.discover().await {
+                Ok(agreed) => agreed,
+                Err(ClientError::Rpc(_) | ClientError::Transport(_) | ClientError::Protocol(_)) => {
+                    client.initialize().await?
+                }
+                Err(other) => return Err(other),
+            },
+        };
+        let _ = client.inner.agreed.set(agreed);
+        if client.era() == Era::Session {
+            client.notify("notifications/initialized", json!({})).await?;
+        }
+        Ok(client)
+    }
+
+    /// Connects to the Streamable HTTP endpoint at `url`.
+    pub async fn connect_http(self, url: &str) -> Result<Client, ClientError> {
+        self.connect(crate::transport::http::HttpTransport::new(url)).await
+    }
+
+    /// Connects to `server` in this process (no socket, no child process).
+    pub async fn connect_in_process(self, server: mcp_core::Server) -> Result<Client, ClientError> {
+        self.connect(crate::transport::lines::LineTransport::in_process(server)).await
+    }
+}
+
+/// What the handshake settled.
+#[derive(Debug)]
+struct Agreed {
+    era: Era,
+    revision: &'static str,
+    /// The `initialize` or `server/discover` result.
+    server: Value,
+}
+
+struct Inner {
+    transport: Box<dyn Transport>,
+    inbox: Inbox,
+    timeout: Duration,
+    info: Value,
+    capabilities: Value,
+    agreed: std::sync::OnceLock<Agreed>,
+}
+
+/// A connection to an MCP server. Cheap to clone; clones share it.
+///
+/// ```
+/// use mcp_core::prelude::*;
+///
+/// /// Adds two integers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> String {
+///     (a + b).to_string()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), mcp_client::ClientError> {
+/// let server = Server::builder("calc", "1.0.0").tools(tools![add]).build();
+/// let client = mcp_client::Client::builder().connect_in_process(server).await?;
+/// let result = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
+/// assert_eq!(result.text(), "5");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("agreed", &self.inner.agreed.get()).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// How to connect.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The era the client and the server speak.
+    pub fn era(&self) -> Era {
+        self.inner.agreed.get().map_or(Era::Session, |a| a.era)
+    }
+
+    /// The protocol revision agreed (`2025-11-25`, `2026-07-28`, …).
+    pub fn protocol_version(&self) -> Option<&'static str> {
+        self.inner.agreed.get().map(|a| a.revision)
+    }
+
+    /// What the server said of itself: the `initialize` result, or the
+    /// `server/discover` one (its `capabilities`, `instructions`, …).
+    pub fn server(&self) -> &Value {
+        static NOTHING: Value = Value::Null;
+        self.inner.agreed.get().map_or(&NOTHING, |a| &a.server)
+    }
+
+    /// The server's notifications from now on (progress, logs,
+    /// `list_changed`, resource updates).
+    pub fn notifications(&self) -> broadcast::Receiver<ServerNotification> {
+        self.inner.inbox.subscribe()
+    }
+
+    /// Whether the server answers: `ping`, or in the 2026-07-28 era, which
+    /// has none, `server/discover`.
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        let method = if self.era() == Era::Stateless { "server/discover" } else { "ping" };
+        self.request(method, json!({})).await.map(drop)
+    }
+
+    /// Every tool (all pages of `tools/list`), as the server describes them.
+    pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
+        self.list("tools/list", "tools").await
+    }
+
+    /// Every resource (all pages of `resources/list`).
+    pub async fn list_resources(&self) -> Result<Vec<Value>, ClientError> {
+        self.list("resources/list", "resources").await
+    }
+
+    /// Every resource template (all pages of `resources/templates/list`).
+    pub async fn list_resource_templates(&self) -> Result<Vec<Value>, ClientError> {
+        self.list("resources/templates/list", "resourceTemplates").await
+    }
+
+    /// Every prompt (all pages of `prompts/list`).
+    pub async fn list_prompts(&self) -> Result<Vec<Value>, ClientError> {
+        self.list("prompts/list", "prompts").await
+    }
+
+    /// Calls tool `name`. A tool's own failure is a result with
+    /// `is_error`; a protocol failure is an `Err`.
+    pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
+        let params = json!({"name": name, "arguments": arguments});
+        let result = self.request_named("tools/call", params, Some(name)).await?;
+        serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+    }
+
+    /// Calls tool `name` and decodes its `structuredContent` into `T`; a
+    /// result with `isError` is [`ClientError::Tool`] with its text.
+    pub async fn call_tool_as<T: DeserializeOwned>(&self, name: &str, arguments: Value) -> Result<T, ClientError> {
+        let result = self.call_tool(name, arguments).await?;
+        if result.is_error {
+            return Err(ClientError::Tool(result.text()));
+        }
+        let structured = result
+            .structured_content
+            .ok_or_else(|| ClientError::Protocol(format!("tool `{name}` returned no structuredContent")))?;
+        serde_json::from_value(structured).map_err(|e| ClientError::Protocol(format!("tool `{name}`'s result: {e}")))
+    }
+
+    /// Reads `uri`: the `contents` of `resources/read`.
+    pub async fn read_resource(&self, uri: &str) -> Result<Vec<Value>, ClientError> {
+        let mut result = self.request_named("resources/read", json!({"uri": uri}), Some(uri)).await?;
+        contents(&mut result, "contents")
+    }
+
+    /// Gets prompt `name` with `arguments` (strings): the `prompts/get` result.
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, ClientError> {
+        self.request_named("prompts/get", json!({"name": name, "arguments": arguments}), Some(name)).await
+    }
+
+    /// Any request: `method` with `params`, answered with its result.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        self.request_named(method, params, None).await
+    }
+
+    /// Ends the connection (HTTP: DELETE the session; a child process: its
+    /// input ends, then it is killed). Requests still waiting fail.
+    pub async fn close(&self) {
+        self.inner.transport.close().await;
+        self.inner.inbox.close();
+    }
+
+    async fn list(&self, method: &str, key: &str) -> Result<Vec<Value>, ClientError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let params = cursor.as_ref().map_or(json!({}), |c| json!({"cursor": c}));
+            let mut page = self.request(method, params).await?;
+            items.append(&mut contents(&mut page, key)?);
+            match page.get("nextCursor").and_then(Value::as_str) {
+                Some(next) if cursor.as_deref() != Some(next) => cursor = Some(next.to_owned()),
+                _ => return Ok(items),
+            }
+        }
+        Err(ClientError::Protocol(format!("{method} went on for more than {MAX_PAGES} pages")))
+    }
+
+    async fn initialize(&self) -> Result<Agreed, ClientError> {
+        let params = json!({
+            "protocolVersion": version::LATEST,
+            "capabilities": self.inner.capabilities,
+            "clientInfo": self.inner.info,
+        });
+        let server = self.send_request("initialize", params, None, None).await?;
+        let offered = server.get("protocolVersion").and_then(Value::as_str).unwrap_or_default();
+        let revision = version::SUPPORTED
+            .iter()
+            .find(|v| **v == offered)
+            .ok_or_else(|| ClientError::Protocol(format!("the server offers protocol version {offered:?}")))?;
+        Ok(Agreed { era: Era::Session, revision, server })
+    }
+
+    async fn discover(&self) -> Result<Agreed, ClientError> {
+        let revision = version::STATELESS[0];
+        let params = json!({"_meta": self.meta(revision)});
+        let server = self.send_request("server/discover", params, None, Some(revision)).await?;
+        Ok(Agreed { era: Era::Stateless, revision, server })
+    }
+
+    /// What a stateless-era request says of its client in `_meta`.
+    fn meta(&self, revision: &str) -> Value {
+        json!({
+            "io.modelcontextprotocol/protocolVersion": revision,
+            "io.modelcontextprotocol/clientInfo": self.inner.info,
+            "io.modelcontextprotocol/clientCapabilities": self.inner.capabilities,
+        })
+    }
+
+    async fn request_named(&self, method: &str, mut params: Value, name: Option<&str>) -> Result<Value, ClientError> {
+        let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
+        if agreed.era == Era::Stateless {
+            if let Value::Object(fields) = &mut params {
+                let meta = fields.entry("_meta").or_insert_with(|| json!({}));
+                if let (Value::Object(meta), Value::Object(ours)) = (meta, self.meta(agreed.revision)) {
+                    meta.extend(ours);
+                }
+            }
+        }
+        self.send_request(method, params, name, Some(agreed.revision)).await
+    }
+
+    /// Sends a request and awaits its answer within the time limit; a call
+    /// dropped or timed out tells the server (`notifications/cancelled`).
+    async fn send_request(
+        &self,
+        method: &str,
+        params: Value,
+        name: Option<&str>,
+        revision: Option<&'static str>,
+    ) -> Result<Value, ClientError> {
+        let inbox = &self.inner.inbox;
+        if inbox.is_closed() {
+            return Err(ClientError::Closed);
+        }
+        let (id, answer) = inbox.pending.begin();
+        let mut waiting = Waiting { client: self, id: Some(id.clone()) };
+        let message = Outgoing {
+            bytes: jsonrpc::encode_request(&id, method, &params),
+            id: Some(id.clone()),
+            method: Some(method.to_owned()),
+            name: name.map(str::to_owned),
+            revision,
+        };
+        if let Err(error) = self.inner.transport.send(message, inbox).await {
+            waiting.settled();
+            return Err(error);
+        }
+        let outcome = match tokio::time::timeout(self.inner.timeout, answer).await {
+            Err(_) => return Err(ClientError::Timeout),
+            Ok(outcome) => outcome,
+        };
+        waiting.settled();
+        match outcome {
+            Ok(Ok(result)) => serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(e.to_string())),
+            Ok(Err(error)) => Err(ClientError::Rpc(error)),
+            Err(_) => Err(ClientError::Closed),
+        }
+    }
+
+    async fn notify(&self, method: &str, params: Value) -> Result<(), ClientError> {
+        let message = Outgoing {
+            bytes: jsonrpc::encode_notification(method, &params),
+            id: None,
+            method: Some(method.to_owned()),
+            name: None,
+            revision: self.protocol_version(),
+        };
+        self.inner.transport.send(message, &self.inner.inbox).await
+    }
+}
+
+/// A request awaiting its answer: dropped before it settles (the caller's
+/// future was dropped, or its time ran out), it tells the server to stop.
+struct Waiting<'a> {
+    client: &'a Client,
+    id: Option<RequestId>,
+}
+
+impl Waiting<'_> {
+    fn settled(&mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else { return };
+        self.client.inner.inbox.pending.abandon(&id);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let client = self.client.clone();
+        runtime.spawn(async move {
+            let params = json!({"requestId": id, "reason": "the client stopped waiting"});
+            let _ = client.notify("notifications/cancelled", params).await;
+        });
+    }
+}
+
+/// Takes the array `key` out of a result.
+fn contents(result: &mut Value, key: &str) -> Result<Vec<Value>, ClientError> {
+    match result.get_mut(key).map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        _ => Err(ClientError::Protocol(format!("a result without its `{key}` array"))),
+    }
+}
+
+/// Answers what the server asks while the client lives: `ping`, and
+/// `-32601` for what this client does not handle yet (sampling,
+/// elicitation and roots need handlers).
+async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver<Request>) {
+    while let Some(request) = requests.recv().await {
+        let Some(inner) = inner.upgrade() else { return };
+        let bytes = match request.method.as_str() {
+            "ping" => {
+                jsonrpc::encode_result(&request.id, &serde_json::value::to_raw_value(&json!({})).unwrap_or_default())
+            }
+            method => jsonrpc::encode_error(Some(&request.id), &RpcError::method_not_found(method)),
+        };
+        let revision = inner.agreed.get().map(|a| a.revision);
+        let answer = Outgoing { bytes, id: None, method: None, name: None, revision };
+        if let Err(error) = inner.transport.send(answer, &inner.inbox).await {
+            tracing::debug!(%error, "an answer to the server did not get through");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! # mcp-client
+//!
+//! A client for MCP servers, ours or anyone's: over Streamable HTTP, over
+//! the standard input and output of a child process, or in-process against
+//! a [`mcp_core::Server`] (tests, no sockets); in the 2025-11-25 session era
+//! or the 2026-07-28 stateless one, chosen by asking the server.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), mcp_client::ClientError> {
+//! let client = mcp_client::Client::builder().connect_http("http://127.0.0.1:8000/mcp").await?;
+//! for tool in client.list_tools().await? {
+//!     println!("{}", tool["name"]);
+//! }
+//! let weather = client.call_tool("get_weather", serde_json::json!({"city": "Paris"})).await?;
+//! println!("{}", weather.text());
+//! client.close().await;
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Client`] and [`ClientBuilder`]: the connection and its calls;
+//! - [`transport`]: HTTP, stdio and in-process;
+//! - [`ClientError`]: what a call fails with.
+//!
+//! The JSON-RPC peer is mcp-core's: request ids and the requests awaiting
+//! answers are its [`PendingRequests`](mcp_core::peer::PendingRequests).
+
+#![warn(missing_docs)]
+
+mod client;
+mod error;
+mod inbox;
+pub mod transport;
+
+pub use client::{Client, ClientBuilder};
+pub use error::ClientError;
+pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
+pub use mcp_core::middleware::Era;
