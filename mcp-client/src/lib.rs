@@ -35,3 +35,8 @@ pub use client::{Client, ClientBuilder};
 pub use error::ClientError;
 pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
 pub use mcp_core::middleware::Era;
+
+/// The client guide (docs/client.md), its examples compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/client.md")]
+pub struct ClientGuideDoctests;
