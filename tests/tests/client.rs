@@ -107,3 +107,16 @@ async fn a_server_that_misbehaves_gets_a_clear_error_not_a_hang() {
     let error = pinned().connect_http(&url).await.unwrap_err();
     assert!(matches!(error, ClientError::Rpc(ref e) if e.message.contains("bytes")), "{error}");
 }
+
+#[tokio::test]
+async fn a_stdio_server_started_as_a_child_process_is_served_and_stopped() {
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_stdio_fixture_server"));
+    let transport = mcp_client::transport::lines::LineTransport::spawn(command).unwrap();
+    let client = Client::builder().connect(transport).await.unwrap();
+    assert_eq!(client.era(), Era::Stateless, "our stdio transport speaks both eras");
+    assert_eq!(client.call_tool("add", json!({"a": 40, "b": 2})).await.unwrap().text(), "42");
+    let readme = client.read_resource("doc://readme").await.unwrap();
+    assert!(readme[0]["text"].is_string(), "{readme:?}");
+    client.close().await;
+    assert_eq!(client.ping().await.unwrap_err(), ClientError::Closed);
+}
