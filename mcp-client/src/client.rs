@@ -1,6 +1,7 @@
 //! [`Client`]: one connection to one server, in either protocol era.
 
 use crate::error::ClientError;
+use crate::handlers::Handlers;
 use crate::inbox::{Inbox, ServerNotification};
 use crate::transport::{Outgoing, Transport};
 use mcp_core::middleware::Era;
@@ -9,12 +10,16 @@ use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
 use mcp_core::protocol::version;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
 /// Pages a list may span before the client stops following `nextCursor`.
 const MAX_PAGES: usize = 1000;
+
+/// `input_required` rounds a stateless-era request may take.
+const MAX_ROUNDS: usize = 16;
 
 /// How a [`Client`] connects: its era, name, capabilities and time limit.
 #[derive(Debug, Clone)]
@@ -23,6 +28,7 @@ pub struct ClientBuilder {
     info: Value,
     capabilities: Value,
     timeout: Duration,
+    handlers: Handlers,
 }
 
 impl Default for ClientBuilder {
@@ -32,6 +38,7 @@ impl Default for ClientBuilder {
             info: json!({"name": "mcp-client", "version": env!("CARGO_PKG_VERSION")}),
             capabilities: json!({}),
             timeout: Duration::from_secs(60),
+            handlers: Handlers::default(),
         }
     }
 }
@@ -61,6 +68,49 @@ impl ClientBuilder {
         self
     }
 
+    /// Answers the server's `sampling/createMessage` with `handler` (and
+    /// declares the `sampling` capability).
+    #[must_use]
+    pub fn on_sampling<F, Fut>(self, handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        self.handle("sampling/createMessage", "sampling", json!({}), handler)
+    }
+
+    /// Answers the server's `elicitation/create` (form and URL modes) with
+    /// `handler`: its result is `{"action": "accept", "content": {..}}`,
+    /// `decline` or `cancel`.
+    #[must_use]
+    pub fn on_elicitation<F, Fut>(self, handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        self.handle("elicitation/create", "elicitation", json!({"form": {}, "url": {}}), handler)
+    }
+
+    /// Answers the server's `roots/list` with `handler` (`{"roots": [..]}`).
+    #[must_use]
+    pub fn on_roots<F, Fut>(self, handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        self.handle("roots/list", "roots", json!({}), handler)
+    }
+
+    fn handle<F, Fut>(mut self, method: &str, capability: &str, declared: Value, handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        self.handlers.insert(method, handler);
+        self.capabilities[capability] = declared;
+        self
+    }
+
     /// Connects over `transport` and agrees on the era.
     pub async fn connect(self, transport: impl Transport) -> Result<Client, ClientError> {
         let (inbox, server_requests) = Inbox::new();
@@ -70,6 +120,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             info: self.info,
             capabilities: self.capabilities,
+            handlers: self.handlers,
             agreed: std::sync::OnceLock::new(),
         });
         tokio::spawn(answer_server_requests(Arc::downgrade(&inner), server_requests));
@@ -118,6 +169,7 @@ struct Inner {
     timeout: Duration,
     info: Value,
     capabilities: Value,
+    handlers: Handlers,
     agreed: std::sync::OnceLock<Agreed>,
 }
 
@@ -307,7 +359,26 @@ impl Client {
                 }
             }
         }
-        self.send_request(method, params, name, Some(agreed.revision)).await
+        if agreed.era == Era::Session {
+            return self.send_request(method, params, name, Some(agreed.revision)).await;
+        }
+        // The 2026-07-28 era asks the client within the request: answer the
+        // round's questions and send the request again, with the state.
+        for _ in 0..MAX_ROUNDS {
+            let result = self.send_request(method, params.clone(), name, Some(agreed.revision)).await?;
+            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
+                return Ok(result);
+            }
+            let mut answers = serde_json::Map::new();
+            for (key, question) in result.get("inputRequests").and_then(Value::as_object).into_iter().flatten() {
+                let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
+                let answer = self.inner.handlers.answer(asked, question.get("params").cloned().unwrap_or_default());
+                answers.insert(key.clone(), answer.await?);
+            }
+            params["inputResponses"] = Value::Object(answers);
+            params["requestState"] = result.get("requestState").cloned().unwrap_or(Value::Null);
+        }
+        Err(ClientError::Protocol(format!("{method} asked for input more than {MAX_ROUNDS} times")))
     }
 
     /// Sends a request and awaits its answer within the time limit; a call
@@ -394,22 +465,25 @@ fn contents(result: &mut Value, key: &str) -> Result<Vec<Value>, ClientError> {
     }
 }
 
-/// Answers what the server asks while the client lives: `ping`, and
-/// `-32601` for what this client does not handle yet (sampling,
-/// elicitation and roots need handlers).
+/// Answers what the server asks while the client lives (session era), each
+/// on its own task: by the builder's handlers, `ping`, else `-32601`.
 async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver<Request>) {
     while let Some(request) = requests.recv().await {
         let Some(inner) = inner.upgrade() else { return };
-        let bytes = match request.method.as_str() {
-            "ping" => {
-                jsonrpc::encode_result(&request.id, &serde_json::value::to_raw_value(&json!({})).unwrap_or_default())
+        tokio::spawn(async move {
+            let params = request.params.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
+            let bytes = match inner.handlers.answer(&request.method, params).await {
+                Ok(result) => match serde_json::value::to_raw_value(&result) {
+                    Ok(raw) => jsonrpc::encode_result(&request.id, &raw),
+                    Err(e) => jsonrpc::encode_error(Some(&request.id), &RpcError::internal(e)),
+                },
+                Err(error) => jsonrpc::encode_error(Some(&request.id), &error),
+            };
+            let revision = inner.agreed.get().map(|a| a.revision);
+            let answer = Outgoing { bytes, id: None, method: None, name: None, revision };
+            if let Err(error) = inner.transport.send(answer, &inner.inbox).await {
+                tracing::debug!(%error, "an answer to the server did not get through");
             }
-            method => jsonrpc::encode_error(Some(&request.id), &RpcError::method_not_found(method)),
-        };
-        let revision = inner.agreed.get().map(|a| a.revision);
-        let answer = Outgoing { bytes, id: None, method: None, name: None, revision };
-        if let Err(error) = inner.transport.send(answer, &inner.inbox).await {
-            tracing::debug!(%error, "an answer to the server did not get through");
-        }
+        });
     }
 }

@@ -28,11 +28,13 @@
 
 mod client;
 mod error;
+mod handlers;
 mod inbox;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder};
 pub use error::ClientError;
+pub use handlers::Handler;
 pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
 pub use mcp_core::middleware::Era;
 

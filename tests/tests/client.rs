@@ -120,3 +120,30 @@ async fn a_stdio_server_started_as_a_child_process_is_served_and_stopped() {
     client.close().await;
     assert_eq!(client.ping().await.unwrap_err(), ClientError::Closed);
 }
+
+#[tokio::test]
+async fn the_client_answers_what_the_server_asks_in_both_eras() {
+    for era in [Era::Session, Era::Stateless] {
+        let server = mcp_core::Server::builder("asks", "0")
+            .tools(mcp_core::tools![mcp_integration_tests::fixtures::ask_name])
+            .build();
+        let client = Client::builder()
+            .era(era)
+            .on_elicitation(|params: Value| async move {
+                assert_eq!(params["message"], "Your name?");
+                Ok(json!({"action": "accept", "content": {"name": "Zoe"}}))
+            })
+            .connect_in_process(server)
+            .await
+            .unwrap();
+        let answer = client.call_tool("ask_name", json!({})).await.unwrap();
+        assert_eq!(answer.text(), r#"accept: "Zoe""#, "{era:?}");
+    }
+    // Without a handler, the capability is not declared and the tool says so.
+    let server = mcp_core::Server::builder("asks", "0")
+        .tools(mcp_core::tools![mcp_integration_tests::fixtures::ask_name])
+        .build();
+    let client = Client::builder().era(Era::Session).connect_in_process(server).await.unwrap();
+    let refused = client.call_tool("ask_name", json!({})).await.unwrap();
+    assert!(refused.is_error && refused.text().contains("elicitation"), "{refused:?}");
+}
