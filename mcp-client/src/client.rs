@@ -21,6 +21,9 @@ const MAX_PAGES: usize = 1000;
 /// `input_required` rounds a stateless-era request may take.
 const MAX_ROUNDS: usize = 16;
 
+/// The stateless era's "unsupported protocol version" error.
+const UNSUPPORTED_VERSION: i64 = -32022;
+
 /// How a [`Client`] connects: its era, name, capabilities and time limit.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -334,10 +337,29 @@ impl Client {
     }
 
     async fn discover(&self) -> Result<Agreed, ClientError> {
-        let revision = version::STATELESS[0];
-        let params = json!({"_meta": self.meta(revision)});
-        let server = self.send_request("server/discover", params, None, Some(revision)).await?;
-        Ok(Agreed { era: Era::Stateless, revision, server })
+        let mut revision = version::STATELESS[0];
+        let mut retried = false;
+        loop {
+            let params = json!({"_meta": self.meta(revision)});
+            match self.send_request("server/discover", params, None, Some(revision)).await {
+                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server }),
+                // -32022: the server names the revisions it supports; try
+                // one of ours among them, once.
+                Err(ClientError::Rpc(error)) if error.code == UNSUPPORTED_VERSION && !retried => {
+                    let supported = error.data.as_ref().and_then(|d| d.get("supported")).and_then(Value::as_array);
+                    let ours = supported
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .find_map(|v| version::STATELESS.iter().find(|ours| **ours == v));
+                    match ours {
+                        Some(ours) => (revision, retried) = (ours, true),
+                        None => return Err(ClientError::Rpc(error)),
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
     }
 
     /// What a stateless-era request says of its client in `_meta`.
@@ -376,7 +398,12 @@ impl Client {
                 answers.insert(key.clone(), answer.await?);
             }
             params["inputResponses"] = Value::Object(answers);
-            params["requestState"] = result.get("requestState").cloned().unwrap_or(Value::Null);
+            // Echoed exactly as the server sent it, and left out when it sent none.
+            match (result.get("requestState"), params.as_object_mut()) {
+                (Some(state), _) => params["requestState"] = state.clone(),
+                (None, Some(fields)) => drop(fields.remove("requestState")),
+                (None, None) => {}
+            }
         }
         Err(ClientError::Protocol(format!("{method} asked for input more than {MAX_ROUNDS} times")))
     }

@@ -21,6 +21,8 @@ pub struct HttpTransport {
     url: String,
     session: Mutex<Option<String>>,
     revision: Mutex<Option<&'static str>>,
+    /// Whether the session's GET stream is being listened to.
+    listening: std::sync::atomic::AtomicBool,
 }
 
 impl HttpTransport {
@@ -32,7 +34,13 @@ impl HttpTransport {
     /// The endpoint at `url`, through `http` (your proxy, TLS roots or
     /// default headers, such as `Authorization`).
     pub fn with_client(http: reqwest::Client, url: impl Into<String>) -> Self {
-        Self { http, url: url.into(), session: Mutex::new(None), revision: Mutex::new(None) }
+        Self {
+            http,
+            url: url.into(),
+            session: Mutex::new(None),
+            revision: Mutex::new(None),
+            listening: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     /// The session id the server gave, if any.
@@ -63,12 +71,64 @@ impl HttpTransport {
     }
 }
 
+impl HttpTransport {
+    /// Opens the session's GET stream (what the server sends outside any
+    /// request: its own requests, notifications) once a session and its
+    /// revision are known, and keeps it open, resuming from the last event
+    /// after the `retry` the server asked for, until the session ends.
+    fn listen_once(&self, inbox: &Inbox) {
+        use std::sync::atomic::Ordering;
+        let (Some(session), Some(revision)) =
+            (self.session_id(), *self.revision.lock().unwrap_or_else(|p| p.into_inner()))
+        else {
+            return;
+        };
+        if self.listening.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (http, url, inbox) = (self.http.clone(), self.url.clone(), inbox.clone());
+        tokio::spawn(async move {
+            let mut position = Position::default();
+            while !inbox.is_closed() {
+                let mut get = http
+                    .get(&url)
+                    .header(ACCEPT, "text/event-stream")
+                    .header(SESSION_ID, &session)
+                    .header(PROTOCOL_VERSION, revision);
+                if let Some(last) = &position.last_id {
+                    get = get.header("last-event-id", last);
+                }
+                let Ok(response) = get.send().await else { break };
+                if !response.status().is_success() {
+                    // 405: the server has no GET stream; 404: the session ended.
+                    break;
+                }
+                let _ = read_stream(response, &inbox, &mut position).await;
+                tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
+            }
+        });
+    }
+}
+
+/// Where a stream is: its last event id and the server's `retry`.
+struct Position {
+    last_id: Option<String>,
+    retry_ms: u64,
+}
+
+impl Default for Position {
+    fn default() -> Self {
+        Self { last_id: None, retry_ms: 1000 }
+    }
+}
+
 impl Transport for HttpTransport {
     fn send<'a>(&'a self, message: Outgoing, inbox: &'a Inbox) -> BoxFuture<'a, Result<(), ClientError>> {
         Box::pin(async move {
             if let Some(revision) = message.revision {
                 *self.revision.lock().unwrap_or_else(|p| p.into_inner()) = Some(revision);
             }
+            self.listen_once(inbox);
             let headers = self.headers(&message);
             let response = self
                 .http
@@ -91,7 +151,13 @@ impl Transport for HttpTransport {
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("text/event-stream"));
             if is_sse && status.is_success() {
-                tokio::spawn(read_events(response, inbox.clone(), message.id));
+                let resume = self.session_id().map(|session| Resume {
+                    http: self.http.clone(),
+                    url: self.url.clone(),
+                    session,
+                    revision: message.revision,
+                });
+                tokio::spawn(read_events(response, inbox.clone(), message.id, resume));
                 return Ok(());
             }
             let body = read_bounded(response).await?;
@@ -142,31 +208,95 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, Client
     Ok(body)
 }
 
-/// Delivers each event of an SSE answer; when the stream ends (or breaks a
-/// bound) before the request's answer came, the request fails.
-async fn read_events(mut response: reqwest::Response, inbox: Inbox, sent: Option<RequestId>) {
+/// What it takes to resume a session's stream with a GET.
+struct Resume {
+    http: reqwest::Client,
+    url: String,
+    session: String,
+    revision: Option<&'static str>,
+}
+
+/// Times a stream that ended before its answer is resumed.
+const RESUMPTIONS: usize = 3;
+
+/// Delivers each event of an SSE answer. When the stream ends before the
+/// request's answer came, a stream with event ids (in a session) is
+/// resumed with a GET and `Last-Event-ID` after the server's `retry`, a
+/// few times; otherwise (or in the end) the request fails.
+async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<RequestId>, resume: Option<Resume>) {
+    let mut position = Position::default();
+    let mut outcome = read_stream(response, &inbox, &mut position).await;
+    let answered = |inbox: &Inbox| sent.as_ref().is_none_or(|id| !inbox.pending.contains(id));
+    if let Some(resume) = resume {
+        for _ in 0..RESUMPTIONS {
+            let Some(last) = position.last_id.clone() else { break };
+            if outcome.is_err() || answered(&inbox) || inbox.is_closed() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
+            let mut get = resume
+                .http
+                .get(&resume.url)
+                .header(ACCEPT, "text/event-stream")
+                .header(SESSION_ID, &resume.session)
+                .header("last-event-id", last);
+            if let Some(revision) = resume.revision {
+                get = get.header(PROTOCOL_VERSION, revision);
+            }
+            outcome = match get.send().await {
+                Ok(response) if response.status().is_success() => read_stream(response, &inbox, &mut position).await,
+                Ok(response) => Err(format!("resuming the stream answered {}", response.status())),
+                Err(error) => Err(format!("resuming the stream: {error}")),
+            };
+        }
+    }
+    let failure = match outcome {
+        Ok(()) => "the stream ended before the answer".to_owned(),
+        Err(why) => why,
+    };
+    if let Some(id) = sent {
+        // Nothing happens when the answer already arrived.
+        inbox.fail(&id, RpcError::internal(failure));
+    }
+}
+
+/// Delivers each event of `response` until it ends (`Ok`) or breaks a
+/// bound or the connection (`Err`), keeping `position` up to date.
+async fn read_stream(mut response: reqwest::Response, inbox: &Inbox, position: &mut Position) -> Result<(), String> {
     let mut buffer: Vec<u8> = Vec::new();
-    let failure = loop {
+    loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 buffer.extend_from_slice(&chunk);
                 while let Some(end) = event_end(&buffer) {
                     let event: Vec<u8> = buffer.drain(..end).collect();
+                    position.note(&event);
                     if let Some(data) = event_data(&event) {
                         inbox.deliver(&data);
                     }
                 }
                 if buffer.len() > MAX_MESSAGE {
-                    break format!("an event over {MAX_MESSAGE} bytes");
+                    return Err(format!("an event over {MAX_MESSAGE} bytes"));
                 }
             }
-            Ok(None) => break "the stream ended before the answer".to_owned(),
-            Err(error) => break format!("the stream broke: {error}"),
+            Ok(None) => return Ok(()),
+            Err(error) => return Err(format!("the stream broke: {error}")),
         }
-    };
-    if let Some(id) = sent {
-        // Nothing happens when the answer already arrived.
-        inbox.fail(&id, RpcError::internal(failure));
+    }
+}
+
+impl Position {
+    /// Keeps the `id` and `retry` fields of `event`.
+    fn note(&mut self, event: &[u8]) {
+        let Ok(text) = std::str::from_utf8(event) else { return };
+        for line in text.lines() {
+            if let Some(id) = line.strip_prefix("id:") {
+                self.last_id = Some(id.trim().to_owned());
+            } else if let Some(retry) = line.strip_prefix("retry:").and_then(|r| r.trim().parse::<u64>().ok()) {
+                // A server may ask for a pause, not for a minute of silence.
+                self.retry_ms = retry.min(60_000);
+            }
+        }
     }
 }
 
