@@ -294,6 +294,31 @@ impl Client {
         self.request_named("prompts/get", json!({"name": name, "arguments": arguments}), Some(name)).await
     }
 
+    /// Completions for `argument` (`{"name": .., "value": ..}`) of
+    /// `reference` (`{"type": "ref/prompt", "name": ..}` or
+    /// `{"type": "ref/resource", "uri": ..}`): the `completion` object.
+    pub async fn complete(&self, reference: Value, argument: Value) -> Result<Value, ClientError> {
+        let mut result = self.request("completion/complete", json!({"ref": reference, "argument": argument})).await?;
+        Ok(result.get_mut("completion").map(Value::take).unwrap_or_default())
+    }
+
+    /// Follows `uri`'s changes (`notifications/resources/updated` arrive on
+    /// [`notifications`](Self::notifications)); session era.
+    pub async fn subscribe(&self, uri: &str) -> Result<(), ClientError> {
+        self.request_named("resources/subscribe", json!({"uri": uri}), Some(uri)).await.map(drop)
+    }
+
+    /// Stops following `uri`.
+    pub async fn unsubscribe(&self, uri: &str) -> Result<(), ClientError> {
+        self.request_named("resources/unsubscribe", json!({"uri": uri}), Some(uri)).await.map(drop)
+    }
+
+    /// The least severe log level the server should send (`debug`, `info`,
+    /// `warning`, …); session era.
+    pub async fn set_level(&self, level: &str) -> Result<(), ClientError> {
+        self.request("logging/setLevel", json!({"level": level})).await.map(drop)
+    }
+
     /// Any request: `method` with `params`, answered with its result.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         self.request_named(method, params, None).await

@@ -147,3 +147,23 @@ async fn the_client_answers_what_the_server_asks_in_both_eras() {
     let refused = client.call_tool("ask_name", json!({})).await.unwrap();
     assert!(refused.is_error && refused.text().contains("elicitation"), "{refused:?}");
 }
+
+#[tokio::test]
+async fn completion_subscriptions_and_log_levels() {
+    let client = Client::builder().era(Era::Session).connect_in_process(weather::server()).await.unwrap();
+    let completion = client
+        .complete(
+            json!({"type": "ref/resource", "uri": "weather://forecast/{city}"}),
+            json!({"name": "city", "value": "Pa"}),
+        )
+        .await
+        .unwrap();
+    assert!(completion["values"].as_array().unwrap().iter().any(|v| v == "Paris"), "{completion}");
+    client.set_level("debug").await.unwrap();
+    client.subscribe("weather://forecast/Paris").await.unwrap();
+    client.unsubscribe("weather://forecast/Paris").await.unwrap();
+    match client.subscribe("weather://nowhere").await.unwrap_err() {
+        ClientError::Rpc(error) => assert_eq!(error.code, -32002, "{error:?}"),
+        other => panic!("{other}"),
+    }
+}
