@@ -176,6 +176,14 @@ struct Inner {
     agreed: std::sync::OnceLock<Agreed>,
 }
 
+/// The last clone of a client gone: what still waits on the connection
+/// (the GET stream's listener, calls in flight) stops.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.inbox.close();
+    }
+}
+
 /// A connection to an MCP server. Cheap to clone; clones share it.
 ///
 /// ```
