@@ -11,8 +11,8 @@ use crate::peer::RequestEnv;
 use crate::protocol::ClientCapabilities;
 use crate::protocol::jsonrpc::{RpcError, decode_params, to_raw};
 use crate::tasks::{
-    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_arguments, new_task_id, quota_key,
-    refused, tasks_required,
+    MAX_INPUT_RESPONSES, Payload, TaskRecord, TaskStatus, TaskSupport, check_answers, new_task_id, quota_key, refused,
+    tasks_required,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -84,7 +84,7 @@ impl Server {
         answers: Map<String, Value>,
     ) -> Result<Box<RawValue>, RpcError> {
         let tasks = self.tasks();
-        check_arguments(arguments.as_ref().map_or(0, |raw| raw.get().len()), tasks.options.max_payload)?;
+        // The arguments' size was checked when the call arrived (`call_tool`).
         worker::start(self);
         let arguments = arguments.as_deref().map(Payload::from_raw);
         let answers = kept_answers(answers, tasks.options.max_payload)?;
@@ -201,18 +201,6 @@ impl Server {
         }
         Err(RpcError::internal("the task changes too often; try again"))
     }
-}
-
-/// `-32602` unless answers of `kept` bytes fit in `max_payload`.
-fn check_answers(kept: usize, max_payload: usize) -> Result<(), RpcError> {
-    if kept <= max_payload {
-        return Ok(());
-    }
-    let variable = crate::config::MAX_TASK_PAYLOAD.name;
-    Err(RpcError::invalid_params(format!(
-        "the answers are {kept} bytes; a task keeps at most {max_payload} bytes of answers ({variable})"
-    ))
-    .with_data(json!({ "limit": max_payload, "size": kept })))
 }
 
 /// The answers given in the request that creates a task, as the task

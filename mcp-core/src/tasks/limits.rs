@@ -7,12 +7,23 @@ use serde_json::json;
 
 /// `-32602` unless `len` bytes of arguments fit in `max`.
 pub(crate) fn check_arguments(len: usize, max: usize) -> Result<(), RpcError> {
+    check_payload("arguments", len, max)
+}
+
+/// `-32602` unless `len` bytes of answers fit in `max`.
+pub(crate) fn check_answers(len: usize, max: usize) -> Result<(), RpcError> {
+    check_payload("answers", len, max)
+}
+
+/// `-32602` unless `len` bytes of `what` a task would keep fit in `max`,
+/// naming the bound and its variable.
+fn check_payload(what: &str, len: usize, max: usize) -> Result<(), RpcError> {
     if len <= max {
         return Ok(());
     }
     let variable = crate::config::MAX_TASK_PAYLOAD.name;
     Err(RpcError::invalid_params(format!(
-        "The arguments are {len} bytes; a task keeps at most {max} bytes of arguments ({variable})"
+        "The {what} are {len} bytes; a task keeps at most {max} bytes of {what} ({variable})"
     ))
     .with_data(json!({ "limit": max, "size": len })))
 }

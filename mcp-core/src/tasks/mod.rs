@@ -18,7 +18,7 @@ mod record;
 pub(crate) mod run;
 mod store;
 
-pub(crate) use limits::{check_arguments, refused, result_too_large};
+pub(crate) use limits::{check_answers, check_arguments, refused, result_too_large};
 pub use payload::Payload;
 pub use record::{TaskRecord, TaskStatus, quota_key};
 pub use run::MAX_INPUT_REQUESTS;
