@@ -1,10 +1,6 @@
-//! The client the official conformance suite drives:
-//! `conformance client --command "target/debug/examples/conformance_client" --scenario NAME`.
-//! It reads the scenario from `MCP_CONFORMANCE_SCENARIO`, the revision from
-//! `MCP_CONFORMANCE_PROTOCOL_VERSION` and the server's URL from its
-//! argument, and does what the scenario expects of a client.
+//! The scenarios of the core protocol: tools, elicitation, SSE, request state.
 
-use mcp_client::{Client, Era};
+use super::Scenario;
 use serde_json::{Map, Value, json};
 
 /// Accepts an elicitation with every default its schema declares (SEP-1034).
@@ -18,20 +14,9 @@ async fn accept_with_defaults(request: Value) -> Result<Value, mcp_core::protoco
     Ok(json!({"action": "accept", "content": content}))
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::args().nth(1).ok_or("usage: conformance_client URL")?;
-    let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
-    let revision = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").unwrap_or_default();
-    let mut builder =
-        Client::builder().client_info("mcp-rs-conformance-client", "0.1.0").on_elicitation(accept_with_defaults);
-    builder = match revision.as_str() {
-        "2026-07-28" => builder.era(Era::Stateless),
-        "" => builder,
-        _ => builder.era(Era::Session),
-    };
-    let client = builder.connect_http(&url).await?;
-    match scenario.as_str() {
+pub async fn run(scenario: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
+    let client = scenario.builder().on_elicitation(accept_with_defaults).connect_http(&scenario.url).await?;
+    match scenario.name.as_str() {
         "tools_call" => {
             client.list_tools().await?;
             client.call_tool("add_numbers", json!({"a": 2, "b": 3})).await?;
