@@ -279,7 +279,11 @@ impl Client {
     }
 
     /// Calls tool `name` and decodes its `structuredContent` into `T`; a
-    /// result with `isError` is [`ClientError::Tool`] with its text.
+    /// result with `isError` is [`ClientError::Tool`] with its text. A value
+    /// that is not an object travels as `{"result": value}` (structured
+    /// content must be an object; our servers and FastMCP's wrap it so):
+    /// when `T` does not decode from the object, it is decoded from that
+    /// `result`.
     pub async fn call_tool_as<T: DeserializeOwned>(&self, name: &str, arguments: Value) -> Result<T, ClientError> {
         let result = self.call_tool(name, arguments).await?;
         if result.is_error {
@@ -288,7 +292,7 @@ impl Client {
         let structured = result
             .structured_content
             .ok_or_else(|| ClientError::Protocol(format!("tool `{name}` returned no structuredContent")))?;
-        serde_json::from_value(structured).map_err(|e| ClientError::Protocol(format!("tool `{name}`'s result: {e}")))
+        decode_structured(structured).map_err(|e| ClientError::Protocol(format!("tool `{name}`'s result: {e}")))
     }
 
     /// Reads `uri`: the `contents` of `resources/read`.
@@ -328,8 +332,16 @@ impl Client {
     }
 
     /// Any request: `method` with `params`, answered with its result.
+    /// The tool, prompt or resource a request names (`Mcp-Name` in the
+    /// 2026-07-28 era) is taken from its `name` or `uri`.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        self.request_named(method, params, None).await
+        let key = match method {
+            "tools/call" | "prompts/get" => "name",
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
+            _ => return self.request_named(method, params, None).await,
+        };
+        let name = params.get(key).and_then(Value::as_str).map(str::to_owned);
+        self.request_named(method, params, name.as_deref()).await
     }
 
     /// Ends the connection (HTTP: DELETE the session; a child process: its
@@ -545,5 +557,18 @@ async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver
                 tracing::debug!(%error, "an answer to the server did not get through");
             }
         });
+    }
+}
+
+/// `structured` as `T`, or its only field `result` as `T` (how a value that
+/// is not an object is wrapped).
+fn decode_structured<T: DeserializeOwned>(structured: Value) -> Result<T, serde_json::Error> {
+    let error = match T::deserialize(&structured) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    match structured {
+        Value::Object(fields) if fields.len() == 1 => fields.get("result").map_or(Err(error), T::deserialize),
+        _ => Err(error),
     }
 }

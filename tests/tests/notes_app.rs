@@ -1,16 +1,15 @@
-//! The notes example end to end over a real socket: the REST routes and the
-//! MCP handlers share one store, prompt arguments are typed, and errors
-//! carry the code the handler chose.
+//! The notes example end to end over a real socket, through mcp-client: the
+//! REST routes and the MCP handlers share one store, prompt arguments are
+//! typed, and errors carry the code the handler chose.
 
+use mcp_client::{Client, ClientError, Era};
 use mcp_examples::notes;
-use mcp_integration_tests::{HttpClient, spawn};
+use mcp_integration_tests::spawn;
 use serde_json::{Value, json};
 
-async fn start() -> (String, HttpClient) {
+async fn start() -> (String, Client) {
     let url = spawn(notes::app(mcp_axum::McpConfig::default())).await;
-    let mut client = HttpClient::new(format!("{url}/mcp"));
-    client.initialize().await;
-    (url, client)
+    (url.clone(), Client::builder().connect_http(&format!("{url}/mcp")).await.unwrap())
 }
 
 #[tokio::test]
@@ -24,38 +23,38 @@ async fn rest_routes_and_tools_share_the_notes() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let added = client
-        .request(2, "tools/call", json!({"name": "add_note", "arguments": {"title": "trip", "body": "Paris in May"}}))
-        .await;
-    assert_eq!(added[0]["result"]["structuredContent"], json!({"id": 2, "title": "trip", "body": "Paris in May"}));
+    let added: Value = client.call_tool_as("add_note", json!({"title": "trip", "body": "Paris in May"})).await.unwrap();
+    assert_eq!(added, json!({"id": 2, "title": "trip", "body": "Paris in May"}));
 
     let listed: Value = http.get(format!("{url}/api/notes")).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2, "REST sees the note the tool added");
-    let read = client.request(3, "resources/read", json!({"uri": "notes://1"})).await;
-    let text = read[0]["result"]["contents"][0]["text"].as_str().unwrap();
-    assert_eq!(serde_json::from_str::<Value>(text).unwrap()["title"], "groceries", "MCP sees the note REST added");
+    let read = client.read_resource("notes://1").await.unwrap();
+    let note: Value = serde_json::from_str(read[0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(note["title"], "groceries", "MCP sees the note REST added");
 
+    let mut notifications = client.notifications();
     let search = json!({"name": "search_notes", "arguments": {"text": "PARIS"}, "_meta": {"progressToken": "p"}});
-    let answer = client.request(4, "tools/call", search).await;
-    let result = answer.last().unwrap();
-    assert_eq!(result["result"]["structuredContent"]["result"][0]["id"], 2, "{result}");
-    assert!(answer.iter().any(|m| m["method"] == "notifications/progress"), "{answer:?}");
+    let found = client.request("tools/call", search).await.unwrap();
+    assert_eq!(found["structuredContent"]["result"][0]["id"], 2, "{found}");
+    let progress = notifications.try_recv().expect("a progress notification came before the result");
+    assert_eq!(progress.method, "notifications/progress");
 }
 
 #[tokio::test]
 async fn typed_prompt_arguments_and_chosen_error_codes() {
     let (_, client) = start().await;
-    client.request(2, "tools/call", json!({"name": "add_note", "arguments": {"title": "t", "body": "b"}})).await;
-    let prompt =
-        client.request(3, "prompts/get", json!({"name": "summarize", "arguments": {"id": "1", "words": "10"}})).await;
-    let text = prompt[0]["result"]["messages"][0]["content"]["text"].as_str().unwrap();
+    client.call_tool("add_note", json!({"title": "t", "body": "b"})).await.unwrap();
+    let prompt = client.get_prompt("summarize", json!({"id": "1", "words": "10"})).await.unwrap();
+    let text = prompt["messages"][0]["content"]["text"].as_str().unwrap();
     assert!(text.starts_with("Summarise this note in at most 10 words."), "{text}");
-    let missing = client.request(4, "prompts/get", json!({"name": "summarize", "arguments": {"id": "9"}})).await;
-    assert_eq!(missing[0]["error"], json!({"code": -32602, "message": "Not found: note 9"}));
-    let invalid = client.request(5, "prompts/get", json!({"name": "summarize", "arguments": {"id": "one"}})).await;
-    assert_eq!(invalid[0]["error"]["code"], -32602);
-    let gone = client.request(6, "resources/read", json!({"uri": "notes://9"})).await;
-    assert_eq!(gone[0]["error"]["code"], -32002);
-    let deleted = client.request(7, "tools/call", json!({"name": "delete_note", "arguments": {"id": 9}})).await;
-    assert_eq!(deleted[0]["result"]["isError"], true);
+    let rpc = |answer: Result<Value, ClientError>| match answer {
+        Err(ClientError::Rpc(error)) => (error.code, error.message),
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    };
+    assert_eq!(rpc(client.get_prompt("summarize", json!({"id": "9"})).await), (-32602, "Not found: note 9".into()));
+    assert_eq!(rpc(client.get_prompt("summarize", json!({"id": "one"})).await).0, -32602);
+    // An unknown resource: -32002 in the session era, -32602 in the stateless one.
+    let not_found = if client.era() == Era::Stateless { -32602 } else { -32002 };
+    assert_eq!(rpc(client.read_resource("notes://9").await.map(Value::from)).0, not_found);
+    assert!(client.call_tool("delete_note", json!({"id": 9})).await.unwrap().is_error);
 }

@@ -3,7 +3,7 @@
 //! same tools.
 
 use mcp_examples::stateless;
-use mcp_integration_tests::{Era, EraClient, HttpClient, spawn};
+use mcp_integration_tests::{Era, HttpClient, spawn};
 use serde_json::json;
 
 #[tokio::test]
@@ -29,20 +29,16 @@ async fn nothing_is_kept_and_every_answer_is_json() {
 
 #[tokio::test]
 async fn both_eras_call_the_same_tools() {
+    let url = format!("{}/mcp", spawn(stateless::app(mcp_axum::McpConfig::default())).await);
     for era in [Era::Session, Era::Stateless] {
-        let client = EraClient::start(stateless::server(), era).await;
-        let links = client
-            .call(
-                "extract_links",
-                json!({"text": "see https://a.example/x, and (http://b.example) or https://a.example/x."}),
-            )
-            .await;
-        assert_eq!(links["structuredContent"]["result"], json!(["https://a.example/x", "http://b.example"]), "{era:?}");
-        let found = client
-            .call("json_pointer", json!({"document": "{\"items\": [{\"name\": \"n1\"}]}", "pointer": "/items/0/name"}))
-            .await;
-        assert_eq!(found["structuredContent"]["result"], "n1", "{era:?}");
-        let missing = client.call("json_pointer", json!({"document": "{}", "pointer": "/nope"})).await;
-        assert_eq!(missing["isError"], true, "{era:?}");
+        let client = mcp_client::Client::builder().era(era).connect_http(&url).await.unwrap();
+        let text = "see https://a.example/x, and (http://b.example) or https://a.example/x.";
+        let links: Vec<String> = client.call_tool_as("extract_links", json!({"text": text})).await.unwrap();
+        assert_eq!(links, ["https://a.example/x", "http://b.example"], "{era:?}");
+        let pointer = json!({"document": "{\"items\": [{\"name\": \"n1\"}]}", "pointer": "/items/0/name"});
+        let found: String = client.call_tool_as("json_pointer", pointer).await.unwrap();
+        assert_eq!(found, "n1", "{era:?}");
+        let missing = client.call_tool("json_pointer", json!({"document": "{}", "pointer": "/nope"})).await.unwrap();
+        assert!(missing.is_error, "{era:?}");
     }
 }

@@ -1,18 +1,25 @@
-//! The weather example end to end over a real socket: REST and MCP from one
-//! app, initialize → tools/list → tools/call, resources, prompts, completion.
+//! The weather example end to end over a real socket, through mcp-client:
+//! REST and MCP from one app, tools, resources, prompts, completion.
 
+use mcp_client::{Client, ClientError, Era};
 use mcp_examples::weather;
-use mcp_integration_tests::{HttpClient, spawn};
+use mcp_integration_tests::spawn;
 use serde_json::{Value, json};
 
-async fn start() -> (String, HttpClient) {
+async fn start() -> (String, Client) {
     let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
-    let mut client = HttpClient::new(format!("{url}/mcp"));
-    let init = client.initialize().await;
-    assert_eq!(init["protocolVersion"], "2025-11-25");
-    assert_eq!(init["serverInfo"]["name"], "weather");
-    assert!(client.session.is_some());
+    let client = Client::builder().era(Era::Session).connect_http(&format!("{url}/mcp")).await.unwrap();
+    assert_eq!(client.protocol_version(), Some("2025-11-25"));
+    assert_eq!(client.server()["serverInfo"]["name"], "weather");
     (url, client)
+}
+
+/// The JSON-RPC error code of a failed call.
+fn code<T: std::fmt::Debug>(answer: Result<T, ClientError>) -> i64 {
+    match answer {
+        Err(ClientError::Rpc(error)) => error.code,
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -20,67 +27,59 @@ async fn rest_route_and_mcp_endpoint_share_one_app() {
     let (url, client) = start().await;
     let cities: Value = reqwest::get(format!("{url}/api/cities")).await.unwrap().json().await.unwrap();
     assert!(cities.as_array().unwrap().contains(&json!("Paris")));
-    let answer = client.request(1, "ping", json!({})).await;
-    assert_eq!(answer[0]["result"], json!({}));
+    client.ping().await.unwrap();
 }
 
 #[tokio::test]
 async fn lists_the_four_tools_and_calls_them() {
     let (_, client) = start().await;
-    let list = client.request(1, "tools/list", json!({})).await;
-    let names: Vec<&str> =
-        list[0]["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let tools = client.list_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["get_weather", "convert_units", "analyze_text", "health_check"]);
-    let get_weather = &list[0]["result"]["tools"][0];
-    assert_eq!(get_weather["inputSchema"]["required"], json!(["city"]));
-    assert!(!get_weather["inputSchema"]["properties"]["units"].to_string().contains("null"));
-    let health = &list[0]["result"]["tools"][3];
-    assert_eq!(health["inputSchema"]["type"], "object");
-    assert_eq!(health["inputSchema"]["properties"], json!({}));
+    assert_eq!(tools[0]["inputSchema"]["required"], json!(["city"]));
+    assert!(!tools[0]["inputSchema"]["properties"]["units"].to_string().contains("null"));
+    assert_eq!(tools[3]["inputSchema"]["type"], "object");
+    assert_eq!(tools[3]["inputSchema"]["properties"], json!({}));
 
-    let call = client
-        .request(
-            2,
-            "tools/call",
-            json!({"name": "convert_units", "arguments": {"value": 100, "from": "celsius", "to": "fahrenheit"}}),
-        )
-        .await;
-    assert_eq!(call[0]["result"]["content"][0]["text"], "100 celsius = 212.0 fahrenheit");
-    let call = client.request(3, "tools/call", json!({"name": "get_weather", "arguments": {"city": "Paris"}})).await;
-    assert_eq!(call[0]["result"]["structuredContent"]["city"], "Paris");
-    assert_eq!(call[0]["result"]["structuredContent"]["demo_data"], true);
-    let call = client.request(4, "tools/call", json!({"name": "get_weather", "arguments": {"city": "Atlantis"}})).await;
-    assert_eq!(call[0]["result"]["isError"], true);
+    let converted =
+        client.call_tool("convert_units", json!({"value": 100, "from": "celsius", "to": "fahrenheit"})).await.unwrap();
+    assert_eq!(converted.text(), "100 celsius = 212.0 fahrenheit");
+    let paris: Value = client.call_tool_as("get_weather", json!({"city": "Paris"})).await.unwrap();
+    assert_eq!((&paris["city"], &paris["demo_data"]), (&json!("Paris"), &json!(true)));
+    assert!(client.call_tool("get_weather", json!({"city": "Atlantis"})).await.unwrap().is_error);
 }
 
 #[tokio::test]
 async fn forecast_template_reads_and_completes() {
     let (_, client) = start().await;
-    let templates = client.request(1, "resources/templates/list", json!({})).await;
-    assert_eq!(templates[0]["result"]["resourceTemplates"][0]["uriTemplate"], "weather://forecast/{city}");
-    let read = client.request(2, "resources/read", json!({"uri": "weather://forecast/Paris"})).await;
-    let contents = &read[0]["result"]["contents"][0];
-    assert_eq!(contents["mimeType"], "application/json");
-    let forecast: Value = serde_json::from_str(contents["text"].as_str().unwrap()).unwrap();
+    let templates = client.list_resource_templates().await.unwrap();
+    assert_eq!(templates[0]["uriTemplate"], "weather://forecast/{city}");
+    let contents = client.read_resource("weather://forecast/Paris").await.unwrap();
+    assert_eq!(contents[0]["mimeType"], "application/json");
+    let forecast: Value = serde_json::from_str(contents[0]["text"].as_str().unwrap()).unwrap();
     assert_eq!(forecast["days"].as_array().unwrap().len(), 5);
-    let missing = client.request(3, "resources/read", json!({"uri": "weather://forecast/Atlantis"})).await;
-    assert_eq!(missing[0]["error"]["code"], -32002);
+    assert_eq!(code(client.read_resource("weather://forecast/Atlantis").await), -32002);
     let completion = client
-        .request(4, "completion/complete", json!({"ref": {"type": "ref/resource", "uri": "weather://forecast/{city}"}, "argument": {"name": "city", "value": "Pa"}}))
-        .await;
-    assert_eq!(completion[0]["result"]["completion"]["values"], json!(["Paris"]));
+        .complete(
+            json!({"type": "ref/resource", "uri": "weather://forecast/{city}"}),
+            json!({"name": "city", "value": "Pa"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(completion["values"], json!(["Paris"]));
 }
 
 #[tokio::test]
 async fn trip_prompt_renders_with_arguments() {
     let (_, client) = start().await;
-    let list = client.request(1, "prompts/list", json!({})).await;
-    let prompt = &list[0]["result"]["prompts"][0];
-    assert_eq!(prompt["name"], "plan_trip");
-    assert_eq!(prompt["arguments"][0], json!({"name": "city", "description": "Destination city.", "required": true}));
-    assert_eq!(prompt["arguments"][1]["required"], false);
-    let got = client.request(2, "prompts/get", json!({"name": "plan_trip", "arguments": {"city": "Tokyo"}})).await;
-    assert!(got[0]["result"]["messages"][0]["content"]["text"].as_str().unwrap().contains("3-day trip to Tokyo"));
-    let missing = client.request(3, "prompts/get", json!({"name": "plan_trip"})).await;
-    assert_eq!(missing[0]["error"]["code"], -32602);
+    let prompts = client.list_prompts().await.unwrap();
+    assert_eq!(prompts[0]["name"], "plan_trip");
+    assert_eq!(
+        prompts[0]["arguments"][0],
+        json!({"name": "city", "description": "Destination city.", "required": true})
+    );
+    assert_eq!(prompts[0]["arguments"][1]["required"], false);
+    let got = client.get_prompt("plan_trip", json!({"city": "Tokyo"})).await.unwrap();
+    assert!(got["messages"][0]["content"]["text"].as_str().unwrap().contains("3-day trip to Tokyo"));
+    assert_eq!(code(client.get_prompt("plan_trip", json!({})).await), -32602);
 }
