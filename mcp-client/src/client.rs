@@ -7,6 +7,7 @@
 mod exchange;
 mod handshake;
 mod rounds;
+mod tool_headers;
 
 use crate::error::ClientError;
 use crate::handlers::Handlers;
@@ -127,6 +128,7 @@ impl ClientBuilder {
             capabilities: self.capabilities,
             handlers: self.handlers,
             agreed: std::sync::OnceLock::new(),
+            tool_headers: tool_headers::ToolHeaders::default(),
         });
         tokio::spawn(exchange::answer_server_requests(Arc::downgrade(&inner), server_requests));
         let client = Client { inner };
@@ -153,6 +155,7 @@ struct Inner {
     capabilities: Value,
     handlers: Handlers,
     agreed: std::sync::OnceLock<Agreed>,
+    tool_headers: tool_headers::ToolHeaders,
 }
 
 /// The last clone of a client gone: what still waits on the connection
@@ -230,8 +233,11 @@ impl Client {
     }
 
     /// Every tool (all pages of `tools/list`), as the server describes them.
+    ///
+    /// In the 2026-07-28 era a tool whose `x-mcp-header` annotations are
+    /// invalid is left out (and cannot be called).
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
-        self.list("tools/list", "tools").await
+        Ok(self.keep_valid_tools(self.list("tools/list", "tools").await?))
     }
 
     /// Every resource (all pages of `resources/list`).
@@ -252,8 +258,10 @@ impl Client {
     /// Calls tool `name`. A tool's own failure is a result with
     /// `is_error`; a protocol failure is an `Err`.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
+        let headers = self.param_headers(name, &arguments)?;
+        let extras = exchange::Extras { name: Some(name.to_owned()), headers, ..Default::default() };
         let params = json!({"name": name, "arguments": arguments});
-        let result = self.request_named("tools/call", params, Some(name)).await?;
+        let result = self.request_with("tools/call", params, &extras).await?;
         serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
     }
 

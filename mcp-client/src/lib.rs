@@ -30,6 +30,7 @@ mod client;
 mod error;
 mod handlers;
 mod inbox;
+mod param_headers;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder};

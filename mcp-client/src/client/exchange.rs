@@ -8,7 +8,19 @@ use crate::transport::Outgoing;
 use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
 use serde_json::{Value, json};
 use std::sync::Weak;
+use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// What a request carries besides its method and params.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Extras {
+    /// The tool, prompt or resource it names (`Mcp-Name`).
+    pub(crate) name: Option<String>,
+    /// More HTTP headers (the tool's `Mcp-Param-*`).
+    pub(crate) headers: Vec<(String, String)>,
+    /// Its own time limit, instead of the client's.
+    pub(crate) timeout: Option<Duration>,
+}
 
 impl Client {
     /// Sends a request and awaits its answer within the time limit; a call
@@ -17,7 +29,7 @@ impl Client {
         &self,
         method: &str,
         params: Value,
-        name: Option<&str>,
+        extras: &Extras,
         revision: Option<&'static str>,
     ) -> Result<Value, ClientError> {
         let inbox = &self.inner.inbox;
@@ -30,14 +42,15 @@ impl Client {
             bytes: jsonrpc::encode_request(&id, method, &params),
             id: Some(id.clone()),
             method: Some(method.to_owned()),
-            name: name.map(str::to_owned),
+            name: extras.name.clone(),
             revision,
+            headers: extras.headers.clone(),
         };
         if let Err(error) = self.inner.transport.send(message, inbox).await {
             waiting.settled();
             return Err(error);
         }
-        let outcome = match tokio::time::timeout(self.inner.timeout, answer).await {
+        let outcome = match tokio::time::timeout(extras.timeout.unwrap_or(self.inner.timeout), answer).await {
             Err(_) => return Err(ClientError::Timeout),
             Ok(outcome) => outcome,
         };
@@ -56,6 +69,7 @@ impl Client {
             method: Some(method.to_owned()),
             name: None,
             revision: self.protocol_version(),
+            headers: Vec::new(),
         };
         self.inner.transport.send(message, &self.inner.inbox).await
     }
@@ -102,7 +116,7 @@ pub(super) async fn answer_server_requests(inner: Weak<Inner>, mut requests: mps
                 Err(error) => jsonrpc::encode_error(Some(&request.id), &error),
             };
             let revision = inner.agreed.get().map(|a| a.revision);
-            let answer = Outgoing { bytes, id: None, method: None, name: None, revision };
+            let answer = Outgoing { bytes, id: None, method: None, name: None, revision, headers: Vec::new() };
             if let Err(error) = inner.transport.send(answer, &inner.inbox).await {
                 tracing::debug!(%error, "an answer to the server did not get through");
             }

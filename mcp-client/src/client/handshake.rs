@@ -3,6 +3,7 @@
 //! first then the second.
 
 use super::Client;
+use super::exchange::Extras;
 use crate::error::ClientError;
 use mcp_core::middleware::Era;
 use mcp_core::protocol::version;
@@ -49,7 +50,7 @@ impl Client {
             "capabilities": self.inner.capabilities,
             "clientInfo": self.inner.info,
         });
-        let server = self.send_request("initialize", params, None, None).await?;
+        let server = self.send_request("initialize", params, &Extras::default(), None).await?;
         let offered = server.get("protocolVersion").and_then(Value::as_str).unwrap_or_default();
         let revision = version::SUPPORTED
             .iter()
@@ -63,7 +64,7 @@ impl Client {
         let mut retried = false;
         loop {
             let params = json!({"_meta": self.meta(revision)});
-            match self.send_request("server/discover", params, None, Some(revision)).await {
+            match self.send_request("server/discover", params, &Extras::default(), Some(revision)).await {
                 Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server }),
                 // -32022: the server names the revisions it supports; try
                 // one of ours among them, once.

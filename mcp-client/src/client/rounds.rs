@@ -2,6 +2,7 @@
 //! `input_required` rounds, answered by the client's handlers.
 
 use super::Client;
+use super::exchange::Extras;
 use crate::error::ClientError;
 use mcp_core::middleware::Era;
 use serde_json::{Value, json};
@@ -13,8 +14,20 @@ impl Client {
     pub(super) async fn request_named(
         &self,
         method: &str,
-        mut params: Value,
+        params: Value,
         name: Option<&str>,
+    ) -> Result<Value, ClientError> {
+        let extras = Extras { name: name.map(str::to_owned), ..Extras::default() };
+        self.request_with(method, params, &extras).await
+    }
+
+    /// Sends `method` with `params` and what `extras` adds, answering the
+    /// 2026-07-28 era's `input_required` rounds.
+    pub(super) async fn request_with(
+        &self,
+        method: &str,
+        mut params: Value,
+        extras: &Extras,
     ) -> Result<Value, ClientError> {
         let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
         if agreed.era == Era::Stateless {
@@ -26,12 +39,12 @@ impl Client {
             }
         }
         if agreed.era == Era::Session {
-            return self.send_request(method, params, name, Some(agreed.revision)).await;
+            return self.send_request(method, params, extras, Some(agreed.revision)).await;
         }
         // The 2026-07-28 era asks the client within the request: answer the
         // round's questions and send the request again, with the state.
         for _ in 0..MAX_ROUNDS {
-            let result = self.send_request(method, params.clone(), name, Some(agreed.revision)).await?;
+            let result = self.send_request(method, params.clone(), extras, Some(agreed.revision)).await?;
             if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
                 return Ok(result);
             }
