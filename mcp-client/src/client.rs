@@ -7,6 +7,7 @@
 mod exchange;
 mod handshake;
 mod rounds;
+mod skills;
 mod tool_headers;
 
 use crate::error::ClientError;

@@ -31,6 +31,7 @@ mod error;
 mod handlers;
 mod inbox;
 mod param_headers;
+pub mod skills;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder};

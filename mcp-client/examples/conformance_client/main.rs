@@ -6,6 +6,7 @@
 //! scenarios has a module of its own.
 
 mod core;
+mod skills;
 mod tools;
 
 use mcp_client::{Client, ClientBuilder, Era};
@@ -47,6 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "http-custom-headers" | "http-invalid-tool-headers" | "json-schema-2020-12-preservation" => {
             tools::run(&scenario).await
         }
+        name if name.starts_with("sep-2640-client-") => skills::run(&scenario).await,
         _ => core::run(&scenario).await,
     }
 }
