@@ -8,6 +8,7 @@ mod exchange;
 mod handshake;
 mod rounds;
 mod skills;
+mod tasks;
 mod tool_headers;
 
 use crate::error::ClientError;
@@ -72,6 +73,15 @@ impl ClientBuilder {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Declares the tasks extension (`io.modelcontextprotocol/tasks`) on
+    /// every request: a task-capable tool then runs as a task, which
+    /// [`Client::call_tool`] awaits (see also [`Client::call_tool_as_task`]).
+    #[must_use]
+    pub fn tasks(mut self) -> Self {
+        self.capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
         self
     }
 
@@ -263,6 +273,9 @@ impl Client {
         let extras = exchange::Extras { name: Some(name.to_owned()), headers, ..Default::default() };
         let params = json!({"name": name, "arguments": arguments});
         let result = self.request_with("tools/call", params, &extras).await?;
+        if result.get("resultType").and_then(Value::as_str) == Some("task") {
+            return self.await_task(result).await;
+        }
         serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
     }
 

@@ -32,6 +32,7 @@ mod handlers;
 mod inbox;
 mod param_headers;
 pub mod skills;
+pub mod tasks;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder};

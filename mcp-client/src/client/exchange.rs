@@ -20,6 +20,9 @@ pub(crate) struct Extras {
     pub(crate) headers: Vec<(String, String)>,
     /// Its own time limit, instead of the client's.
     pub(crate) timeout: Option<Duration>,
+    /// Whether it declares the tasks extension (stateless era: in its own
+    /// `_meta`).
+    pub(crate) task: bool,
 }
 
 impl Client {

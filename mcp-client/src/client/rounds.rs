@@ -33,8 +33,11 @@ impl Client {
         if agreed.era == Era::Stateless {
             if let Value::Object(fields) = &mut params {
                 let meta = fields.entry("_meta").or_insert_with(|| json!({}));
-                if let (Value::Object(meta), Value::Object(ours)) = (meta, self.meta(agreed.revision)) {
+                if let (Value::Object(meta), Value::Object(ours)) = (&mut *meta, self.meta(agreed.revision)) {
                     meta.extend(ours);
+                }
+                if extras.task {
+                    super::tasks::declare(meta);
                 }
             }
         }
