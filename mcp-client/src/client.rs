@@ -4,8 +4,10 @@
 //! 2026-07-28 `input_required` rounds (`rounds.rs`) and one request's
 //! exchange with the transport (`exchange.rs`) each have a file.
 
+mod calls;
 mod exchange;
 mod handshake;
+mod pages;
 mod rounds;
 mod skills;
 mod tasks;
@@ -249,6 +251,16 @@ impl Client {
     /// invalid is left out (and cannot be called).
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
         Ok(self.keep_valid_tools(self.list("tools/list", "tools").await?))
+    }
+
+    /// Every tool, typed (see [`list_tools`](Self::list_tools)); schemas
+    /// are kept as the server wrote them.
+    pub async fn list_tool_descriptions(&self) -> Result<Vec<crate::ToolDescription>, ClientError> {
+        self.list_tools()
+            .await?
+            .into_iter()
+            .map(|tool| serde_json::from_value(tool).map_err(|e| ClientError::Protocol(format!("a tool: {e}"))))
+            .collect()
     }
 
     /// Every resource (all pages of `resources/list`).

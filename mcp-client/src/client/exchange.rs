@@ -49,11 +49,18 @@ impl Client {
             revision,
             headers: extras.headers.clone(),
         };
-        if let Err(error) = self.inner.transport.send(message, inbox).await {
-            waiting.settled();
-            return Err(error);
+        // The limit covers the sending too: over HTTP a JSON answer arrives
+        // with the POST's response.
+        let deadline = tokio::time::Instant::now() + extras.timeout.unwrap_or(self.inner.timeout);
+        match tokio::time::timeout_at(deadline, self.inner.transport.send(message, inbox)).await {
+            Err(_) => return Err(ClientError::Timeout),
+            Ok(Err(error)) => {
+                waiting.settled();
+                return Err(error);
+            }
+            Ok(Ok(())) => {}
         }
-        let outcome = match tokio::time::timeout(extras.timeout.unwrap_or(self.inner.timeout), answer).await {
+        let outcome = match tokio::time::timeout_at(deadline, answer).await {
             Err(_) => return Err(ClientError::Timeout),
             Ok(outcome) => outcome,
         };
