@@ -11,7 +11,11 @@ use serde_json::json;
 use std::time::Duration;
 
 async fn url() -> String {
-    let options = TaskOptions { poll_interval: Duration::from_millis(100), ..TaskOptions::default() };
+    url_polled_every(Duration::from_millis(100)).await
+}
+
+async fn url_polled_every(poll_interval: Duration) -> String {
+    let options = TaskOptions { poll_interval, heartbeat: Duration::from_millis(100), ..TaskOptions::default() };
     let server = tasks::builder(MemoryTaskStore::new(), Some(options)).build();
     format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await)
 }
@@ -50,4 +54,16 @@ async fn without_tasks_declared_a_call_runs_at_once_and_as_task_is_refused() {
     assert!(!at_once.is_error, "{at_once:?}");
     let refused = client.call_tool_as_task("distributed_compute", sieve(1000)).await.unwrap_err();
     assert!(refused.to_string().contains("at once"), "{refused}");
+}
+
+#[tokio::test]
+async fn in_the_stateless_era_waiting_follows_the_status_stream_not_only_the_polls() {
+    // The server asks for a poll every 30 s; the task's status stream says
+    // it ended long before.
+    let url = url_polled_every(Duration::from_secs(30)).await;
+    let client = Client::builder().era(Era::Stateless).connect_http(&url).await.unwrap();
+    let handle = client.call_tool_as_task("distributed_compute", sieve(100_000)).await.unwrap();
+    assert_eq!(handle.task().poll_interval(), Duration::from_secs(30));
+    let result = tokio::time::timeout(Duration::from_secs(10), handle.wait()).await.expect("no status stream").unwrap();
+    assert!(!result.is_error, "{result:?}");
 }

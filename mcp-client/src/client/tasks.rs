@@ -4,9 +4,27 @@
 use super::Client;
 use super::exchange::Extras;
 use crate::error::ClientError;
+use crate::inbox::ServerNotification;
 use crate::tasks::{EXTENSION, MAX_INPUT_ROUNDS, Task, TaskHandle, TaskStatus};
+use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;
 use serde_json::{Map, Value, json};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// How long a task's status stream may stay open at least (a task's TTL
+/// when longer).
+const LISTEN_AT_LEAST: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Ends a task's status stream when the wait ends (or is dropped).
+struct Following(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        if let Some(listen) = self.0.take() {
+            listen.abort();
+        }
+    }
+}
 
 impl Client {
     /// Calls tool `name` as a task (the server must offer the tasks
@@ -57,6 +75,7 @@ impl TaskHandle {
     /// [`ClientError::Cancelled`].
     pub async fn wait(mut self) -> Result<CallToolResult, ClientError> {
         let mut notifications = self.client.notifications();
+        let _following = self.follow();
         let mut rounds = 0;
         loop {
             match self.task.status {
@@ -83,24 +102,53 @@ impl TaskHandle {
                     self.answer().await?;
                 }
                 TaskStatus::Working | TaskStatus::InputRequired => {
-                    let pause = tokio::time::sleep(self.task.poll_interval());
-                    tokio::pin!(pause);
-                    // A status notification for this task cuts the pause short.
-                    loop {
-                        tokio::select! {
-                            () = &mut pause => break,
-                            note = notifications.recv() => match note {
-                                Ok(note) if note.method == "notifications/tasks"
-                                    && note.params["taskId"] == self.task.task_id.as_str() => break,
-                                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                                Err(tokio::sync::broadcast::error::RecvError::Closed) => (&mut pause).await,
-                            },
-                        }
+                    if let Some(heard) = self.pause(&mut notifications).await {
+                        self.task = heard;
+                        continue;
                     }
                 }
             }
             self.refresh().await?;
         }
+    }
+
+    /// Waits for the poll interval, or less when a `notifications/tasks`
+    /// for this task arrives: then the task as it says.
+    async fn pause(&self, notifications: &mut broadcast::Receiver<ServerNotification>) -> Option<Task> {
+        let pause = tokio::time::sleep(self.task.poll_interval());
+        tokio::pin!(pause);
+        loop {
+            tokio::select! {
+                () = &mut pause => return None,
+                note = notifications.recv() => match note {
+                    Ok(note) if note.method == "notifications/tasks"
+                        && note.params["taskId"] == self.task.task_id.as_str() => return task(note.params).ok(),
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => {
+                        (&mut pause).await;
+                        return None;
+                    }
+                },
+            }
+        }
+    }
+
+    /// In the stateless era, a `subscriptions/listen` stream for the task,
+    /// so that its status changes arrive as they happen; it ends when the
+    /// guard is dropped. A server without one is polled only.
+    fn follow(&self) -> Following {
+        if self.client.era() != Era::Stateless {
+            return Following(None);
+        }
+        let client = self.client.clone();
+        let params = json!({"notifications": {"taskIds": [self.task.task_id]}});
+        let lasts = std::time::Duration::from_millis(self.task.ttl_ms.unwrap_or(0)).max(LISTEN_AT_LEAST);
+        Following(Some(tokio::spawn(async move {
+            let extras = Extras { task: true, timeout: Some(lasts), ..Extras::default() };
+            if let Err(error) = client.request_with("subscriptions/listen", params, &extras).await {
+                tracing::debug!(%error, "no status stream for a task; polling only");
+            }
+        })))
     }
 
     /// Answers the task's open questions (`tasks/update`).
