@@ -279,16 +279,10 @@ impl Client {
     }
 
     /// Calls tool `name`. A tool's own failure is a result with
-    /// `is_error`; a protocol failure is an `Err`.
+    /// `is_error`; a protocol failure is an `Err`. A tool run as a task
+    /// (the client declared [`tasks`](ClientBuilder::tasks)) is awaited.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
-        let headers = self.param_headers(name, &arguments)?;
-        let extras = exchange::Extras { name: Some(name.to_owned()), headers, ..Default::default() };
-        let params = json!({"name": name, "arguments": arguments});
-        let result = self.request_with("tools/call", params, &extras).await?;
-        if result.get("resultType").and_then(Value::as_str) == Some("task") {
-            return self.await_task(result).await;
-        }
-        serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+        self.call_tool_with(name, arguments, crate::CallOptions::default()).await
     }
 
     /// Calls tool `name` and decodes its `structuredContent` into `T`; a
