@@ -18,6 +18,8 @@
 //! ```
 //!
 //! - [`Client`] and [`ClientBuilder`]: the connection and its calls;
+//! - [`CallOptions`]: a call's own time limit and progress callback;
+//! - [`skills`] and [`tasks`]: the skills and tasks extensions;
 //! - [`transport`]: HTTP, stdio and in-process;
 //! - [`ClientError`]: what a call fails with.
 //!
