@@ -4,6 +4,7 @@
 
 use mcp_client::tasks::TaskStatus;
 use mcp_client::{Client, ClientError, Era};
+use mcp_core::prelude::*;
 use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
 use mcp_examples::tasks;
 use mcp_integration_tests::spawn;
@@ -14,9 +15,17 @@ async fn url() -> String {
     url_polled_every(Duration::from_millis(100)).await
 }
 
+/// Asks for a word, then returns it.
+#[tool(task)]
+async fn echo_asked(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"word": {"type": "string"}}});
+    let answer = ctx.input("word").elicit("Which word?", schema).await.map_err(|e| ToolError::new(e.to_string()))?;
+    Ok(answer.content.and_then(|c| c["word"].as_str().map(str::to_owned)).unwrap_or_default())
+}
+
 async fn url_polled_every(poll_interval: Duration) -> String {
     let options = TaskOptions { poll_interval, heartbeat: Duration::from_millis(100), ..TaskOptions::default() };
-    let server = tasks::builder(MemoryTaskStore::new(), Some(options)).build();
+    let server = tasks::builder(MemoryTaskStore::new(), Some(options)).tools(tools![echo_asked]).build();
     format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await)
 }
 
@@ -66,4 +75,21 @@ async fn in_the_stateless_era_waiting_follows_the_status_stream_not_only_the_pol
     assert_eq!(handle.task().poll_interval(), Duration::from_secs(30));
     let result = tokio::time::timeout(Duration::from_secs(10), handle.wait()).await.expect("no status stream").unwrap();
     assert!(!result.is_error, "{result:?}");
+}
+
+#[tokio::test]
+async fn a_task_that_asks_is_answered_by_the_clients_handler_in_both_eras() {
+    let url = url().await;
+    for era in [Era::Stateless, Era::Session] {
+        let client = Client::builder()
+            .era(era)
+            .tasks()
+            .on_elicitation(|_| async { Ok(json!({"action": "accept", "content": {"word": "hello"}})) })
+            .connect_http(&url)
+            .await
+            .unwrap();
+        let handle = client.call_tool_as_task("echo_asked", json!({})).await.unwrap();
+        let answered = tokio::time::timeout(Duration::from_secs(20), handle.wait()).await.unwrap().unwrap();
+        assert_eq!(answered.text(), "hello", "{era:?}");
+    }
 }
