@@ -1,28 +1,35 @@
 //! [`Client`]: one connection to one server, in either protocol era.
+//!
+//! The builder and the calls live here; the handshake (`handshake.rs`), the
+//! 2026-07-28 `input_required` rounds (`rounds.rs`) and one request's
+//! exchange with the transport (`exchange.rs`) each have a file.
+
+mod calls;
+mod exchange;
+mod handshake;
+mod pages;
+mod rounds;
+mod skills;
+mod tasks;
+mod tool_headers;
 
 use crate::error::ClientError;
 use crate::handlers::Handlers;
 use crate::inbox::{Inbox, ServerNotification};
-use crate::transport::{Outgoing, Transport};
+use crate::transport::Transport;
+use handshake::Agreed;
 use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;
-use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
-use mcp_core::protocol::version;
+use mcp_core::protocol::jsonrpc::RpcError;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::future::Future;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 /// Pages a list may span before the client stops following `nextCursor`.
 const MAX_PAGES: usize = 1000;
-
-/// `input_required` rounds a stateless-era request may take.
-const MAX_ROUNDS: usize = 16;
-
-/// The stateless era's "unsupported protocol version" error.
-const UNSUPPORTED_VERSION: i64 = -32022;
 
 /// How a [`Client`] connects: its era, name, capabilities and time limit.
 #[derive(Debug, Clone)]
@@ -68,6 +75,15 @@ impl ClientBuilder {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Declares the tasks extension (`io.modelcontextprotocol/tasks`) on
+    /// every request: a task-capable tool then runs as a task, which
+    /// [`Client::call_tool`] awaits (see also [`Client::call_tool_as_task`]).
+    #[must_use]
+    pub fn tasks(mut self) -> Self {
+        self.capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
         self
     }
 
@@ -125,24 +141,11 @@ impl ClientBuilder {
             capabilities: self.capabilities,
             handlers: self.handlers,
             agreed: std::sync::OnceLock::new(),
+            tool_headers: tool_headers::ToolHeaders::default(),
         });
-        tokio::spawn(answer_server_requests(Arc::downgrade(&inner), server_requests));
+        tokio::spawn(exchange::answer_server_requests(Arc::downgrade(&inner), server_requests));
         let client = Client { inner };
-        let agreed = match self.era {
-            Some(Era::Stateless) => client.discover().await?,
-            Some(Era::Session) => client.initialize().await?,
-            None => match client.discover().await {
-                Ok(agreed) => agreed,
-                Err(ClientError::Rpc(_) | ClientError::Transport(_) | ClientError::Protocol(_)) => {
-                    client.initialize().await?
-                }
-                Err(other) => return Err(other),
-            },
-        };
-        let _ = client.inner.agreed.set(agreed);
-        if client.era() == Era::Session {
-            client.notify("notifications/initialized", json!({})).await?;
-        }
+        client.handshake(self.era).await?;
         Ok(client)
     }
 
@@ -157,15 +160,6 @@ impl ClientBuilder {
     }
 }
 
-/// What the handshake settled.
-#[derive(Debug)]
-struct Agreed {
-    era: Era,
-    revision: &'static str,
-    /// The `initialize` or `server/discover` result.
-    server: Value,
-}
-
 struct Inner {
     transport: Box<dyn Transport>,
     inbox: Inbox,
@@ -174,6 +168,7 @@ struct Inner {
     capabilities: Value,
     handlers: Handlers,
     agreed: std::sync::OnceLock<Agreed>,
+    tool_headers: tool_headers::ToolHeaders,
 }
 
 /// The last clone of a client gone: what still waits on the connection
@@ -251,8 +246,21 @@ impl Client {
     }
 
     /// Every tool (all pages of `tools/list`), as the server describes them.
+    ///
+    /// In the 2026-07-28 era a tool whose `x-mcp-header` annotations are
+    /// invalid is left out (and cannot be called).
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
-        self.list("tools/list", "tools").await
+        Ok(self.keep_valid_tools(self.list("tools/list", "tools").await?))
+    }
+
+    /// Every tool, typed (see [`list_tools`](Self::list_tools)); schemas
+    /// are kept as the server wrote them.
+    pub async fn list_tool_descriptions(&self) -> Result<Vec<crate::ToolDescription>, ClientError> {
+        self.list_tools()
+            .await?
+            .into_iter()
+            .map(|tool| serde_json::from_value(tool).map_err(|e| ClientError::Protocol(format!("a tool: {e}"))))
+            .collect()
     }
 
     /// Every resource (all pages of `resources/list`).
@@ -271,11 +279,10 @@ impl Client {
     }
 
     /// Calls tool `name`. A tool's own failure is a result with
-    /// `is_error`; a protocol failure is an `Err`.
+    /// `is_error`; a protocol failure is an `Err`. A tool run as a task
+    /// (the client declared [`tasks`](ClientBuilder::tasks)) is awaited.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
-        let params = json!({"name": name, "arguments": arguments});
-        let result = self.request_named("tools/call", params, Some(name)).await?;
-        serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+        self.call_tool_with(name, arguments, crate::CallOptions::default()).await
     }
 
     /// Calls tool `name` and decodes its `structuredContent` into `T`; a
@@ -365,168 +372,6 @@ impl Client {
         }
         Err(ClientError::Protocol(format!("{method} went on for more than {MAX_PAGES} pages")))
     }
-
-    async fn initialize(&self) -> Result<Agreed, ClientError> {
-        let params = json!({
-            "protocolVersion": version::LATEST,
-            "capabilities": self.inner.capabilities,
-            "clientInfo": self.inner.info,
-        });
-        let server = self.send_request("initialize", params, None, None).await?;
-        let offered = server.get("protocolVersion").and_then(Value::as_str).unwrap_or_default();
-        let revision = version::SUPPORTED
-            .iter()
-            .find(|v| **v == offered)
-            .ok_or_else(|| ClientError::Protocol(format!("the server offers protocol version {offered:?}")))?;
-        Ok(Agreed { era: Era::Session, revision, server })
-    }
-
-    async fn discover(&self) -> Result<Agreed, ClientError> {
-        let mut revision = version::STATELESS[0];
-        let mut retried = false;
-        loop {
-            let params = json!({"_meta": self.meta(revision)});
-            match self.send_request("server/discover", params, None, Some(revision)).await {
-                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server }),
-                // -32022: the server names the revisions it supports; try
-                // one of ours among them, once.
-                Err(ClientError::Rpc(error)) if error.code == UNSUPPORTED_VERSION && !retried => {
-                    let supported = error.data.as_ref().and_then(|d| d.get("supported")).and_then(Value::as_array);
-                    let ours = supported
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .find_map(|v| version::STATELESS.iter().find(|ours| **ours == v));
-                    match ours {
-                        Some(ours) => (revision, retried) = (ours, true),
-                        None => return Err(ClientError::Rpc(error)),
-                    }
-                }
-                Err(other) => return Err(other),
-            }
-        }
-    }
-
-    /// What a stateless-era request says of its client in `_meta`.
-    fn meta(&self, revision: &str) -> Value {
-        json!({
-            "io.modelcontextprotocol/protocolVersion": revision,
-            "io.modelcontextprotocol/clientInfo": self.inner.info,
-            "io.modelcontextprotocol/clientCapabilities": self.inner.capabilities,
-        })
-    }
-
-    async fn request_named(&self, method: &str, mut params: Value, name: Option<&str>) -> Result<Value, ClientError> {
-        let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
-        if agreed.era == Era::Stateless {
-            if let Value::Object(fields) = &mut params {
-                let meta = fields.entry("_meta").or_insert_with(|| json!({}));
-                if let (Value::Object(meta), Value::Object(ours)) = (meta, self.meta(agreed.revision)) {
-                    meta.extend(ours);
-                }
-            }
-        }
-        if agreed.era == Era::Session {
-            return self.send_request(method, params, name, Some(agreed.revision)).await;
-        }
-        // The 2026-07-28 era asks the client within the request: answer the
-        // round's questions and send the request again, with the state.
-        for _ in 0..MAX_ROUNDS {
-            let result = self.send_request(method, params.clone(), name, Some(agreed.revision)).await?;
-            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
-                return Ok(result);
-            }
-            let mut answers = serde_json::Map::new();
-            for (key, question) in result.get("inputRequests").and_then(Value::as_object).into_iter().flatten() {
-                let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
-                let answer = self.inner.handlers.answer(asked, question.get("params").cloned().unwrap_or_default());
-                answers.insert(key.clone(), answer.await?);
-            }
-            params["inputResponses"] = Value::Object(answers);
-            // Echoed exactly as the server sent it, and left out when it sent none.
-            match (result.get("requestState"), params.as_object_mut()) {
-                (Some(state), _) => params["requestState"] = state.clone(),
-                (None, Some(fields)) => drop(fields.remove("requestState")),
-                (None, None) => {}
-            }
-        }
-        Err(ClientError::Protocol(format!("{method} asked for input more than {MAX_ROUNDS} times")))
-    }
-
-    /// Sends a request and awaits its answer within the time limit; a call
-    /// dropped or timed out tells the server (`notifications/cancelled`).
-    async fn send_request(
-        &self,
-        method: &str,
-        params: Value,
-        name: Option<&str>,
-        revision: Option<&'static str>,
-    ) -> Result<Value, ClientError> {
-        let inbox = &self.inner.inbox;
-        if inbox.is_closed() {
-            return Err(ClientError::Closed);
-        }
-        let (id, answer) = inbox.pending.begin();
-        let mut waiting = Waiting { client: self, id: Some(id.clone()) };
-        let message = Outgoing {
-            bytes: jsonrpc::encode_request(&id, method, &params),
-            id: Some(id.clone()),
-            method: Some(method.to_owned()),
-            name: name.map(str::to_owned),
-            revision,
-        };
-        if let Err(error) = self.inner.transport.send(message, inbox).await {
-            waiting.settled();
-            return Err(error);
-        }
-        let outcome = match tokio::time::timeout(self.inner.timeout, answer).await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(outcome) => outcome,
-        };
-        waiting.settled();
-        match outcome {
-            Ok(Ok(result)) => serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(e.to_string())),
-            Ok(Err(error)) => Err(ClientError::Rpc(error)),
-            Err(_) => Err(ClientError::Closed),
-        }
-    }
-
-    async fn notify(&self, method: &str, params: Value) -> Result<(), ClientError> {
-        let message = Outgoing {
-            bytes: jsonrpc::encode_notification(method, &params),
-            id: None,
-            method: Some(method.to_owned()),
-            name: None,
-            revision: self.protocol_version(),
-        };
-        self.inner.transport.send(message, &self.inner.inbox).await
-    }
-}
-
-/// A request awaiting its answer: dropped before it settles (the caller's
-/// future was dropped, or its time ran out), it tells the server to stop.
-struct Waiting<'a> {
-    client: &'a Client,
-    id: Option<RequestId>,
-}
-
-impl Waiting<'_> {
-    fn settled(&mut self) {
-        self.id = None;
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        let Some(id) = self.id.take() else { return };
-        self.client.inner.inbox.pending.abandon(&id);
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        let client = self.client.clone();
-        runtime.spawn(async move {
-            let params = json!({"requestId": id, "reason": "the client stopped waiting"});
-            let _ = client.notify("notifications/cancelled", params).await;
-        });
-    }
 }
 
 /// Takes the array `key` out of a result.
@@ -536,30 +381,6 @@ fn contents(result: &mut Value, key: &str) -> Result<Vec<Value>, ClientError> {
         _ => Err(ClientError::Protocol(format!("a result without its `{key}` array"))),
     }
 }
-
-/// Answers what the server asks while the client lives (session era), each
-/// on its own task: by the builder's handlers, `ping`, else `-32601`.
-async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver<Request>) {
-    while let Some(request) = requests.recv().await {
-        let Some(inner) = inner.upgrade() else { return };
-        tokio::spawn(async move {
-            let params = request.params.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
-            let bytes = match inner.handlers.answer(&request.method, params).await {
-                Ok(result) => match serde_json::value::to_raw_value(&result) {
-                    Ok(raw) => jsonrpc::encode_result(&request.id, &raw),
-                    Err(e) => jsonrpc::encode_error(Some(&request.id), &RpcError::internal(e)),
-                },
-                Err(error) => jsonrpc::encode_error(Some(&request.id), &error),
-            };
-            let revision = inner.agreed.get().map(|a| a.revision);
-            let answer = Outgoing { bytes, id: None, method: None, name: None, revision };
-            if let Err(error) = inner.transport.send(answer, &inner.inbox).await {
-                tracing::debug!(%error, "an answer to the server did not get through");
-            }
-        });
-    }
-}
-
 /// `structured` as `T`, or its only field `result` as `T` (how a value that
 /// is not an object is wrapped).
 fn decode_structured<T: DeserializeOwned>(structured: Value) -> Result<T, serde_json::Error> {

@@ -22,6 +22,8 @@ pub enum ClientError {
     Timeout,
     /// The connection is closed.
     Closed,
+    /// The work was cancelled (a task that ended `cancelled`).
+    Cancelled,
 }
 
 impl fmt::Display for ClientError {
@@ -33,6 +35,7 @@ impl fmt::Display for ClientError {
             Self::Tool(text) => write!(f, "the tool failed: {text}"),
             Self::Timeout => f.write_str("the call's time limit passed"),
             Self::Closed => f.write_str("the connection is closed"),
+            Self::Cancelled => f.write_str("the work was cancelled"),
         }
     }
 }

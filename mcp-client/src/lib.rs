@@ -18,6 +18,8 @@
 //! ```
 //!
 //! - [`Client`] and [`ClientBuilder`]: the connection and its calls;
+//! - [`CallOptions`]: a call's own time limit and progress callback;
+//! - [`skills`] and [`tasks`]: the skills and tasks extensions;
 //! - [`transport`]: HTTP, stdio and in-process;
 //! - [`ClientError`]: what a call fails with.
 //!
@@ -26,17 +28,24 @@
 
 #![warn(missing_docs)]
 
+mod call_options;
 mod client;
 mod error;
 mod handlers;
 mod inbox;
+mod param_headers;
+pub mod skills;
+pub mod tasks;
+mod tool_description;
 pub mod transport;
 
+pub use call_options::{CallOptions, Progress, ProgressHandler};
 pub use client::{Client, ClientBuilder};
 pub use error::ClientError;
 pub use handlers::Handler;
 pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
 pub use mcp_core::middleware::Era;
+pub use tool_description::ToolDescription;
 
 /// The client guide (docs/client.md), its examples compiled as doc tests.
 #[cfg(doctest)]

@@ -6,6 +6,8 @@
 //! scenarios has a module of its own.
 
 mod core;
+mod skills;
+mod tools;
 
 use mcp_client::{Client, ClientBuilder, Era};
 
@@ -42,5 +44,11 @@ impl Scenario {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scenario = Scenario::from_env()?;
-    core::run(&scenario).await
+    match scenario.name.as_str() {
+        "http-custom-headers" | "http-invalid-tool-headers" | "json-schema-2020-12-preservation" => {
+            tools::run(&scenario).await
+        }
+        name if name.starts_with("sep-2640-client-") => skills::run(&scenario).await,
+        _ => core::run(&scenario).await,
+    }
 }

@@ -61,7 +61,16 @@ impl HttpTransport {
                     }
                 };
                 put("mcp-method", message.method.as_deref());
-                put("mcp-name", message.name.as_deref());
+                // A name a header cannot carry as it is goes in base64.
+                let name = message.name.as_deref().map(crate::param_headers::encode_text);
+                put("mcp-name", name.as_deref());
+                for (name, value) in &message.headers {
+                    if let (Ok(name), Ok(value)) =
+                        (reqwest::header::HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value))
+                    {
+                        headers.insert(name, value);
+                    }
+                }
             }
         }
         if let Some(session) = self.session_id().and_then(|s| HeaderValue::from_str(&s).ok()) {

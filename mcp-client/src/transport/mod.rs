@@ -33,6 +33,9 @@ pub struct Outgoing {
     pub name: Option<String>,
     /// The protocol revision it speaks (`MCP-Protocol-Version`), once known.
     pub revision: Option<&'static str>,
+    /// More HTTP headers, by lowercase name: a tool's mirrored arguments
+    /// (`Mcp-Param-*`, 2026-07-28). Other transports ignore them.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A way to reach a server.

@@ -49,6 +49,18 @@ pub use skill::Skill;
 
 pub(crate) use manifest::Manifest;
 
+/// The YAML frontmatter of a `SKILL.md`'s text as the JSON object a skill
+/// entry carries, parsed as the server parses it (YAML 1.2, no aliases, at
+/// most 64 KiB): what a client compares an entry's `frontmatter` against.
+///
+/// ```
+/// let fields = mcp_core::skills::parse_frontmatter("---\nname: pdf\ndescription: Read PDFs\n---\n# PDF\n").unwrap();
+/// assert_eq!(fields["name"], "pdf");
+/// ```
+pub fn parse_frontmatter(skill_md: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    frontmatter::parse(skill_md)
+}
+
 /// The extension's identifier, the key of its capability under `extensions`.
 pub const EXTENSION: &str = "io.modelcontextprotocol/skills";
 /// Most files one skill may hold, `SKILL.md` included (the extension's limit).
