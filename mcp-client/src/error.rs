@@ -17,6 +17,9 @@ pub enum ClientError {
     Protocol(String),
     /// The tool ran and reported a failure (`isError`), with its text.
     Tool(String),
+    /// Authorization failed: discovery, registration, the user's consent or
+    /// the token endpoint (OAuth), or a server that refused the credentials.
+    Auth(String),
     /// The call's time limit passed; the server was told to stop
     /// (`notifications/cancelled`).
     Timeout,
@@ -33,6 +36,7 @@ impl fmt::Display for ClientError {
             Self::Transport(why) => write!(f, "transport: {why}"),
             Self::Protocol(why) => write!(f, "the server broke the protocol: {why}"),
             Self::Tool(text) => write!(f, "the tool failed: {text}"),
+            Self::Auth(why) => write!(f, "authorization: {why}"),
             Self::Timeout => f.write_str("the call's time limit passed"),
             Self::Closed => f.write_str("the connection is closed"),
             Self::Cancelled => f.write_str("the work was cancelled"),

@@ -21,6 +21,7 @@
 //! - [`CallOptions`]: a call's own time limit and progress callback;
 //! - [`skills`] and [`tasks`]: the skills and tasks extensions;
 //! - [`transport`]: HTTP, stdio and in-process;
+//! - [`auth`]: OAuth 2.1 for HTTP servers that need authorization;
 //! - [`ClientError`]: what a call fails with.
 //!
 //! The JSON-RPC peer is mcp-core's: request ids and the requests awaiting
@@ -28,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 mod call_options;
 mod client;
 mod error;

@@ -5,6 +5,7 @@
 //! argument, and does what the scenario expects of a client. Each family of
 //! scenarios has a module of its own.
 
+mod auth;
 mod core;
 mod skills;
 mod tools;
@@ -48,6 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "http-custom-headers" | "http-invalid-tool-headers" | "json-schema-2020-12-preservation" => {
             tools::run(&scenario).await
         }
+        name if name.starts_with("auth/") => auth::run(&scenario).await,
         name if name.starts_with("sep-2640-client-") => skills::run(&scenario).await,
         _ => core::run(&scenario).await,
     }
