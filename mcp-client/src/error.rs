@@ -22,6 +22,9 @@ pub enum ClientError {
     Timeout,
     /// The connection is closed.
     Closed,
+    /// Getting or presenting an access token failed: discovery, a token
+    /// endpoint's refusal, a key that cannot sign.
+    Auth(String),
 }
 
 impl fmt::Display for ClientError {
@@ -33,6 +36,7 @@ impl fmt::Display for ClientError {
             Self::Tool(text) => write!(f, "the tool failed: {text}"),
             Self::Timeout => f.write_str("the call's time limit passed"),
             Self::Closed => f.write_str("the connection is closed"),
+            Self::Auth(why) => write!(f, "authorization: {why}"),
         }
     }
 }

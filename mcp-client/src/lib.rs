@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
 mod client;
 mod error;
 mod handlers;
