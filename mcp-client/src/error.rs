@@ -17,14 +17,14 @@ pub enum ClientError {
     Protocol(String),
     /// The tool ran and reported a failure (`isError`), with its text.
     Tool(String),
+    /// Authorization failed: discovery, registration, the user's consent or
+    /// the token endpoint (OAuth), or a server that refused the credentials.
+    Auth(String),
     /// The call's time limit passed; the server was told to stop
     /// (`notifications/cancelled`).
     Timeout,
     /// The connection is closed.
     Closed,
-    /// Getting or presenting an access token failed: discovery, a token
-    /// endpoint's refusal, a key that cannot sign.
-    Auth(String),
 }
 
 impl fmt::Display for ClientError {
@@ -34,9 +34,9 @@ impl fmt::Display for ClientError {
             Self::Transport(why) => write!(f, "transport: {why}"),
             Self::Protocol(why) => write!(f, "the server broke the protocol: {why}"),
             Self::Tool(text) => write!(f, "the tool failed: {text}"),
+            Self::Auth(why) => write!(f, "authorization: {why}"),
             Self::Timeout => f.write_str("the call's time limit passed"),
             Self::Closed => f.write_str("the connection is closed"),
-            Self::Auth(why) => write!(f, "authorization: {why}"),
         }
     }
 }
