@@ -32,6 +32,7 @@ pub struct ClientBuilder {
     capabilities: Value,
     timeout: Duration,
     handlers: Handlers,
+    authorizer: Option<crate::auth::SharedAuthorizer>,
 }
 
 impl Default for ClientBuilder {
@@ -42,6 +43,7 @@ impl Default for ClientBuilder {
             capabilities: json!({}),
             timeout: Duration::from_secs(60),
             handlers: Handlers::default(),
+            authorizer: None,
         }
     }
 }
@@ -146,9 +148,22 @@ impl ClientBuilder {
         Ok(client)
     }
 
+    /// Authorizes HTTP requests with `authorizer`: an
+    /// [`OAuth`](crate::auth::OAuth) flow run when the server asks, or a
+    /// fixed [`StaticToken`](crate::auth::StaticToken).
+    #[must_use]
+    pub fn authorizer(mut self, authorizer: impl crate::auth::Authorizer) -> Self {
+        self.authorizer = Some(crate::auth::SharedAuthorizer(Arc::new(authorizer)));
+        self
+    }
+
     /// Connects to the Streamable HTTP endpoint at `url`.
-    pub async fn connect_http(self, url: &str) -> Result<Client, ClientError> {
-        self.connect(crate::transport::http::HttpTransport::new(url)).await
+    pub async fn connect_http(mut self, url: &str) -> Result<Client, ClientError> {
+        let mut transport = crate::transport::http::HttpTransport::new(url);
+        if let Some(authorizer) = self.authorizer.take() {
+            transport = transport.with_authorizer(authorizer.0);
+        }
+        self.connect(transport).await
     }
 
     /// Connects to `server` in this process (no socket, no child process).

@@ -19,6 +19,7 @@
 //!
 //! - [`Client`] and [`ClientBuilder`]: the connection and its calls;
 //! - [`transport`]: HTTP, stdio and in-process;
+//! - [`auth`]: OAuth 2.1 for HTTP servers that need authorization;
 //! - [`ClientError`]: what a call fails with.
 //!
 //! The JSON-RPC peer is mcp-core's: request ids and the requests awaiting

@@ -6,7 +6,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use mcp_client::auth::{Assertion, ClientAssertion, ClientAuth, Dpop, IdentityProvider, MachineGrant, TokenTarget};
+use mcp_client::auth::metadata::AuthorizationServerMetadata;
+use mcp_client::auth::{
+    Assertion, ClientAssertion, ClientAuth, ClientCredentials, Dpop, Grant, GrantContext, IdentityProvider,
+    MachineGrant, Tokens,
+};
 use mcp_integration_tests::spawn;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -57,6 +61,33 @@ fn dpop_claims(headers: &HeaderMap) -> Value {
     jsonwebtoken::decode::<Value>(proof, &key, &validation).unwrap().claims
 }
 
+/// Runs `grant` against the authorization server `issuer` (its token
+/// endpoint at `/token`) for `resource` and `scope`.
+async fn obtain(
+    grant: &MachineGrant,
+    issuer: &str,
+    resource: Option<&str>,
+    scope: Option<&str>,
+    dpop: Option<&Dpop>,
+) -> Result<Tokens, mcp_client::ClientError> {
+    let server = AuthorizationServerMetadata {
+        issuer: issuer.to_owned(),
+        token_endpoint: Some(format!("{issuer}/token")),
+        ..AuthorizationServerMetadata::default()
+    };
+    let http = reqwest::Client::new();
+    let context = GrantContext {
+        http: &http,
+        server: &server,
+        discovered: true,
+        resource,
+        scope,
+        client: None,
+        proof: dpop.map(|d| d as &dyn mcp_client::auth::proof::Proof),
+    };
+    grant.obtain(&context).await
+}
+
 fn json_answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
@@ -87,14 +118,7 @@ async fn client_credentials_with_a_jwt_assertion_and_a_dpop_nonce_get_a_bound_to
     let grant = MachineGrant::ClientCredentials {
         auth: ClientAuth::PrivateKeyJwt(ClientAssertion::from_pem("robot", CLIENT_KEY, "ES256").unwrap()),
     };
-    let target = TokenTarget {
-        issuer: &base,
-        token_endpoint: &token_url,
-        resource: Some("http://mcp.example/mcp"),
-        scope: Some("read"),
-        dpop: Some(&dpop),
-    };
-    let token = grant.obtain(&reqwest::Client::new(), target).await.unwrap();
+    let token = obtain(&grant, &base, Some("http://mcp.example/mcp"), Some("read"), Some(&dpop)).await.unwrap();
     assert_eq!((token.access_token.as_str(), token.token_type.as_str()), ("bound", "DPoP"));
 
     let seen = seen.lock().unwrap();
@@ -138,13 +162,11 @@ async fn a_refused_workload_assertion_is_reported_and_not_retried() {
     std::fs::write(&file, "workload.jwt\n").unwrap();
     let grant = MachineGrant::JwtBearer {
         assertion: Assertion::File(file.clone()),
-        auth: ClientAuth::None { client_id: "w".into() },
+        auth: ClientAuth::Registered(ClientCredentials::public("w")),
     };
-    let token_url = format!("{base}/token");
-    let target = TokenTarget { issuer: &base, token_endpoint: &token_url, resource: None, scope: None, dpop: None };
-    let error = grant.obtain(&reqwest::Client::new(), target).await.unwrap_err().to_string();
+    let error = obtain(&grant, &base, None, None, None).await.unwrap_err().to_string();
     let _ = std::fs::remove_file(file);
-    assert!(error.contains("invalid_grant: expired"), "{error}");
+    assert!(error.contains("invalid_grant expired"), "{error}");
     assert_eq!(*count.lock().unwrap(), 1);
 }
 
@@ -185,19 +207,11 @@ async fn enterprise_managed_authorization_exchanges_the_id_token_then_presents_t
         idp: IdentityProvider {
             issuer: idp.clone(),
             token_endpoint: format!("{idp}/token"),
-            auth: ClientAuth::None { client_id: "idp-client".into() },
+            auth: ClientAuth::Registered(ClientCredentials::public("idp-client")),
             id_token: "id-token".into(),
         },
-        auth: ClientAuth::SecretBasic { client_id: "app".into(), client_secret: "s:cret".into() },
+        auth: ClientAuth::Registered(ClientCredentials::confidential("app", "s:cret")),
     };
-    let token_url = format!("{authorization_server}/token");
-    let target = TokenTarget {
-        issuer: &authorization_server,
-        token_endpoint: &token_url,
-        resource: Some("http://mcp.example/mcp"),
-        scope: None,
-        dpop: None,
-    };
-    let token = grant.obtain(&reqwest::Client::new(), target).await.unwrap();
+    let token = obtain(&grant, &authorization_server, Some("http://mcp.example/mcp"), None, None).await.unwrap();
     assert_eq!(token.access_token, format!("at-jag-for-{authorization_server}"));
 }

@@ -5,6 +5,8 @@
 //! argument, and does what the scenario expects of a client. Each family of
 //! scenarios has a module of its own.
 
+mod auth;
+mod auth_ext;
 mod core;
 
 use mcp_client::{Client, ClientBuilder, Era};
@@ -42,5 +44,11 @@ impl Scenario {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scenario = Scenario::from_env()?;
+    if auth_ext::handles(&scenario.name) {
+        return auth_ext::run(&scenario).await;
+    }
+    if scenario.name.starts_with("auth/") {
+        return auth::run(&scenario).await;
+    }
     core::run(&scenario).await
 }

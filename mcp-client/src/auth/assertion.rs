@@ -72,7 +72,7 @@ impl ClientAssertion {
     /// A fresh assertion for the authorization server `audience` (its
     /// issuer identifier, RFC 7523bis).
     pub fn sign(&self, audience: &str) -> Result<String, ClientError> {
-        let now = super::dpop::now();
+        let now = super::store::now();
         let claims = AssertionClaims {
             iss: &self.client_id,
             sub: &self.client_id,

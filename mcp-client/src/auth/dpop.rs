@@ -9,7 +9,11 @@
 //! without the current one with `use_dpop_nonce` (a 400 from the token
 //! endpoint, a 401 from the resource server); [`Dpop`] remembers the last
 //! nonce per origin so the retry and every later request carry it.
+//!
+//! [`Dpop`] is the [`Proof`] to give [`OAuthBuilder::proof`](super::OAuthBuilder::proof).
 
+use super::proof::Proof;
+use super::store::now;
 use crate::error::ClientError;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,7 +25,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The header a proof travels in, and the one a server's nonce comes in.
+/// The header a proof travels in.
 pub const DPOP_HEADER: &str = "dpop";
 /// The header in which a server hands out the nonce to put in proofs.
 pub const NONCE_HEADER: &str = "dpop-nonce";
@@ -120,11 +124,6 @@ pub fn token_hash(access_token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(access_token.as_bytes()))
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// A client's DPoP key and the nonces servers have asked it to use.
 #[derive(Debug)]
 pub struct Dpop {
@@ -177,14 +176,22 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-/// Whether a resource server's 401 asks for a nonce: its
-/// `WWW-Authenticate` names the `use_dpop_nonce` error.
-pub fn is_nonce_challenge(headers: &reqwest::header::HeaderMap) -> bool {
-    headers
-        .get_all(reqwest::header::WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("use_dpop_nonce"))
+impl Proof for Dpop {
+    fn header(&self) -> &'static str {
+        DPOP_HEADER
+    }
+
+    fn token_type(&self) -> &'static str {
+        "DPoP"
+    }
+
+    fn proof(&self, method: &str, url: &str, access_token: Option<&str>) -> Result<String, ClientError> {
+        Dpop::proof(self, method, url, access_token)
+    }
+
+    fn note_nonce(&self, url: &str, headers: &reqwest::header::HeaderMap) -> bool {
+        self.remember_nonce(url, headers)
+    }
 }
 
 #[cfg(test)]
@@ -254,13 +261,5 @@ mod tests {
         let (_, claims) = verify(&dpop.proof("POST", "http://rs.example/mcp", Some("t")).unwrap());
         assert!(claims.get("nonce").is_none(), "another server's nonce is not sent");
         assert!(!dpop.remember_nonce("http://as.example:8080/token", &reqwest::header::HeaderMap::new()));
-    }
-
-    #[test]
-    fn a_use_dpop_nonce_challenge_is_recognised() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::WWW_AUTHENTICATE, r#"DPoP error="use_dpop_nonce""#.parse().unwrap());
-        assert!(is_nonce_challenge(&headers));
-        assert!(!is_nonce_challenge(&reqwest::header::HeaderMap::new()));
     }
 }

@@ -4,13 +4,14 @@
 //! request, and closing the client DELETEs the session.
 
 use super::{Outgoing, Transport};
+use crate::auth::{Authorizer, MAX_REFUSALS, Refusal};
 use crate::error::ClientError;
 use crate::inbox::{Inbox, MAX_MESSAGE};
 use futures_util::future::BoxFuture;
 use mcp_core::protocol::jsonrpc::{RequestId, RpcError};
 use mcp_core::protocol::version;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const SESSION_ID: &str = "mcp-session-id";
 const PROTOCOL_VERSION: &str = "mcp-protocol-version";
@@ -23,6 +24,8 @@ pub struct HttpTransport {
     revision: Mutex<Option<&'static str>>,
     /// Whether the session's GET stream is being listened to.
     listening: std::sync::atomic::AtomicBool,
+    /// Who authorizes requests (OAuth, a fixed token), if the server needs it.
+    auth: Option<Arc<dyn Authorizer>>,
 }
 
 impl HttpTransport {
@@ -40,7 +43,18 @@ impl HttpTransport {
             session: Mutex::new(None),
             revision: Mutex::new(None),
             listening: std::sync::atomic::AtomicBool::new(false),
+            auth: None,
         }
+    }
+
+    /// Authorizes every request with `auth` ([`OAuth`](crate::auth::OAuth),
+    /// [`StaticToken`](crate::auth::StaticToken)); a request the server
+    /// refuses (401, 403) is sent again once `auth` has new credentials, at
+    /// most [`MAX_REFUSALS`] times.
+    #[must_use]
+    pub fn with_authorizer(mut self, auth: Arc<dyn Authorizer>) -> Self {
+        self.auth = Some(auth);
+        self
     }
 
     /// The session id the server gave, if any.
@@ -86,12 +100,14 @@ impl HttpTransport {
         if self.listening.swap(true, Ordering::AcqRel) {
             return;
         }
-        let (http, url, inbox) = (self.http.clone(), self.url.clone(), inbox.clone());
+        let (http, url, inbox, auth) = (self.http.clone(), self.url.clone(), inbox.clone(), self.auth.clone());
         tokio::spawn(async move {
             let mut position = Position::default();
             while !inbox.is_closed() {
+                let Ok(authorized) = authorization(auth.as_deref(), "GET", &url).await else { break };
                 let mut get = http
                     .get(&url)
+                    .headers(authorized)
                     .header(ACCEPT, "text/event-stream")
                     .header(SESSION_ID, &session)
                     .header(PROTOCOL_VERSION, revision);
@@ -122,6 +138,48 @@ impl Default for Position {
     }
 }
 
+impl HttpTransport {
+    /// POSTs `message`, with the authorizer's headers; a refusal (401, 403)
+    /// goes to the authorizer and, once it has new credentials, the
+    /// message is sent again.
+    async fn post_authorized(&self, message: &Outgoing) -> Result<reqwest::Response, ClientError> {
+        let mut refusals = 0;
+        loop {
+            let sent = authorization(self.auth.as_deref(), "POST", &self.url).await?;
+            let response = self
+                .http
+                .post(&self.url)
+                .headers(self.headers(message))
+                .headers(sent.clone())
+                .body(message.bytes.clone())
+                .send()
+                .await
+                .map_err(|e| ClientError::Transport(format!("POST {}: {e}", self.url)))?;
+            let status = response.status().as_u16();
+            let Some(auth) = self.auth.as_deref().filter(|_| status == 401 || status == 403) else {
+                return Ok(response);
+            };
+            if refusals == MAX_REFUSALS {
+                return Err(ClientError::Auth(format!(
+                    "POST {} refused {status} after {refusals} new credentials",
+                    self.url
+                )));
+            }
+            refusals += 1;
+            let refusal = Refusal { url: self.url.clone(), status, headers: response.headers().clone(), sent };
+            auth.refused(&refusal).await?;
+        }
+    }
+}
+
+/// The authorization headers of a request (none without an authorizer).
+async fn authorization(auth: Option<&dyn Authorizer>, method: &str, url: &str) -> Result<HeaderMap, ClientError> {
+    match auth {
+        Some(auth) => auth.headers(method, url).await,
+        None => Ok(HeaderMap::new()),
+    }
+}
+
 impl Transport for HttpTransport {
     fn send<'a>(&'a self, message: Outgoing, inbox: &'a Inbox) -> BoxFuture<'a, Result<(), ClientError>> {
         Box::pin(async move {
@@ -129,15 +187,7 @@ impl Transport for HttpTransport {
                 *self.revision.lock().unwrap_or_else(|p| p.into_inner()) = Some(revision);
             }
             self.listen_once(inbox);
-            let headers = self.headers(&message);
-            let response = self
-                .http
-                .post(&self.url)
-                .headers(headers)
-                .body(message.bytes)
-                .send()
-                .await
-                .map_err(|e| ClientError::Transport(format!("POST {}: {e}", self.url)))?;
+            let response = self.post_authorized(&message).await?;
             if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
                 *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
             }
@@ -152,6 +202,7 @@ impl Transport for HttpTransport {
                 .is_some_and(|v| v.starts_with("text/event-stream"));
             if is_sse && status.is_success() {
                 let resume = self.session_id().map(|session| Resume {
+                    auth: self.auth.clone(),
                     http: self.http.clone(),
                     url: self.url.clone(),
                     session,
@@ -173,7 +224,8 @@ impl Transport for HttpTransport {
         Box::pin(async move {
             let Some(session) = self.session.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
             let revision = *self.revision.lock().unwrap_or_else(|p| p.into_inner());
-            let mut delete = self.http.delete(&self.url).header(SESSION_ID, session);
+            let authorized = authorization(self.auth.as_deref(), "DELETE", &self.url).await.unwrap_or_default();
+            let mut delete = self.http.delete(&self.url).headers(authorized).header(SESSION_ID, session);
             if let Some(revision) = revision {
                 delete = delete.header(PROTOCOL_VERSION, revision);
             }
@@ -210,6 +262,7 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, Client
 
 /// What it takes to resume a session's stream with a GET.
 struct Resume {
+    auth: Option<Arc<dyn Authorizer>>,
     http: reqwest::Client,
     url: String,
     session: String,
@@ -234,9 +287,17 @@ async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<Req
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
+            let authorized = match authorization(resume.auth.as_deref(), "GET", &resume.url).await {
+                Ok(headers) => headers,
+                Err(error) => {
+                    outcome = Err(error.to_string());
+                    break;
+                }
+            };
             let mut get = resume
                 .http
                 .get(&resume.url)
+                .headers(authorized)
                 .header(ACCEPT, "text/event-stream")
                 .header(SESSION_ID, &resume.session)
                 .header("last-event-id", last);

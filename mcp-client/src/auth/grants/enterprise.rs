@@ -3,7 +3,9 @@
 //! there (RFC 8693) for an Identity Assertion JWT Authorization Grant
 //! (ID-JAG) naming the MCP server's authorization server and resource.
 
-use super::{ClientAuth, TokenEndpoint, TokenTarget};
+use super::ClientAuth;
+use crate::auth::grant::GrantContext;
+use crate::auth::metadata::AuthorizationServerMetadata;
 use crate::error::ClientError;
 
 /// The token type of an ID-JAG.
@@ -25,34 +27,29 @@ pub struct IdentityProvider {
 }
 
 impl IdentityProvider {
-    /// Exchanges the ID token for an ID-JAG for `target`'s authorization
-    /// server (the audience) and resource.
-    pub(super) async fn exchange(
-        &self,
-        http: &reqwest::Client,
-        target: TokenTarget<'_>,
-    ) -> Result<String, ClientError> {
-        let mut form: Vec<(&'static str, String)> = vec![
-            ("grant_type", TOKEN_EXCHANGE_GRANT.into()),
-            ("requested_token_type", ID_JAG.into()),
-            ("audience", target.issuer.to_owned()),
-            ("subject_token", self.id_token.clone()),
-            ("subject_token_type", ID_TOKEN.into()),
+    /// Exchanges the ID token for an ID-JAG whose audience is `context`'s
+    /// authorization server, for its resource and scope.
+    pub(super) async fn exchange(&self, context: &GrantContext<'_>) -> Result<String, ClientError> {
+        let mut form: Vec<(String, String)> = vec![
+            ("grant_type".into(), TOKEN_EXCHANGE_GRANT.into()),
+            ("requested_token_type".into(), ID_JAG.into()),
+            ("audience".into(), context.server.issuer.clone()),
+            ("subject_token".into(), self.id_token.clone()),
+            ("subject_token_type".into(), ID_TOKEN.into()),
         ];
-        if let Some(resource) = target.resource {
-            form.push(("resource", resource.to_owned()));
+        if let Some(resource) = context.resource {
+            form.push(("resource".into(), resource.to_owned()));
         }
-        if let Some(scope) = target.scope.filter(|s| !s.is_empty()) {
-            form.push(("scope", scope.to_owned()));
+        if let Some(scope) = context.scope.filter(|s| !s.trim().is_empty()) {
+            form.push(("scope".into(), scope.to_owned()));
         }
-        let endpoint = TokenEndpoint { url: &self.token_endpoint, issuer: &self.issuer, auth: &self.auth, dpop: None };
-        let answer = endpoint.request(http, &form).await?;
-        match answer.issued_token_type.as_deref() {
-            Some(ID_JAG) => Ok(answer.access_token),
-            other => Err(ClientError::Auth(format!(
-                "the identity provider {} issued {other:?} instead of an ID-JAG",
-                self.token_endpoint
-            ))),
-        }
+        let idp = AuthorizationServerMetadata {
+            issuer: self.issuer.clone(),
+            token_endpoint: Some(self.token_endpoint.clone()),
+            ..AuthorizationServerMetadata::default()
+        };
+        // The ID-JAG is a bearer grant to present once: never DPoP-bound.
+        let at_idp = GrantContext { server: &idp, proof: None, ..*context };
+        Ok(self.auth.request(&at_idp, form).await?.access_token)
     }
 }

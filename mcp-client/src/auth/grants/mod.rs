@@ -1,4 +1,5 @@
-//! Grants without a user at a browser, for machine-to-machine clients:
+//! Grants without a user at a browser, for machine-to-machine clients,
+//! each a [`Grant`] for [`OAuth`](super::OAuth):
 //! - client credentials (OAuth 2.1 §4.2), the client authenticating with a
 //!   secret or a signed JWT (SEP-1046);
 //! - the JWT-bearer grant (RFC 7523 §2.1) with a workload identity token,
@@ -9,23 +10,79 @@
 //!   (ID-JAG, RFC 8693), which the JWT-bearer grant turns into an access
 //!   token at the MCP server's authorization server.
 //!
-//! Each is a [`MachineGrant`]; [`MachineGrant::obtain`] runs it against
-//! an authorization server the client discovered.
+//! A refusal from the token endpoint ends the grant: it is neither retried
+//! nor replaced by another grant (only a DPoP nonce is retried, by the
+//! [`TokenEndpoint`]).
 
 mod enterprise;
-mod token_endpoint;
 
 pub use enterprise::{ID_JAG, IdentityProvider};
-pub use token_endpoint::{ClientAuth, MAX_TOKEN_RESPONSE, TOKEN_TIMEOUT, TokenEndpoint, TokenResponse};
 
-use crate::auth::dpop::Dpop;
+use super::assertion::{ClientAssertion, JWT_BEARER_ASSERTION};
+use super::grant::{Grant, GrantContext};
+use super::registration::ClientCredentials;
+use super::store::Tokens;
+use super::token::TokenEndpoint;
 use crate::error::ClientError;
+use futures_util::future::BoxFuture;
 use std::path::PathBuf;
 
 /// The `grant_type` of the JWT-bearer grant (RFC 7523 §2.1).
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-/// The largest assertion file read.
-const MAX_ASSERTION: u64 = 64 * 1024;
+/// The largest assertion file read (64 KiB).
+pub const MAX_ASSERTION: u64 = 64 * 1024;
+
+/// How the client authenticates at a token endpoint.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// With its registered id (and secret, if confidential):
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    Registered(ClientCredentials),
+    /// With an assertion signed by its private key (`private_key_jwt`,
+    /// RFC 7523 §2.2).
+    PrivateKeyJwt(ClientAssertion),
+}
+
+impl ClientAuth {
+    /// The client's id, whichever the method.
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Registered(client) => &client.client_id,
+            Self::PrivateKeyJwt(assertion) => assertion.client_id(),
+        }
+    }
+
+    /// The registered client to authenticate as, after adding an
+    /// assertion for the authorization server `issuer` to `form` when the
+    /// client authenticates with one.
+    fn prepare(
+        &self,
+        form: &mut Vec<(String, String)>,
+        issuer: &str,
+    ) -> Result<Option<&ClientCredentials>, ClientError> {
+        match self {
+            Self::Registered(client) => Ok(Some(client)),
+            Self::PrivateKeyJwt(assertion) => {
+                form.push(("client_id".into(), assertion.client_id().to_owned()));
+                form.push(("client_assertion_type".into(), JWT_BEARER_ASSERTION.into()));
+                form.push(("client_assertion".into(), assertion.sign(issuer)?));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Posts `form` to `context`'s token endpoint, authenticated as this client.
+    async fn request(
+        &self,
+        context: &GrantContext<'_>,
+        mut form: Vec<(String, String)>,
+    ) -> Result<Tokens, ClientError> {
+        let client = self.prepare(&mut form, &context.server.issuer)?;
+        let endpoint = TokenEndpoint { http: context.http, server: context.server, client, proof: context.proof };
+        endpoint.request(form).await
+    }
+}
 
 /// Where a JWT-bearer assertion comes from.
 #[derive(Clone, Debug)]
@@ -68,7 +125,7 @@ pub enum MachineGrant {
     JwtBearer {
         /// The workload's JWT, whose audience is the authorization server.
         assertion: Assertion,
-        /// The client's authentication (often `ClientAuth::None`).
+        /// The client's authentication (often a public client id).
         auth: ClientAuth,
     },
     /// Enterprise-managed authorization: an ID-JAG from `idp`, then the
@@ -81,22 +138,6 @@ pub enum MachineGrant {
     },
 }
 
-/// The authorization server and resource a token is asked for.
-#[derive(Clone, Copy, Debug)]
-pub struct TokenTarget<'a> {
-    /// The authorization server's issuer identifier.
-    pub issuer: &'a str,
-    /// Its token endpoint.
-    pub token_endpoint: &'a str,
-    /// The MCP server's resource identifier (RFC 8707), as its protected
-    /// resource metadata publishes it.
-    pub resource: Option<&'a str>,
-    /// The scopes to ask for, space-separated.
-    pub scope: Option<&'a str>,
-    /// The client's DPoP key, when its tokens are bound.
-    pub dpop: Option<&'a Dpop>,
-}
-
 impl MachineGrant {
     /// The grant's client authentication at the MCP authorization server.
     pub fn auth(&self) -> &ClientAuth {
@@ -106,31 +147,40 @@ impl MachineGrant {
             }
         }
     }
+}
 
-    /// Runs the grant and returns the access token. A refusal is returned
-    /// as it is: these grants are not retried, nor replaced by another.
-    pub async fn obtain(&self, http: &reqwest::Client, target: TokenTarget<'_>) -> Result<TokenResponse, ClientError> {
-        let mut form: Vec<(&'static str, String)> = Vec::new();
-        match self {
-            Self::ClientCredentials { .. } => form.push(("grant_type", "client_credentials".into())),
-            Self::JwtBearer { assertion, .. } => {
-                form.push(("grant_type", JWT_BEARER_GRANT.into()));
-                form.push(("assertion", assertion.read().await?));
+impl Grant for MachineGrant {
+    /// The client brings its own credentials: no registration.
+    fn needs_client(&self) -> bool {
+        false
+    }
+
+    fn obtain<'a>(&'a self, context: &'a GrantContext<'a>) -> BoxFuture<'a, Result<Tokens, ClientError>> {
+        Box::pin(async move {
+            let mut form: Vec<(String, String)> = Vec::new();
+            match self {
+                Self::ClientCredentials { .. } => form.push(("grant_type".into(), "client_credentials".into())),
+                Self::JwtBearer { assertion, .. } => {
+                    form.push(("grant_type".into(), JWT_BEARER_GRANT.into()));
+                    form.push(("assertion".into(), assertion.read().await?));
+                }
+                Self::EnterpriseManaged { idp, .. } => {
+                    let id_jag = idp.exchange(context).await?;
+                    form.push(("grant_type".into(), JWT_BEARER_GRANT.into()));
+                    form.push(("assertion".into(), id_jag));
+                }
             }
-            Self::EnterpriseManaged { idp, .. } => {
-                let id_jag = idp.exchange(http, target).await?;
-                form.push(("grant_type", JWT_BEARER_GRANT.into()));
-                form.push(("assertion", id_jag));
+            if let Some(scope) = context.scope.filter(|s| !s.trim().is_empty()) {
+                form.push(("scope".into(), scope.to_owned()));
             }
-        }
-        if let Some(scope) = target.scope.filter(|s| !s.is_empty()) {
-            form.push(("scope", scope.to_owned()));
-        }
-        if let Some(resource) = target.resource {
-            form.push(("resource", resource.to_owned()));
-        }
-        let endpoint =
-            TokenEndpoint { url: target.token_endpoint, issuer: target.issuer, auth: self.auth(), dpop: target.dpop };
-        endpoint.request(http, &form).await
+            if let Some(resource) = context.resource {
+                form.push(("resource".into(), resource.to_owned()));
+            }
+            let mut tokens = self.auth().request(context, form).await?;
+            if tokens.scope.is_none() {
+                tokens.scope = context.scope.map(str::to_owned);
+            }
+            Ok(tokens)
+        })
     }
 }

@@ -1,0 +1,397 @@
+//! [`OAuth`]: the authorizer that runs the MCP authorization flow when a
+//! server refuses a request.
+//!
+//! On a 401: read the challenge, discover the protected-resource metadata
+//! (and check its `resource` stands for this server), then the
+//! authorization server's metadata (its `issuer` checked); refresh the
+//! token if the same server issued one with a refresh token; else find or
+//! make the client's registration with that server and run the grant. On
+//! a 403 `insufficient_scope`: the same, asking for the scopes held so far
+//! plus the challenged ones (step-up). The transport gives up after
+//! [`MAX_REFUSALS`](super::MAX_REFUSALS) refusals of one request.
+
+use super::bounded::http_client;
+use super::callback::AuthorizationCallback;
+use super::challenge::{self, Challenge};
+use super::discovery;
+use super::grant::{AuthorizationCode, Grant, GrantContext};
+use super::metadata::AuthorizationServerMetadata;
+use super::proof::Proof;
+use super::registration::{self, ClientCredentials, ClientMetadata};
+use super::store::{MemoryStore, TokenStore, Tokens};
+use super::token::TokenEndpoint;
+use super::{Authorizer, Refusal};
+use crate::error::ClientError;
+use futures_util::future::BoxFuture;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use std::sync::Arc;
+
+/// The OAuth 2.1 client of the MCP authorization specification.
+///
+/// ```no_run
+/// use mcp_client::auth::{ClientMetadata, FetchRedirect, FileStore, OAuth};
+///
+/// # async fn run() -> Result<(), mcp_client::ClientError> {
+/// let oauth = OAuth::builder()
+///     .client_metadata(ClientMetadata { client_name: "my-agent".into(), ..ClientMetadata::default() })
+///     .on_authorize(FetchRedirect::default())
+///     .store(FileStore::new("tokens.json"))
+///     .build();
+/// let client = mcp_client::Client::builder().authorizer(oauth).connect_http("https://mcp.example.com/mcp").await?;
+/// # let _ = client; Ok(()) }
+/// ```
+pub struct OAuth {
+    http: reqwest::Client,
+    store: Arc<dyn TokenStore>,
+    grant: Option<Arc<dyn Grant>>,
+    metadata: ClientMetadata,
+    pre_registered: Option<(ClientCredentials, Option<String>)>,
+    metadata_document: Option<String>,
+    scope: Option<String>,
+    proof: Option<Arc<dyn Proof>>,
+    state: tokio::sync::Mutex<State>,
+}
+
+/// What the flow has learnt about the one server it authorizes for.
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    tokens: Option<Tokens>,
+    /// The authorization server, and whether it came from its metadata.
+    server: Option<(AuthorizationServerMetadata, bool)>,
+    /// The protected-resource metadata's `resource`.
+    resource: Option<String>,
+    /// The client the tokens were issued to.
+    client: Option<ClientCredentials>,
+}
+
+/// The outcome of a grant or a refresh.
+struct Kept {
+    tokens: Tokens,
+    server: AuthorizationServerMetadata,
+    discovered: bool,
+    resource: Option<String>,
+    client: Option<ClientCredentials>,
+}
+
+/// How an [`OAuth`] is set up.
+#[derive(Default)]
+pub struct OAuthBuilder {
+    store: Option<Arc<dyn TokenStore>>,
+    grant: Option<Arc<dyn Grant>>,
+    callback: Option<Arc<dyn AuthorizationCallback>>,
+    metadata: ClientMetadata,
+    pre_registered: Option<(ClientCredentials, Option<String>)>,
+    metadata_document: Option<String>,
+    scope: Option<String>,
+    proof: Option<Arc<dyn Proof>>,
+}
+
+impl OAuthBuilder {
+    /// Keeps tokens and registrations in `store` (default: in memory).
+    #[must_use]
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Uses the authorization code grant, taking the user through the
+    /// authorization URL with `callback` (a browser, or [`FetchRedirect`](super::FetchRedirect)).
+    #[must_use]
+    pub fn on_authorize(mut self, callback: impl AuthorizationCallback) -> Self {
+        self.callback = Some(Arc::new(callback));
+        self
+    }
+
+    /// Obtains tokens with `grant` instead of the authorization code grant.
+    #[must_use]
+    pub fn grant(mut self, grant: impl Grant) -> Self {
+        self.grant = Some(Arc::new(grant));
+        self
+    }
+
+    /// What the client says of itself when it registers dynamically (its
+    /// name, redirect URI, application type).
+    #[must_use]
+    pub fn client_metadata(mut self, metadata: ClientMetadata) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Credentials registered beforehand, with the issuer of the
+    /// authorization server they belong to (`None`: whichever the server
+    /// names). They are never shown to another issuer.
+    #[must_use]
+    pub fn pre_registered(mut self, client: ClientCredentials, issuer: Option<&str>) -> Self {
+        self.pre_registered = Some((client, issuer.map(str::to_owned)));
+        self
+    }
+
+    /// The HTTPS URL of the client's metadata document, used as its client
+    /// ID with authorization servers that support client ID metadata
+    /// documents (instead of registering).
+    #[must_use]
+    pub fn client_metadata_document(mut self, url: impl Into<String>) -> Self {
+        self.metadata_document = Some(url.into());
+        self
+    }
+
+    /// Asks for `scope` rather than the one the server suggests.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Binds tokens to a key with `proof` (DPoP).
+    #[must_use]
+    pub fn proof(mut self, proof: impl Proof) -> Self {
+        self.proof = Some(Arc::new(proof));
+        self
+    }
+
+    /// The authorizer.
+    pub fn build(self) -> OAuth {
+        let redirect_uri = self.metadata.redirect_uri.clone();
+        let grant = self.grant.or_else(|| {
+            self.callback.map(|callback| {
+                Arc::new(AuthorizationCode::new(move |url| callback.authorize(url), redirect_uri)) as Arc<dyn Grant>
+            })
+        });
+        OAuth {
+            http: http_client(),
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            grant,
+            metadata: self.metadata,
+            pre_registered: self.pre_registered,
+            metadata_document: self.metadata_document,
+            scope: self.scope,
+            proof: self.proof,
+            state: tokio::sync::Mutex::new(State::default()),
+        }
+    }
+}
+
+impl OAuth {
+    /// Sets one up.
+    pub fn builder() -> OAuthBuilder {
+        OAuthBuilder::default()
+    }
+
+    /// The headers that present `tokens` on a `method` request to `url`.
+    fn present(&self, tokens: &Tokens, method: &str, url: &str) -> Result<HeaderMap, ClientError> {
+        let mut headers = HeaderMap::new();
+        let proof = self.proof.as_deref().filter(|p| tokens.token_type.eq_ignore_ascii_case(p.token_type()));
+        let scheme = match proof {
+            Some(proof) => {
+                let value = proof.proof(method, url, Some(&tokens.access_token))?;
+                headers.insert(proof.header(), header_value(&value)?);
+                proof.token_type()
+            }
+            None => "Bearer",
+        };
+        headers.insert(AUTHORIZATION, header_value(&format!("{scheme} {}", tokens.access_token))?);
+        Ok(headers)
+    }
+
+    /// Runs discovery and the grant for `url`, after `refusal`.
+    async fn authorize(&self, state: &mut State, refusal: &Refusal, challenge: &Challenge) -> Result<(), ClientError> {
+        let url = refusal.url.as_str();
+        let resource_metadata =
+            discovery::fetch_protected_resource(&self.http, url, challenge.resource_metadata()).await?;
+        let issuer = match &resource_metadata {
+            Some(metadata) => {
+                if !discovery::resource_matches(&metadata.resource, url) {
+                    return Err(ClientError::Auth(format!(
+                        "the protected-resource metadata is for {:?}, not for {url}",
+                        metadata.resource
+                    )));
+                }
+                metadata.authorization_servers.first().cloned().ok_or_else(|| {
+                    ClientError::Auth("the protected-resource metadata names no authorization server".into())
+                })?
+            }
+            // 2025-03-26: the MCP server's origin is its authorization server.
+            None => discovery::origin_of(url)?,
+        };
+        let (server, discovered) = match discovery::fetch_authorization_server(&self.http, &issuer).await? {
+            Some(server) => (server, true),
+            None if resource_metadata.is_none() => (AuthorizationServerMetadata::fallback(&issuer), false),
+            None => return Err(ClientError::Auth(format!("the authorization server {issuer} publishes no metadata"))),
+        };
+        let resource = resource_metadata.as_ref().map(|m| m.resource.clone());
+        let step_up = refusal.status == 403;
+        let mut scope = self
+            .scope
+            .clone()
+            .or_else(|| challenge.scope().map(str::to_owned))
+            .or_else(|| resource_metadata.as_ref().and_then(|m| m.scopes_supported.as_ref()).map(|s| s.join(" ")))
+            .filter(|s| !s.trim().is_empty());
+        if step_up {
+            let held = state.tokens.as_ref().and_then(|t| t.scope.clone());
+            scope = union(held.as_deref(), scope.as_deref());
+        }
+        let grant = self.grant.clone().ok_or_else(|| {
+            ClientError::Auth("the server needs authorization and no grant or authorization callback is set".into())
+        })?;
+        if grant.wants_refresh()
+            && AuthorizationServerMetadata::lists(&server.scopes_supported, "offline_access") == Some(true)
+        {
+            scope = scope.map(|scope| union(Some(&scope), Some("offline_access")).unwrap_or(scope));
+        }
+        // A token refused (not short of scope) by the server that issued it: refresh it.
+        if let Some(tokens) =
+            state.tokens.as_ref().filter(|t| !step_up && t.issuer == server.issuer && t.refresh_token.is_some())
+        {
+            let client = state.client.clone();
+            let refreshed = self.endpoint(&server, client.as_ref()).refresh(tokens, resource.as_deref()).await;
+            if let Ok(fresh) = refreshed {
+                let kept = Kept { tokens: fresh, server, discovered, resource, client };
+                return self.keep(state, url, kept).await;
+            }
+        }
+        let client = match grant.needs_client() {
+            true => Some(self.client_for(&server, scope.as_deref()).await?),
+            false => None,
+        };
+        let context = GrantContext {
+            http: &self.http,
+            server: &server,
+            discovered,
+            resource: resource.as_deref(),
+            scope: scope.as_deref(),
+            client: client.as_ref(),
+            proof: self.proof.as_deref(),
+        };
+        let tokens = grant.obtain(&context).await?;
+        self.keep(state, url, Kept { tokens, server, discovered, resource, client }).await
+    }
+
+    /// Keeps what a grant or a refresh gave, in the state and the store.
+    async fn keep(&self, state: &mut State, url: &str, kept: Kept) -> Result<(), ClientError> {
+        self.store.set_tokens(url, Some(kept.tokens.clone())).await?;
+        state.tokens = Some(kept.tokens);
+        state.server = Some((kept.server, kept.discovered));
+        state.resource = kept.resource;
+        state.client = kept.client;
+        Ok(())
+    }
+
+    fn endpoint<'a>(
+        &'a self,
+        server: &'a AuthorizationServerMetadata,
+        client: Option<&'a ClientCredentials>,
+    ) -> TokenEndpoint<'a> {
+        TokenEndpoint { http: &self.http, server, client, proof: self.proof.as_deref() }
+    }
+
+    /// The client's identity at `server`: kept from an earlier
+    /// registration, given beforehand, its metadata document's URL, or a
+    /// dynamic registration — in that order.
+    async fn client_for(
+        &self,
+        server: &AuthorizationServerMetadata,
+        scope: Option<&str>,
+    ) -> Result<ClientCredentials, ClientError> {
+        if let Some(client) = self.store.client(&server.issuer).await? {
+            return Ok(client);
+        }
+        let given =
+            self.pre_registered.as_ref().filter(|(_, issuer)| issuer.as_deref().is_none_or(|i| i == server.issuer));
+        if let Some((client, _)) = given {
+            return Ok(client.clone());
+        }
+        let document =
+            self.metadata_document.as_ref().filter(|_| server.client_id_metadata_document_supported == Some(true));
+        if let Some(url) = document {
+            return Ok(ClientCredentials::public(url.clone()));
+        }
+        let client = registration::register(&self.http, server, &self.metadata, scope).await?;
+        self.store.set_client(&server.issuer, client.clone()).await?;
+        Ok(client)
+    }
+}
+
+impl Authorizer for OAuth {
+    fn headers<'a>(&'a self, method: &'a str, url: &'a str) -> BoxFuture<'a, Result<HeaderMap, ClientError>> {
+        Box::pin(async move {
+            let mut state = self.state.lock().await;
+            if !state.loaded {
+                state.tokens = self.store.tokens(url).await?;
+                state.loaded = true;
+            }
+            let expired = state.tokens.as_ref().is_some_and(|t| t.expired() && t.refresh_token.is_some());
+            let server = state.server.clone().filter(|_| expired);
+            if let Some((server, _)) = server {
+                let client = state.client.clone();
+                let old = state.tokens.clone();
+                let fresh = match &old {
+                    Some(tokens) => {
+                        self.endpoint(&server, client.as_ref()).refresh(tokens, state.resource.as_deref()).await.ok()
+                    }
+                    None => None,
+                };
+                self.store.set_tokens(url, fresh.clone()).await?;
+                state.tokens = fresh;
+            }
+            match &state.tokens {
+                Some(tokens) => self.present(tokens, method, url),
+                None => Ok(HeaderMap::new()),
+            }
+        })
+    }
+
+    fn refused<'a>(&'a self, refusal: &'a Refusal) -> BoxFuture<'a, Result<(), ClientError>> {
+        Box::pin(async move {
+            let mut state = self.state.lock().await;
+            let challenges = challenge::from_headers(&refusal.headers);
+            let challenge =
+                challenges.iter().find(|c| c.scheme == "bearer" || c.scheme == "dpop").cloned().unwrap_or_default();
+            if challenge.error() == Some("use_dpop_nonce")
+                && self.proof.as_ref().is_some_and(|p| p.note_nonce(&refusal.url, &refusal.headers))
+            {
+                return Ok(());
+            }
+            // Credentials replaced since this request left: just send it again.
+            let sent = refusal.sent.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.split_once(' '));
+            let current = state.tokens.as_ref().map(|t| t.access_token.as_str());
+            if current.is_some() && current != sent.map(|(_, token)| token) {
+                return Ok(());
+            }
+            if refusal.status == 403 && challenge.error() != Some("insufficient_scope") {
+                return Err(ClientError::Auth(format!(
+                    "the server refused the request (403 {})",
+                    challenge.error().unwrap_or("forbidden")
+                )));
+            }
+            self.authorize(&mut state, refusal, &challenge).await
+        })
+    }
+}
+
+/// The scopes of `a` and `b`, each once, `a`'s first.
+fn union(a: Option<&str>, b: Option<&str>) -> Option<String> {
+    let mut scopes: Vec<&str> = Vec::new();
+    for scope in a.into_iter().chain(b).flat_map(str::split_whitespace) {
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    (!scopes.is_empty()).then(|| scopes.join(" "))
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, ClientError> {
+    HeaderValue::from_str(value).map_err(|_| ClientError::Auth("a credential cannot be sent in a header".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_up_keeps_the_scopes_held() {
+        assert_eq!(union(Some("mcp:basic"), Some("mcp:write mcp:basic")).as_deref(), Some("mcp:basic mcp:write"));
+        assert_eq!(union(None, None), None);
+        assert_eq!(union(Some(" "), Some("a")).as_deref(), Some("a"));
+    }
+}
