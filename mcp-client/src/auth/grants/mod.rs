@@ -18,6 +18,7 @@ mod enterprise;
 
 pub use enterprise::{ID_JAG, IdentityProvider};
 
+#[cfg(feature = "jwt")]
 use super::assertion::{ClientAssertion, JWT_BEARER_ASSERTION};
 use super::grant::{Grant, GrantContext};
 use super::registration::ClientCredentials;
@@ -40,7 +41,8 @@ pub enum ClientAuth {
     /// `client_secret_basic`, `client_secret_post` or `none`.
     Registered(ClientCredentials),
     /// With an assertion signed by its private key (`private_key_jwt`,
-    /// RFC 7523 §2.2).
+    /// RFC 7523 §2.2; feature `jwt`).
+    #[cfg(feature = "jwt")]
     PrivateKeyJwt(ClientAssertion),
 }
 
@@ -49,6 +51,7 @@ impl ClientAuth {
     pub fn client_id(&self) -> &str {
         match self {
             Self::Registered(client) => &client.client_id,
+            #[cfg(feature = "jwt")]
             Self::PrivateKeyJwt(assertion) => assertion.client_id(),
         }
     }
@@ -56,6 +59,7 @@ impl ClientAuth {
     /// The registered client to authenticate as, after adding an
     /// assertion for the authorization server `issuer` to `form` when the
     /// client authenticates with one.
+    #[cfg_attr(not(feature = "jwt"), allow(unused_variables, clippy::ptr_arg))]
     fn prepare(
         &self,
         form: &mut Vec<(String, String)>,
@@ -63,6 +67,7 @@ impl ClientAuth {
     ) -> Result<Option<&ClientCredentials>, ClientError> {
         match self {
             Self::Registered(client) => Ok(Some(client)),
+            #[cfg(feature = "jwt")]
             Self::PrivateKeyJwt(assertion) => {
                 form.push(("client_id".into(), assertion.client_id().to_owned()));
                 form.push(("client_assertion_type".into(), JWT_BEARER_ASSERTION.into()));
