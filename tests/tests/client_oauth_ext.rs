@@ -215,3 +215,119 @@ async fn enterprise_managed_authorization_exchanges_the_id_token_then_presents_t
     let token = obtain(&grant, &authorization_server, Some("http://mcp.example/mcp"), None, None).await.unwrap();
     assert_eq!(token.access_token, format!("at-jag-for-{authorization_server}"));
 }
+
+/// What the DPoP-protected weather server saw.
+#[derive(Default)]
+struct Seen {
+    /// The thumbprint of the key the token endpoint bound the token to.
+    bound_to: Option<String>,
+    /// `use_dpop_nonce` refusals sent by the MCP endpoint.
+    nonce_challenges: usize,
+    /// The `jti` of every proof presented to the MCP endpoint.
+    jtis: Vec<String>,
+    /// The `Authorization` schemes presented.
+    schemes: Vec<String>,
+}
+
+/// The weather example behind DPoP: protected-resource and authorization
+/// server metadata, a token endpoint binding tokens to the proof's key, and
+/// an MCP endpoint that checks every proof and asks for a nonce once.
+async fn dpop_weather(seen: Arc<Mutex<Seen>>) -> String {
+    let guard = seen.clone();
+    let protected = mcp_examples::weather::app(mcp_axum::McpConfig::default()).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let seen = guard.clone();
+            async move {
+                let host = request.headers()["host"].to_str().unwrap().to_owned();
+                let metadata = format!("http://{host}/.well-known/oauth-protected-resource/mcp");
+                let Some(authorization) = request.headers().get("authorization") else {
+                    let challenge = format!(r#"DPoP resource_metadata="{metadata}""#);
+                    return (StatusCode::UNAUTHORIZED, [("www-authenticate", challenge)]).into_response();
+                };
+                let (scheme, token) = authorization.to_str().unwrap().split_once(' ').unwrap();
+                let proof = dpop_claims(request.headers());
+                let header = jsonwebtoken::decode_header(request.headers()["dpop"].to_str().unwrap()).unwrap();
+                let thumbprint = header.jwk.unwrap().thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256);
+                {
+                    let mut seen = seen.lock().unwrap();
+                    seen.schemes.push(scheme.to_owned());
+                    seen.jtis.push(proof["jti"].as_str().unwrap().to_owned());
+                    assert_eq!(seen.bound_to.as_deref(), Some(thumbprint.as_str()), "the key the token is bound to");
+                }
+                assert_eq!(token, "bound-token");
+                assert_eq!(proof["ath"], mcp_client::auth::dpop::token_hash(token));
+                assert_eq!(proof["htm"], request.method().as_str());
+                assert_eq!(proof["htu"], format!("http://{host}/mcp"));
+                if proof["nonce"] != "rs-nonce" {
+                    seen.lock().unwrap().nonce_challenges += 1;
+                    let challenge = format!(r#"DPoP error="use_dpop_nonce", resource_metadata="{metadata}""#);
+                    let headers = [("www-authenticate", challenge), ("dpop-nonce", "rs-nonce".to_owned())];
+                    return (StatusCode::UNAUTHORIZED, headers).into_response();
+                }
+                next.run(request).await
+            }
+        },
+    ));
+    let bind = seen.clone();
+    let authorization = axum::Router::new()
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            axum::routing::get(|headers: HeaderMap| async move {
+                let base = format!("http://{}", headers["host"].to_str().unwrap());
+                axum::Json(json!({"resource": format!("{base}/mcp"), "authorization_servers": [base]}))
+            }),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            axum::routing::get(|headers: HeaderMap| async move {
+                let base = format!("http://{}", headers["host"].to_str().unwrap());
+                axum::Json(json!({
+                    "issuer": base,
+                    "token_endpoint": format!("{base}/token"),
+                    "grant_types_supported": ["client_credentials"],
+                    "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+                    "dpop_signing_alg_values_supported": ["ES256"],
+                }))
+            }),
+        )
+        .route(
+            "/token",
+            post(move |headers: HeaderMap, body: String| {
+                let seen = bind.clone();
+                async move {
+                    let proof = dpop_claims(&headers);
+                    assert!(proof.get("ath").is_none());
+                    assert_eq!(form(&body)["grant_type"], "client_credentials");
+                    let header = jsonwebtoken::decode_header(headers["dpop"].to_str().unwrap()).unwrap();
+                    let thumbprint = header.jwk.unwrap().thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256);
+                    seen.lock().unwrap().bound_to = Some(thumbprint);
+                    json_answer(StatusCode::OK, json!({"access_token": "bound-token", "token_type": "DPoP"}))
+                }
+            }),
+        );
+    format!("{}/mcp", spawn(protected.merge(authorization)).await)
+}
+
+#[tokio::test]
+async fn a_dpop_client_binds_its_token_proves_every_request_and_follows_the_server_nonce() {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let url = dpop_weather(seen.clone()).await;
+    let grant = MachineGrant::ClientCredentials {
+        auth: ClientAuth::Registered(ClientCredentials::confidential("robot", "secret")),
+    };
+    let oauth = mcp_client::auth::OAuth::builder().grant(grant).proof(Dpop::generate().unwrap()).build();
+    let client = mcp_client::Client::builder().authorizer(oauth).connect_http(&url).await.unwrap();
+    assert!(client.list_tools().await.unwrap().iter().any(|t| t["name"] == "get_weather"));
+    let weather = client.call_tool("get_weather", json!({"city": "Paris"})).await.unwrap();
+    assert!(!weather.is_error, "{weather:?}");
+    client.close().await;
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.nonce_challenges, 1, "the nonce, once given, is in every later proof");
+    assert!(seen.schemes.iter().all(|s| s == "DPoP"), "{:?}", seen.schemes);
+    let mut jtis = seen.jtis.clone();
+    jtis.sort();
+    jtis.dedup();
+    assert_eq!(jtis.len(), seen.jtis.len(), "a fresh proof for every request");
+    assert!(seen.jtis.len() >= 4, "{}", seen.jtis.len());
+}

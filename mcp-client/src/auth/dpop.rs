@@ -229,6 +229,15 @@ mod tests {
     }
 
     #[test]
+    fn ath_is_the_base64url_sha256_of_the_token() {
+        // RFC 9449 §7.1's example.
+        assert_eq!(
+            token_hash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+    }
+
+    #[test]
     fn each_proof_is_fresh_and_the_token_request_has_no_ath() {
         let key = DpopKey::generate().unwrap();
         let (_, first) = verify(&key.proof("POST", "https://as.example/token", None, None).unwrap());
