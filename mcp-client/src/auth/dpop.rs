@@ -19,7 +19,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use p256::pkcs8::EncodePrivateKey;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -68,6 +68,28 @@ impl DpopKey {
                 break key;
             }
         };
+        Self::from_signing_key(&signing)
+    }
+
+    /// The P-256 key in `pem` (PKCS#8, as [`to_pkcs8_pem`](Self::to_pkcs8_pem)
+    /// writes it): keep the key with stored tokens, which are bound to it.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, ClientError> {
+        let signing = p256::ecdsa::SigningKey::from_pkcs8_pem(pem)
+            .map_err(|e| ClientError::Auth(format!("reading the DPoP key (a P-256 PKCS#8 PEM): {e}")))?;
+        Self::from_signing_key(&signing)
+    }
+
+    /// The private key as PKCS#8 PEM: a secret, to store as one.
+    pub fn to_pkcs8_pem(&self) -> Result<String, ClientError> {
+        let signing = p256::ecdsa::SigningKey::from_pkcs8_der(self.encoding.inner())
+            .map_err(|e| ClientError::Auth(format!("the DPoP key: {e}")))?;
+        let pem = signing
+            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+            .map_err(|e| ClientError::Auth(format!("encoding the DPoP key: {e}")))?;
+        Ok(pem.to_string())
+    }
+
+    fn from_signing_key(signing: &p256::ecdsa::SigningKey) -> Result<Self, ClientError> {
         let der = signing.to_pkcs8_der().map_err(|e| ClientError::Auth(format!("encoding the DPoP key: {e}")))?;
         let encoding = EncodingKey::from_ec_der(der.as_bytes());
         let jwk = Jwk::from_encoding_key(&encoding, Algorithm::ES256)
@@ -256,6 +278,14 @@ mod tests {
             jwk["y"].as_str().unwrap()
         );
         assert_eq!(key.thumbprint(), URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes())));
+    }
+
+    #[test]
+    fn a_key_kept_as_pem_is_the_same_key() {
+        let key = DpopKey::generate().unwrap();
+        let again = DpopKey::from_pkcs8_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
+        assert_eq!(key.thumbprint(), again.thumbprint());
+        assert!(DpopKey::from_pkcs8_pem("not a key").is_err());
     }
 
     #[test]
