@@ -176,8 +176,10 @@ impl Dpop {
     }
 
     /// Keeps the nonce in `headers` (a `DPoP-Nonce` from `url`'s server),
-    /// and says whether it is one the client did not have: only then is a
-    /// `use_dpop_nonce` refusal worth a retry.
+    /// and says whether there was one: a `use_dpop_nonce` refusal is worth
+    /// a retry then, even with the nonce already kept (requests sent at
+    /// once before the first refusal all lacked it). Callers bound the
+    /// retries.
     pub fn remember_nonce(&self, url: &str, headers: &reqwest::header::HeaderMap) -> bool {
         let Some(nonce) = headers.get(NONCE_HEADER).and_then(|v| v.to_str().ok()) else { return false };
         if nonce.is_empty() || nonce.len() > MAX_NONCE {
@@ -187,7 +189,8 @@ impl Dpop {
         if nonces.len() >= MAX_ORIGINS && !nonces.contains_key(origin(url)) {
             nonces.clear();
         }
-        nonces.insert(origin(url).to_owned(), nonce.to_owned()).as_deref() != Some(nonce)
+        nonces.insert(origin(url).to_owned(), nonce.to_owned());
+        true
     }
 }
 
@@ -289,12 +292,12 @@ mod tests {
     }
 
     #[test]
-    fn nonces_are_kept_per_origin_and_only_a_new_one_asks_for_a_retry() {
+    fn nonces_are_kept_per_origin() {
         let dpop = Dpop::generate().unwrap();
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(NONCE_HEADER, "n-1".parse().unwrap());
         assert!(dpop.remember_nonce("http://as.example:8080/token", &headers));
-        assert!(!dpop.remember_nonce("http://as.example:8080/other", &headers), "the same nonce again");
+        assert!(dpop.remember_nonce("http://as.example:8080/other", &headers), "the same nonce again");
         let (_, claims) = verify(&dpop.proof("POST", "http://as.example:8080/token", None).unwrap());
         assert_eq!(claims["nonce"], "n-1");
         let (_, claims) = verify(&dpop.proof("POST", "http://rs.example/mcp", Some("t")).unwrap());
