@@ -6,6 +6,7 @@
 //! scenarios has a module of its own.
 
 mod auth;
+mod auth_ext;
 mod core;
 mod skills;
 mod tools;
@@ -49,6 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "http-custom-headers" | "http-invalid-tool-headers" | "json-schema-2020-12-preservation" => {
             tools::run(&scenario).await
         }
+        name if auth_ext::handles(name) => auth_ext::run(&scenario).await,
         name if name.starts_with("auth/") => auth::run(&scenario).await,
         name if name.starts_with("sep-2640-client-") => skills::run(&scenario).await,
         _ => core::run(&scenario).await,

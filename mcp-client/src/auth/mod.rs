@@ -23,14 +23,27 @@
 //! - [`proof`]: per-request proofs (the hook for DPoP);
 //! - [`flow`]: [`OAuth`], which ties them together.
 //!
+//! And the extensions (the `ext-auth` specifications):
+//! - `dpop`: DPoP proofs (RFC 9449), a [`Proof`] (feature `jwt`, default);
+//! - `assertion`: JWT client authentication (`private_key_jwt`, RFC 7523;
+//!   feature `jwt`);
+//! - [`grants`]: tokens without a user, each a [`Grant`]: client
+//!   credentials, workload identity (JWT bearer), enterprise-managed
+//!   authorization (an ID-JAG from the enterprise IdP).
+//!
 //! Every document read from an authorization or resource server is bounded
 //! in size ([`MAX_AUTH_BODY`]) and time ([`AUTH_TIMEOUT`]).
 
+#[cfg(feature = "jwt")]
+pub mod assertion;
 pub mod callback;
 pub mod challenge;
 pub mod discovery;
+#[cfg(feature = "jwt")]
+pub mod dpop;
 pub mod flow;
 pub mod grant;
+pub mod grants;
 pub mod metadata;
 pub mod pkce;
 pub mod proof;
@@ -40,10 +53,15 @@ pub mod token;
 
 mod bounded;
 
+#[cfg(feature = "jwt")]
+pub use assertion::ClientAssertion;
 pub use bounded::{AUTH_TIMEOUT, MAX_AUTH_BODY};
 pub use callback::{AuthorizationCallback, FetchRedirect};
+#[cfg(feature = "jwt")]
+pub use dpop::{Dpop, DpopKey};
 pub use flow::{OAuth, OAuthBuilder};
 pub use grant::{AuthorizationCode, Grant, GrantContext};
+pub use grants::{Assertion, ClientAuth, IdentityProvider, MachineGrant};
 pub use registration::{ClientCredentials, ClientMetadata};
 pub use store::{FileStore, MemoryStore, TokenStore, Tokens};
 
