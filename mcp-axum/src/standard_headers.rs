@@ -67,13 +67,13 @@ pub fn check(
         _ => None,
     };
     if let Some(expected) = expected {
-        match headers.get(MCP_NAME_NAME).and_then(|v| v.to_str().ok()).map(str::trim) {
-            None => return Err(mismatch("the Mcp-Name header is required".into())),
-            Some(name) if name != expected => {
-                let (name, expected) = (echoed(name), echoed(expected));
-                return Err(mismatch(format!("Mcp-Name {name:?} but the body names {expected:?}")));
-            }
-            Some(_) => {}
+        // Like a parameter's value, a name headers cannot hold comes as
+        // `=?base64?…?=`.
+        let header = headers.get(MCP_NAME_NAME).ok_or_else(|| mismatch("the Mcp-Name header is required".into()))?;
+        let name = decode_param_value(header.as_bytes()).map_err(|why| mismatch(format!("Mcp-Name {why}")))?;
+        if name != expected {
+            let (name, expected) = (echoed(&name), echoed(expected));
+            return Err(mismatch(format!("Mcp-Name {name:?} but the body names {expected:?}")));
         }
     }
     Ok(())
@@ -159,6 +159,7 @@ mod tests {
         assert!(check(&headers(&[("mcp-method", "tools/call")]), &call).is_err());
         assert!(check(&headers(&[("mcp-method", "TOOLS/CALL"), ("mcp-name", "add")]), &call).is_err());
         assert!(check(&headers(&[("mcp-method", "tools/call"), ("mcp-name", "sub")]), &call).is_err());
+        assert!(check(&headers(&[("mcp-method", "tools/call"), ("mcp-name", "=?base64?YWRk?=")]), &call).is_ok());
         assert!(check(&headers(&[]), &request("tools/list", "{}")).is_err());
         assert!(check(&headers(&[("mcp-method", "tools/list")]), &request("tools/list", "{}")).is_ok());
     }

@@ -26,6 +26,12 @@ async fn nap(ms: u64) -> &'static str {
     "rested"
 }
 
+/// A note whose address no HTTP header can carry as it is.
+#[resource("notes://{title}")]
+async fn note(title: String) -> String {
+    format!("the note {title}")
+}
+
 macro_rules! numbered {
     ($($name:ident),*) => {$(
         /// One of many.
@@ -40,6 +46,7 @@ numbered!(t01, t02, t03, t04, t05, t06, t07);
 async fn clients() -> Vec<Client> {
     let server = Server::builder("calls", "1.0.0")
         .tools(tools![count, nap, t01, t02, t03, t04, t05, t06, t07])
+        .resources(resources![note])
         .page_size(2)
         .build();
     let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
@@ -102,5 +109,15 @@ async fn a_list_is_a_stream_of_its_pages_items() {
         assert_eq!(first.len(), 3);
         let prompts: Vec<_> = client.list_prompts_stream().collect().await;
         assert!(prompts.is_empty() || prompts.iter().all(Result::is_err), "{prompts:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_name_headers_cannot_hold_travels_in_base64() {
+    // In the 2026-07-28 era `Mcp-Name` carries `=?base64?…?=`, which the
+    // server decodes before comparing it with the body.
+    for client in clients().await {
+        let contents = client.read_resource("notes://café").await.unwrap();
+        assert_eq!(contents[0]["text"], "the note café", "{:?}", client.era());
     }
 }
