@@ -26,7 +26,8 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use std::sync::Arc;
 
-/// The OAuth 2.1 client of the MCP authorization specification.
+/// The OAuth 2.1 client of the MCP authorization specification, for one
+/// MCP server (one `OAuth` per server; a [`TokenStore`] may be shared).
 ///
 /// ```no_run
 /// use mcp_client::auth::{ClientMetadata, FetchRedirect, FileStore, OAuth};
@@ -178,6 +179,17 @@ impl OAuth {
         OAuthBuilder::default()
     }
 
+    /// Logs in to the MCP server at `url` now, as if it had refused a
+    /// request (a command-line `login`), unless tokens are kept for it.
+    pub async fn login(&self, url: &str) -> Result<(), ClientError> {
+        let sent = self.headers("POST", url).await?;
+        if sent.contains_key(AUTHORIZATION) {
+            return Ok(());
+        }
+        let refusal = Refusal { url: url.to_owned(), status: 401, headers: HeaderMap::new(), sent };
+        self.refused(&refusal).await
+    }
+
     /// The headers that present `tokens` on a `method` request to `url`.
     fn present(&self, tokens: &Tokens, method: &str, url: &str) -> Result<HeaderMap, ClientError> {
         let mut headers = HeaderMap::new();
@@ -219,6 +231,14 @@ impl OAuth {
             None if resource_metadata.is_none() => (AuthorizationServerMetadata::fallback(&issuer), false),
             None => return Err(ClientError::Auth(format!("the authorization server {issuer} publishes no metadata"))),
         };
+        let endpoints = [Some(&server.issuer), server.authorization_endpoint.as_ref(), server.token_endpoint.as_ref()];
+        let registration = server.registration_endpoint.as_ref();
+        if let Some(insecure) = endpoints.into_iter().chain([registration]).flatten().find(|u| !discovery::is_secure(u))
+        {
+            return Err(ClientError::Auth(format!(
+                "the authorization server's {insecure} is neither HTTPS nor on this machine: no credentials go there"
+            )));
+        }
         let resource = resource_metadata.as_ref().map(|m| m.resource.clone());
         let step_up = refusal.status == 403;
         let mut scope = self
@@ -243,7 +263,10 @@ impl OAuth {
         if let Some(tokens) =
             state.tokens.as_ref().filter(|t| !step_up && t.issuer == server.issuer && t.refresh_token.is_some())
         {
-            let client = state.client.clone();
+            let client = match state.client.clone() {
+                Some(client) => Some(client),
+                None => self.known_client(&server).await?,
+            };
             let refreshed = self.endpoint(&server, client.as_ref()).refresh(tokens, resource.as_deref()).await;
             if let Ok(fresh) = refreshed {
                 let kept = Kept { tokens: fresh, server, discovered, resource, client };
@@ -293,22 +316,34 @@ impl OAuth {
         server: &AuthorizationServerMetadata,
         scope: Option<&str>,
     ) -> Result<ClientCredentials, ClientError> {
-        if let Some(client) = self.store.client(&server.issuer).await? {
+        if let Some(client) = self.known_client(server).await? {
             return Ok(client);
-        }
-        let given =
-            self.pre_registered.as_ref().filter(|(_, issuer)| issuer.as_deref().is_none_or(|i| i == server.issuer));
-        if let Some((client, _)) = given {
-            return Ok(client.clone());
-        }
-        let document =
-            self.metadata_document.as_ref().filter(|_| server.client_id_metadata_document_supported == Some(true));
-        if let Some(url) = document {
-            return Ok(ClientCredentials::public(url.clone()));
         }
         let client = registration::register(&self.http, server, &self.metadata, scope).await?;
         self.store.set_client(&server.issuer, client.clone()).await?;
         Ok(client)
+    }
+
+    /// The client's identity at `server` without registering: kept from an
+    /// earlier registration, given beforehand, or its metadata document's URL.
+    async fn known_client(
+        &self,
+        server: &AuthorizationServerMetadata,
+    ) -> Result<Option<ClientCredentials>, ClientError> {
+        if let Some(client) = self.store.client(&server.issuer).await? {
+            return Ok(Some(client));
+        }
+        let given =
+            self.pre_registered.as_ref().filter(|(_, issuer)| issuer.as_deref().is_none_or(|i| i == server.issuer));
+        if let Some((client, _)) = given {
+            return Ok(Some(client.clone()));
+        }
+        // A client ID metadata document is an HTTPS URL with a path.
+        let document = self.metadata_document.as_ref().filter(|url| {
+            server.client_id_metadata_document_supported == Some(true)
+                && url.strip_prefix("https://").is_some_and(|rest| rest.trim_end_matches('/').contains('/'))
+        });
+        Ok(document.map(|url| ClientCredentials::public(url.clone())))
     }
 }
 
@@ -345,8 +380,14 @@ impl Authorizer for OAuth {
         Box::pin(async move {
             let mut state = self.state.lock().await;
             let challenges = challenge::from_headers(&refusal.headers);
-            let challenge =
-                challenges.iter().find(|c| c.scheme == "bearer" || c.scheme == "dpop").cloned().unwrap_or_default();
+            let oauth = challenges.iter().find(|c| c.scheme == "bearer" || c.scheme == "dpop");
+            if let (None, Some(other)) = (oauth, challenges.first()) {
+                return Err(ClientError::Auth(format!(
+                    "the server asks for {} authorization, not an OAuth token",
+                    other.scheme
+                )));
+            }
+            let challenge = oauth.cloned().unwrap_or_default();
             if challenge.error() == Some("use_dpop_nonce")
                 && self.proof.as_ref().is_some_and(|p| p.note_nonce(&refusal.url, &refusal.headers))
             {
