@@ -31,6 +31,8 @@ struct Mock {
     call_scope: &'static str,
     /// A scope the authorization server never grants.
     withheld: Option<&'static str>,
+    /// Whether the protected-resource metadata is padded past the client's bound.
+    huge_metadata: bool,
     registrations: Mutex<usize>,
     /// Each authorization request's query.
     authorizations: Mutex<Vec<HashMap<String, String>>>,
@@ -57,10 +59,12 @@ impl Mock {
 }
 
 async fn protected_resource(State(mock): State<Shared>) -> Json<Value> {
+    let padding = if mock.huge_metadata { "x".repeat(300 * 1024) } else { String::new() };
     Json(json!({
         "resource": format!("{}/mcp", mock.base()),
         "authorization_servers": [mock.issuer()],
         "scopes_supported": ["weather:read"],
+        "padding": padding,
     }))
 }
 
@@ -265,4 +269,18 @@ async fn a_server_that_never_accepts_fails_the_call_after_a_few_logins() {
     let error = client.call_tool("get_weather", json!({"city": "Paris"})).await.unwrap_err();
     assert!(matches!(&error, ClientError::Auth(why) if why.contains("403")), "{error}");
     assert!(mock.authorizations.lock().unwrap().len() <= 1 + mcp_client::auth::MAX_REFUSALS);
+}
+
+#[tokio::test]
+async fn a_metadata_document_past_the_bound_is_refused() {
+    let (mock, url) = start(Mock { huge_metadata: true, call_scope: "weather:read", ..Mock::default() }).await;
+    let error = Client::builder()
+        .era(Era::Stateless)
+        .authorizer(oauth(Arc::new(MemoryStore::new())))
+        .connect_http(&url)
+        .await
+        .unwrap_err();
+    let bound = mcp_client::auth::MAX_AUTH_BODY.to_string();
+    assert!(matches!(&error, ClientError::Auth(why) if why.contains(&bound)), "{error}");
+    assert!(mock.authorizations.lock().unwrap().is_empty());
 }

@@ -66,6 +66,25 @@ pub fn resource_matches(resource: &str, server: &str) -> bool {
     parent.is_empty() || path == parent || path.strip_prefix(parent).is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// Whether credentials may be sent to `url`: HTTPS, or HTTP to the
+/// loopback interface (`localhost`, `127.0.0.0/8`, `::1`) for development,
+/// as OAuth 2.1 allows.
+pub fn is_secure(url: &str) -> bool {
+    let Ok(url) = Url::parse(url) else { return false };
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => !host.is_empty(),
+        "http" => loopback,
+        _ => false,
+    }
+}
+
 /// The origin of an MCP endpoint: the authorization server of last resort
 /// when it publishes no protected-resource metadata (2025-03-26).
 pub fn origin_of(server: &str) -> Result<String, ClientError> {
@@ -181,6 +200,18 @@ mod tests {
             ]
         );
         assert!(authorization_server_urls("urn:not-a-server").is_err());
+    }
+
+    #[test]
+    fn credentials_go_over_https_or_to_loopback_only() {
+        assert!(is_secure("https://auth.example.com/token"));
+        assert!(is_secure("http://localhost:3000/token"));
+        assert!(is_secure("http://127.0.0.1:3000/token"));
+        assert!(is_secure("http://[::1]:3000/token"));
+        assert!(!is_secure("http://auth.example.com/token"));
+        assert!(!is_secure("http://10.0.0.1/token"));
+        assert!(!is_secure("ftp://auth.example.com/token"));
+        assert!(!is_secure("not a url"));
     }
 
     #[test]

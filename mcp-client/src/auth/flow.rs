@@ -219,6 +219,14 @@ impl OAuth {
             None if resource_metadata.is_none() => (AuthorizationServerMetadata::fallback(&issuer), false),
             None => return Err(ClientError::Auth(format!("the authorization server {issuer} publishes no metadata"))),
         };
+        let endpoints = [Some(&server.issuer), server.authorization_endpoint.as_ref(), server.token_endpoint.as_ref()];
+        let registration = server.registration_endpoint.as_ref();
+        if let Some(insecure) = endpoints.into_iter().chain([registration]).flatten().find(|u| !discovery::is_secure(u))
+        {
+            return Err(ClientError::Auth(format!(
+                "the authorization server's {insecure} is neither HTTPS nor on this machine: no credentials go there"
+            )));
+        }
         let resource = resource_metadata.as_ref().map(|m| m.resource.clone());
         let step_up = refusal.status == 403;
         let mut scope = self
@@ -243,7 +251,10 @@ impl OAuth {
         if let Some(tokens) =
             state.tokens.as_ref().filter(|t| !step_up && t.issuer == server.issuer && t.refresh_token.is_some())
         {
-            let client = state.client.clone();
+            let client = match state.client.clone() {
+                Some(client) => Some(client),
+                None => self.known_client(&server).await?,
+            };
             let refreshed = self.endpoint(&server, client.as_ref()).refresh(tokens, resource.as_deref()).await;
             if let Ok(fresh) = refreshed {
                 let kept = Kept { tokens: fresh, server, discovered, resource, client };
@@ -293,22 +304,31 @@ impl OAuth {
         server: &AuthorizationServerMetadata,
         scope: Option<&str>,
     ) -> Result<ClientCredentials, ClientError> {
-        if let Some(client) = self.store.client(&server.issuer).await? {
+        if let Some(client) = self.known_client(server).await? {
             return Ok(client);
-        }
-        let given =
-            self.pre_registered.as_ref().filter(|(_, issuer)| issuer.as_deref().is_none_or(|i| i == server.issuer));
-        if let Some((client, _)) = given {
-            return Ok(client.clone());
-        }
-        let document =
-            self.metadata_document.as_ref().filter(|_| server.client_id_metadata_document_supported == Some(true));
-        if let Some(url) = document {
-            return Ok(ClientCredentials::public(url.clone()));
         }
         let client = registration::register(&self.http, server, &self.metadata, scope).await?;
         self.store.set_client(&server.issuer, client.clone()).await?;
         Ok(client)
+    }
+
+    /// The client's identity at `server` without registering: kept from an
+    /// earlier registration, given beforehand, or its metadata document's URL.
+    async fn known_client(
+        &self,
+        server: &AuthorizationServerMetadata,
+    ) -> Result<Option<ClientCredentials>, ClientError> {
+        if let Some(client) = self.store.client(&server.issuer).await? {
+            return Ok(Some(client));
+        }
+        let given =
+            self.pre_registered.as_ref().filter(|(_, issuer)| issuer.as_deref().is_none_or(|i| i == server.issuer));
+        if let Some((client, _)) = given {
+            return Ok(Some(client.clone()));
+        }
+        let document =
+            self.metadata_document.as_ref().filter(|_| server.client_id_metadata_document_supported == Some(true));
+        Ok(document.map(|url| ClientCredentials::public(url.clone())))
     }
 }
 

@@ -116,9 +116,15 @@ impl std::fmt::Debug for SharedAuthorizer {
 pub const MAX_REFUSALS: usize = 3;
 
 /// A fixed `Authorization` header: a token from an environment variable or
-/// a secret store, no OAuth.
-#[derive(Debug, Clone)]
+/// a secret store, no OAuth. Its `Debug` leaves the token out.
+#[derive(Clone)]
 pub struct StaticToken(pub String);
+
+impl std::fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticToken(…)")
+    }
+}
 
 impl Authorizer for StaticToken {
     fn headers<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<HeaderMap, ClientError>> {

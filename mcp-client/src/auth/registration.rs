@@ -9,8 +9,9 @@ use crate::error::ClientError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-/// A client's identity at one authorization server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A client's identity at one authorization server. Its `Debug` leaves the
+/// secret out.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCredentials {
     /// Its `client_id` (a URL for a client ID metadata document).
     pub client_id: String,
@@ -22,6 +23,16 @@ pub struct ClientCredentials {
     /// absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<String>,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
+            .field("token_endpoint_auth_method", &self.token_endpoint_auth_method)
+            .finish()
+    }
 }
 
 impl ClientCredentials {

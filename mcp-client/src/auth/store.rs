@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// The tokens an authorization server issued for one MCP server.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The tokens an authorization server issued for one MCP server. Their
+/// `Debug` leaves the tokens out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
     /// The access token.
     pub access_token: String,
@@ -27,6 +28,18 @@ pub struct Tokens {
     pub scope: Option<String>,
     /// The issuer of the authorization server that issued them.
     pub issuer: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("token_type", &self.token_type)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "…"))
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Tokens {
@@ -57,7 +70,7 @@ pub trait TokenStore: Send + Sync + 'static {
 }
 
 /// Everything a store keeps.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 struct Kept {
     #[serde(default)]
     tokens: BTreeMap<String, Tokens>,
@@ -66,9 +79,15 @@ struct Kept {
 }
 
 /// Tokens in memory: gone when the process ends.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     kept: Mutex<Kept>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryStore")
+    }
 }
 
 impl MemoryStore {
