@@ -26,7 +26,8 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use std::sync::Arc;
 
-/// The OAuth 2.1 client of the MCP authorization specification.
+/// The OAuth 2.1 client of the MCP authorization specification, for one
+/// MCP server (one `OAuth` per server; a [`TokenStore`] may be shared).
 ///
 /// ```no_run
 /// use mcp_client::auth::{ClientMetadata, FetchRedirect, FileStore, OAuth};
@@ -326,8 +327,11 @@ impl OAuth {
         if let Some((client, _)) = given {
             return Ok(Some(client.clone()));
         }
-        let document =
-            self.metadata_document.as_ref().filter(|_| server.client_id_metadata_document_supported == Some(true));
+        // A client ID metadata document is an HTTPS URL with a path.
+        let document = self.metadata_document.as_ref().filter(|url| {
+            server.client_id_metadata_document_supported == Some(true)
+                && url.strip_prefix("https://").is_some_and(|rest| rest.trim_end_matches('/').contains('/'))
+        });
         Ok(document.map(|url| ClientCredentials::public(url.clone())))
     }
 }
