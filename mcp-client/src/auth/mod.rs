@@ -33,6 +33,16 @@
 //!
 //! Every document read from an authorization or resource server is bounded
 //! in size ([`MAX_AUTH_BODY`]) and time ([`AUTH_TIMEOUT`]).
+//!
+//! Other ways to get a token plug in without touching the flow: a
+//! [`Grant`] whose [`needs_client`](Grant::needs_client) is `false`
+//! authenticates itself (an assertion in its form) and posts through
+//! [`GrantContext::token_endpoint`]; one that needs the client gets the
+//! registered or pre-registered one. Sender-constrained tokens implement
+//! [`proof::Proof`]: its header goes on every token request and every
+//! request to the MCP server (both made in one place each:
+//! [`token::TokenEndpoint::request`] and the flow's `present`), and a
+//! `use_dpop_nonce` answer is retried once its nonce is noted.
 
 #[cfg(feature = "jwt")]
 pub mod assertion;
