@@ -284,3 +284,21 @@ async fn a_metadata_document_past_the_bound_is_refused() {
     assert!(matches!(&error, ClientError::Auth(why) if why.contains(&bound)), "{error}");
     assert!(mock.authorizations.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_login_kept_in_a_file_serves_the_next_run() {
+    let (mock, url) = start(Mock { call_scope: "weather:read", ..Mock::default() }).await;
+    let path = std::env::temp_dir().join(format!("mcp-client-auth-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let run = || {
+        OAuth::builder().on_authorize(FetchRedirect::default()).store(mcp_client::auth::FileStore::new(&path)).build()
+    };
+    run().login(&url).await.unwrap();
+    assert_eq!(mock.authorizations.lock().unwrap().len(), 1);
+    let client = Client::builder().era(Era::Stateless).authorizer(run()).connect_http(&url).await.unwrap();
+    client.call_tool("get_weather", json!({"city": "Paris"})).await.unwrap();
+    assert_eq!(mock.authorizations.lock().unwrap().len(), 1, "the second run used the kept token");
+    let kept = std::fs::read_to_string(&path).unwrap();
+    assert!(kept.contains(&mock.issuer()) && kept.contains("secret-1"), "{kept}");
+    std::fs::remove_file(&path).unwrap();
+}

@@ -179,6 +179,17 @@ impl OAuth {
         OAuthBuilder::default()
     }
 
+    /// Logs in to the MCP server at `url` now, as if it had refused a
+    /// request (a command-line `login`), unless tokens are kept for it.
+    pub async fn login(&self, url: &str) -> Result<(), ClientError> {
+        let sent = self.headers("POST", url).await?;
+        if sent.contains_key(AUTHORIZATION) {
+            return Ok(());
+        }
+        let refusal = Refusal { url: url.to_owned(), status: 401, headers: HeaderMap::new(), sent };
+        self.refused(&refusal).await
+    }
+
     /// The headers that present `tokens` on a `method` request to `url`.
     fn present(&self, tokens: &Tokens, method: &str, url: &str) -> Result<HeaderMap, ClientError> {
         let mut headers = HeaderMap::new();
@@ -369,8 +380,14 @@ impl Authorizer for OAuth {
         Box::pin(async move {
             let mut state = self.state.lock().await;
             let challenges = challenge::from_headers(&refusal.headers);
-            let challenge =
-                challenges.iter().find(|c| c.scheme == "bearer" || c.scheme == "dpop").cloned().unwrap_or_default();
+            let oauth = challenges.iter().find(|c| c.scheme == "bearer" || c.scheme == "dpop");
+            if let (None, Some(other)) = (oauth, challenges.first()) {
+                return Err(ClientError::Auth(format!(
+                    "the server asks for {} authorization, not an OAuth token",
+                    other.scheme
+                )));
+            }
+            let challenge = oauth.cloned().unwrap_or_default();
             if challenge.error() == Some("use_dpop_nonce")
                 && self.proof.as_ref().is_some_and(|p| p.note_nonce(&refusal.url, &refusal.headers))
             {
