@@ -21,8 +21,12 @@
 //! - [`CallOptions`]: a call's own time limit and progress callback;
 //! - [`skills`] and [`tasks`]: the skills and tasks extensions;
 //! - [`transport`]: HTTP, stdio and in-process;
-//! - [`auth`]: OAuth 2.1 for HTTP servers that need authorization;
+//! - [`auth`]: OAuth 2.1 for HTTP servers that need authorization, and its
+//!   extensions: machine-to-machine grants and DPoP;
 //! - [`ClientError`]: what a call fails with.
+//!
+//! Cargo feature `jwt` (default): DPoP proofs and `private_key_jwt` client
+//! assertions, which sign JWTs (`jsonwebtoken` with RustCrypto).
 //!
 //! The JSON-RPC peer is mcp-core's: request ids and the requests awaiting
 //! answers are its [`PendingRequests`](mcp_core::peer::PendingRequests).

@@ -24,7 +24,7 @@
 //! - [`flow`]: [`OAuth`], which ties them together.
 //!
 //! And the extensions (the `ext-auth` specifications):
-//! - `dpop`: DPoP proofs (RFC 9449), a [`Proof`] (feature `jwt`, default);
+//! - `dpop`: DPoP proofs (RFC 9449), a [`Proof`](proof::Proof) (feature `jwt`, default);
 //! - `assertion`: JWT client authentication (`private_key_jwt`, RFC 7523;
 //!   feature `jwt`);
 //! - [`grants`]: tokens without a user, each a [`Grant`]: client

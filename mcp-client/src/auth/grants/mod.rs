@@ -106,12 +106,15 @@ impl Assertion {
         match self {
             Self::Jwt(jwt) => Ok(jwt.clone()),
             Self::File(path) => {
+                use tokio::io::AsyncReadExt;
                 let why = |e: &dyn std::fmt::Display| ClientError::Auth(format!("reading {}: {e}", path.display()));
-                let size = tokio::fs::metadata(path).await.map_err(|e| why(&e))?.len();
-                if size > MAX_ASSERTION {
+                let file = tokio::fs::File::open(path).await.map_err(|e| why(&e))?;
+                let mut jwt = String::new();
+                file.take(MAX_ASSERTION + 1).read_to_string(&mut jwt).await.map_err(|e| why(&e))?;
+                if jwt.len() as u64 > MAX_ASSERTION {
                     return Err(why(&format!("an assertion over {MAX_ASSERTION} bytes")));
                 }
-                Ok(tokio::fs::read_to_string(path).await.map_err(|e| why(&e))?.trim().to_owned())
+                Ok(jwt.trim().to_owned())
             }
         }
     }
@@ -187,5 +190,22 @@ impl Grant for MachineGrant {
             }
             Ok(tokens)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_assertion_file_is_read_trimmed_and_bounded() {
+        let path = std::env::temp_dir().join(format!("mcp-client-assertion-{}.jwt", std::process::id()));
+        std::fs::write(&path, "header.claims.signature\n").unwrap();
+        assert_eq!(Assertion::File(path.clone()).read().await.unwrap(), "header.claims.signature");
+        std::fs::write(&path, vec![b'a'; MAX_ASSERTION as usize + 1]).unwrap();
+        let error = Assertion::File(path.clone()).read().await.unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert!(error.to_string().contains("over 65536 bytes"), "{error}");
+        assert!(Assertion::File(path).read().await.is_err(), "a missing file");
     }
 }
