@@ -327,9 +327,14 @@ impl Client {
         self.request("logging/setLevel", json!({"level": level})).await.map(drop)
     }
 
-    /// Any request: `method` with `params`, answered with its result.
+    /// Any request: `method` with `params`, answered with its result. Over
+    /// HTTP in the 2026-07-28 era, `Mcp-Name` carries what the server routes
+    /// on: the `name` of `tools/call` and `prompts/get`, the `uri` of
+    /// `resources/read`, the `taskId` of `tasks/get`, `tasks/update` and
+    /// `tasks/cancel`.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        self.request_named(method, params, None).await
+        let name = routed_name(method, &params);
+        self.request_named(method, params, name.as_deref()).await
     }
 
     /// Ends the connection (HTTP: DELETE the session; a child process: its
@@ -515,6 +520,17 @@ impl Drop for Waiting<'_> {
             let _ = client.notify("notifications/cancelled", params).await;
         });
     }
+}
+
+/// The body field a method's `Mcp-Name` header repeats (SEP-2243).
+fn routed_name(method: &str, params: &Value) -> Option<String> {
+    let field = match method {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
+        "tasks/get" | "tasks/update" | "tasks/cancel" => "taskId",
+        _ => return None,
+    };
+    params.get(field).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// Takes the array `key` out of a result.

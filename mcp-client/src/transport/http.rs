@@ -137,7 +137,7 @@ impl Transport for HttpTransport {
                 .body(message.bytes)
                 .send()
                 .await
-                .map_err(|e| ClientError::Transport(format!("POST {}: {e}", self.url)))?;
+                .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, with_cause(&e))))?;
             if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
                 *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
             }
@@ -193,6 +193,22 @@ fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) {
             inbox.fail(id, error);
         }
         _ => inbox.deliver(body),
+    }
+}
+
+/// `error` and, when it has one, its first cause: reqwest's own message
+/// ("error sending request") leaves out what a user can act on
+/// ("Connection refused", "dns error").
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    let mut last = None;
+    while let Some(next) = cause {
+        last = Some(next);
+        cause = next.source();
+    }
+    match last {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
     }
 }
 

@@ -1,0 +1,71 @@
+//! From the command line's options to a connected [`Client`]: the HTTP
+//! headers (`--header`, the bearer token) or the child process.
+
+use crate::args::{Run, Server};
+use mcp_client::transport::http::HttpTransport;
+use mcp_client::transport::lines::LineTransport;
+use mcp_client::{Client, ClientError};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+
+/// Where a bearer token comes from when `--token` is absent.
+pub const TOKEN_VARIABLE: &str = "MCP_TOKEN";
+
+/// Connects to the server `run` names, in its era.
+pub async fn connect(run: &Run) -> Result<Client, String> {
+    let builder = Client::builder().client_info("mcp-cli", env!("CARGO_PKG_VERSION")).timeout(run.timeout);
+    let builder = match run.era {
+        Some(era) => builder.era(era),
+        None => builder,
+    };
+    match &run.server {
+        Server::Http(url) => {
+            let http = reqwest::Client::builder()
+                .default_headers(headers(run)?)
+                .connect_timeout(run.timeout)
+                .build()
+                .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+            builder.connect(HttpTransport::with_client(http, url)).await.map_err(|e| format!("cannot connect: {e}"))
+        }
+        Server::Stdio { program, args } => {
+            if !run.headers.is_empty() || run.token.is_some() {
+                return Err("--header and --token apply to HTTP servers; this one is a stdio server".into());
+            }
+            let mut command = tokio::process::Command::new(program);
+            command.args(args);
+            let transport = LineTransport::spawn(command).map_err(|e| format!("cannot start {program:?}: {e}"))?;
+            builder.connect(transport).await.map_err(|e| match e {
+                ClientError::Closed => format!("{program:?} ended its output without answering (did it exit?)"),
+                other => format!("cannot connect to {program:?}: {other}"),
+            })
+        }
+    }
+}
+
+/// Every request's headers: `--header`s, then `Authorization`.
+fn headers(run: &Run) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &run.headers {
+        let header =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("--header: {name:?} is not a header name"))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("--header {name}: its value cannot go in a header"))?;
+        headers.append(header, value);
+    }
+    if let Some(token) = bearer_token(run) {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| "the token cannot go in an Authorization header".to_owned())?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    Ok(headers)
+}
+
+/// The bearer token: `--token`, else the `MCP_TOKEN` environment variable.
+///
+/// The OAuth flow (`--oauth`, the OAuth client of issue 25) plugs in here:
+/// when it is asked for, this returns the access token it obtained (and
+/// `connect` gives the HTTP transport its refresh), so everything after
+/// sends it the same way.
+fn bearer_token(run: &Run) -> Option<String> {
+    run.token.clone().or_else(|| std::env::var(TOKEN_VARIABLE).ok()).filter(|token| !token.trim().is_empty())
+}
