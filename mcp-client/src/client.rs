@@ -104,6 +104,15 @@ impl ClientBuilder {
         self.handle("roots/list", "roots", json!({}), handler)
     }
 
+    /// Declares `capability` as `value` in what the client tells the server
+    /// (e.g. `"extensions"`, `{"io.modelcontextprotocol/tasks": {}}`), for
+    /// what the client handles by raw [`Client::request`]s.
+    #[must_use]
+    pub fn capability(mut self, capability: &str, value: Value) -> Self {
+        self.capabilities[capability] = value;
+        self
+    }
+
     fn handle<F, Fut>(mut self, method: &str, capability: &str, declared: Value, handler: F) -> Self
     where
         F: Fn(Value) -> Fut + Send + Sync + 'static,
