@@ -62,10 +62,13 @@ fn headers(run: &Run) -> Result<HeaderMap, String> {
 
 /// The bearer token: `--token`, else the `MCP_TOKEN` environment variable.
 ///
-/// The OAuth flow (`--oauth`, the OAuth client of issue 25) plugs in here:
-/// when it is asked for, this returns the access token it obtained (and
-/// `connect` gives the HTTP transport its refresh), so everything after
-/// sends it the same way.
+/// Where `--oauth` plugs in (the OAuth client of issue 25): with the flag,
+/// `connect` builds an `mcp_client::auth::OAuth` authorizer (its token
+/// store a file under the user's configuration directory, its
+/// `on_authorize` printing the URL on stderr and reading the redirect from
+/// stdin) and gives it to the builder (`ClientBuilder::authorizer`) instead
+/// of this fixed `Authorization` header; the flow then runs on the
+/// server's `401`, and its refreshes and step-ups follow.
 fn bearer_token(run: &Run) -> Option<String> {
     run.token.clone().or_else(|| std::env::var(TOKEN_VARIABLE).ok()).filter(|token| !token.trim().is_empty())
 }
