@@ -17,7 +17,7 @@ pub async fn connect(run: &Run) -> Result<Client, String> {
         Some(era) => builder.era(era),
         None => builder,
     };
-    match &run.server {
+    let connected = match &run.server {
         Server::Http(url) => {
             let http = reqwest::Client::builder()
                 .default_headers(headers(run)?)
@@ -38,6 +38,13 @@ pub async fn connect(run: &Run) -> Result<Client, String> {
                 other => format!("cannot connect to {program:?}: {other}"),
             })
         }
+    };
+    // A server of the session era only refuses `server/discover` its own way.
+    match (connected, run.era) {
+        (Err(why), Some(mcp_client::Era::Stateless)) => {
+            Err(format!("{why} (does the server speak 2026-07-28? --era auto asks it)"))
+        }
+        (connected, _) => connected,
     }
 }
 
