@@ -5,8 +5,18 @@
 # no event is lost or repeated and that no key outlives its session.
 #
 #   .ci/replicas/run.sh target/release/examples/transactions   # built with --features redis
+#
+# With `-- COMMAND ARGS` after the binary, COMMAND runs instead of client.py,
+# with the balancer's URL as its last argument (.ci/interop/client.sh drives
+# mcp-client through the replicas this way); REPLICAS sets how many (default 3).
 set -euo pipefail
 bin=$(realpath "$1")
+shift
+client_command=()
+if [ "${1:-}" = "--" ]; then
+  shift
+  client_command=("$@")
+fi
 events=${REPLICA_EVENTS:-10000}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -34,7 +44,7 @@ wait_port "$redis_port"
 replicas=()
 upstreams=""
 state_keys="ci:$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"
-for n in 1 2 3; do
+for n in $(seq 1 "${REPLICAS:-3}"); do
   port=$(free_port)
   # One client sends hundreds of requests a second: no per-address rate limit.
   REDIS_URL="redis://127.0.0.1:$redis_port/" MCP_PORT=$port MCP_SESSION_TIMEOUT=6 MCP_STATE_KEYS="$state_keys" \
@@ -55,6 +65,13 @@ pids+=($!)
 wait_port "$nginx_port"
 
 status=0
+if [ ${#client_command[@]} -gt 0 ]; then
+  "${client_command[@]}" "http://127.0.0.1:$nginx_port/mcp" || status=1
+  if [ "$status" -ne 0 ]; then
+    for log in "$work"/replica*.log "$work/error.log"; do echo "--- $log"; tail -n 20 "$log"; done
+  fi
+  exit $status
+fi
 python3 "$here/client.py" --url "http://127.0.0.1:$nginx_port/mcp" --replicas "$(IFS=,; echo "${replicas[*]}")" \
   --redis-port "$redis_port" --events "$events" || status=1
 if [ "$status" -ne 0 ]; then

@@ -122,6 +122,15 @@ impl ClientBuilder {
         self.handle("roots/list", "roots", json!({}), handler)
     }
 
+    /// Declares `capability` as `value` in what the client tells the server
+    /// (e.g. `"extensions"`, `{"io.modelcontextprotocol/tasks": {}}`), for
+    /// what the client handles by raw [`Client::request`]s.
+    #[must_use]
+    pub fn capability(mut self, capability: &str, value: Value) -> Self {
+        self.capabilities[capability] = value;
+        self
+    }
+
     fn handle<F, Fut>(mut self, method: &str, capability: &str, declared: Value, handler: F) -> Self
     where
         F: Fn(Value) -> Fut + Send + Sync + 'static,
@@ -353,16 +362,13 @@ impl Client {
         self.request("logging/setLevel", json!({"level": level})).await.map(drop)
     }
 
-    /// Any request: `method` with `params`, answered with its result.
-    /// The tool, prompt or resource a request names (`Mcp-Name` in the
-    /// 2026-07-28 era) is taken from its `name` or `uri`.
+    /// Any request: `method` with `params`, answered with its result. Over
+    /// HTTP in the 2026-07-28 era, `Mcp-Name` carries what the server routes
+    /// on: the `name` of `tools/call` and `prompts/get`, the `uri` of
+    /// `resources/read`, the `taskId` of `tasks/get`, `tasks/update` and
+    /// `tasks/cancel`.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        let key = match method {
-            "tools/call" | "prompts/get" => "name",
-            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
-            _ => return self.request_named(method, params, None).await,
-        };
-        let name = params.get(key).and_then(Value::as_str).map(str::to_owned);
+        let name = routed_name(method, &params);
         self.request_named(method, params, name.as_deref()).await
     }
 
@@ -387,6 +393,17 @@ impl Client {
         }
         Err(ClientError::Protocol(format!("{method} went on for more than {MAX_PAGES} pages")))
     }
+}
+
+/// The body field a method's `Mcp-Name` header repeats (SEP-2243).
+fn routed_name(method: &str, params: &Value) -> Option<String> {
+    let field = match method {
+        "tools/call" | "prompts/get" => "name",
+        "resources/read" | "resources/subscribe" | "resources/unsubscribe" => "uri",
+        "tasks/get" | "tasks/update" | "tasks/cancel" => "taskId",
+        _ => return None,
+    };
+    params.get(field).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// Takes the array `key` out of a result.

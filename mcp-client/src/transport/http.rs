@@ -163,7 +163,7 @@ impl HttpTransport {
                 .body(message.bytes.clone())
                 .send()
                 .await
-                .map_err(|e| ClientError::Transport(format!("POST {}: {e}", self.url)))?;
+                .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, with_cause(&e))))?;
             let status = response.status().as_u16();
             let Some(auth) = self.auth.as_deref().filter(|_| status == 401 || status == 403) else {
                 return Ok(response);
@@ -197,10 +197,15 @@ impl Transport for HttpTransport {
             }
             self.listen_once(inbox);
             let response = self.post_authorized(&message).await?;
-            if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
-                *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
-            }
             let status = response.status();
+            // Only a request that succeeded opens a session: the Python SDK
+            // 1.x names (and at once ends) one on its 400 to a request
+            // without a session, such as `server/discover`.
+            if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
+                if status.is_success() {
+                    *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
+                }
+            }
             if status == reqwest::StatusCode::ACCEPTED {
                 return Ok(());
             }
@@ -243,17 +248,35 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Delivers a JSON body: an answer, or an error whose id the server could
-/// not tell (`null`), which then fails the request that was sent.
+/// Delivers a JSON body: an answer, or an error under an id other than
+/// the request's (`null`, or the Python SDK 1.x's `"server-error"`): the
+/// POST carried one request, so it fails that request.
 fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    match (value.get("id"), value.get("error"), sent) {
-        (Some(serde_json::Value::Null) | None, Some(error), Some(id)) => {
+    let ours = |id: &RequestId| serde_json::to_value(id).ok() == value.get("id").cloned();
+    match (value.get("error"), sent) {
+        (Some(error), Some(id)) if !ours(id) => {
             let error = serde_json::from_value::<RpcError>(error.clone())
                 .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
             inbox.fail(id, error);
         }
         _ => inbox.deliver(body),
+    }
+}
+
+/// `error` and, when it has one, its first cause: reqwest's own message
+/// ("error sending request") leaves out what a user can act on
+/// ("Connection refused", "dns error").
+fn with_cause(error: &reqwest::Error) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(error);
+    let mut last = None;
+    while let Some(next) = cause {
+        last = Some(next);
+        cause = next.source();
+    }
+    match last {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
     }
 }
 
@@ -408,5 +431,15 @@ mod tests {
         let end = event_end(rest).unwrap();
         assert_eq!(event_data(&rest[..end]).unwrap(), b"{\"a\":1}");
         assert_eq!(event_end(&rest[end..]), None, "an event without its blank line waits");
+    }
+
+    #[tokio::test]
+    async fn an_error_under_another_id_fails_the_request_the_post_carried() {
+        let (inbox, _requests) = Inbox::new();
+        let (id, answer) = inbox.pending.begin();
+        let body = br#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}"#;
+        deliver_answer(&inbox, body, Some(&id));
+        let error = answer.await.unwrap().unwrap_err();
+        assert_eq!((error.code, error.message.as_str()), (-32600, "Bad Request: Missing session ID"));
     }
 }
