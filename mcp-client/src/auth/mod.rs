@@ -51,7 +51,7 @@ pub mod token;
 mod bounded;
 
 pub use bounded::{AUTH_TIMEOUT, MAX_AUTH_BODY};
-pub use callback::{AuthorizationCallback, FetchRedirect};
+pub use callback::{AuthorizationCallback, FetchRedirect, LoopbackRedirect};
 pub use flow::{OAuth, OAuthBuilder};
 pub use grant::{AuthorizationCode, Grant, GrantContext};
 pub use registration::{ClientCredentials, ClientMetadata};
