@@ -248,8 +248,10 @@ impl OAuth {
             .or_else(|| resource_metadata.as_ref().and_then(|m| m.scopes_supported.as_ref()).map(|s| s.join(" ")))
             .filter(|s| !s.trim().is_empty());
         if step_up {
+            // The scopes held, plus the challenged ones (whatever was configured).
             let held = state.tokens.as_ref().and_then(|t| t.scope.clone());
-            scope = union(held.as_deref(), scope.as_deref());
+            let wanted = union(scope.as_deref(), challenge.scope());
+            scope = union(held.as_deref(), wanted.as_deref());
         }
         let grant = self.grant.clone().ok_or_else(|| {
             ClientError::Auth("the server needs authorization and no grant or authorization callback is set".into())
