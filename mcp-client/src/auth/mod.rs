@@ -21,7 +21,7 @@
 //! - [`callback`]: the user's step (a browser, or a headless fetch);
 //! - [`store`]: where tokens and registrations are kept;
 //! - [`proof`]: per-request proofs (the hook for DPoP);
-//! - [`flow`]: [`OAuth`], which ties them together.
+//! - [`flow`]: [`OAuth`], which ties them together ([`OAuthBuilder`] sets it up).
 //!
 //! Every document read from an authorization or resource server is bounded
 //! in size ([`MAX_AUTH_BODY`]) and time ([`AUTH_TIMEOUT`]).
@@ -36,6 +36,7 @@
 //! [`token::TokenEndpoint::request`] and the flow's `present`), and a
 //! `use_dpop_nonce` answer is retried once its nonce is noted.
 
+mod builder;
 pub mod callback;
 pub mod challenge;
 pub mod discovery;
@@ -51,8 +52,9 @@ pub mod token;
 mod bounded;
 
 pub use bounded::{AUTH_TIMEOUT, MAX_AUTH_BODY};
+pub use builder::OAuthBuilder;
 pub use callback::{AuthorizationCallback, FetchRedirect, LoopbackRedirect};
-pub use flow::{OAuth, OAuthBuilder};
+pub use flow::OAuth;
 pub use grant::{AuthorizationCode, Grant, GrantContext};
 pub use registration::{ClientCredentials, ClientMetadata};
 pub use store::{FileStore, MemoryStore, TokenStore, Tokens};
