@@ -10,15 +10,14 @@
 //! plus the challenged ones (step-up). The transport gives up after
 //! [`MAX_REFUSALS`](super::MAX_REFUSALS) refusals of one request.
 
-use super::bounded::http_client;
-use super::callback::AuthorizationCallback;
+use super::builder::OAuthBuilder;
 use super::challenge::{self, Challenge};
 use super::discovery;
-use super::grant::{AuthorizationCode, Grant, GrantContext};
+use super::grant::{Grant, GrantContext};
 use super::metadata::AuthorizationServerMetadata;
 use super::proof::Proof;
 use super::registration::{self, ClientCredentials, ClientMetadata};
-use super::store::{MemoryStore, TokenStore, Tokens};
+use super::store::{TokenStore, Tokens};
 use super::token::TokenEndpoint;
 use super::{Authorizer, Refusal};
 use crate::error::ClientError;
@@ -42,20 +41,20 @@ use std::sync::Arc;
 /// # let _ = client; Ok(()) }
 /// ```
 pub struct OAuth {
-    http: reqwest::Client,
-    store: Arc<dyn TokenStore>,
-    grant: Option<Arc<dyn Grant>>,
-    metadata: ClientMetadata,
-    pre_registered: Option<(ClientCredentials, Option<String>)>,
-    metadata_document: Option<String>,
-    scope: Option<String>,
-    proof: Option<Arc<dyn Proof>>,
-    state: tokio::sync::Mutex<State>,
+    pub(super) http: reqwest::Client,
+    pub(super) store: Arc<dyn TokenStore>,
+    pub(super) grant: Option<Arc<dyn Grant>>,
+    pub(super) metadata: ClientMetadata,
+    pub(super) pre_registered: Option<(ClientCredentials, Option<String>)>,
+    pub(super) metadata_document: Option<String>,
+    pub(super) scope: Option<String>,
+    pub(super) proof: Option<Arc<dyn Proof>>,
+    pub(super) state: tokio::sync::Mutex<State>,
 }
 
 /// What the flow has learnt about the one server it authorizes for.
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     loaded: bool,
     tokens: Option<Tokens>,
     /// The authorization server, and whether it came from its metadata.
@@ -73,104 +72,6 @@ struct Kept {
     discovered: bool,
     resource: Option<String>,
     client: Option<ClientCredentials>,
-}
-
-/// How an [`OAuth`] is set up.
-#[derive(Default)]
-pub struct OAuthBuilder {
-    store: Option<Arc<dyn TokenStore>>,
-    grant: Option<Arc<dyn Grant>>,
-    callback: Option<Arc<dyn AuthorizationCallback>>,
-    metadata: ClientMetadata,
-    pre_registered: Option<(ClientCredentials, Option<String>)>,
-    metadata_document: Option<String>,
-    scope: Option<String>,
-    proof: Option<Arc<dyn Proof>>,
-}
-
-impl OAuthBuilder {
-    /// Keeps tokens and registrations in `store` (default: in memory).
-    #[must_use]
-    pub fn store(mut self, store: impl TokenStore) -> Self {
-        self.store = Some(Arc::new(store));
-        self
-    }
-
-    /// Uses the authorization code grant, taking the user through the
-    /// authorization URL with `callback` (a browser, or [`FetchRedirect`](super::FetchRedirect)).
-    #[must_use]
-    pub fn on_authorize(mut self, callback: impl AuthorizationCallback) -> Self {
-        self.callback = Some(Arc::new(callback));
-        self
-    }
-
-    /// Obtains tokens with `grant` instead of the authorization code grant.
-    #[must_use]
-    pub fn grant(mut self, grant: impl Grant) -> Self {
-        self.grant = Some(Arc::new(grant));
-        self
-    }
-
-    /// What the client says of itself when it registers dynamically (its
-    /// name, redirect URI, application type).
-    #[must_use]
-    pub fn client_metadata(mut self, metadata: ClientMetadata) -> Self {
-        self.metadata = metadata;
-        self
-    }
-
-    /// Credentials registered beforehand, with the issuer of the
-    /// authorization server they belong to (`None`: whichever the server
-    /// names). They are never shown to another issuer.
-    #[must_use]
-    pub fn pre_registered(mut self, client: ClientCredentials, issuer: Option<&str>) -> Self {
-        self.pre_registered = Some((client, issuer.map(str::to_owned)));
-        self
-    }
-
-    /// The HTTPS URL of the client's metadata document, used as its client
-    /// ID with authorization servers that support client ID metadata
-    /// documents (instead of registering).
-    #[must_use]
-    pub fn client_metadata_document(mut self, url: impl Into<String>) -> Self {
-        self.metadata_document = Some(url.into());
-        self
-    }
-
-    /// Asks for `scope` rather than the one the server suggests.
-    #[must_use]
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Binds tokens to a key with `proof` (DPoP).
-    #[must_use]
-    pub fn proof(mut self, proof: impl Proof) -> Self {
-        self.proof = Some(Arc::new(proof));
-        self
-    }
-
-    /// The authorizer.
-    pub fn build(self) -> OAuth {
-        let redirect_uri = self.metadata.redirect_uri.clone();
-        let grant = self.grant.or_else(|| {
-            self.callback.map(|callback| {
-                Arc::new(AuthorizationCode::new(move |url| callback.authorize(url), redirect_uri)) as Arc<dyn Grant>
-            })
-        });
-        OAuth {
-            http: http_client(),
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            grant,
-            metadata: self.metadata,
-            pre_registered: self.pre_registered,
-            metadata_document: self.metadata_document,
-            scope: self.scope,
-            proof: self.proof,
-            state: tokio::sync::Mutex::new(State::default()),
-        }
-    }
 }
 
 impl OAuth {
@@ -248,8 +149,10 @@ impl OAuth {
             .or_else(|| resource_metadata.as_ref().and_then(|m| m.scopes_supported.as_ref()).map(|s| s.join(" ")))
             .filter(|s| !s.trim().is_empty());
         if step_up {
+            // The scopes held, plus the challenged ones (whatever was configured).
             let held = state.tokens.as_ref().and_then(|t| t.scope.clone());
-            scope = union(held.as_deref(), scope.as_deref());
+            let wanted = union(scope.as_deref(), challenge.scope());
+            scope = union(held.as_deref(), wanted.as_deref());
         }
         let grant = self.grant.clone().ok_or_else(|| {
             ClientError::Auth("the server needs authorization and no grant or authorization callback is set".into())

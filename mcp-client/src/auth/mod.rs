@@ -21,7 +21,7 @@
 //! - [`callback`]: the user's step (a browser, or a headless fetch);
 //! - [`store`]: where tokens and registrations are kept;
 //! - [`proof`]: per-request proofs (the hook for DPoP);
-//! - [`flow`]: [`OAuth`], which ties them together.
+//! - [`flow`]: [`OAuth`], which ties them together ([`OAuthBuilder`] sets it up).
 //!
 //! And the extensions (the `ext-auth` specifications):
 //! - `dpop`: DPoP proofs (RFC 9449), a [`Proof`](proof::Proof) (feature `jwt`, default);
@@ -46,6 +46,7 @@
 
 #[cfg(feature = "jwt")]
 pub mod assertion;
+mod builder;
 pub mod callback;
 pub mod challenge;
 pub mod discovery;
@@ -66,10 +67,11 @@ mod bounded;
 #[cfg(feature = "jwt")]
 pub use assertion::ClientAssertion;
 pub use bounded::{AUTH_TIMEOUT, MAX_AUTH_BODY};
-pub use callback::{AuthorizationCallback, FetchRedirect};
+pub use builder::OAuthBuilder;
+pub use callback::{AuthorizationCallback, FetchRedirect, LoopbackRedirect};
 #[cfg(feature = "jwt")]
 pub use dpop::{Dpop, DpopKey};
-pub use flow::{OAuth, OAuthBuilder};
+pub use flow::OAuth;
 pub use grant::{AuthorizationCode, Grant, GrantContext};
 pub use grants::{Assertion, ClientAuth, IdentityProvider, MachineGrant};
 pub use registration::{ClientCredentials, ClientMetadata};
