@@ -228,5 +228,6 @@ async fn a_server_that_never_answers_is_given_up_on_in_time() {
     let silent = run(command).await;
     assert_eq!(silent.status.code(), Some(1));
     assert!(stderr(&silent).contains("no answer within 1 s"), "{}", stderr(&silent));
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    // Far below the 60 s default: the option, not the default, ended it.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
 }
