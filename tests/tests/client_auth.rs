@@ -302,3 +302,51 @@ async fn a_login_kept_in_a_file_serves_the_next_run() {
     assert!(kept.contains(&mock.issuer()) && kept.contains("secret-1"), "{kept}");
     std::fs::remove_file(&path).unwrap();
 }
+
+#[tokio::test]
+async fn the_mcp_command_logs_in_with_oauth_and_keeps_the_tokens() {
+    use std::io::BufRead as _;
+    let (mock, url) = start(Mock { call_scope: "weather:read", ..Mock::default() }).await;
+    let folder = std::env::temp_dir().join(format!("mcp-cli-oauth-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let token_file = folder.join("tokens.json");
+    let redirect_uri = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}/callback", free.local_addr().unwrap().port())
+    };
+    let mcp = |stderr: std::process::Stdio| {
+        let mut command = mcp_integration_tests::mcp_command();
+        command.args(["call", &url, "get_weather", r#"{"city":"Paris"}"#, "--oauth", "--redirect-uri", &redirect_uri]);
+        command.arg("--token-file").arg(&token_file).args(["--timeout", "30"]);
+        command.stdout(std::process::Stdio::piped()).stderr(stderr);
+        command
+    };
+    let mut first = mcp(std::process::Stdio::piped()).spawn().unwrap();
+    // The user's step: the URL on stderr, opened by "the browser", which
+    // the authorization server sends back to the loopback redirect URI.
+    let stderr = first.stderr.take().unwrap();
+    let url_line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr).lines().map_while(Result::ok).find(|line| line.starts_with("http"))
+    })
+    .await
+    .unwrap()
+    .expect("mcp printed the authorization URL");
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let consent = browser.get(&url_line).send().await.unwrap();
+    let back = consent.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(back.starts_with(&redirect_uri), "{back}");
+    let landed = browser.get(&back).send().await.unwrap();
+    assert!(landed.status().is_success(), "{}", landed.status());
+    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap()).await.unwrap();
+    assert!(first.status.success(), "{}", first.status);
+    let result: Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(result["structuredContent"]["city"], "Paris");
+
+    // The next run finds the tokens in the file: no URL, no new consent.
+    let mut second = mcp(std::process::Stdio::piped());
+    let second = tokio::task::spawn_blocking(move || second.output().unwrap()).await.unwrap();
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("open this URL"));
+    assert_eq!(mock.authorizations.lock().unwrap().len(), 1);
+    std::fs::remove_dir_all(&folder).unwrap();
+}

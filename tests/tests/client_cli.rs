@@ -6,47 +6,9 @@
 use mcp_examples::{auth, weather};
 use mcp_integration_tests::spawn;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 
-/// The `mcp` binary, built once per run into the target directory these
-/// tests run from (`cargo test` builds only this crate's binaries).
-fn mcp() -> Command {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    let binary = BINARY.get_or_init(|| {
-        let tests = std::env::current_exe().expect("the test binary's path");
-        let profile = tests.parent().and_then(|deps| deps.parent()).expect("target/PROFILE/deps");
-        let target = profile.parent().expect("the target directory");
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "-p", "mcp-client", "--bin", "mcp", "--target-dir"]).arg(target);
-        // What cargo set for this test would look like a change to build
-        // scripts that read it (ring reads CARGO_MANIFEST_DIR): a rebuild.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            let set_for_tests = [
-                "CARGO_MANIFEST_",
-                "CARGO_PKG_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_PRIMARY_",
-                "CARGO_TARGET_TMPDIR",
-            ];
-            if set_for_tests.iter().any(|prefix| name.starts_with(prefix)) {
-                build.env_remove(&*name);
-            }
-        }
-        if profile.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "cargo build -p mcp-client --bin mcp failed");
-        profile.join(format!("mcp{}", std::env::consts::EXE_SUFFIX))
-    });
-    let mut command = Command::new(binary);
-    command.env_remove("MCP_TOKEN").stdin(Stdio::null());
-    command
-}
+use mcp_integration_tests::mcp_command as mcp;
 
 /// Runs `mcp ARGS` off the async threads (the servers run on them).
 async fn run(mut command: Command) -> Output {

@@ -34,6 +34,12 @@ options:
                         error, …); in the 2025-11-25 era a server sends them unasked
   --token TOKEN         a bearer token (Authorization: Bearer TOKEN); the MCP_TOKEN
                         environment variable is read when --token is absent
+  --oauth               log in with OAuth when the server asks (the URL to open is printed
+                        on stderr; the browser comes back to --redirect-uri); tokens are kept
+                        in --token-file and refreshed on the next runs
+  --redirect-uri URI    where the browser comes back (default http://127.0.0.1:33418/callback)
+  --token-file PATH     where --oauth keeps tokens (default $XDG_CONFIG_HOME/mcp-rs/tokens.json,
+                        else ~/.config/mcp-rs/tokens.json)
   -h, --help            this text
   -V, --version         the version
 
@@ -72,7 +78,21 @@ pub struct Run {
     pub token: Option<String>,
     /// `--log-level`.
     pub log_level: Option<String>,
+    /// `--oauth` (with its `--redirect-uri` and `--token-file`).
+    pub oauth: Option<OAuthOptions>,
 }
+
+/// Where `--oauth`'s browser comes back and where its tokens are kept.
+#[derive(Debug, PartialEq)]
+pub struct OAuthOptions {
+    /// A loopback `http://` URI with a port.
+    pub redirect_uri: String,
+    /// The token file (`None`: the default one).
+    pub token_file: Option<std::path::PathBuf>,
+}
+
+/// `--redirect-uri`'s default: a loopback port of its own.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:33418/callback";
 
 /// Where the server is.
 #[derive(Debug, PartialEq)]
@@ -136,6 +156,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
     let mut server_command = Vec::new();
     let (mut era, mut timeout, mut headers, mut token) = (None, Duration::from_secs(60), Vec::new(), None);
     let mut log_level = None;
+    let (mut oauth, mut redirect_uri, mut token_file) = (false, None, None);
     while let Some(arg) = args.next() {
         let mut value = |option: &str| args.next().ok_or_else(|| format!("{option} needs a value"));
         match arg.as_str() {
@@ -152,6 +173,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
             "-H" | "--header" => headers.push(parse_header(&value("--header")?)?),
             "--token" => token = Some(value("--token")?),
             "--log-level" => log_level = Some(parse_level(&value("--log-level")?)?),
+            "--oauth" => oauth = true,
+            "--redirect-uri" => redirect_uri = Some(value("--redirect-uri")?),
+            "--token-file" => token_file = Some(value("--token-file")?.into()),
             option if option.starts_with('-') && option.len() > 1 => {
                 return Err(format!("unknown option {option}"));
             }
@@ -178,7 +202,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Invocation, Strin
         }
     };
     let command = command(&verb, &words)?;
-    Ok(Invocation::Run(Box::new(Run { command, server, era, timeout, headers, token, log_level })))
+    if !oauth && (redirect_uri.is_some() || token_file.is_some()) {
+        return Err("--redirect-uri and --token-file go with --oauth".into());
+    }
+    if oauth && token.is_some() {
+        return Err("--oauth and --token both give a token: choose one".into());
+    }
+    let oauth = oauth.then(|| OAuthOptions {
+        redirect_uri: redirect_uri.unwrap_or_else(|| DEFAULT_REDIRECT_URI.to_owned()),
+        token_file,
+    });
+    Ok(Invocation::Run(Box::new(Run { command, server, era, timeout, headers, token, log_level, oauth })))
 }
 
 fn command(verb: &str, rest: &[String]) -> Result<Command, String> {
@@ -328,6 +362,19 @@ mod tests {
         assert_eq!(error("fetch http://h/mcp"), "unknown command \"fetch\": list, call, read, prompt, ping or info");
         assert!(error("ping http://h/mcp --log-level loud").starts_with("--log-level \"loud\": one of debug, info,"));
         assert_eq!(error("ping http://h/mcp -H novalue"), "--header \"novalue\": expected 'Name: value'");
+    }
+
+    #[test]
+    fn oauth_and_its_options() {
+        let default = run("ping http://h/mcp --oauth").unwrap().oauth.unwrap();
+        assert_eq!(default, OAuthOptions { redirect_uri: DEFAULT_REDIRECT_URI.into(), token_file: None });
+        let chosen = run("ping http://h/mcp --oauth --redirect-uri http://127.0.0.1:9/cb --token-file t.json");
+        let chosen = chosen.unwrap().oauth.unwrap();
+        assert_eq!((chosen.redirect_uri.as_str(), chosen.token_file), ("http://127.0.0.1:9/cb", Some("t.json".into())));
+        assert_eq!(run("ping http://h/mcp").unwrap().oauth, None);
+        let error = |line: &str| run(line).unwrap_err();
+        assert_eq!(error("ping http://h/mcp --token-file t.json"), "--redirect-uri and --token-file go with --oauth");
+        assert_eq!(error("ping http://h/mcp --oauth --token x"), "--oauth and --token both give a token: choose one");
     }
 
     #[test]

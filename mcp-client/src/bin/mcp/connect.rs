@@ -1,7 +1,8 @@
 //! From the command line's options to a connected [`Client`]: the HTTP
 //! headers (`--header`, the bearer token) or the child process.
 
-use crate::args::{Run, Server};
+use crate::args::{OAuthOptions, Run, Server};
+use mcp_client::auth::{ClientMetadata, FileStore, LoopbackRedirect, OAuth};
 use mcp_client::transport::http::HttpTransport;
 use mcp_client::transport::lines::LineTransport;
 use mcp_client::{Client, ClientError};
@@ -24,11 +25,15 @@ pub async fn connect(run: &Run) -> Result<Client, String> {
                 .connect_timeout(run.timeout)
                 .build()
                 .map_err(|e| format!("cannot set up HTTP: {e}"))?;
-            builder.connect(HttpTransport::with_client(http, url)).await.map_err(|e| format!("cannot connect: {e}"))
+            let mut transport = HttpTransport::with_client(http, url);
+            if let Some(options) = &run.oauth {
+                transport = transport.with_authorizer(std::sync::Arc::new(oauth(options)?));
+            }
+            builder.connect(transport).await.map_err(|e| format!("cannot connect: {e}"))
         }
         Server::Stdio { program, args } => {
-            if !run.headers.is_empty() || run.token.is_some() {
-                return Err("--header and --token apply to HTTP servers; this one is a stdio server".into());
+            if !run.headers.is_empty() || run.token.is_some() || run.oauth.is_some() {
+                return Err("--header, --token and --oauth apply to HTTP servers; this one is a stdio server".into());
             }
             let mut command = tokio::process::Command::new(program);
             command.args(args);
@@ -67,15 +72,50 @@ fn headers(run: &Run) -> Result<HeaderMap, String> {
     Ok(headers)
 }
 
-/// The bearer token: `--token`, else the `MCP_TOKEN` environment variable.
-///
-/// Where `--oauth` plugs in (the OAuth client of issue 25): with the flag,
-/// `connect` builds an `mcp_client::auth::OAuth` authorizer (its token
-/// store a file under the user's configuration directory, its
-/// `on_authorize` printing the URL on stderr and reading the redirect from
-/// stdin) and gives it to the builder (`ClientBuilder::authorizer`) instead
-/// of this fixed `Authorization` header; the flow then runs on the
-/// server's `401`, and its refreshes and step-ups follow.
+/// The bearer token: `--token`, else the `MCP_TOKEN` environment variable
+/// (not with `--oauth`, whose authorizer sets `Authorization` itself).
 fn bearer_token(run: &Run) -> Option<String> {
+    if run.oauth.is_some() {
+        return None;
+    }
     run.token.clone().or_else(|| std::env::var(TOKEN_VARIABLE).ok()).filter(|token| !token.trim().is_empty())
+}
+
+/// `--oauth`: the authorization code flow, registered dynamically as
+/// `mcp-cli` (or through a client ID metadata document where the server
+/// prefers one), the user sent to the URL printed on stderr and awaited on
+/// the loopback redirect URI; tokens kept in the token file, so the next
+/// run refreshes instead of asking again.
+fn oauth(options: &OAuthOptions) -> Result<OAuth, String> {
+    let token_file = match &options.token_file {
+        Some(path) => path.clone(),
+        None => default_token_file()?,
+    };
+    if let Some(folder) = token_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    let redirect_uri = options.redirect_uri.clone();
+    Ok(OAuth::builder()
+        .client_metadata(ClientMetadata {
+            client_name: "mcp-cli".into(),
+            redirect_uri: redirect_uri.clone(),
+            ..ClientMetadata::default()
+        })
+        .on_authorize(LoopbackRedirect::new(redirect_uri, |url| {
+            eprintln!("mcp: to authorize, open this URL in a browser:\n{url}");
+        }))
+        .store(FileStore::new(token_file))
+        .build())
+}
+
+/// `$XDG_CONFIG_HOME/mcp-rs/tokens.json`, else `~/.config/mcp-rs/tokens.json`.
+fn default_token_file() -> Result<std::path::PathBuf, String> {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|home| std::path::Path::new(&home).join(".config"))
+        })
+        .ok_or("--oauth keeps tokens under $XDG_CONFIG_HOME or $HOME, and neither is set: give --token-file")?;
+    Ok(config.join("mcp-rs").join("tokens.json"))
 }
