@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// The extension's identifier.
-pub const EXTENSION: &str = "io.modelcontextprotocol/skills";
+pub use mcp_core::skills::EXTENSION;
 
 /// One skill as the server describes it: the URI of its `SKILL.md`, its
 /// frontmatter and every file with its digest and size.

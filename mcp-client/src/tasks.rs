@@ -15,31 +15,10 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// The extension's identifier.
-pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
+pub use mcp_core::tasks::EXTENSION;
 
-/// Where a task is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TaskStatus {
-    /// Running.
-    Working,
-    /// Waiting for answers to its questions (`inputRequests`).
-    InputRequired,
-    /// Ended with a result.
-    Completed,
-    /// Ended with an error.
-    Failed,
-    /// Cancelled.
-    Cancelled,
-}
-
-impl TaskStatus {
-    /// Whether the task has ended (completed, failed or cancelled).
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Completed | Self::Failed | Self::Cancelled)
-    }
-}
+/// Where a task is: the same status the server side keeps.
+pub use mcp_core::tasks::TaskStatus;
 
 /// A task as the server last described it (`tasks/get`, the call's
 /// `CreateTaskResult`, or `notifications/tasks`).
