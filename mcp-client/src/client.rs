@@ -262,6 +262,23 @@ impl Client {
         self.inner.inbox.subscribe()
     }
 
+    /// The server's notifications from now on, as a stream that ends when
+    /// the connection does. A reader that falls more than 256 behind skips
+    /// the oldest.
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// # async fn run(client: mcp_client::Client) {
+    /// let mut notifications = std::pin::pin!(client.notification_stream());
+    /// while let Some(notification) = notifications.next().await {
+    ///     println!("{}: {}", notification.method, notification.params);
+    /// }
+    /// # }
+    /// ```
+    pub fn notification_stream(&self) -> impl futures_util::Stream<Item = ServerNotification> + Send + 'static {
+        self.inner.inbox.stream()
+    }
+
     /// Whether the server answers: `ping`, or in the 2026-07-28 era, which
     /// has none, `server/discover`.
     pub async fn ping(&self) -> Result<(), ClientError> {
@@ -274,7 +291,7 @@ impl Client {
     /// In the 2026-07-28 era a tool whose `x-mcp-header` annotations are
     /// invalid is left out (and cannot be called).
     pub async fn list_tools(&self) -> Result<Vec<Value>, ClientError> {
-        Ok(self.keep_valid_tools(self.list("tools/list", "tools").await?))
+        self.list("tools/list", "tools").await
     }
 
     /// Every tool, typed (see [`list_tools`](Self::list_tools)); schemas
@@ -379,19 +396,10 @@ impl Client {
         self.inner.inbox.close();
     }
 
-    async fn list(&self, method: &str, key: &str) -> Result<Vec<Value>, ClientError> {
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let params = cursor.as_ref().map_or(json!({}), |c| json!({"cursor": c}));
-            let mut page = self.request(method, params).await?;
-            items.append(&mut contents(&mut page, key)?);
-            match page.get("nextCursor").and_then(Value::as_str) {
-                Some(next) if cursor.as_deref() != Some(next) => cursor = Some(next.to_owned()),
-                _ => return Ok(items),
-            }
-        }
-        Err(ClientError::Protocol(format!("{method} went on for more than {MAX_PAGES} pages")))
+    /// Every item of a paginated list: its stream, collected.
+    async fn list(&self, method: &'static str, key: &'static str) -> Result<Vec<Value>, ClientError> {
+        use futures_util::TryStreamExt as _;
+        self.list_stream(method, key).try_collect().await
     }
 }
 

@@ -35,7 +35,8 @@ pub struct ServerNotification {
 #[derive(Clone, Debug)]
 pub struct Inbox {
     pub(crate) pending: Arc<PendingRequests>,
-    closed: Arc<std::sync::atomic::AtomicBool>,
+    /// `true` once the connection ended; watched by notification streams.
+    closed: Arc<tokio::sync::watch::Sender<bool>>,
     notifications: broadcast::Sender<ServerNotification>,
     server_requests: mpsc::Sender<Request>,
 }
@@ -46,7 +47,7 @@ impl Inbox {
         let (notifications, _) = broadcast::channel(NOTIFICATIONS_KEPT);
         let inbox = Self {
             pending: Arc::new(PendingRequests::new("c")),
-            closed: Arc::default(),
+            closed: Arc::new(tokio::sync::watch::Sender::new(false)),
             notifications,
             server_requests,
         };
@@ -94,17 +95,47 @@ impl Inbox {
     /// ([`ClientError::Closed`](crate::ClientError::Closed)), and so does
     /// every later one.
     pub fn close(&self) {
-        self.closed.store(true, std::sync::atomic::Ordering::Release);
+        self.closed.send_replace(true);
         self.pending.clear();
     }
 
     /// Whether [`close`](Self::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(std::sync::atomic::Ordering::Acquire)
+        *self.closed.borrow()
     }
 
     /// A new subscriber to the server's notifications.
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<ServerNotification> {
         self.notifications.subscribe()
+    }
+
+    /// The server's notifications from now on, ending when the connection
+    /// does; a reader more than [`NOTIFICATIONS_KEPT`] behind skips the
+    /// oldest.
+    pub(crate) fn stream(&self) -> impl futures_util::Stream<Item = ServerNotification> + Send + 'static {
+        let state = (self.notifications.subscribe(), self.closed.subscribe());
+        futures_util::stream::unfold(state, |(mut notifications, mut closed)| async move {
+            use broadcast::error::{RecvError, TryRecvError};
+            loop {
+                // What came before the end is still delivered.
+                match notifications.try_recv() {
+                    Ok(notification) => return Some((notification, (notifications, closed))),
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(TryRecvError::Closed) => return None,
+                    Err(TryRecvError::Empty) => {}
+                }
+                if *closed.borrow_and_update() {
+                    return None;
+                }
+                tokio::select! {
+                    received = notifications.recv() => match received {
+                        Ok(notification) => return Some((notification, (notifications, closed))),
+                        Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    changed = closed.changed() => if changed.is_err() { return None },
+                }
+            }
+        })
     }
 }

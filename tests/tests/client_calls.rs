@@ -121,3 +121,18 @@ async fn a_name_headers_cannot_hold_travels_in_base64() {
         assert_eq!(contents[0]["text"], "the note café", "{:?}", client.era());
     }
 }
+
+#[tokio::test]
+async fn notifications_are_a_stream_that_ends_with_the_connection() {
+    for client in clients().await {
+        let stream = client.notification_stream();
+        let progress = json!({"name": "count", "arguments": {}, "_meta": {"progressToken": "n"}});
+        client.request("tools/call", progress).await.unwrap();
+        client.close().await;
+        let seen: Vec<_> = tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
+            .await
+            .expect("the stream ends when the client closes");
+        let steps = seen.iter().filter(|n| n.method == "notifications/progress").count();
+        assert_eq!(steps, 3, "{:?}: {seen:?}", client.era());
+    }
+}

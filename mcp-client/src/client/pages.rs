@@ -39,7 +39,7 @@ impl Client {
         self.list_stream("prompts/list", "prompts")
     }
 
-    fn list_stream(
+    pub(super) fn list_stream(
         &self,
         method: &'static str,
         key: &'static str,
