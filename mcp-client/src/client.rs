@@ -2,7 +2,7 @@
 
 use crate::error::ClientError;
 use crate::handlers::Handlers;
-use crate::inbox::{Inbox, ServerNotification};
+use crate::inbox::{Inbox, PENDING_SERVER_REQUESTS, ServerNotification};
 use crate::transport::{Outgoing, Transport};
 use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;
@@ -417,10 +417,21 @@ impl Client {
         if agreed.era == Era::Session {
             return self.send_request(method, params, name, Some(agreed.revision)).await;
         }
-        // The 2026-07-28 era asks the client within the request: answer the
-        // round's questions and send the request again, with the state.
+        // Every round within the one time limit of the call.
+        self.within(self.rounds(method, params, name, agreed.revision)).await
+    }
+
+    /// The 2026-07-28 era asks the client within the request: answer the
+    /// round's questions and send the request again, with the state.
+    async fn rounds(
+        &self,
+        method: &str,
+        mut params: Value,
+        name: Option<&str>,
+        revision: &'static str,
+    ) -> Result<Value, ClientError> {
         for _ in 0..MAX_ROUNDS {
-            let result = self.send_request(method, params.clone(), name, Some(agreed.revision)).await?;
+            let result = self.exchange(method, params.clone(), name, Some(revision)).await?;
             if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
                 return Ok(result);
             }
@@ -438,12 +449,33 @@ impl Client {
                 (None, None) => {}
             }
         }
-        Err(ClientError::Protocol(format!("{method} asked for input more than {MAX_ROUNDS} times")))
+        Err(ClientError::Protocol(format!(
+            "{method} asked for input more than {MAX_ROUNDS} times (the server's input_required rounds never end)"
+        )))
     }
 
-    /// Sends a request and awaits its answer within the time limit; a call
-    /// dropped or timed out tells the server (`notifications/cancelled`).
+    /// `work` within the call's time limit, else [`ClientError::Timeout`]
+    /// (the request's future is dropped: the server is told to stop).
+    async fn within<T>(&self, work: impl Future<Output = Result<T, ClientError>>) -> Result<T, ClientError> {
+        tokio::time::timeout(self.inner.timeout, work).await.unwrap_or(Err(ClientError::Timeout))
+    }
+
+    /// Sends a request and awaits its answer within the time limit: the
+    /// sending, the answer's body or stream, and the wait.
     async fn send_request(
+        &self,
+        method: &str,
+        params: Value,
+        name: Option<&str>,
+        revision: Option<&'static str>,
+    ) -> Result<Value, ClientError> {
+        self.within(self.exchange(method, params, name, revision)).await
+    }
+
+    /// Sends a request and awaits its answer, without a time limit of its
+    /// own; a call dropped (or timed out) tells the server
+    /// (`notifications/cancelled`).
+    async fn exchange(
         &self,
         method: &str,
         params: Value,
@@ -465,16 +497,14 @@ impl Client {
         };
         if let Err(error) = self.inner.transport.send(message, inbox).await {
             waiting.settled();
-            return Err(error);
+            inbox.pending.abandon(&id);
+            return Err(inbox.local_failure(&id).unwrap_or(error));
         }
-        let outcome = match tokio::time::timeout(self.inner.timeout, answer).await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(outcome) => outcome,
-        };
+        let outcome = answer.await;
         waiting.settled();
         match outcome {
             Ok(Ok(result)) => serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(e.to_string())),
-            Ok(Err(error)) => Err(ClientError::Rpc(error)),
+            Ok(Err(error)) => Err(inbox.local_failure(&id).unwrap_or(ClientError::Rpc(error))),
             Err(_) => Err(ClientError::Closed),
         }
     }
@@ -508,6 +538,7 @@ impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         let Some(id) = self.id.take() else { return };
         self.client.inner.inbox.pending.abandon(&id);
+        drop(self.client.inner.inbox.local_failure(&id));
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         let client = self.client.clone();
         runtime.spawn(async move {
@@ -527,10 +558,15 @@ fn contents(result: &mut Value, key: &str) -> Result<Vec<Value>, ClientError> {
 
 /// Answers what the server asks while the client lives (session era), each
 /// on its own task: by the builder's handlers, `ping`, else `-32601`.
+/// At most [`PENDING_SERVER_REQUESTS`] are answered at once; while they
+/// are, more wait in the inbox, and past that are dropped.
 async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver<Request>) {
+    let answering = Arc::new(tokio::sync::Semaphore::new(PENDING_SERVER_REQUESTS));
     while let Some(request) = requests.recv().await {
+        let Ok(permit) = answering.clone().acquire_owned().await else { return };
         let Some(inner) = inner.upgrade() else { return };
         tokio::spawn(async move {
+            let _permit = permit;
             let params = request.params.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
             let bytes = match inner.handlers.answer(&request.method, params).await {
                 Ok(result) => match serde_json::value::to_raw_value(&result) {

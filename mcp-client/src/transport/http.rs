@@ -5,7 +5,7 @@
 
 use super::{Outgoing, Transport};
 use crate::error::ClientError;
-use crate::inbox::{Inbox, MAX_MESSAGE};
+use crate::inbox::{Inbox, MAX_MESSAGE, Routed};
 use futures_util::future::BoxFuture;
 use mcp_core::protocol::jsonrpc::{RequestId, RpcError};
 use mcp_core::protocol::version;
@@ -103,7 +103,7 @@ impl HttpTransport {
                     // 405: the server has no GET stream; 404: the session ended.
                     break;
                 }
-                let _ = read_stream(response, &inbox, &mut position).await;
+                let _ = read_stream(response, &inbox, &mut position, None).await;
                 tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
             }
         });
@@ -137,7 +137,7 @@ impl Transport for HttpTransport {
                 .body(message.bytes)
                 .send()
                 .await
-                .map_err(|e| ClientError::Transport(format!("POST {}: {e}", self.url)))?;
+                .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, causes(&e))))?;
             if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
                 *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
             }
@@ -161,11 +161,23 @@ impl Transport for HttpTransport {
                 return Ok(());
             }
             let body = read_bounded(response).await?;
-            if body.first() == Some(&b'{') {
-                deliver_answer(inbox, &body, message.id.as_ref());
-                return Ok(());
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                return deliver_answer(inbox, &body, message.id.as_ref());
             }
-            Err(ClientError::Transport(format!("POST {} answered {status}", self.url)))
+            if !status.is_success() {
+                return Err(ClientError::Transport(format!("POST {} answered {status}", self.url)));
+            }
+            match message.id {
+                None => Ok(()),
+                Some(_) if body.is_empty() => {
+                    Err(ClientError::Protocol(format!("POST {} answered {status} with an empty body", self.url)))
+                }
+                Some(_) => Err(ClientError::Protocol(format!(
+                    "POST {} answered {status} with a body that is not JSON-RPC: {:?}",
+                    self.url,
+                    String::from_utf8_lossy(&body[..body.len().min(64)])
+                ))),
+            }
         })
     }
 
@@ -182,24 +194,52 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Delivers a JSON body: an answer, or an error whose id the server could
-/// not tell (`null`), which then fails the request that was sent.
-fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) {
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    match (value.get("id"), value.get("error"), sent) {
-        (Some(serde_json::Value::Null) | None, Some(error), Some(id)) => {
-            let error = serde_json::from_value::<RpcError>(error.clone())
-                .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
-            inbox.fail(id, error);
-        }
-        _ => inbox.deliver(body),
+/// An error and its causes, `: `-separated (reqwest's own message leaves
+/// out why: the connection refused, reset, …).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
     }
+    text
+}
+
+/// Delivers a JSON body: an answer, or an error whose id the server could
+/// not tell (`null`), which then fails the request that was sent. A body
+/// that leaves the request unanswered (not JSON-RPC, another id, no id)
+/// fails it.
+fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) -> Result<(), ClientError> {
+    let Some(sent) = sent else {
+        inbox.deliver(body);
+        return Ok(());
+    };
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    if let (Some(serde_json::Value::Null) | None, Some(error)) = (value.get("id"), value.get("error")) {
+        let error = serde_json::from_value::<RpcError>(error.clone())
+            .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
+        inbox.fail(sent, error);
+        return Ok(());
+    }
+    let routed = inbox.route(body);
+    if !inbox.awaits(sent) {
+        return Ok(());
+    }
+    Err(ClientError::Protocol(match routed {
+        Routed::Unawaited(other) => format!("the server answered request {other}, not {sent}"),
+        Routed::Unreadable(why) => format!("the server answered with {why}"),
+        Routed::Delivered if value.get("result").is_some() => "the server answered without the request's id".to_owned(),
+        Routed::Delivered => "the server's JSON body holds no answer to the request".to_owned(),
+    }))
 }
 
 /// The body of `response`, at most [`MAX_MESSAGE`] bytes.
 async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| ClientError::Transport(e.to_string()))? {
+    let broke = |e: reqwest::Error| ClientError::Transport(format!("the answer's body broke: {}", causes(&e)));
+    while let Some(chunk) = response.chunk().await.map_err(broke)? {
         if body.len() + chunk.len() > MAX_MESSAGE {
             return Err(ClientError::Protocol(format!("an answer over {MAX_MESSAGE} bytes")));
         }
@@ -225,8 +265,8 @@ const RESUMPTIONS: usize = 3;
 /// few times; otherwise (or in the end) the request fails.
 async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<RequestId>, resume: Option<Resume>) {
     let mut position = Position::default();
-    let mut outcome = read_stream(response, &inbox, &mut position).await;
-    let answered = |inbox: &Inbox| sent.as_ref().is_none_or(|id| !inbox.pending.contains(id));
+    let mut outcome = read_stream(response, &inbox, &mut position, sent.as_ref()).await;
+    let answered = |inbox: &Inbox| sent.as_ref().is_none_or(|id| !inbox.awaits(id));
     if let Some(resume) = resume {
         for _ in 0..RESUMPTIONS {
             let Some(last) = position.last_id.clone() else { break };
@@ -244,43 +284,85 @@ async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<Req
                 get = get.header(PROTOCOL_VERSION, revision);
             }
             outcome = match get.send().await {
-                Ok(response) if response.status().is_success() => read_stream(response, &inbox, &mut position).await,
-                Ok(response) => Err(format!("resuming the stream answered {}", response.status())),
-                Err(error) => Err(format!("resuming the stream: {error}")),
+                Ok(response) if response.status().is_success() => {
+                    read_stream(response, &inbox, &mut position, sent.as_ref()).await
+                }
+                Ok(response) => Err(ClientError::Transport(format!(
+                    "resuming the answer's stream: GET answered {}",
+                    response.status()
+                ))),
+                Err(error) => Err(ClientError::Transport(format!("resuming the answer's stream: {error}"))),
             };
         }
     }
     let failure = match outcome {
-        Ok(()) => "the stream ended before the answer".to_owned(),
+        Ok(()) => ClientError::Transport("the answer's stream ended before the answer".to_owned()),
         Err(why) => why,
     };
     if let Some(id) = sent {
         // Nothing happens when the answer already arrived.
-        inbox.fail(&id, RpcError::internal(failure));
+        inbox.fail_with(&id, failure);
     }
 }
 
+/// How often a silent stream checks that its request is still awaited.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Delivers each event of `response` until it ends (`Ok`) or breaks a
-/// bound or the connection (`Err`), keeping `position` up to date.
-async fn read_stream(mut response: reqwest::Response, inbox: &Inbox, position: &mut Position) -> Result<(), String> {
+/// bound or the connection (`Err`), keeping `position` up to date. The
+/// stream of request `until` stops once that request is no longer awaited
+/// (answered, timed out, dropped), and fails on what cannot be its answer.
+async fn read_stream(
+    mut response: reqwest::Response,
+    inbox: &Inbox,
+    position: &mut Position,
+    until: Option<&RequestId>,
+) -> Result<(), ClientError> {
     let mut buffer: Vec<u8> = Vec::new();
+    let mut scanned: usize = 0;
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                buffer.extend_from_slice(&chunk);
-                while let Some(end) = event_end(&buffer) {
-                    let event: Vec<u8> = buffer.drain(..end).collect();
-                    position.note(&event);
-                    if let Some(data) = event_data(&event) {
-                        inbox.deliver(&data);
-                    }
-                }
-                if buffer.len() > MAX_MESSAGE {
-                    return Err(format!("an event over {MAX_MESSAGE} bytes"));
-                }
-            }
+        let next = match until {
+            Some(id) => match tokio::time::timeout(IDLE_CHECK, response.chunk()).await {
+                Ok(next) => next,
+                Err(_) if inbox.awaits(id) => continue,
+                Err(_) => return Ok(()),
+            },
+            None => response.chunk().await,
+        };
+        let chunk = match next {
+            Ok(Some(chunk)) => chunk,
             Ok(None) => return Ok(()),
-            Err(error) => return Err(format!("the stream broke: {error}")),
+            Err(error) => return Err(ClientError::Transport(format!("the stream broke: {}", causes(&error)))),
+        };
+        buffer.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(end) = event_end(&buffer[start..], scanned.saturating_sub(start)) {
+            let event = &buffer[start..start + end];
+            start += end;
+            position.note(event);
+            let Some(data) = event_data(event) else { continue };
+            if data.len() > MAX_MESSAGE {
+                return Err(ClientError::Protocol(format!("an event over {MAX_MESSAGE} bytes")));
+            }
+            match (inbox.route(&data), until) {
+                (Routed::Unreadable(why), Some(_)) => {
+                    return Err(ClientError::Protocol(format!("the server sent {why} on the answer's stream")));
+                }
+                (Routed::Unawaited(other), Some(id)) if inbox.awaits(id) => {
+                    return Err(ClientError::Protocol(format!(
+                        "the server answered request {other} on the stream of {id}"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        buffer.drain(..start);
+        scanned = buffer.len();
+        if buffer.len() > MAX_MESSAGE {
+            return Err(ClientError::Protocol(format!("an event over {MAX_MESSAGE} bytes")));
+        }
+        if until.is_some_and(|id| !inbox.awaits(id)) {
+            return Ok(());
         }
     }
 }
@@ -300,10 +382,13 @@ impl Position {
     }
 }
 
-/// Where the first complete event of `buffer` ends (after its blank line).
-fn event_end(buffer: &[u8]) -> Option<usize> {
-    let lf = buffer.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
-    let crlf = buffer.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
+/// Where the first complete event of `buffer` ends (after its blank
+/// line); no blank line ends before `from` (what was already searched).
+fn event_end(buffer: &[u8], from: usize) -> Option<usize> {
+    let from = from.saturating_sub(3).min(buffer.len());
+    let rest = &buffer[from..];
+    let lf = rest.windows(2).position(|w| w == b"\n\n").map(|at| from + at + 2);
+    let crlf = rest.windows(4).position(|w| w == b"\r\n\r\n").map(|at| from + at + 4);
     match (lf, crlf) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -332,11 +417,12 @@ mod tests {
     #[test]
     fn events_are_split_on_blank_lines_and_their_data_joined() {
         let buffer = b"id: 1\nretry: 500\ndata: \n\nevent: message\ndata: {\"a\":1}\n\ndata: x";
-        let end = event_end(buffer).unwrap();
+        let end = event_end(buffer, 0).unwrap();
         assert_eq!(event_data(&buffer[..end]), None, "the priming event has no data");
         let rest = &buffer[end..];
-        let end = event_end(rest).unwrap();
+        let end = event_end(rest, 0).unwrap();
         assert_eq!(event_data(&rest[..end]).unwrap(), b"{\"a\":1}");
-        assert_eq!(event_end(&rest[end..]), None, "an event without its blank line waits");
+        assert_eq!(event_end(&rest[end..], 0), None, "an event without its blank line waits");
+        assert_eq!(event_end(b"data: x\n\n", 8), Some(9), "a blank line split across reads is found");
     }
 }
