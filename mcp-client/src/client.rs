@@ -9,6 +9,7 @@ use mcp_core::protocol::CallToolResult;
 use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
 use mcp_core::protocol::version;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::future::Future;
 use std::sync::{Arc, Weak};
@@ -164,6 +165,9 @@ struct Agreed {
     revision: &'static str,
     /// The `initialize` or `server/discover` result.
     server: Value,
+    /// What every stateless-era request says of the client in `_meta`
+    /// (`Null` in the session era).
+    meta: Value,
 }
 
 struct Inner {
@@ -274,8 +278,8 @@ impl Client {
     /// `is_error`; a protocol failure is an `Err`.
     pub async fn call_tool(&self, name: &str, arguments: Value) -> Result<CallToolResult, ClientError> {
         let params = json!({"name": name, "arguments": arguments});
-        let result = self.request_named("tools/call", params, Some(name)).await?;
-        serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+        let result = self.request_raw("tools/call", params, Some(name)).await?;
+        serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
     }
 
     /// Calls tool `name` and decodes its `structuredContent` into `T`; a
@@ -366,7 +370,7 @@ impl Client {
             .iter()
             .find(|v| **v == offered)
             .ok_or_else(|| ClientError::Protocol(format!("the server offers protocol version {offered:?}")))?;
-        Ok(Agreed { era: Era::Session, revision, server })
+        Ok(Agreed { era: Era::Session, revision, server, meta: Value::Null })
     }
 
     async fn discover(&self) -> Result<Agreed, ClientError> {
@@ -375,7 +379,7 @@ impl Client {
         loop {
             let params = json!({"_meta": self.meta(revision)});
             match self.send_request("server/discover", params, None, Some(revision)).await {
-                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server }),
+                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server, meta: self.meta(revision) }),
                 // -32022: the server names the revisions it supports; try
                 // one of ours among them, once.
                 Err(ClientError::Rpc(error)) if error.code == UNSUPPORTED_VERSION && !retried => {
@@ -404,18 +408,27 @@ impl Client {
         })
     }
 
-    async fn request_named(&self, method: &str, mut params: Value, name: Option<&str>) -> Result<Value, ClientError> {
+    async fn request_named(&self, method: &str, params: Value, name: Option<&str>) -> Result<Value, ClientError> {
+        let result = self.request_raw(method, params, name).await?;
+        parse(&result)
+    }
+
+    /// A request's result as the server wrote it.
+    async fn request_raw(
+        &self,
+        method: &str,
+        mut params: Value,
+        name: Option<&str>,
+    ) -> Result<Box<RawValue>, ClientError> {
         let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
-        if agreed.era == Era::Stateless {
-            if let Value::Object(fields) = &mut params {
-                let meta = fields.entry("_meta").or_insert_with(|| json!({}));
-                if let (Value::Object(meta), Value::Object(ours)) = (meta, self.meta(agreed.revision)) {
-                    meta.extend(ours);
-                }
-            }
-        }
         if agreed.era == Era::Session {
-            return self.send_request(method, params, name, Some(agreed.revision)).await;
+            return self.within(self.exchange(method, params, name, Some(agreed.revision))).await;
+        }
+        if let (Value::Object(fields), Value::Object(ours)) = (&mut params, &agreed.meta) {
+            let meta = fields.entry("_meta").or_insert_with(|| json!({}));
+            if let Value::Object(meta) = meta {
+                meta.extend(ours.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
         }
         // Every round within the one time limit of the call.
         self.within(self.rounds(method, params, name, agreed.revision)).await
@@ -429,12 +442,13 @@ impl Client {
         mut params: Value,
         name: Option<&str>,
         revision: &'static str,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<Box<RawValue>, ClientError> {
         for _ in 0..MAX_ROUNDS {
-            let result = self.exchange(method, params.clone(), name, Some(revision)).await?;
-            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
-                return Ok(result);
+            let raw = self.exchange(method, params.clone(), name, Some(revision)).await?;
+            if !asks_for_input(&raw) {
+                return Ok(raw);
             }
+            let result = parse(&raw)?;
             let mut answers = serde_json::Map::new();
             for (key, question) in result.get("inputRequests").and_then(Value::as_object).into_iter().flatten() {
                 let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
@@ -469,7 +483,8 @@ impl Client {
         name: Option<&str>,
         revision: Option<&'static str>,
     ) -> Result<Value, ClientError> {
-        self.within(self.exchange(method, params, name, revision)).await
+        let result = self.within(self.exchange(method, params, name, revision)).await?;
+        parse(&result)
     }
 
     /// Sends a request and awaits its answer, without a time limit of its
@@ -481,7 +496,7 @@ impl Client {
         params: Value,
         name: Option<&str>,
         revision: Option<&'static str>,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<Box<RawValue>, ClientError> {
         let inbox = &self.inner.inbox;
         if inbox.is_closed() {
             return Err(ClientError::Closed);
@@ -503,7 +518,7 @@ impl Client {
         let outcome = answer.await;
         waiting.settled();
         match outcome {
-            Ok(Ok(result)) => serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(e.to_string())),
+            Ok(Ok(result)) => Ok(result),
             Ok(Err(error)) => Err(inbox.local_failure(&id).unwrap_or(ClientError::Rpc(error))),
             Err(_) => Err(ClientError::Closed),
         }
@@ -546,6 +561,22 @@ impl Drop for Waiting<'_> {
             let _ = client.notify("notifications/cancelled", params).await;
         });
     }
+}
+
+/// A result as JSON.
+fn parse(result: &RawValue) -> Result<Value, ClientError> {
+    serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a result: {e}")))
+}
+
+/// Whether a result is the 2026-07-28 era's `input_required` (read without
+/// building the result).
+fn asks_for_input(result: &RawValue) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "resultType", borrow)]
+        result_type: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Kind<'_>>(result.get()).is_ok_and(|k| k.result_type.as_deref() == Some("input_required"))
 }
 
 /// Takes the array `key` out of a result.

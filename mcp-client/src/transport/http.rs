@@ -19,6 +19,8 @@ const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 pub struct HttpTransport {
     http: reqwest::Client,
     url: String,
+    /// `url` parsed once (`None`: not a URL; each request then says so).
+    parsed: Option<reqwest::Url>,
     session: Mutex<Option<String>>,
     revision: Mutex<Option<&'static str>>,
     /// Whether the session's GET stream is being listened to.
@@ -34,9 +36,11 @@ impl HttpTransport {
     /// The endpoint at `url`, through `http` (your proxy, TLS roots or
     /// default headers, such as `Authorization`).
     pub fn with_client(http: reqwest::Client, url: impl Into<String>) -> Self {
+        let url = url.into();
         Self {
             http,
-            url: url.into(),
+            parsed: reqwest::Url::parse(&url).ok(),
+            url,
             session: Mutex::new(None),
             revision: Mutex::new(None),
             listening: std::sync::atomic::AtomicBool::new(false),
@@ -78,6 +82,9 @@ impl HttpTransport {
     /// after the `retry` the server asked for, until the session ends.
     fn listen_once(&self, inbox: &Inbox) {
         use std::sync::atomic::Ordering;
+        if self.listening.load(Ordering::Acquire) {
+            return;
+        }
         let (Some(session), Some(revision)) =
             (self.session_id(), *self.revision.lock().unwrap_or_else(|p| p.into_inner()))
         else {
@@ -130,9 +137,11 @@ impl Transport for HttpTransport {
             }
             self.listen_once(inbox);
             let headers = self.headers(&message);
-            let response = self
-                .http
-                .post(&self.url)
+            let post = match &self.parsed {
+                Some(url) => self.http.post(url.clone()),
+                None => self.http.post(&self.url),
+            };
+            let response = post
                 .headers(headers)
                 .body(message.bytes)
                 .send()
@@ -212,25 +221,21 @@ fn causes(error: &dyn std::error::Error) -> String {
 /// that leaves the request unanswered (not JSON-RPC, another id, no id)
 /// fails it.
 fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) -> Result<(), ClientError> {
-    let Some(sent) = sent else {
-        inbox.deliver(body);
-        return Ok(());
-    };
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    if let (Some(serde_json::Value::Null) | None, Some(error)) = (value.get("id"), value.get("error")) {
-        let error = serde_json::from_value::<RpcError>(error.clone())
-            .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
-        inbox.fail(sent, error);
-        return Ok(());
-    }
     let routed = inbox.route(body);
-    if !inbox.awaits(sent) {
-        return Ok(());
+    let Some(sent) = sent.filter(|sent| inbox.awaits(sent)) else { return Ok(()) };
+    if let Routed::Unreadable(_) = routed {
+        // An error the server could not tie to a request (`"id": null`).
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        if let (Some(serde_json::Value::Null) | None, Some(error)) = (value.get("id"), value.get("error")) {
+            let error = serde_json::from_value::<RpcError>(error.clone())
+                .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
+            inbox.fail(sent, error);
+            return Ok(());
+        }
     }
     Err(ClientError::Protocol(match routed {
         Routed::Unawaited(other) => format!("the server answered request {other}, not {sent}"),
         Routed::Unreadable(why) => format!("the server answered with {why}"),
-        Routed::Delivered if value.get("result").is_some() => "the server answered without the request's id".to_owned(),
         Routed::Delivered => "the server's JSON body holds no answer to the request".to_owned(),
     }))
 }
