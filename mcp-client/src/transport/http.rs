@@ -28,9 +28,10 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// The endpoint at `url`.
+    /// The endpoint at `url`, through a client of its own (its own
+    /// connections; the TLS settings are shared by the process's transports).
     pub fn new(url: impl Into<String>) -> Self {
-        Self::with_client(reqwest::Client::new(), url)
+        Self::with_client(default_http(), url)
     }
 
     /// The endpoint at `url`, through `http` (your proxy, TLS roots or
@@ -115,6 +116,30 @@ impl HttpTransport {
             }
         });
     }
+}
+
+/// A reqwest client as `reqwest::Client::new()` makes it, but with TLS
+/// settings (the web PKI roots, parsed) built once per process: a client
+/// holding many connections does not pay ~35 KiB for each.
+fn default_http() -> reqwest::Client {
+    static TLS: std::sync::OnceLock<Option<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    let tls = TLS.get_or_init(|| {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .ok()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Some(config)
+    });
+    shared_tls_client(tls).unwrap_or_default()
+}
+
+/// A client with `tls` (`None` when reqwest refuses it).
+fn shared_tls_client(tls: &Option<rustls::ClientConfig>) -> Option<reqwest::Client> {
+    reqwest::Client::builder().use_preconfigured_tls(tls.clone()?).build().ok()
 }
 
 /// Where a stream is: its last event id and the server's `retry`.
@@ -418,6 +443,19 @@ fn event_data(event: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_tls_settings_are_the_ones_reqwest_takes() {
+        // reqwest takes a rustls config only of its own rustls version.
+        let _ = default_http();
+        let tls =
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+        assert!(shared_tls_client(&Some(tls)).is_some());
+    }
 
     #[test]
     fn events_are_split_on_blank_lines_and_their_data_joined() {
