@@ -370,3 +370,35 @@ async fn a_stdio_server_that_dies_before_the_answer_closes_the_connection() {
     .await
     .expect("bounded");
 }
+
+#[tokio::test]
+async fn a_get_stream_that_ends_at_once_is_not_reopened_in_a_tight_loop() {
+    tokio::time::timeout(BOUND, async {
+        let gets = Arc::new(AtomicUsize::new(0));
+        let counted = gets.clone();
+        let app = axum::Router::new().route(
+            "/mcp",
+            post(|body: Bytes| async move {
+                let message: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if message["method"] != "initialize" {
+                    return axum::http::StatusCode::ACCEPTED.into_response();
+                }
+                let answer = json!({"jsonrpc": "2.0", "id": message["id"], "result": {
+                    "protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "h", "version": "0"}}});
+                ([("content-type", "application/json"), ("mcp-session-id", "s1")], answer.to_string()).into_response()
+            })
+            .get(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                async { sse(futures_util::stream::iter([Ok(Bytes::from_static(b"retry: 0\n\n"))])) }
+            }),
+        );
+        let url = format!("{}/mcp", spawn(app).await);
+        let client = client(&url, Era::Session).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let opened = gets.load(Ordering::SeqCst);
+        assert!((1..=5).contains(&opened), "the GET stream was opened {opened} times in a second");
+        drop(client);
+    })
+    .await
+    .expect("bounded");
+}

@@ -112,7 +112,10 @@ impl HttpTransport {
                     break;
                 }
                 let _ = read_stream(response, &inbox, &mut position, None).await;
-                tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
+                // A server that ends the stream at once, asking for no pause,
+                // is not reconnected to in a tight loop.
+                let pause = position.retry_ms.max(LISTEN_PAUSE_MS);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
             }
         });
     }
@@ -141,6 +144,9 @@ fn default_http() -> reqwest::Client {
 fn shared_tls_client(tls: &Option<rustls::ClientConfig>) -> Option<reqwest::Client> {
     reqwest::Client::builder().use_preconfigured_tls(tls.clone()?).build().ok()
 }
+
+/// The least pause before the GET stream is opened again.
+const LISTEN_PAUSE_MS: u64 = 250;
 
 /// Where a stream is: its last event id and the server's `retry`.
 struct Position {
