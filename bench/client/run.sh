@@ -66,8 +66,11 @@ trap stop_server EXIT
 
 start_server() {  # stateless|stateful
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  local launcher=()
+  if command -v taskset >/dev/null; then launcher=(taskset -c "$server_cpu"); fi
+  # Started directly (not through a function's subshell): $! is the server.
   MCP_HOST=127.0.0.1 MCP_PORT=$port BENCH_MODE=$1 MCP_MAX_SESSIONS=200000 RUST_LOG=warn \
-    pin "$server_cpu" "$server_bin" >"$out/server-$1.log" 2>&1 &
+    "${launcher[@]}" "$server_bin" >"$out/server-$1.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
