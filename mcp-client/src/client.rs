@@ -421,6 +421,7 @@ fn contents(result: &mut Value, key: &str) -> Result<Vec<Value>, ClientError> {
         _ => Err(ClientError::Protocol(format!("a result without its `{key}` array"))),
     }
 }
+
 /// `structured` as `T`, or its only field `result` as `T` (how a value that
 /// is not an object is wrapped).
 fn decode_structured<T: DeserializeOwned>(structured: Value) -> Result<T, serde_json::Error> {

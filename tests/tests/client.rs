@@ -86,7 +86,7 @@ async fn a_server_that_misbehaves_gets_a_clear_error_not_a_hang() {
     // Not JSON at all.
     let url = misbehaving(|| ([("content-type", "application/json")], "<html>oops</html>").into_response()).await;
     let error = pinned().connect_http(&url).await.unwrap_err();
-    assert!(matches!(error, ClientError::Transport(_)), "{error}");
+    assert!(matches!(error, ClientError::Protocol(ref why) if why.contains("not JSON-RPC")), "{error}");
     // An answer over the size limit.
     let url = misbehaving(|| {
         let huge = format!(r#"{{"jsonrpc":"2.0","id":"x","result":{{"pad":"{}"}}}}"#, "x".repeat(5 << 20));
@@ -98,14 +98,14 @@ async fn a_server_that_misbehaves_gets_a_clear_error_not_a_hang() {
     // An SSE answer that ends before the result.
     let url = misbehaving(|| ([("content-type", "text/event-stream")], "id: 1\ndata: \n\n").into_response()).await;
     let error = pinned().connect_http(&url).await.unwrap_err();
-    assert!(matches!(error, ClientError::Rpc(ref e) if e.message.contains("ended before the answer")), "{error}");
+    assert!(matches!(error, ClientError::Transport(ref why) if why.contains("ended before the answer")), "{error}");
     // An SSE line that never ends, past the size limit.
     let url = misbehaving(|| {
         ([("content-type", "text/event-stream")], "data: ".to_owned() + &"x".repeat(5 << 20)).into_response()
     })
     .await;
     let error = pinned().connect_http(&url).await.unwrap_err();
-    assert!(matches!(error, ClientError::Rpc(ref e) if e.message.contains("bytes")), "{error}");
+    assert!(matches!(error, ClientError::Protocol(ref why) if why.contains("bytes")), "{error}");
 }
 
 #[tokio::test]

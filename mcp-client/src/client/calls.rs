@@ -2,7 +2,8 @@
 //! to a callback by the call's `progressToken`.
 
 use super::Client;
-use super::exchange::Extras;
+use super::exchange::{Extras, parse};
+use super::rounds::is_result_type;
 use crate::call_options::{CallOptions, Progress};
 use crate::error::ClientError;
 use mcp_core::protocol::CallToolResult;
@@ -36,11 +37,12 @@ impl Client {
         let extras = Extras { name: Some(name.to_owned()), headers, timeout: options.timeout, ..Extras::default() };
         let mut params = json!({"name": name, "arguments": arguments});
         let _forwarding = self.forward_progress(&mut params, &options);
-        let result = self.request_with("tools/call", params, &extras).await?;
-        if result.get("resultType").and_then(Value::as_str) == Some("task") {
-            return self.await_task(result).await;
+        // Decoded once, straight from the server's bytes.
+        let result = self.request_raw("tools/call", params, &extras).await?;
+        if is_result_type(&result, "task") {
+            return self.await_task(parse(&result)?).await;
         }
-        serde_json::from_value(result).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+        serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
     }
 
     /// Any request with `options` (a time limit, a progress callback).

@@ -4,10 +4,13 @@
 
 use super::{Client, Inner};
 use crate::error::ClientError;
+use crate::inbox::PENDING_SERVER_REQUESTS;
 use crate::transport::Outgoing;
 use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use std::sync::Weak;
+use std::future::Future;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -26,8 +29,7 @@ pub(crate) struct Extras {
 }
 
 impl Client {
-    /// Sends a request and awaits its answer within the time limit; a call
-    /// dropped or timed out tells the server (`notifications/cancelled`).
+    /// Sends a request and awaits its answer within its time limit, as JSON.
     pub(super) async fn send_request(
         &self,
         method: &str,
@@ -35,6 +37,36 @@ impl Client {
         extras: &Extras,
         revision: Option<&'static str>,
     ) -> Result<Value, ClientError> {
+        let result = self.within(extras, self.exchange(method, params, extras, revision)).await?;
+        parse(&result)
+    }
+
+    /// `work` within the call's time limit (`extras`' own, else the
+    /// client's), else [`ClientError::Timeout`]: the sending, the answer's
+    /// body or stream and the wait all count (over HTTP a JSON answer
+    /// arrives with the POST's response). The dropped work tells the server
+    /// to stop.
+    pub(super) async fn within<T>(
+        &self,
+        extras: &Extras,
+        work: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        let limit = extras.timeout.unwrap_or(self.inner.timeout);
+        tokio::time::timeout(limit, work).await.unwrap_or(Err(ClientError::Timeout))
+    }
+
+    /// Sends a request and awaits its answer as the server wrote it, with
+    /// no time limit of its own; dropped before the answer (the caller went
+    /// away, or its time ran out), it tells the server
+    /// (`notifications/cancelled`). A failure the transport saw (a body too
+    /// large, a stream that broke) is the error the caller gets.
+    pub(super) async fn exchange(
+        &self,
+        method: &str,
+        params: Value,
+        extras: &Extras,
+        revision: Option<&'static str>,
+    ) -> Result<Box<RawValue>, ClientError> {
         let inbox = &self.inner.inbox;
         if inbox.is_closed() {
             return Err(ClientError::Closed);
@@ -49,25 +81,16 @@ impl Client {
             revision,
             headers: extras.headers.clone(),
         };
-        // The limit covers the sending too: over HTTP a JSON answer arrives
-        // with the POST's response.
-        let deadline = tokio::time::Instant::now() + extras.timeout.unwrap_or(self.inner.timeout);
-        match tokio::time::timeout_at(deadline, self.inner.transport.send(message, inbox)).await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(Err(error)) => {
-                waiting.settled();
-                return Err(error);
-            }
-            Ok(Ok(())) => {}
+        if let Err(error) = self.inner.transport.send(message, inbox).await {
+            waiting.settled();
+            inbox.pending.abandon(&id);
+            return Err(inbox.local_failure(&id).unwrap_or(error));
         }
-        let outcome = match tokio::time::timeout_at(deadline, answer).await {
-            Err(_) => return Err(ClientError::Timeout),
-            Ok(outcome) => outcome,
-        };
+        let outcome = answer.await;
         waiting.settled();
         match outcome {
-            Ok(Ok(result)) => serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(e.to_string())),
-            Ok(Err(error)) => Err(ClientError::Rpc(error)),
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(error)) => Err(inbox.local_failure(&id).unwrap_or(ClientError::Rpc(error))),
             Err(_) => Err(ClientError::Closed),
         }
     }
@@ -102,6 +125,7 @@ impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         let Some(id) = self.id.take() else { return };
         self.client.inner.inbox.pending.abandon(&id);
+        drop(self.client.inner.inbox.local_failure(&id));
         let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         let client = self.client.clone();
         runtime.spawn(async move {
@@ -113,10 +137,15 @@ impl Drop for Waiting<'_> {
 
 /// Answers what the server asks while the client lives (session era), each
 /// on its own task: by the builder's handlers, `ping`, else `-32601`.
+/// At most [`PENDING_SERVER_REQUESTS`] are answered at once; while they
+/// are, more wait in the inbox, and past that are dropped.
 pub(super) async fn answer_server_requests(inner: Weak<Inner>, mut requests: mpsc::Receiver<Request>) {
+    let answering = Arc::new(tokio::sync::Semaphore::new(PENDING_SERVER_REQUESTS));
     while let Some(request) = requests.recv().await {
+        let Ok(permit) = answering.clone().acquire_owned().await else { return };
         let Some(inner) = inner.upgrade() else { return };
         tokio::spawn(async move {
+            let _permit = permit;
             let params = request.params.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default();
             let bytes = match inner.handlers.answer(&request.method, params).await {
                 Ok(result) => match serde_json::value::to_raw_value(&result) {
@@ -132,4 +161,9 @@ pub(super) async fn answer_server_requests(inner: Weak<Inner>, mut requests: mps
             }
         });
     }
+}
+
+/// A result as JSON.
+pub(super) fn parse(result: &RawValue) -> Result<Value, ClientError> {
+    serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a result: {e}")))
 }

@@ -19,6 +19,9 @@ pub(super) struct Agreed {
     pub(super) revision: &'static str,
     /// The `initialize` or `server/discover` result.
     pub(super) server: Value,
+    /// What every stateless-era request says of the client in `_meta`,
+    /// built once (`Null` in the session era).
+    pub(super) meta: Value,
 }
 
 impl Client {
@@ -56,7 +59,7 @@ impl Client {
             .iter()
             .find(|v| **v == offered)
             .ok_or_else(|| ClientError::Protocol(format!("the server offers protocol version {offered:?}")))?;
-        Ok(Agreed { era: Era::Session, revision, server })
+        Ok(Agreed { era: Era::Session, revision, server, meta: Value::Null })
     }
 
     async fn discover(&self) -> Result<Agreed, ClientError> {
@@ -65,7 +68,7 @@ impl Client {
         loop {
             let params = json!({"_meta": self.meta(revision)});
             match self.send_request("server/discover", params, &Extras::default(), Some(revision)).await {
-                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server }),
+                Ok(server) => return Ok(Agreed { era: Era::Stateless, revision, server, meta: self.meta(revision) }),
                 // -32022: the server names the revisions it supports; try
                 // one of ours among them, once.
                 Err(ClientError::Rpc(error)) if error.code == UNSUPPORTED_VERSION && !retried => {
@@ -86,7 +89,7 @@ impl Client {
     }
 
     /// What a stateless-era request says of its client in `_meta`.
-    pub(super) fn meta(&self, revision: &str) -> Value {
+    fn meta(&self, revision: &str) -> Value {
         json!({
             "io.modelcontextprotocol/protocolVersion": revision,
             "io.modelcontextprotocol/clientInfo": self.inner.info,

@@ -2,9 +2,10 @@
 //! `input_required` rounds, answered by the client's handlers.
 
 use super::Client;
-use super::exchange::Extras;
+use super::exchange::{Extras, parse};
 use crate::error::ClientError;
 use mcp_core::middleware::Era;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// `input_required` rounds a stateless-era request may take.
@@ -22,35 +23,56 @@ impl Client {
     }
 
     /// Sends `method` with `params` and what `extras` adds, answering the
-    /// 2026-07-28 era's `input_required` rounds.
+    /// 2026-07-28 era's `input_required` rounds: the result as JSON.
     pub(super) async fn request_with(
+        &self,
+        method: &str,
+        params: Value,
+        extras: &Extras,
+    ) -> Result<Value, ClientError> {
+        parse(&self.request_raw(method, params, extras).await?)
+    }
+
+    /// Like [`request_with`](Self::request_with), the result as the server
+    /// wrote it (for a caller that decodes it once, into its own type).
+    pub(super) async fn request_raw(
         &self,
         method: &str,
         mut params: Value,
         extras: &Extras,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<Box<RawValue>, ClientError> {
         let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
-        if agreed.era == Era::Stateless {
-            if let Value::Object(fields) = &mut params {
-                let meta = fields.entry("_meta").or_insert_with(|| json!({}));
-                if let (Value::Object(meta), Value::Object(ours)) = (&mut *meta, self.meta(agreed.revision)) {
-                    meta.extend(ours);
-                }
-                if extras.task {
-                    super::tasks::declare(meta);
-                }
-            }
-        }
         if agreed.era == Era::Session {
-            return self.send_request(method, params, extras, Some(agreed.revision)).await;
+            return self.within(extras, self.exchange(method, params, extras, Some(agreed.revision))).await;
         }
-        // The 2026-07-28 era asks the client within the request: answer the
-        // round's questions and send the request again, with the state.
-        for _ in 0..MAX_ROUNDS {
-            let result = self.send_request(method, params.clone(), extras, Some(agreed.revision)).await?;
-            if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
-                return Ok(result);
+        if let (Value::Object(fields), Value::Object(ours)) = (&mut params, &agreed.meta) {
+            let meta = fields.entry("_meta").or_insert_with(|| json!({}));
+            if let Value::Object(meta) = meta {
+                meta.extend(ours.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
+            if extras.task {
+                super::tasks::declare(meta);
+            }
+        }
+        // Every round within the one time limit of the call.
+        self.within(extras, self.rounds(method, params, extras, agreed.revision)).await
+    }
+
+    /// The 2026-07-28 era asks the client within the request: answer the
+    /// round's questions and send the request again, with the state.
+    async fn rounds(
+        &self,
+        method: &str,
+        mut params: Value,
+        extras: &Extras,
+        revision: &'static str,
+    ) -> Result<Box<RawValue>, ClientError> {
+        for _ in 0..MAX_ROUNDS {
+            let raw = self.exchange(method, params.clone(), extras, Some(revision)).await?;
+            if !is_result_type(&raw, "input_required") {
+                return Ok(raw);
+            }
+            let result = parse(&raw)?;
             let mut answers = serde_json::Map::new();
             for (key, question) in result.get("inputRequests").and_then(Value::as_object).into_iter().flatten() {
                 let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
@@ -65,6 +87,19 @@ impl Client {
                 (None, None) => {}
             }
         }
-        Err(ClientError::Protocol(format!("{method} asked for input more than {MAX_ROUNDS} times")))
+        Err(ClientError::Protocol(format!(
+            "{method} asked for input more than {MAX_ROUNDS} times (the server's input_required rounds never end)"
+        )))
     }
+}
+
+/// Whether a result's `resultType` is `kind` (`input_required`, `task`),
+/// read without building the result.
+pub(super) fn is_result_type(result: &RawValue, kind: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "resultType", borrow)]
+        result_type: Option<std::borrow::Cow<'a, str>>,
+    }
+    serde_json::from_str::<Kind<'_>>(result.get()).is_ok_and(|k| k.result_type.as_deref() == Some(kind))
 }

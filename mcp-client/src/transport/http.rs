@@ -6,7 +6,7 @@
 use super::{Outgoing, Transport};
 use crate::auth::{Authorizer, MAX_REFUSALS, Refusal};
 use crate::error::ClientError;
-use crate::inbox::{Inbox, MAX_MESSAGE};
+use crate::inbox::{Inbox, MAX_MESSAGE, Routed};
 use futures_util::future::BoxFuture;
 use mcp_core::protocol::jsonrpc::{RequestId, RpcError};
 use mcp_core::protocol::version;
@@ -20,6 +20,8 @@ const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 pub struct HttpTransport {
     http: reqwest::Client,
     url: String,
+    /// `url` parsed once (`None`: not a URL; each request then says so).
+    parsed: Option<reqwest::Url>,
     session: Mutex<Option<String>>,
     revision: Mutex<Option<&'static str>>,
     /// Whether the session's GET stream is being listened to.
@@ -29,17 +31,20 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// The endpoint at `url`.
+    /// The endpoint at `url`, through a client of its own (its own
+    /// connections; the TLS settings are shared by the process's transports).
     pub fn new(url: impl Into<String>) -> Self {
-        Self::with_client(reqwest::Client::new(), url)
+        Self::with_client(default_http(), url)
     }
 
     /// The endpoint at `url`, through `http` (your proxy, TLS roots or
     /// default headers, such as `Authorization`).
     pub fn with_client(http: reqwest::Client, url: impl Into<String>) -> Self {
+        let url = url.into();
         Self {
             http,
-            url: url.into(),
+            parsed: reqwest::Url::parse(&url).ok(),
+            url,
             session: Mutex::new(None),
             revision: Mutex::new(None),
             listening: std::sync::atomic::AtomicBool::new(false),
@@ -101,6 +106,9 @@ impl HttpTransport {
     /// after the `retry` the server asked for, until the session ends.
     fn listen_once(&self, inbox: &Inbox) {
         use std::sync::atomic::Ordering;
+        if self.listening.load(Ordering::Acquire) {
+            return;
+        }
         let (Some(session), Some(revision)) =
             (self.session_id(), *self.revision.lock().unwrap_or_else(|p| p.into_inner()))
         else {
@@ -128,12 +136,42 @@ impl HttpTransport {
                     // 405: the server has no GET stream; 404: the session ended.
                     break;
                 }
-                let _ = read_stream(response, &inbox, &mut position).await;
-                tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
+                let _ = read_stream(response, &inbox, &mut position, None).await;
+                // A server that ends the stream at once, asking for no pause,
+                // is not reconnected to in a tight loop.
+                let pause = position.retry_ms.max(LISTEN_PAUSE_MS);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
             }
         });
     }
 }
+
+/// A reqwest client as `reqwest::Client::new()` makes it, but with TLS
+/// settings (the web PKI roots, parsed) built once per process: a client
+/// holding many connections does not pay ~35 KiB for each.
+fn default_http() -> reqwest::Client {
+    static TLS: std::sync::OnceLock<Option<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    let tls = TLS.get_or_init(|| {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .ok()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Some(config)
+    });
+    shared_tls_client(tls).unwrap_or_default()
+}
+
+/// A client with `tls` (`None` when reqwest refuses it).
+fn shared_tls_client(tls: &Option<rustls::ClientConfig>) -> Option<reqwest::Client> {
+    reqwest::Client::builder().use_preconfigured_tls(tls.clone()?).build().ok()
+}
+
+/// The least pause before the GET stream is opened again.
+const LISTEN_PAUSE_MS: u64 = 250;
 
 /// Where a stream is: its last event id and the server's `retry`.
 struct Position {
@@ -155,15 +193,17 @@ impl HttpTransport {
         let mut refusals = 0;
         loop {
             let sent = authorization(self.auth.as_deref(), "POST", &self.url).await?;
-            let response = self
-                .http
-                .post(&self.url)
+            let post = match &self.parsed {
+                Some(url) => self.http.post(url.clone()),
+                None => self.http.post(&self.url),
+            };
+            let response = post
                 .headers(self.headers(message))
                 .headers(sent.clone())
                 .body(message.bytes.clone())
                 .send()
                 .await
-                .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, with_cause(&e))))?;
+                .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, causes(&e))))?;
             let status = response.status().as_u16();
             let Some(auth) = self.auth.as_deref().filter(|_| status == 401 || status == 403) else {
                 return Ok(response);
@@ -226,11 +266,23 @@ impl Transport for HttpTransport {
                 return Ok(());
             }
             let body = read_bounded(response).await?;
-            if body.first() == Some(&b'{') {
-                deliver_answer(inbox, &body, message.id.as_ref());
-                return Ok(());
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                return deliver_answer(inbox, &body, message.id.as_ref());
             }
-            Err(ClientError::Transport(format!("POST {} answered {status}", self.url)))
+            if !status.is_success() {
+                return Err(ClientError::Transport(format!("POST {} answered {status}", self.url)));
+            }
+            match message.id {
+                None => Ok(()),
+                Some(_) if body.is_empty() => {
+                    Err(ClientError::Protocol(format!("POST {} answered {status} with an empty body", self.url)))
+                }
+                Some(_) => Err(ClientError::Protocol(format!(
+                    "POST {} answered {status} with a body that is not JSON-RPC: {:?}",
+                    self.url,
+                    String::from_utf8_lossy(&body[..body.len().min(64)])
+                ))),
+            }
         })
     }
 
@@ -248,42 +300,47 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Delivers a JSON body: an answer, or an error under an id other than
-/// the request's (`null`, or the Python SDK 1.x's `"server-error"`): the
-/// POST carried one request, so it fails that request.
-fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) {
-    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let ours = |id: &RequestId| serde_json::to_value(id).ok() == value.get("id").cloned();
-    match (value.get("error"), sent) {
-        (Some(error), Some(id)) if !ours(id) => {
-            let error = serde_json::from_value::<RpcError>(error.clone())
-                .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
-            inbox.fail(id, error);
-        }
-        _ => inbox.deliver(body),
+/// An error and its causes, `: `-separated (reqwest's own message leaves
+/// out why: the connection refused, reset, …).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
     }
+    text
 }
 
-/// `error` and, when it has one, its first cause: reqwest's own message
-/// ("error sending request") leaves out what a user can act on
-/// ("Connection refused", "dns error").
-fn with_cause(error: &reqwest::Error) -> String {
-    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(error);
-    let mut last = None;
-    while let Some(next) = cause {
-        last = Some(next);
-        cause = next.source();
+/// Delivers a JSON body. The POST carried one request: an error under
+/// another id (`null`, or the Python SDK 1.x's `"server-error"`) is its
+/// answer, and a body that leaves it unanswered otherwise (not JSON-RPC,
+/// a result under another id) fails it.
+fn deliver_answer(inbox: &Inbox, body: &[u8], sent: Option<&RequestId>) -> Result<(), ClientError> {
+    let routed = inbox.route(body);
+    let Some(sent) = sent.filter(|sent| inbox.awaits(sent)) else { return Ok(()) };
+    if !matches!(routed, Routed::Delivered) {
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        if let Some(error) = value.get("error") {
+            let error = serde_json::from_value::<RpcError>(error.clone())
+                .unwrap_or_else(|_| RpcError::internal("the server answered with an unreadable error"));
+            inbox.fail(sent, error);
+            return Ok(());
+        }
     }
-    match last {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
-    }
+    Err(ClientError::Protocol(match routed {
+        Routed::Unawaited(other) => format!("the server answered request {other}, not {sent}"),
+        Routed::Unreadable(why) => format!("the server answered with {why}"),
+        Routed::Delivered => "the server's JSON body holds no answer to the request".to_owned(),
+    }))
 }
 
 /// The body of `response`, at most [`MAX_MESSAGE`] bytes.
 async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| ClientError::Transport(e.to_string()))? {
+    let broke = |e: reqwest::Error| ClientError::Transport(format!("the answer's body broke: {}", causes(&e)));
+    while let Some(chunk) = response.chunk().await.map_err(broke)? {
         if body.len() + chunk.len() > MAX_MESSAGE {
             return Err(ClientError::Protocol(format!("an answer over {MAX_MESSAGE} bytes")));
         }
@@ -310,8 +367,8 @@ const RESUMPTIONS: usize = 3;
 /// few times; otherwise (or in the end) the request fails.
 async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<RequestId>, resume: Option<Resume>) {
     let mut position = Position::default();
-    let mut outcome = read_stream(response, &inbox, &mut position).await;
-    let answered = |inbox: &Inbox| sent.as_ref().is_none_or(|id| !inbox.pending.contains(id));
+    let mut outcome = read_stream(response, &inbox, &mut position, sent.as_ref()).await;
+    let answered = |inbox: &Inbox| sent.as_ref().is_none_or(|id| !inbox.awaits(id));
     if let Some(resume) = resume {
         for _ in 0..RESUMPTIONS {
             let Some(last) = position.last_id.clone() else { break };
@@ -322,7 +379,7 @@ async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<Req
             let authorized = match authorization(resume.auth.as_deref(), "GET", &resume.url).await {
                 Ok(headers) => headers,
                 Err(error) => {
-                    outcome = Err(error.to_string());
+                    outcome = Err(error);
                     break;
                 }
             };
@@ -337,43 +394,85 @@ async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<Req
                 get = get.header(PROTOCOL_VERSION, revision);
             }
             outcome = match get.send().await {
-                Ok(response) if response.status().is_success() => read_stream(response, &inbox, &mut position).await,
-                Ok(response) => Err(format!("resuming the stream answered {}", response.status())),
-                Err(error) => Err(format!("resuming the stream: {error}")),
+                Ok(response) if response.status().is_success() => {
+                    read_stream(response, &inbox, &mut position, sent.as_ref()).await
+                }
+                Ok(response) => Err(ClientError::Transport(format!(
+                    "resuming the answer's stream: GET answered {}",
+                    response.status()
+                ))),
+                Err(error) => Err(ClientError::Transport(format!("resuming the answer's stream: {error}"))),
             };
         }
     }
     let failure = match outcome {
-        Ok(()) => "the stream ended before the answer".to_owned(),
+        Ok(()) => ClientError::Transport("the answer's stream ended before the answer".to_owned()),
         Err(why) => why,
     };
     if let Some(id) = sent {
         // Nothing happens when the answer already arrived.
-        inbox.fail(&id, RpcError::internal(failure));
+        inbox.fail_with(&id, failure);
     }
 }
 
+/// How often a silent stream checks that its request is still awaited.
+const IDLE_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Delivers each event of `response` until it ends (`Ok`) or breaks a
-/// bound or the connection (`Err`), keeping `position` up to date.
-async fn read_stream(mut response: reqwest::Response, inbox: &Inbox, position: &mut Position) -> Result<(), String> {
+/// bound or the connection (`Err`), keeping `position` up to date. The
+/// stream of request `until` stops once that request is no longer awaited
+/// (answered, timed out, dropped), and fails on what cannot be its answer.
+async fn read_stream(
+    mut response: reqwest::Response,
+    inbox: &Inbox,
+    position: &mut Position,
+    until: Option<&RequestId>,
+) -> Result<(), ClientError> {
     let mut buffer: Vec<u8> = Vec::new();
+    let mut scanned: usize = 0;
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                buffer.extend_from_slice(&chunk);
-                while let Some(end) = event_end(&buffer) {
-                    let event: Vec<u8> = buffer.drain(..end).collect();
-                    position.note(&event);
-                    if let Some(data) = event_data(&event) {
-                        inbox.deliver(&data);
-                    }
-                }
-                if buffer.len() > MAX_MESSAGE {
-                    return Err(format!("an event over {MAX_MESSAGE} bytes"));
-                }
-            }
+        let next = match until {
+            Some(id) => match tokio::time::timeout(IDLE_CHECK, response.chunk()).await {
+                Ok(next) => next,
+                Err(_) if inbox.awaits(id) => continue,
+                Err(_) => return Ok(()),
+            },
+            None => response.chunk().await,
+        };
+        let chunk = match next {
+            Ok(Some(chunk)) => chunk,
             Ok(None) => return Ok(()),
-            Err(error) => return Err(format!("the stream broke: {error}")),
+            Err(error) => return Err(ClientError::Transport(format!("the stream broke: {}", causes(&error)))),
+        };
+        buffer.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(end) = event_end(&buffer[start..], scanned.saturating_sub(start)) {
+            let event = &buffer[start..start + end];
+            start += end;
+            position.note(event);
+            let Some(data) = event_data(event) else { continue };
+            if data.len() > MAX_MESSAGE {
+                return Err(ClientError::Protocol(format!("an event over {MAX_MESSAGE} bytes")));
+            }
+            match (inbox.route(&data), until) {
+                (Routed::Unreadable(why), Some(_)) => {
+                    return Err(ClientError::Protocol(format!("the server sent {why} on the answer's stream")));
+                }
+                (Routed::Unawaited(other), Some(id)) if inbox.awaits(id) => {
+                    return Err(ClientError::Protocol(format!(
+                        "the server answered request {other} on the stream of {id}"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        buffer.drain(..start);
+        scanned = buffer.len();
+        if buffer.len() > MAX_MESSAGE {
+            return Err(ClientError::Protocol(format!("an event over {MAX_MESSAGE} bytes")));
+        }
+        if until.is_some_and(|id| !inbox.awaits(id)) {
+            return Ok(());
         }
     }
 }
@@ -393,10 +492,13 @@ impl Position {
     }
 }
 
-/// Where the first complete event of `buffer` ends (after its blank line).
-fn event_end(buffer: &[u8]) -> Option<usize> {
-    let lf = buffer.windows(2).position(|w| w == b"\n\n").map(|at| at + 2);
-    let crlf = buffer.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4);
+/// Where the first complete event of `buffer` ends (after its blank
+/// line); no blank line ends before `from` (what was already searched).
+fn event_end(buffer: &[u8], from: usize) -> Option<usize> {
+    let from = from.saturating_sub(3).min(buffer.len());
+    let rest = &buffer[from..];
+    let lf = rest.windows(2).position(|w| w == b"\n\n").map(|at| from + at + 2);
+    let crlf = rest.windows(4).position(|w| w == b"\r\n\r\n").map(|at| from + at + 4);
     match (lf, crlf) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -423,14 +525,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shared_tls_settings_are_the_ones_reqwest_takes() {
+        // reqwest takes a rustls config only of its own rustls version.
+        let _ = default_http();
+        let tls =
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+        assert!(shared_tls_client(&Some(tls)).is_some());
+    }
+
+    #[test]
     fn events_are_split_on_blank_lines_and_their_data_joined() {
         let buffer = b"id: 1\nretry: 500\ndata: \n\nevent: message\ndata: {\"a\":1}\n\ndata: x";
-        let end = event_end(buffer).unwrap();
+        let end = event_end(buffer, 0).unwrap();
         assert_eq!(event_data(&buffer[..end]), None, "the priming event has no data");
         let rest = &buffer[end..];
-        let end = event_end(rest).unwrap();
+        let end = event_end(rest, 0).unwrap();
         assert_eq!(event_data(&rest[..end]).unwrap(), b"{\"a\":1}");
-        assert_eq!(event_end(&rest[end..]), None, "an event without its blank line waits");
+        assert_eq!(event_end(&rest[end..], 0), None, "an event without its blank line waits");
+        assert_eq!(event_end(b"data: x\n\n", 8), Some(9), "a blank line split across reads is found");
     }
 
     #[tokio::test]
@@ -438,7 +554,7 @@ mod tests {
         let (inbox, _requests) = Inbox::new();
         let (id, answer) = inbox.pending.begin();
         let body = br#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}"#;
-        deliver_answer(&inbox, body, Some(&id));
+        deliver_answer(&inbox, body, Some(&id)).unwrap();
         let error = answer.await.unwrap().unwrap_err();
         assert_eq!((error.code, error.message.as_str()), (-32600, "Bad Request: Missing session ID"));
     }

@@ -108,7 +108,8 @@ impl Transport for LineTransport {
 }
 
 /// Delivers each line the server writes until its output ends; a line
-/// longer than [`MAX_MESSAGE`] is skipped whole.
+/// longer than [`MAX_MESSAGE`] is skipped whole, and fails the request it
+/// answers when its first bytes name it.
 async fn read_lines(mut reader: impl AsyncBufRead + Unpin, inbox: Inbox) {
     let mut line = Vec::new();
     loop {
@@ -118,17 +119,26 @@ async fn read_lines(mut reader: impl AsyncBufRead + Unpin, inbox: Inbox) {
                     inbox.deliver(&line);
                 }
             }
-            Ok(Some(false)) => {
-                tracing::warn!(max = MAX_MESSAGE, "a message from the server over the size limit was dropped")
-            }
+            Ok(Some(false)) => match crate::inbox::leading_id(&line) {
+                Some(id) => inbox.fail_with(
+                    &id,
+                    ClientError::Protocol(format!("the server answered with a line over {MAX_MESSAGE} bytes")),
+                ),
+                None => {
+                    tracing::warn!(max = MAX_MESSAGE, "a message from the server over the size limit was dropped")
+                }
+            },
             Ok(None) | Err(_) => break,
         }
     }
     inbox.close();
 }
 
+/// What is kept of a line too long: enough to find its id.
+const KEPT_OF_A_LONG_LINE: usize = 4096;
+
 /// Reads one line into `line`: `Some(true)` a line, `Some(false)` a line
-/// too long (dropped), `None` the end of input.
+/// too long (dropped: `line` keeps its first bytes), `None` the end of input.
 async fn read_line_bounded(
     reader: &mut (impl AsyncBufRead + Unpin),
     line: &mut Vec<u8>,
@@ -146,9 +156,9 @@ async fn read_line_bounded(
         };
         if fits && line.len() + chunk.len() <= MAX_MESSAGE {
             line.extend_from_slice(chunk);
-        } else {
+        } else if fits {
             fits = false;
-            line.clear();
+            line.truncate(KEPT_OF_A_LONG_LINE);
         }
         let ended = done > chunk.len();
         reader.consume(done);

@@ -13,7 +13,11 @@ pub const TOKEN_VARIABLE: &str = "MCP_TOKEN";
 
 /// Connects to the server `run` names, in its era.
 pub async fn connect(run: &Run) -> Result<Client, String> {
-    let builder = Client::builder().client_info("mcp-cli", env!("CARGO_PKG_VERSION")).timeout(run.timeout);
+    // `--timeout` bounds the whole command (main's deadline, which names the
+    // option); each call's own limit lies past it, so that one deadline, not
+    // a race of two, ends a command that waits too long.
+    let per_call = run.timeout.saturating_add(std::time::Duration::from_secs(60));
+    let builder = Client::builder().client_info("mcp-cli", env!("CARGO_PKG_VERSION")).timeout(per_call);
     let builder = match run.era {
         Some(era) => builder.era(era),
         None => builder,
