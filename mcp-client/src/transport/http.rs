@@ -104,21 +104,30 @@ impl HttpTransport {
     /// request: its own requests, notifications) once a session and its
     /// revision are known, and keeps it open, resuming from the last event
     /// after the `retry` the server asked for, until the session ends.
-    fn listen_once(&self, inbox: &Inbox) {
+    ///
+    /// Returns, when it opened the stream now, a signal that fires once the
+    /// server answered the first GET (or it failed): the request that opened
+    /// it waits for that (at most [`LISTEN_READY`]), so the stream is in
+    /// place before the requests that follow; a server may answer one of
+    /// them on it.
+    fn listen_once(&self, inbox: &Inbox) -> Option<tokio::sync::oneshot::Receiver<()>> {
         use std::sync::atomic::Ordering;
         if self.listening.load(Ordering::Acquire) {
-            return;
+            return None;
         }
         let (Some(session), Some(revision)) =
             (self.session_id(), *self.revision.lock().unwrap_or_else(|p| p.into_inner()))
         else {
-            return;
+            return None;
         };
         if self.listening.swap(true, Ordering::AcqRel) {
-            return;
+            return None;
         }
         let (http, url, inbox, auth) = (self.http.clone(), self.url.clone(), inbox.clone(), self.auth.clone());
+        let (opened, ready) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
+            // Dropped (fired) after the first GET's answer, or when the loop ends.
+            let mut opened = Some(opened);
             let mut position = Position::default();
             while !inbox.is_closed() {
                 let Ok(authorized) = authorization(auth.as_deref(), "GET", &url).await else { break };
@@ -131,7 +140,9 @@ impl HttpTransport {
                 if let Some(last) = &position.last_id {
                     get = get.header("last-event-id", last);
                 }
-                let Ok(response) = get.send().await else { break };
+                let answered = get.send().await;
+                drop(opened.take());
+                let Ok(response) = answered else { break };
                 if !response.status().is_success() {
                     // 405: the server has no GET stream; 404: the session ended.
                     break;
@@ -143,8 +154,13 @@ impl HttpTransport {
                 tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
             }
         });
+        Some(ready)
     }
 }
+
+/// How long the request that opens the session's GET stream waits for the
+/// server to answer that GET.
+const LISTEN_READY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A reqwest client as `reqwest::Client::new()` makes it, but with TLS
 /// settings (the web PKI roots, parsed) built once per process: a client
@@ -235,7 +251,9 @@ impl Transport for HttpTransport {
             if let Some(revision) = message.revision {
                 *self.revision.lock().unwrap_or_else(|p| p.into_inner()) = Some(revision);
             }
-            self.listen_once(inbox);
+            if let Some(ready) = self.listen_once(inbox) {
+                let _ = tokio::time::timeout(LISTEN_READY, ready).await;
+            }
             let response = self.post_authorized(&message).await?;
             let status = response.status();
             // Only a request that succeeded opens a session: the Python SDK
