@@ -26,6 +26,12 @@ async fn nap(ms: u64) -> &'static str {
     "rested"
 }
 
+/// Says where, the region mirrored in an `Mcp-Param-Region` header.
+#[tool]
+async fn locate(#[arg(header = "Region")] region: String) -> String {
+    format!("in {region}")
+}
+
 /// A note whose address no HTTP header can carry as it is.
 #[resource("notes://{title}")]
 async fn note(title: String) -> String {
@@ -45,7 +51,7 @@ numbered!(t01, t02, t03, t04, t05, t06, t07);
 
 async fn clients() -> Vec<Client> {
     let server = Server::builder("calls", "1.0.0")
-        .tools(tools![count, nap, t01, t02, t03, t04, t05, t06, t07])
+        .tools(tools![count, nap, locate, t01, t02, t03, t04, t05, t06, t07])
         .resources(resources![note])
         .page_size(2)
         .build();
@@ -95,7 +101,7 @@ async fn a_call_may_have_a_time_limit_of_its_own() {
 async fn a_list_is_a_stream_of_its_pages_items() {
     for client in clients().await {
         let all = client.list_tools().await.unwrap();
-        assert_eq!(all.len(), 9);
+        assert_eq!(all.len(), 10);
         let typed = client.list_tool_descriptions().await.unwrap();
         assert_eq!(
             typed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
@@ -134,5 +140,15 @@ async fn notifications_are_a_stream_that_ends_with_the_connection() {
             .expect("the stream ends when the client closes");
         let steps = seen.iter().filter(|n| n.method == "notifications/progress").count();
         assert_eq!(steps, 3, "{:?}: {seen:?}", client.era());
+    }
+}
+
+#[tokio::test]
+async fn a_tool_never_listed_gets_its_header_arguments_on_the_second_try() {
+    // No tools/list first: the client cannot know `region` goes in a header;
+    // the server says so (-32020), the client lists the tools and calls again.
+    for client in clients().await {
+        let answer = client.call_tool("locate", json!({"region": "eu-west"})).await.unwrap();
+        assert_eq!(answer.text(), "in eu-west", "{:?}", client.era());
     }
 }

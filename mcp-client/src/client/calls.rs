@@ -6,6 +6,8 @@ use super::exchange::{Extras, parse};
 use super::rounds::is_result_type;
 use crate::call_options::{CallOptions, Progress};
 use crate::error::ClientError;
+use mcp_core::era::codes::HEADER_MISMATCH;
+use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,11 +36,22 @@ impl Client {
         options: CallOptions,
     ) -> Result<CallToolResult, ClientError> {
         let headers = self.param_headers(name, &arguments)?;
-        let extras = Extras { name: Some(name.to_owned()), headers, timeout: options.timeout, ..Extras::default() };
+        let mut extras = Extras { name: Some(name.to_owned()), headers, timeout: options.timeout, ..Extras::default() };
         let mut params = json!({"name": name, "arguments": arguments});
         let _forwarding = self.forward_progress(&mut params, &options);
+        // A tool never listed has unknown `Mcp-Param-*` headers (2026-07-28):
+        // a server that wants some says so (-32020); the tools are listed,
+        // once, and the call made again with them.
+        let again = (self.era() == Era::Stateless && !self.knows_tool(name)).then(|| params.clone());
         // Decoded once, straight from the server's bytes.
-        let result = self.request_raw("tools/call", params, &extras).await?;
+        let result = match (self.request_raw("tools/call", params, &extras).await, again) {
+            (Err(ClientError::Rpc(error)), Some(params)) if error.code == HEADER_MISMATCH => {
+                self.list_tools().await?;
+                extras.headers = self.param_headers(name, &params["arguments"])?;
+                self.request_raw("tools/call", params, &extras).await?
+            }
+            (result, _) => result?,
+        };
         if is_result_type(&result, "task") {
             return self.await_task(parse(&result)?).await;
         }

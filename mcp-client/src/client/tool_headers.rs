@@ -41,6 +41,11 @@ impl Client {
         kept
     }
 
+    /// Whether a `tools/list` showed tool `name`.
+    pub(super) fn knows_tool(&self, name: &str) -> bool {
+        self.inner.tool_headers.0.lock().unwrap_or_else(|p| p.into_inner()).contains_key(name)
+    }
+
     /// The `Mcp-Param-*` headers of a call to `name` with `arguments`
     /// (none for a tool never listed); a rejected tool is not called.
     pub(super) fn param_headers(&self, name: &str, arguments: &Value) -> Result<Vec<(String, String)>, ClientError> {
