@@ -235,6 +235,11 @@ pub const AUTH_REQUIRE_AT_JWT: Variable =
 pub const DEV_ISSUER: Variable =
     Variable::new("MCP_DEV_ISSUER", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");
 
+// The client's command-line tool (`mcp`, in mcp-client).
+
+/// The bearer token `mcp` sends when `--token` is absent.
+pub const TOKEN: Variable = Variable::new("MCP_TOKEN", "none", Kind::Secret, "a bearer token");
+
 /// Every `MCP_*` variable, in the order of `docs/configuration.md`.
 pub const VARIABLES: &[Variable] = &[
     HOST,
@@ -274,6 +279,7 @@ pub const VARIABLES: &[Variable] = &[
     AUTH_SCOPES,
     AUTH_REQUIRE_AT_JWT,
     DEV_ISSUER,
+    TOKEN,
 ];
 
 /// A value of an `MCP_*` variable that cannot be used. Shown as

@@ -61,7 +61,9 @@ impl Target {
         match &self.url {
             Some(url) => {
                 let mut headers = reqwest::header::HeaderMap::new();
-                if let Ok(token) = std::env::var("MCP_TOKEN") {
+                if let Some(token) =
+                    mcp_core::config::Env::process().custom(&mcp_core::config::TOKEN, |token| Some(token.to_owned()))
+                {
                     let value = format!("Bearer {token}").parse().map_err(|_| "MCP_TOKEN cannot go in a header")?;
                     headers.insert(reqwest::header::AUTHORIZATION, value);
                 }

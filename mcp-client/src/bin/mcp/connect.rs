@@ -8,9 +8,6 @@ use mcp_client::transport::lines::LineTransport;
 use mcp_client::{Client, ClientError};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
-/// Where a bearer token comes from when `--token` is absent.
-pub const TOKEN_VARIABLE: &str = "MCP_TOKEN";
-
 /// Connects to the server `run` names, in its era.
 pub async fn connect(run: &Run) -> Result<Client, String> {
     // `--timeout` bounds the whole command (main's deadline, which names the
@@ -82,7 +79,10 @@ fn bearer_token(run: &Run) -> Option<String> {
     if run.oauth.is_some() {
         return None;
     }
-    run.token.clone().or_else(|| std::env::var(TOKEN_VARIABLE).ok()).filter(|token| !token.trim().is_empty())
+    // A blank `MCP_TOKEN` is no token, as before: the reader's complaint is not reported.
+    let from_environment =
+        || mcp_core::config::Env::process().custom(&mcp_core::config::TOKEN, |token| Some(token.to_owned()));
+    run.token.clone().or_else(from_environment).filter(|token| !token.trim().is_empty())
 }
 
 /// `--oauth`: the authorization code flow, registered dynamically as
