@@ -37,7 +37,7 @@ impl Client {
         extras: &Extras,
         revision: Option<&'static str>,
     ) -> Result<Value, ClientError> {
-        let result = self.within(extras, self.exchange(method, params, extras, revision)).await?;
+        let result = self.within(extras, self.exchange(method, &params, extras, revision)).await?;
         parse(&result)
     }
 
@@ -63,7 +63,7 @@ impl Client {
     pub(super) async fn exchange(
         &self,
         method: &str,
-        params: Value,
+        params: &Value,
         extras: &Extras,
         revision: Option<&'static str>,
     ) -> Result<Box<RawValue>, ClientError> {
@@ -74,7 +74,7 @@ impl Client {
         let (id, answer) = inbox.pending.begin();
         let mut waiting = Waiting { client: self, id: Some(id.clone()) };
         let message = Outgoing {
-            bytes: jsonrpc::encode_request(&id, method, &params),
+            bytes: jsonrpc::encode_request(&id, method, params),
             id: Some(id.clone()),
             method: Some(method.to_owned()),
             name: extras.name.clone(),

@@ -43,7 +43,7 @@ impl Client {
     ) -> Result<Box<RawValue>, ClientError> {
         let agreed = self.inner.agreed.get().ok_or(ClientError::Closed)?;
         if agreed.era == Era::Session {
-            return self.within(extras, self.exchange(method, params, extras, Some(agreed.revision))).await;
+            return self.within(extras, self.exchange(method, &params, extras, Some(agreed.revision))).await;
         }
         if let (Value::Object(fields), Value::Object(ours)) = (&mut params, &agreed.meta) {
             let meta = fields.entry("_meta").or_insert_with(|| json!({}));
@@ -68,7 +68,7 @@ impl Client {
         revision: &'static str,
     ) -> Result<Box<RawValue>, ClientError> {
         for _ in 0..MAX_ROUNDS {
-            let raw = self.exchange(method, params.clone(), extras, Some(revision)).await?;
+            let raw = self.exchange(method, &params, extras, Some(revision)).await?;
             if !is_result_type(&raw, "input_required") {
                 return Ok(raw);
             }

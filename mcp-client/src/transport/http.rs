@@ -205,7 +205,8 @@ impl HttpTransport {
     /// POSTs `message`, with the authorizer's headers; a refusal (401, 403)
     /// goes to the authorizer and, once it has new credentials, the
     /// message is sent again.
-    async fn post_authorized(&self, message: &Outgoing) -> Result<reqwest::Response, ClientError> {
+    /// `body` is the message's bytes, shared (not copied) by each attempt.
+    async fn post_authorized(&self, message: &Outgoing, body: bytes::Bytes) -> Result<reqwest::Response, ClientError> {
         let mut refusals = 0;
         loop {
             let sent = authorization(self.auth.as_deref(), "POST", &self.url).await?;
@@ -216,7 +217,7 @@ impl HttpTransport {
             let response = post
                 .headers(self.headers(message))
                 .headers(sent.clone())
-                .body(message.bytes.clone())
+                .body(body.clone())
                 .send()
                 .await
                 .map_err(|e| ClientError::Transport(format!("POST {}: {}", self.url, causes(&e))))?;
@@ -246,7 +247,7 @@ async fn authorization(auth: Option<&dyn Authorizer>, method: &str, url: &str) -
 }
 
 impl Transport for HttpTransport {
-    fn send<'a>(&'a self, message: Outgoing, inbox: &'a Inbox) -> BoxFuture<'a, Result<(), ClientError>> {
+    fn send<'a>(&'a self, mut message: Outgoing, inbox: &'a Inbox) -> BoxFuture<'a, Result<(), ClientError>> {
         Box::pin(async move {
             if let Some(revision) = message.revision {
                 *self.revision.lock().unwrap_or_else(|p| p.into_inner()) = Some(revision);
@@ -254,7 +255,8 @@ impl Transport for HttpTransport {
             if let Some(ready) = self.listen_once(inbox) {
                 let _ = tokio::time::timeout(LISTEN_READY, ready).await;
             }
-            let response = self.post_authorized(&message).await?;
+            let body = bytes::Bytes::from(std::mem::take(&mut message.bytes));
+            let response = self.post_authorized(&message, body).await?;
             let status = response.status();
             // Only a request that succeeded opens a session: the Python SDK
             // 1.x names (and at once ends) one on its 400 to a request
