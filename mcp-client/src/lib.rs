@@ -44,6 +44,7 @@ pub mod skills;
 pub mod tasks;
 mod tool_description;
 pub mod transport;
+pub mod upstream;
 
 pub use call_options::{CallOptions, Progress, ProgressHandler};
 pub use client::{Client, ClientBuilder};

@@ -35,6 +35,8 @@ pub struct ServerBuilder {
     middleware: Vec<Arc<dyn Middleware>>,
     show_scoped_in_lists: bool,
     mounts: Vec<(String, Server)>,
+    /// Remote servers, under their prefix (`None`: names kept).
+    remotes: Vec<(Option<String>, super::proxy::Remote)>,
     invalid_env: Vec<InvalidValue>,
     task_store: Option<Arc<dyn TaskStore>>,
     task_options: TaskOptions,
@@ -82,6 +84,7 @@ impl Server {
             middleware: Vec::new(),
             show_scoped_in_lists: false,
             mounts: Vec::new(),
+            remotes: Vec::new(),
             task_store: None,
             task_options,
             skills: Skills::new(),
@@ -431,6 +434,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves a remote MCP server's tools, resources and prompts as this
+    /// server's own, under the names the remote gives them (see
+    /// [`proxy`](crate::proxy)). Names already taken here fail the build.
+    #[must_use]
+    pub fn proxy(mut self, remote: super::proxy::Remote) -> Self {
+        self.remotes.push((None, remote));
+        self
+    }
+
+    /// Serves a remote MCP server under `prefix`, as [`mount`](Self::mount)
+    /// does a local one: its tools and prompts as `prefix_name`, its
+    /// resources as `scheme://prefix/path`.
+    #[must_use]
+    pub fn mount_remote(mut self, prefix: impl Into<String>, remote: super::proxy::Remote) -> Self {
+        self.remotes.push((Some(prefix.into()), remote));
+        self
+    }
+
     /// Keys that sign the `requestState` of multi-round-trip requests in the
     /// stateless era. Replicas behind a load balancer must share them: set
     /// them here or in `MCP_STATE_KEYS` (`id:secret` pairs, newest first,
@@ -468,6 +489,16 @@ impl ServerBuilder {
         let missing_state = self.catalog.missing_state(&self.state);
         let invalid_prefixes: Vec<String> =
             self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
+        let remote_prefixes = self.remotes.iter().filter_map(|(prefix, _)| prefix.as_ref());
+        let invalid_prefixes: Vec<String> =
+            invalid_prefixes.into_iter().chain(remote_prefixes.filter(|p| !mount::valid_prefix(p)).cloned()).collect();
+        for (prefix, remote) in &self.remotes {
+            if !remote.set_prefix(prefix.clone().unwrap_or_default()) {
+                self.duplicates.push(format!("remote {remote:?} (served twice)"));
+                continue;
+            }
+            self.duplicates.extend(remote.sync(&mut self.catalog));
+        }
         let mounts: Vec<Arc<Mount>> =
             self.mounts.into_iter().map(|(prefix, server)| Arc::new(Mount::new(prefix, server))).collect();
         for mount in &mounts {
@@ -523,11 +554,15 @@ impl ServerBuilder {
                 middleware: self.middleware,
                 show_scoped_in_lists: self.show_scoped_in_lists,
                 mounts,
+                remotes: self.remotes.into_iter().map(|(_, remote)| remote).collect(),
                 parents: std::sync::Mutex::default(),
                 tasks: Arc::new(Tasks::new(task_store, self.task_options)),
                 skills,
             }),
         };
+        for remote in &server.inner.remotes {
+            remote.attach(&server);
+        }
         for mount in &server.inner.mounts {
             mount.server.add_parent(Arc::downgrade(&server.inner), Arc::downgrade(mount));
         }

@@ -6,6 +6,7 @@
 //! proxies follow and the parent's clients hear `list_changed`.
 
 use super::catalog::Catalog;
+use super::prefix;
 use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
@@ -29,10 +30,7 @@ struct Proxied {
     prompts: Vec<String>,
 }
 
-/// Whether `prefix` can prefix names and URIs: letters, digits, `-`, `_`.
-pub(super) fn valid_prefix(prefix: &str) -> bool {
-    !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub(super) use super::prefix::valid_prefix;
 
 impl Mount {
     pub(super) fn new(prefix: String, server: Server) -> Self {
@@ -41,27 +39,17 @@ impl Mount {
 
     /// A child's tool or prompt name as the parent lists it.
     fn name(&self, name: &str) -> String {
-        format!("{}_{name}", self.prefix)
+        prefix::name(&self.prefix, name)
     }
 
-    /// A child's resource URI (or URI template) as the parent lists it:
-    /// `scheme://path` becomes `scheme://prefix/path`.
+    /// A child's resource URI (or URI template) as the parent lists it.
     fn uri(&self, uri: &str) -> String {
-        match uri.split_once("://") {
-            Some((scheme, path)) => format!("{scheme}://{}/{path}", self.prefix),
-            None => format!("{}/{uri}", self.prefix),
-        }
+        prefix::uri(&self.prefix, uri)
     }
 
     /// The child's URI for a URI the parent received.
     fn child_uri(&self, uri: &str) -> Option<String> {
-        match uri.split_once("://") {
-            Some((scheme, path)) => {
-                let path = path.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?;
-                Some(format!("{scheme}://{path}"))
-            }
-            None => Some(uri.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?.to_owned()),
-        }
+        prefix::own_uri(&self.prefix, uri)
     }
 
     /// Whether the child's middleware admits `caller` to the tool
@@ -69,7 +57,7 @@ impl Mount {
     /// tool proxies).
     pub(super) fn child_admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
         let Component::Tool(def) = component else { return Ok(()) };
-        let own = def.tool.name.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_prefix('_'));
+        let own = prefix::own_name(&self.prefix, &def.tool.name);
         match own.and_then(|name| self.server.tool(name)) {
             Some(def) => self.server.admits(Component::Tool(&def), caller),
             None => Ok(()),
@@ -80,7 +68,7 @@ impl Mount {
     /// for components that are not this mount's proxies).
     pub(super) fn child_allows(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         let child = &self.server;
-        let own_name = |name: &str| name.strip_prefix(self.prefix.as_str())?.strip_prefix('_').map(str::to_owned);
+        let own_name = |name: &str| prefix::own_name(&self.prefix, name).map(str::to_owned);
         match component {
             Component::Tool(def) => own_name(&def.tool.name)
                 .and_then(|name| child.tool(&name))
@@ -265,23 +253,5 @@ impl Server {
     /// Registers `parent` as mounting this server through `mount`.
     pub(super) fn add_parent(&self, parent: Weak<Inner>, mount: Weak<Mount>) {
         self.inner.parents.lock().unwrap_or_else(|p| p.into_inner()).push((parent, mount));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uris_gain_and_lose_the_prefix() {
-        let mount = Mount::new("weather".into(), Server::builder("child", "0").build());
-        assert_eq!(mount.uri("weather://forecast/{city}"), "weather://weather/forecast/{city}");
-        assert_eq!(mount.child_uri("weather://weather/forecast/paris").as_deref(), Some("weather://forecast/paris"));
-        assert_eq!(mount.child_uri("weather://weatherx/forecast"), None);
-        assert_eq!(mount.child_uri("weather://forecast/paris"), None);
-        assert_eq!(mount.uri("notes"), "weather/notes");
-        assert_eq!(mount.child_uri("weather/notes").as_deref(), Some("notes"));
-        assert_eq!(mount.name("get_weather"), "weather_get_weather");
-        assert!(valid_prefix("tx-2_a") && !valid_prefix("") && !valid_prefix("a/b"));
     }
 }

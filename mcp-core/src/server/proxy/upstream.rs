@@ -1,0 +1,105 @@
+//! The seam between the proxy and a client library: the library opens
+//! connections ([`Upstream`]) that carry requests ([`UpstreamLink`]), and
+//! hands what the remote sends unasked to the proxy ([`Downstream`]).
+
+use crate::handler::BoxFuture;
+use crate::protocol::jsonrpc::RpcError;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A way to open connections to one remote server; `mcp-client`
+/// implements it for its transports.
+pub trait Upstream: Send + Sync + 'static {
+    /// Opens a connection (an upstream session) that declares
+    /// `downstream`'s capabilities, answers the remote's requests with
+    /// [`Downstream::request`] and hands its notifications to
+    /// [`Downstream::notify`]. A remote that cannot be reached is an error
+    /// (code `-32603`) that says why.
+    fn connect(&self, downstream: Downstream) -> BoxFuture<Result<Arc<dyn UpstreamLink>, RpcError>>;
+}
+
+/// One open connection to the remote server.
+pub trait UpstreamLink: Send + Sync + 'static {
+    /// Sends `method` with `params` and returns the result, whatever the
+    /// era spoken: the library answers the 2026-07-28 era's
+    /// `input_required` rounds through the [`Downstream`] it was given.
+    /// The remote's JSON-RPC errors come back as they were sent; a
+    /// connection that failed is a `-32603` naming the remote. Dropping the
+    /// future tells the remote the request was cancelled.
+    fn request(&self, method: &str, params: Value) -> BoxFuture<Result<Value, RpcError>>;
+
+    /// Calls tool `name` as a task of the remote's and awaits its result
+    /// (for tools the remote runs only as tasks).
+    fn call_tool_as_task(&self, name: &str, arguments: Value) -> BoxFuture<Result<Value, RpcError>>;
+
+    /// What the remote said about itself when the connection opened
+    /// (`serverInfo`, `capabilities`, `instructions`).
+    fn server(&self) -> &Value;
+
+    /// Whether the connection ended (a new one is opened on next use).
+    fn is_closed(&self) -> bool;
+
+    /// Ends the connection.
+    fn close(&self) -> BoxFuture<()>;
+}
+
+type RequestHandler = dyn Fn(String, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync;
+type NotificationHandler = dyn Fn(String, Value) + Send + Sync;
+
+/// Where a connection delivers what the remote sends on its own: its
+/// requests (sampling, elicitation, roots) and notifications. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Downstream {
+    capabilities: Value,
+    session: bool,
+    requests: Arc<RequestHandler>,
+    notifications: Arc<NotificationHandler>,
+}
+
+impl Downstream {
+    /// A downstream that declares `capabilities` and hands requests and
+    /// notifications to the two closures.
+    pub fn new(
+        capabilities: Value,
+        requests: impl Fn(String, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync + 'static,
+        notifications: impl Fn(String, Value) + Send + Sync + 'static,
+    ) -> Self {
+        Self { capabilities, session: false, requests: Arc::new(requests), notifications: Arc::new(notifications) }
+    }
+
+    /// Marks the connection as serving one downstream session: a session
+    /// of the remote's (the 2025-11-25 era, where it has one) suits it
+    /// best, and what the remote sends it unasked belongs to that session.
+    #[must_use]
+    pub fn for_session(mut self) -> Self {
+        self.session = true;
+        self
+    }
+
+    /// Whether the connection serves one downstream session.
+    pub fn is_for_session(&self) -> bool {
+        self.session
+    }
+
+    /// The client capabilities the connection declares to the remote.
+    pub fn capabilities(&self) -> &Value {
+        &self.capabilities
+    }
+
+    /// Answers a request of the remote's.
+    pub fn request(&self, method: String, params: Value) -> BoxFuture<Result<Value, RpcError>> {
+        (self.requests)(method, params)
+    }
+
+    /// Takes a notification of the remote's.
+    pub fn notify(&self, method: String, params: Value) {
+        (self.notifications)(method, params);
+    }
+}
+
+impl std::fmt::Debug for Downstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Downstream").field("capabilities", &self.capabilities).finish_non_exhaustive()
+    }
+}
