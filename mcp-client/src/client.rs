@@ -17,6 +17,7 @@ use crate::error::ClientError;
 use crate::handlers::Handlers;
 use crate::inbox::{Inbox, ServerNotification};
 use crate::transport::Transport;
+pub(crate) use exchange::parse;
 use handshake::Agreed;
 use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;

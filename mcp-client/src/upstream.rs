@@ -19,7 +19,7 @@ use crate::client::{Client, ClientBuilder};
 use crate::error::ClientError;
 use futures_util::future::BoxFuture;
 use mcp_core::protocol::jsonrpc::{RpcError, code};
-use mcp_core::proxy::{Downstream, Upstream, UpstreamLink};
+use mcp_core::proxy::{Asked, Downstream, Upstream, UpstreamLink};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -114,7 +114,10 @@ impl RemoteServer {
         }
         for method in PASSED_ON {
             let downstream = downstream.clone();
-            builder = builder.on_request(method, move |params| downstream.request(method.to_owned(), params));
+            builder = builder.on_request(method, move |params| {
+                let key = crate::input_key();
+                downstream.request(Asked { method: method.to_owned(), params, key })
+            });
         }
         let downstream = downstream.clone();
         builder.on_notification(move |note| downstream.notify(note.method.clone(), note.params.clone()))
@@ -223,7 +226,14 @@ fn unavailable(name: &str, error: &ClientError) -> RpcError {
 impl UpstreamLink for Link {
     fn request(&self, method: &str, params: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {
         let (client, health, method) = (self.client.clone(), Arc::clone(&self.health), method.to_owned());
-        Box::pin(async move { client.request(&method, params).await.map_err(|e| health.error(e)) })
+        Box::pin(async move {
+            let result = match method.as_str() {
+                // With the tool's `Mcp-Param-*` headers (2026-07-28).
+                "tools/call" => client.send_tool_call(params, None).await.and_then(|raw| crate::client::parse(&raw)),
+                method => client.request(method, params).await,
+            };
+            result.map_err(|e| health.error(e))
+        })
     }
 
     fn call_tool_as_task(&self, name: &str, arguments: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {

@@ -74,7 +74,7 @@ async fn main() -> std::io::Result<()> {
 
 /// Our server: the remote's name and instructions, its components.
 async fn proxy_server(remote: Remote) -> Server {
-    let info = remote.server_info().await.unwrap_or_default();
+    let info = remote.server_info().clone();
     let name = info["serverInfo"]["name"].as_str().unwrap_or("mcp-proxy").to_owned();
     let version = info["serverInfo"]["version"].as_str().unwrap_or(env!("CARGO_PKG_VERSION")).to_owned();
     let mut builder = Server::builder(name, version);

@@ -529,6 +529,11 @@ impl ServerBuilder {
         }
         if !skills.is_empty() {
             capabilities["extensions"][crate::skills::EXTENSION] = super::skills::capability();
+        } else if let Some(declared) =
+            self.remotes.iter().find_map(|(_, remote)| remote.extension(crate::skills::EXTENSION))
+        {
+            // Passed on to the remote that has them.
+            capabilities["extensions"][crate::skills::EXTENSION] = declared.clone();
         }
         let stateless_capabilities = capabilities.clone();
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));

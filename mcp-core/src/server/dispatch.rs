@@ -91,7 +91,7 @@ impl Server {
             }
             "completion/complete" => self.complete(params, &Caller::of_env(&env)).await,
             "skills/list" | "skills/get" | "resources/directory/read" => {
-                self.skill_method(&request.method, params, &Caller::of_env(&env))
+                self.skills_method(&request.method, params, &env).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.session.as_ref().and_then(|s| s.record().client_capabilities());

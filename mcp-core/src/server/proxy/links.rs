@@ -155,7 +155,7 @@ fn every_capability() -> Value {
 
 /// What a session's connection declares: what its client declared that the
 /// proxy passes on (sampling, elicitation, roots).
-fn mirrored(declared: &ClientCapabilities) -> Value {
+pub(super) fn mirrored(declared: &ClientCapabilities) -> Value {
     let mut capabilities = serde_json::to_value(declared).unwrap_or_else(|_| json!({}));
     if let Some(fields) = capabilities.as_object_mut() {
         fields.remove("extensions");

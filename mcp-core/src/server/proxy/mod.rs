@@ -26,7 +26,7 @@ mod links;
 mod relay;
 mod upstream;
 
-pub use upstream::{Downstream, Upstream, UpstreamLink};
+pub use upstream::{Asked, Downstream, Upstream, UpstreamLink};
 
 use super::catalog::Catalog;
 use super::{Server, WeakServer};
@@ -54,6 +54,9 @@ pub struct Remote {
 
 struct RemoteInner {
     links: Links,
+    /// What the remote said of itself on the first connection
+    /// (`serverInfo`, `capabilities`, `instructions`).
+    declared: OnceLock<serde_json::Value>,
     /// What the remote offers, as last listed.
     listing: Mutex<Listing>,
     /// Set when mounted: the name prefix (empty: names kept).
@@ -71,6 +74,7 @@ impl Remote {
     pub async fn connect(upstream: impl Upstream) -> Result<Self, RpcError> {
         let inner = Arc::new(RemoteInner {
             links: Links::new(Arc::new(upstream)),
+            declared: OnceLock::new(),
             listing: Mutex::default(),
             prefix: OnceLock::new(),
             server: OnceLock::new(),
@@ -78,15 +82,43 @@ impl Remote {
             relisting: AtomicBool::new(false),
         });
         inner.links.set_remote(Arc::downgrade(&inner));
-        let listing = Listing::fetch(&*inner.links.shared().await?).await?;
+        let shared = inner.links.shared().await?;
+        let _ = inner.declared.set(shared.upstream.server().clone());
+        let listing = Listing::fetch(&shared).await?;
         *inner.listing.lock().unwrap_or_else(|p| p.into_inner()) = listing;
         Ok(Self { inner })
     }
 
-    /// The remote's `initialize` (or `server/discover`) result: its
-    /// `serverInfo`, capabilities and instructions.
-    pub async fn server_info(&self) -> Result<serde_json::Value, RpcError> {
-        Ok(self.inner.links.shared().await?.upstream.server().clone())
+    /// The remote's `initialize` (or `server/discover`) result when it
+    /// was connected: its `serverInfo`, capabilities and instructions.
+    pub fn server_info(&self) -> &serde_json::Value {
+        static NOTHING: serde_json::Value = serde_json::Value::Null;
+        self.inner.declared.get().unwrap_or(&NOTHING)
+    }
+
+    /// What the remote declared for the extension `id`, when it is served
+    /// with its own names (extension methods are passed on only then).
+    pub(super) fn extension(&self, id: &str) -> Option<&serde_json::Value> {
+        let declared = self.server_info()["capabilities"]["extensions"].get(id)?;
+        self.prefix().is_empty().then_some(declared)
+    }
+
+    /// Passes `method` on to the remote as it came, on the connection of
+    /// `session` (the shared one without a session).
+    pub(super) async fn forward(
+        &self,
+        method: &str,
+        params: Option<&serde_json::value::RawValue>,
+        session: Option<&crate::session::Session>,
+    ) -> Result<Box<serde_json::value::RawValue>, RpcError> {
+        let params = match params {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
+            None => serde_json::json!({}),
+        };
+        let declared = session.and_then(|s| s.record().client_capabilities());
+        let link = self.inner.links.for_session(session.map(|s| s.id()), declared.as_ref()).await?;
+        let result = link.upstream.request(method, params).await?;
+        crate::protocol::jsonrpc::to_raw(&result)
     }
 
     /// How many upstream connections are open (one per downstream session

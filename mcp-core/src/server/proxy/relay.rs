@@ -11,7 +11,7 @@
 //! question that cannot be placed is refused rather than shown to
 //! another caller.
 
-use super::upstream::Downstream;
+use super::upstream::{Asked, Downstream};
 use super::{Remote, RemoteInner};
 use crate::Context;
 use crate::protocol::LoggingLevel;
@@ -24,6 +24,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 /// The stateless era's request `_meta` key for the lowest log level sent.
 const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+/// The stateless era's request `_meta` key for the client's capabilities.
+const CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 
 tokio::task_local! {
     /// The relay's number of the call whose request is running.
@@ -53,11 +55,11 @@ impl Relay {
         let (asked, told) = (Arc::downgrade(self), Arc::downgrade(self));
         Downstream::new(
             capabilities,
-            move |method, params| {
+            move |question: Asked| {
                 let relay = asked.upgrade();
                 Box::pin(async move {
                     match relay {
-                        Some(relay) => relay.ask(&method, params).await,
+                        Some(relay) => relay.ask(question).await,
                         None => Err(RpcError::internal("the proxy closed this connection")),
                     }
                 })
@@ -91,6 +93,11 @@ impl Relay {
         if let Some(level) = ctx.log_minimum().and_then(|level| serde_json::to_value(level).ok()) {
             meta.insert(LOG_LEVEL.into(), level);
         }
+        // A stateless-era caller's capabilities hold for this request only:
+        // a stateless-era remote then asks only what the caller can answer.
+        if let (None, Some(declared)) = (ctx.session_id(), ctx.client_capabilities()) {
+            meta.insert(CLIENT_CAPABILITIES.into(), super::links::mirrored(declared));
+        }
         tokio::select! {
             result = CALL.scope(id, request(meta)) => result,
             () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
@@ -113,16 +120,12 @@ impl Relay {
     }
 
     /// Asks the caller what the remote asks.
-    async fn ask(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        if method == "ping" {
+    async fn ask(&self, asked: Asked) -> Result<Value, RpcError> {
+        if asked.method == "ping" {
             return Ok(json!({}));
         }
         let ctx = self.asking_call()?;
-        match method {
-            "sampling/createMessage" => ctx.sample(params).await,
-            "roots/list" => ctx.roots().await,
-            method => ctx.request_client(method, params).await,
-        }
+        ctx.ask_relayed(asked.key.as_deref(), &asked.method, asked.params).await
     }
 
     /// Passes on a notification of the remote's.

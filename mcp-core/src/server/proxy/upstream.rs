@@ -43,7 +43,20 @@ pub trait UpstreamLink: Send + Sync + 'static {
     fn close(&self) -> BoxFuture<()>;
 }
 
-type RequestHandler = dyn Fn(String, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync;
+type RequestHandler = dyn Fn(Asked) -> BoxFuture<Result<Value, RpcError>> + Send + Sync;
+
+/// A request of the remote's, as the client library received it.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// E.g. `sampling/createMessage`.
+    pub method: String,
+    /// Its params, as sent.
+    pub params: Value,
+    /// The key the remote filed it under in a 2026-07-28 `input_required`
+    /// result or a task's input requests (kept when the proxy asks its own
+    /// caller in that era, so that the remote's key reaches the caller).
+    pub key: Option<String>,
+}
 type NotificationHandler = dyn Fn(String, Value) + Send + Sync;
 
 /// Where a connection delivers what the remote sends on its own: its
@@ -62,7 +75,7 @@ impl Downstream {
     /// notifications to the two closures.
     pub fn new(
         capabilities: Value,
-        requests: impl Fn(String, Value) -> BoxFuture<Result<Value, RpcError>> + Send + Sync + 'static,
+        requests: impl Fn(Asked) -> BoxFuture<Result<Value, RpcError>> + Send + Sync + 'static,
         notifications: impl Fn(String, Value) + Send + Sync + 'static,
     ) -> Self {
         Self { capabilities, session: false, requests: Arc::new(requests), notifications: Arc::new(notifications) }
@@ -88,8 +101,8 @@ impl Downstream {
     }
 
     /// Answers a request of the remote's.
-    pub fn request(&self, method: String, params: Value) -> BoxFuture<Result<Value, RpcError>> {
-        (self.requests)(method, params)
+    pub fn request(&self, asked: Asked) -> BoxFuture<Result<Value, RpcError>> {
+        (self.requests)(asked)
     }
 
     /// Takes a notification of the remote's.
