@@ -41,7 +41,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     handlers: Handlers,
     authorizer: Option<crate::auth::SharedAuthorizer>,
-    watcher: Option<crate::inbox::Watcher>,
+    watcher: crate::inbox::Watcher,
 }
 
 impl Default for ClientBuilder {
@@ -53,7 +53,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(60),
             handlers: Handlers::default(),
             authorizer: None,
-            watcher: None,
+            watcher: crate::inbox::Watcher::default(),
         }
     }
 }
@@ -132,7 +132,16 @@ impl ClientBuilder {
     /// block.
     #[must_use]
     pub fn on_notification(mut self, watcher: impl Fn(&ServerNotification) + Send + Sync + 'static) -> Self {
-        self.watcher = Some(crate::inbox::Watcher(Arc::new(watcher)));
+        self.watcher.notifications = Some(Arc::new(watcher));
+        self
+    }
+
+    /// Calls `paused` when the server ends a request's stream before its
+    /// answer (SSE polling, 2025-11-25): the client resumes the stream
+    /// after the server's `retry`, and a proxy tells its own caller the same.
+    #[must_use]
+    pub fn on_stream_paused(mut self, paused: impl Fn() + Send + Sync + 'static) -> Self {
+        self.watcher.paused = Some(Arc::new(paused));
         self
     }
 
@@ -170,9 +179,7 @@ impl ClientBuilder {
     /// Connects over `transport` and agrees on the era.
     pub async fn connect(self, transport: impl Transport) -> Result<Client, ClientError> {
         let (inbox, server_requests) = Inbox::new();
-        if let Some(watcher) = self.watcher {
-            inbox.watch(watcher);
-        }
+        inbox.watch(self.watcher);
         let inner = Arc::new(Inner {
             transport: Box::new(transport),
             inbox,

@@ -45,7 +45,8 @@ pub struct Inbox {
     /// that is not MCP), kept until their caller reads it: the pending
     /// table carries only JSON-RPC errors.
     local_failures: Arc<Mutex<HashMap<RequestId, ClientError>>>,
-    /// Sees every notification first, in order, as it is delivered.
+    /// Sees every notification first, in order, as it is delivered; and
+    /// each request stream the server paused.
     watcher: Arc<std::sync::OnceLock<Watcher>>,
 }
 
@@ -53,13 +54,17 @@ pub struct Inbox {
 /// ([`ClientBuilder::on_notification`](crate::ClientBuilder::on_notification)).
 pub type NotificationWatcher = Arc<dyn Fn(&ServerNotification) + Send + Sync>;
 
-/// A [`NotificationWatcher`] a builder holds until it connects.
-#[derive(Clone)]
-pub(crate) struct Watcher(pub(crate) NotificationWatcher);
+/// What a builder holds until it connects: a [`NotificationWatcher`],
+/// and a callback for paused streams.
+#[derive(Clone, Default)]
+pub(crate) struct Watcher {
+    pub(crate) notifications: Option<NotificationWatcher>,
+    pub(crate) paused: Option<Arc<dyn Fn() + Send + Sync>>,
+}
 
 impl std::fmt::Debug for Watcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NotificationWatcher")
+        f.write_str("Watcher")
     }
 }
 
@@ -112,7 +117,7 @@ impl Inbox {
                     .params
                     .map_or(Value::Null, |raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null));
                 let notification = ServerNotification { method: notification.method, params };
-                if let Some(Watcher(watcher)) = self.watcher.get() {
+                if let Some(watcher) = self.watcher.get().and_then(|w| w.notifications.as_ref()) {
                     watcher(&notification);
                 }
                 let _ = self.notifications.send(notification);
@@ -181,6 +186,14 @@ impl Inbox {
     /// Whether [`close`](Self::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
         *self.closed.borrow()
+    }
+
+    /// The server ended a request's stream before its answer; the client
+    /// resumes it.
+    pub(crate) fn stream_paused(&self) {
+        if let Some(paused) = self.watcher.get().and_then(|w| w.paused.as_ref()) {
+            paused();
+        }
     }
 
     /// Hands every notification to `watcher` first (once per inbox).

@@ -119,8 +119,11 @@ impl RemoteServer {
                 downstream.request(Asked { method: method.to_owned(), params, key })
             });
         }
+        let paused = downstream.clone();
         let downstream = downstream.clone();
-        builder.on_notification(move |note| downstream.notify(note.method.clone(), note.params.clone()))
+        builder
+            .on_notification(move |note| downstream.notify(note.method.clone(), note.params.clone()))
+            .on_stream_paused(move || paused.stream_paused())
     }
 }
 

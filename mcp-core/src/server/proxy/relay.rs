@@ -52,7 +52,7 @@ impl Relay {
 
     /// What the connection hands the remote's requests and notifications to.
     pub(super) fn downstream(self: &Arc<Self>, capabilities: Value) -> Downstream {
-        let (asked, told) = (Arc::downgrade(self), Arc::downgrade(self));
+        let (asked, told, paused) = (Arc::downgrade(self), Arc::downgrade(self), Arc::downgrade(self));
         Downstream::new(
             capabilities,
             move |question: Asked| {
@@ -70,6 +70,11 @@ impl Relay {
                 }
             },
         )
+        .on_stream_paused(move || {
+            if let Some(ctx) = paused.upgrade().and_then(|relay| relay.latest_call()) {
+                ctx.close_stream();
+            }
+        })
     }
 
     /// Runs `request` (given the `_meta` it should carry upstream)

@@ -58,6 +58,7 @@ pub struct Asked {
     pub key: Option<String>,
 }
 type NotificationHandler = dyn Fn(String, Value) + Send + Sync;
+type PauseHandler = dyn Fn() + Send + Sync;
 
 /// Where a connection delivers what the remote sends on its own: its
 /// requests (sampling, elicitation, roots) and notifications. Cheap to
@@ -68,6 +69,7 @@ pub struct Downstream {
     session: bool,
     requests: Arc<RequestHandler>,
     notifications: Arc<NotificationHandler>,
+    paused: Option<Arc<PauseHandler>>,
 }
 
 impl Downstream {
@@ -78,7 +80,24 @@ impl Downstream {
         requests: impl Fn(Asked) -> BoxFuture<Result<Value, RpcError>> + Send + Sync + 'static,
         notifications: impl Fn(String, Value) + Send + Sync + 'static,
     ) -> Self {
-        Self { capabilities, session: false, requests: Arc::new(requests), notifications: Arc::new(notifications) }
+        let (requests, notifications) = (Arc::new(requests), Arc::new(notifications));
+        Self { capabilities, session: false, requests, notifications, paused: None }
+    }
+
+    /// Calls `paused` when the remote ends a request's stream before its
+    /// answer (the library resumes it).
+    #[must_use]
+    pub fn on_stream_paused(mut self, paused: impl Fn() + Send + Sync + 'static) -> Self {
+        self.paused = Some(Arc::new(paused));
+        self
+    }
+
+    /// The remote ended a request's stream before its answer: the proxy
+    /// ends its caller's the same way (the caller resumes it).
+    pub fn stream_paused(&self) {
+        if let Some(paused) = &self.paused {
+            paused();
+        }
     }
 
     /// Marks the connection as serving one downstream session: a session
