@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub const IDLE_LINK: Duration = Duration::from_secs(30 * 60);
 
 /// How often ended sessions' connections are looked for.
-const REAP_EVERY: Duration = Duration::from_secs(15);
+const REAP_EVERY: Duration = Duration::from_secs(5);
 
 /// One upstream connection and the downstream calls it carries.
 pub(super) struct Link {
