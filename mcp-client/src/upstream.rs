@@ -178,6 +178,20 @@ fn follow_list_changes(client: &Client) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// A remote task nobody waits for any more: cancelled when dropped.
+struct Abandoned(Option<(Client, String)>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        let (Some((client, id)), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current()) else { return };
+        runtime.spawn(async move {
+            if let Err(error) = client.request("tasks/cancel", serde_json::json!({"taskId": id})).await {
+                tracing::debug!(%error, "a remote task nobody waits for could not be cancelled");
+            }
+        });
+    }
+}
+
 /// One client connection, as the proxy uses it.
 struct Link {
     client: Client,
@@ -239,12 +253,15 @@ impl UpstreamLink for Link {
         })
     }
 
-    fn call_tool_as_task(&self, name: &str, arguments: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {
-        let (client, health, name) = (self.client.clone(), Arc::clone(&self.health), name.to_owned());
+    fn await_task(&self, created: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {
+        let (client, health) = (self.client.clone(), Arc::clone(&self.health));
         Box::pin(async move {
-            let handle = client.call_tool_as_task(&name, arguments).await.map_err(|e| health.error(e))?;
-            let result = handle.wait().await.map_err(|e| health.error(e))?;
-            serde_json::to_value(result).map_err(RpcError::internal)
+            // Whoever stops waiting (our task cancelled, our caller gone)
+            // stops the remote's task too: it would hold the remote's workers.
+            let mut abandoned = Abandoned(created["taskId"].as_str().map(|id| (client.clone(), id.to_owned())));
+            let result = client.await_task(created).await;
+            abandoned.0 = None;
+            serde_json::to_value(result.map_err(|e| health.error(e))?).map_err(RpcError::internal)
         })
     }
 

@@ -60,6 +60,14 @@ impl Drop for Stopped {
     }
 }
 
+/// Asks to confirm, as a task of the remote's.
+#[tool(task)]
+async fn confirm(ctx: Context, file: String) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]});
+    let answer = ctx.elicit(&format!("delete {file}?"), schema).await.map_err(|e| ToolError::new(e.message))?;
+    Ok(format!("{file}: {}", answer.content.unwrap_or_default()["ok"]))
+}
+
 /// A forecast.
 #[resource("weather://forecast/{city}", complete(city = cities))]
 async fn forecast(city: String) -> String {
@@ -79,7 +87,7 @@ async fn plan(city: String) -> PromptMessage {
 fn remote_server(cancelled: Arc<AtomicBool>) -> Server {
     Server::builder("remote", "2.0.0")
         .instructions("the remote's instructions")
-        .tools(tools![add, ask_model, count, whoami, wait_for_cancel])
+        .tools(tools![add, ask_model, count, whoami, wait_for_cancel, confirm])
         .resources(resources![forecast, readme])
         .prompts(prompts![plan])
         .state(cancelled)
@@ -124,7 +132,7 @@ async fn every_pair_of_eras_sees_the_remote_under_its_prefix() {
                 client.list_tools().await.unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
             assert_eq!(
                 names,
-                ["whoami", "up_add", "up_ask_model", "up_count", "up_whoami", "up_wait_for_cancel"],
+                ["whoami", "up_add", "up_ask_model", "up_count", "up_whoami", "up_wait_for_cancel", "up_confirm"],
                 "{case}"
             );
             let sum = client.call_tool("up_add", json!({"a": 2, "b": 3})).await.unwrap();
@@ -301,4 +309,38 @@ async fn our_middleware_applies_to_proxied_tools_and_clashes_fail_the_build() {
     let remote = Remote::connect(RemoteServer::http(&url)).await.unwrap();
     let error = Server::builder("gateway", "1").mount_remote("a/b", remote).try_build().unwrap_err();
     assert_eq!(error.invalid_prefixes, ["a/b"]);
+}
+
+#[tokio::test]
+async fn a_remote_task_becomes_ours_and_its_questions_reach_the_caller() {
+    let url = serve_remote(remote_server(Arc::default())).await;
+    for upstream_era in ERAS {
+        let (server, _) = proxy_of(&url, upstream_era).await;
+        for era in ERAS {
+            let case = format!("caller {era:?}, remote {upstream_era:?}");
+            let gateway = serve_remote(server.clone()).await;
+            let client = Client::builder()
+                .era(era)
+                .tasks()
+                .on_elicitation(|_| async { Ok(json!({"action": "accept", "content": {"ok": true}})) })
+                .connect_http(&gateway)
+                .await
+                .unwrap();
+            let task = client.call_tool_as_task("up_confirm", json!({"file": "a.txt"})).await.expect(&case);
+            let result = tokio::time::timeout(Duration::from_secs(20), task.wait()).await.expect(&case).expect(&case);
+            assert_eq!(result.text(), "a.txt: true", "{case}");
+            // Without tasks, the caller waits for the remote's task in the call.
+            let plain = Client::builder()
+                .era(era)
+                .on_elicitation(|_| async { Ok(json!({"action": "accept", "content": {"ok": false}})) })
+                .connect_http(&gateway)
+                .await
+                .unwrap();
+            assert_eq!(
+                plain.call_tool("up_confirm", json!({"file": "b"})).await.expect(&case).text(),
+                "b: false",
+                "{case}"
+            );
+        }
+    }
 }

@@ -43,7 +43,7 @@ impl Client {
 
     /// A `tools/call` answered with a task (the client declared tasks):
     /// waits for its result.
-    pub(super) async fn await_task(&self, created: Value) -> Result<CallToolResult, ClientError> {
+    pub(crate) async fn await_task(&self, created: Value) -> Result<CallToolResult, ClientError> {
         TaskHandle { client: self.clone(), task: task(created)? }.wait().await
     }
 

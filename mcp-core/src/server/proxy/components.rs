@@ -21,6 +21,9 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Where a call hands the remote's task to the task of ours it becomes.
+const REMOTE_TASK: &str = "io.modelcontextprotocol/proxy/remoteTask";
+
 /// Pages of one list the proxy follows before it stops (the remote's
 /// `nextCursor` never ending).
 const MAX_PAGES: usize = 100;
@@ -141,34 +144,43 @@ impl Remote {
         let remote = self.clone();
         let handler: ToolHandler = Arc::new(move |ctx, arguments| {
             let (remote, own) = (remote.clone(), own.clone());
-            Box::pin(async move { remote.call_tool(ctx, &own, arguments, support).await })
+            Box::pin(async move { remote.call_tool(ctx, &own, arguments).await })
         });
-        let task = TaskPolicy { support, ..TaskPolicy::default() };
+        // Runs in the request until the remote answers with a task of its own.
+        let task = TaskPolicy { support, asks_first: support != TaskSupport::Forbidden, ..TaskPolicy::default() };
         Some(ToolDef { tool, handler, scopes: Vec::new(), required_state: Vec::new(), tags: Vec::new(), task })
     }
 
+    /// Calls the remote's tool `own`. When the remote answers with a task
+    /// of its own: a call that may become a task of ours does (its run
+    /// waits for the remote's task), any other waits for it here.
     async fn call_tool(
         &self,
         ctx: Context,
         own: &str,
         arguments: Option<Box<RawValue>>,
-        support: TaskSupport,
     ) -> Result<CallToolResult, RpcError> {
+        let link = self.inner.links.for_context(&ctx).await?;
+        if let Some(created) = ctx.task_run().map(|task| task.handed(REMOTE_TASK)) {
+            if let Some(created) = created.await {
+                let result = link.relay.run(&ctx, |_| link.upstream.await_task(created)).await?;
+                return decode(result, "tools/call");
+            }
+        }
         let arguments: Value = match arguments {
             Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
             None => json!({}),
         };
-        let link = self.inner.links.for_context(&ctx).await?;
-        let result = link
-            .relay
-            .run(&ctx, |meta| {
-                // The remote runs it only as a task of its own.
-                if support == TaskSupport::Required {
-                    return link.upstream.call_tool_as_task(own, arguments);
-                }
-                link.upstream.request("tools/call", json!({"name": own, "arguments": arguments, "_meta": meta}))
-            })
-            .await?;
+        let call =
+            |meta| link.upstream.request("tools/call", json!({"name": own, "arguments": arguments, "_meta": meta}));
+        let mut result = link.relay.run(&ctx, call).await?;
+        if result["resultType"] == "task" {
+            if let Some(gate) = ctx.gate() {
+                gate.hand_over(REMOTE_TASK, &result);
+                ctx.begin_task().await;
+            }
+            result = link.relay.run(&ctx, |_| link.upstream.await_task(result)).await?;
+        }
         decode(result, "tools/call")
     }
 

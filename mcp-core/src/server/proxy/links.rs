@@ -150,15 +150,17 @@ impl Links {
 
 /// What the shared connection declares: everything the proxy can pass on.
 fn every_capability() -> Value {
-    json!({"sampling": {}, "elicitation": {"form": {}, "url": {}}, "roots": {"listChanged": true}})
+    json!({
+        "sampling": {},
+        "elicitation": {"form": {}, "url": {}},
+        "roots": {"listChanged": true},
+        "extensions": {(crate::tasks::EXTENSION): {}},
+    })
 }
 
-/// What a session's connection declares: what its client declared that the
-/// proxy passes on (sampling, elicitation, roots).
+/// What a session's connection (or a stateless-era request) declares: what
+/// its client declared (sampling, elicitation, roots, tasks), so that the
+/// remote asks only what the client can answer.
 pub(super) fn mirrored(declared: &ClientCapabilities) -> Value {
-    let mut capabilities = serde_json::to_value(declared).unwrap_or_else(|_| json!({}));
-    if let Some(fields) = capabilities.as_object_mut() {
-        fields.remove("extensions");
-    }
-    capabilities
+    serde_json::to_value(declared).unwrap_or_else(|_| json!({}))
 }

@@ -28,9 +28,10 @@ pub trait UpstreamLink: Send + Sync + 'static {
     /// future tells the remote the request was cancelled.
     fn request(&self, method: &str, params: Value) -> BoxFuture<Result<Value, RpcError>>;
 
-    /// Calls tool `name` as a task of the remote's and awaits its result
-    /// (for tools the remote runs only as tasks).
-    fn call_tool_as_task(&self, name: &str, arguments: Value) -> BoxFuture<Result<Value, RpcError>>;
+    /// Awaits the result of the remote's task `created` (a `tools/call`
+    /// result of type `task`), answering its questions through the
+    /// [`Downstream`] as a call's.
+    fn await_task(&self, created: Value) -> BoxFuture<Result<Value, RpcError>>;
 
     /// What the remote said about itself when the connection opened
     /// (`serverInfo`, `capabilities`, `instructions`).
