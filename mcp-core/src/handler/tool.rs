@@ -84,7 +84,8 @@ impl ToolDef {
 /// Whether `name` can name a tool: 1 to 128 characters among
 /// `A-Z a-z 0-9 _ - .` (what `#[tool(name = ..)]` checks at compile time).
 pub(crate) fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 impl fmt::Debug for ToolDef {

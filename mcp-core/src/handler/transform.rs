@@ -15,6 +15,8 @@
 //! always does.
 
 mod arguments;
+#[cfg(test)]
+mod tests;
 
 pub use arguments::ArgTransform;
 

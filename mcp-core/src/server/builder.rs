@@ -5,7 +5,7 @@ use super::mount::{self, Mount};
 use super::{Inner, Server, listen};
 use crate::config::{self, Env, InvalidValue};
 use crate::era::StateKeys;
-use crate::handler::{PromptDef, ResourceDef, ToolDef};
+use crate::handler::{PromptDef, ResourceDef, ToolDef, ToolTransform};
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
 use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
@@ -123,6 +123,9 @@ pub struct BuildError {
     pub invalid_env: Vec<InvalidValue>,
     /// Skills that break a rule of the skills extension, each with why.
     pub invalid_skills: Vec<SkillError>,
+    /// Tool transforms that do not apply to their tool, each with why
+    /// ([`ServerBuilder::transform_tool`]).
+    pub invalid_transforms: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -147,6 +150,9 @@ impl std::fmt::Display for BuildError {
         if !self.invalid_skills.is_empty() {
             let skills: Vec<String> = self.invalid_skills.iter().map(ToString::to_string).collect();
             problems.push(format!("invalid skills: {}", skills.join("; ")));
+        }
+        if !self.invalid_transforms.is_empty() {
+            problems.push(self.invalid_transforms.join("; "));
         }
         write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
@@ -183,6 +189,47 @@ impl ServerBuilder {
     #[must_use]
     pub fn tools(self, defs: impl IntoIterator<Item = ToolDef>) -> Self {
         defs.into_iter().fold(self, Self::tool)
+    }
+
+    /// Transforms the tool that enters the catalog as `name` (see
+    /// [`ToolTransform`]): this server's own tools when it is built, tools
+    /// added later with [`Server::add_tool`], and mounted servers' tools
+    /// (named `prefix_name` here) whenever the mount follows its server.
+    /// Transforms given for one name apply in order, each to the previous
+    /// one's result; a renamed tool is served, listed, removed and
+    /// transformed no further under its new name.
+    ///
+    /// A transform that does not apply is a build error
+    /// ([`BuildError::invalid_transforms`]) for the tools there at build,
+    /// and keeps a tool that comes later out (with an error logged). A name
+    /// no tool has at build is logged as a warning, not refused: the tool
+    /// may come later.
+    ///
+    /// ```
+    /// use mcp_core::handler::{ArgTransform, ToolTransform};
+    /// use mcp_core::prelude::*;
+    /// use serde_json::json;
+    ///
+    /// /// Current weather.
+    /// #[tool]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("sunny in {city}")
+    /// }
+    ///
+    /// let weather = Server::builder("weather", "1.0.0").tools(tools![get_weather]).build();
+    /// let app = Server::builder("app", "1.0.0")
+    ///     .mount("weather", weather)
+    ///     .transform_tool(
+    ///         "weather_get_weather",
+    ///         ToolTransform::new().rename("forecast").argument("city", ArgTransform::new().rename("place")),
+    ///     )
+    ///     .build();
+    /// assert_eq!(app.tool_names(), ["forecast"]);
+    /// ```
+    #[must_use]
+    pub fn transform_tool(mut self, name: impl Into<String>, transform: ToolTransform) -> Self {
+        Arc::make_mut(&mut self.catalog.transforms).entry(name.into()).or_default().push(transform);
+        self
     }
 
     /// Registers one resource or template.
@@ -486,6 +533,10 @@ impl ServerBuilder {
     pub fn try_build(mut self) -> Result<Server, BuildError> {
         let (skill_manifests, invalid_skills) = std::mem::take(&mut self.skills).into_parts();
         let skills = super::skills::register(skill_manifests, &mut self.catalog, &mut self.duplicates);
+        let mut entering: Vec<String> = self.catalog.tools.iter().map(|def| def.tool.name.clone()).collect();
+        let (renamed_twice, failed) = self.catalog.transform_tools();
+        self.duplicates.extend(renamed_twice);
+        let mut invalid_transforms: Vec<String> = failed.iter().map(ToString::to_string).collect();
         let missing_state = self.catalog.missing_state(&self.state);
         let invalid_prefixes: Vec<String> =
             self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
@@ -502,16 +553,30 @@ impl ServerBuilder {
         let mounts: Vec<Arc<Mount>> =
             self.mounts.into_iter().map(|(prefix, server)| Arc::new(Mount::new(prefix, server))).collect();
         for mount in &mounts {
-            self.duplicates.extend(mount.sync(&mut self.catalog));
+            let synced = mount.sync(&mut self.catalog);
+            self.duplicates.extend(synced.clashes);
+            invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
+            entering.extend(mount.server.tool_names().iter().map(|name| mount.name(name)));
+        }
+        for name in self.catalog.transforms.keys().filter(|name| !entering.contains(name)) {
+            tracing::warn!("a transform names tool `{name}`, which this server does not have yet");
         }
         let problems = !self.duplicates.is_empty()
             || !missing_state.is_empty()
             || !invalid_prefixes.is_empty()
             || !self.invalid_env.is_empty()
-            || !invalid_skills.is_empty();
+            || !invalid_skills.is_empty()
+            || !invalid_transforms.is_empty();
         if problems {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
-            return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env, invalid_skills });
+            return Err(BuildError {
+                duplicates,
+                missing_state,
+                invalid_prefixes,
+                invalid_env,
+                invalid_skills,
+                invalid_transforms,
+            });
         }
         // Both eras promise the same: the stateless era carries list-changed
         // and resource-updated notifications on `subscriptions/listen`

@@ -5,14 +5,15 @@
 //! the parent's middleware). When the child's catalog changes, the parent's
 //! proxies follow and the parent's clients hear `list_changed`.
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Inserted, OnTaken};
 use super::prefix;
 use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
-use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
+use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler, TransformError};
 use crate::middleware::{Caller, Component};
 use crate::protocol::jsonrpc::{RpcError, echoed};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 /// One mounted server and the names its proxies hold in the parent.
@@ -25,9 +26,20 @@ pub(super) struct Mount {
 
 #[derive(Default)]
 struct Proxied {
-    tools: Vec<String>,
+    /// The name in the parent (a transform may have changed it) → the
+    /// child's own name.
+    tools: HashMap<String, String>,
     resources: Vec<String>,
     prompts: Vec<String>,
+}
+
+/// What [`Mount::sync`] could not place.
+#[derive(Debug, Default)]
+pub(super) struct Synced {
+    /// Names the parent already had, as "tool `name` (this server and mount `prefix`)".
+    pub(super) clashes: Vec<String>,
+    /// Transforms that did not apply to a proxy (left out).
+    pub(super) failed: Vec<TransformError>,
 }
 
 pub(super) use super::prefix::valid_prefix;
@@ -37,8 +49,9 @@ impl Mount {
         Self { prefix, server, proxied: Mutex::default() }
     }
 
-    /// A child's tool or prompt name as the parent lists it.
-    fn name(&self, name: &str) -> String {
+    /// A child's tool or prompt name as the parent lists it (before any
+    /// transform).
+    pub(super) fn name(&self, name: &str) -> String {
         prefix::name(&self.prefix, name)
     }
 
@@ -57,8 +70,7 @@ impl Mount {
     /// tool proxies).
     pub(super) fn child_admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
         let Component::Tool(def) = component else { return Ok(()) };
-        let own = prefix::own_name(&self.prefix, &def.tool.name);
-        match own.and_then(|name| self.server.tool(name)) {
+        match self.child_tool(&def.tool.name) {
             Some(def) => self.server.admits(Component::Tool(&def), caller),
             None => Ok(()),
         }
@@ -70,9 +82,9 @@ impl Mount {
         let child = &self.server;
         let own_name = |name: &str| prefix::own_name(&self.prefix, name).map(str::to_owned);
         match component {
-            Component::Tool(def) => own_name(&def.tool.name)
-                .and_then(|name| child.tool(&name))
-                .is_none_or(|def| child.is_visible(Component::Tool(&def), caller)),
+            Component::Tool(def) => {
+                self.child_tool(&def.tool.name).is_none_or(|def| child.is_visible(Component::Tool(&def), caller))
+            }
             Component::Prompt(def) => own_name(&def.prompt.name)
                 .and_then(|name| child.prompt(&name))
                 .is_none_or(|def| child.is_visible(Component::Prompt(&def), caller)),
@@ -85,12 +97,23 @@ impl Mount {
         }
     }
 
+    /// The child's tool that the parent's tool `name` proxies, if it is
+    /// one of this mount's (by the name it was placed under, which a
+    /// transform may have changed).
+    fn child_tool(&self, name: &str) -> Option<Arc<ToolDef>> {
+        let proxied = self.proxied.lock().unwrap_or_else(|p| p.into_inner());
+        let own = proxied.tools.get(name)?.clone();
+        drop(proxied);
+        self.server.tool(&own)
+    }
+
     /// Puts proxies of the child's current catalog into `catalog`, after
-    /// removing the previous ones. Names already taken there are skipped and
-    /// returned as clashes.
-    pub(super) fn sync(self: &Arc<Self>, catalog: &mut Catalog) -> Vec<String> {
+    /// removing the previous ones; tools go through the catalog's
+    /// transforms. Names already taken there are skipped and returned as
+    /// clashes, with the transforms that did not apply.
+    pub(super) fn sync(self: &Arc<Self>, catalog: &mut Catalog) -> Synced {
         let mut proxied = self.proxied.lock().unwrap_or_else(|p| p.into_inner());
-        for name in proxied.tools.drain(..) {
+        for (name, _) in proxied.tools.drain() {
             catalog.tools.remove(&name);
         }
         for key in proxied.resources.drain(..) {
@@ -101,11 +124,18 @@ impl Mount {
             catalog.prompts.remove(&name);
         }
         let child = self.server.inner.catalog.load();
-        let mut clashes = Vec::new();
+        let mut synced = Synced::default();
+        let clashes = &mut synced.clashes;
         for def in child.tools.iter() {
-            let proxy = self.tool(def);
-            let name = proxy.tool.name.clone();
-            self.place(&mut catalog.tools, ("tool", name), proxy, &mut proxied.tools, &mut clashes);
+            match catalog.insert_tool(self.tool(def), OnTaken::Keep) {
+                Ok(Inserted { name, taken: false }) => {
+                    proxied.tools.insert(name, def.tool.name.clone());
+                }
+                Ok(Inserted { name, taken: true }) => {
+                    clashes.push(format!("tool `{name}` (this server and mount `{}`)", self.prefix));
+                }
+                Err(error) => synced.failed.push(error),
+            }
         }
         for def in child.resources.iter().chain(child.templates.iter()) {
             let Some(proxy) = self.resource(def) else { continue };
@@ -120,9 +150,9 @@ impl Mount {
         for def in child.prompts.iter() {
             let proxy = self.prompt(def);
             let name = proxy.prompt.name.clone();
-            self.place(&mut catalog.prompts, ("prompt", name), proxy, &mut proxied.prompts, &mut clashes);
+            self.place(&mut catalog.prompts, ("prompt", name), proxy, &mut proxied.prompts, &mut synced.clashes);
         }
-        clashes
+        synced
     }
 
     /// Registers `proxy` under `name` unless the name is taken (a clash).
@@ -226,9 +256,12 @@ impl Server {
     /// proxies and tell their own clients.
     pub(super) fn tell_parents_list_changed(&self, method: &str) {
         for (parent, mount) in self.parents() {
-            let clashes = parent.inner.catalog.edit(|catalog| mount.sync(catalog), &parent.inner.state);
-            for clash in clashes {
+            let synced = parent.inner.catalog.edit(|catalog| mount.sync(catalog), &parent.inner.state);
+            for clash in synced.clashes {
                 tracing::warn!("mounted {clash} is not served: the name is taken");
+            }
+            for error in synced.failed {
+                tracing::error!("{error}: the mounted tool is not served");
             }
             parent.announce_list_changed(method);
         }

@@ -248,7 +248,9 @@ fn check_names(
                 let arguments = [other.to_owned(), original.clone()];
                 TransformError::SameName { tool: tool(), name: name.to_owned(), arguments }
             }
-            (true, false) => TransformError::NameTaken { tool: tool(), argument: other.to_owned(), name: name.to_owned() },
+            (true, false) => {
+                TransformError::NameTaken { tool: tool(), argument: other.to_owned(), name: name.to_owned() }
+            }
             _ => TransformError::NameTaken { tool: tool(), argument: original.clone(), name: name.to_owned() },
         });
     }
