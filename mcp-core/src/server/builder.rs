@@ -530,6 +530,9 @@ impl ServerBuilder {
     /// assert!(error.to_string().contains("tool `count_notes` needs `State<"));
     /// assert!(Server::builder("notes", "0.1.0").tools(tools![count_notes]).state(Notes).try_build().is_ok());
     /// ```
+    // Built once, at startup: the error's size (one list per kind of
+    // mistake) costs nothing worth a `Box` in the signature.
+    #[allow(clippy::result_large_err)]
     pub fn try_build(mut self) -> Result<Server, BuildError> {
         let (skill_manifests, invalid_skills) = std::mem::take(&mut self.skills).into_parts();
         let skills = super::skills::register(skill_manifests, &mut self.catalog, &mut self.duplicates);
