@@ -3,7 +3,9 @@
 //! as `scheme://prefix/path`; each is a proxy in the parent's catalog that
 //! runs the child's handler with the child's state and middleware (inside
 //! the parent's middleware). When the child's catalog changes, the parent's
-//! proxies follow and the parent's clients hear `list_changed`.
+//! proxies follow and the parent's clients hear `list_changed`. Tool
+//! proxies enter through the parent's transforms, so a proxy may be served
+//! under another name: the mount remembers which child tool each is.
 
 use super::catalog::{Catalog, Inserted, OnTaken};
 use super::prefix;
