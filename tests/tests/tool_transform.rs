@@ -2,8 +2,8 @@
 //! a local tool, a mounted server's tool and a wrapped tool served under
 //! new names with renamed, defaulted and hidden arguments; calls mapped
 //! back to the originals; hidden and renamed-away names refused `-32602`;
-//! tools that enter the catalog later transformed too; transforms that do
-//! not apply refused at build.
+//! tools that enter the catalog later transformed too; a remote (proxied)
+//! server's tools alike; transforms that do not apply refused at build.
 
 use mcp_client::{Client, ClientError, Era};
 use mcp_core::handler::{ArgTransform, ToolTransform};
@@ -182,6 +182,29 @@ async fn tools_that_enter_later_are_transformed_too() {
         "{log}"
     );
     assert!(parent.remove_tool("soon"), "removed by the name it is served under");
+}
+
+#[tokio::test]
+async fn a_remote_servers_tools_are_transformed_like_local_ones() {
+    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(weather()).into_router()).await);
+    let remote = mcp_core::proxy::Remote::connect(mcp_client::upstream::RemoteServer::http(&url)).await.unwrap();
+    let gateway = Server::builder("gateway", "1")
+        .mount_remote("r", remote)
+        .transform_tool(
+            "r_get_weather",
+            ToolTransform::new()
+                .rename("remote_forecast")
+                .argument("city", ArgTransform::new().default(json!("Rome")))
+                .hide_argument("units", json!("kelvin")),
+        )
+        .build();
+    assert!(gateway.tool_names().contains(&"remote_forecast".to_owned()));
+    for client in clients(gateway).await {
+        let weather = client.call_tool("remote_forecast", json!({"region": "east"})).await.unwrap();
+        assert_eq!(weather.text(), "21 kelvin in Rome (east)", "{:?}", client.era());
+        let units = invalid_params(client.call_tool("remote_forecast", json!({"region": "e", "units": "x"})).await);
+        assert!(units.contains("`units`"), "{units}");
+    }
 }
 
 #[test]

@@ -193,8 +193,9 @@ impl ServerBuilder {
 
     /// Transforms the tool that enters the catalog as `name` (see
     /// [`ToolTransform`]): this server's own tools when it is built, tools
-    /// added later with [`Server::add_tool`], and mounted servers' tools
-    /// (named `prefix_name` here) whenever the mount follows its server.
+    /// added later with [`Server::add_tool`], and mounted and remote
+    /// servers' tools (named `prefix_name` here when they have a prefix)
+    /// whenever the catalog follows their server.
     /// Transforms given for one name apply in order, each to the previous
     /// one's result; a renamed tool is served, listed, removed and
     /// transformed no further under its new name.
@@ -536,7 +537,7 @@ impl ServerBuilder {
     pub fn try_build(mut self) -> Result<Server, BuildError> {
         let (skill_manifests, invalid_skills) = std::mem::take(&mut self.skills).into_parts();
         let skills = super::skills::register(skill_manifests, &mut self.catalog, &mut self.duplicates);
-        let mut entering: Vec<String> = self.catalog.tools.iter().map(|def| def.tool.name.clone()).collect();
+        self.catalog.entered = Some(Default::default());
         let (renamed_twice, failed) = self.catalog.transform_tools();
         self.duplicates.extend(renamed_twice);
         let mut invalid_transforms: Vec<String> = failed.iter().map(ToString::to_string).collect();
@@ -551,7 +552,9 @@ impl ServerBuilder {
                 self.duplicates.push(format!("remote {remote:?} (served twice)"));
                 continue;
             }
-            self.duplicates.extend(remote.sync(&mut self.catalog));
+            let synced = remote.sync(&mut self.catalog);
+            self.duplicates.extend(synced.clashes);
+            invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
         }
         let mounts: Vec<Arc<Mount>> =
             self.mounts.into_iter().map(|(prefix, server)| Arc::new(Mount::new(prefix, server))).collect();
@@ -559,9 +562,9 @@ impl ServerBuilder {
             let synced = mount.sync(&mut self.catalog);
             self.duplicates.extend(synced.clashes);
             invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
-            entering.extend(mount.server.tool_names().iter().map(|name| mount.name(name)));
         }
-        for name in self.catalog.transforms.keys().filter(|name| !entering.contains(name)) {
+        let entered = self.catalog.entered.take().unwrap_or_default();
+        for name in self.catalog.transforms.keys().filter(|name| !entered.contains(*name)) {
             tracing::warn!("a transform names tool `{name}`, which this server does not have yet");
         }
         let problems = !self.duplicates.is_empty()

@@ -13,7 +13,7 @@ use crate::tasks::TaskSupport;
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 const TOOLS_CHANGED: &str = "notifications/tools/list_changed";
@@ -30,6 +30,9 @@ pub(super) struct Catalog {
     /// Transforms of tools, by the name a tool enters with, applied in
     /// order ([`ServerBuilder::transform_tool`](super::ServerBuilder::transform_tool)).
     pub(super) transforms: Arc<HashMap<String, Vec<ToolTransform>>>,
+    /// While the builder builds: the names tools entered with (to warn of
+    /// transforms that name none).
+    pub(super) entered: Option<HashSet<String>>,
 }
 
 /// What [`Catalog::insert_tool`] does when the name is taken.
@@ -39,6 +42,16 @@ pub(super) enum OnTaken {
     Replace,
     /// The one there stays; the new tool is left out (proxies: a clash).
     Keep,
+}
+
+/// What a mount or a remote could not place when it synced its tools,
+/// resources and prompts into the catalog.
+#[derive(Debug, Default)]
+pub(super) struct Synced {
+    /// Names the catalog already had, as "tool `name` (this server and …)".
+    pub(super) clashes: Vec<String>,
+    /// Transforms that did not apply to a tool (left out).
+    pub(super) failed: Vec<TransformError>,
 }
 
 /// Where [`Catalog::insert_tool`] put a tool.
@@ -78,6 +91,9 @@ impl Catalog {
     /// builder's, `Server::add_tool`'s, mounted and remote servers'
     /// proxies. `Err` (the tool left out) when a transform does not apply.
     pub(super) fn insert_tool(&mut self, def: ToolDef, on_taken: OnTaken) -> Result<Inserted, TransformError> {
+        if let Some(entered) = &mut self.entered {
+            entered.insert(def.tool.name.clone());
+        }
         let def = match self.transforms.get(&def.tool.name) {
             Some(transforms) => transforms.iter().try_fold(def, |def, transform| transform.apply(&def))?,
             None => def,

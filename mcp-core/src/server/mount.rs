@@ -7,12 +7,12 @@
 //! proxies enter through the parent's transforms, so a proxy may be served
 //! under another name: the mount remembers which child tool each is.
 
-use super::catalog::{Catalog, Inserted, OnTaken};
+use super::catalog::{Catalog, Inserted, OnTaken, Synced};
 use super::prefix;
 use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
-use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler, TransformError};
+use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
 use crate::middleware::{Caller, Component};
 use crate::protocol::jsonrpc::{RpcError, echoed};
 use std::collections::HashMap;
@@ -35,15 +35,6 @@ struct Proxied {
     prompts: Vec<String>,
 }
 
-/// What [`Mount::sync`] could not place.
-#[derive(Debug, Default)]
-pub(super) struct Synced {
-    /// Names the parent already had, as "tool `name` (this server and mount `prefix`)".
-    pub(super) clashes: Vec<String>,
-    /// Transforms that did not apply to a proxy (left out).
-    pub(super) failed: Vec<TransformError>,
-}
-
 pub(super) use super::prefix::valid_prefix;
 
 impl Mount {
@@ -51,9 +42,8 @@ impl Mount {
         Self { prefix, server, proxied: Mutex::default() }
     }
 
-    /// A child's tool or prompt name as the parent lists it (before any
-    /// transform).
-    pub(super) fn name(&self, name: &str) -> String {
+    /// A child's tool or prompt name as the parent lists it.
+    fn name(&self, name: &str) -> String {
         prefix::name(&self.prefix, name)
     }
 

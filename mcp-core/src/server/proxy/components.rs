@@ -12,7 +12,7 @@ use crate::protocol::{
     CallToolResult, Completion, GetPromptResult, Prompt, Resource, ResourceContents, ResourceTemplate,
 };
 use crate::protocol::{Tool, jsonrpc::code};
-use crate::server::catalog::Catalog;
+use crate::server::catalog::{Catalog, Inserted, OnTaken, Synced};
 use crate::server::prefix;
 use crate::tasks::{TaskPolicy, TaskSupport};
 use serde::de::DeserializeOwned;
@@ -86,9 +86,10 @@ async fn list<T: DeserializeOwned>(link: &Link, method: &str, key: &str) -> Resu
     Ok(items)
 }
 
-/// Replaces `remote`'s components in `catalog` by those of `listing`;
-/// names already taken by others are returned as clashes.
-pub(super) fn place(remote: &Remote, listing: &Listing, catalog: &mut Catalog, placed: &mut Placed) -> Vec<String> {
+/// Replaces `remote`'s components in `catalog` by those of `listing`
+/// (tools through the catalog's transforms); names already taken by others
+/// are returned as clashes, with the transforms that did not apply.
+pub(super) fn place(remote: &Remote, listing: &Listing, catalog: &mut Catalog, placed: &mut Placed) -> Synced {
     for name in placed.tools.drain(..) {
         catalog.tools.remove(&name);
     }
@@ -100,13 +101,14 @@ pub(super) fn place(remote: &Remote, listing: &Listing, catalog: &mut Catalog, p
         catalog.prompts.remove(&name);
     }
     let mut clashes = Vec::new();
+    let mut failed = Vec::new();
     let mut clash = |kind: &str, name: &str| clashes.push(format!("{kind} `{name}` (this server and the remote)"));
     for tool in &listing.tools {
         let Some(def) = remote.tool(tool) else { continue };
-        let name = def.tool.name.clone();
-        match catalog.tools.insert(name.clone(), def) {
-            true => placed.tools.push(name),
-            false => clash("tool", &name),
+        match catalog.insert_tool(def, OnTaken::Keep) {
+            Ok(Inserted { name, taken: false }) => placed.tools.push(name),
+            Ok(Inserted { name, taken: true }) => clash("tool", &name),
+            Err(error) => failed.push(error),
         }
     }
     let resources = listing.resources.iter().map(|r| remote.resource(r));
@@ -128,7 +130,7 @@ pub(super) fn place(remote: &Remote, listing: &Listing, catalog: &mut Catalog, p
             false => clash("prompt", &name),
         }
     }
-    clashes
+    Synced { clashes, failed }
 }
 
 impl Remote {

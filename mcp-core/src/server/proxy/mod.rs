@@ -28,7 +28,7 @@ mod upstream;
 
 pub use upstream::{Asked, Downstream, Upstream, UpstreamLink};
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Synced};
 use super::{Server, WeakServer};
 use crate::protocol::jsonrpc::RpcError;
 use components::{Listing, Placed};
@@ -137,9 +137,10 @@ impl Remote {
         self.inner.prefix.get().map_or("", String::as_str)
     }
 
-    /// Puts its components into `catalog` (replacing the previous ones);
-    /// names already taken there are returned as clashes.
-    pub(super) fn sync(&self, catalog: &mut Catalog) -> Vec<String> {
+    /// Puts its components into `catalog` (replacing the previous ones;
+    /// tools through the catalog's transforms); names already taken there
+    /// are returned as clashes, with the transforms that did not apply.
+    pub(super) fn sync(&self, catalog: &mut Catalog) -> Synced {
         let listing = self.inner.listing.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut placed = self.inner.placed.lock().unwrap_or_else(|p| p.into_inner());
         components::place(self, &listing, catalog, &mut placed)
@@ -222,9 +223,12 @@ impl Remote {
             };
             *remote.inner.listing.lock().unwrap_or_else(|p| p.into_inner()) = listing;
             let Some(server) = remote.server() else { return };
-            let clashes = server.inner.catalog.edit(|catalog| remote.sync(catalog), &server.inner.state);
-            for clash in clashes {
+            let synced = server.inner.catalog.edit(|catalog| remote.sync(catalog), &server.inner.state);
+            for clash in synced.clashes {
                 tracing::warn!("proxied {clash} is not served: the name is taken");
+            }
+            for error in synced.failed {
+                tracing::error!("{error}: the proxied tool is not served");
             }
             server.announce_list_changed(&method);
         });
