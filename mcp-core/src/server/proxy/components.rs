@@ -136,7 +136,7 @@ pub(super) fn place(remote: &Remote, listing: &Listing, catalog: &mut Catalog, p
 impl Remote {
     fn tool(&self, listed: &Value) -> Option<ToolDef> {
         let mut tool: Tool = serde_json::from_value(listed.clone()).ok()?;
-        let own = std::mem::replace(&mut tool.name, String::new());
+        let own = std::mem::take(&mut tool.name);
         tool.name = prefix::name(self.prefix(), &own);
         let support = match listed["execution"]["taskSupport"].as_str() {
             Some("optional") => TaskSupport::Optional,
