@@ -1,0 +1,27 @@
+//! Sessions shared by replicas: in Redis when `REDIS_URL` is set (feature
+//! `redis`), in memory otherwise. A session moved to another replica keeps
+//! its downstream state; its upstream connection is per process, so that
+//! replica opens a new one on first use.
+
+use mcp_core::session::Sessions;
+
+/// The Redis sessions `REDIS_URL` names, connected; `None` without it.
+pub async fn from_env() -> Result<Option<Sessions>, String> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        return Ok(None);
+    };
+    connect(url).await.map(Some)
+}
+
+#[cfg(feature = "redis")]
+async fn connect(url: String) -> Result<Sessions, String> {
+    mcp_core::redis::RedisSessions::new(&url)
+        .connect()
+        .await
+        .map_err(|error| format!("REDIS_URL: {error} (is Redis running there?)"))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn connect(_url: String) -> Result<Sessions, String> {
+    Err("REDIS_URL is set, but this mcp-proxy was built without Redis: build it with `--features redis`, or unset REDIS_URL".to_owned())
+}

@@ -1,0 +1,64 @@
+//! The server we proxy: connected once at start-up (so a command that does
+//! not start, or a URL that does not answer, stops us with its reason), then
+//! served as our own server's components.
+
+use crate::args::{Invocation, Mode};
+use mcp_client::upstream::RemoteServer;
+use mcp_core::Server;
+use mcp_core::proxy::Remote;
+use mcp_core::server::ServerBuilder;
+
+/// How to reach the upstream the command line names.
+pub fn remote_server(invocation: &Invocation) -> RemoteServer {
+    let remote = match &invocation.mode {
+        Mode::StdioToHttp { program, args } => RemoteServer::stdio(program, args.iter().cloned()),
+        Mode::HttpToHttp { url } | Mode::HttpToStdio { url } => RemoteServer::http(url),
+    };
+    let era = invocation.era;
+    remote.configure(|builder| {
+        let builder = builder.client_info("mcp-proxy", env!("CARGO_PKG_VERSION"));
+        match era {
+            Some(era) => builder.era(era),
+            None => builder,
+        }
+    })
+}
+
+/// Connects to the upstream and lists what it offers; `Err` names it and
+/// says why it cannot be used.
+pub async fn connect(invocation: &Invocation) -> Result<Remote, String> {
+    let what = match &invocation.mode {
+        Mode::StdioToHttp { program, args } => {
+            format!(
+                "the command `{}`",
+                std::iter::once(program).chain(args).map(String::as_str).collect::<Vec<_>>().join(" ")
+            )
+        }
+        Mode::HttpToHttp { url } | Mode::HttpToStdio { url } => format!("the server at {url}"),
+    };
+    Remote::connect(remote_server(invocation)).await.map_err(|error| format!("cannot proxy {what}: {}", error.message))
+}
+
+/// Our server: the upstream's name (or `--name`), version and
+/// instructions, serving its components (under `--prefix` if given).
+/// `configure` adds what the transport needs (a session
+/// store, metrics middleware).
+pub async fn server(
+    invocation: &Invocation,
+    remote: Remote,
+    configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
+) -> Result<Server, String> {
+    let info = remote.server_info().await.unwrap_or_default();
+    let upstream_name = info["serverInfo"]["name"].as_str().unwrap_or("mcp-proxy");
+    let name = invocation.name.as_deref().unwrap_or(upstream_name).to_owned();
+    let version = info["serverInfo"]["version"].as_str().unwrap_or(env!("CARGO_PKG_VERSION")).to_owned();
+    let mut builder = Server::builder(name, version);
+    if let Some(instructions) = info["instructions"].as_str() {
+        builder = builder.instructions(instructions);
+    }
+    builder = match &invocation.prefix {
+        Some(prefix) => builder.mount_remote(prefix, remote),
+        None => builder.proxy(remote),
+    };
+    configure(builder).try_build().map_err(|error| format!("cannot serve the upstream: {error}"))
+}
