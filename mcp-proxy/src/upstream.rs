@@ -5,8 +5,10 @@
 use crate::args::{Invocation, Mode};
 use mcp_client::upstream::RemoteServer;
 use mcp_core::Server;
+use mcp_core::era::META_SERVER_INFO;
 use mcp_core::proxy::Remote;
 use mcp_core::server::ServerBuilder;
+use serde_json::Value;
 
 /// How to reach the upstream the command line names.
 pub fn remote_server(invocation: &Invocation) -> RemoteServer {
@@ -49,9 +51,10 @@ pub async fn server(
     configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
 ) -> Result<Server, String> {
     let info = remote.server_info().await.unwrap_or_default();
-    let upstream_name = info["serverInfo"]["name"].as_str().unwrap_or("mcp-proxy");
+    let server_info = server_info(&info);
+    let upstream_name = server_info["name"].as_str().unwrap_or("mcp-proxy");
     let name = invocation.name.as_deref().unwrap_or(upstream_name).to_owned();
-    let version = info["serverInfo"]["version"].as_str().unwrap_or(env!("CARGO_PKG_VERSION")).to_owned();
+    let version = server_info["version"].as_str().unwrap_or(env!("CARGO_PKG_VERSION")).to_owned();
     let mut builder = Server::builder(name, version);
     if let Some(instructions) = info["instructions"].as_str() {
         builder = builder.instructions(instructions);
@@ -61,4 +64,28 @@ pub async fn server(
         None => builder.proxy(remote),
     };
     configure(builder).try_build().map_err(|error| format!("cannot serve the upstream: {error}"))
+}
+
+/// The `serverInfo` of an `initialize` result (2025-11-25), or of a
+/// `server/discover` result, where it sits in `_meta` (2026-07-28).
+fn server_info(result: &Value) -> &Value {
+    match &result["serverInfo"] {
+        Value::Null => &result["_meta"][META_SERVER_INFO],
+        info => info,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_info_of_either_era() {
+        let initialize = json!({"serverInfo": {"name": "a"}});
+        let discover = json!({"_meta": {META_SERVER_INFO: {"name": "b"}}});
+        assert_eq!(server_info(&initialize)["name"], "a");
+        assert_eq!(server_info(&discover)["name"], "b");
+        assert_eq!(server_info(&json!({})), &Value::Null);
+    }
 }
