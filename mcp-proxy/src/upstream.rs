@@ -50,7 +50,7 @@ pub async fn server(
     remote: Remote,
     configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
 ) -> Result<Server, String> {
-    let info = remote.server_info().await.unwrap_or_default();
+    let info = remote.server_info().clone();
     let server_info = server_info(&info);
     let upstream_name = server_info["name"].as_str().unwrap_or("mcp-proxy");
     let name = invocation.name.as_deref().unwrap_or(upstream_name).to_owned();
