@@ -15,6 +15,8 @@ options:
                       resources as scheme://PREFIX/path (default: names kept)
   --era ERA           the protocol era spoken to the upstream: session (2025-11-25)
                       or stateless (2026-07-28); default: try stateless, fall back
+  --redis-prefix P    the prefix of this bridge's keys in Redis (default: mcp-proxy);
+                      bridges in front of different servers need different ones
   -h, --help          this help
   -V, --version       the version
 
@@ -50,6 +52,8 @@ pub struct Invocation {
     pub prefix: Option<String>,
     /// `--era`: the era spoken upstream (`None`: negotiated).
     pub era: Option<Era>,
+    /// `--redis-prefix`: the prefix of the sessions' keys in Redis.
+    pub redis_prefix: Option<String>,
 }
 
 /// What the command line asks for.
@@ -66,6 +70,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     let mut name = None;
     let mut prefix = None;
     let mut era = None;
+    let mut redis_prefix = None;
     let mut to_stdio = false;
     let mut stdio = false;
     let mut url = None;
@@ -77,22 +82,21 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "--name" => name = Some(value_of("--name", rest.next())?),
             "--prefix" => prefix = Some(prefix_of(value_of("--prefix", rest.next())?)?),
             "--era" => era = Some(era_of(&value_of("--era", rest.next())?)?),
+            "--redis-prefix" => redis_prefix = Some(value_of("--redis-prefix", rest.next())?),
             "--to-stdio" => to_stdio = true,
             "--stdio" => stdio = true,
             "--" => {
                 let command: Vec<String> = rest.cloned().collect();
-                return finish(stdio, to_stdio, url, Some(command)).map(|mode| run(mode, name, prefix, era));
+                let mode = finish(stdio, to_stdio, url, Some(command))?;
+                return Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix }));
             }
             option if option.starts_with('-') => return Err(format!("unknown option {option}")),
             positional if url.is_none() => url = Some(positional.to_owned()),
             extra => return Err(format!("unexpected argument {extra:?} (a command goes after `--stdio --`)")),
         }
     }
-    finish(stdio, to_stdio, url, None).map(|mode| run(mode, name, prefix, era))
-}
-
-fn run(mode: Mode, name: Option<String>, prefix: Option<String>, era: Option<Era>) -> Parsed {
-    Parsed::Run(Invocation { mode, name, prefix, era })
+    let mode = finish(stdio, to_stdio, url, None)?;
+    Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix }))
 }
 
 /// The mode the flags, the URL and the command after `--` make together.
@@ -172,12 +176,15 @@ mod tests {
 
     #[test]
     fn options_before_the_command() {
-        let Ok(Parsed::Run(run)) = parsed("--name gw --prefix fs --era session --stdio -- srv --name x") else {
+        let Ok(Parsed::Run(run)) =
+            parsed("--name gw --prefix fs --era session --redis-prefix gw1 --stdio -- srv --name x")
+        else {
             panic!("not parsed")
         };
         assert_eq!(run.name.as_deref(), Some("gw"));
         assert_eq!(run.prefix.as_deref(), Some("fs"));
         assert_eq!(run.era, Some(Era::Session));
+        assert_eq!(run.redis_prefix.as_deref(), Some("gw1"));
         assert_eq!(run.mode, Mode::StdioToHttp { program: "srv".into(), args: vec!["--name".into(), "x".into()] });
     }
 

@@ -25,15 +25,16 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Reads the `MCP_*` variables and `REDIS_URL` (connecting to Redis);
-    /// `Err` names the variable and what to do about it.
-    pub async fn from_env() -> Result<Self, String> {
+    /// Reads the `MCP_*` variables and `REDIS_URL` (connecting to Redis,
+    /// keys under `redis_prefix`); `Err` names the variable and what to do
+    /// about it.
+    pub async fn from_env(redis_prefix: &str) -> Result<Self, String> {
         let config = McpConfig::from_env().map_err(|error| error.to_string())?;
         #[cfg(feature = "auth")]
         let auth = crate::auth::from_env()?;
         #[cfg(not(feature = "auth"))]
         crate::auth::refuse_if_configured()?;
-        let sessions = crate::sessions::from_env().await?;
+        let sessions = crate::sessions::from_env(redis_prefix).await?;
         Ok(Self {
             config,
             #[cfg(feature = "auth")]

@@ -59,7 +59,8 @@ async fn main() -> ExitCode {
 /// Serves the upstream over our Streamable HTTP endpoint.
 async fn to_http(invocation: Invocation) -> ExitCode {
     // The configuration first: a mistake there stops us before the upstream starts.
-    let endpoint = match http::Endpoint::from_env().await {
+    let redis_prefix = invocation.redis_prefix.as_deref().unwrap_or(sessions::DEFAULT_PREFIX);
+    let endpoint = match http::Endpoint::from_env(redis_prefix).await {
         Ok(endpoint) => endpoint,
         Err(error) => return fail(2, &error),
     };

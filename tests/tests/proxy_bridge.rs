@@ -4,13 +4,13 @@
 //! child stopped with the bridge), an HTTP server behind it over stdio
 //! (with a sampling request passed back to the client), and the errors of
 //! a bad command line, a bad configuration and an upstream that cannot
-//! start.
+//! start; two bridges sharing their sessions through Redis.
 
 use mcp_client::transport::lines::LineTransport;
 use mcp_client::{Client, Era};
 use mcp_core::era::META_SERVER_INFO;
 use mcp_core::prelude::*;
-use mcp_integration_tests::{built, fixtures, spawn};
+use mcp_integration_tests::{HttpClient, built, fixtures, prefix, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 fn proxy_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| built(&["-p", "mcp-proxy", "--bin", "mcp-proxy"], "mcp-proxy"))
+    // With Redis: the one build every test here runs (the default build differs only there).
+    BINARY.get_or_init(|| built(&["-p", "mcp-proxy", "--bin", "mcp-proxy", "--features", "redis"], "mcp-proxy"))
 }
 
 fn weather_binary() -> &'static PathBuf {
@@ -341,4 +342,28 @@ async fn with_an_issuer_a_caller_without_a_token_gets_401() {
         .await
         .expect("JSON");
     assert_eq!(metadata["authorization_servers"][0], "https://id.example.com");
+}
+
+#[tokio::test]
+async fn replicas_share_sessions_through_redis_each_with_its_own_upstream() {
+    if let Err(error) = redis::Client::open(redis_url()).and_then(|c| c.get_connection()) {
+        return skip_without_service(&format!("Redis at {} is not reachable ({error}); set REDIS_URL", redis_url()));
+    }
+    let keys = prefix();
+    let env = [("REDIS_URL", redis_url())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let weather = weather_binary().to_str().expect("a UTF-8 path").to_owned();
+    let replica = || Bridge::start(&["--redis-prefix", &keys, "--stdio", "--", &weather, "--stdio"], &env);
+    let (first, second) = (replica(), replica());
+    let mut opened = HttpClient::new(&first.url);
+    opened.initialize().await;
+    assert!(opened.session.is_some(), "a session was opened");
+    let mut moved = opened.clone();
+    moved.url = second.url.clone();
+    let answer = moved.request(1, "tools/call", json!({"name": "get_weather", "arguments": {"city": "Paris"}})).await;
+    let result = answer.iter().find(|message| message["id"] == 1).expect("the call's answer");
+    assert_eq!(result["result"]["structuredContent"]["city"], "Paris", "{answer:?}");
+    // The session's upstream connection on the second replica is its own child.
+    eventually("the second replica opened the session's child", || second.children().len() == 2).await;
+    assert_eq!(first.children().len(), 1, "the first replica started none for a call it did not serve");
 }
