@@ -23,8 +23,9 @@ options:
 Served over HTTP, the endpoint is configured by the MCP_* variables like any
 server of this framework: MCP_HOST, MCP_PORT, MCP_ALLOWED_ORIGINS,
 MCP_RATE_LIMIT, MCP_METRICS_ADDR, MCP_AUTH_ISSUER, ... (docs/configuration.md);
-REDIS_URL keeps sessions in Redis (feature `redis`). Logs go to standard
-error (RUST_LOG). See docs/proxy.md.
+REDIS_URL keeps sessions in Redis (feature `redis`). MCP_TOKEN is the bearer
+token sent to an HTTP upstream. Logs go to standard error (RUST_LOG).
+See docs/proxy.md.
 
 examples:
   mcp-proxy --stdio -- npx -y @modelcontextprotocol/server-filesystem /data

@@ -3,27 +3,39 @@
 //! served as our own server's components.
 
 use crate::args::{Invocation, Mode};
+use mcp_client::auth::StaticToken;
 use mcp_client::upstream::RemoteServer;
 use mcp_core::Server;
+use mcp_core::config::{self as var, Env};
 use mcp_core::era::META_SERVER_INFO;
 use mcp_core::proxy::Remote;
 use mcp_core::server::ServerBuilder;
 use serde_json::Value;
 
-/// How to reach the upstream the command line names.
+/// How to reach the upstream the command line names: an HTTP one with the
+/// bearer token of `MCP_TOKEN` when set.
 pub fn remote_server(invocation: &Invocation) -> RemoteServer {
-    let remote = match &invocation.mode {
-        Mode::StdioToHttp { program, args } => RemoteServer::stdio(program, args.iter().cloned()),
-        Mode::HttpToHttp { url } | Mode::HttpToStdio { url } => RemoteServer::http(url),
+    let (remote, token) = match &invocation.mode {
+        Mode::StdioToHttp { program, args } => (RemoteServer::stdio(program, args.iter().cloned()), None),
+        Mode::HttpToHttp { url } | Mode::HttpToStdio { url } => (RemoteServer::http(url), upstream_token()),
     };
     let era = invocation.era;
-    remote.configure(|builder| {
-        let builder = builder.client_info("mcp-proxy", env!("CARGO_PKG_VERSION"));
-        match era {
-            Some(era) => builder.era(era),
-            None => builder,
+    remote.configure(|mut builder| {
+        builder = builder.client_info("mcp-proxy", env!("CARGO_PKG_VERSION"));
+        if let Some(era) = era {
+            builder = builder.era(era);
         }
+        if let Some(token) = token {
+            builder = builder.authorizer(StaticToken(token));
+        }
+        builder
     })
+}
+
+/// `MCP_TOKEN`, the token the `mcp` command sends too (a blank one is none).
+fn upstream_token() -> Option<String> {
+    let token = Env::process().custom(&var::TOKEN, |token| Some(token.trim().to_owned()));
+    token.filter(|token| !token.is_empty())
 }
 
 /// Connects to the upstream and lists what it offers; `Err` names it and

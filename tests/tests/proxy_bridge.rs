@@ -4,7 +4,8 @@
 //! child stopped with the bridge), an HTTP server behind it over stdio
 //! (with a sampling request passed back to the client), and the errors of
 //! a bad command line, a bad configuration and an upstream that cannot
-//! start; two bridges sharing their sessions through Redis.
+//! start; an HTTP upstream that wants a token (`MCP_TOKEN`); two bridges
+//! sharing their sessions through Redis.
 
 use mcp_client::transport::lines::LineTransport;
 use mcp_client::{Client, Era};
@@ -366,4 +367,46 @@ async fn replicas_share_sessions_through_redis_each_with_its_own_upstream() {
     // The session's upstream connection on the second replica is its own child.
     eventually("the second replica opened the session's child", || second.children().len() == 2).await;
     assert_eq!(first.children().len(), 1, "the first replica started none for a call it did not serve");
+}
+
+/// An HTTP upstream that takes HS256 tokens signed with `secret`, and such a token.
+async fn protected_upstream(secret: &[u8]) -> (String, String) {
+    use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
+    let server = Server::builder("guarded", "1.0.0").tools(tools![fixtures::add]).build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("address"));
+    let config = AuthConfig::new("https://id.example.com", url.clone());
+    let auth = Auth::new(config.clone(), JwtVerifier::with_secret(&config, secret));
+    let app = mcp_axum::McpRouter::new(server).auth(auth).into_router();
+    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 600;
+    let claims = json!({"iss": "https://id.example.com", "aud": url, "sub": "bridge", "exp": expires});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("a token");
+    (url, token)
+}
+
+// Two workers: starting the bridge blocks one while the upstream answers on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_upstream_gets_the_token_of_mcp_token() {
+    let (upstream, token) = protected_upstream(b"a secret of the test upstream, long enough").await;
+    let refused = tokio::task::spawn_blocking({
+        let upstream = upstream.clone();
+        move || run_to_end(&[&upstream], &[])
+    })
+    .await
+    .expect("joined");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "without a token the upstream refuses: {stderr}");
+    assert!(stderr.contains(&format!("cannot proxy the server at {upstream}")), "{stderr}");
+
+    let bridge = Bridge::start(&[&upstream], &[("MCP_TOKEN", &token)]);
+    let client = Client::builder().connect_http(&bridge.url).await.expect("connects through the bridge");
+    assert_eq!(server_name(&client), "guarded");
+    let sum = client.call_tool("add", json!({"a": 20, "b": 22})).await.expect("tools/call");
+    assert_eq!(sum.text(), "42");
 }
