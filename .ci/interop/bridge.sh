@@ -70,10 +70,12 @@ MCP_PORT=$port MCP_HOST=127.0.0.1 MCP_METRICS_ADDR="127.0.0.1:$metrics_port" \
   MCP_AUTH_ISSUER="http://127.0.0.1:$issuer_port" MCP_AUTH_RESOURCE="$url" \
   MCP_AUTH_JWKS_URL="http://127.0.0.1:$issuer_port/jwks.json" \
   "$proxy" --stdio -- "$node" "$everything" stdio >"$proxy_log" 2>&1 &
-pids+=("$!")
+proxy_pid=$!
+pids+=("$proxy_pid")
 up=0
 for _ in $(seq 1 300); do
   if curl -s -o /dev/null "http://127.0.0.1:$port/health"; then up=1; break; fi
+  if ! kill -0 "$proxy_pid" 2>/dev/null; then break; fi
   sleep 0.1
 done
 if [ "$up" -ne 1 ]; then
@@ -124,5 +126,5 @@ line=$(grep -F 'mcp_http_rejections_total{reason="auth"}' <<<"$metrics")
 if [ -n "$line" ] && [ "${line##* }" -ge 2 ]; then ok "/metrics: $line"; else fail "/metrics: the 401s are not counted: ${line:-nothing}"; fi
 
 echo
-echo "bridge: $passed passed, $failed failed (logs: $proxy_log, $cache/bridge-client.log)"
+echo "bridge: $passed passed, $failed failed (a Python SDK run counts once; logs: $proxy_log, $cache/bridge-client.log)"
 [ "$failed" -eq 0 ]
