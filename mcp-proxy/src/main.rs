@@ -8,81 +8,93 @@
 //!
 //! Served over HTTP, the endpoint is configured by the `MCP_*` variables
 //! like any of ours (address, Origin checks, limits, rate limit, metrics,
-//! auth with `--features auth`); see docs/proxy.md.
+//! auth); see docs/proxy.md. Exit status: 0 after a clean stop, 1 when the
+//! upstream cannot be proxied or serving fails, 2 for a bad command line or
+//! configuration.
+//!
+//! - `args`: the command line and its usage;
+//! - `upstream`: connecting to the proxied server, and our server around it;
+//! - `http`: serving over Streamable HTTP with the production features;
+//! - `auth`, `sessions`: bearer tokens (`MCP_AUTH_*`) and Redis sessions
+//!   (`REDIS_URL`).
 
-use mcp_client::upstream::RemoteServer;
-use mcp_core::Server;
-use mcp_core::proxy::Remote;
+mod args;
+mod auth;
+mod http;
+mod sessions;
+mod upstream;
 
-const USAGE: &str = "usage: mcp-proxy --stdio -- COMMAND [ARGS...]   serve a stdio server over Streamable HTTP
-       mcp-proxy URL                              serve a Streamable HTTP server over Streamable HTTP
-       mcp-proxy --to-stdio URL                   serve a Streamable HTTP server over stdio";
-
-/// Where the remote server is, and how we serve it.
-enum Mode {
-    StdioToHttp(String, Vec<String>),
-    HttpToHttp(String),
-    HttpToStdio(String),
-}
-
-fn mode(args: &[String]) -> Option<Mode> {
-    match args {
-        [flag, dash, program, rest @ ..] if flag == "--stdio" && dash == "--" => {
-            Some(Mode::StdioToHttp(program.clone(), rest.to_vec()))
-        }
-        [flag, url] if flag == "--to-stdio" => Some(Mode::HttpToStdio(url.clone())),
-        [url] if url.starts_with("http://") || url.starts_with("https://") => Some(Mode::HttpToHttp(url.clone())),
-        _ => None,
-    }
-}
+use args::{Invocation, Mode, Parsed, USAGE};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let invocation = match args::parse(&arguments) {
+        Ok(Parsed::Run(invocation)) => invocation,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("mcp-proxy {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("mcp-proxy: {error}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     // Logs go to standard error: with `--to-stdio`, standard output is the protocol.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(mode) = mode(&args) else {
-        eprintln!("{USAGE}");
-        std::process::exit(2);
-    };
-    let upstream = match &mode {
-        Mode::StdioToHttp(program, args) => RemoteServer::stdio(program, args.iter().cloned()),
-        Mode::HttpToHttp(url) | Mode::HttpToStdio(url) => RemoteServer::http(url),
-    };
-    let remote = match Remote::connect(upstream).await {
-        Ok(remote) => remote,
-        Err(error) => {
-            eprintln!("mcp-proxy: {}", error.message);
-            std::process::exit(1);
-        }
-    };
-    let server = proxy_server(remote).await;
-    match mode {
-        Mode::HttpToStdio(_) => server.serve_stdio().await,
-        Mode::StdioToHttp(..) | Mode::HttpToHttp(_) => {
-            let router = mcp_axum::McpRouter::from_env(server).unwrap_or_else(|error| {
-                eprintln!("{error}");
-                std::process::exit(2)
-            });
-            router.run(axum::Router::new()).await
-        }
+    match &invocation.mode {
+        Mode::HttpToStdio { .. } => to_stdio(invocation).await,
+        Mode::StdioToHttp { .. } | Mode::HttpToHttp { .. } => to_http(invocation).await,
     }
 }
 
-/// Our server: the remote's name and instructions, its components.
-async fn proxy_server(remote: Remote) -> Server {
-    let info = remote.server_info().clone();
-    let name = info["serverInfo"]["name"].as_str().unwrap_or("mcp-proxy").to_owned();
-    let version = info["serverInfo"]["version"].as_str().unwrap_or(env!("CARGO_PKG_VERSION")).to_owned();
-    let mut builder = Server::builder(name, version);
-    if let Some(instructions) = info["instructions"].as_str() {
-        builder = builder.instructions(instructions);
+/// Serves the upstream over our Streamable HTTP endpoint.
+async fn to_http(invocation: Invocation) -> ExitCode {
+    // The configuration first: a mistake there stops us before the upstream starts.
+    let redis_prefix = invocation.redis_prefix.as_deref().unwrap_or(sessions::DEFAULT_PREFIX);
+    let endpoint = match http::Endpoint::from_env(redis_prefix).await {
+        Ok(endpoint) => endpoint,
+        Err(error) => return fail(2, &error),
+    };
+    let server = match upstream::connect(&invocation).await {
+        Ok(remote) => upstream::server(&invocation, remote, |builder| endpoint.configure(builder)).await,
+        Err(error) => Err(error),
+    };
+    match server {
+        Ok(server) => done(endpoint.serve(server).await),
+        Err(error) => fail(1, &error),
     }
-    builder.proxy(remote).try_build().unwrap_or_else(|error| {
-        eprintln!("mcp-proxy: {error}");
-        std::process::exit(1)
-    })
+}
+
+/// Serves the upstream over our standard input and output, until the
+/// client closes them.
+async fn to_stdio(invocation: Invocation) -> ExitCode {
+    let server = match upstream::connect(&invocation).await {
+        Ok(remote) => upstream::server(&invocation, remote, |builder| builder).await,
+        Err(error) => Err(error),
+    };
+    match server {
+        Ok(server) => done(server.serve_stdio().await),
+        Err(error) => fail(1, &error),
+    }
+}
+
+fn done(served: std::io::Result<()>) -> ExitCode {
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(1, &error.to_string()),
+    }
+}
+
+fn fail(status: u8, error: &str) -> ExitCode {
+    eprintln!("mcp-proxy: {error}");
+    ExitCode::from(status)
 }

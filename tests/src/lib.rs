@@ -267,36 +267,36 @@ pub struct DeployGuideDoctests;
 /// tests run from (`cargo test` builds only this crate's binaries).
 pub fn mcp_command() -> std::process::Command {
     static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let binary = BINARY.get_or_init(|| {
-        let tests = std::env::current_exe().expect("the test binary's path");
-        let profile = tests.parent().and_then(|deps| deps.parent()).expect("target/PROFILE/deps");
-        let target = profile.parent().expect("the target directory");
-        let mut build = std::process::Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "-p", "mcp-client", "--bin", "mcp", "--target-dir"]).arg(target);
-        // What cargo set for this test would look like a change to build
-        // scripts that read it (ring reads CARGO_MANIFEST_DIR): a rebuild.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            let set_for_tests = [
-                "CARGO_MANIFEST_",
-                "CARGO_PKG_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_PRIMARY_",
-                "CARGO_TARGET_TMPDIR",
-            ];
-            if set_for_tests.iter().any(|prefix| name.starts_with(prefix)) {
-                build.env_remove(&*name);
-            }
-        }
-        if profile.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "cargo build -p mcp-client --bin mcp failed");
-        profile.join(format!("mcp{}", std::env::consts::EXE_SUFFIX))
-    });
+    let binary = BINARY.get_or_init(|| built(&["-p", "mcp-client", "--bin", "mcp"], "mcp"));
     let mut command = std::process::Command::new(binary);
     command.env_remove("MCP_TOKEN").stdin(std::process::Stdio::null());
     command
+}
+
+/// The path of `binary` (relative to `target/PROFILE`, e.g. `mcp` or
+/// `examples/weather`) after `cargo build BUILD_ARGS` into the target
+/// directory and profile these tests run from. Cache it in a `OnceLock`:
+/// each call runs cargo.
+pub fn built(build_args: &[&str], binary: &str) -> std::path::PathBuf {
+    let tests = std::env::current_exe().expect("the test binary's path");
+    let profile = tests.parent().and_then(|deps| deps.parent()).expect("target/PROFILE/deps");
+    let target = profile.parent().expect("the target directory");
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build.arg("build").arg("--quiet").args(build_args).arg("--target-dir").arg(target);
+    // What cargo set for this test would look like a change to build
+    // scripts that read it (ring reads CARGO_MANIFEST_DIR): a rebuild.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_for_tests =
+            ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_", "CARGO_TARGET_TMPDIR"];
+        if set_for_tests.iter().any(|prefix| name.starts_with(prefix)) {
+            build.env_remove(&*name);
+        }
+    }
+    if profile.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build {} failed", build_args.join(" "));
+    profile.join(format!("{binary}{}", std::env::consts::EXE_SUFFIX))
 }

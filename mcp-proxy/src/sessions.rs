@@ -1,0 +1,32 @@
+//! Sessions shared by replicas: in Redis when `REDIS_URL` is set (feature
+//! `redis`), in memory otherwise. A session moved to another replica keeps
+//! its downstream state; its upstream connection is per process, so that
+//! replica opens a new one on first use.
+
+use mcp_core::session::Sessions;
+
+/// The prefix of the keys when `--redis-prefix` is not given.
+pub const DEFAULT_PREFIX: &str = "mcp-proxy";
+
+/// The Redis sessions `REDIS_URL` names, under `prefix`, connected;
+/// `None` without it.
+pub async fn from_env(prefix: &str) -> Result<Option<Sessions>, String> {
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        return Ok(None);
+    };
+    connect(url, prefix).await.map(Some)
+}
+
+#[cfg(feature = "redis")]
+async fn connect(url: String, prefix: &str) -> Result<Sessions, String> {
+    mcp_core::redis::RedisSessions::new(&url)
+        .prefix(prefix)
+        .connect()
+        .await
+        .map_err(|error| format!("REDIS_URL: {error} (is Redis running there?)"))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn connect(_url: String, _prefix: &str) -> Result<Sessions, String> {
+    Err("REDIS_URL is set, but this mcp-proxy was built without Redis: build it with `--features redis`, or unset REDIS_URL".to_owned())
+}
