@@ -262,6 +262,12 @@ fn rand_u64() -> u64 {
 #[doc = include_str!("../../docs/deploy.md")]
 pub struct DeployGuideDoctests;
 
+/// The proxy guide (docs/proxy.md), its examples compiled as doc tests
+/// here, where `mcp-core`, `mcp-client` and `mcp-axum` are all at hand.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/proxy.md")]
+pub struct ProxyGuideDoctests;
+
 /// A command running mcp-client's `mcp` binary, built once per run into
 /// the target directory these
 /// tests run from (`cargo test` builds only this crate's binaries).
