@@ -21,22 +21,21 @@ impl Sessions {
         }
     }
 
-    /// Sends `message` on the standalone stream of session `id`, when it is
-    /// held here and open.
-    pub(crate) fn notify_session(&self, id: &str, message: &[u8]) {
-        if let Some(live) = self.shared.live.get(id) {
-            self.send_standalone(id.to_owned(), live, message);
-        }
+    /// Sends `message` on the standalone stream of session `id`; `false`
+    /// when the session holds none open here.
+    pub(crate) fn notify_session(&self, id: &str, message: &[u8]) -> bool {
+        self.shared.live.get(id).is_some_and(|live| self.send_standalone(id.to_owned(), live, message))
     }
 
-    fn send_standalone(&self, id: String, live: std::sync::Arc<LiveSession>, message: &[u8]) {
-        let Some(stream) = live.standalone() else { return };
+    fn send_standalone(&self, id: String, live: std::sync::Arc<LiveSession>, message: &[u8]) -> bool {
+        let Some(stream) = live.standalone() else { return false };
         let (sessions, message) = (self.clone(), message.to_vec());
         run_now_or_spawn(async move {
             if let Err(error) = sessions.publish(&id, &live, stream, message).await {
                 tracing::debug!(?error, "a standalone stream could not take a notification");
             }
         });
+        true
     }
 
     /// Records `message` as the next event of `stream` and sends it to the

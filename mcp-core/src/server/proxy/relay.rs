@@ -110,7 +110,7 @@ impl Relay {
     }
 
     /// The call a question of the remote's belongs to.
-    fn asking_call(&self) -> Result<Context, RpcError> {
+    fn asking_call(&self) -> Option<Context> {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         let marked = CALL.try_with(|id| *id).ok();
         let call = match marked {
@@ -119,9 +119,7 @@ impl Relay {
             None if self.session.is_some() || calls.len() == 1 => calls.last(),
             None => None,
         };
-        call.map(|call| call.ctx.clone()).ok_or_else(|| {
-            RpcError::new(code::INVALID_REQUEST, "the proxy has no call in flight to ask this client through")
-        })
+        call.map(|call| call.ctx.clone())
     }
 
     /// Asks the caller what the remote asks.
@@ -129,8 +127,46 @@ impl Relay {
         if asked.method == "ping" {
             return Ok(json!({}));
         }
-        let ctx = self.asking_call()?;
-        ctx.ask_relayed(asked.key.as_deref(), &asked.method, asked.params).await
+        match self.asking_call() {
+            Some(ctx) => ctx.ask_relayed(asked.key.as_deref(), &asked.method, asked.params).await,
+            None => self.ask_session(&asked.method, asked.params).await,
+        }
+    }
+
+    /// Asks the session's client on the session's own stream: a 2025-11-25
+    /// remote asks when it likes (roots as soon as it connects), not only
+    /// while a call of this session runs.
+    async fn ask_session(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let no_way = || RpcError::new(code::INVALID_REQUEST, "the proxy has no way to ask this client now");
+        let (Some(id), Some(remote)) = (&self.session, self.remote.upgrade()) else { return Err(no_way()) };
+        let server = (Remote { inner: remote }).server().ok_or_else(no_way)?;
+        let session = server.sessions().open(id).await.map_err(RpcError::internal)?.ok_or_else(no_way)?;
+        let declared = session.record().client_capabilities().unwrap_or_default();
+        let able = match method {
+            "sampling/createMessage" => declared.sampling.is_some(),
+            "elicitation/create" => declared.elicitation.is_some(),
+            "roots/list" => declared.roots.is_some(),
+            _ => true,
+        };
+        if !able {
+            return Err(RpcError::new(code::INVALID_REQUEST, format!("the client cannot answer `{method}`")));
+        }
+        let (request_id, answer) = session.await_client();
+        let message = jsonrpc::encode_request(&request_id, method, &params);
+        if !server.sessions().notify_session(id, &message) {
+            session.abandon_client_request(&request_id);
+            return Err(no_way());
+        }
+        let patience = server.client_request_timeout();
+        let answer = match tokio::time::timeout(patience, answer).await {
+            Ok(Ok(answer)) => answer?,
+            Ok(Err(_)) => return Err(RpcError::internal("the session ended")),
+            Err(_) => {
+                session.abandon_client_request(&request_id);
+                return Err(RpcError::new(code::REQUEST_TIMEOUT, format!("the client did not answer `{method}`")));
+            }
+        };
+        serde_json::from_str(answer.get()).map_err(RpcError::internal)
     }
 
     /// Passes on a notification of the remote's.
