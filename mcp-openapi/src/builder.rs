@@ -388,7 +388,7 @@ impl Parts<'_> {
             description: self.description(),
             input_schema,
             output_schema,
-            annotations: Some(annotations),
+            annotations: (annotations != ToolAnnotations::default()).then_some(annotations),
             icons: None,
             meta: None,
         };

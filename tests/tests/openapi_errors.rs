@@ -6,7 +6,7 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use mcp_integration_tests::openapi_apps::{PETSTORE, petstore_app};
-use mcp_integration_tests::{EraClient, Era, HttpClient, spawn};
+use mcp_integration_tests::{Era, EraClient, HttpClient, spawn};
 use mcp_openapi::{ForwardAuthorization, OpenApi, OpenApiError, RouteMap};
 use serde_json::{Value, json};
 
@@ -74,7 +74,11 @@ fn problems_in_an_operation_name_it() {
         build_error(duplicate),
         "GET /a (operationId list things) and GET /b (operationId list_things) both become `list_things`; rename one (OpenApi::rename)"
     );
-    let bad_pattern = OpenApi::from_json(PETSTORE).unwrap().in_process(Router::new()).route_map(RouteMap::exclude().path("(")).build();
+    let bad_pattern = OpenApi::from_json(PETSTORE)
+        .unwrap()
+        .in_process(Router::new())
+        .route_map(RouteMap::exclude().path("("))
+        .build();
     assert!(matches!(bad_pattern, Err(OpenApiError::InvalidPattern(_))));
     let post_resource = OpenApi::from_json(PETSTORE)
         .unwrap()
@@ -153,7 +157,8 @@ async fn answers_are_bounded_and_a_dead_api_is_a_tool_error() {
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
-    let client = EraClient::start(mcp_core::Server::builder("t", "1").tools(generated.tools).build(), Era::Session).await;
+    let client =
+        EraClient::start(mcp_core::Server::builder("t", "1").tools(generated.tools).build(), Era::Session).await;
     let big = client.call("big", json!({})).await;
     assert_eq!(big["isError"], true);
     assert_eq!(big["content"][0]["text"], "GET /big: the answer is larger than 1048576 bytes");
