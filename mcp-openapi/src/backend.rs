@@ -29,15 +29,15 @@ pub(crate) enum Failure {
 }
 
 /// Sends one request; cheap to clone.
-pub(crate) type Send = Arc<dyn Fn(Outgoing, usize) -> BoxFuture<Result<Answer, Failure>> + std::marker::Send + Sync>;
+pub(crate) type Sender = Arc<dyn Fn(Outgoing, usize) -> BoxFuture<Result<Answer, Failure>> + Send + Sync>;
 
 /// The user's service, called in process.
-pub(crate) fn in_process<S, B>(service: S) -> Send
+pub(crate) fn in_process<S, B>(service: S) -> Sender
 where
-    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + std::marker::Send + Sync + 'static,
-    S::Future: std::marker::Send + 'static,
+    S: Service<http::Request<Body>, Response = http::Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
     S::Error: Into<BoxError>,
-    B: http_body::Body<Data = Bytes> + std::marker::Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     Arc::new(move |outgoing: Outgoing, limit: usize| {
@@ -63,7 +63,7 @@ where
 
 /// An HTTP server at `base` (e.g. `https://api.example.com/v1`).
 #[cfg(feature = "http")]
-pub(crate) fn http(client: reqwest::Client, base: String) -> Send {
+pub(crate) fn http(client: reqwest::Client, base: String) -> Sender {
     let base: Arc<str> = base.trim_end_matches('/').into();
     Arc::new(move |outgoing: Outgoing, limit: usize| {
         let client = client.clone();

@@ -71,7 +71,7 @@ pub struct OpenApi {
     version: Version,
     route_maps: Vec<RouteMap>,
     rename: Option<Rename>,
-    send: Option<Result<backend::Send, OpenApiError>>,
+    send: Option<Result<backend::Sender, OpenApiError>>,
     headers: Vec<(String, String)>,
     provider: Option<HeaderProvider>,
     forward_authorization: bool,

@@ -26,7 +26,7 @@ pub type HeaderProvider = Arc<dyn Fn(&Context, &mut HeaderMap) + Send + Sync>;
 
 /// What every call of one document shares.
 pub(crate) struct Shared {
-    pub send: backend::Send,
+    pub send: backend::Sender,
     pub headers: HeaderMap,
     pub provider: Option<HeaderProvider>,
     pub forward_authorization: bool,

@@ -61,3 +61,9 @@ pub use call::HeaderProvider;
 pub use error::OpenApiError;
 pub use forward::{CallerAuthorization, ForwardAuthorization, ForwardAuthorizationService};
 pub use route_map::{RouteMap, Target};
+
+/// The guide (docs/openapi.md), its examples compiled as doc tests so that
+/// they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/openapi.md")]
+pub struct OpenApiGuideDoctests;
