@@ -45,27 +45,32 @@ pub(crate) struct Call {
 
 impl Call {
     /// The handler of the tool.
-    pub async fn tool(self: Arc<Self>, ctx: Context, arguments: Option<Box<RawValue>>) -> CallToolResult {
-        let arguments = match parse_arguments(arguments.as_deref()) {
+    pub async fn tool(self: Arc<Self>, ctx: Context, arguments_raw: Option<Box<RawValue>>) -> CallToolResult {
+        let arguments = match parse_arguments(arguments_raw.as_deref()) {
             Ok(arguments) => arguments,
             Err(message) => return CallToolResult::error(message),
         };
-        let problems: Vec<String> = self
-            .validator
-            .iter_errors(&arguments)
-            .take(5)
-            .map(|e| match e.instance_path.as_str() {
-                "" => e.to_string(),
-                path => format!("{path}: {e}"),
-            })
-            .collect();
+        // Checking first is cheaper than collecting no errors.
+        let problems: Vec<String> = if self.validator.is_valid(&arguments) {
+            Vec::new()
+        } else {
+            self.validator
+                .iter_errors(&arguments)
+                .take(5)
+                .map(|e| match e.instance_path.as_str() {
+                    "" => e.to_string(),
+                    path => format!("{path}: {e}"),
+                })
+                .collect()
+        };
         if !problems.is_empty() {
             return CallToolResult::error(format!("invalid arguments: {}", problems.join("; ")));
         }
         let Value::Object(arguments) = arguments else {
             return CallToolResult::error("the arguments are not an object");
         };
-        let answer = match self.send(&ctx, &arguments).await {
+        let raw = arguments_raw.as_deref().map(RawValue::get);
+        let answer = match self.send(&ctx, &arguments, raw).await {
             Ok(answer) => answer,
             Err(message) => return CallToolResult::error(message),
         };
@@ -82,7 +87,7 @@ impl Call {
         request: ResourceRequest,
     ) -> Result<Vec<ResourceContents>, RpcError> {
         let arguments: Map<String, Value> = request.vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-        let answer = self.send(&ctx, &arguments).await.map_err(RpcError::internal)?;
+        let answer = self.send(&ctx, &arguments, None).await.map_err(RpcError::internal)?;
         if answer.status == http::StatusCode::NOT_FOUND {
             return Err(ResourceError::not_found(&request.uri).0);
         }
@@ -97,8 +102,8 @@ impl Call {
         Ok(vec![contents.with_mime_type(mime)])
     }
 
-    async fn send(&self, ctx: &Context, arguments: &Map<String, Value>) -> Result<Answer, String> {
-        let mut outgoing: Outgoing = request::build(&self.method, &self.path, &self.plan, arguments)?;
+    async fn send(&self, ctx: &Context, arguments: &Map<String, Value>, raw: Option<&str>) -> Result<Answer, String> {
+        let mut outgoing: Outgoing = request::build(&self.method, &self.path, &self.plan, arguments, raw)?;
         let shared = &self.shared;
         for (name, value) in &shared.headers {
             if !outgoing.headers.contains_key(name) {

@@ -89,6 +89,16 @@ pub(crate) struct Plan {
     pub body: Body,
 }
 
+impl Plan {
+    /// Whether the arguments, as sent, are the body: no parameters, and
+    /// every argument a body property of the same name (the arguments were
+    /// checked against a schema without other properties).
+    pub fn arguments_are_the_body(&self) -> bool {
+        self.parameters.is_empty()
+            && matches!(&self.body, Body::Properties { fields, .. } if fields.iter().all(|(a, p)| a == p))
+    }
+}
+
 /// The merged input schema and its plan.
 pub(crate) fn build<'a>(operation: &Operation<'a>, converter: &mut Converter<'a>) -> Result<(Value, Plan), String> {
     let doc_parameters = declared_parameters(operation)?;

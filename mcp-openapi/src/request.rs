@@ -21,12 +21,15 @@ pub(crate) struct Outgoing {
     pub body: Option<Bytes>,
 }
 
-/// The request `arguments` make, or why they cannot.
+/// The request `arguments` make, or why they cannot. `raw` is the
+/// arguments' JSON text, sent as the body as it is when
+/// [`Plan::arguments_are_the_body`].
 pub(crate) fn build(
     method: &Method,
     path: &str,
     plan: &Plan,
     arguments: &Map<String, Value>,
+    raw: Option<&str>,
 ) -> Result<Outgoing, String> {
     let mut path = path.to_owned();
     let mut query = String::new();
@@ -61,6 +64,9 @@ pub(crate) fn build(
     }
     let body = match &plan.body {
         Body::None => None,
+        Body::Properties { content_type, .. } if raw.is_some() && plan.arguments_are_the_body() => {
+            raw.map(|raw| (raw.to_owned(), content_type))
+        }
         Body::Whole { argument, content_type } => {
             arguments.get(argument).map(|value| (value.to_string(), content_type))
         }
@@ -160,7 +166,7 @@ mod tests {
         };
         let args = json!({"id": "a/b c", "tags": ["x", "y z"], "ids": [1, 2], "filter": {"kind": "cat"},
             "trace": "t1", "session": "s 1", "body_id": 7, "name": "Rex"});
-        let out = build(&Method::POST, "/pets/{id}", &plan, args.as_object().unwrap()).unwrap();
+        let out = build(&Method::POST, "/pets/{id}", &plan, args.as_object().unwrap(), None).unwrap();
         assert_eq!(out.path_and_query, "/pets/a%2Fb%20c?tags=x&tags=y%20z&ids=1%2C2&filter%5Bkind%5D=cat");
         assert_eq!(out.headers["x-trace"], "t1");
         assert_eq!(out.headers["cookie"], "session=s%201");
