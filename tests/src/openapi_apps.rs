@@ -47,7 +47,8 @@ async fn create_pet(State(pets): State<Pets>, Json(pet): Json<Value>) -> Respons
 }
 
 async fn show_pet(State(pets): State<Pets>, Path(pet_id): Path<String>) -> Response {
-    let found = pets.lock().unwrap().iter().find(|p| p["id"].to_string() == pet_id).cloned();
+    let found =
+        pets.lock().unwrap().iter().find(|p| p["id"].as_i64().is_some_and(|id| id.to_string() == pet_id)).cloned();
     match found {
         Some(pet) => Json(pet).into_response(),
         None => {
