@@ -130,7 +130,11 @@ impl Call {
         if answer.body.is_empty() {
             return CallToolResult::success(vec![Content::text(answer.status.to_string())]);
         }
-        let text = String::from_utf8_lossy(&answer.body).into_owned();
+        // The body's own buffer when it is UTF-8 (as good as always), a copy otherwise.
+        let text = match String::from_utf8(Vec::from(answer.body)) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
         let structured = match self.output {
             Output::Text => None,
             Output::Object | Output::Wrapped => serde_json::from_str::<Value>(&text).ok().map(|value| {
