@@ -169,3 +169,26 @@ async fn answers_are_bounded_and_a_dead_api_is_a_tool_error() {
     assert_eq!(failed["isError"], true);
     assert!(failed["content"][0]["text"].as_str().unwrap().starts_with("GET /echo: the request failed: "), "{failed}");
 }
+
+#[tokio::test]
+async fn a_document_from_a_url_with_a_get_as_a_fixed_resource() {
+    let petstore = petstore_app().route("/openapi.json", get(|| async { PETSTORE }));
+    let base = spawn(petstore).await;
+    let generated = OpenApi::from_url(&format!("{base}/openapi.json"))
+        .await
+        .unwrap()
+        .route_map(RouteMap::resource().method(axum::http::Method::GET).path("^/pets$"))
+        .http(&base)
+        .build()
+        .unwrap();
+    assert_eq!(generated.resources[0].key(), "openapi://pets");
+    let server = mcp_core::Server::builder("t", "1").tools(generated.tools).resources(generated.resources).build();
+    let client = EraClient::start(server, Era::Stateless).await;
+    client.call("createPets", json!({"id": 5, "name": "Kit"})).await;
+    let read = client.request("resources/read", json!({"uri": "openapi://pets"})).await;
+    assert_eq!(read["contents"][0]["mimeType"], "application/json");
+    let pets: Value = serde_json::from_str(read["contents"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(pets, json!([{"id": 5, "name": "Kit", "tag": null}]));
+    let missing = OpenApi::from_url(&format!("{base}/nothing.json")).await.err().unwrap();
+    assert!(missing.to_string().starts_with("cannot load the OpenAPI document: "), "{missing}");
+}
