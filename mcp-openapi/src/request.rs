@@ -43,7 +43,13 @@ pub(crate) fn build(
         };
         match parameter.location {
             Location::Path => {
-                let text = utf8_percent_encode(&scalar_text(value, parameter), COMPONENT).to_string();
+                let text = scalar_text(value, parameter);
+                // HTTP clients resolve dot segments (`/pets/..` is `/`), even
+                // percent-encoded: such a value would leave the operation's path.
+                if text.is_empty() || text == "." || text == ".." {
+                    return Err(format!("path parameter `{}` cannot be {text:?}", parameter.argument));
+                }
+                let text = utf8_percent_encode(&text, COMPONENT).to_string();
                 path = path.replace(&format!("{{{}}}", parameter.name), &text);
             }
             Location::Query => append_query(&mut query, parameter, value),
@@ -174,5 +180,19 @@ mod tests {
         assert_eq!(out.headers["cookie"], "session=s%201");
         let body: Value = serde_json::from_slice(out.body.as_ref().unwrap()).unwrap();
         assert_eq!(body, json!({"id": 7, "name": "Rex"}));
+    }
+
+    #[test]
+    fn a_path_value_cannot_leave_the_path() {
+        let plan =
+            Plan { parameters: vec![parameter("id", "id", Location::Path, QueryStyle::Exploded)], body: Body::None };
+        for value in ["..", ".", ""] {
+            let args = json!({ "id": value });
+            let error = build(&Method::GET, "/pets/{id}", &plan, args.as_object().unwrap(), None).unwrap_err();
+            assert!(error.contains("cannot be"), "{error}");
+        }
+        let args = json!({"id": "../admin"});
+        let out = build(&Method::GET, "/pets/{id}", &plan, args.as_object().unwrap(), None).unwrap();
+        assert_eq!(out.path_and_query, "/pets/..%2Fadmin");
     }
 }
