@@ -17,6 +17,7 @@ use crate::error::ClientError;
 use crate::handlers::Handlers;
 use crate::inbox::{Inbox, ServerNotification};
 use crate::transport::Transport;
+pub(crate) use exchange::parse;
 use handshake::Agreed;
 use mcp_core::middleware::Era;
 use mcp_core::protocol::CallToolResult;
@@ -34,12 +35,13 @@ const MAX_PAGES: usize = 1000;
 /// How a [`Client`] connects: its era, name, capabilities and time limit.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
-    era: Option<Era>,
+    pub(crate) era: Option<Era>,
     info: Value,
     capabilities: Value,
     timeout: Duration,
     handlers: Handlers,
     authorizer: Option<crate::auth::SharedAuthorizer>,
+    watcher: crate::inbox::Watcher,
 }
 
 impl Default for ClientBuilder {
@@ -51,6 +53,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(60),
             handlers: Handlers::default(),
             authorizer: None,
+            watcher: crate::inbox::Watcher::default(),
         }
     }
 }
@@ -122,6 +125,38 @@ impl ClientBuilder {
         self.handle("roots/list", "roots", json!({}), handler)
     }
 
+    /// Calls `watcher` with every notification of the server's, at once and
+    /// in the order they arrive: before the answer that follows them on
+    /// the same stream is handed to its caller (which a
+    /// [`Client::notifications`] subscriber may see first). It must not
+    /// block.
+    #[must_use]
+    pub fn on_notification(mut self, watcher: impl Fn(&ServerNotification) + Send + Sync + 'static) -> Self {
+        self.watcher.notifications = Some(Arc::new(watcher));
+        self
+    }
+
+    /// Calls `paused` when the server ends a request's stream before its
+    /// answer (SSE polling, 2025-11-25): the client resumes the stream
+    /// after the server's `retry`, and a proxy tells its own caller the same.
+    #[must_use]
+    pub fn on_stream_paused(mut self, paused: impl Fn() + Send + Sync + 'static) -> Self {
+        self.watcher.paused = Some(Arc::new(paused));
+        self
+    }
+
+    /// Answers the server's requests of `method` with `handler` (declare
+    /// the capability it needs with [`capability`](Self::capability)).
+    #[must_use]
+    pub fn on_request<F, Fut>(mut self, method: &str, handler: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
+    {
+        self.handlers.insert(method, handler);
+        self
+    }
+
     /// Declares `capability` as `value` in what the client tells the server
     /// (e.g. `"extensions"`, `{"io.modelcontextprotocol/tasks": {}}`), for
     /// what the client handles by raw [`Client::request`]s.
@@ -144,6 +179,7 @@ impl ClientBuilder {
     /// Connects over `transport` and agrees on the era.
     pub async fn connect(self, transport: impl Transport) -> Result<Client, ClientError> {
         let (inbox, server_requests) = Inbox::new();
+        inbox.watch(self.watcher);
         let inner = Arc::new(Inner {
             transport: Box::new(transport),
             inbox,
@@ -387,6 +423,12 @@ impl Client {
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, ClientError> {
         let name = routed_name(method, &params);
         self.request_named(method, params, name.as_deref()).await
+    }
+
+    /// Whether the connection ended ([`close`](Self::close), or the
+    /// process or stream it ran on is gone).
+    pub fn is_closed(&self) -> bool {
+        self.inner.inbox.is_closed()
     }
 
     /// Ends the connection (HTTP: DELETE the session; a child process: its

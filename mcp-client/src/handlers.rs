@@ -11,6 +11,18 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
+tokio::task_local! {
+    static INPUT_KEY: String;
+}
+
+/// The key of the 2026-07-28 `input_required` question (or task input
+/// request) the running handler answers; `None` in the session era, whose
+/// requests have no key. A handler that passes questions on (a proxy) uses
+/// it to keep the server's key.
+pub fn input_key() -> Option<String> {
+    INPUT_KEY.try_with(Clone::clone).ok()
+}
+
 /// A handler: the request's params in, its result (or error) out.
 pub type Handler = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<Value, RpcError>> + Send + Sync>;
 
@@ -25,6 +37,12 @@ impl Handlers {
         Fut: Future<Output = Result<Value, RpcError>> + Send + 'static,
     {
         self.0.insert(method.to_owned(), Arc::new(move |params| Box::pin(handler(params))));
+    }
+
+    /// [`answer`](Self::answer) for the question filed under `key`
+    /// (readable by the handler through [`input_key`]).
+    pub(crate) async fn answer_keyed(&self, key: &str, method: &str, params: Value) -> Result<Value, RpcError> {
+        INPUT_KEY.scope(key.to_owned(), self.answer(method, params)).await
     }
 
     /// Answers `method` with `params`: `ping` always, a handled method by its

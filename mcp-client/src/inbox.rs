@@ -45,6 +45,27 @@ pub struct Inbox {
     /// that is not MCP), kept until their caller reads it: the pending
     /// table carries only JSON-RPC errors.
     local_failures: Arc<Mutex<HashMap<RequestId, ClientError>>>,
+    /// Sees every notification first, in order, as it is delivered; and
+    /// each request stream the server paused.
+    watcher: Arc<std::sync::OnceLock<Watcher>>,
+}
+
+/// A callback that sees each notification as it arrives
+/// ([`ClientBuilder::on_notification`](crate::ClientBuilder::on_notification)).
+pub type NotificationWatcher = Arc<dyn Fn(&ServerNotification) + Send + Sync>;
+
+/// What a builder holds until it connects: a [`NotificationWatcher`],
+/// and a callback for paused streams.
+#[derive(Clone, Default)]
+pub(crate) struct Watcher {
+    pub(crate) notifications: Option<NotificationWatcher>,
+    pub(crate) paused: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watcher")
+    }
 }
 
 /// What became of one message from the server.
@@ -68,6 +89,7 @@ impl Inbox {
             notifications,
             server_requests,
             local_failures: Arc::default(),
+            watcher: Arc::default(),
         };
         (inbox, requests)
     }
@@ -94,7 +116,11 @@ impl Inbox {
                 let params = notification
                     .params
                     .map_or(Value::Null, |raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null));
-                let _ = self.notifications.send(ServerNotification { method: notification.method, params });
+                let notification = ServerNotification { method: notification.method, params };
+                if let Some(watcher) = self.watcher.get().and_then(|w| w.notifications.as_ref()) {
+                    watcher(&notification);
+                }
+                let _ = self.notifications.send(notification);
                 Routed::Delivered
             }
             Ok(Message::Request(request)) => {
@@ -160,6 +186,19 @@ impl Inbox {
     /// Whether [`close`](Self::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
         *self.closed.borrow()
+    }
+
+    /// The server ended a request's stream before its answer; the client
+    /// resumes it.
+    pub(crate) fn stream_paused(&self) {
+        if let Some(paused) = self.watcher.get().and_then(|w| w.paused.as_ref()) {
+            paused();
+        }
+    }
+
+    /// Hands every notification to `watcher` first (once per inbox).
+    pub(crate) fn watch(&self, watcher: Watcher) {
+        let _ = self.watcher.set(watcher);
     }
 
     /// A new subscriber to the server's notifications.

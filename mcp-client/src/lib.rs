@@ -44,11 +44,12 @@ pub mod skills;
 pub mod tasks;
 mod tool_description;
 pub mod transport;
+pub mod upstream;
 
 pub use call_options::{CallOptions, Progress, ProgressHandler};
 pub use client::{Client, ClientBuilder};
 pub use error::ClientError;
-pub use handlers::Handler;
+pub use handlers::{Handler, input_key};
 pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
 pub use mcp_core::middleware::Era;
 pub use tool_description::ToolDescription;

@@ -57,6 +57,7 @@ pub use context::Context;
 pub use mcp_macros::{prompt, resource, tool};
 pub use schemars;
 pub use server::Server;
+pub use server::proxy;
 #[doc(hidden)]
 pub use {serde, serde_json};
 

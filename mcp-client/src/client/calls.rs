@@ -35,27 +35,39 @@ impl Client {
         arguments: Value,
         options: CallOptions,
     ) -> Result<CallToolResult, ClientError> {
-        let headers = self.param_headers(name, &arguments)?;
-        let mut extras = Extras { name: Some(name.to_owned()), headers, timeout: options.timeout, ..Extras::default() };
         let mut params = json!({"name": name, "arguments": arguments});
         let _forwarding = self.forward_progress(&mut params, &options);
-        // A tool never listed has unknown `Mcp-Param-*` headers (2026-07-28):
-        // a server that wants some says so (-32020); the tools are listed,
-        // once, and the call made again with them.
-        let again = (self.era() == Era::Stateless && !self.knows_tool(name)).then(|| params.clone());
         // Decoded once, straight from the server's bytes.
-        let result = match (self.request_raw("tools/call", params, &extras).await, again) {
-            (Err(ClientError::Rpc(error)), Some(params)) if error.code == HEADER_MISMATCH => {
-                self.list_tools().await?;
-                extras.headers = self.param_headers(name, &params["arguments"])?;
-                self.request_raw("tools/call", params, &extras).await?
-            }
-            (result, _) => result?,
-        };
+        let result = self.send_tool_call(params, options.timeout).await?;
         if is_result_type(&result, "task") {
             return self.await_task(parse(&result)?).await;
         }
         serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a tools/call result: {e}")))
+    }
+
+    /// Sends `tools/call` with `params` as they are (`name`, `arguments`,
+    /// `_meta`) and the tool's `Mcp-Param-*` headers: its result as the
+    /// server wrote it.
+    pub(crate) async fn send_tool_call(
+        &self,
+        params: Value,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Box<serde_json::value::RawValue>, ClientError> {
+        let name = params["name"].as_str().unwrap_or_default().to_owned();
+        let headers = self.param_headers(&name, &params["arguments"])?;
+        // A tool never listed has unknown `Mcp-Param-*` headers (2026-07-28):
+        // a server that wants some says so (-32020); the tools are listed,
+        // once, and the call made again with them.
+        let again = (self.era() == Era::Stateless && !self.knows_tool(&name)).then(|| params.clone());
+        let mut extras = Extras { name: Some(name.clone()), headers, timeout, ..Extras::default() };
+        match (self.request_raw("tools/call", params, &extras).await, again) {
+            (Err(ClientError::Rpc(error)), Some(params)) if error.code == HEADER_MISMATCH => {
+                self.list_tools().await?;
+                extras.headers = self.param_headers(&name, &params["arguments"])?;
+                self.request_raw("tools/call", params, &extras).await
+            }
+            (result, _) => result,
+        }
     }
 
     /// Any request with `options` (a time limit, a progress callback).

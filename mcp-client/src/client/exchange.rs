@@ -164,6 +164,6 @@ pub(super) async fn answer_server_requests(inner: Weak<Inner>, mut requests: mps
 }
 
 /// A result as JSON.
-pub(super) fn parse(result: &RawValue) -> Result<Value, ClientError> {
+pub(crate) fn parse(result: &RawValue) -> Result<Value, ClientError> {
     serde_json::from_str(result.get()).map_err(|e| ClientError::Protocol(format!("a result: {e}")))
 }

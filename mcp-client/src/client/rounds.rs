@@ -47,8 +47,12 @@ impl Client {
         }
         if let (Value::Object(fields), Value::Object(ours)) = (&mut params, &agreed.meta) {
             let meta = fields.entry("_meta").or_insert_with(|| json!({}));
+            // What the request says of itself wins (a proxy passes on its
+            // caller's capabilities).
             if let Value::Object(meta) = meta {
-                meta.extend(ours.iter().map(|(k, v)| (k.clone(), v.clone())));
+                for (key, value) in ours {
+                    meta.entry(key.clone()).or_insert_with(|| value.clone());
+                }
             }
             if extras.task {
                 super::tasks::declare(meta);
@@ -73,13 +77,16 @@ impl Client {
                 return Ok(raw);
             }
             let result = parse(&raw)?;
-            let mut answers = serde_json::Map::new();
-            for (key, question) in result.get("inputRequests").and_then(Value::as_object).into_iter().flatten() {
+            let questions = result.get("inputRequests").and_then(Value::as_object).into_iter().flatten();
+            // Answered together: a handler that asks someone else in turn
+            // (a proxy) puts every question to them at once.
+            let answers = futures_util::future::try_join_all(questions.map(|(key, question)| async move {
                 let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
-                let answer = self.inner.handlers.answer(asked, question.get("params").cloned().unwrap_or_default());
-                answers.insert(key.clone(), answer.await?);
-            }
-            params["inputResponses"] = Value::Object(answers);
+                let params = question.get("params").cloned().unwrap_or_default();
+                Ok::<_, ClientError>((key.clone(), self.inner.handlers.answer_keyed(key, asked, params).await?))
+            }))
+            .await?;
+            params["inputResponses"] = Value::Object(answers.into_iter().collect());
             // Echoed exactly as the server sent it, and left out when it sent none.
             match (result.get("requestState"), params.as_object_mut()) {
                 (Some(state), _) => params["requestState"] = state.clone(),

@@ -43,7 +43,7 @@ impl Client {
 
     /// A `tools/call` answered with a task (the client declared tasks):
     /// waits for its result.
-    pub(super) async fn await_task(&self, created: Value) -> Result<CallToolResult, ClientError> {
+    pub(crate) async fn await_task(&self, created: Value) -> Result<CallToolResult, ClientError> {
         TaskHandle { client: self.clone(), task: task(created)? }.wait().await
     }
 
@@ -153,12 +153,19 @@ impl TaskHandle {
 
     /// Answers the task's open questions (`tasks/update`).
     async fn answer(&mut self) -> Result<(), ClientError> {
-        let mut answers = Map::new();
-        for (key, question) in self.task.input_requests.take().into_iter().flatten() {
-            let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
-            let params = question.get("params").cloned().unwrap_or_default();
-            answers.insert(key, self.client.inner.handlers.answer(asked, params).await?);
-        }
+        let handlers = &self.client.inner.handlers;
+        let questions = self.task.input_requests.take().into_iter().flatten();
+        // Answered together, as a round's questions are.
+        let answers: Map<String, Value> =
+            futures_util::future::try_join_all(questions.map(|(key, question)| async move {
+                let asked = question.get("method").and_then(Value::as_str).unwrap_or_default();
+                let params = question.get("params").cloned().unwrap_or_default();
+                let answer = handlers.answer_keyed(&key, asked, params).await?;
+                Ok::<_, ClientError>((key, answer))
+            }))
+            .await?
+            .into_iter()
+            .collect();
         let params = json!({"inputResponses": answers});
         self.client.task_request("tasks/update", &self.task.task_id, params).await.map(drop)
     }

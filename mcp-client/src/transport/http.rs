@@ -395,6 +395,7 @@ async fn read_events(response: reqwest::Response, inbox: Inbox, sent: Option<Req
             if outcome.is_err() || answered(&inbox) || inbox.is_closed() {
                 break;
             }
+            inbox.stream_paused();
             tokio::time::sleep(std::time::Duration::from_millis(position.retry_ms)).await;
             let authorized = match authorization(resume.auth.as_deref(), "GET", &resume.url).await {
                 Ok(headers) => headers,

@@ -131,6 +131,26 @@ impl Context {
     }
 }
 
+impl Context {
+    /// Asks the client what a remote server asked through the proxy:
+    /// `method` with `params` as they came, under `key` (the remote's
+    /// input key, in the stateless era), once the client declared the
+    /// capability the method needs.
+    pub(crate) async fn ask_relayed(&self, key: Option<&str>, method: &str, params: Value) -> Result<Value, RpcError> {
+        match method {
+            "sampling/createMessage" => self.require_capability("sampling", |c| c.sampling.is_some()).await?,
+            "roots/list" => self.require_capability("roots", |c| c.roots.is_some()).await?,
+            "elicitation/create" => {
+                let url = params["mode"] == "url";
+                let declared = |c: &ClientCapabilities| c.elicitation.is_some_and(|e| !url || e.url.is_some());
+                self.require_capability("elicitation", declared).await?;
+            }
+            _ => {}
+        }
+        self.ask(key, method, params).await
+    }
+}
+
 /// Forgets an awaited client answer when dropped.
 struct Waiting<'a> {
     session: &'a Session,

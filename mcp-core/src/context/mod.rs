@@ -254,6 +254,15 @@ impl Context {
         Progress::new(self, done.amount())
     }
 
+    /// The lowest level of log the client takes (`None`: none, as in a
+    /// stateless-era request that did not ask for logs).
+    pub(crate) fn log_minimum(&self) -> Option<LoggingLevel> {
+        match &self.scope.stateless {
+            Some(call) => call.meta.log_level,
+            None => Some(self.session().map_or(LoggingLevel::Debug, |s| s.log_level)),
+        }
+    }
+
     /// Sends `notifications/message` at `level` unless the client asked for
     /// a higher minimum level.
     pub async fn log(&self, level: LoggingLevel, data: impl Serialize) {
@@ -262,14 +271,8 @@ impl Context {
 
     /// Like [`Context::log`], naming the `logger`.
     pub async fn log_to(&self, level: LoggingLevel, logger: Option<&str>, data: impl Serialize) {
-        let minimum = match &self.scope.stateless {
-            // The stateless era sends logs only when the request asked for them.
-            Some(call) => match call.meta.log_level {
-                Some(minimum) => minimum,
-                None => return,
-            },
-            None => self.session().map_or(LoggingLevel::Debug, |s| s.log_level),
-        };
+        // The stateless era sends logs only when the request asked for them.
+        let Some(minimum) = self.log_minimum() else { return };
         if level < minimum {
             return;
         }

@@ -29,11 +29,14 @@ pub(crate) struct StatelessCall {
     pub(crate) answers: serde_json::Map<String, Value>,
     asked: AtomicUsize,
     interrupt: Mutex<Option<Interrupt>>,
+    /// Wakes the call when a question is asked from another task (a
+    /// proxy's remote asks on a task of its own).
+    waiting: Mutex<Option<std::task::Waker>>,
 }
 
 impl StatelessCall {
     pub(crate) fn new(meta: Arc<StatelessMeta>, answers: serde_json::Map<String, Value>) -> Self {
-        Self { meta, answers, asked: Default::default(), interrupt: Default::default() }
+        Self { meta, answers, asked: Default::default(), interrupt: Default::default(), waiting: Default::default() }
     }
 
     pub(crate) fn interrupt(&self, why: Interrupt) {
@@ -42,6 +45,10 @@ impl StatelessCall {
             (Some(Interrupt::NeedsInput(needs)), Interrupt::NeedsInput(more)) => needs.extend(more),
             (Some(Interrupt::MissingCapability(_)), _) => {}
             (slot, why) => *slot = Some(why),
+        }
+        drop(slot);
+        if let Some(waker) = self.waiting.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            waker.wake();
         }
     }
 
@@ -81,7 +88,10 @@ pub(crate) async fn until_interrupted<T>(call: &StatelessCall, work: impl Future
     let mut work = std::pin::pin!(work);
     std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
         Poll::Ready(value) => Poll::Ready(Ok(value)),
-        Poll::Pending => call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why))),
+        Poll::Pending => {
+            *call.waiting.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+            call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why)))
+        }
     })
     .await
 }

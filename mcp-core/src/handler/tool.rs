@@ -81,6 +81,13 @@ impl ToolDef {
     }
 }
 
+/// Whether `name` can name a tool: 1 to 128 characters among
+/// `A-Z a-z 0-9 _ - .` (what `#[tool(name = ..)]` checks at compile time).
+pub(crate) fn valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 impl fmt::Debug for ToolDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ToolDef").field("tool", &self.tool).finish_non_exhaustive()

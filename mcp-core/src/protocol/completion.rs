@@ -50,7 +50,7 @@ pub struct CompletionContext {
 }
 
 /// `completion/complete` result body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Completion {
     /// Up to 100 suggestions.
@@ -59,6 +59,7 @@ pub struct Completion {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
     /// More exist than returned.
+    #[serde(default)]
     pub has_more: bool,
 }
 

@@ -14,7 +14,7 @@ pub enum Role {
 }
 
 /// A prompt as `prompts/list` describes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prompt {
     /// Unique name.
@@ -26,7 +26,7 @@ pub struct Prompt {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Its arguments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<PromptArgument>,
     /// Icons.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +37,7 @@ pub struct Prompt {
 }
 
 /// One argument of a prompt.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromptArgument {
     /// Its name.
     pub name: String,
@@ -45,6 +45,7 @@ pub struct PromptArgument {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Must be given.
+    #[serde(default)]
     pub required: bool,
 }
 
@@ -94,7 +95,7 @@ impl From<&str> for Content {
 }
 
 /// `prompts/get` result.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetPromptResult {
     /// Describes this rendering.
     #[serde(skip_serializing_if = "Option::is_none")]

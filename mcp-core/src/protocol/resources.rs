@@ -34,7 +34,7 @@ pub struct Resource {
 }
 
 /// A family of resources named by an RFC 6570 URI template.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceTemplate {
     /// e.g. `weather://forecast/{city}`.

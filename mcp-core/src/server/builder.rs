@@ -5,7 +5,7 @@ use super::mount::{self, Mount};
 use super::{Inner, Server, listen};
 use crate::config::{self, Env, InvalidValue};
 use crate::era::StateKeys;
-use crate::handler::{PromptDef, ResourceDef, ToolDef};
+use crate::handler::{PromptDef, ResourceDef, ToolDef, ToolTransform};
 use crate::middleware::Middleware;
 use crate::protocol::Implementation;
 use crate::session::{MemoryEventStore, MemorySessionStore, Sessions};
@@ -35,6 +35,8 @@ pub struct ServerBuilder {
     middleware: Vec<Arc<dyn Middleware>>,
     show_scoped_in_lists: bool,
     mounts: Vec<(String, Server)>,
+    /// Remote servers, under their prefix (`None`: names kept).
+    remotes: Vec<(Option<String>, super::proxy::Remote)>,
     invalid_env: Vec<InvalidValue>,
     task_store: Option<Arc<dyn TaskStore>>,
     task_options: TaskOptions,
@@ -82,6 +84,7 @@ impl Server {
             middleware: Vec::new(),
             show_scoped_in_lists: false,
             mounts: Vec::new(),
+            remotes: Vec::new(),
             task_store: None,
             task_options,
             skills: Skills::new(),
@@ -120,6 +123,9 @@ pub struct BuildError {
     pub invalid_env: Vec<InvalidValue>,
     /// Skills that break a rule of the skills extension, each with why.
     pub invalid_skills: Vec<SkillError>,
+    /// Tool transforms that do not apply to their tool, each with why
+    /// ([`ServerBuilder::transform_tool`]).
+    pub invalid_transforms: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -144,6 +150,9 @@ impl std::fmt::Display for BuildError {
         if !self.invalid_skills.is_empty() {
             let skills: Vec<String> = self.invalid_skills.iter().map(ToString::to_string).collect();
             problems.push(format!("invalid skills: {}", skills.join("; ")));
+        }
+        if !self.invalid_transforms.is_empty() {
+            problems.push(self.invalid_transforms.join("; "));
         }
         write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
@@ -180,6 +189,48 @@ impl ServerBuilder {
     #[must_use]
     pub fn tools(self, defs: impl IntoIterator<Item = ToolDef>) -> Self {
         defs.into_iter().fold(self, Self::tool)
+    }
+
+    /// Transforms the tool that enters the catalog as `name` (see
+    /// [`ToolTransform`]): this server's own tools when it is built, tools
+    /// added later with [`Server::add_tool`], and mounted and remote
+    /// servers' tools (named `prefix_name` here when they have a prefix)
+    /// whenever the catalog follows their server.
+    /// Transforms given for one name apply in order, each to the previous
+    /// one's result; a renamed tool is served, listed, removed and
+    /// transformed no further under its new name.
+    ///
+    /// A transform that does not apply is a build error
+    /// ([`BuildError::invalid_transforms`]) for the tools there at build,
+    /// and keeps a tool that comes later out (with an error logged). A name
+    /// no tool has at build is logged as a warning, not refused: the tool
+    /// may come later.
+    ///
+    /// ```
+    /// use mcp_core::handler::{ArgTransform, ToolTransform};
+    /// use mcp_core::prelude::*;
+    /// use serde_json::json;
+    ///
+    /// /// Current weather.
+    /// #[tool]
+    /// async fn get_weather(city: String) -> String {
+    ///     format!("sunny in {city}")
+    /// }
+    ///
+    /// let weather = Server::builder("weather", "1.0.0").tools(tools![get_weather]).build();
+    /// let app = Server::builder("app", "1.0.0")
+    ///     .mount("weather", weather)
+    ///     .transform_tool(
+    ///         "weather_get_weather",
+    ///         ToolTransform::new().rename("forecast").argument("city", ArgTransform::new().rename("place")),
+    ///     )
+    ///     .build();
+    /// assert_eq!(app.tool_names(), ["forecast"]);
+    /// ```
+    #[must_use]
+    pub fn transform_tool(mut self, name: impl Into<String>, transform: ToolTransform) -> Self {
+        Arc::make_mut(&mut self.catalog.transforms).entry(name.into()).or_default().push(transform);
+        self
     }
 
     /// Registers one resource or template.
@@ -431,6 +482,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves a remote MCP server's tools, resources and prompts as this
+    /// server's own, under the names the remote gives them (see
+    /// [`proxy`](crate::proxy)). Names already taken here fail the build.
+    #[must_use]
+    pub fn proxy(mut self, remote: super::proxy::Remote) -> Self {
+        self.remotes.push((None, remote));
+        self
+    }
+
+    /// Serves a remote MCP server under `prefix`, as [`mount`](Self::mount)
+    /// does a local one: its tools and prompts as `prefix_name`, its
+    /// resources as `scheme://prefix/path`.
+    #[must_use]
+    pub fn mount_remote(mut self, prefix: impl Into<String>, remote: super::proxy::Remote) -> Self {
+        self.remotes.push((Some(prefix.into()), remote));
+        self
+    }
+
     /// Keys that sign the `requestState` of multi-round-trip requests in the
     /// stateless era. Replicas behind a load balancer must share them: set
     /// them here or in `MCP_STATE_KEYS` (`id:secret` pairs, newest first,
@@ -462,25 +531,58 @@ impl ServerBuilder {
     /// assert!(error.to_string().contains("tool `count_notes` needs `State<"));
     /// assert!(Server::builder("notes", "0.1.0").tools(tools![count_notes]).state(Notes).try_build().is_ok());
     /// ```
+    // Built once, at startup: the error's size (one list per kind of
+    // mistake) costs nothing worth a `Box` in the signature.
+    #[allow(clippy::result_large_err)]
     pub fn try_build(mut self) -> Result<Server, BuildError> {
         let (skill_manifests, invalid_skills) = std::mem::take(&mut self.skills).into_parts();
         let skills = super::skills::register(skill_manifests, &mut self.catalog, &mut self.duplicates);
+        self.catalog.entered = Some(Default::default());
+        let (renamed_twice, failed) = self.catalog.transform_tools();
+        self.duplicates.extend(renamed_twice);
+        let mut invalid_transforms: Vec<String> = failed.iter().map(ToString::to_string).collect();
         let missing_state = self.catalog.missing_state(&self.state);
         let invalid_prefixes: Vec<String> =
             self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
+        let remote_prefixes = self.remotes.iter().filter_map(|(prefix, _)| prefix.as_ref());
+        let invalid_prefixes: Vec<String> =
+            invalid_prefixes.into_iter().chain(remote_prefixes.filter(|p| !mount::valid_prefix(p)).cloned()).collect();
+        for (prefix, remote) in &self.remotes {
+            if !remote.set_prefix(prefix.clone().unwrap_or_default()) {
+                self.duplicates.push(format!("remote {remote:?} (served twice)"));
+                continue;
+            }
+            let synced = remote.sync(&mut self.catalog);
+            self.duplicates.extend(synced.clashes);
+            invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
+        }
         let mounts: Vec<Arc<Mount>> =
             self.mounts.into_iter().map(|(prefix, server)| Arc::new(Mount::new(prefix, server))).collect();
         for mount in &mounts {
-            self.duplicates.extend(mount.sync(&mut self.catalog));
+            let synced = mount.sync(&mut self.catalog);
+            self.duplicates.extend(synced.clashes);
+            invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
+        }
+        let entered = self.catalog.entered.take().unwrap_or_default();
+        for name in self.catalog.transforms.keys().filter(|name| !entered.contains(*name)) {
+            tracing::warn!("a transform names tool `{name}`, which this server does not have yet");
         }
         let problems = !self.duplicates.is_empty()
             || !missing_state.is_empty()
             || !invalid_prefixes.is_empty()
             || !self.invalid_env.is_empty()
-            || !invalid_skills.is_empty();
+            || !invalid_skills.is_empty()
+            || !invalid_transforms.is_empty();
         if problems {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
-            return Err(BuildError { duplicates, missing_state, invalid_prefixes, invalid_env, invalid_skills });
+            return Err(BuildError {
+                duplicates,
+                missing_state,
+                invalid_prefixes,
+                invalid_env,
+                invalid_skills,
+                invalid_transforms,
+            });
         }
         // Both eras promise the same: the stateless era carries list-changed
         // and resource-updated notifications on `subscriptions/listen`
@@ -498,6 +600,11 @@ impl ServerBuilder {
         }
         if !skills.is_empty() {
             capabilities["extensions"][crate::skills::EXTENSION] = super::skills::capability();
+        } else if let Some(declared) =
+            self.remotes.iter().find_map(|(_, remote)| remote.extension(crate::skills::EXTENSION))
+        {
+            // Passed on to the remote that has them.
+            capabilities["extensions"][crate::skills::EXTENSION] = declared.clone();
         }
         let stateless_capabilities = capabilities.clone();
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
@@ -523,11 +630,15 @@ impl ServerBuilder {
                 middleware: self.middleware,
                 show_scoped_in_lists: self.show_scoped_in_lists,
                 mounts,
+                remotes: self.remotes.into_iter().map(|(_, remote)| remote).collect(),
                 parents: std::sync::Mutex::default(),
                 tasks: Arc::new(Tasks::new(task_store, self.task_options)),
                 skills,
             }),
         };
+        for remote in &server.inner.remotes {
+            remote.attach(&server);
+        }
         for mount in &server.inner.mounts {
             mount.server.add_parent(Arc::downgrade(&server.inner), Arc::downgrade(mount));
         }

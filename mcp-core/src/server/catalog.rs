@@ -5,7 +5,7 @@
 
 use super::Server;
 use super::registry::Registry;
-use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef};
+use crate::handler::{PromptDef, ResourceDef, ResourceKind, ToolDef, ToolTransform, TransformError};
 use crate::middleware::{Caller, Component};
 use crate::protocol as p;
 use crate::protocol::jsonrpc::{self, RpcError, decode_params, to_raw};
@@ -13,6 +13,7 @@ use crate::tasks::TaskSupport;
 use arc_swap::{ArcSwap, Guard};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 const TOOLS_CHANGED: &str = "notifications/tools/list_changed";
@@ -26,6 +27,41 @@ pub(super) struct Catalog {
     pub(super) resources: Registry<ResourceDef>,
     pub(super) templates: Registry<ResourceDef>,
     pub(super) prompts: Registry<PromptDef>,
+    /// Transforms of tools, by the name a tool enters with, applied in
+    /// order ([`ServerBuilder::transform_tool`](super::ServerBuilder::transform_tool)).
+    pub(super) transforms: Arc<HashMap<String, Vec<ToolTransform>>>,
+    /// While the builder builds: the names tools entered with (to warn of
+    /// transforms that name none).
+    pub(super) entered: Option<HashSet<String>>,
+}
+
+/// What [`Catalog::insert_tool`] does when the name is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnTaken {
+    /// The new tool replaces the one there (`Server::add_tool`).
+    Replace,
+    /// The one there stays; the new tool is left out (proxies: a clash).
+    Keep,
+}
+
+/// What a mount or a remote could not place when it synced its tools,
+/// resources and prompts into the catalog.
+#[derive(Debug, Default)]
+pub(super) struct Synced {
+    /// Names the catalog already had, as "tool `name` (this server and …)".
+    pub(super) clashes: Vec<String>,
+    /// Transforms that did not apply to a tool (left out).
+    pub(super) failed: Vec<TransformError>,
+}
+
+/// Where [`Catalog::insert_tool`] put a tool.
+#[derive(Debug)]
+pub(super) struct Inserted {
+    /// The name it has in the catalog (a transform may have renamed it).
+    pub(super) name: String,
+    /// Whether the name was taken (the tool replaced, or was left out, as
+    /// [`OnTaken`] said).
+    pub(super) taken: bool,
 }
 
 impl Catalog {
@@ -48,6 +84,44 @@ impl Catalog {
             .collect();
         missing.dedup();
         missing
+    }
+
+    /// Registers `def` after the transforms registered for its name, under
+    /// the name it has then. Every tool enters the catalog here: the
+    /// builder's, `Server::add_tool`'s, mounted and remote servers'
+    /// proxies. `Err` (the tool left out) when a transform does not apply.
+    pub(super) fn insert_tool(&mut self, def: ToolDef, on_taken: OnTaken) -> Result<Inserted, TransformError> {
+        if let Some(entered) = &mut self.entered {
+            entered.insert(def.tool.name.clone());
+        }
+        let def = match self.transforms.get(&def.tool.name) {
+            Some(transforms) => transforms.iter().try_fold(def, |def, transform| transform.apply(&def))?,
+            None => def,
+        };
+        let name = def.tool.name.clone();
+        let taken = self.tools.get(&name).is_some();
+        if !taken || on_taken == OnTaken::Replace {
+            self.tools.insert(name.clone(), def);
+        }
+        Ok(Inserted { name, taken })
+    }
+
+    /// Puts the tools registered so far through [`insert_tool`](Self::insert_tool)
+    /// again, once the builder knows every transform: returns the names
+    /// then taken twice, and the transforms that did not apply.
+    pub(super) fn transform_tools(&mut self) -> (Vec<String>, Vec<TransformError>) {
+        let (mut duplicates, mut failed) = (Vec::new(), Vec::new());
+        if self.transforms.is_empty() {
+            return (duplicates, failed);
+        }
+        for def in std::mem::take(&mut self.tools).iter() {
+            match self.insert_tool(ToolDef::clone(def), OnTaken::Replace) {
+                Ok(Inserted { name, taken: true }) => duplicates.push(format!("tool `{name}`")),
+                Ok(_) => {}
+                Err(error) => failed.push(error),
+            }
+        }
+        (duplicates, failed)
     }
 
     /// Adds a resource or template; `false` (replacing it) when its key was taken.
@@ -105,10 +179,18 @@ impl Server {
     }
 
     /// Adds (or replaces) a tool at runtime and tells listening clients.
+    /// The transforms registered for its name
+    /// ([`ServerBuilder::transform_tool`](super::ServerBuilder::transform_tool))
+    /// apply first, so it may be served under another name (the one to
+    /// give [`remove_tool`](Self::remove_tool)); one that does not apply
+    /// leaves the tool out and logs an error.
     pub fn add_tool(&self, def: ToolDef) {
-        self.change(TOOLS_CHANGED, |c| {
-            c.tools.insert(def.tool.name.clone(), def);
-            true
+        self.change(TOOLS_CHANGED, |c| match c.insert_tool(def, OnTaken::Replace) {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::error!("{error}: the tool is not served");
+                false
+            }
         });
     }
 

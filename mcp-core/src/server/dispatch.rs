@@ -70,6 +70,7 @@ impl Server {
                     .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
                 if request.method == "resources/unsubscribe" {
                     session.unsubscribe(&p.uri).await.map_err(RpcError::internal)?;
+                    self.forward_subscription(session, &p.uri, false).await?;
                     return Ok(empty_result());
                 }
                 if p.uri.len() > MAX_SUBSCRIBED_URI {
@@ -85,11 +86,12 @@ impl Server {
                         "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions"
                     )));
                 }
+                self.forward_subscription(session, &p.uri, true).await?;
                 Ok(empty_result())
             }
             "completion/complete" => self.complete(params, &Caller::of_env(&env)).await,
             "skills/list" | "skills/get" | "resources/directory/read" => {
-                self.skill_method(&request.method, params, &Caller::of_env(&env))
+                self.skills_method(&request.method, params, &env).await
             }
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.session.as_ref().and_then(|s| s.record().client_capabilities());
@@ -193,6 +195,18 @@ impl Server {
             None => p::Completion::default(),
         };
         to_raw(&json!({ "completion": completion }))
+    }
+}
+
+impl Server {
+    /// Passes a session's (un)subscription on to the remote server that
+    /// serves `uri`, if one does.
+    async fn forward_subscription(&self, session: &Session, uri: &str, subscribe: bool) -> Result<(), RpcError> {
+        let Some(def) = self.resource_def(uri) else { return Ok(()) };
+        for remote in self.inner.remotes.iter().filter(|remote| remote.serves_resource(def.key())) {
+            remote.forward_subscription(session, uri, subscribe).await?;
+        }
+        Ok(())
     }
 }
 

@@ -16,7 +16,9 @@
 //! - `listen`: the stateless era's `subscriptions/listen` streams;
 //! - `tasks`: the tasks extension's methods, and calls answered with a task;
 //! - `task_worker`: this replica's workers, which run queued tasks;
-//! - `skills`: the skills extension's methods.
+//! - `skills`: the skills extension's methods;
+//! - `prefix`: how a mount's prefix renames what it offers;
+//! - `proxy`: remote servers served through this one ([`proxy::Remote`]).
 
 mod access;
 mod builder;
@@ -26,6 +28,8 @@ mod dispatch;
 mod inbound;
 mod listen;
 mod mount;
+mod prefix;
+pub mod proxy;
 mod registry;
 mod skills;
 mod stateless;
@@ -85,6 +89,9 @@ struct Inner {
     show_scoped_in_lists: bool,
     /// Servers mounted in this one (their proxies live in the catalog).
     mounts: Vec<Arc<mount::Mount>>,
+    /// Remote servers served through this one (their components live in
+    /// the catalog).
+    remotes: Vec<proxy::Remote>,
     /// Servers this one is mounted in, told when its catalog changes.
     parents: std::sync::Mutex<Vec<(std::sync::Weak<Inner>, std::sync::Weak<mount::Mount>)>>,
     /// Tasks: their store, settings and this replica's workers.

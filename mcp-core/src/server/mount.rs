@@ -3,15 +3,19 @@
 //! as `scheme://prefix/path`; each is a proxy in the parent's catalog that
 //! runs the child's handler with the child's state and middleware (inside
 //! the parent's middleware). When the child's catalog changes, the parent's
-//! proxies follow and the parent's clients hear `list_changed`.
+//! proxies follow and the parent's clients hear `list_changed`. Tool
+//! proxies enter through the parent's transforms, so a proxy may be served
+//! under another name: the mount remembers which child tool each is.
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Inserted, OnTaken, Synced};
+use super::prefix;
 use super::registry::Registry;
 use super::{Inner, Server};
 use crate::Context;
 use crate::handler::{PromptDef, ResourceDef, ResourceKind, ResourceRequest, ToolDef, ToolHandler};
 use crate::middleware::{Caller, Component};
 use crate::protocol::jsonrpc::{RpcError, echoed};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 /// One mounted server and the names its proxies hold in the parent.
@@ -24,15 +28,14 @@ pub(super) struct Mount {
 
 #[derive(Default)]
 struct Proxied {
-    tools: Vec<String>,
+    /// The name in the parent (a transform may have changed it) → the
+    /// child's own name.
+    tools: HashMap<String, String>,
     resources: Vec<String>,
     prompts: Vec<String>,
 }
 
-/// Whether `prefix` can prefix names and URIs: letters, digits, `-`, `_`.
-pub(super) fn valid_prefix(prefix: &str) -> bool {
-    !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub(super) use super::prefix::valid_prefix;
 
 impl Mount {
     pub(super) fn new(prefix: String, server: Server) -> Self {
@@ -41,27 +44,17 @@ impl Mount {
 
     /// A child's tool or prompt name as the parent lists it.
     fn name(&self, name: &str) -> String {
-        format!("{}_{name}", self.prefix)
+        prefix::name(&self.prefix, name)
     }
 
-    /// A child's resource URI (or URI template) as the parent lists it:
-    /// `scheme://path` becomes `scheme://prefix/path`.
+    /// A child's resource URI (or URI template) as the parent lists it.
     fn uri(&self, uri: &str) -> String {
-        match uri.split_once("://") {
-            Some((scheme, path)) => format!("{scheme}://{}/{path}", self.prefix),
-            None => format!("{}/{uri}", self.prefix),
-        }
+        prefix::uri(&self.prefix, uri)
     }
 
     /// The child's URI for a URI the parent received.
     fn child_uri(&self, uri: &str) -> Option<String> {
-        match uri.split_once("://") {
-            Some((scheme, path)) => {
-                let path = path.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?;
-                Some(format!("{scheme}://{path}"))
-            }
-            None => Some(uri.strip_prefix(self.prefix.as_str())?.strip_prefix('/')?.to_owned()),
-        }
+        prefix::own_uri(&self.prefix, uri)
     }
 
     /// Whether the child's middleware admits `caller` to the tool
@@ -69,8 +62,7 @@ impl Mount {
     /// tool proxies).
     pub(super) fn child_admits(&self, component: Component<'_>, caller: &Caller<'_>) -> Result<(), RpcError> {
         let Component::Tool(def) = component else { return Ok(()) };
-        let own = def.tool.name.strip_prefix(self.prefix.as_str()).and_then(|rest| rest.strip_prefix('_'));
-        match own.and_then(|name| self.server.tool(name)) {
+        match self.child_tool(&def.tool.name) {
             Some(def) => self.server.admits(Component::Tool(&def), caller),
             None => Ok(()),
         }
@@ -80,11 +72,11 @@ impl Mount {
     /// for components that are not this mount's proxies).
     pub(super) fn child_allows(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
         let child = &self.server;
-        let own_name = |name: &str| name.strip_prefix(self.prefix.as_str())?.strip_prefix('_').map(str::to_owned);
+        let own_name = |name: &str| prefix::own_name(&self.prefix, name).map(str::to_owned);
         match component {
-            Component::Tool(def) => own_name(&def.tool.name)
-                .and_then(|name| child.tool(&name))
-                .is_none_or(|def| child.is_visible(Component::Tool(&def), caller)),
+            Component::Tool(def) => {
+                self.child_tool(&def.tool.name).is_none_or(|def| child.is_visible(Component::Tool(&def), caller))
+            }
             Component::Prompt(def) => own_name(&def.prompt.name)
                 .and_then(|name| child.prompt(&name))
                 .is_none_or(|def| child.is_visible(Component::Prompt(&def), caller)),
@@ -97,12 +89,23 @@ impl Mount {
         }
     }
 
+    /// The child's tool that the parent's tool `name` proxies, if it is
+    /// one of this mount's (by the name it was placed under, which a
+    /// transform may have changed).
+    fn child_tool(&self, name: &str) -> Option<Arc<ToolDef>> {
+        let proxied = self.proxied.lock().unwrap_or_else(|p| p.into_inner());
+        let own = proxied.tools.get(name)?.clone();
+        drop(proxied);
+        self.server.tool(&own)
+    }
+
     /// Puts proxies of the child's current catalog into `catalog`, after
-    /// removing the previous ones. Names already taken there are skipped and
-    /// returned as clashes.
-    pub(super) fn sync(self: &Arc<Self>, catalog: &mut Catalog) -> Vec<String> {
+    /// removing the previous ones; tools go through the catalog's
+    /// transforms. Names already taken there are skipped and returned as
+    /// clashes, with the transforms that did not apply.
+    pub(super) fn sync(self: &Arc<Self>, catalog: &mut Catalog) -> Synced {
         let mut proxied = self.proxied.lock().unwrap_or_else(|p| p.into_inner());
-        for name in proxied.tools.drain(..) {
+        for (name, _) in proxied.tools.drain() {
             catalog.tools.remove(&name);
         }
         for key in proxied.resources.drain(..) {
@@ -113,11 +116,18 @@ impl Mount {
             catalog.prompts.remove(&name);
         }
         let child = self.server.inner.catalog.load();
-        let mut clashes = Vec::new();
+        let mut synced = Synced::default();
+        let clashes = &mut synced.clashes;
         for def in child.tools.iter() {
-            let proxy = self.tool(def);
-            let name = proxy.tool.name.clone();
-            self.place(&mut catalog.tools, ("tool", name), proxy, &mut proxied.tools, &mut clashes);
+            match catalog.insert_tool(self.tool(def), OnTaken::Keep) {
+                Ok(Inserted { name, taken: false }) => {
+                    proxied.tools.insert(name, def.tool.name.clone());
+                }
+                Ok(Inserted { name, taken: true }) => {
+                    clashes.push(format!("tool `{name}` (this server and mount `{}`)", self.prefix));
+                }
+                Err(error) => synced.failed.push(error),
+            }
         }
         for def in child.resources.iter().chain(child.templates.iter()) {
             let Some(proxy) = self.resource(def) else { continue };
@@ -132,9 +142,9 @@ impl Mount {
         for def in child.prompts.iter() {
             let proxy = self.prompt(def);
             let name = proxy.prompt.name.clone();
-            self.place(&mut catalog.prompts, ("prompt", name), proxy, &mut proxied.prompts, &mut clashes);
+            self.place(&mut catalog.prompts, ("prompt", name), proxy, &mut proxied.prompts, &mut synced.clashes);
         }
-        clashes
+        synced
     }
 
     /// Registers `proxy` under `name` unless the name is taken (a clash).
@@ -238,9 +248,12 @@ impl Server {
     /// proxies and tell their own clients.
     pub(super) fn tell_parents_list_changed(&self, method: &str) {
         for (parent, mount) in self.parents() {
-            let clashes = parent.inner.catalog.edit(|catalog| mount.sync(catalog), &parent.inner.state);
-            for clash in clashes {
+            let synced = parent.inner.catalog.edit(|catalog| mount.sync(catalog), &parent.inner.state);
+            for clash in synced.clashes {
                 tracing::warn!("mounted {clash} is not served: the name is taken");
+            }
+            for error in synced.failed {
+                tracing::error!("{error}: the mounted tool is not served");
             }
             parent.announce_list_changed(method);
         }
@@ -265,23 +278,5 @@ impl Server {
     /// Registers `parent` as mounting this server through `mount`.
     pub(super) fn add_parent(&self, parent: Weak<Inner>, mount: Weak<Mount>) {
         self.inner.parents.lock().unwrap_or_else(|p| p.into_inner()).push((parent, mount));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uris_gain_and_lose_the_prefix() {
-        let mount = Mount::new("weather".into(), Server::builder("child", "0").build());
-        assert_eq!(mount.uri("weather://forecast/{city}"), "weather://weather/forecast/{city}");
-        assert_eq!(mount.child_uri("weather://weather/forecast/paris").as_deref(), Some("weather://forecast/paris"));
-        assert_eq!(mount.child_uri("weather://weatherx/forecast"), None);
-        assert_eq!(mount.child_uri("weather://forecast/paris"), None);
-        assert_eq!(mount.uri("notes"), "weather/notes");
-        assert_eq!(mount.child_uri("weather/notes").as_deref(), Some("notes"));
-        assert_eq!(mount.name("get_weather"), "weather_get_weather");
-        assert!(valid_prefix("tx-2_a") && !valid_prefix("") && !valid_prefix("a/b"));
     }
 }

@@ -55,6 +55,23 @@ struct DirectoryParams {
 impl Server {
     /// Answers `skills/list`, `skills/get` or `resources/directory/read`;
     /// a server without skills knows none of them.
+    /// The extension's methods: this server's skills, or, when it has
+    /// none, those of a remote server it serves with its own names.
+    pub(super) async fn skills_method(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+        env: &crate::peer::RequestEnv,
+    ) -> Result<Box<RawValue>, RpcError> {
+        if self.inner.skills.is_empty() {
+            let remote = self.inner.remotes.iter().find(|r| r.extension(crate::skills::EXTENSION).is_some());
+            if let Some(remote) = remote {
+                return remote.forward(method, params, env.session.as_ref()).await;
+            }
+        }
+        self.skill_method(method, params, &Caller::of_env(env))
+    }
+
     pub(super) fn skill_method(
         &self,
         method: &str,

@@ -51,7 +51,7 @@ impl Server {
             }
             "completion/complete" => annotate(&self.complete(params, &Caller::of_env(&env)).await?, "complete", &[]),
             "skills/list" | "skills/get" | "resources/directory/read" => {
-                let answer = self.skill_method(&request.method, params, &Caller::of_env(&env))?;
+                let answer = self.skills_method(&request.method, params, &env).await?;
                 annotate(&answer, "complete", &list_hints())
             }
             "subscriptions/listen" => {

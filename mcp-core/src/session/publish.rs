@@ -15,16 +15,28 @@ impl Sessions {
     /// otherwise on a task of its own.
     pub(crate) fn broadcast(&self, message: &[u8], wanted: impl Fn(&LiveSession) -> bool) {
         for (id, live) in self.shared.live.all() {
-            let Some(stream) = live.standalone().filter(|_| wanted(&live)) else {
-                continue;
-            };
-            let (sessions, message) = (self.clone(), message.to_vec());
-            run_now_or_spawn(async move {
-                if let Err(error) = sessions.publish(&id, &live, stream, message).await {
-                    tracing::debug!(?error, "a standalone stream could not take a notification");
-                }
-            });
+            if wanted(&live) {
+                self.send_standalone(id, live, message);
+            }
         }
+    }
+
+    /// Sends `message` on the standalone stream of session `id`, when it is
+    /// held here and open.
+    pub(crate) fn notify_session(&self, id: &str, message: &[u8]) {
+        if let Some(live) = self.shared.live.get(id) {
+            self.send_standalone(id.to_owned(), live, message);
+        }
+    }
+
+    fn send_standalone(&self, id: String, live: std::sync::Arc<LiveSession>, message: &[u8]) {
+        let Some(stream) = live.standalone() else { return };
+        let (sessions, message) = (self.clone(), message.to_vec());
+        run_now_or_spawn(async move {
+            if let Err(error) = sessions.publish(&id, &live, stream, message).await {
+                tracing::debug!(?error, "a standalone stream could not take a notification");
+            }
+        });
     }
 
     /// Records `message` as the next event of `stream` and sends it to the

@@ -188,6 +188,12 @@ impl Sessions {
         self.shared.store.count().await
     }
 
+    /// Whether session `id` is live on this replica: it ran a request here
+    /// and has not ended (deleted, expired) since.
+    pub(crate) fn is_live_here(&self, id: &str) -> bool {
+        self.shared.live.get(id).is_some()
+    }
+
     pub(super) async fn forget(&self, id: &str) {
         self.shared.live.close(id);
         if let Err(error) = self.shared.events.remove_session(id).await {

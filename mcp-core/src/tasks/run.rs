@@ -78,6 +78,13 @@ impl TaskRun {
         }
     }
 
+    /// What the request that created the task handed it under `key`
+    /// ([`TaskGate::hand_over`]), without asking the client.
+    pub(crate) async fn handed(&self, key: &str) -> Option<Value> {
+        let task = self.load().await.ok()?;
+        serde_json::from_str(task.input_responses.get(key)?.get()).ok()
+    }
+
     async fn load(&self) -> Result<TaskRecord, RpcError> {
         self.store
             .load(&self.id)
@@ -112,6 +119,13 @@ impl TaskGate {
     pub(crate) fn record(&self, key: Option<&str>, method: &str, answer: &Value) {
         let key = input_key(key, method, self.asked.fetch_add(1, Ordering::Relaxed) + 1);
         self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, answer.clone());
+    }
+
+    /// Hands `value` to the task's re-run under `key` (read with
+    /// [`TaskRun::handed`]): what the request already started, such as a
+    /// remote server's own task that the proxy's task waits for.
+    pub(crate) fn hand_over(&self, key: &str, value: &Value) {
+        self.answers.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_owned(), value.clone());
     }
 
     pub(crate) fn answers(&self) -> Map<String, Value> {

@@ -1,0 +1,166 @@
+//! Upstream connections: one per downstream session, so that what the
+//! remote keeps per session (log level, subscriptions, state a tool keeps)
+//! stays with that session; and one shared by stateless-era callers, task
+//! workers and the proxy's own listing. Each is opened on first use,
+//! opened again when it died, and closed once its downstream session ended
+//! here or it went unused for [`IDLE_LINK`].
+
+use super::RemoteInner;
+use super::relay::Relay;
+use super::upstream::{Upstream, UpstreamLink};
+use crate::Context;
+use crate::protocol::ClientCapabilities;
+use crate::protocol::jsonrpc::RpcError;
+use crate::server::WeakServer;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// How long a session's upstream connection may go unused before it is
+/// closed (a later call opens a new one).
+pub const IDLE_LINK: Duration = Duration::from_secs(30 * 60);
+
+/// How often ended sessions' connections are looked for.
+const REAP_EVERY: Duration = Duration::from_secs(5);
+
+/// One upstream connection and the downstream calls it carries.
+pub(super) struct Link {
+    pub(super) upstream: Arc<dyn UpstreamLink>,
+    pub(super) relay: Arc<Relay>,
+    last_used: Mutex<Instant>,
+}
+
+impl Link {
+    fn touch(&self) {
+        *self.last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_used.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+    }
+}
+
+/// A connection being opened or open; callers of one session wait for the
+/// same opening.
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Link>>>>;
+
+pub(super) struct Links {
+    upstream: Arc<dyn Upstream>,
+    shared: Slot,
+    sessions: Mutex<HashMap<String, Slot>>,
+    /// The remote these links serve (its relays report list changes).
+    remote: std::sync::OnceLock<Weak<RemoteInner>>,
+}
+
+impl Links {
+    pub(super) fn new(upstream: Arc<dyn Upstream>) -> Self {
+        Self { upstream, shared: Slot::default(), sessions: Mutex::default(), remote: std::sync::OnceLock::new() }
+    }
+
+    pub(super) fn set_remote(&self, remote: Weak<RemoteInner>) {
+        let _ = self.remote.set(remote);
+    }
+
+    /// The connection shared by callers without a session.
+    pub(super) async fn shared(&self) -> Result<Arc<Link>, RpcError> {
+        self.open(&self.shared, None, every_capability()).await
+    }
+
+    /// The connection of the session `ctx` runs in (the shared one without
+    /// a session).
+    pub(super) async fn for_context(&self, ctx: &Context) -> Result<Arc<Link>, RpcError> {
+        self.for_session(ctx.session_id(), ctx.client_capabilities()).await
+    }
+
+    /// The connection of session `id` (the shared one without a session),
+    /// declaring what its client declared.
+    pub(super) async fn for_session(
+        &self,
+        id: Option<&str>,
+        declared: Option<&ClientCapabilities>,
+    ) -> Result<Arc<Link>, RpcError> {
+        let Some(id) = id else { return self.shared().await };
+        let slot = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(sessions.entry(id.to_owned()).or_default())
+        };
+        // The remote may ask what this session's client can answer.
+        let capabilities = declared.map_or_else(every_capability, mirrored);
+        self.open(&slot, Some(id.to_owned()), capabilities).await
+    }
+
+    async fn open(&self, slot: &Slot, session: Option<String>, capabilities: Value) -> Result<Arc<Link>, RpcError> {
+        let mut held = slot.lock().await;
+        if let Some(link) = held.as_ref().filter(|link| !link.upstream.is_closed()) {
+            link.touch();
+            return Ok(Arc::clone(link));
+        }
+        let remote = self.remote.get().cloned().unwrap_or_default();
+        let for_session = session.is_some();
+        let relay = Arc::new(Relay::new(session, remote));
+        let downstream = relay.downstream(capabilities);
+        let downstream = if for_session { downstream.for_session() } else { downstream };
+        let upstream = self.upstream.connect(downstream).await?;
+        let link = Arc::new(Link { upstream, relay, last_used: Mutex::new(Instant::now()) });
+        *held = Some(Arc::clone(&link));
+        Ok(link)
+    }
+
+    /// Open connections (the shared one included).
+    pub(super) fn len(&self) -> usize {
+        let shared = self.shared.try_lock().map_or(1, |held| usize::from(held.is_some()));
+        shared + self.sessions.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Closes, every [`REAP_EVERY`], the connections of sessions that ended
+    /// on `server` or went unused for [`IDLE_LINK`]; stops with the remote
+    /// or the server.
+    pub(super) fn reap_with(&self, remote: Weak<RemoteInner>, server: WeakServer) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(REAP_EVERY).await;
+                let (Some(remote), Some(server)) = (remote.upgrade(), server.upgrade()) else { return };
+                for link in remote.links.take_ended(|id| !server.sessions().is_live_here(id)) {
+                    link.upstream.close().await;
+                }
+            }
+        });
+    }
+
+    /// Removes and returns the open connections of sessions that `ended`
+    /// or that went idle.
+    fn take_ended(&self, ended: impl Fn(&str) -> bool) -> Vec<Arc<Link>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let mut closing = Vec::new();
+        sessions.retain(|id, slot| {
+            // A slot being opened is locked: it is in use, keep it.
+            let Ok(held) = slot.try_lock() else { return true };
+            let idle = held.as_ref().is_none_or(|link| link.idle_for() > IDLE_LINK);
+            if !(idle || ended(id)) {
+                return true;
+            }
+            closing.extend(held.clone());
+            false
+        });
+        closing
+    }
+}
+
+/// What the shared connection declares: everything the proxy can pass on.
+fn every_capability() -> Value {
+    json!({
+        "sampling": {},
+        "elicitation": {"form": {}, "url": {}},
+        "roots": {"listChanged": true},
+        "extensions": {(crate::tasks::EXTENSION): {}},
+    })
+}
+
+/// What a session's connection (or a stateless-era request) declares: what
+/// its client declared (sampling, elicitation, roots, tasks), so that the
+/// remote asks only what the client can answer.
+pub(super) fn mirrored(declared: &ClientCapabilities) -> Value {
+    serde_json::to_value(declared).unwrap_or_else(|_| json!({}))
+}
