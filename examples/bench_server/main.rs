@@ -11,6 +11,10 @@
 //! signed with that secret (issuer `bench`, audience `bench`). Built with
 //! `--features redis`, `REDIS_URL=…` keeps the sessions in Redis (under a
 //! fresh key prefix per run).
+//! `BENCH_TOOL=handler` serves `add` as a `#[tool]` that calls an axum
+//! handler; `BENCH_TOOL=openapi` serves the same handler's OpenAPI
+//! operation as the tool (mcp-openapi, called in process): the cost of the
+//! OpenAPI layer is the difference between the two.
 
 use mcp_core::prelude::*;
 
@@ -18,6 +22,46 @@ use mcp_core::prelude::*;
 #[tool]
 async fn add(a: i64, b: i64) -> String {
     (a + b).to_string()
+}
+
+/// The arguments of the REST handler.
+#[derive(serde::Deserialize)]
+struct AddArgs {
+    a: i64,
+    b: i64,
+}
+
+/// The REST handler both `BENCH_TOOL` variants call.
+async fn add_handler(axum::Json(args): axum::Json<AddArgs>) -> String {
+    (args.a + args.b).to_string()
+}
+
+/// `add` written by hand around the REST handler.
+#[tool(name = "add")]
+async fn add_via_handler(a: i64, b: i64) -> String {
+    add_handler(axum::Json(AddArgs { a, b })).await
+}
+
+/// The REST handler's operation, as an OpenAPI document would describe it.
+const ADD_DOCUMENT: &str = r#"{"openapi": "3.1.0", "info": {"title": "bench", "version": "1"},
+  "paths": {"/add": {"post": {"operationId": "add", "summary": "Adds two integers.",
+    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+      "required": ["a", "b"], "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}}}},
+    "responses": {"200": {"description": "the sum", "content": {"text/plain": {"schema": {"type": "string"}}}}}}}}}"#;
+
+/// The `add` tool `BENCH_TOOL` asks for.
+fn add_tool() -> Vec<mcp_core::handler::ToolDef> {
+    match std::env::var("BENCH_TOOL").as_deref() {
+        Ok("handler") => tools![add_via_handler],
+        Ok("openapi") => {
+            let rest = axum::Router::new().route("/add", axum::routing::post(add_handler));
+            match mcp_openapi::OpenApi::from_json(ADD_DOCUMENT).and_then(|api| api.in_process(rest).build()) {
+                Ok(generated) => generated.tools,
+                Err(error) => panic!("{error}"),
+            }
+        }
+        _ => tools![add],
+    }
 }
 
 fn main() -> std::io::Result<()> {
@@ -34,7 +78,7 @@ fn main() -> std::io::Result<()> {
     runtime.block_on(async move {
         // Every session of the harness comes from one address.
         let mut server = Server::builder("bench", "0.1.0")
-            .tools(tools![add])
+            .tools(add_tool())
             .max_sessions(max_sessions)
             .max_sessions_per_client(usize::MAX);
         if std::env::var("BENCH_MIDDLEWARE").is_ok_and(|m| m == "timing") {

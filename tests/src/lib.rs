@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 mod logs;
+pub mod openapi_apps;
 
 pub use logs::logged_while;
 
