@@ -18,6 +18,7 @@ pub mod auth;
 pub mod composed;
 pub mod gateway;
 pub mod notes;
+#[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod stateless;
 pub mod tasks;

@@ -43,6 +43,7 @@ async fn add_via_handler(a: i64, b: i64) -> String {
 }
 
 /// The REST handler's operation, as an OpenAPI document would describe it.
+#[cfg(feature = "openapi")]
 const ADD_DOCUMENT: &str = r#"{"openapi": "3.1.0", "info": {"title": "bench", "version": "1"},
   "paths": {"/add": {"post": {"operationId": "add", "summary": "Adds two integers.",
     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
@@ -53,12 +54,17 @@ const ADD_DOCUMENT: &str = r#"{"openapi": "3.1.0", "info": {"title": "bench", "v
 fn add_tool() -> Vec<mcp_core::handler::ToolDef> {
     match std::env::var("BENCH_TOOL").as_deref() {
         Ok("handler") => tools![add_via_handler],
+        #[cfg(feature = "openapi")]
         Ok("openapi") => {
             let rest = axum::Router::new().route("/add", axum::routing::post(add_handler));
             match mcp_openapi::OpenApi::from_json(ADD_DOCUMENT).and_then(|api| api.in_process(rest).build()) {
                 Ok(generated) => generated.tools,
                 Err(error) => panic!("{error}"),
             }
+        }
+        #[cfg(not(feature = "openapi"))]
+        Ok("openapi") => {
+            panic!("BENCH_TOOL=openapi needs `cargo build --release --example bench_server --features openapi`")
         }
         _ => tools![add],
     }

@@ -2,7 +2,7 @@
 //! documented with utoipa, whose routes are also MCP tools, on one port.
 //!
 //! ```sh
-//! cargo run --example openapi                  # MCP_HOST:MCP_PORT (127.0.0.1:8000)
+//! cargo run --example openapi --features openapi   # MCP_HOST:MCP_PORT (127.0.0.1:8000)
 //! curl http://127.0.0.1:8000/api/todos          # the REST API, as ever
 //! curl http://127.0.0.1:8000/api/openapi.json   # its document
 //! # The same operations as MCP tools (list_todos, add_todo, complete_todo):
