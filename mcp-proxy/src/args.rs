@@ -17,6 +17,10 @@ options:
                       or stateless (2026-07-28); default: try stateless, fall back
   --redis-prefix P    the prefix of this bridge's keys in Redis (default: mcp-proxy);
                       bridges in front of different servers need different ones
+  --max-upstreams N   at most N sessions hold an upstream connection at once (with
+                      --stdio, a child process each); a new session takes the place
+                      of the longest idle one, or is refused when all are busy
+                      (default: 100)
   -h, --help          this help
   -V, --version       the version
 
@@ -55,6 +59,8 @@ pub struct Invocation {
     pub era: Option<Era>,
     /// `--redis-prefix`: the prefix of the sessions' keys in Redis.
     pub redis_prefix: Option<String>,
+    /// `--max-upstreams`: most sessions with an upstream connection at once.
+    pub max_upstreams: Option<usize>,
 }
 
 /// What the command line asks for.
@@ -72,6 +78,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     let mut prefix = None;
     let mut era = None;
     let mut redis_prefix = None;
+    let mut max_upstreams = None;
     let mut to_stdio = false;
     let mut stdio = false;
     let mut url = None;
@@ -84,12 +91,13 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "--prefix" => prefix = Some(prefix_of(value_of("--prefix", rest.next())?)?),
             "--era" => era = Some(era_of(&value_of("--era", rest.next())?)?),
             "--redis-prefix" => redis_prefix = Some(value_of("--redis-prefix", rest.next())?),
+            "--max-upstreams" => max_upstreams = Some(count_of("--max-upstreams", &value_of("--max-upstreams", rest.next())?)?),
             "--to-stdio" => to_stdio = true,
             "--stdio" => stdio = true,
             "--" => {
                 let command: Vec<String> = rest.cloned().collect();
                 let mode = finish(stdio, to_stdio, url, Some(command))?;
-                return Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix }));
+                return Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix, max_upstreams }));
             }
             option if option.starts_with('-') => return Err(format!("unknown option {option}")),
             positional if url.is_none() => url = Some(positional.to_owned()),
@@ -97,7 +105,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         }
     }
     let mode = finish(stdio, to_stdio, url, None)?;
-    Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix }))
+    Ok(Parsed::Run(Invocation { mode, name, prefix, era, redis_prefix, max_upstreams }))
 }
 
 /// The mode the flags, the URL and the command after `--` make together.
@@ -142,6 +150,13 @@ fn prefix_of(prefix: String) -> Result<String, String> {
     if valid { Ok(prefix) } else { Err(format!("--prefix {prefix:?}: letters, digits, '-' and '_' only")) }
 }
 
+fn count_of(option: &str, value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(count) if count > 0 => Ok(count),
+        _ => Err(format!("{option} {value:?}: expected a whole number above 0")),
+    }
+}
+
 fn era_of(era: &str) -> Result<Era, String> {
     match era {
         "session" | "2025-11-25" => Ok(Era::Session),
@@ -178,7 +193,7 @@ mod tests {
     #[test]
     fn options_before_the_command() {
         let Ok(Parsed::Run(run)) =
-            parsed("--name gw --prefix fs --era session --redis-prefix gw1 --stdio -- srv --name x")
+            parsed("--name gw --prefix fs --era session --redis-prefix gw1 --max-upstreams 8 --stdio -- srv --name x")
         else {
             panic!("not parsed")
         };
@@ -186,6 +201,7 @@ mod tests {
         assert_eq!(run.prefix.as_deref(), Some("fs"));
         assert_eq!(run.era, Some(Era::Session));
         assert_eq!(run.redis_prefix.as_deref(), Some("gw1"));
+        assert_eq!(run.max_upstreams, Some(8));
         assert_eq!(run.mode, Mode::StdioToHttp { program: "srv".into(), args: vec!["--name".into(), "x".into()] });
     }
 
@@ -212,6 +228,7 @@ mod tests {
             ("--name", "--name needs a value"),
             ("--era 2024 http://h", "expected session or stateless"),
             ("--prefix a/b http://h", "letters, digits"),
+            ("--max-upstreams 0 http://h", "above 0"),
         ] {
             let error = parsed(line).expect_err(line);
             assert!(error.contains(expected), "{line:?}: {error}");

@@ -50,7 +50,9 @@ pub async fn connect(invocation: &Invocation) -> Result<Remote, String> {
         }
         Mode::HttpToHttp { url } | Mode::HttpToStdio { url } => format!("the server at {url}"),
     };
-    Remote::connect(remote_server(invocation)).await.map_err(|error| format!("cannot proxy {what}: {}", error.message))
+    let remote = Remote::connect(remote_server(invocation)).await;
+    let remote = remote.map_err(|error| format!("cannot proxy {what}: {}", error.message))?;
+    Ok(remote.max_connections(invocation.max_upstreams.unwrap_or(mcp_core::proxy::DEFAULT_MAX_LINKS)))
 }
 
 /// Our server: the upstream's name (or `--name`), version and

@@ -344,3 +344,28 @@ async fn a_remote_task_becomes_ours_and_its_questions_reach_the_caller() {
         }
     }
 }
+
+#[tokio::test]
+async fn upstream_connections_are_capped_idle_ones_give_way_busy_ones_refuse() {
+    let url = serve_remote(remote_server(Arc::default())).await;
+    let upstream = RemoteServer::http(&url).configure(|builder| builder.era(Era::Session));
+    let remote = Remote::connect(upstream).await.unwrap().max_connections(1);
+    let gateway = serve_remote(Server::builder("gateway", "1").mount_remote("up", remote.clone()).build()).await;
+    let first = Client::builder().era(Era::Session).connect_http(&gateway).await.unwrap();
+    let second = Client::builder().era(Era::Session).connect_http(&gateway).await.unwrap();
+    let before = first.call_tool("up_whoami", json!({})).await.unwrap().text();
+    second.call_tool("up_whoami", json!({})).await.unwrap();
+    assert_eq!(remote.open_links(), 2, "the shared connection and one session's: the idle one gave way");
+    let after = first.call_tool("up_whoami", json!({})).await.unwrap().text();
+    assert_ne!(before, after, "the session that gave way reconnects with a new remote session");
+
+    let busy = first.call_tool_with("up_wait_for_cancel", json!({}), CallOptions::new().timeout(Duration::from_secs(3)));
+    let refused = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        second.call_tool("up_add", json!({"a": 1, "b": 2})).await
+    };
+    let (_, refused) = tokio::join!(busy, refused);
+    let Err(mcp_client::ClientError::Rpc(error)) = refused else { panic!("refused, not {refused:?}") };
+    assert_eq!(error.code, -32004, "{}", error.message);
+    assert!(error.message.contains("most upstream connections (1)"), "{}", error.message);
+}

@@ -10,7 +10,7 @@ use super::relay::Relay;
 use super::upstream::{Upstream, UpstreamLink};
 use crate::Context;
 use crate::protocol::ClientCapabilities;
-use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::jsonrpc::{RpcError, code};
 use crate::server::WeakServer;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -20,6 +20,11 @@ use std::time::{Duration, Instant};
 /// How long a session's upstream connection may go unused before it is
 /// closed (a later call opens a new one).
 pub const IDLE_LINK: Duration = Duration::from_secs(30 * 60);
+
+/// How many sessions hold an upstream connection at once unless
+/// [`Remote::max_connections`](super::Remote::max_connections) says
+/// otherwise. For a stdio remote each is a child process.
+pub const DEFAULT_MAX_LINKS: usize = 100;
 
 /// How often ended sessions' connections are looked for.
 const REAP_EVERY: Duration = Duration::from_secs(5);
@@ -49,13 +54,25 @@ pub(super) struct Links {
     upstream: Arc<dyn Upstream>,
     shared: Slot,
     sessions: Mutex<HashMap<String, Slot>>,
+    /// Most sessions holding a connection at once.
+    max: std::sync::atomic::AtomicUsize,
     /// The remote these links serve (its relays report list changes).
     remote: std::sync::OnceLock<Weak<RemoteInner>>,
 }
 
 impl Links {
     pub(super) fn new(upstream: Arc<dyn Upstream>) -> Self {
-        Self { upstream, shared: Slot::default(), sessions: Mutex::default(), remote: std::sync::OnceLock::new() }
+        Self {
+            upstream,
+            shared: Slot::default(),
+            sessions: Mutex::default(),
+            max: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_LINKS),
+            remote: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(super) fn set_max(&self, max: usize) {
+        self.max.store(max.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(super) fn set_remote(&self, remote: Weak<RemoteInner>) {
@@ -81,10 +98,10 @@ impl Links {
         declared: Option<&ClientCapabilities>,
     ) -> Result<Arc<Link>, RpcError> {
         let Some(id) = id else { return self.shared().await };
-        let slot = {
-            let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            Arc::clone(sessions.entry(id.to_owned()).or_default())
-        };
+        let (slot, evicted) = self.slot_for(id)?;
+        if let Some(link) = evicted {
+            tokio::spawn(async move { link.upstream.close().await });
+        }
         // The remote may ask what this session's client can answer.
         let capabilities = declared.map_or_else(every_capability, mirrored);
         self.open(&slot, Some(id.to_owned()), capabilities).await
@@ -105,6 +122,38 @@ impl Links {
         let link = Arc::new(Link { upstream, relay, last_used: Mutex::new(Instant::now()) });
         *held = Some(Arc::clone(&link));
         Ok(link)
+    }
+
+    /// Session `id`'s slot. A new session over the limit takes the place of
+    /// the one unused for longest among those with no call in flight (its
+    /// connection is returned, to be closed); when every one is busy it is
+    /// refused (`-32004`).
+    fn slot_for(&self, id: &str) -> Result<(Slot, Option<Arc<Link>>), RpcError> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = sessions.get(id) {
+            return Ok((Arc::clone(slot), None));
+        }
+        let max = self.max.load(std::sync::atomic::Ordering::Relaxed);
+        let mut evicted = None;
+        if sessions.len() >= max {
+            let idle = sessions
+                .iter()
+                .filter_map(|(id, slot)| {
+                    let held = slot.try_lock().ok()?;
+                    let link = held.as_ref()?;
+                    link.relay.is_idle().then(|| (id.clone(), link.idle_for(), Arc::clone(link)))
+                })
+                .max_by_key(|(_, idle_for, _)| *idle_for);
+            let Some((oldest, _, link)) = idle else {
+                return Err(RpcError::new(
+                    code::LIMIT_REACHED,
+                    format!("the proxy holds its most upstream connections ({max}), each in use: try again later"),
+                ));
+            };
+            sessions.remove(&oldest);
+            evicted = Some(link);
+        }
+        Ok((Arc::clone(sessions.entry(id.to_owned()).or_default()), evicted))
     }
 
     /// Open connections (the shared one included).

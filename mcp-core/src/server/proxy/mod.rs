@@ -26,6 +26,7 @@ mod links;
 mod relay;
 mod upstream;
 
+pub use links::{DEFAULT_MAX_LINKS, IDLE_LINK};
 pub use upstream::{Asked, Downstream, Upstream, UpstreamLink};
 
 use super::catalog::{Catalog, Synced};
@@ -119,6 +120,24 @@ impl Remote {
         let link = self.inner.links.for_session(session.map(|s| s.id()), declared.as_ref()).await?;
         let result = link.upstream.request(method, params).await?;
         crate::protocol::jsonrpc::to_raw(&result)
+    }
+
+    /// Lets at most `max` sessions hold an upstream connection at once
+    /// (default [`DEFAULT_MAX_LINKS`]; for a stdio remote each is a child
+    /// process). A new session past it takes the place of the session
+    /// whose connection went unused longest with no call in flight (that
+    /// session reconnects when it next calls); when all are busy, the call
+    /// is refused with `-32004`.
+    ///
+    /// ```no_run
+    /// # async fn run(upstream: impl mcp_core::proxy::Upstream) -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
+    /// let remote = mcp_core::proxy::Remote::connect(upstream).await?.max_connections(20);
+    /// # let _ = remote; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn max_connections(self, max: usize) -> Self {
+        self.inner.links.set_max(max);
+        self
     }
 
     /// How many upstream connections are open (one per downstream session

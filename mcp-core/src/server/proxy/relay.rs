@@ -212,6 +212,11 @@ impl Relay {
         }
     }
 
+    /// Whether no call is in flight on the connection.
+    pub(super) fn is_idle(&self) -> bool {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
     fn latest_call(&self) -> Option<Context> {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
         match (&self.session, calls.len()) {
