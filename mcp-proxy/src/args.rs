@@ -91,7 +91,9 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "--prefix" => prefix = Some(prefix_of(value_of("--prefix", rest.next())?)?),
             "--era" => era = Some(era_of(&value_of("--era", rest.next())?)?),
             "--redis-prefix" => redis_prefix = Some(value_of("--redis-prefix", rest.next())?),
-            "--max-upstreams" => max_upstreams = Some(count_of("--max-upstreams", &value_of("--max-upstreams", rest.next())?)?),
+            "--max-upstreams" => {
+                max_upstreams = Some(count_of("--max-upstreams", &value_of("--max-upstreams", rest.next())?)?)
+            }
             "--to-stdio" => to_stdio = true,
             "--stdio" => stdio = true,
             "--" => {

@@ -359,7 +359,8 @@ async fn upstream_connections_are_capped_idle_ones_give_way_busy_ones_refuse() {
     let after = first.call_tool("up_whoami", json!({})).await.unwrap().text();
     assert_ne!(before, after, "the session that gave way reconnects with a new remote session");
 
-    let busy = first.call_tool_with("up_wait_for_cancel", json!({}), CallOptions::new().timeout(Duration::from_secs(3)));
+    let busy =
+        first.call_tool_with("up_wait_for_cancel", json!({}), CallOptions::new().timeout(Duration::from_secs(3)));
     let refused = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         second.call_tool("up_add", json!({"a": 1, "b": 2})).await
