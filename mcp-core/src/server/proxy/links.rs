@@ -81,7 +81,7 @@ impl Links {
 
     /// The connection shared by callers without a session.
     pub(super) async fn shared(&self) -> Result<Arc<Link>, RpcError> {
-        self.open(&self.shared, None, every_capability()).await
+        self.open(&self.shared, None, every_capability).await
     }
 
     /// The connection of the session `ctx` runs in (the shared one without
@@ -90,9 +90,18 @@ impl Links {
         self.for_session(ctx.session_id(), ctx.client_capabilities()).await
     }
 
+    /// The connection of `session` (the shared one without a session).
+    pub(super) async fn for_downstream(
+        &self,
+        session: Option<&crate::session::Session>,
+    ) -> Result<Arc<Link>, RpcError> {
+        let declared = session.and_then(|s| s.record().client_capabilities());
+        self.for_session(session.map(|s| s.id()), declared.as_ref()).await
+    }
+
     /// The connection of session `id` (the shared one without a session),
     /// declaring what its client declared.
-    pub(super) async fn for_session(
+    async fn for_session(
         &self,
         id: Option<&str>,
         declared: Option<&ClientCapabilities>,
@@ -103,11 +112,18 @@ impl Links {
             tokio::spawn(async move { link.upstream.close().await });
         }
         // The remote may ask what this session's client can answer.
-        let capabilities = declared.map_or_else(every_capability, mirrored);
+        let capabilities = || declared.map_or_else(every_capability, mirrored);
         self.open(&slot, Some(id.to_owned()), capabilities).await
     }
 
-    async fn open(&self, slot: &Slot, session: Option<String>, capabilities: Value) -> Result<Arc<Link>, RpcError> {
+    /// The connection in `slot`, opened (declaring `capabilities`) when
+    /// there is none or it broke.
+    async fn open(
+        &self,
+        slot: &Slot,
+        session: Option<String>,
+        capabilities: impl FnOnce() -> Value,
+    ) -> Result<Arc<Link>, RpcError> {
         let mut held = slot.lock().await;
         if let Some(link) = held.as_ref().filter(|link| !link.upstream.is_closed()) {
             link.touch();
@@ -116,7 +132,7 @@ impl Links {
         let remote = self.remote.get().cloned().unwrap_or_default();
         let for_session = session.is_some();
         let relay = Arc::new(Relay::new(session, remote));
-        let downstream = relay.downstream(capabilities);
+        let downstream = relay.downstream(capabilities());
         let downstream = if for_session { downstream.for_session() } else { downstream };
         let upstream = self.upstream.connect(downstream).await?;
         let link = Arc::new(Link { upstream, relay, last_used: Mutex::new(Instant::now()) });

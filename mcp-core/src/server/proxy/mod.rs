@@ -116,8 +116,7 @@ impl Remote {
             Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
             None => serde_json::json!({}),
         };
-        let declared = session.and_then(|s| s.record().client_capabilities());
-        let link = self.inner.links.for_session(session.map(|s| s.id()), declared.as_ref()).await?;
+        let link = self.inner.links.for_downstream(session).await?;
         let result = link.upstream.request(method, params).await?;
         crate::protocol::jsonrpc::to_raw(&result)
     }
@@ -189,8 +188,7 @@ impl Remote {
     ) -> Result<(), RpcError> {
         let Some(own) = super::prefix::own_uri(self.prefix(), uri) else { return Ok(()) };
         let method = if subscribe { "resources/subscribe" } else { "resources/unsubscribe" };
-        let declared = session.record().client_capabilities();
-        let link = self.inner.links.for_session(Some(session.id()), declared.as_ref()).await?;
+        let link = self.inner.links.for_downstream(Some(session)).await?;
         match link.upstream.request(method, serde_json::json!({"uri": own})).await {
             // A stateless-era remote has no subscriptions (its updates come
             // on `subscriptions/listen` streams).
