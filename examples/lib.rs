@@ -13,6 +13,7 @@
 
 #![cfg(feature = "library")]
 
+pub mod apps;
 #[cfg(feature = "auth")]
 pub mod auth;
 pub mod composed;

@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod apps;
 pub mod auth;
 pub mod config;
 pub mod context;
@@ -90,6 +91,7 @@ macro_rules! prompts {
 /// messages about handler parameters name these and nothing internal.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::apps::{ToolUi, Visibility};
     pub use crate::context::Context;
     pub use crate::handler::arguments::{ArgError, Arguments};
     pub use crate::handler::completion::complete_fn;

@@ -80,6 +80,16 @@ pub struct ToolAttrs {
     pub scopes: Vec<String>,
     pub tags: Vec<String>,
     pub task: ToolTask,
+    pub ui: Option<ToolUi>,
+}
+
+/// `#[tool(ui = "ui://..")]` or `ui(resource = "ui://..", visibility("app"))`:
+/// the MCP Apps page that shows the tool's results, and who may call it.
+#[derive(Default)]
+pub struct ToolUi {
+    pub resource: Option<LitStr>,
+    /// `"model"` and/or `"app"`.
+    pub visibility: Option<Vec<&'static str>>,
 }
 
 /// `#[tool(task)]`, `task = "optional" | "required"`, `retries = N` and
@@ -185,6 +195,7 @@ impl ToolAttrs {
             "task",
             "retries",
             "asks_first",
+            "ui",
         ];
         let mut options = Options::new(cx, "tool", known);
         let mut needs_task = Vec::new();
@@ -206,6 +217,7 @@ impl ToolAttrs {
                 Some("icons") => attrs.icons = strings(cx, node),
                 Some("scopes") => attrs.scopes = strings(cx, node).unwrap_or_default(),
                 Some("tags") => attrs.tags = strings(cx, node).unwrap_or_default(),
+                Some("ui") => attrs.ui = ToolUi::from_node(cx, node),
                 _ => {}
             }
         }
@@ -235,6 +247,49 @@ fn task_support(cx: &Ctxt, node: &Node) -> Option<&'static str> {
             None
         }
     }
+}
+
+impl ToolUi {
+    fn from_node(cx: &Ctxt, node: &Node) -> Option<Self> {
+        let mut ui = Self::default();
+        match node {
+            Node::Assign(..) => ui.resource = lit_str(cx, node),
+            Node::List(_, nodes) => {
+                let mut options = Options::new(cx, "ui", &["resource", "visibility"]);
+                for node in nodes {
+                    match options.accept(node) {
+                        Some("resource") => ui.resource = lit_str(cx, node),
+                        Some("visibility") => ui.visibility = strings_lit(cx, node).map(|l| visibility(cx, &l)),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {
+                shape_error(cx, node, "`ui = \"ui://..\"` or `ui(resource = \"ui://..\", visibility(\"app\"))`");
+                return None;
+            }
+        }
+        if let Some(resource) = &ui.resource
+            && !(resource.value().starts_with("ui://") && resource.value().len() > "ui://".len())
+        {
+            cx.error(resource, "an app's page is a `ui://` URI, e.g. \"ui://weather/forecast\"");
+        }
+        Some(ui)
+    }
+}
+
+/// `visibility("model", "app")`: who may call a tool.
+fn visibility(cx: &Ctxt, who: &[LitStr]) -> Vec<&'static str> {
+    who.iter()
+        .filter_map(|lit| match lit.value().as_str() {
+            "model" => Some("model"),
+            "app" => Some("app"),
+            _ => {
+                cx.error(lit, "visibility is `\"model\"` and/or `\"app\"`");
+                None
+            }
+        })
+        .collect()
 }
 
 impl ToolAnnotations {

@@ -68,6 +68,8 @@ exports! {
     _ResourceKind => ::mcp_core::__private::ResourceKind,
     _PromptDef => ::mcp_core::__private::PromptDef,
     _TaskPolicy => ::mcp_core::__private::TaskPolicy,
+    _ToolUi => ::mcp_core::__private::ToolUi,
+    _Visibility => ::mcp_core::__private::Visibility,
     _TaskSupport => ::mcp_core::__private::TaskSupport,
 
     // Handlers: what they receive and return.

@@ -5,11 +5,11 @@
 //! then returns the boxed future that runs the function. Argument problems
 //! become `isError: true` results naming the argument.
 
-use crate::attr::{ToolAnnotations, ToolAttrs, ToolTask};
+use crate::attr::{ToolAnnotations, ToolAttrs, ToolTask, ToolUi};
 use crate::ctxt::Ctxt;
 use crate::exports::{
     _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError, _TaskPolicy,
-    _TaskSupport, _Tool, _ToolAnnotations, _ToolDef, _ToolFactory, _serde_json,
+    _TaskSupport, _Tool, _ToolAnnotations, _ToolDef, _ToolFactory, _ToolUi, _Visibility, _serde_json,
 };
 use crate::function::Function;
 use crate::{arguments, literals};
@@ -56,6 +56,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let (meta, tags) = (literals::meta(&attrs.tags), literals::tags(&attrs.tags));
     let scopes = &attrs.scopes;
     let task = task_policy(&attrs.task);
+    let ui = ui(attrs.ui.as_ref());
     let describe = arguments::describe(function);
     let headers = headers(function);
     let schema_mut = (!function.params.is_empty()).then(|| quote!(mut));
@@ -113,6 +114,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         tags: #tags,
                         task: #task,
                     }
+                    #ui
                 }
             }
         };
@@ -128,6 +130,23 @@ fn task_policy(task: &ToolTask) -> TokenStream {
     let retries = u32::try_from(task.retries).unwrap_or(u32::MAX);
     let asks_first = task.asks_first;
     quote!(#_TaskPolicy { support: #support, retries: #retries, asks_first: #asks_first })
+}
+
+/// `.with_ui(..)` after the definition, when the tool shows an app's page.
+fn ui(ui: Option<&ToolUi>) -> TokenStream {
+    let Some(ui) = ui else { return TokenStream::new() };
+    let page = match &ui.resource {
+        Some(uri) => quote!(#_ToolUi::new(#uri)),
+        None => quote!(<#_ToolUi as ::core::default::Default>::default()),
+    };
+    let visibility = ui.visibility.as_ref().map(|who| {
+        let who = who.iter().map(|w| match *w {
+            "model" => quote!(#_Visibility::Model),
+            _ => quote!(#_Visibility::App),
+        });
+        quote!(.visibility([#(#who),*]))
+    });
+    quote!(.with_ui(#page #visibility))
 }
 
 fn annotations(hints: Option<&ToolAnnotations>) -> TokenStream {

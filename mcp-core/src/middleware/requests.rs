@@ -5,6 +5,7 @@ use crate::Context;
 pub use crate::era::Era;
 use crate::handler::{PromptDef, ResourceDef, ToolDef};
 use crate::peer::RequestEnv;
+use crate::protocol::ClientCapabilities;
 use crate::protocol::jsonrpc::Request;
 use crate::session::SessionRecord;
 use serde_json::Value;
@@ -19,15 +20,36 @@ pub struct Caller<'a> {
     session: Option<&'a SessionRecord>,
     extensions: &'a http::Extensions,
     era: Era,
+    capabilities: Option<ClientCapabilities>,
 }
 
 impl<'a> Caller<'a> {
     pub(crate) fn new(session: Option<&'a SessionRecord>, extensions: &'a http::Extensions, era: Era) -> Self {
-        Self { session, extensions, era }
+        let capabilities = session.and_then(SessionRecord::client_capabilities);
+        Self { session, extensions, era, capabilities }
     }
 
     pub(crate) fn of_env(env: &'a RequestEnv) -> Self {
-        Self::new(env.session.as_ref().map(|s| s.record()), &env.extensions, env.era())
+        let caller = Self::new(env.session.as_ref().map(|s| s.record()), &env.extensions, env.era());
+        match &env.stateless {
+            Some(request) => caller.with_capabilities(Some(request.meta.client_capabilities)),
+            None => caller,
+        }
+    }
+
+    /// The same caller, with the capabilities its request declared (the
+    /// stateless era declares them on every request).
+    pub(crate) fn with_capabilities(mut self, capabilities: Option<ClientCapabilities>) -> Self {
+        if capabilities.is_some() {
+            self.capabilities = capabilities;
+        }
+        self
+    }
+
+    /// What the client declared it can do: at `initialize` (2025-11-25
+    /// era), or in the request's `_meta` (2026-07-28 era).
+    pub fn client_capabilities(&self) -> Option<&ClientCapabilities> {
+        self.capabilities.as_ref()
     }
 
     /// The session's record, in the 2025-11-25 era.
@@ -48,7 +70,7 @@ impl<'a> Caller<'a> {
 
 impl<'a> From<&'a Context> for Caller<'a> {
     fn from(ctx: &'a Context) -> Self {
-        Self::new(ctx.session(), ctx.extensions(), ctx.era())
+        Self::new(ctx.session(), ctx.extensions(), ctx.era()).with_capabilities(ctx.client_capabilities().copied())
     }
 }
 

@@ -73,12 +73,48 @@ pub struct ClientExtensions {
     /// place of a result (SEP-2663).
     #[serde(rename = "io.modelcontextprotocol/tasks", default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Present>,
+    /// `io.modelcontextprotocol/ui`: the client (a host) can show an app's
+    /// page (MCP Apps, SEP-1865).
+    #[serde(rename = "io.modelcontextprotocol/ui", default, skip_serializing_if = "Option::is_none")]
+    pub ui: Option<UiCapability>,
+}
+
+/// What a host declared of the MCP Apps extension: whether its
+/// `mimeTypes` include `text/html;profile=mcp-app`, the one kind of page
+/// there is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UiCapability {
+    /// It can show HTML pages.
+    pub html: bool,
+}
+
+impl Serialize for UiCapability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let types: &[&str] = if self.html { &[crate::apps::MIME_TYPE] } else { &[] };
+        serde_json::json!({ "mimeTypes": types }).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for UiCapability {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Any shape is a declaration; only the HTML type counts.
+        let declared = Value::deserialize(deserializer)?;
+        let html =
+            declared["mimeTypes"].as_array().is_some_and(|types| types.iter().any(|t| t == crate::apps::MIME_TYPE));
+        Ok(Self { html })
+    }
 }
 
 impl ClientCapabilities {
     /// Whether the client declared the tasks extension.
     pub fn tasks(&self) -> bool {
         self.extensions.is_some_and(|e| e.tasks.is_some())
+    }
+
+    /// Whether the client can show an app's page (it declared the MCP Apps
+    /// extension with the `text/html;profile=mcp-app` type).
+    pub fn apps(&self) -> bool {
+        self.extensions.and_then(|e| e.ui).is_some_and(|ui| ui.html)
     }
 }
 

@@ -38,6 +38,8 @@ pub struct ServerBuilder {
     /// Remote servers, under their prefix (`None`: names kept).
     remotes: Vec<(Option<String>, super::proxy::Remote)>,
     invalid_env: Vec<InvalidValue>,
+    /// What is wrong with the apps registered so far ([`App::problems`](crate::apps::App)).
+    invalid_apps: Vec<String>,
     task_store: Option<Arc<dyn TaskStore>>,
     task_options: TaskOptions,
     skills: Skills,
@@ -88,6 +90,7 @@ impl Server {
             task_store: None,
             task_options,
             skills: Skills::new(),
+            invalid_apps: Vec::new(),
         }
     }
 }
@@ -126,6 +129,10 @@ pub struct BuildError {
     /// Tool transforms that do not apply to their tool, each with why
     /// ([`ServerBuilder::transform_tool`]).
     pub invalid_transforms: Vec<String>,
+    /// MCP Apps mistakes, each with why: a tool showing a page that no
+    /// resource serves, a page whose URI is not `ui://`, a declared origin
+    /// that is not one ([`ServerBuilder::app`]).
+    pub invalid_apps: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -153,6 +160,9 @@ impl std::fmt::Display for BuildError {
         }
         if !self.invalid_transforms.is_empty() {
             problems.push(self.invalid_transforms.join("; "));
+        }
+        if !self.invalid_apps.is_empty() {
+            problems.push(self.invalid_apps.join("; "));
         }
         write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
@@ -277,6 +287,32 @@ impl ServerBuilder {
     pub fn page_size(mut self, size: usize) -> Self {
         self.page_size = size.max(1);
         self
+    }
+
+    /// Serves an app's page (MCP Apps, see [`apps`](crate::apps)) at its
+    /// `ui://` URI. Tools show it with `#[tool(ui = "ui://..")]` or
+    /// [`ToolDef::with_ui`]; the build fails when a tool shows a page no
+    /// resource serves, or when the app declares something a host could
+    /// not use (see [`App`](crate::apps::App)).
+    ///
+    /// ```
+    /// use mcp_core::apps::App;
+    /// use mcp_core::prelude::*;
+    ///
+    /// /// The week ahead.
+    /// #[tool(ui = "ui://weather/week")]
+    /// async fn week(city: String) -> String { format!("{city}: mild") }
+    ///
+    /// let error = Server::builder("w", "1.0.0").tools(tools![week]).try_build().unwrap_err();
+    /// assert!(error.to_string().contains("tool `week` shows `ui://weather/week`, which no resource serves"));
+    ///
+    /// let page = App::html("ui://weather/week", "<!doctype html><title>The week</title>");
+    /// assert!(Server::builder("w", "1.0.0").tools(tools![week]).app(page).try_build().is_ok());
+    /// ```
+    #[must_use]
+    pub fn app(mut self, app: crate::apps::App) -> Self {
+        self.invalid_apps.extend(app.problems());
+        self.resource(app.into_def())
     }
 
     /// Serves `skills` (the skills extension, SEP-2640): each file as a
@@ -563,6 +599,8 @@ impl ServerBuilder {
             self.duplicates.extend(synced.clashes);
             invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
         }
+        let mut invalid_apps = std::mem::take(&mut self.invalid_apps);
+        invalid_apps.extend(super::apps::missing_pages(&self.catalog));
         let entered = self.catalog.entered.take().unwrap_or_default();
         for name in self.catalog.transforms.keys().filter(|name| !entered.contains(*name)) {
             tracing::warn!("a transform names tool `{name}`, which this server does not have yet");
@@ -572,7 +610,8 @@ impl ServerBuilder {
             || !invalid_prefixes.is_empty()
             || !self.invalid_env.is_empty()
             || !invalid_skills.is_empty()
-            || !invalid_transforms.is_empty();
+            || !invalid_transforms.is_empty()
+            || !invalid_apps.is_empty();
         if problems {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
             return Err(BuildError {
@@ -582,6 +621,7 @@ impl ServerBuilder {
                 invalid_env,
                 invalid_skills,
                 invalid_transforms,
+                invalid_apps,
             });
         }
         // Both eras promise the same: the stateless era carries list-changed
@@ -605,6 +645,9 @@ impl ServerBuilder {
         {
             // Passed on to the remote that has them.
             capabilities["extensions"][crate::skills::EXTENSION] = declared.clone();
+        }
+        if super::apps::offered(&self.catalog) {
+            capabilities["extensions"][crate::apps::EXTENSION] = json!({});
         }
         let stateless_capabilities = capabilities.clone();
         let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));

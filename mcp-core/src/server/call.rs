@@ -97,7 +97,8 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(&p.name)));
         let def = self.tool(&p.name).ok_or_else(unknown)?;
-        let requester = Caller::of_env(&env);
+        let requester =
+            Caller::of_env(&env).with_capabilities(stateless.as_ref().map(|call| call.meta.client_capabilities));
         if !self.is_visible(Component::Tool(&def), &requester) {
             return Err(unknown());
         }

@@ -315,7 +315,11 @@ impl Server {
         let (page, next) = registry(&catalog).page(p.cursor.as_deref(), self.inner.page_size)?;
         let hide_scoped = self.hides_scoped(caller);
         let items: Vec<Value> = match &self.inner.middleware[..] {
-            [] if self.inner.mounts.is_empty() && !hide_scoped => page.iter().map(|item| describe(item)).collect(),
+            [] if self.inner.mounts.is_empty() && !hide_scoped => page
+                .iter()
+                .filter(|item| crate::apps::shown_to(item.component(), caller))
+                .map(|item| describe(item))
+                .collect(),
             chain => page
                 .iter()
                 .filter(|item| match hide_scoped {
@@ -345,11 +349,14 @@ impl Server {
     }
 
     /// Whether every middleware lets `caller` see `component` (and, for a
-    /// mounted server's component, the mounted server's middleware too).
+    /// mounted server's component, the mounted server's middleware too),
+    /// and, for a tool only an app may call, whether the caller can show
+    /// apps.
     /// Calls ask this: a component that passes it but lacks a scope is
     /// refused by the scope check with a step-up (`-32003`, HTTP 403).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
-        self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
+        crate::apps::shown_to(component, caller)
+            && self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
 

@@ -21,6 +21,7 @@
 //! - `proxy`: remote servers served through this one ([`proxy::Remote`]).
 
 mod access;
+mod apps;
 mod builder;
 mod call;
 mod catalog;

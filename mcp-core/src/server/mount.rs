@@ -167,6 +167,7 @@ impl Mount {
     fn tool(&self, def: &Arc<ToolDef>) -> ToolDef {
         let mut tool = def.tool.clone();
         tool.name = self.name(&tool.name);
+        crate::apps::rename_page(&mut tool.meta, |uri| self.uri(uri));
         let (child, inner) = (self.server.clone(), Arc::clone(def));
         let handler: ToolHandler = Arc::new(move |ctx, arguments| {
             let (child, def) = (child.clone(), Arc::clone(&inner));

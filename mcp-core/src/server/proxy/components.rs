@@ -138,6 +138,7 @@ impl Remote {
         let mut tool: Tool = serde_json::from_value(listed.clone()).ok()?;
         let own = std::mem::take(&mut tool.name);
         tool.name = prefix::name(self.prefix(), &own);
+        crate::apps::rename_page(&mut tool.meta, |uri| prefix::uri(self.prefix(), uri));
         let support = match listed["execution"]["taskSupport"].as_str() {
             Some("optional") => TaskSupport::Optional,
             Some("required") => TaskSupport::Required,
