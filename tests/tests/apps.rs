@@ -179,3 +179,32 @@ fn tools_built_at_runtime_say_who_may_call_them() {
     let def = tools![elsewhere].remove(0).with_ui(ToolUi::new("ui://a/b").visibility([Visibility::Model]));
     assert_eq!(def.tool.meta.unwrap()["ui"], json!({"resourceUri": "ui://a/b", "visibility": ["model"]}));
 }
+
+#[tokio::test]
+async fn a_proxied_apps_server_keeps_its_pages_and_its_app_only_tool_for_hosts() {
+    use mcp_client::upstream::RemoteServer;
+    use mcp_core::proxy::Remote;
+    let url = format!("{}/mcp", mcp_integration_tests::spawn(mcp_examples::apps::app(Default::default())).await);
+    for upstream_era in [mcp_client::Era::Session, mcp_client::Era::Stateless] {
+        let upstream = RemoteServer::http(&url).configure(|builder| builder.era(upstream_era));
+        let remote = Remote::connect(upstream).await.expect("the remote answers");
+        let proxy = Server::builder("gateway", "1").mount_remote("wx", remote).build();
+        for era in ERAS {
+            let host = EraClient::start_with(proxy.clone(), era, host_capabilities(json!([MIME_TYPE]))).await;
+            assert_eq!(declared_extensions(&host, era).await["io.modelcontextprotocol/ui"], json!({}));
+            let tools = host.request("tools/list", json!({})).await;
+            let weather = tool(&tools, "wx_get_weather").expect("the remote's tool");
+            assert_eq!(weather["_meta"]["ui"]["resourceUri"], "ui://wx/weather/forecast", "{upstream_era:?} {era:?}");
+            let read = host.request("resources/read", json!({"uri": "ui://wx/weather/forecast"})).await;
+            assert_eq!(read["contents"][0]["mimeType"], MIME_TYPE, "{upstream_era:?} {era:?}: {read}");
+            assert_eq!(read["contents"][0]["_meta"]["ui"]["prefersBorder"], true);
+            let cities = host.call("wx_list_cities", json!({})).await;
+            assert!(cities["structuredContent"]["cities"].is_array(), "{upstream_era:?} {era:?}: {cities}");
+
+            let plain = EraClient::start_with(proxy.clone(), era, TestClient::default_capabilities()).await;
+            let tools = plain.request("tools/list", json!({})).await;
+            assert!(tool(&tools, "wx_list_cities").is_none(), "{upstream_era:?} {era:?}");
+            assert_eq!(plain.call("wx_list_cities", json!({})).await["code"], -32602);
+        }
+    }
+}

@@ -578,6 +578,10 @@ impl ServerBuilder {
         self.duplicates.extend(renamed_twice);
         let mut invalid_transforms: Vec<String> = failed.iter().map(ToString::to_string).collect();
         let missing_state = self.catalog.missing_state(&self.state);
+        // This server's own tools; mounted servers checked theirs when they
+        // were built, and a remote's pages are the remote's to serve.
+        let mut invalid_apps = std::mem::take(&mut self.invalid_apps);
+        invalid_apps.extend(super::apps::missing_pages(&self.catalog));
         let invalid_prefixes: Vec<String> =
             self.mounts.iter().map(|(prefix, _)| prefix).filter(|p| !mount::valid_prefix(p)).cloned().collect();
         let remote_prefixes = self.remotes.iter().filter_map(|(prefix, _)| prefix.as_ref());
@@ -599,8 +603,6 @@ impl ServerBuilder {
             self.duplicates.extend(synced.clashes);
             invalid_transforms.extend(synced.failed.iter().map(ToString::to_string));
         }
-        let mut invalid_apps = std::mem::take(&mut self.invalid_apps);
-        invalid_apps.extend(super::apps::missing_pages(&self.catalog));
         let entered = self.catalog.entered.take().unwrap_or_default();
         for name in self.catalog.transforms.keys().filter(|name| !entered.contains(*name)) {
             tracing::warn!("a transform names tool `{name}`, which this server does not have yet");

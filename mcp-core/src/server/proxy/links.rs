@@ -213,18 +213,22 @@ impl Links {
     }
 }
 
-/// What the shared connection declares: everything the proxy can pass on.
+/// What the shared connection declares: everything the proxy can pass on
+/// (app-only tools included: the proxy lists them to hosts that show apps).
 fn every_capability() -> Value {
     json!({
         "sampling": {},
         "elicitation": {"form": {}, "url": {}},
         "roots": {"listChanged": true},
-        "extensions": {(crate::tasks::EXTENSION): {}},
+        "extensions": {
+            (crate::tasks::EXTENSION): {},
+            (crate::apps::EXTENSION): {"mimeTypes": [crate::apps::MIME_TYPE]},
+        },
     })
 }
 
 /// What a session's connection (or a stateless-era request) declares: what
-/// its client declared (sampling, elicitation, roots, tasks), so that the
+/// its client declared (sampling, elicitation, roots, tasks, apps), so that the
 /// remote asks only what the client can answer.
 pub(super) fn mirrored(declared: &ClientCapabilities) -> Value {
     serde_json::to_value(declared).unwrap_or_else(|_| json!({}))
