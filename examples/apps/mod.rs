@@ -78,7 +78,8 @@ async fn list_cities() -> Json<Cities> {
     Json(Cities { cities: CITIES.iter().map(|c| (*c).to_owned()).collect() })
 }
 
-/// The page: `forecast.html`, built from `ui/` (see `ui/README.md`).
+/// The page: `forecast.html`, one self-contained file built from `ui/`
+/// (`node examples/apps/ui/build.mjs` after editing its sources).
 pub fn page() -> App {
     App::html(PAGE, include_str!("forecast.html"))
         .name("forecast")

@@ -40,7 +40,6 @@ mod tool_ui;
 pub use app::{App, Permission};
 pub use tool_ui::{ToolUi, Visibility};
 
-use crate::middleware::{Caller, Component};
 use crate::protocol::Tool;
 use serde_json::Value;
 
@@ -68,17 +67,6 @@ pub(crate) fn app_only(tool: &Tool) -> bool {
         return false;
     };
     !visibility.as_array().is_some_and(|v| v.iter().any(|who| who == "model"))
-}
-
-/// Whether `caller` sees `component`: an app-only tool only by clients
-/// that can show apps (nothing else could call it on a page's behalf).
-pub(crate) fn shown_to(component: Component<'_>, caller: &Caller<'_>) -> bool {
-    match component {
-        Component::Tool(def) if def.tool.meta.is_some() && app_only(&def.tool) => {
-            caller.client_capabilities().is_some_and(|c| c.apps())
-        }
-        _ => true,
-    }
 }
 
 /// Renames the page `meta` points at (both keys), for a server mounted

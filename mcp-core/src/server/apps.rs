@@ -1,10 +1,23 @@
-//! The build-time check of MCP Apps: every page a tool points at is a
-//! resource of this server with the app type, and what the server then
-//! declares.
+//! MCP Apps in the server: who sees app-only tools, the build-time check
+//! that every page a tool points at is a resource of this server with the
+//! app type, and whether the server declares the extension.
 
 use super::catalog::Catalog;
 use crate::apps::{self, MIME_TYPE, SCHEME};
 use crate::handler::ResourceKind;
+use crate::middleware::{Caller, Component};
+
+/// Whether `caller` sees `component`: a tool only an app may call only by
+/// clients that can show apps (nothing else could call it on a page's
+/// behalf).
+pub(super) fn shown_to(component: Component<'_>, caller: &Caller<'_>) -> bool {
+    match component {
+        Component::Tool(def) if def.tool.meta.is_some() && apps::app_only(&def.tool) => {
+            caller.client_capabilities().is_some_and(|c| c.apps())
+        }
+        _ => true,
+    }
+}
 
 /// Each tool whose page is not a `ui://` resource of this server with the
 /// app type, as a sentence naming the tool, the page and the fix.

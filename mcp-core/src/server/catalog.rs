@@ -317,7 +317,7 @@ impl Server {
         let items: Vec<Value> = match &self.inner.middleware[..] {
             [] if self.inner.mounts.is_empty() && !hide_scoped => page
                 .iter()
-                .filter(|item| crate::apps::shown_to(item.component(), caller))
+                .filter(|item| super::apps::shown_to(item.component(), caller))
                 .map(|item| describe(item))
                 .collect(),
             chain => page
@@ -355,7 +355,7 @@ impl Server {
     /// Calls ask this: a component that passes it but lacks a scope is
     /// refused by the scope check with a step-up (`-32003`, HTTP 403).
     pub(crate) fn is_visible(&self, component: Component<'_>, caller: &Caller<'_>) -> bool {
-        crate::apps::shown_to(component, caller)
+        super::apps::shown_to(component, caller)
             && self.inner.middleware.iter().all(|m| m.is_visible(component, caller))
             && self.inner.mounts.iter().all(|mount| mount.child_allows(component, caller))
     }
