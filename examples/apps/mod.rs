@@ -61,7 +61,7 @@ pub struct Cities {
 
 /// The week ahead for a city (demo data); hosts that show apps draw it as
 /// a chart.
-#[tool(ui = "ui://weather/forecast", annotations(read_only, idempotent))]
+#[tool(ui = "ui://weather/forecast", title = "Weather for the week", annotations(read_only, idempotent))]
 async fn get_weather(
     /// City name, e.g. "Paris".
     city: String,

@@ -47,15 +47,15 @@ pub fn check(
         }
         Some(_) => {}
     }
-    if request.method == "tools/call" {
-        if let Some(tool) = era.name.as_deref().and_then(|n| server.tool(n)) {
-            let mut mirrored = tool.header_params().peekable();
-            if mirrored.peek().is_some() {
-                let body = request.params.as_deref().and_then(|p| serde_json::from_str::<CallArguments>(p.get()).ok());
-                let arguments = body.and_then(|b| b.arguments);
-                for (argument, suffix) in mirrored {
-                    check_param(headers, suffix, arguments.as_ref().and_then(|a| a.get(argument)))?;
-                }
+    if request.method == "tools/call"
+        && let Some(tool) = era.name.as_deref().and_then(|n| server.tool(n))
+    {
+        let mut mirrored = tool.header_params().peekable();
+        if mirrored.peek().is_some() {
+            let body = request.params.as_deref().and_then(|p| serde_json::from_str::<CallArguments>(p.get()).ok());
+            let arguments = body.and_then(|b| b.arguments);
+            for (argument, suffix) in mirrored {
+                check_param(headers, suffix, arguments.as_ref().and_then(|a| a.get(argument)))?;
             }
         }
     }

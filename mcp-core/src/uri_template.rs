@@ -183,10 +183,10 @@ impl UriTemplate {
             Part::Literal(_) => None,
         });
         for ((op, names), group) in exprs.zip(captures.iter().skip(1)) {
-            if let Some(text) = group {
-                if !bind(op, names, text.as_str(), &mut vars) {
-                    return None;
-                }
+            if let Some(text) = group
+                && !bind(op, names, text.as_str(), &mut vars)
+            {
+                return None;
             }
         }
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {

@@ -113,10 +113,10 @@ impl Call {
         if let Some(provider) = &shared.provider {
             provider(ctx, &mut outgoing.headers);
         }
-        if shared.forward_authorization {
-            if let Some(CallerAuthorization(value)) = ctx.extensions().get::<CallerAuthorization>() {
-                outgoing.headers.insert(http::header::AUTHORIZATION, value.clone());
-            }
+        if shared.forward_authorization
+            && let Some(CallerAuthorization(value)) = ctx.extensions().get::<CallerAuthorization>()
+        {
+            outgoing.headers.insert(http::header::AUTHORIZATION, value.clone());
         }
         (shared.send)(outgoing, shared.max_response_bytes).await.map_err(|failure| match failure {
             Failure::TooLarge(limit) => {

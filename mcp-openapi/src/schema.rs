@@ -163,10 +163,10 @@ fn exclusive_bounds(out: &mut Map<String, Value>) {
 
 /// `schema` that also accepts `null`.
 fn nullable(mut out: Map<String, Value>) -> Value {
-    if let Some(Value::Array(values)) = out.get_mut("enum") {
-        if !values.contains(&Value::Null) {
-            values.push(Value::Null);
-        }
+    if let Some(Value::Array(values)) = out.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
     }
     match out.get_mut("type") {
         Some(Value::String(single)) => {

@@ -8,8 +8,9 @@ use mcp_core::session::Sessions;
 /// The prefix of the keys when `--redis-prefix` is not given.
 pub const DEFAULT_PREFIX: &str = "mcp-proxy";
 
-/// The Redis sessions `REDIS_URL` names, under `prefix`, connected;
-/// `None` without it.
+/// The Redis sessions `REDIS_URL` names, under `prefix`; `None` without
+/// it. A Redis not reachable yet is connected to in the background (the
+/// bridge is not ready until then); only a URL that cannot be used fails.
 pub async fn from_env(prefix: &str) -> Result<Option<Sessions>, String> {
     let Ok(url) = std::env::var("REDIS_URL") else {
         return Ok(None);
@@ -23,7 +24,7 @@ async fn connect(url: String, prefix: &str) -> Result<Sessions, String> {
         .prefix(prefix)
         .connect()
         .await
-        .map_err(|error| format!("REDIS_URL: {error} (is Redis running there?)"))
+        .map_err(|error| format!("REDIS_URL: {error} (a redis://, rediss:// or unix:// URL)"))
 }
 
 #[cfg(not(feature = "redis"))]

@@ -246,6 +246,28 @@ pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into())
 }
 
+/// Whether the Redis of the Redis tests answers now: `true`, or `false`
+/// after saying so ([`skip_without_service`]). The stores connect in the
+/// background when Redis is away, so the tests ask first.
+pub async fn redis_answers() -> bool {
+    let ping = async {
+        let client = redis::Client::open(redis_url()).map_err(|e| e.to_string())?;
+        let mut connection = client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await.map_err(|e| e.to_string())
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), ping).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(error)) => {
+            skip_without_service(&format!("Redis at {} is not reachable ({error}); set REDIS_URL", redis_url()));
+            false
+        }
+        Err(_) => {
+            skip_without_service(&format!("Redis at {} did not answer within 2 s; set REDIS_URL", redis_url()));
+            false
+        }
+    }
+}
+
 /// A fresh key prefix, so that tests share a Redis without seeing each other.
 pub fn prefix() -> String {
     format!("mcp-test-{:x}", rand_u64())

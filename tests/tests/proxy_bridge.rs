@@ -309,7 +309,7 @@ fn a_bad_configuration_stops_it_before_the_upstream_starts_naming_the_fix() {
     for (env, says) in [
         (&[("MCP_PORT", "80a")][..], "MCP_PORT=\"80a\""),
         (&[("MCP_AUTH_ISSUER", "https://id.example.com")][..], "MCP_AUTH_RESOURCE"),
-        (&[("REDIS_URL", "redis://127.0.0.1:1/")][..], "REDIS_URL"),
+        (&[("REDIS_URL", "http://127.0.0.1:1/")][..], "REDIS_URL"),
     ] {
         let output = run_to_end(&["--stdio", "--", "false"], env);
         let stderr = String::from_utf8_lossy(&output.stderr);

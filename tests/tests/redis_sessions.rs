@@ -20,6 +20,9 @@ use std::time::Duration;
 /// Sessions in Redis under `prefix`, or `None` (said, or failed under
 /// `REQUIRE_REDIS`) when Redis cannot be reached.
 async fn connect(settings: RedisSessions) -> Option<Sessions> {
+    if !mcp_integration_tests::redis_answers().await {
+        return None;
+    }
     match settings.connect().await {
         Ok(sessions) => Some(sessions),
         Err(error) => {
@@ -102,6 +105,34 @@ async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
     ended.publish(stream, b"{}".to_vec()).await.unwrap();
     assert!(sessions.remove(ended.id()).await.unwrap());
     assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "a deleted session leaves no keys");
+}
+
+#[tokio::test]
+async fn record_updates_from_two_replicas_at_once_are_all_kept() {
+    use mcp_core::protocol::LoggingLevel;
+    let prefix = prefix();
+    let Some(a) = connect(settings(&prefix)).await else { return };
+    let Some(b) = connect(settings(&prefix)).await else { return };
+    let id = a.create(SessionRecord::new()).await.unwrap().unwrap().id().to_owned();
+    let levels = [LoggingLevel::Debug, LoggingLevel::Info, LoggingLevel::Warning, LoggingLevel::Error];
+    // Each round, replica A sets the log level while replica B sets the
+    // owner: a load-then-save on either side would write back the other's
+    // field as it was, losing that round's change.
+    for round in 0..150 {
+        let level = levels[round % levels.len()];
+        let owner = format!("owner-{round}");
+        let set_level = |r: &mut SessionRecord| r.log_level = level;
+        let set_owner = |r: &mut SessionRecord| r.owner = Some(owner.clone());
+        let (on_a, on_b) =
+            tokio::join!(a.store().update_record(&id, &set_level), b.store().update_record(&id, &set_owner));
+        assert!(on_a.unwrap() && on_b.unwrap());
+        let record = b.store().load(&id).await.unwrap().unwrap();
+        assert_eq!((record.log_level, record.owner.as_deref()), (level, Some(owner.as_str())), "round {round}");
+    }
+    let gone = |r: &mut SessionRecord| r.initialized = true;
+    assert!(a.remove(&id).await.unwrap());
+    assert!(!b.store().update_record(&id, &gone).await.unwrap(), "an ended session stays ended");
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -543,4 +574,139 @@ async fn redis_slow_or_down_is_a_fast_503_and_the_server_recovers() {
     fresh.initialize().await;
     let answer = fresh.request(3, "tools/call", json!({"name": "record", "arguments": {"entry": "x"}})).await;
     assert_eq!(text_of(&answer), "1");
+}
+
+/// The pub/sub connections of the private Redis at `port`.
+fn pubsub_clients(port: u16) -> usize {
+    let listed =
+        Command::new("redis-cli").args(["-p", &port.to_string(), "CLIENT", "LIST", "TYPE", "pubsub"]).output().unwrap();
+    String::from_utf8_lossy(&listed.stdout).lines().filter(|line| line.contains("sub=")).count()
+}
+
+#[tokio::test]
+async fn an_answer_posted_while_the_waiting_replicas_subscription_is_down_still_arrives() {
+    let port = PrivateRedis::free_port();
+    let Some(redis) = PrivateRedis::start(port) else {
+        return skip_without_service("redis-server is not installed");
+    };
+    redis.wait_ready().await;
+    let url = format!("redis://127.0.0.1:{port}/");
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let sessions = RedisSessions::new(&url).connect().await.unwrap();
+        let server = Server::builder("replica", "0").tools(tools![ask_name]).sessions(sessions).build();
+        replicas.push(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+    }
+    let mut on_a = HttpClient::new(&replicas[0]);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &replicas[1]);
+    let call =
+        json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "ask_name", "arguments": {}}});
+    let started = std::time::Instant::now();
+    let response = on_a.post(&call).await;
+    let events = read_events(response, Duration::from_secs(15), |message| {
+        if message["method"] == "elicitation/create" {
+            // Every replica's subscription drops; the answer is posted through B
+            // before A has subscribed again (it waits a second to retry).
+            let killed = Command::new("redis-cli")
+                .args(["-p", &port.to_string(), "CLIENT", "KILL", "TYPE", "pubsub"])
+                .output()
+                .unwrap();
+            assert!(String::from_utf8_lossy(&killed.stdout).trim().parse::<u32>().unwrap() >= 1, "{killed:?}");
+            let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": {"action": "accept", "content": {"name": "Cy"}}});
+            let on_b = on_b.clone();
+            tokio::spawn(async move { assert_eq!(on_b.post(&reply).await.status(), 202) });
+        }
+        message["id"] == 5
+    })
+    .await;
+    let answer = &events.last().expect("an answer").1;
+    assert_eq!(answer["result"]["content"][0]["text"], "accept: \"Cy\"", "{events:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "well before the 5 min limit: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_replica_started_before_redis_serves_once_redis_is_up() {
+    let port = PrivateRedis::free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let sessions = RedisSessions::new(&url).timeout(Duration::from_millis(300)).connect().await;
+    let sessions = sessions.expect("no Redis yet is not an error: the sessions connect in the background");
+    let base = spawn(mcp_axum::McpRouter::new(server(sessions)).into_router()).await;
+    let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready while Redis is away");
+    assert!(ready.text().await.unwrap().contains("session store"));
+    let early = HttpClient::new(format!("{base}/mcp"));
+    let params = mcp_axum::TestClient::initialize_params(json!({}));
+    let refused = early.post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params})).await;
+    assert_eq!(refused.status(), 503, "a session cannot be opened yet");
+
+    let Some(redis) = PrivateRedis::start(port) else {
+        return skip_without_service("redis-server is not installed");
+    };
+    redis.wait_ready().await;
+    let mut became_ready = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/ready")).await.unwrap().status() == 200 {
+            became_ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(became_ready, "ready within 10 s of Redis coming up");
+    let mut client = HttpClient::new(format!("{base}/mcp"));
+    client.initialize().await;
+    let answer = client.request(1, "tools/call", json!({"name": "record", "arguments": {"entry": "x"}})).await;
+    assert_eq!(text_of(&answer), "1");
+}
+
+#[tokio::test]
+async fn the_bus_listener_and_its_connection_end_with_the_sessions() {
+    let port = PrivateRedis::free_port();
+    let Some(redis) = PrivateRedis::start(port) else {
+        return skip_without_service("redis-server is not installed");
+    };
+    redis.wait_ready().await;
+    let sessions = RedisSessions::new(format!("redis://127.0.0.1:{port}/")).connect().await.unwrap();
+    let session = sessions.create(SessionRecord::new()).await.unwrap().unwrap();
+    let count_becomes = |want: usize| async move {
+        for _ in 0..50 {
+            if pubsub_clients(port) == want {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    assert!(count_becomes(1).await, "one subscription while the sessions live");
+    drop(session);
+    drop(sessions);
+    assert!(count_becomes(0).await, "the subscription ends with the sessions ({} left)", pubsub_clients(port));
+}
+
+#[tokio::test]
+async fn a_get_stream_opened_on_another_replica_takes_over_the_sessions_stream() {
+    use futures_util::StreamExt as _;
+    let Some([(_, a), (_, b)]) = two_replicas().await else { return };
+    let mut on_a = HttpClient::new(&a);
+    on_a.initialize().await;
+    let on_b = through(&on_a, &b);
+    let first = on_a.get_stream(None).await;
+    assert_eq!(first.status(), 200);
+    let mut first = first.bytes_stream();
+    // The priming event arrives, so the stream is attached on A.
+    let primed = tokio::time::timeout(Duration::from_secs(5), first.next()).await.expect("a priming event");
+    assert!(primed.is_some());
+    assert_eq!(on_a.get_stream(None).await.status(), 409, "on one replica a second GET stream is refused");
+
+    let second = on_b.get_stream(None).await;
+    assert_eq!(second.status(), 200, "another replica takes the session's GET stream over");
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = first.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the older GET stream on A is closed");
 }

@@ -104,10 +104,10 @@ impl IntrospectionVerifier {
         if !audience_ok {
             return Err(AuthError::Invalid("the token is for another audience".into()));
         }
-        if let (Some(issuer), Some(iss)) = (&self.issuer, answer.get("iss")) {
-            if iss.as_str() != Some(issuer.as_str()) {
-                return Err(AuthError::Invalid("the token is from another issuer".into()));
-            }
+        if let (Some(issuer), Some(iss)) = (&self.issuer, answer.get("iss"))
+            && iss.as_str() != Some(issuer.as_str())
+        {
+            return Err(AuthError::Invalid("the token is from another issuer".into()));
         }
         let expires = answer.get("exp").and_then(Value::as_u64);
         let principal = principal_of(answer)?;

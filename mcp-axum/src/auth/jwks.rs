@@ -148,10 +148,10 @@ async fn discover_jwks_url(client: &reqwest::Client, issuer: &str) -> Result<Str
         format!("{issuer}/.well-known/openid-configuration"),
     ];
     for url in candidates {
-        if let Ok(metadata) = get_json::<Value>(client, &url).await {
-            if let Some(jwks) = metadata.get("jwks_uri").and_then(Value::as_str) {
-                return Ok(jwks.to_owned());
-            }
+        if let Ok(metadata) = get_json::<Value>(client, &url).await
+            && let Some(jwks) = metadata.get("jwks_uri").and_then(Value::as_str)
+        {
+            return Ok(jwks.to_owned());
         }
     }
     Err(format!("no jwks_uri in the metadata of {issuer}"))

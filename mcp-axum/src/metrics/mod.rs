@@ -189,10 +189,10 @@ impl Metrics {
     pub async fn render(&self) -> String {
         let server =
             self.shared.server.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(WeakServer::upgrade);
-        if let Some(server) = server {
-            if let Ok(count) = server.session_count().await {
-                self.shared.sessions_active.set(i64::try_from(count).unwrap_or(i64::MAX));
-            }
+        if let Some(server) = server
+            && let Ok(count) = server.session_count().await
+        {
+            self.shared.sessions_active.set(i64::try_from(count).unwrap_or(i64::MAX));
         }
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.shared.registry).is_err() {

@@ -261,10 +261,10 @@ impl Transport for HttpTransport {
             // Only a request that succeeded opens a session: the Python SDK
             // 1.x names (and at once ends) one on its 400 to a request
             // without a session, such as `server/discover`.
-            if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok()) {
-                if status.is_success() {
-                    *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
-                }
+            if let Some(session) = response.headers().get(SESSION_ID).and_then(|v| v.to_str().ok())
+                && status.is_success()
+            {
+                *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session.to_owned());
             }
             if status == reqwest::StatusCode::ACCEPTED {
                 return Ok(());

@@ -275,10 +275,10 @@ impl Envelope<'_> {
         if self.jsonrpc.map(RawValue::get) != Some("\"2.0\"") {
             return Err(DecodeError::invalid(id, "jsonrpc must be \"2.0\""));
         }
-        if let Some(params) = self.params {
-            if !matches!(params.get().as_bytes().first(), Some(b'{' | b'[')) {
-                return Err(DecodeError::invalid(id, "params must be an object or an array"));
-            }
+        if let Some(params) = self.params
+            && !matches!(params.get().as_bytes().first(), Some(b'{' | b'['))
+        {
+            return Err(DecodeError::invalid(id, "params must be an object or an array"));
         }
         let params = self.params.map(RawValue::to_owned);
         match (self.method, self.id, id) {

@@ -30,7 +30,9 @@ pub struct RedisCache {
 
 impl RedisCache {
     /// Connects to the Redis at `url`; keys start with `PREFIX:cache:`.
-    /// Results up to 1 MiB are cached; commands wait at most 500 ms.
+    /// Results up to 1 MiB are cached; commands wait at most 500 ms. A
+    /// Redis not reachable yet is connected to in the background (until
+    /// then every lookup misses).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let redis = Redis::connect(url, Duration::from_millis(500)).await?;
         Ok(Self { redis, prefix: format!("{prefix}:cache:"), max_bytes: 1024 * 1024 })

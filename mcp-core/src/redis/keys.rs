@@ -64,6 +64,12 @@ impl Keys {
     pub(crate) fn bus(&self) -> String {
         format!("{}:bus", self.prefix)
     }
+
+    /// The Redis Stream that keeps the signals a replica must not miss
+    /// (client answers, cancellations) for one that was disconnected.
+    pub(crate) fn kept_signals(&self) -> String {
+        format!("{}:signals", self.prefix)
+    }
 }
 
 /// The field of the `streams` hash that marks `stream` finished.

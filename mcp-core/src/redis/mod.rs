@@ -48,7 +48,12 @@
 //! Every command is bounded by [`RedisSessions::timeout`] (default 2 s);
 //! past it, or when Redis is unreachable, the store answers
 //! [`StoreError::Unavailable`], which the transport answers 503, and
-//! `/ready` names the store. The connection is re-established on its own.
+//! `/ready` names the store. The connection is re-established on its own,
+//! and one that could not be made at startup is tried again in the
+//! background. Record updates are atomic across replicas (a compare-and-set
+//! script, retried when another replica wrote in between), and client
+//! answers and cancellations reach a replica whose subscription dropped
+//! (see [`RedisBus`]).
 
 mod bus;
 mod cache;
@@ -68,7 +73,9 @@ use crate::session::Sessions;
 use crate::store::StoreError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 /// Settings of Redis-backed [`Sessions`]; [`connect`](Self::connect) makes them.
 #[derive(Debug, Clone)]
@@ -148,8 +155,12 @@ impl RedisSessions {
     }
 
     /// Connects and returns the sessions, with stores and bus sharing one
-    /// multiplexed connection (plus one for pub/sub); fails when Redis
-    /// cannot be reached now.
+    /// multiplexed connection (plus one for pub/sub). When Redis cannot be
+    /// reached now, the sessions are returned anyway and keep trying in the
+    /// background (every 250 ms at first, then up to every 10 s): until
+    /// then every request that needs them is answered 503 and `/ready`
+    /// says not ready, so that a replica started before Redis serves once
+    /// Redis is up. Fails only for a URL that cannot be used.
     pub async fn connect(self) -> Result<Sessions, StoreError> {
         let redis = Redis::connect(&self.url, self.timeout).await?;
         let keys = keys::Keys::new(&self.prefix);
@@ -161,35 +172,77 @@ impl RedisSessions {
     }
 }
 
+/// The first and the longest wait between attempts to reach a Redis that
+/// was not there at startup.
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+const RETRY_MOST: Duration = Duration::from_secs(10);
+
 /// One connection to Redis, every command bounded in time.
 #[derive(Clone)]
 pub(crate) struct Redis {
     client: redis::Client,
-    connection: ConnectionManager,
+    /// Set once Redis was reached; re-established on its own after that.
+    connection: Arc<OnceCell<ConnectionManager>>,
     timeout: Duration,
 }
 
 impl Redis {
+    /// A connection to the Redis at `url`: made now when Redis answers,
+    /// else in the background, retried with backoff, while every command
+    /// fails at once with [`StoreError::Unavailable`] (readiness probes
+    /// say not ready). Fails only for a URL that cannot be used.
     async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
+        let redis = Self { client, connection: Arc::new(OnceCell::new()), timeout };
+        if let Err(error) = redis.establish().await {
+            tracing::warn!(%error, "Redis is not reachable; retrying in the background (not ready meanwhile)");
+            let connection = Arc::downgrade(&redis.connection);
+            let (client, timeout) = (redis.client.clone(), timeout);
+            tokio::spawn(async move {
+                let mut wait = RETRY_FIRST;
+                loop {
+                    tokio::time::sleep(wait).await;
+                    // Nobody left to use it: stop trying.
+                    let Some(connection) = connection.upgrade() else { return };
+                    let retry = Self { client: client.clone(), connection, timeout };
+                    match retry.establish().await {
+                        Ok(()) => return tracing::info!("Redis is reachable again"),
+                        Err(error) => tracing::warn!(%error, "Redis is still not reachable; retrying in {wait:?}"),
+                    }
+                    wait = (wait * 2).min(RETRY_MOST);
+                }
+            });
+        }
+        Ok(redis)
+    }
+
+    /// Opens the connection, once.
+    async fn establish(&self) -> Result<(), StoreError> {
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
             .set_number_of_retries(1);
-        let connecting = ConnectionManager::new_with_config(client.clone(), config);
-        let connection = bounded(timeout, connecting).await?;
-        Ok(Self { client, connection, timeout })
+        let connecting = ConnectionManager::new_with_config(self.client.clone(), config);
+        let connection = bounded(self.timeout, connecting).await?;
+        let _ = self.connection.set(connection);
+        Ok(())
+    }
+
+    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        self.connection.get().cloned().ok_or_else(|| {
+            StoreError::Unavailable("Redis has not been reachable since startup; connecting in the background".into())
+        })
     }
 
     /// Runs one command.
     pub(crate) async fn query<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Result<T, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         bounded(self.timeout, command.query_async(&mut connection)).await
     }
 
     /// Runs a pipeline in one round trip.
     pub(crate) async fn pipeline<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         bounded(self.timeout, pipe.query_async(&mut connection)).await
     }
 
@@ -198,7 +251,7 @@ impl Redis {
         &self,
         script: &redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         bounded(self.timeout, script.invoke_async(&mut connection)).await
     }
 }

@@ -3,7 +3,7 @@
 use super::keys::Keys;
 use super::{Redis, now_ms};
 use crate::session::SessionRecord;
-use crate::session::{SessionStore, Swap};
+use crate::session::{RecordEdit, SessionStore, Swap};
 use crate::store::{StoreError, StoreFuture};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,20 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return 0
 ";
+
+/// Replaces the record when it still is the one read: 0 done, 1 changed
+/// meanwhile, 2 no such session. The TTL stays.
+const REPLACE: &str = r"
+local current = redis.call('GET', KEYS[1])
+if not current then return 2 end
+if current ~= ARGV[1] then return 1 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 0
+";
+
+/// How often [`RedisSessionStore`] reads a record again when another
+/// replica changed it between its read and its write.
+const UPDATE_ATTEMPTS: u32 = 32;
 
 /// Adds a subscription unless the session holds `max` others: 1 added
 /// (or held already), 0 refused.
@@ -48,6 +62,7 @@ pub struct RedisSessionStore {
     bounds: Bounds,
     swap: Arc<redis::Script>,
     subscribe: Arc<redis::Script>,
+    replace: Arc<redis::Script>,
 }
 
 /// How many sessions may be open: in all, and opened from one client address.
@@ -66,6 +81,7 @@ impl RedisSessionStore {
             bounds,
             swap: Arc::new(redis::Script::new(SWAP)),
             subscribe: Arc::new(redis::Script::new(SUBSCRIBE)),
+            replace: Arc::new(redis::Script::new(REPLACE)),
         }
     }
 
@@ -154,6 +170,35 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let (key, json, ttl) = (self.keys.record(&record.id), encode(&record)?, self.ttl_ms());
             self.redis.query::<()>(redis::cmd("SET").arg(key).arg(json).arg("XX").arg("PX").arg(ttl)).await
+        })
+    }
+
+    /// Read, edit, then write only if the record is still the one read
+    /// (compared in Redis, by a script): a change made meanwhile by another
+    /// replica is read again and the edit applied to it.
+    fn update_record<'a>(&'a self, id: &'a str, edit: &'a RecordEdit<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let key = self.keys.record(id);
+            for attempt in 0..UPDATE_ATTEMPTS {
+                let Some(read) = self.redis.query::<Option<String>>(redis::cmd("GET").arg(&key)).await? else {
+                    return Ok(false);
+                };
+                let mut record: SessionRecord =
+                    serde_json::from_str(&read).map_err(|e| StoreError::Unavailable(format!("session record: {e}")))?;
+                edit(&mut record);
+                let written = encode(&record)?;
+                let mut replace = self.replace.key(&key);
+                replace.arg(&read).arg(&written);
+                match self.redis.invoke::<u8>(&replace).await? {
+                    0 => return Ok(true),
+                    2 => return Ok(false),
+                    // Another replica wrote between the read and the write.
+                    _ => tokio::time::sleep(std::time::Duration::from_millis(u64::from(attempt % 4))).await,
+                }
+            }
+            Err(StoreError::Unavailable(format!(
+                "session {id}: its record changed under each of {UPDATE_ATTEMPTS} updates"
+            )))
         })
     }
 

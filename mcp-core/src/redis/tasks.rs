@@ -94,8 +94,10 @@ pub struct RedisTaskStore {
 }
 
 impl RedisTaskStore {
-    /// Connects to the Redis at `url`, with keys under `prefix`; fails when
-    /// Redis cannot be reached now. Every command is bounded by 2 s.
+    /// Connects to the Redis at `url`, with keys under `prefix`; a Redis
+    /// not reachable yet is connected to in the background (commands fail
+    /// until then). Fails only for a URL that cannot be used. Every command
+    /// is bounded by 2 s.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let redis = Redis::connect(url, Duration::from_secs(2)).await?;
         let store = Self {

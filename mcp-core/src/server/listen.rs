@@ -120,17 +120,17 @@ impl Listeners {
         if open.len() >= MAX_LISTENERS {
             return Err(RpcError::internal(format!("the server holds its maximum of {MAX_LISTENERS} listeners")));
         }
-        if let Some(client) = &listener.client {
-            if open.iter().filter(|l| l.client.as_ref() == Some(client)).count() >= self.per_client {
-                return Err(RpcError::new(
-                    code::LIMIT_REACHED,
-                    format!(
-                        "Too Many Requests: this client holds its maximum of {} subscriptions/listen streams \
+        if let Some(client) = &listener.client
+            && open.iter().filter(|l| l.client.as_ref() == Some(client)).count() >= self.per_client
+        {
+            return Err(RpcError::new(
+                code::LIMIT_REACHED,
+                format!(
+                    "Too Many Requests: this client holds its maximum of {} subscriptions/listen streams \
                          (MCP_MAX_LISTENERS_PER_CLIENT)",
-                        self.per_client
-                    ),
-                ));
-            }
+                    self.per_client
+                ),
+            ));
         }
         listener.key = self.next.fetch_add(1, Ordering::Relaxed);
         let key = listener.key;

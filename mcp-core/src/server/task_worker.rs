@@ -89,10 +89,10 @@ pub(crate) async fn run(server: &Server, id: &str) {
     let tasks = server.tasks();
     tasks.running.fetch_add(1, Ordering::Relaxed);
     let _running = Running(&tasks.running);
-    if let Some(task) = begin(&*tasks.store, id).await {
-        if let Some(outcome) = execute(server, tasks, task).await {
-            settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
-        }
+    if let Some(task) = begin(&*tasks.store, id).await
+        && let Some(outcome) = execute(server, tasks, task).await
+    {
+        settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
     }
     if let Err(error) = tasks.store.finish(id).await {
         tracing::warn!(task = %id, %error, "could not take a finished task off the queue");

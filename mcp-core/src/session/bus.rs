@@ -40,6 +40,18 @@ pub enum Signal {
         /// The result, or the client's error.
         answer: Result<Box<RawValue>, RpcError>,
     },
+    /// A connection attached to the session's standalone (GET) stream on
+    /// the sending replica: one attached elsewhere with an older
+    /// [`Claim`](super::Claim) closes, so that the session has one GET
+    /// stream across replicas, the newest.
+    Claimed {
+        /// The session.
+        session: String,
+        /// The standalone stream.
+        stream: u64,
+        /// When the new connection attached.
+        claim: super::Claim,
+    },
     /// `notifications/cancelled`: for the replica running the request.
     Cancel {
         /// The session.

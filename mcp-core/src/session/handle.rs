@@ -42,21 +42,15 @@ impl Session {
         self.live.get_or_init(|| self.sessions.shared.live.get_or_create(&self.record.id))
     }
 
-    /// Applies `edit` to the stored record (a session ended meanwhile stays
-    /// ended).
-    async fn update(&self, edit: impl FnOnce(&mut SessionRecord)) -> Result<(), StoreError> {
-        let store = &self.sessions.shared.store;
-        let Some(current) = store.load(self.id()).await? else {
-            return Ok(());
-        };
-        let mut record = SessionRecord::clone(&current);
-        edit(&mut record);
-        store.save(record).await
+    /// Applies `edit` to the stored record, atomically (a session ended
+    /// meanwhile stays ended).
+    async fn update(&self, edit: impl Fn(&mut SessionRecord) + Send + Sync) -> Result<(), StoreError> {
+        self.sessions.shared.store.update_record(self.id(), &edit).await.map(drop)
     }
 
     /// Records what the client declared in `initialize`.
     pub(crate) async fn set_client(&self, client: ClientInfo) -> Result<(), StoreError> {
-        self.update(|r| r.client = Some(client)).await
+        self.update(|r| r.client = Some(client.clone())).await
     }
 
     /// Records `notifications/initialized`.
@@ -179,8 +173,14 @@ impl Session {
         if !replay.as_ref().is_ok_and(|r| r.open) {
             self.detach(after.stream);
         } else if self.sessions.is_shared() && self.sessions.stored_standalone(self.id()).await? == Some(after.stream) {
-            // The standalone stream, resumed here after another replica held it.
-            self.live().set_standalone(after.stream);
+            // The standalone stream, resumed here after another replica held
+            // it: a connection still open there closes.
+            let claim = self.live().reclaim_standalone(after.stream);
+            self.sessions.signal_others(Signal::Claimed {
+                session: self.id().to_owned(),
+                stream: after.stream.0,
+                claim,
+            });
         }
         replay
     }
@@ -193,9 +193,13 @@ impl Session {
             None if self.sessions.is_shared() => self.shared_standalone().await?,
             None => self.open_stream().await?,
         };
-        let Some(stream) = self.live().claim_standalone(stream, sink) else {
+        let Some((stream, claim)) = self.live().claim_standalone(stream, sink) else {
             return Ok(None);
         };
+        if self.sessions.is_shared() {
+            // One GET stream per session across replicas: the newest holds it.
+            self.sessions.signal_others(Signal::Claimed { session: self.id().to_owned(), stream: stream.0, claim });
+        }
         let priming = self.sessions.events().last_event_id(self.id(), stream).await?;
         self.live().seen(stream, priming.seq);
         Ok(Some(priming))

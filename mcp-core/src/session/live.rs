@@ -25,6 +25,26 @@ struct Live {
     subscriptions: HashSet<String>,
     attached: HashMap<StreamId, Attached>,
     standalone: Option<StreamId>,
+    /// When the connection on the standalone stream attached here, as
+    /// replicas compare it (see [`Claim`]).
+    claim: Option<Claim>,
+}
+
+/// When a connection attached to a session's standalone (GET) stream: the
+/// time, then a random tie-breaker. Across replicas the newest holds the
+/// stream, and a replica holding an older one closes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Claim {
+    /// Milliseconds since the Unix epoch.
+    pub at: u64,
+    /// Breaks ties between claims of the same millisecond.
+    pub nonce: u64,
+}
+
+impl Claim {
+    fn now() -> Self {
+        Self { at: crate::store::now_ms(), nonce: rand::random() }
+    }
 }
 
 impl LiveSession {
@@ -71,7 +91,11 @@ impl LiveSession {
     }
 
     pub(crate) fn detach(&self, stream: StreamId) {
-        self.lock().attached.remove(&stream);
+        let mut live = self.lock();
+        live.attached.remove(&stream);
+        if live.standalone == Some(stream) {
+            live.claim = None;
+        }
     }
 
     /// Sends `event` to the connection attached to its stream, if any, in
@@ -114,19 +138,15 @@ impl LiveSession {
         !self.running.is_empty() || self.lock().attached.values().any(|a| !a.sink.is_closed())
     }
 
-    /// Marks `stream` as the standalone stream (resumed here).
-    pub(crate) fn set_standalone(&self, stream: StreamId) {
-        self.lock().standalone = Some(stream);
-    }
-
     /// The standalone stream, once one was opened.
     pub(crate) fn standalone(&self) -> Option<StreamId> {
         self.lock().standalone
     }
 
     /// Attaches `sink` to the standalone stream (`stream` when none exists
-    /// yet); `None` when another connection holds it.
-    pub(crate) fn claim_standalone(&self, stream: StreamId, sink: EventSink) -> Option<StreamId> {
+    /// yet); `None` when another connection here holds it. Returns the
+    /// stream and this connection's claim on it.
+    pub(crate) fn claim_standalone(&self, stream: StreamId, sink: EventSink) -> Option<(StreamId, Claim)> {
         let mut live = self.lock();
         let stream = *live.standalone.get_or_insert(stream);
         if live.attached.get(&stream).is_some_and(|a| !a.sink.is_closed()) {
@@ -134,7 +154,30 @@ impl LiveSession {
         }
         // Where the client starts is known once the priming id is read (`seen`).
         live.attached.insert(stream, Attached { sink, last: None });
-        Some(stream)
+        let claim = Claim::now();
+        live.claim = Some(claim);
+        Some((stream, claim))
+    }
+
+    /// A connection resumed the standalone `stream` here: its claim.
+    pub(crate) fn reclaim_standalone(&self, stream: StreamId) -> Claim {
+        let mut live = self.lock();
+        live.standalone = Some(stream);
+        let claim = Claim::now();
+        live.claim = Some(claim);
+        claim
+    }
+
+    /// Another replica's connection claimed the standalone `stream` at
+    /// `theirs`: the connection here closes when its claim is older.
+    /// Whether one closed.
+    pub(crate) fn yield_standalone(&self, stream: StreamId, theirs: Claim) -> bool {
+        let mut live = self.lock();
+        if live.standalone != Some(stream) || live.claim.is_none_or(|ours| ours >= theirs) {
+            return false;
+        }
+        live.claim = None;
+        live.attached.remove(&stream).is_some()
     }
 
     /// Cancels everything in flight and closes every connection (the
@@ -212,10 +255,14 @@ mod tests {
     fn one_connection_holds_the_standalone_stream() {
         let live = LiveSession::default();
         let (tx, rx) = crate::session::event_channel(1024);
-        let stream = live.claim_standalone(StreamId(7), tx).unwrap();
+        let (stream, _) = live.claim_standalone(StreamId(7), tx).unwrap();
         let (tx2, _rx2) = crate::session::event_channel(1024);
         assert!(live.claim_standalone(StreamId(8), tx2.clone()).is_none());
         drop(rx);
-        assert_eq!(live.claim_standalone(StreamId(8), tx2), Some(stream), "a closed connection frees it");
+        assert_eq!(
+            live.claim_standalone(StreamId(8), tx2).map(|(s, _)| s),
+            Some(stream),
+            "a closed connection frees it"
+        );
     }
 }

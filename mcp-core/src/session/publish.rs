@@ -89,9 +89,9 @@ impl Sessions {
 /// on a task of its own.
 pub(super) fn run_now_or_spawn(work: impl Future<Output = ()> + Send + 'static) {
     let mut work = Box::pin(work);
-    if futures_util::FutureExt::now_or_never(&mut work).is_none() {
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(work);
-        }
+    if futures_util::FutureExt::now_or_never(&mut work).is_none()
+        && let Ok(runtime) = tokio::runtime::Handle::try_current()
+    {
+        runtime.spawn(work);
     }
 }

@@ -26,6 +26,9 @@ pub(super) struct Shared {
     /// Signals to and from other replicas, when stores are shared.
     pub(super) bus: Option<Box<dyn SessionBus>>,
     pub(super) listening: AtomicBool,
+    /// Ends the bus listener (and its Redis connection) when these
+    /// sessions are dropped.
+    pub(super) listener: OnceLock<tokio_util::sync::DropGuard>,
     /// What the server does with other replicas' notices.
     pub(super) notices: OnceLock<NoticeHandler>,
     /// `resources/updated` for subscribed sessions, in order, with shared stores.
@@ -61,6 +64,7 @@ impl Sessions {
                 live: LiveTable::default(),
                 bus,
                 listening: AtomicBool::new(false),
+                listener: OnceLock::new(),
                 notices: OnceLock::new(),
                 updates: OnceLock::new(),
                 sweeping: AtomicBool::new(false),

@@ -28,10 +28,10 @@ impl Sessions {
         }
         let sessions = self.clone();
         run_now_or_spawn(async move {
-            if let Some(bus) = &sessions.shared.bus {
-                if let Err(error) = bus.publish(signal).await {
-                    tracing::debug!(%error, "a signal could not be handed to other replicas");
-                }
+            if let Some(bus) = &sessions.shared.bus
+                && let Err(error) = bus.publish(signal).await
+            {
+                tracing::debug!(%error, "a signal could not be handed to other replicas");
             }
         });
         true
@@ -123,8 +123,12 @@ impl Sessions {
         };
         let mut signals = bus.listen();
         let shared = Arc::downgrade(&self.shared);
+        let ended = tokio_util::sync::CancellationToken::new();
+        let _ = self.shared.listener.set(ended.clone().drop_guard());
         runtime.spawn(async move {
-            while let Some(signal) = signals.recv().await {
+            // Ends with the sessions: dropping `signals` ends the bus's
+            // subscription too.
+            while let Some(signal) = ended.run_until_cancelled(signals.recv()).await.flatten() {
                 let Some(shared) = shared.upgrade() else {
                     break;
                 };
@@ -153,6 +157,13 @@ impl Sessions {
             Signal::Answer { session, id, answer } => {
                 if let Some(live) = shared.live.get(&session) {
                     live.pending.complete(&id, answer);
+                }
+            }
+            Signal::Claimed { session, stream, claim } => {
+                if let Some(live) = shared.live.get(&session)
+                    && live.yield_standalone(StreamId(stream), claim)
+                {
+                    tracing::debug!(%session, "a newer GET stream on another replica took over this session's");
                 }
             }
             Signal::Cancel { session, id } => {

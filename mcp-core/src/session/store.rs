@@ -44,6 +44,20 @@ pub trait SessionStore: Send + Sync + 'static {
     fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
     /// Replaces the record of an existing session.
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()>;
+    /// Applies `edit` to the record of session `id` as one atomic change:
+    /// two updates at once (`logging/setLevel` on one replica while
+    /// `initialize`'s record is written on another) both hold. `false`
+    /// when the session does not exist. The default loads then saves,
+    /// which a store shared by several processes must override.
+    fn update_record<'a>(&'a self, id: &'a str, edit: &'a RecordEdit<'a>) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let Some(current) = self.load(id).await? else { return Ok(false) };
+            let mut record = SessionRecord::clone(&current);
+            edit(&mut record);
+            self.save(record).await?;
+            Ok(true)
+        })
+    }
     /// Forgets session `id`; `false` when it did not exist.
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
     /// Forgets idle sessions and returns their ids.
@@ -102,6 +116,10 @@ pub trait SessionStore: Send + Sync + 'static {
         unsupported("does not share subscriptions")
     }
 }
+
+/// A change to a session record ([`SessionStore::update_record`]); a store
+/// may apply it more than once, to the newest record each time.
+pub type RecordEdit<'a> = dyn Fn(&mut SessionRecord) + Send + Sync + 'a;
 
 /// What [`SessionStore::swap_value`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +288,13 @@ impl SessionStore for MemorySessionStore {
             slot.record = Arc::new(record);
         }
         ready(Ok(()))
+    }
+
+    fn update_record<'a>(&'a self, id: &'a str, edit: &'a RecordEdit<'a>) -> StoreFuture<'a, bool> {
+        let mut table = self.write();
+        let Some(slot) = table.slots.get_mut(id) else { return ready(Ok(false)) };
+        edit(Arc::make_mut(&mut slot.record));
+        ready(Ok(true))
     }
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {

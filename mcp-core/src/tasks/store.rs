@@ -96,10 +96,10 @@ impl Queue {
     }
 
     fn forget(&mut self, id: &str) {
-        if let Some(kept) = self.tasks.remove(id) {
-            if !kept.record.status.is_terminal() {
-                self.release(&kept.record.quota);
-            }
+        if let Some(kept) = self.tasks.remove(id)
+            && !kept.record.status.is_terminal()
+        {
+            self.release(&kept.record.quota);
         }
         self.claims.remove(id);
     }

@@ -251,10 +251,10 @@ impl Connection {
         if let Some(forwarder) = self.forwarder.take() {
             forwarder.abort();
         }
-        if let Some(session) = self.session.take() {
-            if let Err(error) = self.server.sessions().remove(session.id()).await {
-                tracing::warn!(%error, "could not end the stdio session");
-            }
+        if let Some(session) = self.session.take()
+            && let Err(error) = self.server.sessions().remove(session.id()).await
+        {
+            tracing::warn!(%error, "could not end the stdio session");
         }
     }
 

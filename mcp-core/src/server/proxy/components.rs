@@ -164,11 +164,11 @@ impl Remote {
         arguments: Option<Box<RawValue>>,
     ) -> Result<CallToolResult, RpcError> {
         let link = self.inner.links.for_context(&ctx).await?;
-        if let Some(created) = ctx.task_run().map(|task| task.handed(REMOTE_TASK)) {
-            if let Some(created) = created.await {
-                let result = link.relay.run(&ctx, |_| link.upstream.await_task(created)).await?;
-                return decode(result, "tools/call");
-            }
+        if let Some(created) = ctx.task_run().map(|task| task.handed(REMOTE_TASK))
+            && let Some(created) = created.await
+        {
+            let result = link.relay.run(&ctx, |_| link.upstream.await_task(created)).await?;
+            return decode(result, "tools/call");
         }
         let arguments: Value = match arguments {
             Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,

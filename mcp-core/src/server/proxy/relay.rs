@@ -189,11 +189,11 @@ impl Relay {
                 let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
                 let token = params["progressToken"].as_str().unwrap_or_default();
                 let call = calls.iter().find(|call| progress_token(call.id) == token);
-                if let Some(call) = call {
-                    if let Some(theirs) = call.ctx.progress_token() {
-                        params["progressToken"] = theirs.clone();
-                        call.ctx.notify(method, &params);
-                    }
+                if let Some(call) = call
+                    && let Some(theirs) = call.ctx.progress_token()
+                {
+                    params["progressToken"] = theirs.clone();
+                    call.ctx.notify(method, &params);
                 }
             }
             "notifications/message" => match self.latest_call() {
