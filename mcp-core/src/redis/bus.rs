@@ -99,8 +99,8 @@ impl SessionBus for RedisBus {
     fn listen(&self) -> mpsc::Receiver<Signal> {
         let (tx, rx) = mpsc::channel(BACKLOG);
         let listener = Listener {
-            client: self.redis.client.clone(),
             redis: self.redis.clone(),
+            attempts: 0,
             channel: self.channel.clone(),
             kept: self.kept.clone(),
             me: self.replica,
@@ -113,8 +113,9 @@ impl SessionBus for RedisBus {
 
 /// The subscription of one replica, and how far it has read the kept stream.
 struct Listener {
-    client: redis::Client,
     redis: Redis,
+    /// Subscriptions tried so far (in a cluster, each tries the next node).
+    attempts: usize,
     channel: String,
     kept: String,
     me: u64,
@@ -142,7 +143,9 @@ impl Listener {
     /// one seen, then forwards other replicas' signals to `tx` until the
     /// subscription or `tx` closes.
     async fn relay(&mut self, tx: &mpsc::Sender<Signal>) -> Result<(), StoreError> {
-        let mut pubsub = self.client.get_async_pubsub().await.map_err(unavailable)?;
+        let node = self.redis.node(self.attempts);
+        self.attempts += 1;
+        let mut pubsub = node.get_async_pubsub().await.map_err(unavailable)?;
         pubsub.subscribe(&self.channel).await.map_err(unavailable)?;
         // Subscribed first, read second: a signal published in between is
         // seen twice, never missed.

@@ -1,6 +1,7 @@
 //! [`RedisEventStore`]: stream events in capped Redis Streams.
 
 use super::Redis;
+use super::batch::Batch;
 use super::keys::{Keys, finished_field};
 use crate::session::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
 use crate::store::{StoreError, StoreFuture};
@@ -86,10 +87,10 @@ impl RedisEventStore {
     /// The last position of `stream` and whether it is finished; `None`
     /// when the session has no such stream.
     async fn position(&self, session: &str, stream: StreamId) -> Result<Option<(u64, bool)>, StoreError> {
-        let mut pipe = redis::pipe();
+        let mut pipe = Batch::new();
         pipe.cmd("HGET").arg(self.keys.streams(session)).arg(stream.to_string());
         pipe.cmd("HEXISTS").arg(self.keys.streams(session)).arg(finished_field(stream));
-        let (last, finished): (Option<u64>, bool) = self.redis.pipeline(&pipe).await?;
+        let (last, finished): (Option<u64>, bool) = self.redis.batch(&pipe).await?;
         Ok(last.map(|last| (last, finished)))
     }
 }
@@ -102,10 +103,10 @@ impl EventStore for RedisEventStore {
         Box::pin(async move {
             loop {
                 let stream = StreamId::random();
-                let mut pipe = redis::pipe();
+                let mut pipe = Batch::new();
                 pipe.cmd("HSETNX").arg(self.keys.streams(session)).arg(stream.to_string()).arg(0);
                 pipe.cmd("PEXPIRE").arg(self.keys.streams(session)).arg(self.ttl_ms()).ignore();
-                let (created,): (bool,) = self.redis.pipeline(&pipe).await?;
+                let (created,): (bool,) = self.redis.batch(&pipe).await?;
                 if created {
                     return Ok(stream);
                 }

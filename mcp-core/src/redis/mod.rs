@@ -55,6 +55,7 @@
 //! answers and cancellations reach a replica whose subscription dropped
 //! (see [`RedisBus`]).
 
+mod batch;
 mod bus;
 mod cache;
 mod events;
@@ -71,6 +72,7 @@ pub use tasks::RedisTaskStore;
 use crate::config::{self, Env};
 use crate::session::Sessions;
 use crate::store::StoreError;
+use batch::Batch;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::future::Future;
 use std::sync::Arc;
@@ -90,7 +92,8 @@ pub struct RedisSessions {
 }
 
 impl RedisSessions {
-    /// Sessions in the Redis at `url` (`redis://host:port/db`), with the
+    /// Sessions in the Redis at `url` (`redis://host:port/db`; a Redis
+    /// Cluster as `redis+cluster://host:port,host:port`), with the
     /// defaults: prefix `mcp`, the idle timeout of `MCP_SESSION_TIMEOUT`,
     /// the bounds of `MCP_MAX_SESSIONS` and `MCP_MAX_SESSIONS_PER_CLIENT`
     /// (else their defaults, the memory store's too: see [`config`]), 512
@@ -177,34 +180,111 @@ impl RedisSessions {
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_MOST: Duration = Duration::from_secs(10);
 
-/// One connection to Redis, every command bounded in time.
+/// Where the commands go: one Redis (a primary, or a managed endpoint), or
+/// the nodes of a Redis Cluster.
+enum Target {
+    Single(redis::Client),
+    Cluster {
+        cluster: Box<redis::cluster::ClusterClient>,
+        /// Each seed node on its own, for the bus's subscription (cluster
+        /// pub/sub reaches every node).
+        nodes: Vec<redis::Client>,
+    },
+}
+
+impl Target {
+    /// `url` is one Redis (`redis://`, `rediss://`, `unix://`), or a
+    /// cluster's seed nodes: `redis+cluster://[user:password@]host:port,host:port`
+    /// (`rediss+cluster://` with TLS).
+    fn parse(url: &str) -> Result<Self, StoreError> {
+        let cluster = url.strip_prefix("redis+cluster://").map(|rest| ("redis", rest));
+        let cluster = cluster.or_else(|| url.strip_prefix("rediss+cluster://").map(|rest| ("rediss", rest)));
+        let Some((scheme, rest)) = cluster else {
+            return redis::Client::open(url).map(Self::Single).map_err(unavailable);
+        };
+        let (credentials, hosts) = match rest.rsplit_once('@') {
+            Some((credentials, hosts)) => (format!("{credentials}@"), hosts),
+            None => (String::new(), rest),
+        };
+        let nodes: Vec<String> = hosts
+            .trim_end_matches('/')
+            .split(',')
+            .filter(|host| !host.trim().is_empty())
+            .map(|host| format!("{scheme}://{credentials}{}/", host.trim()))
+            .collect();
+        if nodes.is_empty() {
+            return Err(StoreError::Unavailable(format!("{url}: a cluster URL names at least one node")));
+        }
+        let cluster = redis::cluster::ClusterClient::new(nodes.clone()).map_err(unavailable)?;
+        let nodes = nodes.iter().map(|node| redis::Client::open(node.as_str())).collect::<Result<_, _>>();
+        Ok(Self::Cluster { cluster: Box::new(cluster), nodes: nodes.map_err(unavailable)? })
+    }
+}
+
+/// The connection of either [`Target`].
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Self::Single(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Self::Single(connection) => connection.req_packed_commands(cmd, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+/// One connection to Redis (or to a Redis Cluster), every command bounded
+/// in time.
 #[derive(Clone)]
 pub(crate) struct Redis {
-    client: redis::Client,
+    target: Arc<Target>,
     /// Set once Redis was reached; re-established on its own after that.
-    connection: Arc<OnceCell<ConnectionManager>>,
+    connection: Arc<OnceCell<Connection>>,
     timeout: Duration,
 }
 
 impl Redis {
-    /// A connection to the Redis at `url`: made now when Redis answers,
-    /// else in the background, retried with backoff, while every command
-    /// fails at once with [`StoreError::Unavailable`] (readiness probes
-    /// say not ready). Fails only for a URL that cannot be used.
+    /// A connection to the Redis at `url` (see [`Target::parse`]): made now
+    /// when Redis answers, else in the background, retried with backoff,
+    /// while every command fails at once with [`StoreError::Unavailable`]
+    /// (readiness probes say not ready). Fails only for a URL that cannot
+    /// be used.
     async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
-        let redis = Self { client, connection: Arc::new(OnceCell::new()), timeout };
+        let redis = Self { target: Arc::new(Target::parse(url)?), connection: Arc::new(OnceCell::new()), timeout };
         if let Err(error) = redis.establish().await {
             tracing::warn!(%error, "Redis is not reachable; retrying in the background (not ready meanwhile)");
             let connection = Arc::downgrade(&redis.connection);
-            let (client, timeout) = (redis.client.clone(), timeout);
+            let (target, timeout) = (Arc::clone(&redis.target), timeout);
             tokio::spawn(async move {
                 let mut wait = RETRY_FIRST;
                 loop {
                     tokio::time::sleep(wait).await;
                     // Nobody left to use it: stop trying.
                     let Some(connection) = connection.upgrade() else { return };
-                    let retry = Self { client: client.clone(), connection, timeout };
+                    let retry = Self { target: Arc::clone(&target), connection, timeout };
                     match retry.establish().await {
                         Ok(()) => return tracing::info!("Redis is reachable again"),
                         Err(error) => tracing::warn!(%error, "Redis is still not reachable; retrying in {wait:?}"),
@@ -218,20 +298,46 @@ impl Redis {
 
     /// Opens the connection, once.
     async fn establish(&self) -> Result<(), StoreError> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1);
-        let connecting = ConnectionManager::new_with_config(self.client.clone(), config);
-        let connection = bounded(self.timeout, connecting).await?;
+        let connection = match &*self.target {
+            Target::Single(client) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    .set_number_of_retries(1);
+                let connecting = ConnectionManager::new_with_config(client.clone(), config);
+                Connection::Single(bounded(self.timeout, connecting).await?)
+            }
+            Target::Cluster { cluster, .. } => {
+                let config = redis::cluster::ClusterConfig::new()
+                    .set_connection_timeout(self.timeout)
+                    .set_response_timeout(self.timeout);
+                let connecting = cluster.get_async_connection_with_config(config);
+                Connection::Cluster(bounded(self.timeout, connecting).await?)
+            }
+        };
         let _ = self.connection.set(connection);
         Ok(())
     }
 
-    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    fn connection(&self) -> Result<Connection, StoreError> {
         self.connection.get().cloned().ok_or_else(|| {
             StoreError::Unavailable("Redis has not been reachable since startup; connecting in the background".into())
         })
+    }
+
+    /// A client of one node, for connections of their own (the bus's
+    /// subscription, blocking reads): the Redis, or the `attempt`-th seed
+    /// node of a cluster, in turn.
+    pub(crate) fn node(&self, attempt: usize) -> redis::Client {
+        match &*self.target {
+            Target::Single(client) => client.clone(),
+            Target::Cluster { nodes, .. } => nodes[attempt % nodes.len()].clone(),
+        }
+    }
+
+    /// Whether the commands go to a Redis Cluster.
+    pub(crate) fn is_cluster(&self) -> bool {
+        matches!(*self.target, Target::Cluster { .. })
     }
 
     /// Runs one command.
@@ -240,10 +346,23 @@ impl Redis {
         bounded(self.timeout, command.query_async(&mut connection)).await
     }
 
-    /// Runs a pipeline in one round trip.
-    pub(crate) async fn pipeline<T: redis::FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, StoreError> {
-        let mut connection = self.connection()?;
-        bounded(self.timeout, pipe.query_async(&mut connection)).await
+    /// Runs a batch: one pipeline, one round trip; in a cluster, one
+    /// pipeline per hash tag, sent at once.
+    pub(crate) async fn batch<T: redis::FromRedisValue>(&self, batch: &Batch) -> Result<T, StoreError> {
+        let connection = self.connection()?;
+        if let Connection::Single(mut connection) = connection {
+            return bounded(self.timeout, batch.pipeline().query_async(&mut connection)).await;
+        }
+        let groups = batch.by_slot().into_iter().map(|(pipe, positions)| {
+            let mut connection = connection.clone();
+            async move {
+                let values: Vec<redis::Value> = pipe.query_async(&mut connection).await?;
+                Ok::<_, redis::RedisError>((positions, values))
+            }
+        });
+        let answers = bounded(self.timeout, futures_util::future::try_join_all(groups)).await?;
+        redis::from_redis_value(batch.reassemble(answers))
+            .map_err(|e| StoreError::Unavailable(format!("Redis answered in an unexpected shape: {e}")))
     }
 
     /// Runs a Lua script (by its hash, loading it when Redis lacks it).
@@ -270,3 +389,21 @@ fn unavailable(error: redis::RedisError) -> StoreError {
 }
 
 use crate::store::now_ms;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_url_names_a_redis_or_a_clusters_nodes() {
+        assert!(matches!(Target::parse("redis://127.0.0.1:6379/"), Ok(Target::Single(_))));
+        let Ok(Target::Cluster { nodes, .. }) = Target::parse("redis+cluster://u:p@10.0.0.1:7000, 10.0.0.2:7001/")
+        else {
+            panic!("a cluster");
+        };
+        let nodes: Vec<String> = nodes.iter().map(|n| n.get_connection_info().addr().to_string()).collect();
+        assert_eq!(nodes, ["10.0.0.1:7000", "10.0.0.2:7001"]);
+        assert!(Target::parse("redis+cluster://").is_err());
+        assert!(Target::parse("http://x").is_err());
+    }
+}

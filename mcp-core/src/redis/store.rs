@@ -1,5 +1,6 @@
 //! [`RedisSessionStore`]: session records and state values in Redis.
 
+use super::batch::Batch;
 use super::keys::Keys;
 use super::{Redis, now_ms};
 use crate::session::SessionRecord;
@@ -93,7 +94,7 @@ impl RedisSessionStore {
     /// one round trip, which also reads the record when `read` is set.
     async fn refresh(&self, id: &str, read: bool) -> Result<(Option<String>, bool), StoreError> {
         let ttl = self.ttl_ms();
-        let mut pipe = redis::pipe();
+        let mut pipe = Batch::new();
         pipe.cmd("GET").arg(self.keys.record(id));
         if !read {
             pipe.ignore();
@@ -106,10 +107,10 @@ impl RedisSessionStore {
         pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
         if read {
-            let (record, existed): (Option<String>, bool) = self.redis.pipeline(&pipe).await?;
+            let (record, existed): (Option<String>, bool) = self.redis.batch(&pipe).await?;
             Ok((record, existed))
         } else {
-            let (existed,): (bool,) = self.redis.pipeline(&pipe).await?;
+            let (existed,): (bool,) = self.redis.batch(&pipe).await?;
             Ok((None, existed))
         }
     }
@@ -124,7 +125,7 @@ impl SessionStore for RedisSessionStore {
         Box::pin(async move {
             let now = now_ms();
             let client = record.client_addr.map(|addr| self.keys.client(&addr));
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             pipe.cmd("ZCOUNT").arg(self.keys.index()).arg(now).arg("+inf");
             if let Some(client) = &client {
                 pipe.cmd("ZREMRANGEBYSCORE").arg(client).arg("-inf").arg(now).ignore();
@@ -132,7 +133,7 @@ impl SessionStore for RedisSessionStore {
             } else {
                 pipe.cmd("ECHO").arg(0);
             }
-            let (open, from_client): (usize, usize) = self.redis.pipeline(&pipe).await?;
+            let (open, from_client): (usize, usize) = self.redis.batch(&pipe).await?;
             if open >= self.bounds.sessions {
                 return Err(StoreError::Full(self.bounds.sessions));
             }
@@ -141,7 +142,7 @@ impl SessionStore for RedisSessionStore {
             }
             let json = encode(&record)?;
             let ttl = self.ttl_ms();
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             pipe.cmd("SET").arg(self.keys.record(&record.id)).arg(json).arg("NX").arg("PX").arg(ttl).ignore();
             pipe.cmd("ZADD").arg(self.keys.index()).arg(now + ttl).arg(&record.id).ignore();
             // The index outlives its newest session by nothing: no replica
@@ -151,7 +152,7 @@ impl SessionStore for RedisSessionStore {
                 pipe.cmd("ZADD").arg(client).arg(now + ttl).arg(&record.id).ignore();
                 pipe.cmd("PEXPIRE").arg(client).arg(ttl).ignore();
             }
-            self.redis.pipeline::<()>(&pipe).await
+            self.redis.batch::<()>(&pipe).await
         })
     }
 
@@ -204,12 +205,12 @@ impl SessionStore for RedisSessionStore {
 
     fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             pipe.cmd("SMEMBERS").arg(self.keys.subscriptions(id));
             pipe.cmd("GET").arg(self.keys.record(id));
-            let (uris, record): (Vec<String>, Option<String>) = self.redis.pipeline(&pipe).await?;
+            let (uris, record): (Vec<String>, Option<String>) = self.redis.batch(&pipe).await?;
             let client = record.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()?.client_addr);
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             if let Some(addr) = client {
                 pipe.cmd("ZREM").arg(self.keys.client(&addr)).arg(id).ignore();
             }
@@ -219,7 +220,7 @@ impl SessionStore for RedisSessionStore {
             for uri in &uris {
                 pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
             }
-            let (deleted,): (usize,) = self.redis.pipeline(&pipe).await?;
+            let (deleted,): (usize,) = self.redis.batch(&pipe).await?;
             Ok(deleted > 0)
         })
     }
@@ -234,13 +235,13 @@ impl SessionStore for RedisSessionStore {
             if due.is_empty() {
                 return Ok(due);
             }
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             for id in &due {
                 pipe.cmd("PTTL").arg(self.keys.record(id));
             }
-            let ttls: Vec<i64> = self.redis.pipeline(&pipe).await?;
+            let ttls: Vec<i64> = self.redis.batch(&pipe).await?;
             let mut expired = Vec::new();
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             for (id, ttl) in due.into_iter().zip(ttls) {
                 if ttl == -2 {
                     // The record expired: the session is over.
@@ -253,7 +254,7 @@ impl SessionStore for RedisSessionStore {
                     pipe.cmd("ZADD").arg(self.keys.index()).arg(at).arg(&id).ignore();
                 }
             }
-            self.redis.pipeline::<()>(&pipe).await?;
+            self.redis.batch::<()>(&pipe).await?;
             Ok(expired)
         })
     }
@@ -287,10 +288,10 @@ impl SessionStore for RedisSessionStore {
             let subscribed: bool = self.redis.invoke(&invocation).await?;
             if subscribed {
                 let (index, ttl) = (self.keys.subscribers(uri), self.ttl_ms());
-                let mut pipe = redis::pipe();
+                let mut pipe = Batch::new();
                 pipe.cmd("SADD").arg(&index).arg(id).ignore();
                 pipe.cmd("PEXPIRE").arg(&index).arg(ttl).ignore();
-                self.redis.pipeline::<()>(&pipe).await?;
+                self.redis.batch::<()>(&pipe).await?;
             }
             Ok(subscribed)
         })
@@ -298,10 +299,10 @@ impl SessionStore for RedisSessionStore {
 
     fn unsubscribe<'a>(&'a self, id: &'a str, uri: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             pipe.cmd("SREM").arg(self.keys.subscriptions(id)).arg(uri).ignore();
             pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
-            self.redis.pipeline::<()>(&pipe).await
+            self.redis.batch::<()>(&pipe).await
         })
     }
 

@@ -22,6 +22,7 @@
 //!   task.
 
 use super::Redis;
+use super::batch::Batch;
 use crate::store::{StoreError, StoreFuture};
 use crate::tasks::{Payload, TaskRecord, TaskStore};
 use redis::AsyncConnectionConfig;
@@ -100,6 +101,14 @@ impl RedisTaskStore {
     /// is bounded by 2 s.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let redis = Redis::connect(url, Duration::from_secs(2)).await?;
+        if redis.is_cluster() {
+            // Its scripts span keys in several slots, and its workers block on
+            // one node's stream: one Redis (a primary with replicas, or a
+            // managed endpoint) is needed.
+            return Err(StoreError::Unavailable(
+                "tasks in Redis Cluster are not supported: give RedisTaskStore one Redis (redis://…)".into(),
+            ));
+        }
         let store = Self {
             redis,
             prefix: prefix.into(),
@@ -163,7 +172,8 @@ impl RedisTaskStore {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.redis.timeout))
             .set_response_timeout(Some(wait + self.redis.timeout));
-        let connecting = self.redis.client.get_multiplexed_async_connection_with_config(&config);
+        let node = self.redis.node(0);
+        let connecting = node.get_multiplexed_async_connection_with_config(&config);
         super::bounded(self.redis.timeout, connecting).await
     }
 }
@@ -288,10 +298,10 @@ impl TaskStore for RedisTaskStore {
         Box::pin(async move {
             let entry = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
             let Some(entry) = entry else { return Ok(()) };
-            let mut pipe = redis::pipe();
+            let mut pipe = Batch::new();
             pipe.cmd("XACK").arg(self.queue()).arg(GROUP).arg(&entry).ignore();
             pipe.cmd("XDEL").arg(self.queue()).arg(&entry).ignore();
-            self.redis.pipeline::<()>(&pipe).await
+            self.redis.batch::<()>(&pipe).await
         })
     }
 

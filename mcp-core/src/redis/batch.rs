@@ -1,0 +1,139 @@
+//! [`Batch`]: commands sent together. To one Redis they go as one pipeline
+//! (one round trip); to Redis Cluster, whose pipelines must stay within one
+//! slot, as one pipeline per hash tag, all sent at once, their answers put
+//! back in the order the commands were queued.
+
+use redis::{Cmd, ToRedisArgs, Value};
+
+/// Commands to send together; built like a `redis::Pipeline` (`cmd`, `arg`,
+/// `ignore`), run by [`Redis::batch`](super::Redis::batch). A command's
+/// first argument is its key, which places it in Redis Cluster.
+#[derive(Default)]
+pub(crate) struct Batch {
+    queued: Vec<Queued>,
+}
+
+struct Queued {
+    cmd: Cmd,
+    /// The first argument: the key, in every command batches send.
+    key: Option<Vec<u8>>,
+    ignored: bool,
+}
+
+impl Batch {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts the command `name`.
+    pub(crate) fn cmd(&mut self, name: &str) -> &mut Self {
+        self.queued.push(Queued { cmd: redis::cmd(name), key: None, ignored: false });
+        self
+    }
+
+    /// Adds an argument to the last command (its first is its key).
+    pub(crate) fn arg<T: ToRedisArgs>(&mut self, arg: T) -> &mut Self {
+        if let Some(last) = self.queued.last_mut() {
+            if last.key.is_none() {
+                last.key = arg.to_redis_args().into_iter().next();
+            }
+            last.cmd.arg(arg);
+        }
+        self
+    }
+
+    /// Leaves the last command's answer out of the result.
+    pub(crate) fn ignore(&mut self) -> &mut Self {
+        if let Some(last) = self.queued.last_mut() {
+            last.ignored = true;
+        }
+        self
+    }
+
+    /// All the commands as one pipeline.
+    pub(super) fn pipeline(&self) -> redis::Pipeline {
+        let mut pipe = redis::pipe();
+        for queued in &self.queued {
+            pipe.add_command(queued.cmd.clone());
+            if queued.ignored {
+                pipe.ignore();
+            }
+        }
+        pipe
+    }
+
+    /// The commands grouped by hash tag, each group as a pipeline that
+    /// answers every command, with the positions of its commands.
+    pub(super) fn by_slot(&self) -> Vec<(redis::Pipeline, Vec<usize>)> {
+        let mut groups: Vec<(&[u8], redis::Pipeline, Vec<usize>)> = Vec::new();
+        for (position, queued) in self.queued.iter().enumerate() {
+            let tag = queued.key.as_deref().map_or(&b""[..], hash_tag);
+            match groups.iter_mut().find(|(t, _, _)| *t == tag) {
+                Some((_, pipe, positions)) => {
+                    pipe.add_command(queued.cmd.clone());
+                    positions.push(position);
+                }
+                None => {
+                    let mut pipe = redis::pipe();
+                    pipe.add_command(queued.cmd.clone());
+                    groups.push((tag, pipe, vec![position]));
+                }
+            }
+        }
+        groups.into_iter().map(|(_, pipe, positions)| (pipe, positions)).collect()
+    }
+
+    /// The answers of [`by_slot`](Self::by_slot)'s groups, back in queued
+    /// order, without the ignored ones: what one pipeline would answer.
+    pub(super) fn reassemble(&self, answers: Vec<(Vec<usize>, Vec<Value>)>) -> Value {
+        let mut ordered: Vec<Option<Value>> = (0..self.queued.len()).map(|_| None).collect();
+        for (positions, values) in answers {
+            for (position, value) in positions.into_iter().zip(values) {
+                ordered[position] = Some(value);
+            }
+        }
+        let kept = self.queued.iter().zip(ordered).filter(|(queued, _)| !queued.ignored);
+        Value::Array(kept.map(|(_, value)| value.unwrap_or(Value::Nil)).collect())
+    }
+}
+
+/// What Redis Cluster hashes of `key`: the part between the first `{` and
+/// the next `}` when it is not empty, else the whole key.
+fn hash_tag(key: &[u8]) -> &[u8] {
+    if let Some(open) = key.iter().position(|&b| b == b'{')
+        && let Some(length) = key[open + 1..].iter().position(|&b| b == b'}')
+        && length > 0
+    {
+        return &key[open + 1..open + 1 + length];
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_tags_are_read_as_redis_cluster_reads_them() {
+        assert_eq!(hash_tag(b"mcp:{abc}:record"), b"abc");
+        assert_eq!(hash_tag(b"mcp:sessions"), b"mcp:sessions");
+        assert_eq!(hash_tag(b"mcp:{}:x"), b"mcp:{}:x");
+        assert_eq!(hash_tag(b"a{b}c{d}"), b"b");
+    }
+
+    #[test]
+    fn groups_keep_the_queued_order_and_leave_out_ignored_answers() {
+        let mut batch = Batch::new();
+        batch.cmd("GET").arg("m:{s}:record");
+        batch.cmd("PEXPIRE").arg("m:{s}:values").arg(5).ignore();
+        batch.cmd("ZADD").arg("m:sessions").arg(1).arg("s");
+        batch.cmd("PEXPIRE").arg("m:{s}:streams").arg(5);
+        let groups = batch.by_slot();
+        assert_eq!(groups.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>(), [vec![0, 1, 3], vec![2]]);
+        let answers = vec![
+            (vec![0, 1, 3], vec![Value::Int(10), Value::Int(11), Value::Int(13)]),
+            (vec![2], vec![Value::Int(12)]),
+        ];
+        assert_eq!(batch.reassemble(answers), Value::Array(vec![Value::Int(10), Value::Int(12), Value::Int(13)]));
+    }
+}
