@@ -34,7 +34,7 @@ impl RedisCache {
     /// Redis not reachable yet is connected to in the background (until
     /// then every lookup misses).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let redis = Redis::connect(url, Duration::from_millis(500)).await?;
+        let redis = Redis::connect(url, Duration::from_millis(500), None).await?;
         Ok(Self { redis, prefix: format!("{prefix}:cache:"), max_bytes: 1024 * 1024 })
     }
 }

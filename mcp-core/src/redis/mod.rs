@@ -89,6 +89,7 @@ pub struct RedisSessions {
     max_per_client: usize,
     events_per_stream: usize,
     timeout: Duration,
+    root_certificate: Option<Vec<u8>>,
 }
 
 impl RedisSessions {
@@ -110,6 +111,7 @@ impl RedisSessions {
             max_per_client: env.number(&config::MAX_SESSIONS_PER_CLIENT),
             events_per_stream: 512,
             timeout: Duration::from_secs(2),
+            root_certificate: None,
         }
     }
 
@@ -150,6 +152,15 @@ impl RedisSessions {
         self
     }
 
+    /// The certificate authority (PEM) a `rediss://` server's certificate
+    /// must come from, for a Redis whose certificate is not from one the
+    /// system trusts (a private CA); without it, the system's are used.
+    #[must_use]
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificate = Some(pem.into());
+        self
+    }
+
     /// How long one Redis command may take before the request fails (503).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -165,7 +176,7 @@ impl RedisSessions {
     /// says not ready, so that a replica started before Redis serves once
     /// Redis is up. Fails only for a URL that cannot be used.
     pub async fn connect(self) -> Result<Sessions, StoreError> {
-        let redis = Redis::connect(&self.url, self.timeout).await?;
+        let redis = Redis::connect(&self.url, self.timeout, self.root_certificate.as_deref()).await?;
         let keys = keys::Keys::new(&self.prefix);
         let bounds = store::Bounds { sessions: self.max_sessions, per_client: self.max_per_client };
         let store = RedisSessionStore::new(redis.clone(), keys.clone(), self.idle_timeout, bounds);
@@ -196,11 +207,18 @@ impl Target {
     /// `url` is one Redis (`redis://`, `rediss://`, `unix://`), or a
     /// cluster's seed nodes: `redis+cluster://[user:password@]host:port,host:port`
     /// (`rediss+cluster://` with TLS).
-    fn parse(url: &str) -> Result<Self, StoreError> {
+    /// `root_certificate` (PEM), when given, is the one authority a
+    /// `rediss://` server's certificate must come from; else the system's.
+    fn parse(url: &str, root_certificate: Option<&[u8]>) -> Result<Self, StoreError> {
+        let tls = |root: &[u8]| redis::TlsCertificates { client_tls: None, root_cert: Some(root.to_vec()) };
+        let open = |url: &str| match root_certificate {
+            Some(root) => redis::Client::build_with_tls(url, tls(root)),
+            None => redis::Client::open(url),
+        };
         let cluster = url.strip_prefix("redis+cluster://").map(|rest| ("redis", rest));
         let cluster = cluster.or_else(|| url.strip_prefix("rediss+cluster://").map(|rest| ("rediss", rest)));
         let Some((scheme, rest)) = cluster else {
-            return redis::Client::open(url).map(Self::Single).map_err(unavailable);
+            return open(url).map(Self::Single).map_err(unavailable);
         };
         let (credentials, hosts) = match rest.rsplit_once('@') {
             Some((credentials, hosts)) => (format!("{credentials}@"), hosts),
@@ -215,8 +233,12 @@ impl Target {
         if nodes.is_empty() {
             return Err(StoreError::Unavailable(format!("{url}: a cluster URL names at least one node")));
         }
-        let cluster = redis::cluster::ClusterClient::new(nodes.clone()).map_err(unavailable)?;
-        let nodes = nodes.iter().map(|node| redis::Client::open(node.as_str())).collect::<Result<_, _>>();
+        let mut cluster = redis::cluster::ClusterClient::builder(nodes.clone());
+        if let Some(root) = root_certificate {
+            cluster = cluster.certs(tls(root));
+        }
+        let cluster = cluster.build().map_err(unavailable)?;
+        let nodes = nodes.iter().map(|node| open(node.as_str())).collect::<Result<_, _>>();
         Ok(Self::Cluster { cluster: Box::new(cluster), nodes: nodes.map_err(unavailable)? })
     }
 }
@@ -272,8 +294,9 @@ impl Redis {
     /// while every command fails at once with [`StoreError::Unavailable`]
     /// (readiness probes say not ready). Fails only for a URL that cannot
     /// be used.
-    async fn connect(url: &str, timeout: Duration) -> Result<Self, StoreError> {
-        let redis = Self { target: Arc::new(Target::parse(url)?), connection: Arc::new(OnceCell::new()), timeout };
+    async fn connect(url: &str, timeout: Duration, root_certificate: Option<&[u8]>) -> Result<Self, StoreError> {
+        let target = Arc::new(Target::parse(url, root_certificate)?);
+        let redis = Self { target, connection: Arc::new(OnceCell::new()), timeout };
         if let Err(error) = redis.establish().await {
             tracing::warn!(%error, "Redis is not reachable; retrying in the background (not ready meanwhile)");
             let connection = Arc::downgrade(&redis.connection);
@@ -396,14 +419,15 @@ mod tests {
 
     #[test]
     fn one_url_names_a_redis_or_a_clusters_nodes() {
-        assert!(matches!(Target::parse("redis://127.0.0.1:6379/"), Ok(Target::Single(_))));
-        let Ok(Target::Cluster { nodes, .. }) = Target::parse("redis+cluster://u:p@10.0.0.1:7000, 10.0.0.2:7001/")
+        assert!(matches!(Target::parse("redis://127.0.0.1:6379/", None), Ok(Target::Single(_))));
+        let Ok(Target::Cluster { nodes, .. }) =
+            Target::parse("redis+cluster://u:p@10.0.0.1:7000, 10.0.0.2:7001/", None)
         else {
             panic!("a cluster");
         };
         let nodes: Vec<String> = nodes.iter().map(|n| n.get_connection_info().addr().to_string()).collect();
         assert_eq!(nodes, ["10.0.0.1:7000", "10.0.0.2:7001"]);
-        assert!(Target::parse("redis+cluster://").is_err());
-        assert!(Target::parse("http://x").is_err());
+        assert!(Target::parse("redis+cluster://", None).is_err());
+        assert!(Target::parse("http://x", None).is_err());
     }
 }

@@ -100,7 +100,7 @@ impl RedisTaskStore {
     /// until then). Fails only for a URL that cannot be used. Every command
     /// is bounded by 2 s.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let redis = Redis::connect(url, Duration::from_secs(2)).await?;
+        let redis = Redis::connect(url, Duration::from_secs(2), None).await?;
         if redis.is_cluster() {
             // Its scripts span keys in several slots, and its workers block on
             // one node's stream: one Redis (a primary with replicas, or a
