@@ -193,10 +193,12 @@ const RETRY_MOST: Duration = Duration::from_secs(10);
 
 /// Where the commands go: one Redis (a primary, or a managed endpoint), or
 /// the nodes of a Redis Cluster.
+// One per connection, behind an `Arc`: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum Target {
     Single(redis::Client),
     Cluster {
-        cluster: Box<redis::cluster::ClusterClient>,
+        cluster: redis::cluster::ClusterClient,
         /// Each seed node on its own, for the bus's subscription (cluster
         /// pub/sub reaches every node).
         nodes: Vec<redis::Client>,
@@ -239,7 +241,7 @@ impl Target {
         }
         let cluster = cluster.build().map_err(unavailable)?;
         let nodes = nodes.iter().map(|node| open(node.as_str())).collect::<Result<_, _>>();
-        Ok(Self::Cluster { cluster: Box::new(cluster), nodes: nodes.map_err(unavailable)? })
+        Ok(Self::Cluster { cluster, nodes: nodes.map_err(unavailable)? })
     }
 }
 
