@@ -163,8 +163,10 @@ def initialize(url):
 
 
 def redis_keys(port):
+    """The keys in Redis but the bus's kept signals (`mcp:signals`), which
+    belong to no session and expire a minute after the last signal."""
     out = subprocess.run(["redis-cli", "-p", str(port), "--scan"], capture_output=True, text=True, check=True)
-    return [k for k in out.stdout.split() if k]
+    return [k for k in out.stdout.split() if k and not k.endswith(":signals")]
 
 
 def main():

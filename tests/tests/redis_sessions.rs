@@ -36,7 +36,9 @@ fn settings(prefix: &str) -> RedisSessions {
     RedisSessions::new(redis_url()).prefix(prefix)
 }
 
-/// The keys under `prefix`, by SCAN.
+/// The keys under `prefix`, by SCAN, but the bus's kept signals
+/// (`PREFIX:signals`), which belong to no session and expire a minute
+/// after the last signal.
 async fn keys_under(prefix: &str) -> Vec<String> {
     let client = redis::Client::open(redis_url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
@@ -52,7 +54,7 @@ async fn keys_under(prefix: &str) -> Vec<String> {
             .query_async(&mut connection)
             .await
             .unwrap();
-        keys.extend(batch);
+        keys.extend(batch.into_iter().filter(|key| *key != format!("{prefix}:signals")));
         if next == 0 {
             return keys;
         }
@@ -709,4 +711,34 @@ async fn a_get_stream_opened_on_another_replica_takes_over_the_sessions_stream()
     })
     .await;
     assert!(ended.is_ok(), "the older GET stream on A is closed");
+}
+
+#[tokio::test]
+async fn a_session_ended_on_one_replica_is_let_go_on_the_others() {
+    let prefix = prefix();
+    let Some(on_a_store) = connect(settings(&prefix)).await else { return };
+    let Some(on_b_store) = connect(settings(&prefix)).await else { return };
+    let a = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server(on_a_store)).into_router()).await);
+    let b = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server(on_b_store.clone())).into_router()).await);
+    // Each session runs a request on B, then ends through A: B must not keep
+    // anything for it (a replica that did leaked about 500 bytes a session).
+    for n in 0..40 {
+        let mut on_a = HttpClient::new(&a);
+        on_a.initialize().await;
+        let on_b = through(&on_a, &b);
+        let answer = on_b.request(n, "tools/call", json!({"name": "chatter", "arguments": {}})).await;
+        assert!(answer.last().unwrap()["result"].is_object());
+        let session = on_a.session.clone().unwrap();
+        let deleted = on_a.http.delete(&a).header("mcp-session-id", session).send().await.unwrap();
+        assert!(deleted.status().is_success());
+    }
+    let mut held = usize::MAX;
+    for _ in 0..50 {
+        held = on_b_store.held_here();
+        if held == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(held, 0, "B holds nothing for sessions that ended through A");
 }

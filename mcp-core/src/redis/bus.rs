@@ -19,8 +19,9 @@ const BACKLOG: usize = 4096;
 /// in whole nodes of its stream).
 const KEPT: usize = 10_000;
 
-/// How long the kept signals outlive the last one published.
-const KEPT_FOR: Duration = Duration::from_secs(3600);
+/// How long the kept signals outlive the last one published: a replica
+/// subscribes again within seconds of losing its subscription.
+const KEPT_FOR: Duration = Duration::from_secs(60);
 
 /// Appends a signal to the kept stream, then publishes it stamped with its
 /// position there (`"kept":"ID"` spliced into the JSON envelope), in one
@@ -36,13 +37,14 @@ return id
 /// replica that sent it so that it ignores its own. Made by
 /// [`RedisSessions::connect`](super::RedisSessions::connect).
 ///
-/// Client answers, cancellations and claims of a session's GET stream are
+/// Client answers, cancellations, claims of a session's GET stream and
+/// the end of a session are
 /// delivered at least once: they are also appended to the Redis Stream
-/// `PREFIX:signals` (the last 10,000, for an hour), and a replica whose
+/// `PREFIX:signals` (the last 10,000, kept a minute after the last), and a replica whose
 /// subscription dropped reads what it missed there when it subscribes
 /// again. Acting on one twice does nothing (an answer completes its
 /// request once; a request is cancelled once; a claim closes an older
-/// connection once).
+/// connection once; an ended session is let go of once).
 /// Other signals are delivered at most once: a connection that missed an
 /// event gets it from the event store (the gap is filled, or the client
 /// resumes), and a missed `list_changed` is not repeated.
@@ -77,7 +79,7 @@ impl RedisBus {
 
 /// Whether a replica that missed `signal` must still get it.
 fn must_arrive(signal: &Signal) -> bool {
-    matches!(signal, Signal::Answer { .. } | Signal::Cancel { .. } | Signal::Claimed { .. })
+    matches!(signal, Signal::Answer { .. } | Signal::Cancel { .. } | Signal::Claimed { .. } | Signal::Ended { .. })
 }
 
 impl SessionBus for RedisBus {

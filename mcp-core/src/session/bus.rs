@@ -52,6 +52,12 @@ pub enum Signal {
         /// When the new connection attached.
         claim: super::Claim,
     },
+    /// The session ended (deleted, or expired): every replica lets go of
+    /// what it holds for it (requests cancelled, connections closed).
+    Ended {
+        /// The session.
+        session: String,
+    },
     /// `notifications/cancelled`: for the replica running the request.
     Cancel {
         /// The session.

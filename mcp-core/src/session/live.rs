@@ -240,6 +240,11 @@ impl LiveTable {
         }
     }
 
+    /// How many sessions have live handles here.
+    pub(crate) fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Every session with live handles here (for broadcasts).
     pub(crate) fn all(&self) -> Vec<(String, Arc<LiveSession>)> {
         let map = self.map.read().unwrap_or_else(|p| p.into_inner());

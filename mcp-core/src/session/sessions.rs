@@ -5,6 +5,7 @@ use super::live::LiveTable;
 use super::shared::NoticeHandler;
 use super::{
     EventStore, MemoryEventStore, MemorySessionStore, NoSessions, Session, SessionBus, SessionRecord, SessionStore,
+    Signal,
 };
 use crate::store::StoreError;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -198,8 +199,18 @@ impl Sessions {
         self.shared.live.get(id).is_some()
     }
 
+    /// How many sessions hold something in this process: requests running,
+    /// answers awaited, connections attached (a gauge for operators; with
+    /// shared stores, a session that ended on another replica is let go
+    /// here too).
+    pub fn held_here(&self) -> usize {
+        self.shared.live.len()
+    }
+
     pub(super) async fn forget(&self, id: &str) {
         self.shared.live.close(id);
+        // Other replicas that served it let go of what they hold for it.
+        self.signal_others(Signal::Ended { session: id.to_owned() });
         if let Err(error) = self.shared.events.remove_session(id).await {
             tracing::warn!(%error, "could not drop the events of an ended session");
         }

@@ -166,6 +166,7 @@ impl Sessions {
                     tracing::debug!(%session, "a newer GET stream on another replica took over this session's");
                 }
             }
+            Signal::Ended { session } => shared.live.close(&session),
             Signal::Cancel { session, id } => {
                 if let Some(live) = shared.live.get(&session) {
                     live.running.cancel(&id);
