@@ -3,6 +3,7 @@
 //! that a test needs to behave otherwise (a shorter nap, logging first),
 //! stays in that file under its own name or the same one.
 
+use mcp_core::context::{SessionState, StateError};
 use mcp_core::prelude::*;
 use serde_json::json;
 use std::time::Duration;
@@ -35,4 +36,30 @@ pub async fn ask_name(ctx: Context) -> Result<String, ToolError> {
 #[resource("doc://readme", mime = "text/plain")]
 pub async fn readme() -> &'static str {
     "read me"
+}
+
+/// Entries a session recorded (its `SessionState`: in Redis, shared by
+/// replicas).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Log {
+    /// The entries, oldest first.
+    pub entries: Vec<String>,
+}
+
+/// Records an entry in the session's log; returns how many it holds.
+#[tool]
+pub async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateError> {
+    Ok(log
+        .update(|log| {
+            log.entries.push(entry.clone());
+            log.entries.len()
+        })
+        .await?
+        .to_string())
+}
+
+/// The session's log, comma-separated.
+#[tool]
+pub async fn entries(log: SessionState<Log>) -> Result<String, StateError> {
+    Ok(log.get().await?.entries.join(","))
 }

@@ -268,6 +268,23 @@ pub async fn redis_answers() -> bool {
     }
 }
 
+/// Until something listens on `port` of loopback (5 s at most).
+pub async fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// A name no other test process or run uses at the same time (a temporary
+/// directory, a key prefix).
+pub fn unique(stem: &str) -> String {
+    format!("{stem}-{}-{:x}", std::process::id(), rand_u64())
+}
+
 /// A fresh key prefix, so that tests share a Redis without seeing each other.
 pub fn prefix() -> String {
     format!("mcp-test-{:x}", rand_u64())

@@ -6,11 +6,10 @@
 //! mid-run with the session going on. Skipped (said) without `redis-server`
 //! and `redis-cli`, as on machines without Redis.
 
-use mcp_core::context::{SessionState, StateError};
 use mcp_core::prelude::*;
 use mcp_core::redis::RedisSessions;
 use mcp_core::session::SessionRecord;
-use mcp_integration_tests::fixtures::ask_name;
+use mcp_integration_tests::fixtures::{ask_name, record};
 use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
@@ -25,7 +24,7 @@ struct Cluster {
 impl Cluster {
     /// Starts and joins the nodes; `None` when `redis-server` is missing.
     async fn start() -> Option<Self> {
-        let dir = std::env::temp_dir().join(format!("mcp-cluster-{}-{:x}", std::process::id(), rand_suffix()));
+        let dir = std::env::temp_dir().join(mcp_integration_tests::unique("mcp-cluster"));
         std::fs::create_dir_all(&dir).ok()?;
         let mut nodes = Vec::new();
         for _ in 0..6 {
@@ -44,7 +43,7 @@ impl Cluster {
         }
         let cluster = Self { nodes, dir };
         for (port, _) in &cluster.nodes {
-            wait_for_port(*port).await;
+            mcp_integration_tests::wait_for_port(*port).await;
         }
         let addresses: Vec<String> = cluster.nodes.iter().map(|(port, _)| format!("127.0.0.1:{port}")).collect();
         let created = Command::new("redis-cli")
@@ -125,38 +124,6 @@ fn cli(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-async fn wait_for_port(port: u16) {
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("redis-server on {port} did not start");
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(Instant::now())
-}
-
-/// Entries recorded in this session.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Log {
-    entries: Vec<String>,
-}
-
-/// Records an entry; answers how many there are.
-#[tool]
-async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateError> {
-    let count = log
-        .update(|log| {
-            log.entries.push(entry.clone());
-            log.entries.len()
-        })
-        .await?;
-    Ok(count.to_string())
-}
 
 fn server(sessions: mcp_core::session::Sessions) -> Server {
     Server::builder("replica", "0").tools(tools![record, ask_name]).sessions(sessions).build()

@@ -7,11 +7,10 @@
 //! says it is skipped and why (on the terminal, past the runner's capture),
 //! unless `REQUIRE_REDIS` is set (as in CI), which makes that a failure.
 
-use mcp_core::context::{SessionState, StateError};
 use mcp_core::prelude::*;
 use mcp_core::redis::RedisSessions;
 use mcp_core::session::{EventId, SessionRecord, Sessions};
-use mcp_integration_tests::fixtures::{ask_name, nap};
+use mcp_integration_tests::fixtures::{ask_name, entries, nap, record};
 use mcp_integration_tests::{HttpClient, prefix, read_events, redis_url, skip_without_service, spawn};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
@@ -198,30 +197,6 @@ async fn event_streams_are_bounded_by_bytes_as_in_memory() {
     assert_eq!(newest.events.len(), 1, "the newest event stays");
     sessions.remove(session.id()).await.unwrap();
     assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "nothing left behind");
-}
-
-/// Operations recorded in this session.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Log {
-    entries: Vec<String>,
-}
-
-/// Records an entry in the session's log; returns how many it holds.
-#[tool]
-async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateError> {
-    Ok(log
-        .update(|log| {
-            log.entries.push(entry.clone());
-            log.entries.len()
-        })
-        .await?
-        .to_string())
-}
-
-/// The session's log.
-#[tool]
-async fn entries(log: SessionState<Log>) -> Result<String, StateError> {
-    Ok(log.get().await?.entries.join(","))
 }
 
 /// Logs at info, then at error.
@@ -508,13 +483,7 @@ impl PrivateRedis {
     }
 
     async fn wait_ready(&self) {
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start");
+        mcp_integration_tests::wait_for_port(self.port).await;
     }
 }
 

@@ -5,10 +5,9 @@
 //! replica that is not ready (503), never one that hangs. Skipped (said)
 //! without `redis-server` or `openssl`.
 
-use mcp_core::context::{SessionState, StateError};
 use mcp_core::prelude::*;
 use mcp_core::redis::RedisSessions;
-use mcp_integration_tests::fixtures::ask_name;
+use mcp_integration_tests::fixtures::{ask_name, record};
 use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
 use serde_json::json;
 use std::path::PathBuf;
@@ -25,7 +24,7 @@ struct TlsRedis {
 
 impl TlsRedis {
     fn start() -> Option<Self> {
-        let dir = std::env::temp_dir().join(format!("mcp-tls-redis-{}-{}", std::process::id(), rand_suffix()));
+        let dir = std::env::temp_dir().join(mcp_integration_tests::unique("mcp-tls-redis"));
         std::fs::create_dir_all(&dir).ok()?;
         let openssl = |args: &[&str]| {
             Command::new("openssl")
@@ -108,13 +107,7 @@ impl TlsRedis {
     }
 
     async fn wait_ready(&self) {
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server with TLS did not start");
+        mcp_integration_tests::wait_for_port(self.port).await;
     }
 }
 
@@ -126,31 +119,9 @@ impl Drop for TlsRedis {
     }
 }
 
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::Instant::now())
-}
 
 fn installed(program: &str, flag: &str) -> bool {
     Command::new(program).arg(flag).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
-}
-
-/// Entries recorded in this session.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Log {
-    entries: Vec<String>,
-}
-
-/// Records an entry; answers how many there are.
-#[tool]
-async fn record(log: SessionState<Log>, entry: String) -> Result<String, StateError> {
-    let count = log
-        .update(|log| {
-            log.entries.push(entry.clone());
-            log.entries.len()
-        })
-        .await?;
-    Ok(count.to_string())
 }
 
 async fn replica(settings: RedisSessions) -> String {
