@@ -124,7 +124,6 @@ fn cli(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-
 fn server(sessions: mcp_core::session::Sessions) -> Server {
     Server::builder("replica", "0").tools(tools![record, ask_name]).sessions(sessions).build()
 }
@@ -220,4 +219,76 @@ async fn two_replicas_share_sessions_through_a_redis_cluster_and_survive_a_failo
         "failover: the session answered again after {:?} ({refused} calls refused 503 meanwhile)",
         started.elapsed()
     );
+}
+
+/// Adds two integers, slowly, as a task.
+#[tool(task)]
+async fn slow_sum(a: i64, b: i64) -> String {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    (a + b).to_string()
+}
+
+#[tokio::test]
+async fn tasks_run_through_a_redis_cluster_and_after_a_failover_of_their_primary() {
+    use mcp_core::redis::RedisTaskStore;
+    use mcp_core::tasks::TaskOptions;
+    use mcp_integration_tests::{Era, EraClient};
+    if Command::new("redis-cli").arg("--version").output().is_err() {
+        return skip_without_service("redis-cli is not installed");
+    }
+    let Some(mut cluster) = Cluster::start().await else {
+        return skip_without_service("redis-server is not installed");
+    };
+    let options = TaskOptions {
+        poll_interval: Duration::from_millis(100),
+        claim_timeout: Duration::from_secs(1),
+        heartbeat: Duration::from_millis(100),
+        ..TaskOptions::default()
+    };
+    let capabilities = json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store = RedisTaskStore::connect(&cluster.url(), "mcp-cluster").await.unwrap();
+        let server =
+            Server::builder("tasks", "0").tools(tools![slow_sum]).task_store(store).tasks(options.clone()).build();
+        replicas.push(EraClient::start_with(server, Era::Stateless, capabilities.clone()).await);
+    }
+    // Created through A, run by either replica's worker, read through B.
+    let finish = |id: String| {
+        let b = &replicas[1];
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let task = b.request("tasks/get", json!({"taskId": id})).await;
+                if task["status"] == "completed" {
+                    return task["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned();
+                }
+                assert!(Instant::now() < deadline, "task {id} stuck: {task}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let create = |n: i64| replicas[0].call("slow_sum", json!({"a": n, "b": 1}));
+    for n in 0..3 {
+        let created = create(n).await;
+        assert_eq!(created["resultType"], "task", "{created}");
+        let id = created["taskId"].as_str().unwrap().to_owned();
+        assert_eq!(finish(id).await, (n + 1).to_string());
+    }
+    // The primary holding the tasks' slot dies; once its replica is
+    // promoted, tasks are created and run again (workers find the new
+    // primary for their blocking reads).
+    let primary = cluster.primary_of("{mcp-cluster:tasks}:queue");
+    cluster.kill(primary);
+    let started = Instant::now();
+    let mut done = None;
+    while started.elapsed() < Duration::from_secs(30) && done.is_none() {
+        let created = create(41).await;
+        match created["taskId"].as_str() {
+            Some(id) => done = Some(finish(id.to_owned()).await),
+            None => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+    assert_eq!(done.as_deref(), Some("42"), "a task runs after the failover");
+    println!("tasks: a task ran again {:?} after the primary died", started.elapsed());
 }

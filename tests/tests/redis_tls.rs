@@ -119,7 +119,6 @@ impl Drop for TlsRedis {
     }
 }
 
-
 fn installed(program: &str, flag: &str) -> bool {
     Command::new(program).arg(flag).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }

@@ -158,8 +158,8 @@ async fn redis_store(prefix: &str) -> Option<RedisTaskStore> {
 async fn clean(prefix: &str) {
     let mut connection = redis_connection().await;
     let mut keys: Vec<String> =
-        redis::cmd("KEYS").arg(format!("{prefix}:tasks:*")).query_async(&mut connection).await.unwrap();
-    keys.push(format!("{prefix}:tasks:queue"));
+        redis::cmd("KEYS").arg(format!("{{{prefix}:tasks}}:*")).query_async(&mut connection).await.unwrap();
+    keys.push(format!("{{{prefix}:tasks}}:queue"));
     let _: () = redis::cmd("DEL").arg(keys).query_async(&mut connection).await.unwrap();
 }
 
@@ -182,7 +182,7 @@ async fn in_redis_a_caller_s_unfinished_tasks_and_the_tasks_kept_are_bounded() {
     assert!(refused["message"].as_str().unwrap().contains("maximum of 2 unfinished tasks (MCP_MAX_TASKS_PER_CLIENT)"));
 
     let mut redis = redis_connection().await;
-    let key = |id: &str| format!("{prefix}:task:{{{id}}}");
+    let key = |id: &str| format!("{{{prefix}:tasks}}:task:{id}");
     let record: String = redis::cmd("HGET").arg(key(&first)).arg("json").query_async(&mut redis).await.unwrap();
     assert!(!record.contains("2000000000"), "the record is kept without the arguments: {record}");
     let arguments: String = redis::cmd("HGET").arg(key(&first)).arg("args").query_async(&mut redis).await.unwrap();
@@ -285,7 +285,7 @@ async fn a_killed_worker_s_task_is_run_again_or_failed() {
     // timeouts (its work taken over).
     let client = redis::Client::open(redis_url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let info = redis::cmd("XINFO").arg("CONSUMERS").arg(format!("{prefix}:tasks:queue")).arg("workers").clone();
+    let info = redis::cmd("XINFO").arg("CONSUMERS").arg(format!("{{{prefix}:tasks}}:queue")).arg("workers").clone();
     let mut consumers = 0;
     for _ in 0..150 {
         let reply: redis::streams::StreamInfoConsumersReply = info.query_async(&mut connection).await.unwrap();

@@ -202,6 +202,9 @@ enum Target {
         /// Each seed node on its own, for the bus's subscription (cluster
         /// pub/sub reaches every node).
         nodes: Vec<redis::Client>,
+        /// How to reach any node: `redis` or `rediss`, the credentials
+        /// (`user:password@` or nothing), the CA to trust.
+        reach: (&'static str, String, Option<Vec<u8>>),
     },
 }
 
@@ -241,7 +244,24 @@ impl Target {
         }
         let cluster = cluster.build().map_err(unavailable)?;
         let nodes = nodes.iter().map(|node| open(node.as_str())).collect::<Result<_, _>>();
-        Ok(Self::Cluster { cluster, nodes: nodes.map_err(unavailable)? })
+        let reach = (scheme, credentials, root_certificate.map(<[u8]>::to_vec));
+        Ok(Self::Cluster { cluster, nodes: nodes.map_err(unavailable)?, reach })
+    }
+
+    /// A client of the node at `address` (`host:port`) of a cluster.
+    fn node_at(&self, address: &str) -> Result<redis::Client, StoreError> {
+        let Self::Cluster { reach: (scheme, credentials, root), .. } = self else {
+            return Err(StoreError::Unavailable("not a cluster".into()));
+        };
+        let url = format!("{scheme}://{credentials}{address}/");
+        let client = match root {
+            Some(root) => redis::Client::build_with_tls(
+                url,
+                redis::TlsCertificates { client_tls: None, root_cert: Some(root.clone()) },
+            ),
+            None => redis::Client::open(url),
+        };
+        client.map_err(unavailable)
     }
 }
 
@@ -360,9 +380,18 @@ impl Redis {
         }
     }
 
-    /// Whether the commands go to a Redis Cluster.
-    pub(crate) fn is_cluster(&self) -> bool {
-        matches!(*self.target, Target::Cluster { .. })
+    /// A client of the node that serves `key` now: the Redis, or the
+    /// cluster's primary for the key's slot (asked of the cluster), for a
+    /// connection of its own (blocking reads). After a failover, ask again.
+    pub(crate) async fn node_serving(&self, key: &str) -> Result<redis::Client, StoreError> {
+        if let Target::Single(client) = &*self.target {
+            return Ok(client.clone());
+        }
+        let slot: u16 = self.query(redis::cmd("CLUSTER").arg("KEYSLOT").arg(key)).await?;
+        let nodes: String = self.query(redis::cmd("CLUSTER").arg("NODES")).await?;
+        let address = primary_for(&nodes, slot)
+            .ok_or_else(|| StoreError::Unavailable(format!("no primary of the cluster serves slot {slot}")))?;
+        self.target.node_at(&address)
     }
 
     /// Runs one command.
@@ -400,6 +429,22 @@ impl Redis {
     }
 }
 
+/// The `host:port` of the primary serving `slot`, from `CLUSTER NODES`.
+fn primary_for(nodes: &str, slot: u16) -> Option<String> {
+    nodes.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 9 || !fields[2].split(',').any(|flag| flag == "master") {
+            return None;
+        }
+        let serves = fields[8..].iter().any(|range| {
+            let (from, to) = range.split_once('-').unwrap_or((range, range));
+            matches!((from.parse::<u16>(), to.parse::<u16>()), (Ok(from), Ok(to)) if (from..=to).contains(&slot))
+        });
+        // `host:port@cluster-port[,hostname]`
+        serves.then(|| fields[1].split(['@', ',']).next().unwrap_or_default().to_owned())
+    })
+}
+
 /// `work`, or [`StoreError::Unavailable`] when it fails or takes longer
 /// than `timeout`.
 async fn bounded<T>(timeout: Duration, work: impl Future<Output = redis::RedisResult<T>>) -> Result<T, StoreError> {
@@ -431,5 +476,18 @@ mod tests {
         assert_eq!(nodes, ["10.0.0.1:7000", "10.0.0.2:7001"]);
         assert!(Target::parse("redis+cluster://", None).is_err());
         assert!(Target::parse("http://x", None).is_err());
+    }
+
+    #[test]
+    fn the_primary_of_a_slot_is_read_from_cluster_nodes() {
+        let nodes = "\
+a1 127.0.0.1:7001@17001 myself,master - 0 0 1 connected 0-5460
+b2 127.0.0.1:7002@17002 master - 0 0 2 connected 5461-10922 10924
+c3 127.0.0.1:7004@17004 slave b2 0 0 2 connected
+d4 127.0.0.1:7003@17003 master,fail - 0 0 3 disconnected
+";
+        assert_eq!(primary_for(nodes, 0).as_deref(), Some("127.0.0.1:7001"));
+        assert_eq!(primary_for(nodes, 10924).as_deref(), Some("127.0.0.1:7002"));
+        assert_eq!(primary_for(nodes, 10923), None);
     }
 }

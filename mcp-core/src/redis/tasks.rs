@@ -2,11 +2,14 @@
 //! a consumer group, so that any replica answers for any task and any
 //! replica's workers run the queued work.
 //!
-//! - `PREFIX:task:{ID}`: a hash of the record (`json`), its version (`v`)
+//! Every key carries the hash tag `{PREFIX:tasks}`, so that in Redis Cluster
+//! they share a slot (the scripts touch several at once):
+//!
+//! - `{PREFIX:tasks}:task:ID`: a hash of the record (`json`), its version (`v`)
 //!   and its arguments (`args`, deleted when the task ends), which only
 //!   the scripts below change; it expires with the task's TTL. Reading the
 //!   record never reads the arguments.
-//! - `PREFIX:tasks:queue`: the stream of queued work, one entry per task,
+//! - `{PREFIX:tasks}:queue`: the stream of queued work, one entry per task,
 //!   read by the group `workers` (a replica is a consumer). An entry stays
 //!   pending while its worker runs it; the worker renews it (`XCLAIM` to
 //!   itself) at each heartbeat, and finishing acknowledges and deletes it.
@@ -14,9 +17,9 @@
 //!   died) to a live replica, and a replica silent for ten claim timeouts
 //!   with no work left is removed from the group. Its length is capped at
 //!   the maximum of tasks kept (`MAXLEN ~`).
-//! - `PREFIX:tasks:all`: the ids of the tasks kept, by expiry (at most
+//! - `{PREFIX:tasks}:all`: the ids of the tasks kept, by expiry (at most
 //!   [`with_max`](RedisTaskStore::with_max));
-//! - `PREFIX:tasks:quota:HASH`: the ids of one caller's unfinished tasks,
+//! - `{PREFIX:tasks}:quota:HASH`: the ids of one caller's unfinished tasks,
 //!   by expiry (at most `TaskOptions::max_per_client`); `HASH` is a
 //!   digest of the caller's quota key. Both sets expire with their newest
 //!   task.
@@ -101,14 +104,6 @@ impl RedisTaskStore {
     /// is bounded by 2 s.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let redis = Redis::connect(url, Duration::from_secs(2), None).await?;
-        if redis.is_cluster() {
-            // Its scripts span keys in several slots, and its workers block on
-            // one node's stream: one Redis (a primary with replicas, or a
-            // managed endpoint) is needed.
-            return Err(StoreError::Unavailable(
-                "tasks in Redis Cluster are not supported: give RedisTaskStore one Redis (redis://…)".into(),
-            ));
-        }
         let store = Self {
             redis,
             prefix: prefix.into(),
@@ -134,8 +129,12 @@ impl RedisTaskStore {
         self
     }
 
+    /// Every key of the tasks carries one hash tag, `{PREFIX:tasks}`: the
+    /// scripts that create and change a task touch its record, its
+    /// caller's quota, the queue and the set of all at once, so in Redis
+    /// Cluster they share one slot (one primary, with its replicas).
     fn key(&self, id: &str) -> String {
-        format!("{}:task:{{{id}}}", self.prefix)
+        format!("{{{}:tasks}}:task:{id}", self.prefix)
     }
 
     /// The set of a quota's unfinished tasks; the quota key (a subject,
@@ -143,15 +142,15 @@ impl RedisTaskStore {
     fn quota(&self, quota: &str) -> String {
         let digest = Sha256::digest(quota.as_bytes());
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}:tasks:quota:{hex}", self.prefix)
+        format!("{{{}:tasks}}:quota:{hex}", self.prefix)
     }
 
     fn all(&self) -> String {
-        format!("{}:tasks:all", self.prefix)
+        format!("{{{}:tasks}}:all", self.prefix)
     }
 
     fn queue(&self) -> String {
-        format!("{}:tasks:queue", self.prefix)
+        format!("{{{}:tasks}}:queue", self.prefix)
     }
 
     fn remember(&self, id: &str, entry: &str) {
@@ -172,7 +171,9 @@ impl RedisTaskStore {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.redis.timeout))
             .set_response_timeout(Some(wait + self.redis.timeout));
-        let node = self.redis.node(0);
+        // The node serving the queue (in a cluster, asked again whenever a
+        // connection is made: after a failover the old one fails and is dropped).
+        let node = self.redis.node_serving(&self.queue()).await?;
         let connecting = node.get_multiplexed_async_connection_with_config(&config);
         super::bounded(self.redis.timeout, connecting).await
     }
