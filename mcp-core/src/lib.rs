@@ -93,6 +93,7 @@ macro_rules! prompts {
 pub mod __private {
     pub use crate::apps::{ToolUi, Visibility};
     pub use crate::context::Context;
+    pub use crate::handler::ArgumentsCheck;
     pub use crate::handler::arguments::{ArgError, Arguments};
     pub use crate::handler::completion::complete_fn;
     pub use crate::handler::extract::{AsArg, AsExtractor, Param};

@@ -69,6 +69,7 @@ exports! {
     _PromptDef => ::mcp_core::__private::PromptDef,
     _TaskPolicy => ::mcp_core::__private::TaskPolicy,
     _ToolUi => ::mcp_core::__private::ToolUi,
+    _ArgumentsCheck => ::mcp_core::__private::ArgumentsCheck,
     _Visibility => ::mcp_core::__private::Visibility,
     _TaskSupport => ::mcp_core::__private::TaskSupport,
 

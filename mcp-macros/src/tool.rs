@@ -8,8 +8,8 @@
 use crate::attr::{ToolAnnotations, ToolAttrs, ToolTask, ToolUi};
 use crate::ctxt::Ctxt;
 use crate::exports::{
-    _ArgError, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError, _TaskPolicy,
-    _TaskSupport, _Tool, _ToolAnnotations, _ToolDef, _ToolFactory, _ToolUi, _Visibility, _serde_json,
+    _ArgError, _ArgumentsCheck, _BoxFuture, _CallToolResult, _Context, _IntoToolResult, _ObjectSchema, _RpcError,
+    _TaskPolicy, _TaskSupport, _Tool, _ToolAnnotations, _ToolDef, _ToolFactory, _ToolUi, _Visibility, _serde_json,
 };
 use crate::function::Function;
 use crate::{arguments, literals};
@@ -69,6 +69,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
     let run = function.boxed_future(&quote!(::core::result::Result::Ok(#into_result::into_tool_result(#call))));
     let required_state = arguments::required_state(function, |param| Some(arguments::param_trait(param)));
     let body = arguments::decode_then(&quote!(__mcp_raw.as_deref()), function, &run);
+    let check = arguments_check(attrs, function);
     let defaults = arguments::default_fns(function);
     let factory = function.factory_struct();
     quote! {
@@ -89,6 +90,7 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                     let #input_mut __mcp_input = __mcp_schema.finish();
                     #headers
                     #known
+                    let __mcp_check: ::core::option::Option<#_ArgumentsCheck> = #check;
                     let __mcp_tool = #_Tool {
                         name: ::std::string::String::from(#name),
                         title: #title,
@@ -113,12 +115,42 @@ fn generate(attrs: &ToolAttrs, function: &Function) -> TokenStream {
                         required_state: __mcp_required_state,
                         tags: #tags,
                         task: #task,
+                        check: __mcp_check,
                     }
                     #ui
                 }
             }
         };
     }
+}
+
+/// For a task tool: the check of its arguments (decoded and filled as a
+/// call would, then dropped), which refuses a bad call before any task
+/// exists. Other tools decode when called: `None`.
+fn arguments_check(attrs: &ToolAttrs, function: &Function) -> TokenStream {
+    if attrs.task.support.is_none() {
+        return quote!(::core::option::Option::None);
+    }
+    let decode = arguments::decode_then(&quote!(__mcp_raw), function, &quote!(::core::result::Result::Ok(())));
+    quote! {{
+        let __mcp_known = __mcp_known.clone();
+        ::core::option::Option::Some(::std::sync::Arc::new(
+            move |__mcp_ctx: &#_Context,
+                  __mcp_raw: ::core::option::Option<&#_serde_json::value::RawValue>|
+                  -> ::core::result::Result<(), ::core::result::Result<#_CallToolResult, #_RpcError>> {
+                #[allow(unused_variables)]
+                fn __mcp_fail(
+                    error: #_ArgError,
+                ) -> ::core::result::Result<(), ::core::result::Result<#_CallToolResult, #_RpcError>> {
+                    ::core::result::Result::Err(error.into_tool_outcome())
+                }
+                #[allow(unused_variables)]
+                {
+                    #decode
+                }
+            },
+        ))
+    }}
 }
 
 fn task_policy(task: &ToolTask) -> TokenStream {

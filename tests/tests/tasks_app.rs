@@ -131,11 +131,31 @@ async fn progress_cancellation_and_bad_input() {
     let bad = task_id(&client.call("distributed_compute", json!({"task_type": "prime_sieve", "data": {}})).await);
     let done = wait_for(&client, &bad, 30, ended).await;
     assert_eq!(done["result"]["isError"], true, "{done}");
-    let invalid = task_id(&client.call("distributed_compute", json!({"task_type": "fft", "data": {}})).await);
-    let refused = wait_for(&client, &invalid, 30, ended).await;
-    assert_eq!(refused["result"]["isError"], true, "arguments that do not decode are a tool error: {refused}");
-    let text = refused["result"]["content"][0]["text"].as_str().unwrap();
+}
+
+#[tokio::test]
+async fn arguments_that_do_not_decode_are_refused_before_any_task_exists() {
+    // A store that keeps one task: were a task created for each bad call,
+    // the good call at the end would find it full.
+    let client = client(replica(MemoryTaskStore::with_max(1))).await;
+    for bad in [
+        json!({"task_type": "fft", "data": {}}),
+        json!({"data": {}}),
+        json!({"task_type": "svd", "data": {}, "extra": 1}),
+        json!("not an object"),
+    ] {
+        let refused = client.request("tools/call", json!({"name": "distributed_compute", "arguments": bad})).await;
+        assert!(refused.get("taskId").is_none(), "no task for {bad}: {refused}");
+        let text = refused["content"][0]["text"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(refused["isError"], true, "a tool error, as a plain call's: {refused}");
+        assert!(text.contains("argument") || text.contains("arguments"), "{text}");
+    }
+    let refused = client.call("distributed_compute", json!({"task_type": "fft", "data": {}})).await;
+    let text = refused["content"][0]["text"].as_str().unwrap();
     assert!(text.starts_with("invalid value for argument `task_type`: expected "), "{text}");
+    let good = json!({"task_type": "svd", "data": {"matrix": [[1.0, 0.0], [0.0, 1.0]]}});
+    let id = task_id(&client.call("distributed_compute", good).await);
+    assert_eq!(wait_for(&client, &id, 30, ended).await["status"], "completed");
 }
 
 /// A task store in Redis under a fresh prefix, or `None` (said, or failed

@@ -18,7 +18,7 @@ pub use completion::{CompleteFn, CompletionRequest, IntoCompletion};
 pub use extract::{ExtractError, Extractor, RequiredState, State};
 pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptHandler};
 pub use resource::{IntoResourceResult, ResourceDef, ResourceError, ResourceHandler, ResourceKind, ResourceRequest};
-pub use tool::{IntoToolResult, Json, ToolDef, ToolError, ToolHandler};
+pub use tool::{ArgumentsCheck, IntoToolResult, Json, ToolDef, ToolError, ToolHandler};
 pub use transform::{ArgTransform, Original, ToolTransform, TransformError};
 
 use std::future::Future;

@@ -16,6 +16,16 @@ pub type ToolHandler = Arc<
         + Sync,
 >;
 
+/// Decodes a tool's arguments (and fills its extractors) without running
+/// it: `Err` holds what the call would have answered (a tool error naming
+/// the argument, or a JSON-RPC error). A task tool's call is checked with
+/// it before any task exists; `#[tool(task)]` generates it.
+pub type ArgumentsCheck = Arc<
+    dyn Fn(&crate::Context, Option<&serde_json::value::RawValue>) -> Result<(), Result<CallToolResult, RpcError>>
+        + Send
+        + Sync,
+>;
+
 /// A registered tool: its description and its handler.
 #[derive(Clone)]
 pub struct ToolDef {
@@ -32,6 +42,9 @@ pub struct ToolDef {
     pub tags: Vec<String>,
     /// Whether and how it runs as a task (`#[tool(task)]`).
     pub task: crate::tasks::TaskPolicy,
+    /// Its arguments' check, run before a task is created for a call
+    /// (`None`: the arguments are decoded when the task runs).
+    pub check: Option<ArgumentsCheck>,
 }
 
 impl ToolDef {
@@ -64,6 +77,7 @@ impl ToolDef {
             required_state: Vec::new(),
             tags: Vec::new(),
             task: Default::default(),
+            check: None,
         }
     }
 }

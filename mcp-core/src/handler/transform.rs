@@ -229,6 +229,8 @@ impl ToolTransform {
             fields.extend(meta);
             tool.meta = Some(Value::Object(fields));
         }
+        // The original's check holds only for the original's arguments.
+        let check = (self.wrapper.is_none() && mapping.is_identity()).then(|| def.check.clone()).flatten();
         Ok(ToolDef {
             tool,
             handler: self.handler(&def.handler, mapping),
@@ -236,6 +238,7 @@ impl ToolTransform {
             required_state: def.required_state.clone(),
             tags,
             task: def.task,
+            check,
         })
     }
 

@@ -86,6 +86,24 @@ impl Server {
         })
     }
 
+    /// The context a tool's [`ArgumentsCheck`](crate::handler::ArgumentsCheck)
+    /// fills its extractors from: the request's, with nowhere to send
+    /// anything (the check runs nothing).
+    fn check_context(&self, id: &RequestId, env: &RequestEnv, stateless: Option<Arc<StatelessCall>>) -> Context {
+        Context::new(Scope {
+            server: self.clone(),
+            session: env.session.clone(),
+            stateless,
+            request_id: Some(id.clone()),
+            progress_token: None,
+            sink: None,
+            cancel: None,
+            extensions: env.extensions.clone(),
+            task: None,
+            gate: None,
+        })
+    }
+
     /// Runs the tool `p` names (its params decoded by the caller: the
     /// stateless era reads them in the same pass as the rest of the request).
     pub(super) async fn call_tool(
@@ -119,6 +137,14 @@ impl Server {
                 let size = p.arguments.as_ref().map_or(0, |raw| raw.get().len());
                 crate::tasks::check_arguments(size, self.tasks().options.max_payload)?;
                 if !def.task.asks_first {
+                    // Arguments that would not decode are refused now, as a
+                    // plain call's are: no task is created or stored for them.
+                    if let Some(check) = &def.check {
+                        let ctx = self.check_context(id, &env, stateless.clone());
+                        if let Err(answer) = check(&ctx, p.arguments.as_deref()) {
+                            return era.encode(&answer?);
+                        }
+                    }
                     let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
                     let creator = (caller, address);
                     return self

@@ -186,6 +186,7 @@ impl Mount {
             required_state: Vec::new(),
             tags: def.tags.clone(),
             task: def.task,
+            check: def.check.clone(),
         }
     }
 

@@ -151,7 +151,8 @@ impl Remote {
         });
         // Runs in the request until the remote answers with a task of its own.
         let task = TaskPolicy { support, asks_first: support != TaskSupport::Forbidden, ..TaskPolicy::default() };
-        Some(ToolDef { tool, handler, scopes: Vec::new(), required_state: Vec::new(), tags: Vec::new(), task })
+        let (scopes, required_state, tags, check) = (Vec::new(), Vec::new(), Vec::new(), None);
+        Some(ToolDef { tool, handler, scopes, required_state, tags, task, check })
     }
 
     /// Calls the remote's tool `own`. When the remote answers with a task
