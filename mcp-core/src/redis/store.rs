@@ -210,17 +210,26 @@ impl SessionStore for RedisSessionStore {
             pipe.cmd("GET").arg(self.keys.record(id));
             let (uris, record): (Vec<String>, Option<String>) = self.redis.batch(&pipe).await?;
             let client = record.and_then(|json| serde_json::from_str::<SessionRecord>(&json).ok()?.client_addr);
-            let mut pipe = Batch::new();
+            // The session's own keys: once they are gone, so is the session.
+            let mut own = Batch::new();
+            own.cmd("DEL").arg(self.keys.record(id));
+            own.cmd("DEL").arg(self.keys.values(id)).arg(self.keys.subscriptions(id)).ignore();
+            let (deleted,): (usize,) = self.redis.batch(&own).await?;
+            // Its entries in shared keys, which in Redis Cluster live on
+            // other primaries: a failure there (a primary failing over) does
+            // not undo the end; the sweep drops index entries whose record
+            // is gone, and a subscriber that ended is skipped when notified.
+            let mut shared = Batch::new();
             if let Some(addr) = client {
-                pipe.cmd("ZREM").arg(self.keys.client(&addr)).arg(id).ignore();
+                shared.cmd("ZREM").arg(self.keys.client(&addr)).arg(id).ignore();
             }
-            pipe.cmd("DEL").arg(self.keys.record(id));
-            pipe.cmd("DEL").arg(self.keys.values(id)).arg(self.keys.subscriptions(id)).ignore();
-            pipe.cmd("ZREM").arg(self.keys.index()).arg(id).ignore();
+            shared.cmd("ZREM").arg(self.keys.index()).arg(id).ignore();
             for uri in &uris {
-                pipe.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
+                shared.cmd("SREM").arg(self.keys.subscribers(uri)).arg(id).ignore();
             }
-            let (deleted,): (usize,) = self.redis.batch(&pipe).await?;
+            if let Err(error) = self.redis.batch::<()>(&shared).await {
+                tracing::warn!(%error, "an ended session's entries in shared keys stay until the sweep");
+            }
             Ok(deleted > 0)
         })
     }
