@@ -227,6 +227,10 @@ def main():
     lost = sent - len(unique)
     duplicated = len(seqs) - len(unique)
     in_order = all(b > a for a, b in zip(seqs, seqs[1:]))
+    if lost:
+        # Which ones, and where the kill fell: to tell a harness race from a product loss.
+        missing = sorted(set(range(min(unique), min(unique) + sent)) - unique)[:10] if unique else []
+        print(f"missing event seqs {missing}; first {seqs[:1]}, last {seqs[-1:]}; stream ids {sorted(streams)}", flush=True)
     print(f"events sent {sent}, received {len(seqs)}, lost {lost}, duplicated {duplicated}, "
           f"in order {in_order}; {elapsed:.1f} s; requests served by {len(served_by)} replicas; "
           f"stream held by {reader.holders} ({reader.resumes} resumptions)", flush=True)
