@@ -15,11 +15,13 @@ import http.client
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from urllib.parse import urlparse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "soak"))
+from redis_nodes import Nodes  # noqa: E402  (one Redis, a cluster, or TLS: REPLICAS_REDIS)
 
 HEADERS = {
     "content-type": "application/json",
@@ -162,20 +164,22 @@ def initialize(url):
     return endpoint
 
 
-def redis_keys(port):
-    """The keys in Redis but the bus's kept signals (`mcp:signals`), which
-    belong to no session and expire a minute after the last signal."""
-    out = subprocess.run(["redis-cli", "-p", str(port), "--scan"], capture_output=True, text=True, check=True)
-    return [k for k in out.stdout.split() if k and not k.endswith(":signals")]
+def redis_keys(redis):
+    """The keys in Redis (on every primary of a cluster) but the bus's kept
+    signals (`mcp:signals`), which belong to no session and expire a minute
+    after the last signal."""
+    return [k for _, k in redis.keys() if not k.endswith(":signals")]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--replicas", required=True, help="port:pid,...")
-    parser.add_argument("--redis-port", type=int, required=True)
+    parser.add_argument("--redis-dir", required=True, help="where redis_nodes.py started Redis (redis.json)")
     parser.add_argument("--events", type=int, default=10000)
     args = parser.parse_args()
+    redis = Nodes.load(args.redis_dir)
+    print(f"Redis: {redis.mode} {redis.url()}", flush=True)
     replicas = {f"127.0.0.1:{p}": int(pid) for p, pid in (r.split(":") for r in args.replicas.split(","))}
     failures = []
 
@@ -223,6 +227,10 @@ def main():
     lost = sent - len(unique)
     duplicated = len(seqs) - len(unique)
     in_order = all(b > a for a, b in zip(seqs, seqs[1:]))
+    if lost:
+        # Which ones, and where the kill fell: to tell a harness race from a product loss.
+        missing = sorted(set(range(min(unique), min(unique) + sent)) - unique)[:10] if unique else []
+        print(f"missing event seqs {missing}; first {seqs[:1]}, last {seqs[-1:]}; stream ids {sorted(streams)}", flush=True)
     print(f"events sent {sent}, received {len(seqs)}, lost {lost}, duplicated {duplicated}, "
           f"in order {in_order}; {elapsed:.1f} s; requests served by {len(served_by)} replicas; "
           f"stream held by {reader.holders} ({reader.resumes} resumptions)", flush=True)
@@ -260,16 +268,16 @@ def main():
     conn = client.connect()
     conn.request("DELETE", client.url.path, headers={"mcp-session-id": client.session, "mcp-protocol-version": "2025-11-25"})
     deleted = conn.getresponse().status
-    keys = redis_keys(args.redis_port)
+    keys = redis_keys(redis)
     check(deleted == 200 and keys == [], f"a deleted session leaves no keys (DELETE {deleted}, keys {keys[:5]})")
 
     # An idle session expires (MCP_SESSION_TIMEOUT=6) and leaves no keys.
     idle = initialize(args.url)
     idle.call(1, "tools/call", {"name": "start_transaction", "arguments": {"description": "forgotten"}})
     deadline = time.time() + 30
-    while time.time() < deadline and redis_keys(args.redis_port):
+    while time.time() < deadline and redis_keys(redis):
         time.sleep(1)
-    keys = redis_keys(args.redis_port)
+    keys = redis_keys(redis)
     check(keys == [], f"an expired session leaves no keys (SCAN: {keys[:5]})")
 
     if failures:

@@ -9,6 +9,11 @@
 # With `-- COMMAND ARGS` after the binary, COMMAND runs instead of client.py,
 # with the balancer's URL as its last argument (.ci/interop/client.sh drives
 # mcp-client through the replicas this way); REPLICAS sets how many (default 3).
+#
+# REPLICAS_REDIS picks the Redis, started by tests/soak/redis_nodes.py:
+# single (default), cluster (three primaries, three replicas, a
+# redis+cluster:// URL) or tls (a TLS-only redis-server, an ACL user, a CA
+# made here that the replicas trust through SSL_CERT_FILE).
 set -euo pipefail
 bin=$(realpath "$1")
 shift
@@ -22,7 +27,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local all=("${pids[@]}")
+  if [ -f "$work/redis.pids" ]; then mapfile -t -O "${#all[@]}" all <"$work/redis.pids"; fi
+  for pid in "${all[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -36,10 +43,10 @@ wait_port() {
   echo "nothing listens on port $1"; return 1
 }
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
-pids+=($!)
-wait_port "$redis_port"
+redis_url=$(python3 "$here/../../tests/soak/redis_nodes.py" start "${REPLICAS_REDIS:-single}" "$work/redis" "$work/redis.pids")
+if [ "${REPLICAS_REDIS:-single}" = tls ]; then
+  export SSL_CERT_FILE="$work/redis/ca.pem"  # the test CA: no environment setting takes a private CA
+fi
 
 replicas=()
 upstreams=""
@@ -47,7 +54,7 @@ state_keys="ci:$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"
 for n in $(seq 1 "${REPLICAS:-3}"); do
   port=$(free_port)
   # One client sends hundreds of requests a second: no per-address rate limit.
-  REDIS_URL="redis://127.0.0.1:$redis_port/" MCP_PORT=$port MCP_SESSION_TIMEOUT=6 MCP_STATE_KEYS="$state_keys" \
+  REDIS_URL="$redis_url" MCP_PORT=$port MCP_SESSION_TIMEOUT=6 MCP_STATE_KEYS="$state_keys" \
     MCP_RATE_LIMIT=off MCP_TRUSTED_PROXIES=127.0.0.1 \
     RUST_LOG=warn "$bin" >"$work/replica$n.log" 2>&1 &
   pid=$!
@@ -68,13 +75,13 @@ status=0
 if [ ${#client_command[@]} -gt 0 ]; then
   "${client_command[@]}" "http://127.0.0.1:$nginx_port/mcp" || status=1
   if [ "$status" -ne 0 ]; then
-    for log in "$work"/replica*.log "$work/error.log"; do echo "--- $log"; tail -n 20 "$log"; done
+    for log in "$work"/replica*.log "$work/error.log" "$work"/redis/redis-*.log; do echo "--- $log"; tail -n 20 "$log"; done
   fi
   exit $status
 fi
 python3 "$here/client.py" --url "http://127.0.0.1:$nginx_port/mcp" --replicas "$(IFS=,; echo "${replicas[*]}")" \
-  --redis-port "$redis_port" --events "$events" || status=1
+  --redis-dir "$work/redis" --events "$events" || status=1
 if [ "$status" -ne 0 ]; then
-  for log in "$work"/replica*.log "$work/error.log"; do echo "--- $log"; tail -n 20 "$log"; done
+  for log in "$work"/replica*.log "$work/error.log" "$work"/redis/redis-*.log; do echo "--- $log"; tail -n 20 "$log"; done
 fi
 exit $status

@@ -6,6 +6,14 @@
 #
 #   cargo build --release -p mcp-examples --example transactions --features redis
 #   tests/soak/run.sh target/release/examples [SECS]      # SECS: SOAK_SECS, else 60
+#
+# SOAK_REDIS picks the Redis (redis_nodes.py starts it):
+#   single   one redis-server (default); chaos restarts it empty and pauses it
+#   cluster  three primaries, three replicas; chaos SIGKILLs the primary of a
+#            random session's slot, waits for its replica's promotion, restarts
+#            the dead node (it rejoins as a replica), and CLIENT PAUSEs a primary
+#   tls      one TLS-only redis-server, an ACL user, a CA made here and trusted
+#            by the replicas through SSL_CERT_FILE; chaos as for single
 set -euo pipefail
 bin_dir=$(realpath "$1")
 secs=${2:-${SOAK_SECS:-60}}
@@ -36,17 +44,20 @@ wait_port() {  # at most 10 s
   echo "nothing listens on port $1"; return 1
 }
 
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >>"$work/redis.log" 2>&1 &
-pids+=($!)
-wait_port "$redis_port"
+mode=${SOAK_REDIS:-single}
+# Its nodes' pids go to spawned.pids, which cleanup kills.
+redis_url=$(python3 "$here/redis_nodes.py" start "$mode" "$work/redis" "$work/spawned.pids")
+if [ "$mode" = tls ]; then
+  # No environment setting takes a private CA: the replicas (rustls-native-certs) trust it this way.
+  export SSL_CERT_FILE="$work/redis/ca.pem"
+fi
 
 state_keys="soak:$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"
 replicas=()
 upstreams=""
 for n in 1 2 3; do
   port=$(free_port)
-  "$here/replica.sh" "$work/transactions" "$port" "$redis_port" "$state_keys" >>"$work/replica$n.log" 2>&1 &
+  "$here/replica.sh" "$work/transactions" "$port" "$redis_url" "$state_keys" >>"$work/replica$n.log" 2>&1 &
   pid=$!
   pids+=("$pid")
   wait_port "$port"
@@ -66,10 +77,10 @@ status=0
 # The soak bounds itself; timeout is the backstop (SECS plus checks and the idle expiry).
 timeout --signal=INT --kill-after=10 $((secs + 150)) \
   python3 "$here/soak.py" --url "http://127.0.0.1:$nginx_port/mcp" --secs "$secs" \
-    --replicas "$(IFS=,; echo "${replicas[*]}")" --redis-port "$redis_port" \
-    --replica-cmd "$here/replica.sh $work/transactions {port} $redis_port $state_keys" \
+    --replicas "$(IFS=,; echo "${replicas[*]}")" --redis-dir "$work/redis" \
+    --replica-cmd "$here/replica.sh $work/transactions {port} $redis_url $state_keys" \
     --work "$work" || status=$?
 if [ "$status" -ne 0 ]; then
-  for log in "$work"/replica*.log "$work/error.log"; do echo "--- $log (last 15 lines)"; tail -n 15 "$log"; done
+  for log in "$work"/replica*.log "$work/error.log" "$work"/redis/redis-*.log; do echo "--- $log (last 15 lines)"; tail -n 15 "$log"; done
 fi
 exit $status

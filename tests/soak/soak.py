@@ -2,8 +2,12 @@
 """Chaos soak: several clients drive three replicas through nginx while a
 chaos loop kills, freezes and restarts them and restarts and pauses Redis.
 
-Standard library only; run by run.sh, which starts Redis, the replicas and
-nginx. Each client thread opens a session, watches its GET stream (resumed
+Standard library only; run by run.sh, which starts Redis (redis_nodes.py:
+one, a cluster of three primaries and three replicas, or one over TLS, as
+SOAK_REDIS says), the replicas and nginx. Against a cluster the Redis chaos
+is a failover (the primary of a session's slot SIGKILLed, its replica
+promoted, the node restarted to rejoin as a replica) and CLIENT PAUSE on a
+primary; keys are SCANned on every primary. Each client thread opens a session, watches its GET stream (resumed
 with Last-Event-ID when cut), runs transactions of examples/transactions
 (start, subscribe, add balanced operations, then commit, or roll back with
 the confirmation answered through another replica, or roll back and cancel),
@@ -30,6 +34,9 @@ import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from redis_nodes import Nodes  # noqa: E402  (single Redis, a cluster, or TLS: SOAK_REDIS)
 
 PROTOCOL = "2025-11-25"
 CALL_TIMEOUT = 25.0  # per request: above MCP_REQUEST_TIMEOUT (15 s) plus Redis's 2 s
@@ -73,7 +80,8 @@ class Record:
         self.closed = set()  # session ids closed with DELETE (200)
         self.abandoned = set()  # session ids left to expire
         self.uris = {}  # session id -> its transaction URIs
-        self.redis_restarts = []  # monotonic times Redis went down
+        self.redis_restarts = []  # monotonic times Redis went down (and came back empty)
+        self.failovers = []  # (primary killed, replica promoted): a cluster failover
 
     def count(self, op):
         with self.lock:
@@ -574,7 +582,10 @@ class Chaos(threading.Thread):
     def run(self):
         time.sleep(max(0.0, self.soak.warm_end - now()))
         self.soak.rss_before = self.soak.rss()
-        actions = [self.kill_replica, self.freeze_replica, self.pause_redis, self.restart_redis]
+        if self.soak.redis.mode == "cluster":
+            actions = [self.kill_replica, self.freeze_replica, self.pause_primary, self.fail_over_primary]
+        else:
+            actions = [self.kill_replica, self.freeze_replica, self.pause_redis, self.restart_redis]
         i = 0
         while now() + 10 < self.soak.end and not self.soak.args.no_chaos:
             actions[i % len(actions)]()
@@ -609,7 +620,7 @@ class Chaos(threading.Thread):
 
     def pause_redis(self):
         start = now()
-        redis_cli(self.soak.redis_port, "CLIENT", "PAUSE", "1500")
+        self.soak.redis.cli(self.soak.redis_port, "CLIENT", "PAUSE", "1500")
         time.sleep(1.5)
         self.window("redis", "Redis CLIENT PAUSE 1500", start)
 
@@ -617,19 +628,58 @@ class Chaos(threading.Thread):
         start = now()
         with self.record.lock:
             self.record.redis_restarts.append(start)
-        redis_cli(self.soak.redis_port, "SHUTDOWN", "NOSAVE")
+        self.soak.redis.cli(self.soak.redis_port, "SHUTDOWN", "NOSAVE")
         wait_until(lambda: not port_open(self.soak.redis_port), 5)
         time.sleep(1)
         self.soak.start_redis()
         self.window("redis", "Redis restarted empty", start)
 
+    def random_slot(self):
+        """The slot of a random open session's keys (they carry its id as a
+        hash tag), else any slot."""
+        with self.record.lock:
+            ids = sorted(self.record.uris)
+        if ids:
+            slot = self.soak.redis.slot_of(self.rng.choice(ids[-20:]))
+            if slot is not None:
+                return slot
+        return self.rng.randrange(16384)
 
-def redis_cli(port, *args):
-    try:
-        out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10)
-        return out.stdout
-    except subprocess.TimeoutExpired:
-        return ""
+    def pause_primary(self):
+        """CLIENT PAUSE on the primary of a random session's slot."""
+        redis = self.soak.redis
+        slot = self.random_slot()
+        port = redis.primary_of_slot(slot) or redis.primaries()[0]
+        start = now()
+        redis.cli(port, "CLIENT", "PAUSE", "1500")
+        time.sleep(1.5)
+        self.window("redis", f"Redis CLIENT PAUSE 1500 on primary :{port} (slot {slot})", start)
+
+    def fail_over_primary(self):
+        """SIGKILL the primary of a random session's slot; wait until its
+        replica is promoted and the cluster is whole; restart the dead node
+        in its directory (it rejoins as a replica of the new primary) and
+        wait until it is in step, so that the next failover can happen."""
+        redis = self.soak.redis
+        slot = self.random_slot()
+        port = redis.primary_of_slot(slot)
+        if port is None:
+            self.record.problem("Redis Cluster: no primary serves a slot", slot)
+            return
+        start = now()
+        os.kill(redis.pids[port], signal.SIGKILL)
+        wait_until(lambda: not port_open(port), 5)
+        promoted = wait_until(lambda: redis.primary_of_slot(slot) not in (None, port), 20)
+        new = redis.primary_of_slot(slot)
+        with self.record.lock:
+            self.record.failovers.append((start, now()))
+        if not promoted:
+            self.record.problem("Redis Cluster: no replica promoted within 20 s", f"slot {slot}, primary :{port}")
+        time.sleep(1)
+        self.soak.start_redis(port)
+        if not wait_until(redis.healthy, 30):
+            self.record.problem("Redis Cluster: not whole again within 30 s of restarting a node", port)
+        self.window("redis", f"Redis primary :{port} SIGKILLed (slot {slot}), :{new} promoted, {port} rejoined", start)
 
 
 def port_open(port):
@@ -682,7 +732,8 @@ class Soak:
             self.pids[f"127.0.0.1:{port}"] = int(pid)
         self.replicas = sorted(self.pids)
         self.restarted = set()
-        self.redis_port = args.redis_port
+        self.redis = Nodes.load(args.redis_dir)
+        self.redis_port = self.redis.ports[0]
         self.start = now()
         self.warm_end = self.start + min(10.0, args.secs / 6)
         self.end = self.start + args.secs
@@ -708,11 +759,14 @@ class Soak:
         if not wait_until(lambda: port_open(int(port)), 10):
             self.record.problem("a restarted replica did not listen within 10 s", addr)
 
-    def start_redis(self):
-        self.spawn(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no"], "redis.log")
-        if not wait_until(lambda: port_open(self.redis_port), 10):
-            self.record.problem("Redis did not come back within 10 s", self.redis_port)
+    def start_redis(self, port=None):
+        """(Re)starts a Redis node with its first arguments and working
+        directory: a cluster node rejoins with its nodes.conf."""
+        port = port or self.redis_port
+        self.children.append(self.redis.start_node(port))
+        self.redis.save()
+        if not wait_until(lambda: self.redis.ready(port), 10):
+            self.record.problem("Redis did not come back within 10 s", port)
 
     def rss(self):
         return {addr: (pid, vm_rss_kb(pid)) for addr, pid in self.pids.items()}
@@ -746,6 +800,7 @@ class Soak:
                 led["events owed"] += sum(owed.values())
         for tx in session.txs:
             ledger_tx = None
+            tries = []  # why each read back failed, for the finding below
             for _ in range(4):
                 if session.gone:
                     break
@@ -753,6 +808,7 @@ class Soak:
                 if read.ok:
                     ledger_tx = json.loads(read.result["contents"][0]["text"])
                     break
+                tries.append(f"{read.kind} at {self.record.t(read.trace[0])}..{self.record.t(read.trace[1])}")
                 time.sleep(1)
             with self.record.lock:
                 led["operations acknowledged"] += len(tx.acked)
@@ -761,6 +817,8 @@ class Soak:
                     # Documented only when the session went with a Redis restart (or expired).
                     key = "acked, session lost to chaos" if session.gone and session.lost_to_chaos(now()) else "acked, unverifiable"
                     led[key] += len(tx.acked)
+                    if key == "acked, unverifiable" and tx.acked:
+                        self.record.problems.append(("read back failed", f"{session.id} tx {tx.id}: {tries}"))
                     continue
                 counts = collections.Counter(op["account"] for op in ledger_tx["operations"])
                 led["operations verified"] += len(tx.acked)
@@ -809,27 +867,22 @@ class Soak:
 # ---------------------------------------------------------------- checks and summary
 
 
-def redis_keys(redis_port):
-    out = subprocess.run(["redis-cli", "-p", str(redis_port), "--scan"], capture_output=True, text=True, timeout=30)
-    if out.returncode != 0 or out.stderr.strip():
-        raise RuntimeError(f"redis-cli --scan failed: {out.stderr.strip()}")
-    return [k for k in out.stdout.split("\n") if k]
-
-
-def session_keys(redis_port, sessions, uris):
+def session_keys(redis, sessions, uris):
     """What Redis still holds of these sessions: keys naming one of them or
     one of their transactions, and members of the shared sets (the session
     index, the per-client sets, the subscribers of a URI) that name one.
+    In a cluster every primary is SCANned, each key read on its primary.
     Returns (leftovers, every key)."""
-    keys = redis_keys(redis_port)
+    found = redis.keys()
+    keys = [k for _, k in found]
     marks = set(sessions) | {u for s in sessions for u in uris.get(s, [])}
     left = [k for k in keys if any(m in k for m in marks)]
-    for key in keys:
-        kind = redis_cli(redis_port, "TYPE", key).strip()
+    for port, key in found:
+        kind = redis.cli(port, "TYPE", key).strip()
         if kind == "zset":
-            members = redis_cli(redis_port, "ZRANGE", key, "0", "-1").split()
+            members = redis.cli(port, "ZRANGE", key, "0", "-1").split()
         elif kind == "set":
-            members = redis_cli(redis_port, "SMEMBERS", key).split()
+            members = redis.cli(port, "SMEMBERS", key).split()
         else:
             continue
         left += [f"{key} member {m}" for m in members if m in sessions]
@@ -841,7 +894,7 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--secs", type=float, default=60)
     parser.add_argument("--replicas", required=True, help="port:pid,...")
-    parser.add_argument("--redis-port", type=int, required=True)
+    parser.add_argument("--redis-dir", required=True, help="where redis_nodes.py started Redis (redis.json)")
     parser.add_argument("--replica-cmd", required=True, help="command line, {port} replaced")
     parser.add_argument("--work", required=True)
     parser.add_argument("--clients", type=int, default=int(os.environ.get("SOAK_CLIENTS", "6")))
@@ -853,7 +906,7 @@ def main():
     rec = soak.record
     workers = [Worker(soak, n) for n in range(args.clients)]
     chaos = Chaos(soak)
-    print(f"soak: {args.secs:.0f} s, {args.clients} clients, chaos {'off' if args.no_chaos else 'on'}, replicas {soak.replicas}, Redis :{args.redis_port}",
+    print(f"soak: {args.secs:.0f} s, {args.clients} clients, chaos {'off' if args.no_chaos else 'on'}, replicas {soak.replicas}, Redis {soak.redis.mode} {soak.redis.url()}",
           flush=True)
     for thread in workers + [chaos]:
         thread.start()
@@ -875,12 +928,12 @@ def main():
             failures.append(what)
 
     # Keys of closed sessions: DELETE removes them at once.
-    closed_left, _ = session_keys(args.redis_port, rec.closed, rec.uris)
+    closed_left, _ = session_keys(soak.redis, rec.closed, rec.uris)
     # Then every session of the run, abandoned ones included, once expired.
     everyone = set(rec.uris)
     deadline = now() + SESSION_TIMEOUT + 20
     while True:
-        left, all_keys = session_keys(args.redis_port, everyone, rec.uris)
+        left, all_keys = session_keys(soak.redis, everyone, rec.uris)
         if not left or now() > deadline:
             break
         time.sleep(1)
@@ -937,7 +990,8 @@ def main():
     for what, detail in rec.problems[:20]:
         print(f"  finding: {what}: {detail}")
     for op, kind, t0, t1, session, detail in unexplained[:15]:
-        print(f"  unexplained error: {rec.t(t0)}..{rec.t(t1)} {op} {kind} session {session.id}: {detail}")
+        print(f"  unexplained error: {rec.t(t0)}..{rec.t(t1)} {op} {kind} session {session.id} "
+              f"(opened {rec.t(session.opened)}, last ok {rec.t(session.last_ok)}): {detail}")
 
     kinds = collections.Counter(w for w, _ in rec.problems)
     check(not stuck, f"every client finished in time (stuck: {stuck})")
@@ -960,8 +1014,10 @@ def main():
     if args.secs >= 60 and not args.no_chaos:
         ran = {name.split()[0] + " " + name.split()[1] for _, name, _, _ in rec.windows}
         check(len(ran) == 4, f"every kind of chaos ran at least once ({sorted(ran)})")
-    check(not kinds["a restarted replica did not listen within 10 s"] and not kinds["Redis did not come back within 10 s"],
-          "restarts came back in time")
+    check(not kinds["a restarted replica did not listen within 10 s"] and not kinds["Redis did not come back within 10 s"]
+          and not any(k.startswith("Redis Cluster:") for k in kinds),
+          "restarts came back in time" + (" (every failover promoted a replica, the dead node rejoined)"
+                                          if soak.redis.mode == "cluster" else ""))
     for child in soak.children:
         if child.poll() is None:
             child.send_signal(signal.SIGCONT)
