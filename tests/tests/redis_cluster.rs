@@ -28,7 +28,7 @@ impl Cluster {
         std::fs::create_dir_all(&dir).ok()?;
         let mut nodes = Vec::new();
         for _ in 0..6 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+            let port = cluster_port()?;
             let child = Command::new("redis-server")
                 .current_dir(&dir)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -117,6 +117,16 @@ impl Drop for Cluster {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A free port whose cluster bus port (10000 above) is free too: a node
+/// refuses a port above 55535.
+fn cluster_port() -> Option<u16> {
+    (0..200).find_map(|_| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let bus_free = port <= 55535 && std::net::TcpListener::bind(("127.0.0.1", port + 10000)).is_ok();
+        bus_free.then_some(port)
+    })
 }
 
 fn cli(port: u16, args: &[&str]) -> String {
