@@ -36,7 +36,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from redis_nodes import Nodes  # noqa: E402  (single Redis, a cluster, or TLS: SOAK_REDIS)
+from redis_nodes import Nodes, port_open, wait_until  # noqa: E402  (single Redis, a cluster, or TLS: SOAK_REDIS)
 
 PROTOCOL = "2025-11-25"
 CALL_TIMEOUT = 25.0  # per request: above MCP_REQUEST_TIMEOUT (15 s) plus Redis's 2 s
@@ -682,14 +682,6 @@ class Chaos(threading.Thread):
         self.window("redis", f"Redis primary :{port} SIGKILLed (slot {slot}), :{new} promoted, {port} rejoined", start)
 
 
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def alive(pid):
     """False once the process is gone or a zombie."""
     try:
@@ -697,15 +689,6 @@ def alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def wait_until(predicate, timeout):
-    deadline = now() + timeout
-    while now() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def vm_rss_kb(pid):

@@ -3,79 +3,70 @@
 //! slot, as one pipeline per hash tag, all sent at once, their answers put
 //! back in the order the commands were queued.
 
-use redis::{Cmd, ToRedisArgs, Value};
+use redis::{ToRedisArgs, Value};
 
 /// Commands to send together; built like a `redis::Pipeline` (`cmd`, `arg`,
 /// `ignore`), run by [`Redis::batch`](super::Redis::batch). A command's
 /// first argument is its key, which places it in Redis Cluster.
-#[derive(Default)]
 pub(crate) struct Batch {
-    queued: Vec<Queued>,
-}
-
-struct Queued {
-    cmd: Cmd,
-    /// The first argument: the key, in every command batches send.
-    key: Option<Vec<u8>>,
-    ignored: bool,
+    /// The commands as one pipeline: what one Redis is sent, as built.
+    pipe: redis::Pipeline,
+    /// Per command: its key (its first argument) and whether its answer is
+    /// left out.
+    queued: Vec<(Option<Vec<u8>>, bool)>,
 }
 
 impl Batch {
     pub(crate) fn new() -> Self {
-        Self::default()
+        Self { pipe: redis::pipe(), queued: Vec::new() }
     }
 
     /// Starts the command `name`.
     pub(crate) fn cmd(&mut self, name: &str) -> &mut Self {
-        self.queued.push(Queued { cmd: redis::cmd(name), key: None, ignored: false });
+        self.pipe.cmd(name);
+        self.queued.push((None, false));
         self
     }
 
     /// Adds an argument to the last command (its first is its key).
     pub(crate) fn arg<T: ToRedisArgs>(&mut self, arg: T) -> &mut Self {
-        if let Some(last) = self.queued.last_mut() {
-            if last.key.is_none() {
-                last.key = arg.to_redis_args().into_iter().next();
-            }
-            last.cmd.arg(arg);
+        if let Some((key, _)) = self.queued.last_mut()
+            && key.is_none()
+        {
+            *key = arg.to_redis_args().into_iter().next();
         }
+        self.pipe.arg(arg);
         self
     }
 
     /// Leaves the last command's answer out of the result.
     pub(crate) fn ignore(&mut self) -> &mut Self {
-        if let Some(last) = self.queued.last_mut() {
-            last.ignored = true;
+        if let Some((_, ignored)) = self.queued.last_mut() {
+            *ignored = true;
+            self.pipe.ignore();
         }
         self
     }
 
     /// All the commands as one pipeline.
-    pub(super) fn pipeline(&self) -> redis::Pipeline {
-        let mut pipe = redis::pipe();
-        for queued in &self.queued {
-            pipe.add_command(queued.cmd.clone());
-            if queued.ignored {
-                pipe.ignore();
-            }
-        }
-        pipe
+    pub(super) fn pipeline(&self) -> &redis::Pipeline {
+        &self.pipe
     }
 
     /// The commands grouped by hash tag, each group as a pipeline that
     /// answers every command, with the positions of its commands.
     pub(super) fn by_slot(&self) -> Vec<(redis::Pipeline, Vec<usize>)> {
         let mut groups: Vec<(&[u8], redis::Pipeline, Vec<usize>)> = Vec::new();
-        for (position, queued) in self.queued.iter().enumerate() {
-            let tag = queued.key.as_deref().map_or(&b""[..], hash_tag);
+        for (position, ((key, _), cmd)) in self.queued.iter().zip(self.pipe.cmd_iter()).enumerate() {
+            let tag = key.as_deref().map_or(&b""[..], hash_tag);
             match groups.iter_mut().find(|(t, _, _)| *t == tag) {
                 Some((_, pipe, positions)) => {
-                    pipe.add_command(queued.cmd.clone());
+                    pipe.add_command(cmd.clone());
                     positions.push(position);
                 }
                 None => {
                     let mut pipe = redis::pipe();
-                    pipe.add_command(queued.cmd.clone());
+                    pipe.add_command(cmd.clone());
                     groups.push((tag, pipe, vec![position]));
                 }
             }
@@ -92,7 +83,7 @@ impl Batch {
                 ordered[position] = Some(value);
             }
         }
-        let kept = self.queued.iter().zip(ordered).filter(|(queued, _)| !queued.ignored);
+        let kept = self.queued.iter().zip(ordered).filter(|((_, ignored), _)| !ignored);
         Value::Array(kept.map(|(_, value)| value.unwrap_or(Value::Nil)).collect())
     }
 }
