@@ -6,7 +6,22 @@
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example tasks --features redis
 //! ```
 //!
-//! `MCP_TASK_WORKERS` sets the tasks one replica runs at once (default 4),
+//! With Redis, the work can leave the replicas that serve requests for
+//! processes of workers alone, each scaled on its own:
+//!
+//! ```sh
+//! export REDIS_URL=redis://127.0.0.1:6379/
+//! MCP_TASK_WORKERS=0 cargo run --example tasks --features redis            # serves, runs no task
+//! MCP_PORT=8001 cargo run --example tasks --features redis -- --worker      # runs tasks, serves none
+//! ```
+//!
+//! A worker process serves only `/health`, `/ready` and `/metrics` on
+//! `MCP_HOST:MCP_PORT`, and drains at Ctrl-C or SIGTERM: no new tasks,
+//! `MCP_SHUTDOWN_GRACE_SECS` for those it runs, the rest handed back to the
+//! queue for another worker.
+//!
+//! `MCP_TASK_WORKERS` sets the tasks one process runs at once (default 4;
+//! 0 leaves them to worker processes, and needs Redis),
 //! `MCP_TASK_TTL` how long a task is kept (seconds, default 3600),
 //! `MCP_MAX_TASK_PAYLOAD` the bytes of arguments and result a task keeps
 //! (default 262144) and `MCP_MAX_TASKS_PER_CLIENT` the unfinished tasks
@@ -28,15 +43,25 @@ fn build(builder: ServerBuilder) -> Server {
     })
 }
 
-/// The server, on Redis when `REDIS_URL` is set, else in memory.
-async fn server_from_env() -> (Server, &'static str) {
+/// The server, its tasks and sessions in Redis when `REDIS_URL` is set
+/// (any replica serves any session, and a session's GET stream carries its
+/// tasks' status from any replica), else in memory; counted by `metrics`.
+async fn server_from_env(metrics: mcp_axum::metrics::McpMetrics) -> (Server, &'static str) {
     let Ok(url) = std::env::var("REDIS_URL") else {
-        return (build(tasks::builder(mcp_core::tasks::MemoryTaskStore::new(), None)), "memory");
+        let builder = tasks::builder(mcp_core::tasks::MemoryTaskStore::new(), None);
+        return (build(builder.middleware(metrics)), "memory");
     };
     #[cfg(feature = "redis")]
     {
-        match mcp_core::redis::RedisTaskStore::connect(&url, "mcp").await {
-            Ok(store) => (build(tasks::builder(store, None)), "Redis"),
+        let shared = async {
+            let store = mcp_core::redis::RedisTaskStore::connect(&url, "mcp").await?;
+            let sessions = mcp_core::redis::RedisSessions::new(&url).connect().await?;
+            Ok::<_, mcp_core::session::StoreError>((store, sessions))
+        };
+        match shared.await {
+            Ok((store, sessions)) => {
+                (build(tasks::builder(store, None).sessions(sessions).middleware(metrics)), "Redis")
+            }
             Err(error) => {
                 eprintln!("REDIS_URL={url}: {error}");
                 std::process::exit(2)
@@ -56,8 +81,13 @@ async fn main() -> std::io::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let config = mcp_axum::McpConfig::from_env_or_exit();
-    let (server, store) = server_from_env().await;
-    let listener = mcp_axum::bind(&config).await?;
-    println!("tasks server ({store} task store): http://{}{}", listener.local_addr()?, config.path);
-    mcp_axum::serve(listener, mcp_axum::McpRouter::new(server).config(config).into_router()).await
+    let metrics = mcp_axum::metrics::Metrics::new();
+    let (server, store) = server_from_env(metrics.middleware()).await;
+    let router = mcp_axum::McpRouter::new(server).config(config).metrics(metrics);
+    if std::env::args().any(|arg| arg == "--worker") {
+        println!("tasks worker process ({store} task store)");
+        return router.run_workers().await;
+    }
+    println!("tasks server ({store} task store)");
+    router.run(axum::Router::new()).await
 }

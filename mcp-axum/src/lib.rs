@@ -51,6 +51,7 @@ pub mod sse;
 mod standard_headers;
 #[cfg(feature = "test-util")]
 mod test;
+mod workers;
 
 pub use config::{ConfigError, McpConfig, RateLimit};
 pub use reply::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};

@@ -132,6 +132,11 @@ impl McpRouter {
         self
     }
 
+    /// The server this router serves.
+    pub(crate) fn server(&self) -> &Server {
+        &self.server
+    }
+
     /// The configuration so far.
     pub fn current_config(&self) -> &McpConfig {
         &self.config
@@ -184,7 +189,7 @@ impl McpRouter {
         #[cfg(feature = "metrics")]
         let (counted, metrics_routes) = match &self.metrics {
             Some(metrics) => {
-                metrics.watch_sessions(self.server.downgrade());
+                metrics.watch_server(self.server.downgrade());
                 let routes = self.config.metrics_addr.is_none().then(|| metrics.router::<S>().layer(origin.clone()));
                 (Some(crate::metrics::HttpMetricsLayer(metrics.clone())), routes)
             }

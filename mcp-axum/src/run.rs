@@ -38,7 +38,8 @@ impl McpRouter {
     /// binds `MCP_HOST:MCP_PORT`, logs the address and what is enabled (at
     /// `info`), serves `/metrics` on `MCP_METRICS_ADDR` when set (with
     /// [`metrics`](Self::metrics)), and serves with the
-    /// [`ServeLimits`] of the configuration.
+    /// [`ServeLimits`] of the configuration. At shutdown the task workers
+    /// drain beside the connections ([`Server::drain_tasks`](mcp_core::Server::drain_tasks)).
     ///
     /// Fails when an address cannot be bound, or when `MCP_METRICS_ADDR` is
     /// set but the router has no metrics to serve there.
@@ -60,7 +61,17 @@ impl McpRouter {
             tokio::spawn(serve_with(private, metrics.router(), limits.clone(), shutdown_signal()));
         }
         tracing::info!("{}", self.summary(address));
-        serve_with(listener, routes.merge(self.build()), limits, shutdown_signal()).await
+        let (server, grace) = (self.server().clone(), config.shutdown_grace);
+        let serving = serve_with(listener, routes.merge(self.build()), limits, shutdown_signal());
+        tokio::pin!(serving);
+        tokio::select! {
+            served = &mut serving => served,
+            () = shutdown_signal() => {
+                // The task workers drain beside the connections.
+                let (served, ()) = tokio::join!(serving, server.drain_tasks(grace));
+                served
+            }
+        }
     }
 
     /// One line on what this endpoint serves, for the start-up log.

@@ -38,6 +38,8 @@ use std::time::Duration;
 pub enum Kind {
     /// A whole number above 0 ([`Env::number`]).
     Number,
+    /// A whole number, 0 included ([`Env::number`]).
+    NumberOrZero,
     /// Whole seconds above 0 ([`Env::seconds`]).
     Seconds,
     /// Whole seconds, 0 included ([`Env::seconds`]).
@@ -192,7 +194,12 @@ pub const MAX_SESSION_STATE: Variable = Variable::number("MCP_MAX_SESSION_STATE"
 /// How long a task is kept after its creation, in seconds.
 pub const TASK_TTL: Variable = Variable::seconds("MCP_TASK_TTL", "3600");
 /// Tasks one replica runs at once.
-pub const TASK_WORKERS: Variable = Variable::number("MCP_TASK_WORKERS", "4");
+pub const TASK_WORKERS: Variable = Variable::new(
+    "MCP_TASK_WORKERS",
+    "4",
+    Kind::NumberOrZero,
+    "a whole number (0: this process runs no tasks, worker processes do)",
+);
 /// Bytes a task keeps of its arguments, and of its result.
 pub const MAX_TASK_PAYLOAD: Variable = Variable::number("MCP_MAX_TASK_PAYLOAD", "262144");
 /// Unfinished tasks one caller (subject, else address) may have at once.
@@ -357,11 +364,13 @@ impl<'a> Env<'a> {
         Self { lookup: Box::new(lookup), problems: Vec::new() }
     }
 
-    /// A [`Kind::Number`] variable: its value, else its default (when not
-    /// set, or refused).
+    /// A [`Kind::Number`] or [`Kind::NumberOrZero`] variable: its value,
+    /// else its default (when not set, or refused).
     pub fn number(&mut self, variable: &Variable) -> usize {
-        debug_assert_eq!(variable.kind, Kind::Number, "{} is not a number", variable.name);
-        self.read(variable, whole_number).unwrap_or_else(|| variable.default_number())
+        debug_assert!(matches!(variable.kind, Kind::Number | Kind::NumberOrZero), "{} is not a number", variable.name);
+        let zero = variable.kind == Kind::NumberOrZero;
+        let number = |value: &str| value.parse::<usize>().ok().filter(|n| zero || *n > 0);
+        self.read(variable, number).unwrap_or_else(|| variable.default_number())
     }
 
     /// A [`Kind::Seconds`] or [`Kind::SecondsOrZero`] variable: its value,
@@ -430,11 +439,6 @@ impl<'a> Env<'a> {
     }
 }
 
-/// A whole number above 0.
-fn whole_number(text: &str) -> Option<usize> {
-    text.parse().ok().filter(|n| *n > 0)
-}
-
 /// A yes/no value.
 fn flag(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
@@ -485,7 +489,7 @@ mod tests {
         for variable in VARIABLES {
             let mut env = Env::from_lookup(|_| Some(variable.default.to_owned()));
             match variable.kind {
-                Kind::Number => assert_eq!(env.number(variable), variable.default_number()),
+                Kind::Number | Kind::NumberOrZero => assert_eq!(env.number(variable), variable.default_number()),
                 Kind::Seconds | Kind::SecondsOrZero => assert_eq!(env.seconds(variable), variable.default_duration()),
                 Kind::Flag => assert_eq!(env.flag(variable), variable.default_flag()),
                 _ => continue,
@@ -511,6 +515,7 @@ mod tests {
             (SESSION_TIMEOUT, "1h"),
             (KEEP_ALIVE_SECS, "0"),
             (SHUTDOWN_GRACE_SECS, "-5"),
+            (TASK_WORKERS, "-1"),
             (STATELESS, "maybe"),
             (ALLOWED_HOSTS, " , "),
             (HOST, "   "),
@@ -519,7 +524,7 @@ mod tests {
         for (variable, value) in cases {
             let mut env = Env::from_lookup(|name| (name == variable.name).then(|| value.to_owned()));
             match variable.kind {
-                Kind::Number => assert_eq!(env.number(&variable), variable.default_number()),
+                Kind::Number | Kind::NumberOrZero => assert_eq!(env.number(&variable), variable.default_number()),
                 Kind::Seconds | Kind::SecondsOrZero => assert_eq!(env.seconds(&variable), variable.default_duration()),
                 Kind::Flag => assert_eq!(env.flag(&variable), variable.default_flag()),
                 Kind::List => assert_eq!(env.list(&variable), None),
@@ -532,10 +537,11 @@ mod tests {
     }
 
     #[test]
-    fn values_are_trimmed_and_zero_seconds_allowed_where_said() {
+    fn values_are_trimmed_and_zero_allowed_where_said() {
         let mut env = Env::from_lookup(|name| match name {
             "MCP_MAX_SESSIONS" => Some(" 12 ".into()),
             "MCP_SHUTDOWN_GRACE_SECS" => Some("0".into()),
+            "MCP_TASK_WORKERS" => Some("0".into()),
             "MCP_STATELESS" => Some("YES".into()),
             "MCP_ALLOWED_HOSTS" => Some("a.example, ,b.example".into()),
             "MCP_HOST" => Some(" 0.0.0.0 ".into()),
@@ -543,6 +549,7 @@ mod tests {
         });
         assert_eq!(env.number(&MAX_SESSIONS), 12);
         assert_eq!(env.seconds(&SHUTDOWN_GRACE_SECS), Duration::ZERO);
+        assert_eq!(env.number(&TASK_WORKERS), 0);
         assert!(env.flag(&STATELESS));
         assert_eq!(env.list(&ALLOWED_HOSTS).unwrap(), ["a.example", "b.example"]);
         assert_eq!(env.text(&HOST).as_deref(), Some("0.0.0.0"));

@@ -12,6 +12,20 @@
 //! | `mcp_requests_total` | counter | `mcp_method_name`, `gen_ai_tool_name`, `outcome`: `ok`, `tool_error` or the JSON-RPC error code |
 //! | `mcp_request_duration_seconds` | histogram | `mcp_method_name`, `gen_ai_tool_name` |
 //!
+//! A server whose tools run as tasks adds (read at scrape time; the queue
+//! is the store's, the same on every replica, the rest this process's):
+//!
+//! | metric | type | labels |
+//! | ------ | ---- | ------ |
+//! | `mcp_tasks_queued` | gauge | |
+//! | `mcp_tasks_claimed` | gauge | |
+//! | `mcp_tasks_oldest_queued_seconds` | gauge | |
+//! | `mcp_task_workers` | gauge | |
+//! | `mcp_tasks_running` | gauge | |
+//! | `mcp_task_runs_total` | counter | `outcome`: `completed`, `tool_error`, `failed`, `cancelled`, `handed_back` |
+//! | `mcp_tasks_reclaimed_total` | counter | |
+//! | `mcp_tasks_retried_total` | counter | |
+//!
 //! Label names follow the OpenTelemetry semantic conventions for MCP and
 //! HTTP, with dots as underscores. Cardinality is bounded: methods outside
 //! the specification count as `other`, and a tool name is that of a
@@ -30,6 +44,7 @@
 
 mod http;
 mod mcp;
+mod tasks;
 
 pub use mcp::McpMetrics;
 
@@ -89,6 +104,7 @@ struct Shared {
     sessions_active: Gauge,
     mcp_requests: Family<McpLabels, Counter>,
     mcp_duration: Family<McpTiming, Histogram, fn() -> Histogram>,
+    tasks: tasks::TaskMetrics,
     /// The sessions counted at scrape time (set by the router).
     server: Mutex<Option<WeakServer>>,
     /// Tool names as labels, each kept once (tools are few and registered).
@@ -171,6 +187,7 @@ impl Metrics {
             sessions_active,
             mcp_requests,
             mcp_duration,
+            tasks: tasks::TaskMetrics::new(),
             server: Mutex::new(None),
             tool_names: Mutex::default(),
             http_handles: (0..METHODS * STATUSES).map(|_| OnceLock::new()).collect(),
@@ -189,7 +206,7 @@ impl Metrics {
     pub async fn render(&self) -> String {
         let server =
             self.shared.server.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(WeakServer::upgrade);
-        if let Some(server) = server
+        if let Some(server) = &server
             && let Ok(count) = server.session_count().await
         {
             self.shared.sessions_active.set(i64::try_from(count).unwrap_or(i64::MAX));
@@ -197,6 +214,11 @@ impl Metrics {
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.shared.registry).is_err() {
             text.clear();
+        }
+        if let Some(server) = &server
+            && let Some(stats) = server.task_stats().await
+        {
+            self.shared.tasks.encode(&stats, &mut text);
         }
         prometheus_text(&text)
     }
@@ -269,9 +291,10 @@ impl Metrics {
         shared.mcp_handles.write().unwrap_or_else(|p| p.into_inner()).insert(key, (counter, histogram));
     }
 
-    /// Counts the sessions of `server` at each scrape (without keeping it
-    /// alive: the server holds this registry through its middleware).
-    pub(crate) fn watch_sessions(&self, server: WeakServer) {
+    /// Counts the sessions and tasks of `server` at each scrape (without
+    /// keeping it alive: the server holds this registry through its
+    /// middleware).
+    pub(crate) fn watch_server(&self, server: WeakServer) {
         *self.shared.server.lock().unwrap_or_else(|p| p.into_inner()) = Some(server);
     }
 }

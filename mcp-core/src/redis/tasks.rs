@@ -15,7 +15,8 @@
 //!   itself) at each heartbeat, and finishing acknowledges and deletes it.
 //!   `XAUTOCLAIM` hands entries idle past the claim timeout (their worker
 //!   died) to a live replica, and a replica silent for ten claim timeouts
-//!   with no work left is removed from the group. Its length is capped at
+//!   with no work left is removed from the group. A draining worker hands
+//!   an entry back: acknowledged and deleted, and added again at the end. Its length is capped at
 //!   the maximum of tasks kept (`MAXLEN ~`).
 //! - `{PREFIX:tasks}:all`: the ids of the tasks kept, by expiry (at most
 //!   [`with_max`](RedisTaskStore::with_max));
@@ -27,10 +28,12 @@
 use super::Redis;
 use super::batch::Batch;
 use crate::store::{StoreError, StoreFuture};
-use crate::tasks::{Payload, TaskRecord, TaskStore};
+use crate::tasks::{Payload, QueueStats, TaskRecord, TaskStore};
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
-use redis::streams::{StreamAutoClaimReply, StreamInfoConsumersReply, StreamReadReply};
+use redis::streams::{
+    StreamAutoClaimReply, StreamInfoConsumersReply, StreamInfoGroupsReply, StreamRangeReply, StreamReadReply,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -73,6 +76,18 @@ end
 return 1
 ";
 
+/// Puts a claimed task back at the end of the queue (its worker shuts
+/// down): its entry is acknowledged and deleted, and a new one added,
+/// unless the task is gone. KEYS: queue, task. ARGV: entry, id, queue cap.
+const RELEASE: &str = r"
+redis.call('XACK', KEYS[1], 'workers', ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'task', ARGV[2])
+end
+return 1
+";
+
 /// Tasks and their queue in Redis; see the module docs for the keys.
 ///
 /// ```no_run
@@ -90,6 +105,7 @@ pub struct RedisTaskStore {
     max: usize,
     create: Arc<redis::Script>,
     swap: Arc<redis::Script>,
+    release: Arc<redis::Script>,
     /// Connections for blocking reads of the queue: one per waiting worker,
     /// so a wait never holds up the shared connection.
     idle: Arc<Mutex<Vec<MultiplexedConnection>>>,
@@ -110,6 +126,7 @@ impl RedisTaskStore {
             max: crate::tasks::MemoryTaskStore::DEFAULT_MAX,
             create: Arc::new(redis::Script::new(CREATE)),
             swap: Arc::new(redis::Script::new(SWAP)),
+            release: Arc::new(redis::Script::new(RELEASE)),
             idle: Arc::default(),
             entries: Arc::default(),
         };
@@ -327,6 +344,46 @@ impl TaskStore for RedisTaskStore {
             }
             self.forget_gone_consumers(worker, idle * 10).await?;
             Ok(taken)
+        })
+    }
+
+    fn release<'a>(&'a self, _worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let entry = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+            let Some(entry) = entry else { return Ok(()) };
+            let mut invocation = self.release.key(self.queue());
+            invocation.key(self.key(id)).arg(&entry).arg(id).arg(self.max.max(1));
+            self.redis.invoke::<i64>(&invocation).await.map(drop)
+        })
+    }
+
+    /// Every entry of the queue is waiting or pending (finished work is
+    /// deleted), so the queued ones are its length less the pending; the
+    /// oldest is the first after the group's last delivered entry, whose
+    /// id is the time it was added.
+    fn queue_stats(&self) -> StoreFuture<'_, Option<QueueStats>> {
+        Box::pin(async move {
+            let mut pipe = Batch::new();
+            pipe.cmd("XLEN").arg(self.queue());
+            pipe.cmd("XINFO").arg("GROUPS").arg(self.queue());
+            let (length, groups): (u64, StreamInfoGroupsReply) = self.redis.batch(&pipe).await?;
+            let Some(group) = groups.groups.into_iter().find(|g| g.name == GROUP) else {
+                return Ok(Some(QueueStats { queued: length, ..QueueStats::default() }));
+            };
+            let claimed = group.pending as u64;
+            let queued = group.lag.map_or(length.saturating_sub(claimed), |lag| lag as u64);
+            let next = redis::cmd("XRANGE")
+                .arg(self.queue())
+                .arg(format!("({}", group.last_delivered_id))
+                .arg("+")
+                .arg("COUNT")
+                .arg(1)
+                .clone();
+            let first: StreamRangeReply = self.redis.query(&next).await?;
+            let added_ms = first.ids.first().and_then(|e| e.id.split_once('-')).and_then(|(ms, _)| ms.parse().ok());
+            let now = crate::store::now_ms();
+            let oldest_queued = added_ms.map(|ms: u64| Duration::from_millis(now.saturating_sub(ms)));
+            Ok(Some(QueueStats { queued, claimed, oldest_queued }))
         })
     }
 }

@@ -95,6 +95,20 @@ impl Server {
     }
 }
 
+/// Why no process could run this server's tasks, if none could: no
+/// workers here on a store that no other process sees.
+fn unrunnable_tasks(runs_tasks: bool, options: &TaskOptions, store: &dyn TaskStore) -> Vec<String> {
+    if runs_tasks && options.workers == 0 && store.in_process() {
+        vec![
+            "MCP_TASK_WORKERS=0 leaves this server's tasks to worker processes, but its task store is in this \
+             process: use a shared store (`RedisTaskStore`, with `REDIS_URL`) or give this process workers"
+                .to_owned(),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 /// `MCP_STATE_KEYS`: the keys that sign the stateless era's
 /// `requestState`, as `id:secret` pairs separated by commas, newest first;
 /// replicas behind one load balancer need the same. A secret has at least
@@ -133,6 +147,9 @@ pub struct BuildError {
     /// resource serves, a page whose URI is not `ui://`, a declared origin
     /// that is not one ([`ServerBuilder::app`]).
     pub invalid_apps: Vec<String>,
+    /// Task settings no process could run tasks with, each with the fix:
+    /// no workers (`MCP_TASK_WORKERS=0`) on a store only this process sees.
+    pub invalid_tasks: Vec<String>,
 }
 
 impl std::fmt::Display for BuildError {
@@ -163,6 +180,9 @@ impl std::fmt::Display for BuildError {
         }
         if !self.invalid_apps.is_empty() {
             problems.push(self.invalid_apps.join("; "));
+        }
+        if !self.invalid_tasks.is_empty() {
+            problems.push(self.invalid_tasks.join("; "));
         }
         write!(f, "cannot build the MCP server: {}", problems.join("; "))
     }
@@ -607,13 +627,17 @@ impl ServerBuilder {
         for name in self.catalog.transforms.keys().filter(|name| !entered.contains(*name)) {
             tracing::warn!("a transform names tool `{name}`, which this server does not have yet");
         }
+        let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
+        let runs_tasks = self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden);
+        let invalid_tasks = unrunnable_tasks(runs_tasks, &self.task_options, &*task_store);
         let problems = !self.duplicates.is_empty()
             || !missing_state.is_empty()
             || !invalid_prefixes.is_empty()
             || !self.invalid_env.is_empty()
             || !invalid_skills.is_empty()
             || !invalid_transforms.is_empty()
-            || !invalid_apps.is_empty();
+            || !invalid_apps.is_empty()
+            || !invalid_tasks.is_empty();
         if problems {
             let (duplicates, invalid_env) = (self.duplicates, self.invalid_env);
             return Err(BuildError {
@@ -624,6 +648,7 @@ impl ServerBuilder {
                 invalid_skills,
                 invalid_transforms,
                 invalid_apps,
+                invalid_tasks,
             });
         }
         // Both eras promise the same: the stateless era carries list-changed
@@ -637,7 +662,7 @@ impl ServerBuilder {
             "completions": {},
         });
         // Tasks are offered when a tool can run as one.
-        if self.catalog.tools.iter().any(|def| def.task.support != TaskSupport::Forbidden) {
+        if runs_tasks {
             capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
         }
         if !skills.is_empty() {
@@ -652,7 +677,6 @@ impl ServerBuilder {
             capabilities["extensions"][crate::apps::EXTENSION] = json!({});
         }
         let stateless_capabilities = capabilities.clone();
-        let task_store = self.task_store.unwrap_or_else(|| Arc::new(MemoryTaskStore::new()));
         let server = Server {
             inner: Arc::new(Inner {
                 info: self.info,

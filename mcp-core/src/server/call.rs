@@ -4,7 +4,7 @@
 //! turns a panic or a cancellation into a JSON-RPC error.
 
 use super::Server;
-use super::tasks::{self, Dispatch};
+use super::tasks::{self, Creator, Dispatch};
 use crate::context::{Context, Scope, guarded};
 use crate::era::Era;
 use crate::era::rounds::StatelessCall;
@@ -129,6 +129,7 @@ impl Server {
         };
         let caller = crate::auth::caller(&env.extensions).cloned();
         let address = env.client_addr.or_else(|| env.session.as_ref().and_then(|s| s.record().client_addr));
+        let session = env.session.as_ref().map(|s| s.id().to_owned());
         let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
             Dispatch::Task => {
                 // Refused as a call that runs now would be, before any task
@@ -146,7 +147,7 @@ impl Server {
                         }
                     }
                     let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
-                    let creator = (caller, address);
+                    let creator = Creator { caller, address, session };
                     return self
                         .create_task(&def, p.arguments, creator, capabilities.unwrap_or_default(), answers)
                         .await;
@@ -173,7 +174,8 @@ impl Server {
             () = gate.opened() => {
                 let mut answers = gate.answers();
                 answers.extend(stateless.map(|c| c.answers.clone()).unwrap_or_default());
-                self.create_task(&def, arguments, (caller, address), capabilities.unwrap_or_default(), answers).await
+                let creator = Creator { caller, address, session };
+                self.create_task(&def, arguments, creator, capabilities.unwrap_or_default(), answers).await
             }
         }
     }

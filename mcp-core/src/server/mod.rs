@@ -16,6 +16,8 @@
 //! - `listen`: the stateless era's `subscriptions/listen` streams;
 //! - `tasks`: the tasks extension's methods, and calls answered with a task;
 //! - `task_worker`: this replica's workers, which run queued tasks;
+//! - `task_operator`: worker processes, draining, and task statistics;
+//! - `task_follow`: a session's tasks' status on its GET stream;
 //! - `skills`: the skills extension's methods;
 //! - `prefix`: how a mount's prefix renames what it offers;
 //! - `proxy`: remote servers served through this one ([`proxy::Remote`]).
@@ -34,6 +36,8 @@ pub mod proxy;
 mod registry;
 mod skills;
 mod stateless;
+mod task_follow;
+mod task_operator;
 mod task_worker;
 mod tasks;
 

@@ -3,14 +3,15 @@
 //! worker renews its claim, writes progress, and stops the handler when the
 //! task is cancelled (from any replica). A claim left silent by a dead
 //! worker is taken over: run again while the tool's retries last, failed
-//! after.
+//! after. A drain stops the claiming, lets running tasks finish for a
+//! grace period, and hands back the rest (their attempt not counted).
 
 use crate::context::Context;
 use crate::protocol::CallToolResult;
 use crate::protocol::jsonrpc::RpcError;
 use crate::server::{Server, WeakServer};
 use crate::tasks::run::TaskRun;
-use crate::tasks::{Payload, TaskRecord, TaskStatus, TaskStore, Tasks, result_too_large};
+use crate::tasks::{Counters, Payload, TaskRecord, TaskStatus, TaskStore, Tasks, result_too_large};
 use serde_json::json;
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -22,29 +23,58 @@ use std::time::Duration;
 const CLAIM_WAIT: Duration = Duration::from_secs(1);
 /// Attempts at a compare-and-set before giving up on one change.
 const SWAP_ATTEMPTS: usize = 16;
+/// How long handing back the running tasks may take, once the grace is over.
+const HAND_BACK_LIMIT: Duration = Duration::from_secs(5);
 
-/// Starts this replica's workers, once. They stop when the server is
-/// dropped.
+/// Starts this replica's workers, once (none when it has none: worker
+/// processes run its tasks). They stop when the server is dropped, or
+/// drained.
 pub(crate) fn start(server: &Server) {
     let tasks = server.tasks();
+    if tasks.options.workers == 0 {
+        return;
+    }
     tasks.start_once(|| {
-        for _ in 0..tasks.options.workers.max(1) {
+        for _ in 0..tasks.options.workers {
             tokio::spawn(work(server.downgrade()));
         }
         tokio::spawn(take_over(server.downgrade()));
     });
 }
 
+/// Stops claiming, waits up to `grace` for the running tasks, then hands
+/// back those still running (see [`Server::drain_tasks`]).
+pub(crate) async fn drain(tasks: &Tasks, grace: Duration) {
+    tasks.stopping.cancel();
+    let deadline = tokio::time::Instant::now() + grace;
+    while tasks.running() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if tasks.running() == 0 {
+        return;
+    }
+    tracing::warn!(running = tasks.running(), ?grace, "tasks still running after the grace period: handing them back");
+    tasks.handing_back.cancel();
+    let deadline = tokio::time::Instant::now() + HAND_BACK_LIMIT;
+    while tasks.running() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// One worker: claim, run, repeat (while this replica runs fewer than
-/// `workers` tasks, taken-over ones included).
+/// `workers` tasks, taken-over ones included), until the drain.
 async fn work(weak: WeakServer) {
     loop {
         let Some(tasks) = weak.upgrade().map(|s| Arc::clone(s.tasks())) else { return };
+        if tasks.stopping.is_cancelled() {
+            return;
+        }
         if tasks.free() == 0 {
             tokio::time::sleep(tasks.options.heartbeat).await;
             continue;
         }
         match tasks.store.claim(&tasks.worker, CLAIM_WAIT).await {
+            Ok(Some(id)) if tasks.stopping.is_cancelled() => hand_back(&tasks, &id, false).await,
             Ok(Some(id)) => {
                 let Some(server) = weak.upgrade() else { return };
                 run(&server, &id).await;
@@ -66,7 +96,10 @@ async fn take_over(weak: WeakServer) {
         let tasks = Arc::clone(server.tasks());
         drop(server);
         let timeout = tasks.options.claim_timeout;
-        tokio::time::sleep((timeout / 3).max(Duration::from_millis(50))).await;
+        tokio::select! {
+            () = tokio::time::sleep((timeout / 3).max(Duration::from_millis(50))) => {}
+            () = tasks.stopping.cancelled() => return,
+        }
         let free = tasks.free();
         if free == 0 {
             continue;
@@ -75,6 +108,7 @@ async fn take_over(weak: WeakServer) {
             Ok(ids) => {
                 for id in ids {
                     tracing::warn!(task = %id, "taking over a task whose worker went silent");
+                    Counters::add(&tasks.counters.reclaimed);
                     let Some(server) = weak.upgrade() else { return };
                     tokio::spawn(async move { run(&server, &id).await });
                 }
@@ -84,18 +118,80 @@ async fn take_over(weak: WeakServer) {
     }
 }
 
+/// How a run ended.
+enum Ended {
+    /// With this outcome, to record.
+    Outcome(Result<CallToolResult, RpcError>),
+    /// Elsewhere (cancelled, expired): nothing to record.
+    Elsewhere,
+    /// Not at all: handed back by a drain, for another worker.
+    HandedBack,
+}
+
 /// Runs task `id` (claimed by this replica) to its end.
 pub(crate) async fn run(server: &Server, id: &str) {
     let tasks = server.tasks();
     tasks.running.fetch_add(1, Ordering::Relaxed);
     let _running = Running(&tasks.running);
-    if let Some(task) = begin(&*tasks.store, id).await
-        && let Some(outcome) = execute(server, tasks, task).await
-    {
-        settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
+    let counters = &tasks.counters;
+    let Some(task) = begin(tasks, id).await else {
+        finish(tasks, id).await;
+        return;
+    };
+    match execute(server, tasks, task).await {
+        Ended::Outcome(outcome) => {
+            let counter = match &outcome {
+                Ok(result) if result.is_error => &counters.tool_errors,
+                Ok(_) => &counters.completed,
+                Err(_) => &counters.failed,
+            };
+            Counters::add(counter);
+            settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
+            finish(tasks, id).await;
+        }
+        Ended::Elsewhere => {
+            Counters::add(&counters.cancelled);
+            finish(tasks, id).await;
+        }
+        Ended::HandedBack => hand_back(tasks, id, true).await,
     }
+}
+
+/// Takes task `id` off the queue: its work is over.
+async fn finish(tasks: &Tasks, id: &str) {
     if let Err(error) = tasks.store.finish(id).await {
         tracing::warn!(task = %id, %error, "could not take a finished task off the queue");
+    }
+}
+
+/// Puts task `id` back on the queue for another worker; `begun` when this
+/// worker counted an attempt at it, which is taken back.
+async fn hand_back(tasks: &Tasks, id: &str, begun: bool) {
+    Counters::add(&tasks.counters.handed_back);
+    if begun {
+        undo_attempt(&*tasks.store, id).await;
+    }
+    match tasks.store.release(&tasks.worker, id).await {
+        Ok(()) => tracing::info!(task = %id, "handed a task back to the queue"),
+        Err(error) => {
+            tracing::warn!(task = %id, %error, "could not hand a task back; it is taken over once its claim goes silent");
+        }
+    }
+}
+
+/// Takes back the attempt `begin` counted: a run handed back is not a run
+/// that failed.
+async fn undo_attempt(store: &dyn TaskStore, id: &str) {
+    for _ in 0..SWAP_ATTEMPTS {
+        let Ok(Some(mut task)) = store.load(id).await else { return };
+        if task.status.is_terminal() {
+            return;
+        }
+        task.attempts = task.attempts.saturating_sub(1);
+        task.touch();
+        if store.swap(&task).await.unwrap_or(false) {
+            return;
+        }
     }
 }
 
@@ -110,7 +206,8 @@ impl Drop for Running<'_> {
 
 /// Counts a new attempt at the task; `None` when there is nothing to run
 /// (gone, ended, or out of attempts: then failed).
-async fn begin(store: &dyn TaskStore, id: &str) -> Option<TaskRecord> {
+async fn begin(tasks: &Tasks, id: &str) -> Option<TaskRecord> {
+    let store = &*tasks.store;
     for _ in 0..SWAP_ATTEMPTS {
         let mut task = store.load(id).await.ok()??;
         if task.status.is_terminal() {
@@ -121,22 +218,27 @@ async fn begin(store: &dyn TaskStore, id: &str) -> Option<TaskRecord> {
                 "the worker running this task stopped, {} time(s); no retries left",
                 task.attempts
             ));
+            Counters::add(&tasks.counters.failed);
             settle(store, id, Err(stopped), 0).await;
             return None;
         }
         task.attempts += 1;
         task.touch();
         if store.swap(&task).await.ok()? {
+            if task.attempts > 1 {
+                Counters::add(&tasks.counters.retried);
+            }
             return Some(task);
         }
     }
     None
 }
 
-/// Runs the tool; `None` when the task ended meanwhile (cancelled, expired).
-async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Option<Result<CallToolResult, RpcError>> {
+/// Runs the tool, until it ends, the task ends elsewhere, or a drain hands
+/// it back.
+async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Ended {
     let Some(def) = server.tool(&task.tool) else {
-        return Some(Err(RpcError::invalid_params(format!("Unknown tool: {}", task.tool))));
+        return Ended::Outcome(Err(RpcError::invalid_params(format!("Unknown tool: {}", task.tool))));
     };
     let run = Arc::new(TaskRun::new(&task, Arc::clone(&tasks.store), tasks.options.heartbeat));
     let mut extensions = http::Extensions::new();
@@ -146,12 +248,13 @@ async fn execute(server: &Server, tasks: &Tasks, task: TaskRecord) -> Option<Res
     let ctx = Context::for_task(server.clone(), Arc::clone(&run), extensions);
     let arguments = match tasks.store.arguments(&task.id).await {
         Ok(arguments) => arguments.and_then(|a| RawValue::from_string(a.get().to_owned()).ok()),
-        Err(e) => return Some(Err(RpcError::internal(e))),
+        Err(e) => return Ended::Outcome(Err(RpcError::internal(e))),
     };
     let work = crate::context::guarded_for(&ctx, server.run_tool(&def, ctx.clone(), arguments), tasks.options.ttl);
     tokio::select! {
-        outcome = work => Some(outcome),
-        () = watch(tasks, &run) => None,
+        outcome = work => Ended::Outcome(outcome),
+        () = watch(tasks, &run) => Ended::Elsewhere,
+        () = tasks.handing_back.cancelled() => Ended::HandedBack,
     }
 }
 

@@ -39,6 +39,14 @@ pub(crate) fn dispatch_of(def: &ToolDef, capabilities: Option<&ClientCapabilitie
     }
 }
 
+/// Who creates a task: the caller (else its address) it belongs to, and
+/// the session it was created in (session era).
+pub(crate) struct Creator {
+    pub(crate) caller: Option<Principal>,
+    pub(crate) address: Option<IpAddr>,
+    pub(crate) session: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct TaskParams {
     #[serde(rename = "taskId")]
@@ -74,15 +82,18 @@ impl Server {
     /// handle once any replica can read it. `answers` are what the client
     /// already answered in the request (the task's re-run finds them).
     /// Arguments over the payload bound, and a caller (`caller`, else its
-    /// `address`) at its quota of unfinished tasks, are refused first.
+    /// `address`) at its quota of unfinished tasks, are refused first. A
+    /// task created in a `session` is followed for it (its status on the
+    /// session's GET stream).
     pub(crate) async fn create_task(
         &self,
         def: &ToolDef,
         arguments: Option<Box<RawValue>>,
-        (caller, address): (Option<Principal>, Option<IpAddr>),
+        creator: Creator,
         capabilities: ClientCapabilities,
         answers: Map<String, Value>,
     ) -> Result<Box<RawValue>, RpcError> {
+        let Creator { caller, address, session } = creator;
         let tasks = self.tasks();
         // The arguments' size was checked when the call arrived (`call_tool`).
         worker::start(self);
@@ -113,6 +124,9 @@ impl Server {
             max_attempts: def.task.retries.saturating_add(1),
         };
         tasks.store.create(&record, arguments.as_ref(), tasks.options.max_per_client).await.map_err(refused)?;
+        if let Some(session) = session {
+            self.follow_task(session, record.id.clone());
+        }
         let mut result = Map::new();
         result.insert("resultType".into(), json!("task"));
         result.extend(record.summary());

@@ -27,6 +27,22 @@ impl Sessions {
         self.shared.live.get(id).is_some_and(|live| self.send_standalone(id.to_owned(), live, message))
     }
 
+    /// Sends `message` on the standalone stream of session `id` wherever it
+    /// is held: here, or (with shared sessions) on the replica holding it,
+    /// through the bus; kept for resumption either way. `false` when the
+    /// session has no standalone stream.
+    pub(crate) async fn notify_standalone(&self, id: &str, message: &[u8]) -> bool {
+        if self.notify_session(id, message) {
+            return true;
+        }
+        if !self.is_shared() {
+            return false;
+        }
+        let Ok(Some(stream)) = self.stored_standalone(id).await else { return false };
+        let live = self.shared.live.get_or_create(id);
+        self.publish(id, &live, stream, message.to_vec()).await.is_ok()
+    }
+
     fn send_standalone(&self, id: String, live: std::sync::Arc<LiveSession>, message: &[u8]) -> bool {
         let Some(stream) = live.standalone() else { return false };
         let (sessions, message) = (self.clone(), message.to_vec());

@@ -16,17 +16,21 @@ mod limits;
 mod payload;
 mod record;
 pub(crate) mod run;
+mod stats;
 mod store;
 
 pub(crate) use limits::{check_answers, check_arguments, refused, result_too_large};
 pub use payload::Payload;
 pub use record::{TaskRecord, TaskStatus, quota_key};
 pub use run::MAX_INPUT_REQUESTS;
-pub use store::{MemoryTaskStore, TaskStore};
+pub(crate) use stats::Counters;
+pub use stats::TaskStats;
+pub use store::{MemoryTaskStore, QueueStats, TaskStore};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// The extension's identifier, under `capabilities.extensions`.
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
@@ -84,7 +88,9 @@ pub struct TaskOptions {
     pub ttl: Duration,
     /// How often clients should poll (`pollIntervalMs`).
     pub poll_interval: Duration,
-    /// Tasks this replica runs at once.
+    /// Tasks this process runs at once; 0 for a process that only serves
+    /// requests while worker processes ([`Server::run_workers`](crate::Server::run_workers))
+    /// run the tasks, on a shared store.
     pub workers: usize,
     /// A claim whose worker is silent this long is taken over.
     pub claim_timeout: Duration,
@@ -125,18 +131,39 @@ pub(crate) struct Tasks {
     pub(crate) worker: String,
     /// Tasks this replica runs now (kept at `workers` at most).
     pub(crate) running: AtomicUsize,
+    /// How runs here ended.
+    pub(crate) counters: Counters,
+    /// Cancelled when the workers stop claiming (a drain began).
+    pub(crate) stopping: CancellationToken,
+    /// Cancelled when running tasks go back to the queue (the drain's
+    /// grace is over).
+    pub(crate) handing_back: CancellationToken,
     started: OnceLock<()>,
 }
 
 impl Tasks {
     pub(crate) fn new(store: Arc<dyn TaskStore>, options: TaskOptions) -> Self {
         let worker = format!("worker-{:016x}", rand::random::<u64>());
-        Self { store, options, worker, running: AtomicUsize::new(0), started: OnceLock::new() }
+        Self {
+            store,
+            options,
+            worker,
+            running: AtomicUsize::new(0),
+            counters: Counters::default(),
+            stopping: CancellationToken::new(),
+            handing_back: CancellationToken::new(),
+            started: OnceLock::new(),
+        }
     }
 
     /// Runs this replica could start now.
     pub(crate) fn free(&self) -> usize {
-        self.options.workers.max(1).saturating_sub(self.running.load(Ordering::Relaxed))
+        self.options.workers.saturating_sub(self.running.load(Ordering::Relaxed))
+    }
+
+    /// Tasks running here now.
+    pub(crate) fn running(&self) -> usize {
+        self.running.load(Ordering::Relaxed)
     }
 
     /// Runs `start` the first time only.

@@ -33,6 +33,9 @@ use tokio::sync::Notify;
 ///   still at it;
 /// - `reclaim` hands over at most `max` tasks whose worker has been silent
 ///   for `idle` (it died): the caller runs them again or fails them;
+/// - `release` hands a claimed task back to the queue at once (a worker
+///   shutting down), so that another worker claims it without waiting for
+///   the claim to go silent;
 /// - tasks are forgotten once their TTL from creation has passed.
 pub trait TaskStore: Send + Sync + 'static {
     /// Stores a new task and its arguments, and queues its work, unless
@@ -57,6 +60,78 @@ pub trait TaskStore: Send + Sync + 'static {
     fn finish<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
     /// At most `max` claims silent for `idle`, now held by `worker`.
     fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration, max: usize) -> StoreFuture<'a, Vec<String>>;
+    /// Puts task `id`, claimed by `worker`, back on the queue for another
+    /// worker. The default leaves the claim to go silent: another worker
+    /// takes it over after the claim timeout.
+    fn release<'a>(&'a self, worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        let _ = (worker, id);
+        Box::pin(async { Ok(()) })
+    }
+    /// How much work waits and runs, for metrics; `None` when the store
+    /// cannot tell.
+    fn queue_stats(&self) -> StoreFuture<'_, Option<QueueStats>> {
+        Box::pin(async { Ok(None) })
+    }
+    /// Whether only this process sees the tasks (then only its own workers
+    /// can run them).
+    fn in_process(&self) -> bool {
+        false
+    }
+}
+
+/// One store shared by several servers of a process, as a Redis store is
+/// by processes (a server beside a pool of workers, tests).
+impl<T: TaskStore + ?Sized> TaskStore for std::sync::Arc<T> {
+    fn create<'a>(
+        &'a self,
+        record: &'a TaskRecord,
+        arguments: Option<&'a Payload>,
+        quota: usize,
+    ) -> StoreFuture<'a, ()> {
+        (**self).create(record, arguments, quota)
+    }
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<TaskRecord>> {
+        (**self).load(id)
+    }
+    fn arguments<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Payload>> {
+        (**self).arguments(id)
+    }
+    fn swap<'a>(&'a self, record: &'a TaskRecord) -> StoreFuture<'a, bool> {
+        (**self).swap(record)
+    }
+    fn claim<'a>(&'a self, worker: &'a str, wait: Duration) -> StoreFuture<'a, Option<String>> {
+        (**self).claim(worker, wait)
+    }
+    fn heartbeat<'a>(&'a self, worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        (**self).heartbeat(worker, id)
+    }
+    fn finish<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        (**self).finish(id)
+    }
+    fn reclaim<'a>(&'a self, worker: &'a str, idle: Duration, max: usize) -> StoreFuture<'a, Vec<String>> {
+        (**self).reclaim(worker, idle, max)
+    }
+    fn release<'a>(&'a self, worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        (**self).release(worker, id)
+    }
+    fn queue_stats(&self) -> StoreFuture<'_, Option<QueueStats>> {
+        (**self).queue_stats()
+    }
+    fn in_process(&self) -> bool {
+        (**self).in_process()
+    }
+}
+
+/// The work of a task store at one moment, for metrics and autoscaling.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Tasks queued that no worker has claimed yet.
+    pub queued: u64,
+    /// Tasks claimed by a worker (running, or held by a worker that died
+    /// until another takes them over).
+    pub claimed: u64,
+    /// How long the oldest queued task has waited.
+    pub oldest_queued: Option<Duration>,
 }
 
 /// Tasks in this process: for one replica, or tests. Bounded: creating a
@@ -256,6 +331,37 @@ impl TaskStore for MemoryTaskStore {
             Ok(taken)
         })
     }
+
+    fn release<'a>(&'a self, _worker: &'a str, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            {
+                let mut queue = self.queue();
+                if queue.claims.remove(id).is_none() {
+                    return Ok(());
+                }
+                queue.waiting.push_front(id.to_owned());
+            }
+            self.queued.notify_one();
+            Ok(())
+        })
+    }
+
+    fn queue_stats(&self) -> StoreFuture<'_, Option<QueueStats>> {
+        Box::pin(async move {
+            let queue = self.queue();
+            let now = now_ms();
+            let created = queue.waiting.iter().filter_map(|id| queue.tasks.get(id)).map(|t| t.record.created_ms).min();
+            Ok(Some(QueueStats {
+                queued: queue.waiting.len() as u64,
+                claimed: queue.claims.len() as u64,
+                oldest_queued: created.map(|ms| Duration::from_millis(now.saturating_sub(ms))),
+            }))
+        })
+    }
+
+    fn in_process(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
@@ -300,6 +406,25 @@ mod tests {
         store.create(&sample("a3", "sub:alice"), None, 2).await.unwrap();
         store.create(&sample("c1", "anonymous"), None, 2).await.unwrap();
         assert_eq!(store.create(&sample("c2", "anonymous"), None, 2).await, Err(StoreError::Full(5)));
+    }
+
+    #[tokio::test]
+    async fn a_released_task_is_claimed_again_first_and_counted_as_queued() {
+        let store = MemoryTaskStore::new();
+        store.create(&sample("a", "anonymous"), None, 10).await.unwrap();
+        store.create(&sample("b", "anonymous"), None, 10).await.unwrap();
+        let stats = store.queue_stats().await.unwrap().unwrap();
+        assert_eq!((stats.queued, stats.claimed), (2, 0));
+        assert!(stats.oldest_queued.is_some());
+        let wait = Duration::from_millis(10);
+        assert_eq!(store.claim("w1", wait).await.unwrap().as_deref(), Some("a"));
+        assert_eq!(store.queue_stats().await.unwrap().unwrap().claimed, 1);
+        store.release("w1", "a").await.unwrap();
+        let stats = store.queue_stats().await.unwrap().unwrap();
+        assert_eq!((stats.queued, stats.claimed), (2, 0), "handed back: queued again");
+        assert_eq!(store.claim("w2", wait).await.unwrap().as_deref(), Some("a"), "first in line again");
+        assert_eq!(store.claim("w2", wait).await.unwrap().as_deref(), Some("b"));
+        assert_eq!(store.claim("w2", wait).await.unwrap(), None);
     }
 
     #[tokio::test]
