@@ -172,7 +172,9 @@ impl Session {
         }
         if !replay.as_ref().is_ok_and(|r| r.open) {
             self.detach(after.stream);
-        } else if self.sessions.is_shared() && self.sessions.stored_standalone(self.id()).await? == Some(after.stream) {
+            return replay;
+        }
+        if self.sessions.is_shared() && self.sessions.stored_standalone(self.id()).await? == Some(after.stream) {
             // The standalone stream, resumed here after another replica held
             // it: a connection still open there closes.
             let claim = self.live().reclaim_standalone(after.stream);
@@ -182,6 +184,7 @@ impl Session {
                 claim,
             });
         }
+        self.sessions.catch_up_later(self.id(), Arc::clone(self.live()), after.stream);
         replay
     }
 
@@ -202,6 +205,7 @@ impl Session {
         }
         let priming = self.sessions.events().last_event_id(self.id(), stream).await?;
         self.live().seen(stream, priming.seq);
+        self.sessions.catch_up_later(self.id(), Arc::clone(self.live()), stream);
         Ok(Some(priming))
     }
 }

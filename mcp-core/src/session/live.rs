@@ -124,6 +124,12 @@ impl LiveSession {
         Delivery::Sent
     }
 
+    /// The position of the last event the open connection attached to
+    /// `stream` has; `None` without one (or before its start is known).
+    pub(crate) fn position(&self, stream: StreamId) -> Option<u64> {
+        self.lock().attached.get(&stream).filter(|a| !a.sink.is_closed()).and_then(|a| a.last)
+    }
+
     /// The connection attached to `stream` has seen everything up to
     /// `seq` (its priming event's position).
     pub(crate) fn seen(&self, stream: StreamId, seq: u64) {

@@ -7,6 +7,8 @@ use super::live::{Delivery, LiveSession};
 use super::{Event, EventId, ResumeError, Sessions, Signal, StreamId};
 use serde_json::value::RawValue;
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 impl Sessions {
     /// Sends `message` on the standalone stream of every session here for
@@ -43,7 +45,7 @@ impl Sessions {
         self.publish(id, &live, stream, message.to_vec()).await.is_ok()
     }
 
-    fn send_standalone(&self, id: String, live: std::sync::Arc<LiveSession>, message: &[u8]) -> bool {
+    fn send_standalone(&self, id: String, live: Arc<LiveSession>, message: &[u8]) -> bool {
         let Some(stream) = live.standalone() else { return false };
         let (sessions, message) = (self.clone(), message.to_vec());
         run_now_or_spawn(async move {
@@ -98,6 +100,46 @@ impl Sessions {
                 live.detach(after.stream);
             }
         }
+    }
+}
+
+/// When a stream attached here after another replica held it is compared
+/// with the store: that replica may have sent an event to its own, older
+/// connection just before letting go, and no signal then says so.
+const CATCH_UP_AFTER: [Duration; 5] = [
+    Duration::from_millis(250),
+    Duration::from_millis(750),
+    Duration::from_secs(2),
+    Duration::from_secs(7),
+    Duration::from_secs(20),
+];
+
+impl Sessions {
+    /// Catches the connection attached to `stream` up with the store a few
+    /// times after it attached (see [`CATCH_UP_AFTER`]): events appended on
+    /// another replica that reached neither this connection nor a signal
+    /// (sent to a connection there that was closing, or a signal lost)
+    /// are filled from the store, in order. Only with shared sessions;
+    /// stops when the connection goes.
+    pub(super) fn catch_up_later(&self, id: &str, live: Arc<LiveSession>, stream: StreamId) {
+        if !self.is_shared() {
+            return;
+        }
+        let (sessions, id) = (self.clone(), id.to_owned());
+        tokio::spawn(async move {
+            for delay in CATCH_UP_AFTER {
+                tokio::time::sleep(delay).await;
+                let Some(seen) = live.position(stream) else { return };
+                match sessions.shared.events.last_event_id(&id, stream).await {
+                    Ok(last) if last.seq > seen => {
+                        tracing::debug!(session = %id, seen, last = last.seq, "a stream caught up from the store");
+                        sessions.fill(&id, &live, EventId { stream, seq: seen }).await;
+                    }
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        });
     }
 }
 
