@@ -298,3 +298,16 @@ async fn a_session_s_task_status_reaches_its_get_stream_on_another_replica() {
     assert!(ended(last), "created through A, followed on B's stream: {events:?}");
     assert_eq!(last["params"]["taskId"], id.as_str());
 }
+
+#[tokio::test]
+async fn a_worker_process_needs_task_tools_and_workers() {
+    let plain = Server::builder("plain", "1.0.0").build();
+    let refused = McpRouter::new(plain).run_workers().await.unwrap_err();
+    assert!(refused.to_string().contains("no tool that runs as a task"), "{refused}");
+    if !mcp_integration_tests::redis_answers().await {
+        return;
+    }
+    let store = RedisTaskStore::connect(&redis_url(), &prefix()).await.unwrap();
+    let refused = McpRouter::new(fleet(store, 0).build()).run_workers().await.unwrap_err();
+    assert!(refused.to_string().contains("MCP_TASK_WORKERS=0"), "{refused}");
+}

@@ -46,19 +46,21 @@ pub(crate) fn start(server: &Server) {
 /// back those still running (see [`Server::drain_tasks`]).
 pub(crate) async fn drain(tasks: &Tasks, grace: Duration) {
     tasks.stopping.cancel();
-    let deadline = tokio::time::Instant::now() + grace;
-    while tasks.running() > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if tasks.running() == 0 {
+    if idle_within(tasks, grace).await {
         return;
     }
     tracing::warn!(running = tasks.running(), ?grace, "tasks still running after the grace period: handing them back");
     tasks.handing_back.cancel();
-    let deadline = tokio::time::Instant::now() + HAND_BACK_LIMIT;
+    idle_within(tasks, HAND_BACK_LIMIT).await;
+}
+
+/// Waits up to `limit` for no task to run here; whether none does.
+async fn idle_within(tasks: &Tasks, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
     while tasks.running() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    tasks.running() == 0
 }
 
 /// One worker: claim, run, repeat (while this replica runs fewer than

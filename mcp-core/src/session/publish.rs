@@ -125,11 +125,14 @@ impl Sessions {
         if !self.is_shared() {
             return;
         }
-        let (sessions, id) = (self.clone(), id.to_owned());
+        // Weakly held: the sessions may be dropped meanwhile.
+        let (shared, id) = (Arc::downgrade(&self.shared), id.to_owned());
         tokio::spawn(async move {
             for delay in CATCH_UP_AFTER {
                 tokio::time::sleep(delay).await;
                 let Some(seen) = live.position(stream) else { return };
+                let Some(shared) = shared.upgrade() else { return };
+                let sessions = Sessions { shared };
                 match sessions.shared.events.last_event_id(&id, stream).await {
                     Ok(last) if last.seq > seen => {
                         tracing::debug!(session = %id, seen, last = last.seq, "a stream caught up from the store");
