@@ -81,6 +81,7 @@ impl McpRouter {
         let rate = config.rate_limit.map_or("off".to_owned(), |r| format!("{} per {:?}", r.count, r.period));
         let origins =
             if config.allowed_origins.is_empty() { "none".to_owned() } else { config.allowed_origins.join(", ") };
+        #[cfg_attr(not(any(feature = "auth", feature = "metrics")), allow(unused_mut))] // appended to by those
         let mut line = format!(
             "MCP endpoint at http://{address}{} ({mode}); allowed origins: {origins}; rate limit per client: {rate}",
             config.path

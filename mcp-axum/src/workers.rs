@@ -41,6 +41,7 @@ impl McpRouter {
         }
         let config = self.current_config().clone();
         let limits = ServeLimits::from_config(&config);
+        #[cfg_attr(not(feature = "metrics"), allow(unused_mut))] // /metrics merged in with `metrics` only
         let mut routes: Router =
             crate::health::routes(config.health_path.as_deref(), config.ready_path.as_deref(), server.downgrade());
         #[cfg(feature = "metrics")]
