@@ -9,7 +9,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-crates=(mcp-macros mcp-core mcp-axum mcp-client mcp-openapi mcp-proxy)
+crates=(quickmcp-macros quickmcp quickmcp-axum quickmcp-client quickmcp-openapi quickmcp-proxy)
 metadata=$(cargo metadata --format-version 1 --no-deps)
 status=0 runs=0
 check() {  # crate, then cargo's feature arguments

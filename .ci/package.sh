@@ -11,18 +11,20 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 target=${CARGO_TARGET_DIR:-$root/target}
-crates=(mcp-macros mcp-core mcp-axum mcp-client mcp-openapi mcp-proxy)
+# Folders, and the package each holds (published under these names).
+folders=(mcp-macros mcp-core mcp-axum mcp-client mcp-openapi mcp-proxy)
+crates=(quickmcp-macros quickmcp quickmcp-axum quickmcp-client quickmcp-openapi quickmcp-proxy)
 version=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "mcp-core"))')
+  python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "quickmcp"))')
 say() { printf -- '-- %s\n' "$*"; }
 
 say "each published crate has a README.md and the root's LICENSE-MIT and LICENSE-APACHE"
 # cargo packages the files under a crate's folder only, so each crate keeps
 # copies of the root's license files; they must stay identical.
-for crate in "${crates[@]}"; do
-  [ -f "$crate/README.md" ] || { echo "$crate/README.md is missing"; exit 1; }
+for folder in "${folders[@]}"; do
+  [ -f "$folder/README.md" ] || { echo "$folder/README.md is missing"; exit 1; }
   for license in LICENSE-MIT LICENSE-APACHE; do
-    cmp -s "$license" "$crate/$license" || { echo "$crate/$license differs from ./$license (copy it again)"; exit 1; }
+    cmp -s "$license" "$folder/$license" || { echo "$folder/$license differs from ./$license (copy it again)"; exit 1; }
   done
 done
 
@@ -50,17 +52,13 @@ if bad:
 PY
 
 say "cargo package --no-verify (${crates[*]})"
-# --no-verify: cargo's verification resolves the packaged crates' own
-# dependencies on each other against crates.io, with the local packages laid
-# over it. crates.io has unrelated crates named mcp-core and mcp-macros with
-# higher 0.1.x versions (mcp-core 0.1.50), so cargo verifies mcp-client
-# against the wrong mcp-core and fails. The scratch build below verifies
-# instead: it builds every packaged crate from its extracted .crate, with
-# [patch.crates-io] pointing the names at them. Once the crates have names of
-# their own on crates.io, drop --no-verify.
+# --no-verify: the scratch build below verifies instead, in one build that
+# reuses the workspace's compiled dependencies: it builds every packaged
+# crate from its extracted .crate, with [patch.crates-io] pointing the names
+# at them (they are not on crates.io yet).
 # --allow-dirty: the working tree's files are what gets packaged; a CI clone
 # is clean, a local run often is not.
-rm -f "$target"/package/mcp-*.crate
+rm -f "$target"/package/quickmcp*.crate
 cargo package --workspace --exclude mcp-examples --exclude mcp-integration-tests \
   --no-verify --allow-dirty --quiet
 
@@ -79,13 +77,11 @@ for crate in "${crates[@]}"; do
   done
   say "$crate-$version.crate: $(wc -l <<<"$listing") files, $(du -k "$file" | cut -f1) KiB"
   tar xzf "$file" -C "$scratch/crates"
-  # The Cargo.lock in each .crate (what `cargo install --locked` uses) is
-  # resolved against crates.io: while crates.io's mcp-core and mcp-macros
-  # are other people's crates, a lock may name their versions. Reported,
-  # not failed: only new crate names fix it.
-  foreign=$(awk -v want="\"$version\"" '/^name = "mcp-(core|macros|axum|client|openapi|proxy)"$/ {
+  # The Cargo.lock in each .crate (what `cargo install --locked` uses) must
+  # name our crates at this version, never another one from crates.io.
+  foreign=$(awk -v want="\"$version\"" '/^name = "quickmcp(-[a-z]+)?"$/ {
       name = $3; getline; if ($3 != want) printf "%s %s; ", name, $3 }' "$scratch/crates/$crate-$version/Cargo.lock")
-  [ -z "$foreign" ] || say "NOTE: $crate's packaged Cargo.lock takes from crates.io: ${foreign//\"/}"
+  [ -z "$foreign" ] || { echo "$crate's packaged Cargo.lock takes from crates.io: ${foreign//\"/}"; exit 1; }
 done
 
 say "scratch project in $scratch: the README examples on the packaged crates"
@@ -110,9 +106,7 @@ done
 # The extracted crates are members of the scratch workspace (their manifests,
 # normalised by cargo package, stand alone), so that `--workspace` builds
 # each of them as `cargo package` would verify it; the app depends on them by
-# version. crates.io has unrelated crates named mcp-core and mcp-macros:
-# [patch.crates-io] replaces them (and our other names) with the packaged
-# crates for this build, which is what we want.
+# version; [patch.crates-io] points those names at the packaged crates.
 {
   echo '[workspace]'
   echo 'resolver = "3"'
@@ -129,10 +123,10 @@ edition = "2024"
 publish = false
 
 [dependencies]
-mcp-core = "0.1"
-mcp-axum = "0.1"
-mcp-client = "0.1"
-mcp-openapi = "0.1"
+quickmcp = "0.1"
+quickmcp-axum = "0.1"
+quickmcp-client = "0.1"
+quickmcp-openapi = "0.1"
 axum = "0.8"
 tokio = { version = "1", features = ["full"] }
 serde = { version = "1", features = ["derive"] }
@@ -148,7 +142,7 @@ say "cargo build --workspace --all-features (in $scratch)"
 # The same target directory as the workspace: dependencies are reused.
 (cd "$scratch" && CARGO_TARGET_DIR="$target" cargo build --workspace --all-features --quiet)
 # The lock file must point our names at the packaged crates, not crates.io's.
-if grep -A2 -E '^name = "mcp-(core|macros|axum|client|openapi|proxy)"$' "$scratch/Cargo.lock" | grep -q '^source'; then
-  echo "the scratch build took an mcp-* crate from a registry:"; grep -A2 -E '^name = "mcp-' "$scratch/Cargo.lock"; exit 1
+if grep -A2 -E '^name = "quickmcp(-[a-z]+)?"$' "$scratch/Cargo.lock" | grep -q '^source'; then
+  echo "the scratch build took a quickmcp crate from a registry:"; grep -A2 -E '^name = "quickmcp' "$scratch/Cargo.lock"; exit 1
 fi
 say "package: ${#crates[@]} crates packaged, built outside the workspace with the README examples"

@@ -1,5 +1,5 @@
 //! The example servers as a library, for the integration tests: each module
-//! builds one example's [`Server`](mcp_core::Server) (and its axum app where
+//! builds one example's [`Server`](quickmcp::Server) (and its axum app where
 //! it has one), so that the tests drive the very servers the examples serve
 //! (`mcp_examples::weather::app(config)`, `mcp_examples::notes::server(..)`,
 //! …).

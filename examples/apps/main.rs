@@ -20,6 +20,6 @@ async fn main() -> std::io::Result<()> {
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
-    let mcp = apps::mcp(mcp_axum::McpConfig::from_env_or_exit());
+    let mcp = apps::mcp(quickmcp_axum::McpConfig::from_env_or_exit());
     mcp.run(axum::Router::new()).await
 }

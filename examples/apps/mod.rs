@@ -7,12 +7,12 @@
 //! The figures are deterministic DEMO DATA derived from the city name.
 
 use axum::Router;
-use mcp_axum::metrics::Metrics;
-use mcp_core::apps::App;
-use mcp_core::middleware::Spans;
-use mcp_core::prelude::*;
-use mcp_core::schemars::{self, JsonSchema};
-use mcp_core::server::ServerBuilder;
+use quickmcp::apps::App;
+use quickmcp::middleware::Spans;
+use quickmcp::prelude::*;
+use quickmcp::schemars::{self, JsonSchema};
+use quickmcp::server::ServerBuilder;
+use quickmcp_axum::metrics::Metrics;
 use serde::Serialize;
 
 /// Where the forecast page is served.
@@ -99,14 +99,14 @@ pub fn builder() -> ServerBuilder {
 
 /// The MCP endpoint configured by `config`, with spans and Prometheus
 /// metrics (`/metrics`).
-pub fn mcp(config: mcp_axum::McpConfig) -> mcp_axum::McpRouter {
+pub fn mcp(config: quickmcp_axum::McpConfig) -> quickmcp_axum::McpRouter {
     let metrics = Metrics::new();
     let server = builder().middleware(Spans).middleware(metrics.middleware()).build();
-    mcp_axum::McpRouter::new(server).config(config).metrics(metrics)
+    quickmcp_axum::McpRouter::new(server).config(config).metrics(metrics)
 }
 
 /// The whole application: the MCP endpoint, `/health`, `/ready` and `/metrics`.
-pub fn app(config: mcp_axum::McpConfig) -> Router {
+pub fn app(config: quickmcp_axum::McpConfig) -> Router {
     mcp(config).into_router()
 }
 

@@ -24,21 +24,21 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
     // Refused before binding: a bad MCP_AUTH_* value, or the development
     // issuer on an address other than loopback.
     let app = auth::app(config.clone()).unwrap_or_else(|error| {
         eprintln!("{error}");
         std::process::exit(2)
     });
-    let listener = mcp_axum::bind(&config).await?;
+    let listener = quickmcp_axum::bind(&config).await?;
     let address = listener.local_addr()?;
     println!("weather behind auth: MCP endpoint at http://{address}{}", config.path);
-    if let Ok(None) = mcp_axum::auth::AuthConfig::from_env() {
+    if let Ok(None) = quickmcp_axum::auth::AuthConfig::from_env() {
         println!(
             "DEVELOPMENT issuer (not for production): http://{address}/dev-issuer/token?sub=alice&scope=weather:read"
         );
     }
-    let limits = mcp_axum::ServeLimits::from_config(&config);
-    mcp_axum::serve_with(listener, app, limits, mcp_axum::shutdown_signal()).await
+    let limits = quickmcp_axum::ServeLimits::from_config(&config);
+    quickmcp_axum::serve_with(listener, app, limits, quickmcp_axum::shutdown_signal()).await
 }

@@ -4,16 +4,16 @@
 //! authenticated caller.
 //!
 //! With no `MCP_AUTH_ISSUER`, a DEVELOPMENT issuer runs beside the endpoint
-//! (`Auth::development`, feature `dev-issuer` of `mcp-axum`: it signs a
+//! (`Auth::development`, feature `dev-issuer` of `quickmcp-axum`: it signs a
 //! token for anyone who asks, on a loopback address only). With
 //! `MCP_AUTH_ISSUER` and `MCP_AUTH_RESOURCE` set, tokens come from that
 //! issuer instead, with the same code (docs/security.md, "Protect your
 //! router"). `main.rs` serves it: `cargo run --example auth --features auth`.
 
 use crate::weather;
-use mcp_axum::auth::Auth;
-use mcp_core::auth::Principal;
-use mcp_core::prelude::*;
+use quickmcp::auth::Principal;
+use quickmcp::prelude::*;
+use quickmcp_axum::auth::Auth;
 
 /// Who is calling, as the token says.
 #[tool(scopes("weather:read"))]
@@ -39,10 +39,10 @@ pub fn server() -> Server {
 /// The app: the protected endpoint, its metadata, and (without an external
 /// issuer) the development issuer. Fails when the development issuer would
 /// run on an address other than loopback (see `Auth::development`).
-pub fn app(config: mcp_axum::McpConfig) -> Result<axum::Router, String> {
+pub fn app(config: quickmcp_axum::McpConfig) -> Result<axum::Router, String> {
     let auth = match Auth::from_env()? {
         Some(auth) => auth,
         None => Auth::development(&config)?.scopes_supported(["weather:read", "weather:admin"]),
     };
-    Ok(mcp_axum::McpRouter::new(server()).config(config).auth(auth).into_router())
+    Ok(quickmcp_axum::McpRouter::new(server()).config(config).auth(auth).into_router())
 }

@@ -16,7 +16,7 @@
 //! operation as the tool (mcp-openapi, called in process): the cost of the
 //! OpenAPI layer is the difference between the two.
 
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
 
 /// Adds two integers.
 #[tool]
@@ -51,13 +51,13 @@ const ADD_DOCUMENT: &str = r#"{"openapi": "3.1.0", "info": {"title": "bench", "v
     "responses": {"200": {"description": "the sum", "content": {"text/plain": {"schema": {"type": "string"}}}}}}}}}"#;
 
 /// The `add` tool `BENCH_TOOL` asks for.
-fn add_tool() -> Vec<mcp_core::handler::ToolDef> {
+fn add_tool() -> Vec<quickmcp::handler::ToolDef> {
     match std::env::var("BENCH_TOOL").as_deref() {
         Ok("handler") => tools![add_via_handler],
         #[cfg(feature = "openapi")]
         Ok("openapi") => {
             let rest = axum::Router::new().route("/add", axum::routing::post(add_handler));
-            match mcp_openapi::OpenApi::from_json(ADD_DOCUMENT).and_then(|api| api.in_process(rest).build()) {
+            match quickmcp_openapi::OpenApi::from_json(ADD_DOCUMENT).and_then(|api| api.in_process(rest).build()) {
                 Ok(generated) => generated.tools,
                 Err(error) => panic!("{error}"),
             }
@@ -74,8 +74,8 @@ fn main() -> std::io::Result<()> {
     let stateless = std::env::var("BENCH_MODE").is_ok_and(|m| m == "stateless");
     // The harness opens many sessions: at least 100 000, more when
     // MCP_MAX_SESSIONS asks for more (as the peers do).
-    let max_sessions = mcp_core::config::Env::process().number(&mcp_core::config::MAX_SESSIONS).max(100_000);
-    let mut config = mcp_axum::McpConfig::from_env_or_exit();
+    let max_sessions = quickmcp::config::Env::process().number(&quickmcp::config::MAX_SESSIONS).max(100_000);
+    let mut config = quickmcp_axum::McpConfig::from_env_or_exit();
     config.stateless = stateless;
     // The harness measures throughput from one address: no per-client limit.
     config.rate_limit = None;
@@ -88,12 +88,12 @@ fn main() -> std::io::Result<()> {
             .max_sessions(max_sessions)
             .max_sessions_per_client(usize::MAX);
         if std::env::var("BENCH_MIDDLEWARE").is_ok_and(|m| m == "timing") {
-            server = server.middleware(mcp_core::middleware::Timing::new());
+            server = server.middleware(quickmcp::middleware::Timing::new());
         }
         #[cfg(feature = "redis")]
         if let Ok(url) = std::env::var("REDIS_URL") {
             let prefix = format!("bench-{}", std::process::id());
-            let sessions = mcp_core::redis::RedisSessions::new(url)
+            let sessions = quickmcp::redis::RedisSessions::new(url)
                 .prefix(prefix)
                 .max_sessions(max_sessions)
                 .connect()
@@ -101,32 +101,32 @@ fn main() -> std::io::Result<()> {
                 .map_err(std::io::Error::other)?;
             server = server.sessions(sessions);
         }
-        let metrics = std::env::var_os("BENCH_METRICS").map(|_| mcp_axum::metrics::Metrics::new());
+        let metrics = std::env::var_os("BENCH_METRICS").map(|_| quickmcp_axum::metrics::Metrics::new());
         if let Some(metrics) = &metrics {
             server = server.middleware(metrics.middleware());
         }
         let server = server.build();
-        let mut router = mcp_axum::McpRouter::new(server).config(config.clone());
+        let mut router = quickmcp_axum::McpRouter::new(server).config(config.clone());
         if let Some(metrics) = metrics {
             router = router.metrics(metrics);
         }
         #[cfg(feature = "auth")]
         let router = match std::env::var("BENCH_AUTH_SECRET") {
             Ok(secret) => {
-                let settings = mcp_axum::auth::AuthConfig::new("bench", "bench");
-                let verifier = mcp_axum::auth::JwtVerifier::with_secret(&settings, secret.as_bytes());
-                router.auth(mcp_axum::auth::Auth::new(settings, verifier))
+                let settings = quickmcp_axum::auth::AuthConfig::new("bench", "bench");
+                let verifier = quickmcp_axum::auth::JwtVerifier::with_secret(&settings, secret.as_bytes());
+                router.auth(quickmcp_axum::auth::Auth::new(settings, verifier))
             }
             Err(_) => router,
         };
         let app = router.into_router();
-        let listener = mcp_axum::bind(&config).await?;
+        let listener = quickmcp_axum::bind(&config).await?;
         println!(
             "bench_server ({}) on http://{}{}",
             if stateless { "stateless" } else { "stateful" },
             listener.local_addr()?,
             config.path
         );
-        mcp_axum::serve(listener, app).await
+        quickmcp_axum::serve(listener, app).await
     })
 }

@@ -1,7 +1,7 @@
 //! A small ledger server: accounts with balances in cents, kept in memory.
 //! Mounted by the composed example beside the weather server.
 
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 

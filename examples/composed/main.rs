@@ -22,9 +22,9 @@ async fn main() -> std::io::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,mcp::timing=info".into()),
         )
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
-    let listener = mcp_axum::bind(&config).await?;
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
+    let listener = quickmcp_axum::bind(&config).await?;
     println!("composed: MCP endpoint at http://{}{}", listener.local_addr()?, config.path);
-    let limits = mcp_axum::ServeLimits::from_config(&config);
-    mcp_axum::serve_with(listener, composed::app(config), limits, mcp_axum::shutdown_signal()).await
+    let limits = quickmcp_axum::ServeLimits::from_config(&config);
+    quickmcp_axum::serve_with(listener, composed::app(config), limits, quickmcp_axum::shutdown_signal()).await
 }

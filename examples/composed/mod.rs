@@ -6,8 +6,8 @@
 mod ledger;
 
 use crate::weather;
-use mcp_core::Server;
-use mcp_core::middleware::{ResponseCache, Timing};
+use quickmcp::Server;
+use quickmcp::middleware::{ResponseCache, Timing};
 use std::time::Duration;
 
 /// The parent server: no tools of its own, two mounted servers, and
@@ -24,6 +24,6 @@ pub fn server() -> Server {
 }
 
 /// The app: the composed MCP endpoint.
-pub fn app(config: mcp_axum::McpConfig) -> axum::Router {
-    mcp_axum::McpRouter::new(server()).config(config).into_router()
+pub fn app(config: quickmcp_axum::McpConfig) -> axum::Router {
+    quickmcp_axum::McpRouter::new(server()).config(config).into_router()
 }

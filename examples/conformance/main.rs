@@ -9,10 +9,10 @@
 mod stateless_tools;
 mod task_tools;
 
-use mcp_core::handler::ToolDef;
-use mcp_core::prelude::*;
-use mcp_core::protocol::{CallToolResult, Content, Tool};
-use mcp_core::protocol::{PromptMessage, ResourceContents};
+use quickmcp::handler::ToolDef;
+use quickmcp::prelude::*;
+use quickmcp::protocol::{CallToolResult, Content, Tool};
+use quickmcp::protocol::{PromptMessage, ResourceContents};
 use serde_json::{Value, json};
 use stateless_tools::*;
 use std::time::Duration;
@@ -321,9 +321,9 @@ pub fn conformance_server() -> Server {
 }
 
 /// The skills of the `sep-2640-*` scenarios, from `skills/` beside this file.
-fn skills() -> mcp_core::skills::Skills {
+fn skills() -> quickmcp::skills::Skills {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/conformance/skills");
-    mcp_core::skills::Skills::from_dir(dir).unwrap_or_else(|e| panic!("{e}"))
+    quickmcp::skills::Skills::from_dir(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::main]
@@ -331,9 +331,9 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
-    let listener = mcp_axum::bind(&config).await?;
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
+    let listener = quickmcp_axum::bind(&config).await?;
     println!("conformance server: http://{}{}", listener.local_addr()?, config.path);
-    let app = mcp_axum::McpRouter::new(conformance_server()).config(config).into_router();
-    mcp_axum::serve(listener, app).await
+    let app = quickmcp_axum::McpRouter::new(conformance_server()).config(config).into_router();
+    quickmcp_axum::serve(listener, app).await
 }

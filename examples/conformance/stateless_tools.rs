@@ -3,9 +3,9 @@
 //! work in the session era too, where the same questions go to the client
 //! as server→client requests.
 
-use mcp_core::prelude::*;
-use mcp_core::protocol::PromptMessage;
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::prelude::*;
+use quickmcp::protocol::PromptMessage;
+use quickmcp::protocol::jsonrpc::RpcError;
 use serde_json::{Value, json};
 
 fn form(field: &str, kind: &str) -> Value {

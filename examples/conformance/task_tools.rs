@@ -2,8 +2,8 @@
 //! a sync tool, task tools that sleep, fail, panic or ask the client, and
 //! one that asks first and then becomes a task.
 
-use mcp_core::prelude::*;
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::prelude::*;
+use quickmcp::protocol::jsonrpc::RpcError;
 use serde_json::{Value, json};
 use std::time::Duration;
 

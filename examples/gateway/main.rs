@@ -7,7 +7,7 @@
 //! GATEWAY_STANDINS=alpha:40:0,beta:150:0.5 GATEWAY_TIMEOUT_MS=300 cargo run --example gateway
 //! ```
 
-use mcp_core::middleware::{MemoryCache, ResponseCache};
+use quickmcp::middleware::{MemoryCache, ResponseCache};
 // The example's own module, built into this binary alone (the library
 // holds it too, for the tests, behind its `library` feature).
 #[path = "mod.rs"]
@@ -25,7 +25,7 @@ async fn cache_from_env() -> ResponseCache {
         return cache.store(MemoryCache::default());
     };
     #[cfg(feature = "redis")]
-    match mcp_core::redis::RedisCache::connect(&url, "gateway").await {
+    match quickmcp::redis::RedisCache::connect(&url, "gateway").await {
         Ok(store) => cache.store(store),
         Err(error) => {
             eprintln!("REDIS_URL={url}: {error}");
@@ -54,20 +54,20 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
     let default_standins = StandIn::parse_list(standins::DEFAULT_STANDINS).expect("valid defaults");
     let standins = env_or_exit("GATEWAY_STANDINS", default_standins, StandIn::parse_list);
     let millis = |v: &str| v.parse().map(Duration::from_millis).map_err(|_| "whole milliseconds".to_owned());
     let timeout = env_or_exit("GATEWAY_TIMEOUT_MS", Duration::from_millis(1000), millis);
     let cooldown = env_or_exit("GATEWAY_COOLDOWN_MS", Duration::from_secs(10), millis);
     let (server, _) = gateway::server(standins, timeout, cooldown, cache_from_env().await).await?;
-    let listener = mcp_axum::bind(&config).await?;
+    let listener = quickmcp_axum::bind(&config).await?;
     println!(
         "gateway: MCP endpoint at http://{}{} (providers are local stand-ins)",
         listener.local_addr()?,
         config.path
     );
-    let limits = mcp_axum::ServeLimits::from_config(&config);
-    let app = mcp_axum::McpRouter::new(server).config(config).into_router();
-    mcp_axum::serve_with(listener, app, limits, mcp_axum::shutdown_signal()).await
+    let limits = quickmcp_axum::ServeLimits::from_config(&config);
+    let app = quickmcp_axum::McpRouter::new(server).config(config).into_router();
+    quickmcp_axum::serve_with(listener, app, limits, quickmcp_axum::shutdown_signal()).await
 }

@@ -14,10 +14,10 @@ mod breaker;
 mod query;
 pub mod standins;
 
-use mcp_core::middleware::ResponseCache;
-use mcp_core::prelude::*;
 pub use query::MAX_MODELS;
 use query::{Answer, Gateway, ModelStatus, Strategy};
+use quickmcp::middleware::ResponseCache;
+use quickmcp::prelude::*;
 use standins::StandIn;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

@@ -19,10 +19,10 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
-    let listener = mcp_axum::bind(&config).await?;
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
+    let listener = quickmcp_axum::bind(&config).await?;
     let address = listener.local_addr()?;
     println!("notes: MCP endpoint at http://{address}{}, REST at http://{address}/api/notes", config.path);
-    let limits = mcp_axum::ServeLimits::from_config(&config);
-    mcp_axum::serve_with(listener, notes::app(config), limits, mcp_axum::shutdown_signal()).await
+    let limits = quickmcp_axum::ServeLimits::from_config(&config);
+    quickmcp_axum::serve_with(listener, notes::app(config), limits, quickmcp_axum::shutdown_signal()).await
 }

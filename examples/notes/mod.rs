@@ -9,7 +9,7 @@ mod store;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
 pub use store::{Note, Notes};
 
 /// Adds a note and returns it with its number.
@@ -83,7 +83,7 @@ struct NewNote {
 }
 
 /// `GET /api/notes`: every note. axum's extractors are named by their path
-/// (`axum::extract::State`, `axum::Json`): the short names are mcp_core's.
+/// (`axum::extract::State`, `axum::Json`): the short names are quickmcp's.
 async fn list_notes(axum::extract::State(notes): axum::extract::State<Notes>) -> axum::Json<Vec<Note>> {
     axum::Json(notes.all())
 }
@@ -108,8 +108,8 @@ pub fn server(notes: Notes) -> Server {
 }
 
 /// The whole app: the REST routes and the MCP endpoint over one store.
-pub fn app(config: mcp_axum::McpConfig) -> Router {
+pub fn app(config: quickmcp_axum::McpConfig) -> Router {
     let notes = Notes::default();
     let rest = Router::new().route("/api/notes", get(list_notes).post(create_note)).with_state(notes.clone());
-    rest.merge(mcp_axum::McpRouter::new(server(notes)).config(config).into_router())
+    rest.merge(quickmcp_axum::McpRouter::new(server(notes)).config(config).into_router())
 }

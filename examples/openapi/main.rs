@@ -28,9 +28,9 @@ async fn main() -> std::io::Result<()> {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
     let app = openapi::app(config.clone());
-    let listener = mcp_axum::bind(&config).await?;
+    let listener = quickmcp_axum::bind(&config).await?;
     tracing::info!("REST at http://{0}/api/todos, MCP at http://{0}/mcp", listener.local_addr()?);
-    mcp_axum::serve(listener, app).await
+    quickmcp_axum::serve(listener, app).await
 }

@@ -1,6 +1,6 @@
 //! An ordinary axum REST app, documented with `utoipa`, whose routes are
 //! also MCP tools: the OpenAPI document utoipa derives from the handlers
-//! becomes tool definitions (`mcp-openapi`), and each tool call goes to the
+//! becomes tool definitions (`quickmcp-openapi`), and each tool call goes to the
 //! same `Router` in process: no socket, no second server. `main.rs` serves
 //! the REST routes, the document and the MCP endpoint on one port.
 //!
@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use mcp_core::Server;
-use mcp_openapi::{OpenApi, RouteMap};
+use quickmcp::Server;
+use quickmcp_openapi::{OpenApi, RouteMap};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use utoipa::{IntoParams, ToSchema};
@@ -136,9 +136,9 @@ pub fn server(rest: Router) -> Server {
 
 /// The whole application on one router: the REST routes, their OpenAPI
 /// document at `/api/openapi.json`, and the MCP endpoint at `/mcp`.
-pub fn app(config: mcp_axum::McpConfig) -> Router {
+pub fn app(config: quickmcp_axum::McpConfig) -> Router {
     let rest = rest();
-    let mcp = mcp_axum::McpRouter::new(server(rest.clone())).config(config).into_router();
+    let mcp = quickmcp_axum::McpRouter::new(server(rest.clone())).config(config).into_router();
     let document = document();
     rest.route("/api/openapi.json", get(move || async move { Json(document) })).merge(mcp)
 }

@@ -6,7 +6,7 @@
 //! `Mcp-Session-Id` (no GET stream, no DELETE). `main.rs` serves it:
 //! `cargo run --example stateless`.
 
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
 
 /// Turns text into a URL slug: lowercase ASCII letters and digits joined by
 /// single dashes.
@@ -60,7 +60,7 @@ pub fn server() -> Server {
 }
 
 /// The app: the MCP endpoint in stateless mode whatever `MCP_STATELESS` says.
-pub fn app(mut config: mcp_axum::McpConfig) -> axum::Router {
+pub fn app(mut config: quickmcp_axum::McpConfig) -> axum::Router {
     config.stateless = true;
-    mcp_axum::McpRouter::new(server()).config(config).into_router()
+    quickmcp_axum::McpRouter::new(server()).config(config).into_router()
 }

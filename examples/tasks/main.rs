@@ -27,8 +27,8 @@
 //! (default 262144) and `MCP_MAX_TASKS_PER_CLIENT` the unfinished tasks
 //! one caller may have (default 100).
 
-use mcp_core::prelude::*;
-use mcp_core::server::ServerBuilder;
+use quickmcp::prelude::*;
+use quickmcp::server::ServerBuilder;
 // The example's own module, built into this binary alone (the library
 // holds it too, for the tests, behind its `library` feature).
 #[path = "mod.rs"]
@@ -46,17 +46,17 @@ fn build(builder: ServerBuilder) -> Server {
 /// The server, its tasks and sessions in Redis when `REDIS_URL` is set
 /// (any replica serves any session, and a session's GET stream carries its
 /// tasks' status from any replica), else in memory; counted by `metrics`.
-async fn server_from_env(metrics: mcp_axum::metrics::McpMetrics) -> (Server, &'static str) {
+async fn server_from_env(metrics: quickmcp_axum::metrics::McpMetrics) -> (Server, &'static str) {
     let Ok(url) = std::env::var("REDIS_URL") else {
-        let builder = tasks::builder(mcp_core::tasks::MemoryTaskStore::new(), None);
+        let builder = tasks::builder(quickmcp::tasks::MemoryTaskStore::new(), None);
         return (build(builder.middleware(metrics)), "memory");
     };
     #[cfg(feature = "redis")]
     {
         let shared = async {
-            let store = mcp_core::redis::RedisTaskStore::connect(&url, "mcp").await?;
-            let sessions = mcp_core::redis::RedisSessions::new(&url).connect().await?;
-            Ok::<_, mcp_core::session::StoreError>((store, sessions))
+            let store = quickmcp::redis::RedisTaskStore::connect(&url, "mcp").await?;
+            let sessions = quickmcp::redis::RedisSessions::new(&url).connect().await?;
+            Ok::<_, quickmcp::session::StoreError>((store, sessions))
         };
         match shared.await {
             Ok((store, sessions)) => {
@@ -80,10 +80,10 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
-    let metrics = mcp_axum::metrics::Metrics::new();
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
+    let metrics = quickmcp_axum::metrics::Metrics::new();
     let (server, store) = server_from_env(metrics.middleware()).await;
-    let router = mcp_axum::McpRouter::new(server).config(config).metrics(metrics);
+    let router = quickmcp_axum::McpRouter::new(server).config(config).metrics(metrics);
     if std::env::args().any(|arg| arg == "--worker") {
         println!("tasks worker process ({store} task store)");
         return router.run_workers().await;

@@ -13,9 +13,9 @@
 mod compute;
 
 use compute::{Jacobi, MAX_LIMIT, SEGMENT};
-use mcp_core::prelude::*;
-use mcp_core::server::ServerBuilder;
-use mcp_core::tasks::{TaskOptions, TaskStore};
+use quickmcp::prelude::*;
+use quickmcp::server::ServerBuilder;
+use quickmcp::tasks::{TaskOptions, TaskStore};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example transactions --features redis
 //! ```
 
-use mcp_core::session::Sessions;
+use quickmcp::session::Sessions;
 // The example's own module, built into this binary alone (the library
 // holds it too, for the tests, behind its `library` feature).
 #[path = "mod.rs"]
@@ -19,7 +19,7 @@ async fn sessions_from_env() -> Option<Sessions> {
     let url = std::env::var("REDIS_URL").ok()?;
     #[cfg(feature = "redis")]
     {
-        match mcp_core::redis::RedisSessions::new(&url).connect().await {
+        match quickmcp::redis::RedisSessions::new(&url).connect().await {
             Ok(sessions) => Some(sessions),
             Err(error) => {
                 eprintln!("REDIS_URL={url}: {error}");
@@ -39,12 +39,12 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let config = mcp_axum::McpConfig::from_env_or_exit();
+    let config = quickmcp_axum::McpConfig::from_env_or_exit();
     let sessions = sessions_from_env().await;
     let store = if sessions.is_some() { "Redis" } else { "memory" };
-    let listener = mcp_axum::bind(&config).await?;
+    let listener = quickmcp_axum::bind(&config).await?;
     println!("transactions: MCP endpoint at http://{}{} (sessions in {store})", listener.local_addr()?, config.path);
-    let limits = mcp_axum::ServeLimits::from_config(&config);
-    let app = mcp_axum::McpRouter::new(transactions::server(sessions)).config(config).into_router();
-    mcp_axum::serve_with(listener, app, limits, mcp_axum::shutdown_signal()).await
+    let limits = quickmcp_axum::ServeLimits::from_config(&config);
+    let app = quickmcp_axum::McpRouter::new(transactions::server(sessions)).config(config).into_router();
+    quickmcp_axum::serve_with(listener, app, limits, quickmcp_axum::shutdown_signal()).await
 }

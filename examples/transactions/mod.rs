@@ -10,10 +10,10 @@
 mod ledger;
 
 use ledger::{Ledger, Operation, Status, Transaction};
-use mcp_core::context::SessionState;
-use mcp_core::prelude::*;
-use mcp_core::serde_json::json;
-use mcp_core::session::Sessions;
+use quickmcp::context::SessionState;
+use quickmcp::prelude::*;
+use quickmcp::serde_json::json;
+use quickmcp::session::Sessions;
 
 /// Starts a transaction in this session and returns it with its id.
 #[tool]

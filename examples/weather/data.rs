@@ -2,7 +2,7 @@
 //! the same question always gets the same answer. No weather service is
 //! called.
 
-use mcp_core::schemars::{self, JsonSchema};
+use quickmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 
 /// Cities the demo knows.

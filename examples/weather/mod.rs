@@ -9,11 +9,11 @@ mod data;
 use axum::Router;
 use axum::routing::get;
 use data::{CITIES, Forecast, Units, Weather, forecast_for, weather_for};
-use mcp_axum::metrics::Metrics;
-use mcp_core::middleware::Spans;
-use mcp_core::prelude::*;
-use mcp_core::protocol::PromptMessage;
-use mcp_core::server::ServerBuilder;
+use quickmcp::middleware::Spans;
+use quickmcp::prelude::*;
+use quickmcp::protocol::PromptMessage;
+use quickmcp::server::ServerBuilder;
+use quickmcp_axum::metrics::Metrics;
 
 /// Current weather for a city (demo data).
 #[tool(annotations(read_only, idempotent))]
@@ -101,7 +101,7 @@ async fn plan_trip(
 }
 
 /// The REST route that lives next to the MCP endpoint. `Json` here is
-/// mcp_core's; axum's is named by its path (see docs/getting-started.md).
+/// quickmcp's; axum's is named by its path (see docs/getting-started.md).
 async fn list_cities() -> axum::Json<&'static [&'static str]> {
     axum::Json(CITIES)
 }
@@ -128,15 +128,15 @@ pub fn rest() -> Router {
 
 /// The MCP endpoint configured by `config`, with spans and Prometheus
 /// metrics (`/metrics` beside it, or on `MCP_METRICS_ADDR` when
-/// [`McpRouter::run`](mcp_axum::McpRouter::run) serves it).
-pub fn mcp(config: mcp_axum::McpConfig) -> mcp_axum::McpRouter {
+/// [`McpRouter::run`](quickmcp_axum::McpRouter::run) serves it).
+pub fn mcp(config: quickmcp_axum::McpConfig) -> quickmcp_axum::McpRouter {
     let metrics = Metrics::new();
     let server = builder().middleware(Spans).middleware(metrics.middleware()).build();
-    mcp_axum::McpRouter::new(server).config(config).metrics(metrics)
+    quickmcp_axum::McpRouter::new(server).config(config).metrics(metrics)
 }
 
 /// The whole application on one router: REST routes, the MCP endpoint, the
 /// `/health` and `/ready` probes and `/metrics`.
-pub fn app(config: mcp_axum::McpConfig) -> Router {
+pub fn app(config: quickmcp_axum::McpConfig) -> Router {
     rest().merge(mcp(config).into_router())
 }

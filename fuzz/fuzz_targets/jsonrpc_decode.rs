@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_core::protocol::jsonrpc::{Message, encode_error};
+use quickmcp::protocol::jsonrpc::{Message, encode_error};
 
 fuzz_target!(|data: &[u8]| {
     match Message::decode(data) {

@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
-use mcp_axum::decode_param_value;
+use quickmcp_axum::decode_param_value;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = decode_param_value(data) else { return };

@@ -3,12 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_core::era::StatelessRequest;
+use quickmcp::era::StatelessRequest;
 use serde_json::value::RawValue;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(params) = serde_json::from_str::<Box<RawValue>>(text) else { return };
     let _ = StatelessRequest::parse(Some("2026-07-28"), Some(&params));
-    let _ = mcp_core::era::is_stateless_request(None, Some(&params));
+    let _ = quickmcp::era::is_stateless_request(None, Some(&params));
 });

@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_core::protocol::jsonrpc::{Message, RequestId};
-use mcp_core::peer::RequestEnv;
-use mcp_core::prelude::*;
+use quickmcp::protocol::jsonrpc::{Message, RequestId};
+use quickmcp::peer::RequestEnv;
+use quickmcp::prelude::*;
 use std::sync::OnceLock;
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]

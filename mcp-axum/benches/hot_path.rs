@@ -2,14 +2,14 @@
 //! load run: JSON-RPC decoding, argument decoding, dispatch of a tool call,
 //! result encoding, SSE framing, and a whole POST through the router.
 //!
-//! `cargo bench -p mcp-axum --features test-util --bench hot_path`
+//! `cargo bench -p quickmcp-axum --features test-util --bench hot_path`
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use mcp_core::__private::Arguments;
-use mcp_core::peer::RequestEnv;
-use mcp_core::protocol::jsonrpc::{self, Message, RequestId};
-use mcp_core::protocol::{CallToolResult, Content};
-use mcp_core::{Server, tool, tools};
+use quickmcp::__private::Arguments;
+use quickmcp::peer::RequestEnv;
+use quickmcp::protocol::jsonrpc::{self, Message, RequestId};
+use quickmcp::protocol::{CallToolResult, Content};
+use quickmcp::{Server, tool, tools};
 use serde_json::value::RawValue;
 
 const CALL: &[u8] =
@@ -57,7 +57,7 @@ fn encoding(c: &mut Criterion) {
         })
     });
     let message = br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1,"progress":50}}"#;
-    c.bench_function("sse_frame", |b| b.iter(|| mcp_axum::sse::frame(Some("3-7"), black_box(message))));
+    c.bench_function("sse_frame", |b| b.iter(|| quickmcp_axum::sse::frame(Some("3-7"), black_box(message))));
 }
 
 /// The same call in the 2026-07-28 era, as `shared/bench` sends it.
@@ -80,12 +80,12 @@ fn post(body: &'static str, version: &str, era_headers: bool) -> http::Request<a
 
 fn whole_post(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server()).stateless(true).into_router());
+    let client = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server()).stateless(true).into_router());
     let call = std::str::from_utf8(CALL).unwrap();
     c.bench_function("router_post_stateless", |b| {
         b.iter(|| runtime.block_on(client.send(black_box(post(call, "2025-11-25", false)))))
     });
-    let mut session = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server()).into_router());
+    let mut session = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server()).into_router());
     runtime.block_on(session.initialize());
     let body: serde_json::Value = serde_json::from_slice(CALL).unwrap();
     c.bench_function("router_post_session", |b| b.iter(|| runtime.block_on(session.post(black_box(&body)))));

@@ -1,7 +1,7 @@
 //! Transport settings, with safe defaults and `MCP_*` environment overrides.
 
-pub use mcp_core::config::ConfigError;
-use mcp_core::config::{self as var, Env, split_list};
+pub use quickmcp::config::ConfigError;
+use quickmcp::config::{self as var, Env, split_list};
 use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -134,7 +134,7 @@ impl McpConfig {
     /// value and what it accepts (all of them, when several are wrong).
     ///
     /// ```
-    /// let config = mcp_axum::McpConfig::from_env().expect("valid MCP_* variables");
+    /// let config = quickmcp_axum::McpConfig::from_env().expect("valid MCP_* variables");
     /// assert!(config.path.starts_with('/'));
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {

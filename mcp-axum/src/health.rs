@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use mcp_core::server::WeakServer;
+use quickmcp::server::WeakServer;
 use serde_json::json;
 
 /// The probe routes at `health` and `ready` (either may be absent).

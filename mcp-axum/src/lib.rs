@@ -1,6 +1,6 @@
 //! # mcp-axum
 //!
-//! The Streamable HTTP transport for [`mcp_core`] servers, as an axum
+//! The Streamable HTTP transport for [`quickmcp`] servers, as an axum
 //! [`Router`](axum::Router) you merge into your own application.
 //!
 //! - [`McpRouter`]: the endpoint (POST, GET stream, DELETE), session or
@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::get};
-//! use mcp_core::prelude::*;
+//! use quickmcp::prelude::*;
 //!
 //! /// Says hello.
 //! #[tool]
@@ -26,7 +26,7 @@
 //! let mcp = Server::builder("hello", "0.1.0").tools(tools![hello]).build();
 //! let app: Router = Router::new()
 //!     .route("/api/ping", get(|| async { "pong" }))
-//!     .merge(mcp_axum::McpRouter::new(mcp).into_router());
+//!     .merge(quickmcp_axum::McpRouter::new(mcp).into_router());
 //! ```
 
 #![warn(missing_docs)]

@@ -3,7 +3,7 @@
 //!
 //! [`OtlpTracing`] owns a tracer provider with a batching OTLP exporter and
 //! hands out the `tracing` layer that feeds it. The `http.request` span of
-//! every endpoint request and, with the [`Spans`](mcp_core::middleware::Spans)
+//! every endpoint request and, with the [`Spans`](quickmcp::middleware::Spans)
 //! middleware, the `mcp.request` span inside it are exported, together with
 //! your own spans at `info` and above. Each joins the caller's trace when
 //! the request carries W3C trace context: the `traceparent` header for the
@@ -12,7 +12,7 @@
 //! ```no_run
 //! use tracing_subscriber::prelude::*;
 //!
-//! let otel = mcp_axum::otel::OtlpTracing::from_env("weather").expect("OTLP exporter");
+//! let otel = quickmcp_axum::otel::OtlpTracing::from_env("weather").expect("OTLP exporter");
 //! tracing_subscriber::registry()
 //!     .with(tracing_subscriber::fmt::layer().with_filter(tracing_subscriber::filter::LevelFilter::INFO))
 //!     .with(otel.layer())

@@ -6,7 +6,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures_util::Stream;
 use http::{HeaderName, HeaderValue, StatusCode, header};
-use mcp_core::protocol::jsonrpc::{self, RequestId, RpcError};
+use quickmcp::protocol::jsonrpc::{self, RequestId, RpcError};
 
 /// The session header.
 pub const SESSION_ID: &str = "mcp-session-id";

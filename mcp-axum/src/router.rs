@@ -8,7 +8,7 @@ use crate::layers::{
     security_headers_layer,
 };
 use axum::Router;
-use mcp_core::Server;
+use quickmcp::Server;
 
 /// Builds the axum `Router` of a Streamable HTTP endpoint for `server`.
 ///
@@ -19,12 +19,12 @@ use mcp_core::Server;
 /// negotiation and load shedding, then reach the endpoint (every answer carrying `X-Content-Type-Options: nosniff` and
 /// `X-Frame-Options: DENY`); layers you add around the router run before all of them, and
 /// what they put in the request's extensions reaches handlers through
-/// [`Context::extensions`](mcp_core::Context::extensions).
+/// [`Context::extensions`](quickmcp::Context::extensions).
 ///
 /// ```
 /// use axum::{Router, routing::get};
-/// use mcp_axum::McpRouter;
-/// use mcp_core::Server;
+/// use quickmcp_axum::McpRouter;
+/// use quickmcp::Server;
 ///
 /// let server = Server::builder("demo", "0.1.0").build();
 /// let app: Router = Router::new()
@@ -147,7 +147,7 @@ impl McpRouter {
     /// Without [`auth`](Self::auth), it warns (a `tracing` warning) when the
     /// server has tools, resources or prompts that declare scopes: nothing
     /// checks them then, unless a layer of your own puts a verified
-    /// [`Principal`](mcp_core::auth::Principal) in every request.
+    /// [`Principal`](quickmcp::auth::Principal) in every request.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> Router<S> {
         #[cfg(feature = "metrics")]
         if self.metrics.is_some() && self.config.metrics_addr.is_some() {

@@ -8,7 +8,7 @@ use crate::config::{ConfigError, McpConfig};
 use crate::router::McpRouter;
 use crate::serve::{ServeLimits, bind, serve_with, shutdown_signal};
 use axum::Router;
-use mcp_core::Server;
+use quickmcp::Server;
 use std::net::SocketAddr;
 
 impl McpRouter {
@@ -18,8 +18,8 @@ impl McpRouter {
     ///
     /// ```no_run
     /// use axum::{Router, routing::get};
-    /// use mcp_axum::McpRouter;
-    /// use mcp_core::Server;
+    /// use quickmcp_axum::McpRouter;
+    /// use quickmcp::Server;
     ///
     /// #[tokio::main]
     /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,7 +39,7 @@ impl McpRouter {
     /// `info`), serves `/metrics` on `MCP_METRICS_ADDR` when set (with
     /// [`metrics`](Self::metrics)), and serves with the
     /// [`ServeLimits`] of the configuration. At shutdown the task workers
-    /// drain beside the connections ([`Server::drain_tasks`](mcp_core::Server::drain_tasks)).
+    /// drain beside the connections ([`Server::drain_tasks`](quickmcp::Server::drain_tasks)).
     ///
     /// Fails when an address cannot be bound, or when `MCP_METRICS_ADDR` is
     /// set but the router has no metrics to serve there.

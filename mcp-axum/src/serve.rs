@@ -66,11 +66,11 @@ impl ServeLimits {
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
-/// let config = mcp_axum::McpConfig::from_env_or_exit();
-/// let server = mcp_core::Server::builder("demo", "0.1.0").build();
-/// let app = mcp_axum::McpRouter::new(server).config(config.clone()).into_router();
-/// let listener = mcp_axum::bind(&config).await?;
-/// mcp_axum::serve(listener, app).await
+/// let config = quickmcp_axum::McpConfig::from_env_or_exit();
+/// let server = quickmcp::Server::builder("demo", "0.1.0").build();
+/// let app = quickmcp_axum::McpRouter::new(server).config(config.clone()).into_router();
+/// let listener = quickmcp_axum::bind(&config).await?;
+/// quickmcp_axum::serve(listener, app).await
 /// # }
 /// ```
 pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use futures_util::Stream;
-use mcp_core::session::{EventReceiver, Session};
+use quickmcp::session::{EventReceiver, Session};
 use std::time::Duration;
 
 /// `id: <id>\ndata: <json>\n\n` (JSON has no raw newlines, so one data line).

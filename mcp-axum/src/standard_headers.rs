@@ -5,9 +5,9 @@
 //! intermediaries can route on headers alone.
 
 use http::{HeaderMap, HeaderName};
-use mcp_core::era::StatelessRequest;
-use mcp_core::era::codes::HEADER_MISMATCH;
-use mcp_core::protocol::jsonrpc::{Request, RpcError, echoed};
+use quickmcp::era::StatelessRequest;
+use quickmcp::era::codes::HEADER_MISMATCH;
+use quickmcp::protocol::jsonrpc::{Request, RpcError, echoed};
 use serde::Deserialize;
 
 /// `Mcp-Method`.
@@ -36,7 +36,7 @@ pub fn check(
     headers: &HeaderMap,
     request: &Request,
     era: &StatelessRequest,
-    server: &mcp_core::Server,
+    server: &quickmcp::Server,
 ) -> Result<(), RpcError> {
     let method = headers.get(MCP_METHOD_NAME).and_then(|v| v.to_str().ok()).map(str::trim);
     match method {
@@ -121,7 +121,7 @@ pub fn decode_param_value(raw: &[u8]) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcp_core::protocol::jsonrpc::RequestId;
+    use quickmcp::protocol::jsonrpc::RequestId;
 
     fn request(method: &str, params: &str) -> Request {
         Request {
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn method_and_name_must_agree() {
-        let server = mcp_core::Server::builder("t", "0").build();
+        let server = quickmcp::Server::builder("t", "0").build();
         let check = |h: &HeaderMap, r: &Request| {
             let params = r#"{"name":"add","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}"#;
             let params = serde_json::value::RawValue::from_string(params.into()).unwrap();

@@ -13,14 +13,14 @@ use tower::ServiceExt;
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Echoes its input.
 /// #[tool]
 /// async fn echo(text: String) -> String { text }
 ///
 /// let server = Server::builder("t", "0").tools(tools![echo]).build();
-/// let mut client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+/// let mut client = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server).into_router());
 /// client.initialize().await;
 /// let result = client.call_tool("echo", serde_json::json!({"text": "hi"})).await;
 /// assert_eq!(result["content"][0]["text"], "hi");

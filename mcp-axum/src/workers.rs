@@ -12,7 +12,7 @@ impl McpRouter {
     /// Ctrl-C or SIGTERM, then drains them: no new claims, the tasks they
     /// run get `MCP_SHUTDOWN_GRACE_SECS` to finish, and those still running
     /// are handed back to the queue for another worker
-    /// ([`Server::drain_tasks`](mcp_core::Server::drain_tasks)). On a
+    /// ([`Server::drain_tasks`](quickmcp::Server::drain_tasks)). On a
     /// shared task store (Redis) this is how work scales: replicas that
     /// serve requests with `MCP_TASK_WORKERS=0`, and as many of these
     /// processes as the queue needs.
@@ -25,8 +25,8 @@ impl McpRouter {
     /// (`MCP_TASK_WORKERS=0`), or an address cannot be bound.
     ///
     /// ```no_run
-    /// # async fn run(server: mcp_core::Server) -> Result<(), Box<dyn std::error::Error>> {
-    /// mcp_axum::McpRouter::from_env(server)?.run_workers().await?;
+    /// # async fn run(server: quickmcp::Server) -> Result<(), Box<dyn std::error::Error>> {
+    /// quickmcp_axum::McpRouter::from_env(server)?.run_workers().await?;
     /// # Ok(()) }
     /// ```
     pub async fn run_workers(self) -> std::io::Result<()> {

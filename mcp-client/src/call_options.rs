@@ -34,10 +34,10 @@ pub type ProgressHandler = Arc<dyn Fn(Progress) + Send + Sync>;
 /// Options of one call ([`Client::call_tool_with`](crate::Client::call_tool_with)).
 ///
 /// ```no_run
-/// use mcp_client::CallOptions;
+/// use quickmcp_client::CallOptions;
 /// use std::time::Duration;
 ///
-/// # async fn run(client: mcp_client::Client) -> Result<(), mcp_client::ClientError> {
+/// # async fn run(client: quickmcp_client::Client) -> Result<(), quickmcp_client::ClientError> {
 /// let options = CallOptions::new()
 ///     .timeout(Duration::from_secs(300))
 ///     .on_progress(|p| println!("{}/{:?} {}", p.progress, p.total, p.message.unwrap_or_default()));

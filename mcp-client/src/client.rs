@@ -19,9 +19,9 @@ use crate::inbox::{Inbox, ServerNotification};
 use crate::transport::Transport;
 pub(crate) use exchange::parse;
 use handshake::Agreed;
-use mcp_core::middleware::Era;
-use mcp_core::protocol::CallToolResult;
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::middleware::Era;
+use quickmcp::protocol::CallToolResult;
+use quickmcp::protocol::jsonrpc::RpcError;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::future::Future;
@@ -215,7 +215,7 @@ impl ClientBuilder {
     }
 
     /// Connects to `server` in this process (no socket, no child process).
-    pub async fn connect_in_process(self, server: mcp_core::Server) -> Result<Client, ClientError> {
+    pub async fn connect_in_process(self, server: quickmcp::Server) -> Result<Client, ClientError> {
         self.connect(crate::transport::lines::LineTransport::in_process(server)).await
     }
 }
@@ -242,7 +242,7 @@ impl Drop for Inner {
 /// A connection to an MCP server. Cheap to clone; clones share it.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Adds two integers.
 /// #[tool]
@@ -251,9 +251,9 @@ impl Drop for Inner {
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), mcp_client::ClientError> {
+/// # async fn main() -> Result<(), quickmcp_client::ClientError> {
 /// let server = Server::builder("calc", "1.0.0").tools(tools![add]).build();
-/// let client = mcp_client::Client::builder().connect_in_process(server).await?;
+/// let client = quickmcp_client::Client::builder().connect_in_process(server).await?;
 /// let result = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
 /// assert_eq!(result.text(), "5");
 /// # Ok(()) }
@@ -304,7 +304,7 @@ impl Client {
     ///
     /// ```no_run
     /// use futures_util::StreamExt;
-    /// # async fn run(client: mcp_client::Client) {
+    /// # async fn run(client: quickmcp_client::Client) {
     /// let mut notifications = std::pin::pin!(client.notification_stream());
     /// while let Some(notification) = notifications.next().await {
     ///     println!("{}: {}", notification.method, notification.params);

@@ -1,6 +1,6 @@
 //! What can go wrong on the client's side of a call.
 
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::protocol::jsonrpc::RpcError;
 use std::fmt;
 
 /// Why a request did not get a result.

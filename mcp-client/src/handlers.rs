@@ -5,7 +5,7 @@
 //! 2026-07-28 era; the same handler answers both.
 
 use futures_util::future::BoxFuture;
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::protocol::jsonrpc::RpcError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;

@@ -4,8 +4,8 @@
 //! that answers them.
 
 use crate::error::ClientError;
-use mcp_core::peer::PendingRequests;
-use mcp_core::protocol::jsonrpc::{Message, Request, RequestId, RpcError};
+use quickmcp::peer::PendingRequests;
+use quickmcp::protocol::jsonrpc::{Message, Request, RequestId, RpcError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -146,7 +146,7 @@ impl Inbox {
     }
 
     /// Fails request `id` (its exchange ended without an answer).
-    pub fn fail(&self, id: &RequestId, error: mcp_core::protocol::jsonrpc::RpcError) {
+    pub fn fail(&self, id: &RequestId, error: quickmcp::protocol::jsonrpc::RpcError) {
         self.pending.complete(id, Err(error));
     }
 

@@ -2,12 +2,12 @@
 //!
 //! A client for MCP servers, ours or anyone's: over Streamable HTTP, over
 //! the standard input and output of a child process, or in-process against
-//! a [`mcp_core::Server`] (tests, no sockets); in the 2025-11-25 session era
+//! a [`quickmcp::Server`] (tests, no sockets); in the 2025-11-25 session era
 //! or the 2026-07-28 stateless one, chosen by asking the server.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), mcp_client::ClientError> {
-//! let client = mcp_client::Client::builder().connect_http("http://127.0.0.1:8000/mcp").await?;
+//! # async fn run() -> Result<(), quickmcp_client::ClientError> {
+//! let client = quickmcp_client::Client::builder().connect_http("http://127.0.0.1:8000/mcp").await?;
 //! for tool in client.list_tools().await? {
 //!     println!("{}", tool["name"]);
 //! }
@@ -29,7 +29,7 @@
 //! assertions, which sign JWTs (`jsonwebtoken` with RustCrypto).
 //!
 //! The JSON-RPC peer is mcp-core's: request ids and the requests awaiting
-//! answers are its [`PendingRequests`](mcp_core::peer::PendingRequests).
+//! answers are its [`PendingRequests`](quickmcp::peer::PendingRequests).
 
 #![warn(missing_docs)]
 
@@ -51,7 +51,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::ClientError;
 pub use handlers::{Handler, input_key};
 pub use inbox::{Inbox, MAX_MESSAGE, ServerNotification};
-pub use mcp_core::middleware::Era;
+pub use quickmcp::middleware::Era;
 pub use tool_description::ToolDescription;
 
 /// The client guide (docs/client.md), its examples compiled as doc tests.

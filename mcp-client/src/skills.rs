@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 /// The extension's identifier.
-pub use mcp_core::skills::EXTENSION;
+pub use quickmcp::skills::EXTENSION;
 
 /// One skill as the server describes it: the URI of its `SKILL.md`, its
 /// frontmatter and every file with its digest and size.
@@ -79,7 +79,7 @@ pub(crate) fn verify_file(file: &SkillFile, bytes: &[u8]) -> Result<(), ClientEr
 /// field.
 pub(crate) fn verify_frontmatter(entry: &SkillEntry, skill_md: &str) -> Result<(), ClientError> {
     let failed = |why: String| Err(ClientError::Protocol(format!("skill {} fails verification: {why}", entry.uri)));
-    let read = match mcp_core::skills::parse_frontmatter(skill_md) {
+    let read = match quickmcp::skills::parse_frontmatter(skill_md) {
         Ok(read) => read,
         Err(why) => return failed(why),
     };

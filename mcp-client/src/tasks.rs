@@ -9,16 +9,16 @@
 //! task arrives.
 
 use crate::client::Client;
-use mcp_core::protocol::jsonrpc::RpcError;
+use quickmcp::protocol::jsonrpc::RpcError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// The extension's identifier.
-pub use mcp_core::tasks::EXTENSION;
+pub use quickmcp::tasks::EXTENSION;
 
 /// Where a task is: the same status the server side keeps.
-pub use mcp_core::tasks::TaskStatus;
+pub use quickmcp::tasks::TaskStatus;
 
 /// A task as the server last described it (`tasks/get`, the call's
 /// `CreateTaskResult`, or `notifications/tasks`).

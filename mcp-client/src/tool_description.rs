@@ -1,7 +1,7 @@
 //! A tool as `tools/list` describes it, typed; its schemas kept exactly as
 //! the server wrote them.
 
-use mcp_core::protocol::ToolAnnotations;
+use quickmcp::protocol::ToolAnnotations;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

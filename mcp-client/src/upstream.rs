@@ -4,9 +4,9 @@
 //! its own callers.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
-//! use mcp_client::upstream::RemoteServer;
-//! use mcp_core::{Server, proxy::Remote};
+//! # async fn run() -> Result<(), quickmcp::protocol::jsonrpc::RpcError> {
+//! use quickmcp_client::upstream::RemoteServer;
+//! use quickmcp::{Server, proxy::Remote};
 //!
 //! let files = Remote::connect(RemoteServer::stdio("npx", ["-y", "@modelcontextprotocol/server-filesystem", "/data"])).await?;
 //! let search = Remote::connect(RemoteServer::http("https://search.example/mcp")).await?;
@@ -18,8 +18,8 @@ use crate::Era;
 use crate::client::{Client, ClientBuilder};
 use crate::error::ClientError;
 use futures_util::future::BoxFuture;
-use mcp_core::protocol::jsonrpc::{RpcError, code};
-use mcp_core::proxy::{Asked, Downstream, Upstream, UpstreamLink};
+use quickmcp::protocol::jsonrpc::{RpcError, code};
+use quickmcp::proxy::{Asked, Downstream, Upstream, UpstreamLink};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,7 +29,7 @@ const PASSED_ON: [&str; 3] = ["sampling/createMessage", "elicitation/create", "r
 
 type Connector = dyn Fn(ClientBuilder) -> BoxFuture<'static, Result<Client, ClientError>> + Send + Sync;
 
-/// How to reach a remote MCP server, for [`Remote::connect`](mcp_core::proxy::Remote::connect).
+/// How to reach a remote MCP server, for [`Remote::connect`](quickmcp::proxy::Remote::connect).
 #[derive(Clone)]
 pub struct RemoteServer {
     /// What logs and errors call it.
@@ -72,7 +72,7 @@ impl RemoteServer {
     }
 
     /// A server in this process (no socket, no child process).
-    pub fn in_process(server: mcp_core::Server) -> Self {
+    pub fn in_process(server: quickmcp::Server) -> Self {
         let name = server.info().name.clone();
         Self::with_connector(name, move |builder| {
             let server = server.clone();
@@ -93,7 +93,7 @@ impl RemoteServer {
     /// authorization (`builder.authorizer(..)`).
     ///
     /// ```
-    /// use mcp_client::{Era, upstream::RemoteServer};
+    /// use quickmcp_client::{Era, upstream::RemoteServer};
     /// let remote = RemoteServer::http("http://127.0.0.1:8000/mcp")
     ///     .configure(|builder| builder.era(Era::Session).timeout(std::time::Duration::from_secs(30)));
     /// # let _ = remote;
@@ -134,7 +134,7 @@ impl std::fmt::Debug for RemoteServer {
 }
 
 impl Upstream for RemoteServer {
-    fn connect(&self, downstream: Downstream) -> mcp_core::handler::BoxFuture<Result<Arc<dyn UpstreamLink>, RpcError>> {
+    fn connect(&self, downstream: Downstream) -> quickmcp::handler::BoxFuture<Result<Arc<dyn UpstreamLink>, RpcError>> {
         let builder = self.builder_for(&downstream);
         let (connect, name) = (Arc::clone(&self.connector), self.name.clone());
         // One downstream session: a session of the remote's, where it has
@@ -241,7 +241,7 @@ fn unavailable(name: &str, error: &ClientError) -> RpcError {
 }
 
 impl UpstreamLink for Link {
-    fn request(&self, method: &str, params: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {
+    fn request(&self, method: &str, params: Value) -> quickmcp::handler::BoxFuture<Result<Value, RpcError>> {
         let (client, health, method) = (self.client.clone(), Arc::clone(&self.health), method.to_owned());
         Box::pin(async move {
             let result = match method.as_str() {
@@ -253,7 +253,7 @@ impl UpstreamLink for Link {
         })
     }
 
-    fn await_task(&self, created: Value) -> mcp_core::handler::BoxFuture<Result<Value, RpcError>> {
+    fn await_task(&self, created: Value) -> quickmcp::handler::BoxFuture<Result<Value, RpcError>> {
         let (client, health) = (self.client.clone(), Arc::clone(&self.health));
         Box::pin(async move {
             // Whoever stops waiting (our task cancelled, our caller gone)
@@ -273,7 +273,7 @@ impl UpstreamLink for Link {
         self.health.broken.load(Ordering::Acquire) || self.client.is_closed()
     }
 
-    fn close(&self) -> mcp_core::handler::BoxFuture<()> {
+    fn close(&self) -> quickmcp::handler::BoxFuture<()> {
         let client = self.client.clone();
         Box::pin(async move { client.close().await })
     }

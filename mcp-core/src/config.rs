@@ -1,7 +1,7 @@
 //! Every `MCP_*` environment variable, read in one place.
 //!
-//! The server builder, the Redis session stores, `mcp_axum::McpConfig` and
-//! `mcp_axum::auth::AuthConfig` all read their variables through [`Env`],
+//! The server builder, the Redis session stores, `quickmcp_axum::McpConfig` and
+//! `quickmcp_axum::auth::AuthConfig` all read their variables through [`Env`],
 //! so that each variable has one default ([`VARIABLES`], the table that
 //! `docs/configuration.md` documents), each kind of value one parser, and
 //! every refused value one message: the variable, the value, and what it
@@ -12,7 +12,7 @@
 //! the server at startup instead of leaving a default in place.
 //!
 //! ```
-//! use mcp_core::config::{self, Env};
+//! use quickmcp::config::{self, Env};
 //! use std::time::Duration;
 //!
 //! // Tests read from a lookup; `Env::process()` reads the environment.
@@ -129,7 +129,7 @@ impl Variable {
     }
 }
 
-// The transport (`mcp_axum::McpConfig`).
+// The transport (`quickmcp_axum::McpConfig`).
 
 /// Address to bind.
 pub const HOST: Variable = Variable::new("MCP_HOST", "127.0.0.1", Kind::Text, "a host name or address");
@@ -212,7 +212,7 @@ pub const STATE_KEYS: Variable = Variable::new(
     "id:secret pairs separated by commas, each secret at least 32 characters",
 );
 
-// Authentication (`mcp_axum::auth::AuthConfig`, feature `auth`).
+// Authentication (`quickmcp_axum::auth::AuthConfig`, feature `auth`).
 
 /// The token issuer; authentication is off without it.
 pub const AUTH_ISSUER: Variable = Variable::new(
@@ -237,7 +237,7 @@ pub const AUTH_SCOPES: Variable =
 pub const AUTH_REQUIRE_AT_JWT: Variable =
     Variable::new("MCP_AUTH_REQUIRE_AT_JWT", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");
 
-/// Whether the development issuer (`mcp_axum`, feature `dev-issuer`) may
+/// Whether the development issuer (`quickmcp_axum`, feature `dev-issuer`) may
 /// run on a bind address other than loopback.
 pub const DEV_ISSUER: Variable =
     Variable::new("MCP_DEV_ISSUER", "off", Kind::Flag, "1, true, yes, on, 0, false, no or off");

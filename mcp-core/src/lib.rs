@@ -9,10 +9,10 @@
 //! - [`Context`] is what a running handler can do (progress, logging,
 //!   cancellation, asking the client).
 //!
-//! Serve it over Streamable HTTP with the `mcp-axum` crate.
+//! Serve it over Streamable HTTP with the `quickmcp-axum` crate.
 //!
 //! ```
-//! use mcp_core::prelude::*;
+//! use quickmcp::prelude::*;
 //!
 //! #[derive(serde::Serialize, schemars::JsonSchema)]
 //! struct Sum { value: i64 }
@@ -55,7 +55,7 @@ pub mod transport;
 pub mod uri_template;
 
 pub use context::Context;
-pub use mcp_macros::{prompt, resource, tool};
+pub use quickmcp_macros::{prompt, resource, tool};
 pub use schemars;
 pub use server::Server;
 pub use server::proxy;

@@ -21,14 +21,14 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 ///
 /// ```
 /// let span = tracing::info_span!("work");
-/// let joined = mcp_core::otel::join_remote_trace(
+/// let joined = quickmcp::otel::join_remote_trace(
 ///     &span,
 ///     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 ///     None,
 /// );
 /// // No subscriber with an OpenTelemetry layer here, so nothing to join.
 /// assert!(!joined);
-/// assert!(!mcp_core::otel::join_remote_trace(&span, "00-zz-00-01", None));
+/// assert!(!quickmcp::otel::join_remote_trace(&span, "00-zz-00-01", None));
 /// ```
 pub fn join_remote_trace(span: &tracing::Span, traceparent: &str, tracestate: Option<&str>) -> bool {
     let carrier = TraceContext { traceparent, tracestate };

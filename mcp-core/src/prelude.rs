@@ -1,4 +1,4 @@
-//! What an application writes: `use mcp_core::prelude::*;`.
+//! What an application writes: `use quickmcp::prelude::*;`.
 //!
 //! The attributes and the macros that collect what they define, the
 //! [`Server`], the [`Context`] handlers take, the [`Json`] and [`State`]
@@ -8,7 +8,7 @@
 //! [`session`](crate::session), and so on.
 //!
 //! ```
-//! use mcp_core::prelude::*;
+//! use quickmcp::prelude::*;
 //!
 //! #[derive(serde::Serialize, schemars::JsonSchema)]
 //! struct Sum { value: i64 }

@@ -96,7 +96,7 @@ impl UriTemplate {
     /// Parses `source`.
     ///
     /// ```
-    /// use mcp_core::uri_template::UriTemplate;
+    /// use quickmcp::uri_template::UriTemplate;
     /// let t = UriTemplate::parse("weather://forecast/{city}{?days}").unwrap();
     /// let vars = t.matches("weather://forecast/S%C3%A3o%20Paulo?days=3").unwrap();
     /// assert_eq!(vars["city"], "São Paulo");
@@ -201,7 +201,7 @@ impl UriTemplate {
     /// Expands the template with `vars`; absent variables expand to nothing.
     ///
     /// ```
-    /// use mcp_core::uri_template::UriTemplate;
+    /// use quickmcp::uri_template::UriTemplate;
     /// let t = UriTemplate::parse("file:///{+path}{?v}").unwrap();
     /// let vars = [("path".to_string(), "a b/c".to_string())].into();
     /// assert_eq!(t.expand(&vars), "file:///a%20b/c");

@@ -2,10 +2,10 @@
 //! decoder, random URIs through the URI-template matcher, and random
 //! arguments through a tool call. Deterministic (seeded), bounded in count.
 
-use mcp_core::peer::RequestEnv;
-use mcp_core::protocol::jsonrpc::Message;
-use mcp_core::uri_template::UriTemplate;
-use mcp_core::{Server, tool, tools};
+use quickmcp::peer::RequestEnv;
+use quickmcp::protocol::jsonrpc::Message;
+use quickmcp::uri_template::UriTemplate;
+use quickmcp::{Server, tool, tools};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

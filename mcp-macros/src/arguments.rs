@@ -1,5 +1,5 @@
 //! Code shared by `#[tool]` and `#[prompt]`: every parameter goes through
-//! `mcp_core::__private::Param<M>`, and rustc infers the marker `M` (JSON
+//! `quickmcp::__private::Param<M>`, and rustc infers the marker `M` (JSON
 //! argument or extractor) from the parameter type's traits; `#[arg]` and
 //! `#[ctx]` name it instead.
 //!

@@ -1,8 +1,8 @@
-//! Every `mcp_core` item the generated code names, in one table.
+//! Every `quickmcp` item the generated code names, in one table.
 //!
 //! Generated code never relies on the caller's imports: it names each item
-//! by an absolute path. Those paths all go through `::mcp_core::__private`,
-//! the hidden module `mcp_core` keeps for this crate, so the table below is
+//! by an absolute path. Those paths all go through `::quickmcp::__private`,
+//! the hidden module `quickmcp` keeps for this crate, so the table below is
 //! the whole contract between the two crates, internal modules can move
 //! without touching the macros, and compiler errors about generated code
 //! never name an internal module path. Paths into `::core` and `::std` are
@@ -16,7 +16,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
-/// An absolute path into `mcp_core`, emitted at the call site or, once
+/// An absolute path into `quickmcp`, emitted at the call site or, once
 /// [`respanned`](Self::respanned), at a given span.
 #[derive(Clone, Copy)]
 pub struct ExportPath {
@@ -48,7 +48,7 @@ impl ToTokens for ExportPath {
     }
 }
 
-/// `_Name => ::mcp_core::__private::Name`: one constant per path.
+/// `_Name => ::quickmcp::__private::Name`: one constant per path.
 macro_rules! exports {
     ($($name:ident => $path:path),* $(,)?) => {
         $(
@@ -60,61 +60,61 @@ macro_rules! exports {
 
 exports! {
     // Definitions and their factories.
-    _ToolFactory => ::mcp_core::__private::ToolFactory,
-    _ResourceFactory => ::mcp_core::__private::ResourceFactory,
-    _PromptFactory => ::mcp_core::__private::PromptFactory,
-    _ToolDef => ::mcp_core::__private::ToolDef,
-    _ResourceDef => ::mcp_core::__private::ResourceDef,
-    _ResourceKind => ::mcp_core::__private::ResourceKind,
-    _PromptDef => ::mcp_core::__private::PromptDef,
-    _TaskPolicy => ::mcp_core::__private::TaskPolicy,
-    _ToolUi => ::mcp_core::__private::ToolUi,
-    _ArgumentsCheck => ::mcp_core::__private::ArgumentsCheck,
-    _Visibility => ::mcp_core::__private::Visibility,
-    _TaskSupport => ::mcp_core::__private::TaskSupport,
+    _ToolFactory => ::quickmcp::__private::ToolFactory,
+    _ResourceFactory => ::quickmcp::__private::ResourceFactory,
+    _PromptFactory => ::quickmcp::__private::PromptFactory,
+    _ToolDef => ::quickmcp::__private::ToolDef,
+    _ResourceDef => ::quickmcp::__private::ResourceDef,
+    _ResourceKind => ::quickmcp::__private::ResourceKind,
+    _PromptDef => ::quickmcp::__private::PromptDef,
+    _TaskPolicy => ::quickmcp::__private::TaskPolicy,
+    _ToolUi => ::quickmcp::__private::ToolUi,
+    _ArgumentsCheck => ::quickmcp::__private::ArgumentsCheck,
+    _Visibility => ::quickmcp::__private::Visibility,
+    _TaskSupport => ::quickmcp::__private::TaskSupport,
 
     // Handlers: what they receive and return.
-    _Context => ::mcp_core::__private::Context,
-    _Extractor => ::mcp_core::__private::Extractor,
-    _BoxFuture => ::mcp_core::__private::BoxFuture,
-    _CallToolResult => ::mcp_core::__private::CallToolResult,
-    _GetPromptResult => ::mcp_core::__private::GetPromptResult,
-    _ResourceRequest => ::mcp_core::__private::ResourceRequest,
-    _RpcError => ::mcp_core::__private::RpcError,
-    _assert_send => ::mcp_core::__private::assert_send,
+    _Context => ::quickmcp::__private::Context,
+    _Extractor => ::quickmcp::__private::Extractor,
+    _BoxFuture => ::quickmcp::__private::BoxFuture,
+    _CallToolResult => ::quickmcp::__private::CallToolResult,
+    _GetPromptResult => ::quickmcp::__private::GetPromptResult,
+    _ResourceRequest => ::quickmcp::__private::ResourceRequest,
+    _RpcError => ::quickmcp::__private::RpcError,
+    _assert_send => ::quickmcp::__private::assert_send,
 
     // Arguments and their schema.
-    _Param => ::mcp_core::__private::Param,
-    _AsArg => ::mcp_core::__private::AsArg,
-    _AsExtractor => ::mcp_core::__private::AsExtractor,
-    _Arguments => ::mcp_core::__private::Arguments,
-    _ArgError => ::mcp_core::__private::ArgError,
-    _ObjectSchema => ::mcp_core::__private::ObjectSchema,
-    _complete_fn => ::mcp_core::__private::complete_fn,
+    _Param => ::quickmcp::__private::Param,
+    _AsArg => ::quickmcp::__private::AsArg,
+    _AsExtractor => ::quickmcp::__private::AsExtractor,
+    _Arguments => ::quickmcp::__private::Arguments,
+    _ArgError => ::quickmcp::__private::ArgError,
+    _ObjectSchema => ::quickmcp::__private::ObjectSchema,
+    _complete_fn => ::quickmcp::__private::complete_fn,
 
     // Resource templates and their variables.
-    _UriTemplate => ::mcp_core::__private::UriTemplate,
-    _FromText => ::mcp_core::__private::FromText,
-    _PromptParam => ::mcp_core::__private::PromptParam,
-    _AsText => ::mcp_core::__private::AsText,
+    _UriTemplate => ::quickmcp::__private::UriTemplate,
+    _FromText => ::quickmcp::__private::FromText,
+    _PromptParam => ::quickmcp::__private::PromptParam,
+    _AsText => ::quickmcp::__private::AsText,
 
     // Return types.
-    _IntoToolResult => ::mcp_core::__private::IntoToolResult,
-    _IntoResourceResult => ::mcp_core::__private::IntoResourceResult,
-    _IntoPromptResult => ::mcp_core::__private::IntoPromptResult,
+    _IntoToolResult => ::quickmcp::__private::IntoToolResult,
+    _IntoResourceResult => ::quickmcp::__private::IntoResourceResult,
+    _IntoPromptResult => ::quickmcp::__private::IntoPromptResult,
 
     // Protocol types.
-    _Tool => ::mcp_core::__private::Tool,
-    _ToolAnnotations => ::mcp_core::__private::ToolAnnotations,
-    _Resource => ::mcp_core::__private::Resource,
-    _ResourceTemplate => ::mcp_core::__private::ResourceTemplate,
-    _ResourceContents => ::mcp_core::__private::ResourceContents,
-    _Annotations => ::mcp_core::__private::Annotations,
-    _Role => ::mcp_core::__private::Role,
-    _Prompt => ::mcp_core::__private::Prompt,
-    _PromptArgument => ::mcp_core::__private::PromptArgument,
-    _Icon => ::mcp_core::__private::Icon,
+    _Tool => ::quickmcp::__private::Tool,
+    _ToolAnnotations => ::quickmcp::__private::ToolAnnotations,
+    _Resource => ::quickmcp::__private::Resource,
+    _ResourceTemplate => ::quickmcp::__private::ResourceTemplate,
+    _ResourceContents => ::quickmcp::__private::ResourceContents,
+    _Annotations => ::quickmcp::__private::Annotations,
+    _Role => ::quickmcp::__private::Role,
+    _Prompt => ::quickmcp::__private::Prompt,
+    _PromptArgument => ::quickmcp::__private::PromptArgument,
+    _Icon => ::quickmcp::__private::Icon,
 
-    // The `serde_json` crate, as `mcp_core` depends on it.
-    _serde_json => ::mcp_core::__private::serde_json,
+    // The `serde_json` crate, as `quickmcp` depends on it.
+    _serde_json => ::quickmcp::__private::serde_json,
 }

@@ -1,10 +1,10 @@
-//! Attribute macros of `mcp-core`: `#[tool]`, `#[resource]` and `#[prompt]`
-//! turn plain functions into MCP handlers. Use them through `mcp_core`,
+//! Attribute macros of `quickmcp`: `#[tool]`, `#[resource]` and `#[prompt]`
+//! turn plain functions into MCP handlers. Use them through `quickmcp`,
 //! which re-exports them; `docs/macros.md` lists every option.
 //!
 //! Each attribute re-emits the function unchanged (minus the `#[arg]` /
 //! `#[ctx]` helper attributes and parameter doc comments) and adds a hidden
-//! struct of the same name implementing `mcp_core::__private::ToolFactory`
+//! struct of the same name implementing `quickmcp::__private::ToolFactory`
 //! (or `ResourceFactory`, `PromptFactory`); `tools![..]` and friends name
 //! those structs. Expansion runs parse → check → generate:
 //!
@@ -14,8 +14,8 @@
 //! - `tool.rs`, `resource.rs` and `prompt.rs` check and generate, sharing
 //!   `arguments.rs` (how parameters become JSON arguments or extractors)
 //!   and `literals.rs`;
-//! - `exports.rs` names every `mcp_core` item the generated code uses, all
-//!   through `mcp_core::__private`.
+//! - `exports.rs` names every `quickmcp` item the generated code uses, all
+//!   through `quickmcp::__private`.
 
 mod arguments;
 mod attr;
@@ -45,7 +45,7 @@ use quote::{ToTokens, quote};
 /// in `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// #[derive(serde::Serialize, schemars::JsonSchema)]
 /// struct Sum {
@@ -81,7 +81,7 @@ pub fn tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// (templates). Register it with `resources![..]`; see `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// async fn cities(prefix: String) -> Vec<String> {
 ///     ["Paris", "Prague"].iter().filter(|c| c.starts_with(&prefix)).map(|c| c.to_string()).collect()
@@ -110,8 +110,8 @@ pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `docs/macros.md`.
 ///
 /// ```
-/// use mcp_core::protocol::PromptMessage;
-/// use mcp_core::prelude::*;
+/// use quickmcp::protocol::PromptMessage;
+/// use quickmcp::prelude::*;
 ///
 /// /// Asks for a code review.
 /// #[prompt(title = "Code review")]

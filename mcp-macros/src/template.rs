@@ -1,7 +1,7 @@
 //! URI templates read at compile time: the syntax check and the variable
 //! names `#[resource]` binds to parameters.
 //!
-//! The rules mirror `mcp_core::uri_template::UriTemplate::parse` (which the
+//! The rules mirror `quickmcp::uri_template::UriTemplate::parse` (which the
 //! generated code runs again at registration): the operators `+ # . / ? &`,
 //! `*` and `:N` modifiers stripped from names, query expressions last.
 

@@ -4,15 +4,15 @@
 #![warn(clippy::pedantic)]
 #![allow(clippy::unused_async, clippy::needless_pass_by_value)]
 
-use mcp_core::peer::RequestEnv;
-use mcp_core::prelude::*;
-use mcp_core::protocol::jsonrpc::{Request, RequestId, RpcError};
-use mcp_core::serde_json::value::RawValue;
-use mcp_core::serde_json::{self, Value, json};
+use quickmcp::peer::RequestEnv;
+use quickmcp::prelude::*;
+use quickmcp::protocol::jsonrpc::{Request, RequestId, RpcError};
+use quickmcp::serde_json::value::RawValue;
+use quickmcp::serde_json::{self, Value, json};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-type Ctx = mcp_core::Context;
+type Ctx = quickmcp::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -76,7 +76,7 @@ async fn locate(
 }
 
 #[tool]
-async fn session_info(ctx: Ctx, full: mcp_core::Context, State(db): State<Db>, #[ctx] again: State<Db>) -> String {
+async fn session_info(ctx: Ctx, full: quickmcp::Context, State(db): State<Db>, #[ctx] again: State<Db>) -> String {
     format!("{}:{}:{}:{}", ctx.session_id().is_none(), full.session_id().is_none(), db.name, again.0.name)
 }
 
@@ -127,17 +127,17 @@ async fn summarize(
     id: u64,
     words: Option<u16>,
     State(db): State<Db>,
-) -> Result<String, mcp_core::handler::PromptError> {
+) -> Result<String, quickmcp::handler::PromptError> {
     match id {
-        0 => Err(mcp_core::handler::PromptError::not_found(format!("note {id}"))),
-        1 => Err(mcp_core::protocol::jsonrpc::RpcError::new(-32042, "ask the user first").into()),
+        0 => Err(quickmcp::handler::PromptError::not_found(format!("note {id}"))),
+        1 => Err(quickmcp::protocol::jsonrpc::RpcError::new(-32042, "ask the user first").into()),
         2 => Err("the notes are locked".into()),
         _ => Ok(format!("Summarise note {id} of {} in {} words.", db.name, words.unwrap_or(50))),
     }
 }
 
 mod nested {
-    use mcp_core::{resource, tool};
+    use quickmcp::{resource, tool};
 
     /// Echoes `type`, a keyword.
     #[tool]
@@ -295,7 +295,7 @@ async fn extractors_by_alias_full_path_pattern_and_marker() {
     assert_eq!(refused.missing_state, vec!["tool `session_info` needs `State<expand::Db>`"], "named once");
     // Added after the build, the tool's calls are a server error.
     let without_state = Server::builder("t", "0").build();
-    without_state.add_tool(<session_info as mcp_core::__private::ToolFactory>::definition());
+    without_state.add_tool(<session_info as quickmcp::__private::ToolFactory>::definition());
     let params = json!({ "name": "session_info" });
     let error = request(&without_state, "tools/call", params).await.unwrap_err();
     assert_eq!(error.code, -32603);
@@ -327,7 +327,7 @@ async fn resource_templates_bind_variables_to_parameters() {
     assert_eq!(contents["mimeType"], "application/json");
     assert_eq!(contents["text"], r#"["Paris:0:main","Paris:1:main"]"#);
     let error = request(&server, "resources/read", json!({ "uri": "weather://forecast/Paris/abc" })).await.unwrap_err();
-    assert_eq!(error.code, mcp_core::protocol::jsonrpc::code::INVALID_PARAMS);
+    assert_eq!(error.code, quickmcp::protocol::jsonrpc::code::INVALID_PARAMS);
     assert!(error.message.contains("`days`"), "{error:?}");
     let result = request(&server, "resources/read", json!({ "uri": "search://rust?limit=5" })).await.unwrap();
     assert_eq!(result["contents"][0]["text"], "rust:Some(5)");
@@ -411,7 +411,7 @@ async fn prompts_have_required_and_optional_arguments() {
     let result = request(&server, "prompts/get", params).await.unwrap();
     assert_eq!(result["messages"][0]["content"]["text"], "review fn main() {} in strict style (en)");
     let missing = request(&server, "prompts/get", json!({ "name": "review", "arguments": {} })).await.unwrap_err();
-    assert_eq!(missing.code, mcp_core::protocol::jsonrpc::code::INVALID_PARAMS);
+    assert_eq!(missing.code, quickmcp::protocol::jsonrpc::code::INVALID_PARAMS);
     assert!(missing.message.contains("missing required argument `code`"), "{missing:?}");
     let params = json!({ "name": "review", "arguments": { "code": "x", "tone": "y" } });
     let unknown = request(&server, "prompts/get", params).await.unwrap_err();

@@ -1,5 +1,5 @@
 //! The compile errors users see, pinned with trybuild. Regenerate the
-//! `.stderr` files with `TRYBUILD=overwrite cargo test -p mcp-macros --test ui`
+//! `.stderr` files with `TRYBUILD=overwrite cargo test -p quickmcp-macros --test ui`
 //! and read every change.
 
 #[test]

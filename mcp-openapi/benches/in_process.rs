@@ -3,15 +3,15 @@
 //! (mcp-axum's router, no socket), in alternating rounds.
 //!
 //! ```sh
-//! cargo bench -p mcp-openapi --bench in_process
+//! cargo bench -p quickmcp-openapi --bench in_process
 //! ```
 //!
 //! Prints calls per second of each and their ratio (median of the rounds).
 //! Over real sockets, `shared/bench` with `bench_server`'s `BENCH_TOOL`
 //! measures the same pair (docs/performance.md).
 
-use mcp_axum::TestClient;
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
+use quickmcp_axum::TestClient;
 use serde_json::json;
 use std::time::Instant;
 
@@ -37,9 +37,9 @@ const DOCUMENT: &str = r#"{"openapi": "3.1.0", "info": {"title": "bench", "versi
       "required": ["a", "b"], "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}}}},
     "responses": {"200": {"description": "the sum", "content": {"text/plain": {"schema": {"type": "string"}}}}}}}}}"#;
 
-async fn client(tools: Vec<mcp_core::handler::ToolDef>) -> TestClient {
+async fn client(tools: Vec<quickmcp::handler::ToolDef>) -> TestClient {
     let server = Server::builder("bench", "1").tools(tools).build();
-    let mut client = TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+    let mut client = TestClient::new(quickmcp_axum::McpRouter::new(server).into_router());
     client.initialize().await;
     client
 }
@@ -63,7 +63,7 @@ fn main() {
     runtime.block_on(async {
         let mut by_hand = client(tools![add_via_handler]).await;
         let rest = axum::Router::new().route("/add", axum::routing::post(add_handler));
-        let generated = mcp_openapi::OpenApi::from_json(DOCUMENT).and_then(|api| api.in_process(rest).build());
+        let generated = quickmcp_openapi::OpenApi::from_json(DOCUMENT).and_then(|api| api.in_process(rest).build());
         let mut openapi = client(generated.expect("the document builds").tools).await;
         calls_per_second(&mut by_hand, 2000).await;
         calls_per_second(&mut openapi, 2000).await;

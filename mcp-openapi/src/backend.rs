@@ -7,7 +7,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Limited};
-use mcp_core::handler::BoxFuture;
+use quickmcp::handler::BoxFuture;
 use std::sync::Arc;
 use tower::{BoxError, Service, ServiceExt};
 

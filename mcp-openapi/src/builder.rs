@@ -10,9 +10,9 @@ use crate::route_map::{self, RouteMap, Target};
 use crate::schema::Converter;
 use crate::{input, output};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use mcp_core::Context;
-use mcp_core::handler::{ResourceDef, ToolDef};
-use mcp_core::protocol::{Resource, ResourceTemplate, Tool, ToolAnnotations};
+use quickmcp::Context;
+use quickmcp::handler::{ResourceDef, ToolDef};
+use quickmcp::protocol::{Resource, ResourceTemplate, Tool, ToolAnnotations};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ pub struct Generated {
 /// An OpenAPI 3.0 or 3.1 document on its way to becoming MCP tools.
 ///
 /// ```
-/// use mcp_openapi::OpenApi;
+/// use quickmcp_openapi::OpenApi;
 ///
 /// let document = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
 ///   "paths": {"/hello/{name}": {"get": {"operationId": "hello",
@@ -62,9 +62,9 @@ pub struct Generated {
 ///     .route("/hello/{name}", axum::routing::get(|axum::extract::Path(name): axum::extract::Path<String>| async move { name }));
 /// let generated = OpenApi::from_json(document)?.in_process(app).build()?;
 /// assert_eq!(generated.tools[0].tool.name, "hello");
-/// let server = mcp_core::Server::builder("api", "1.0.0").tools(generated.tools).build();
+/// let server = quickmcp::Server::builder("api", "1.0.0").tools(generated.tools).build();
 /// # let _ = server;
-/// # Ok::<(), mcp_openapi::OpenApiError>(())
+/// # Ok::<(), quickmcp_openapi::OpenApiError>(())
 /// ```
 pub struct OpenApi {
     doc: Value,
@@ -157,10 +157,10 @@ impl OpenApi {
     ///
     /// ```
     /// # let document = serde_json::json!({"openapi": "3.1.0", "paths": {}});
-    /// let api = mcp_openapi::OpenApi::from_value(document)?
+    /// let api = quickmcp_openapi::OpenApi::from_value(document)?
     ///     .rename(|route| route.operation_id.as_deref().map(|id| format!("petstore_{id}")));
     /// # let _ = api;
-    /// # Ok::<(), mcp_openapi::OpenApiError>(())
+    /// # Ok::<(), quickmcp_openapi::OpenApiError>(())
     /// ```
     #[must_use]
     pub fn rename(mut self, hook: impl Fn(&Route) -> Option<String> + Send + Sync + 'static) -> Self {
@@ -217,7 +217,7 @@ impl OpenApi {
     }
 
     /// Adds headers to each call from its MCP request, e.g. a token looked
-    /// up from the caller's [`Principal`](mcp_core::auth::Principal).
+    /// up from the caller's [`Principal`](quickmcp::auth::Principal).
     #[must_use]
     pub fn headers_from(mut self, provider: impl Fn(&Context, &mut HeaderMap) + Send + Sync + 'static) -> Self {
         self.provider = Some(Arc::new(provider));

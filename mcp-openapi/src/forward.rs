@@ -19,7 +19,7 @@ pub struct CallerAuthorization(pub HeaderValue);
 /// extensions as [`CallerAuthorization`], for OpenAPI tools to forward.
 ///
 /// ```
-/// use mcp_openapi::ForwardAuthorization;
+/// use quickmcp_openapi::ForwardAuthorization;
 ///
 /// let app: axum::Router = axum::Router::new().layer(ForwardAuthorization);
 /// # let _ = app;

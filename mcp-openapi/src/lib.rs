@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use axum::{Json, Router, routing::get};
-//! use mcp_openapi::OpenApi;
+//! use quickmcp_openapi::OpenApi;
 //!
 //! let document = serde_json::json!({
 //!     "openapi": "3.1.0",
@@ -34,9 +34,9 @@
 //! });
 //! let app = Router::new().route("/pets", get(|| async { Json(vec!["Rex", "Tom"]) }));
 //! let generated = OpenApi::from_value(document)?.in_process(app.clone()).build()?;
-//! let server = mcp_core::Server::builder("pets", "1.0.0").tools(generated.tools).build();
+//! let server = quickmcp::Server::builder("pets", "1.0.0").tools(generated.tools).build();
 //! assert_eq!(server.tool_names(), ["listPets"]);
-//! # Ok::<(), mcp_openapi::OpenApiError>(())
+//! # Ok::<(), quickmcp_openapi::OpenApiError>(())
 //! ```
 
 #![warn(missing_docs)]

@@ -24,7 +24,7 @@ pub enum Target {
 /// matches becomes a tool.
 ///
 /// ```
-/// use mcp_openapi::RouteMap;
+/// use quickmcp_openapi::RouteMap;
 /// use http::Method;
 ///
 /// // Internal operations out, collection GETs as resources.

@@ -1,7 +1,7 @@
 //! The command line: which way we bridge, and the few settings that belong
 //! to the proxy rather than to the endpoint (those are `MCP_*` variables).
 
-use mcp_client::Era;
+use quickmcp_client::Era;
 
 /// What `--help` prints, and what a bad command line is answered with.
 pub const USAGE: &str = "\

@@ -4,12 +4,13 @@
 //! the feature refuses to start when the variable asks for auth, rather than
 //! serve the upstream to anyone.
 
-use mcp_core::config::{self as var, Env};
+use quickmcp::config::{self as var, Env};
 
 /// The auth `MCP_AUTH_*` configure; `None` when `MCP_AUTH_ISSUER` is unset.
 #[cfg(feature = "auth")]
-pub fn from_env() -> Result<Option<mcp_axum::auth::Auth>, String> {
-    mcp_axum::auth::Auth::from_env().map_err(|error| format!("{error} (see docs/security.md, \"Protect your router\")"))
+pub fn from_env() -> Result<Option<quickmcp_axum::auth::Auth>, String> {
+    quickmcp_axum::auth::Auth::from_env()
+        .map_err(|error| format!("{error} (see docs/security.md, \"Protect your router\")"))
 }
 
 /// `Err` when `MCP_AUTH_ISSUER` is set: this build cannot check tokens.

@@ -7,17 +7,17 @@
 //! Everything that can be wrong with the configuration is found by
 //! [`Endpoint::from_env`], before the upstream is started.
 
-use mcp_axum::metrics::Metrics;
-use mcp_axum::{McpConfig, McpRouter};
-use mcp_core::Server;
-use mcp_core::server::ServerBuilder;
-use mcp_core::session::Sessions;
+use quickmcp::Server;
+use quickmcp::server::ServerBuilder;
+use quickmcp::session::Sessions;
+use quickmcp_axum::metrics::Metrics;
+use quickmcp_axum::{McpConfig, McpRouter};
 
 /// The endpoint's settings, read and checked.
 pub struct Endpoint {
     config: McpConfig,
     #[cfg(feature = "auth")]
-    auth: Option<mcp_axum::auth::Auth>,
+    auth: Option<quickmcp_axum::auth::Auth>,
     sessions: Option<Sessions>,
     /// Counts every request, proxied tool calls included (`/metrics`, or
     /// the listener of `MCP_METRICS_ADDR`).

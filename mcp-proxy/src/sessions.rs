@@ -3,7 +3,7 @@
 //! its downstream state; its upstream connection is per process, so that
 //! replica opens a new one on first use.
 
-use mcp_core::session::Sessions;
+use quickmcp::session::Sessions;
 
 /// The prefix of the keys when `--redis-prefix` is not given.
 pub const DEFAULT_PREFIX: &str = "mcp-proxy";
@@ -20,7 +20,7 @@ pub async fn from_env(prefix: &str) -> Result<Option<Sessions>, String> {
 
 #[cfg(feature = "redis")]
 async fn connect(url: String, prefix: &str) -> Result<Sessions, String> {
-    mcp_core::redis::RedisSessions::new(&url)
+    quickmcp::redis::RedisSessions::new(&url)
         .prefix(prefix)
         .connect()
         .await

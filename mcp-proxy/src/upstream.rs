@@ -3,13 +3,13 @@
 //! served as our own server's components.
 
 use crate::args::{Invocation, Mode};
-use mcp_client::auth::StaticToken;
-use mcp_client::upstream::RemoteServer;
-use mcp_core::Server;
-use mcp_core::config::{self as var, Env};
-use mcp_core::era::META_SERVER_INFO;
-use mcp_core::proxy::Remote;
-use mcp_core::server::ServerBuilder;
+use quickmcp::Server;
+use quickmcp::config::{self as var, Env};
+use quickmcp::era::META_SERVER_INFO;
+use quickmcp::proxy::Remote;
+use quickmcp::server::ServerBuilder;
+use quickmcp_client::auth::StaticToken;
+use quickmcp_client::upstream::RemoteServer;
 use serde_json::Value;
 
 /// How to reach the upstream the command line names: an HTTP one with the
@@ -52,7 +52,7 @@ pub async fn connect(invocation: &Invocation) -> Result<Remote, String> {
     };
     let remote = Remote::connect(remote_server(invocation)).await;
     let remote = remote.map_err(|error| format!("cannot proxy {what}: {}", error.message))?;
-    Ok(remote.max_connections(invocation.max_upstreams.unwrap_or(mcp_core::proxy::DEFAULT_MAX_LINKS)))
+    Ok(remote.max_connections(invocation.max_upstreams.unwrap_or(quickmcp::proxy::DEFAULT_MAX_LINKS)))
 }
 
 /// Our server: the upstream's name (or `--name`), version and

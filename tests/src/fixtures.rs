@@ -3,8 +3,8 @@
 //! that a test needs to behave otherwise (a shorter nap, logging first),
 //! stays in that file under its own name or the same one.
 
-use mcp_core::context::{SessionState, StateError};
-use mcp_core::prelude::*;
+use quickmcp::context::{SessionState, StateError};
+use quickmcp::prelude::*;
 use serde_json::json;
 use std::time::Duration;
 

@@ -9,7 +9,7 @@ pub mod openapi_apps;
 pub use logs::logged_while;
 
 use futures_util::StreamExt;
-use mcp_axum::{LAST_EVENT_ID, SESSION_ID, TestClient};
+use quickmcp_axum::{LAST_EVENT_ID, SESSION_ID, TestClient};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ pub async fn spawn(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let address = listener.local_addr().expect("local address");
     tokio::spawn(async move {
-        let _ = mcp_axum::serve(listener, app).await;
+        let _ = quickmcp_axum::serve(listener, app).await;
     });
     format!("http://{address}")
 }
@@ -123,7 +123,7 @@ impl HttpClient {
 /// All messages of a response body (JSON or SSE), read to the end.
 pub async fn messages(response: reqwest::Response) -> Vec<Value> {
     let bytes = response.bytes().await.expect("body");
-    mcp_axum::parse_messages(&bytes)
+    quickmcp_axum::parse_messages(&bytes)
 }
 
 /// Reads SSE events from `response` until `done` says so or `limit` passes;
@@ -159,7 +159,7 @@ pub async fn read_events(
 }
 
 /// The protocol era a test client speaks: the framework's own.
-pub use mcp_core::middleware::Era;
+pub use quickmcp::middleware::Era;
 
 /// Both eras, for tests that must hold in each.
 pub const ERAS: [Era; 2] = [Era::Session, Era::Stateless];
@@ -177,7 +177,7 @@ pub struct EraClient {
 
 impl EraClient {
     /// Serves `server` on a fresh port and connects in `era`.
-    pub async fn start(server: mcp_core::Server, era: Era) -> Self {
+    pub async fn start(server: quickmcp::Server, era: Era) -> Self {
         let capabilities = match era {
             Era::Session => TestClient::default_capabilities(),
             Era::Stateless => json!({}),
@@ -186,8 +186,8 @@ impl EraClient {
     }
 
     /// Like [`start`](Self::start), declaring `capabilities`.
-    pub async fn start_with(server: mcp_core::Server, era: Era, capabilities: Value) -> Self {
-        let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+    pub async fn start_with(server: quickmcp::Server, era: Era, capabilities: Value) -> Self {
+        let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await);
         Self::connect(url, era, capabilities).await
     }
 
@@ -211,7 +211,7 @@ impl EraClient {
                     "io.modelcontextprotocol/clientCapabilities": self.capabilities,
                     "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
                 });
-                let mut headers = vec![(mcp_axum::PROTOCOL_VERSION, "2026-07-28"), ("mcp-method", method)];
+                let mut headers = vec![(quickmcp_axum::PROTOCOL_VERSION, "2026-07-28"), ("mcp-method", method)];
                 let name = ["name", "uri", "taskId"].iter().find_map(|k| params.get(*k)?.as_str()).map(str::to_owned);
                 if let Some(name) = &name {
                     headers.push(("mcp-name", name));
@@ -297,13 +297,13 @@ fn rand_u64() -> u64 {
 }
 
 /// The deployment guide (docs/deploy.md), its examples compiled as doc
-/// tests here, where both `mcp-axum` and the `redis` feature are at hand.
+/// tests here, where both `quickmcp-axum` and the `redis` feature are at hand.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/deploy.md")]
 pub struct DeployGuideDoctests;
 
 /// The proxy guide (docs/proxy.md), its examples compiled as doc tests
-/// here, where `mcp-core`, `mcp-client` and `mcp-axum` are all at hand.
+/// here, where `quickmcp`, `quickmcp-client` and `quickmcp-axum` are all at hand.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/proxy.md")]
 pub struct ProxyGuideDoctests;
@@ -313,7 +313,7 @@ pub struct ProxyGuideDoctests;
 /// tests run from (`cargo test` builds only this crate's binaries).
 pub fn mcp_command() -> std::process::Command {
     static BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let binary = BINARY.get_or_init(|| built(&["-p", "mcp-client", "--bin", "mcp"], "mcp"));
+    let binary = BINARY.get_or_init(|| built(&["-p", "quickmcp-client", "--bin", "mcp"], "mcp"));
     let mut command = std::process::Command::new(binary);
     command.env_remove("MCP_TOKEN").stdin(std::process::Stdio::null());
     command

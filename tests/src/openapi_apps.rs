@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use mcp_openapi::{OpenApi, RouteMap};
+use quickmcp_openapi::{OpenApi, RouteMap};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -163,7 +163,7 @@ async fn categories() -> Json<Value> {
 /// The MCP server of both: the Petstore's operations as tools called in
 /// process, the library's over HTTP at `library_url`, with `GET
 /// /books/{id}` as the resource template `library://books/{id}`.
-pub fn openapi_server(library_url: &str) -> mcp_core::Server {
+pub fn openapi_server(library_url: &str) -> quickmcp::Server {
     let petstore = OpenApi::from_json(PETSTORE).unwrap().in_process(petstore_app()).build().unwrap();
     let library = OpenApi::from_json(LIBRARY)
         .unwrap()
@@ -172,7 +172,7 @@ pub fn openapi_server(library_url: &str) -> mcp_core::Server {
         .http(library_url)
         .build()
         .unwrap();
-    mcp_core::Server::builder("openapi-fixtures", "1.0.0")
+    quickmcp::Server::builder("openapi-fixtures", "1.0.0")
         .tools(petstore.tools)
         .tools(library.tools)
         .resources(library.resources)

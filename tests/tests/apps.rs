@@ -5,10 +5,10 @@
 //! declared the extension; and the build refusing pages that do not exist,
 //! URIs that are not `ui://` and origins a policy cannot hold.
 
-use mcp_axum::TestClient;
-use mcp_core::apps::{App, MIME_TYPE, ToolUi, Visibility};
-use mcp_core::prelude::*;
 use mcp_integration_tests::{ERAS, EraClient};
+use quickmcp::apps::{App, MIME_TYPE, ToolUi, Visibility};
+use quickmcp::prelude::*;
+use quickmcp_axum::TestClient;
 use serde_json::{Value, json};
 
 fn host_capabilities(mime_types: Value) -> Value {
@@ -132,8 +132,8 @@ fn the_build_refuses_missing_pages_bad_uris_bad_origins_and_wrong_types() {
     let error = Server::builder("w", "1").app(App::html("weather/week", "")).try_build().unwrap_err();
     assert!(error.to_string().contains("app `weather/week`: an app's URI starts with `ui://`"), "{error}");
 
-    let html = mcp_core::handler::ResourceDef::fixed(
-        mcp_core::protocol::Resource {
+    let html = quickmcp::handler::ResourceDef::fixed(
+        quickmcp::protocol::Resource {
             uri: "ui://weather/week".into(),
             name: "week".into(),
             title: None,
@@ -182,10 +182,10 @@ fn tools_built_at_runtime_say_who_may_call_them() {
 
 #[tokio::test]
 async fn a_proxied_apps_server_keeps_its_pages_and_its_app_only_tool_for_hosts() {
-    use mcp_client::upstream::RemoteServer;
-    use mcp_core::proxy::Remote;
+    use quickmcp::proxy::Remote;
+    use quickmcp_client::upstream::RemoteServer;
     let url = format!("{}/mcp", mcp_integration_tests::spawn(mcp_examples::apps::app(Default::default())).await);
-    for upstream_era in [mcp_client::Era::Session, mcp_client::Era::Stateless] {
+    for upstream_era in [quickmcp_client::Era::Session, quickmcp_client::Era::Stateless] {
         let upstream = RemoteServer::http(&url).configure(|builder| builder.era(upstream_era));
         let remote = Remote::connect(upstream).await.expect("the remote answers");
         let proxy = Server::builder("gateway", "1").mount_remote("wx", remote).build();

@@ -6,12 +6,12 @@
 
 use axum::routing::{get, post};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use mcp_axum::McpRouter;
-use mcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
-use mcp_core::auth::{Claims, Principal, RequireScopes};
-use mcp_core::prelude::*;
-use mcp_core::server::ServerBuilder;
 use mcp_integration_tests::{HttpClient, logged_while, spawn};
+use quickmcp::auth::{Claims, Principal, RequireScopes};
+use quickmcp::prelude::*;
+use quickmcp::server::ServerBuilder;
+use quickmcp_axum::McpRouter;
+use quickmcp_axum::auth::{Auth, AuthConfig, IntrospectionVerifier, JwtVerifier};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
@@ -157,12 +157,12 @@ fn notes(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Server {
 
 /// The notes server behind `verifier`: `.auth(..)` is all it takes for
 /// the declared scopes to be enforced.
-async fn protected(verifier: impl mcp_axum::auth::TokenVerifier) -> (Server, String) {
+async fn protected(verifier: impl quickmcp_axum::auth::TokenVerifier) -> (Server, String) {
     protected_with(verifier, |builder| builder).await
 }
 
 async fn protected_with(
-    verifier: impl mcp_axum::auth::TokenVerifier,
+    verifier: impl quickmcp_axum::auth::TokenVerifier,
     configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
 ) -> (Server, String) {
     let server = notes(configure);

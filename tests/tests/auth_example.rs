@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 /// Serves the example on a free port (its resource URI names that port).
 async fn start() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = mcp_axum::McpConfig { port: listener.local_addr().unwrap().port(), ..Default::default() };
+    let config = quickmcp_axum::McpConfig { port: listener.local_addr().unwrap().port(), ..Default::default() };
     let url = format!("http://127.0.0.1:{}", config.port);
     let app = auth::app(config).unwrap();
-    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    tokio::spawn(async move { quickmcp_axum::serve(listener, app).await });
     url
 }
 

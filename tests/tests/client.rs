@@ -1,10 +1,10 @@
-//! `mcp-client` against the weather example: in-process and over HTTP, in
+//! `quickmcp-client` against the weather example: in-process and over HTTP, in
 //! both eras; and against servers that misbehave, over a real socket.
 
 use axum::routing::post;
-use mcp_client::{Client, ClientError, Era};
 use mcp_examples::weather;
 use mcp_integration_tests::spawn;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -47,12 +47,12 @@ async fn in_process_the_client_finds_the_stateless_era_or_speaks_the_one_it_is_g
 
 #[tokio::test]
 async fn over_http_both_eras_work_and_closing_ends_the_session() {
-    let url = format!("{}/mcp", spawn(weather::app(mcp_axum::McpConfig::default())).await);
+    let url = format!("{}/mcp", spawn(weather::app(quickmcp_axum::McpConfig::default())).await);
     let auto = Client::builder().connect_http(&url).await.unwrap();
     assert_eq!(auto.era(), Era::Stateless);
     exercise(&auto).await;
 
-    let transport = mcp_client::transport::http::HttpTransport::new(&url);
+    let transport = quickmcp_client::transport::http::HttpTransport::new(&url);
     let session = Client::builder().era(Era::Session).connect(transport).await.unwrap();
     assert_eq!(session.era(), Era::Session);
     exercise(&session).await;
@@ -66,8 +66,8 @@ async fn over_http_both_eras_work_and_closing_ends_the_session() {
 
 #[tokio::test]
 async fn a_call_past_its_time_limit_fails_and_the_client_goes_on() {
-    let server = mcp_core::Server::builder("slow", "0")
-        .tools(mcp_core::tools![mcp_integration_tests::fixtures::nap, mcp_integration_tests::fixtures::add])
+    let server = quickmcp::Server::builder("slow", "0")
+        .tools(quickmcp::tools![mcp_integration_tests::fixtures::nap, mcp_integration_tests::fixtures::add])
         .build();
     let client = Client::builder().timeout(Duration::from_millis(200)).connect_in_process(server).await.unwrap();
     assert_eq!(client.call_tool("nap", json!({})).await.unwrap_err(), ClientError::Timeout);
@@ -111,7 +111,7 @@ async fn a_server_that_misbehaves_gets_a_clear_error_not_a_hang() {
 #[tokio::test]
 async fn a_stdio_server_started_as_a_child_process_is_served_and_stopped() {
     let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_stdio_fixture_server"));
-    let transport = mcp_client::transport::lines::LineTransport::spawn(command).unwrap();
+    let transport = quickmcp_client::transport::lines::LineTransport::spawn(command).unwrap();
     let client = Client::builder().connect(transport).await.unwrap();
     assert_eq!(client.era(), Era::Stateless, "our stdio transport speaks both eras");
     assert_eq!(client.call_tool("add", json!({"a": 40, "b": 2})).await.unwrap().text(), "42");
@@ -124,8 +124,8 @@ async fn a_stdio_server_started_as_a_child_process_is_served_and_stopped() {
 #[tokio::test]
 async fn the_client_answers_what_the_server_asks_in_both_eras() {
     for era in [Era::Session, Era::Stateless] {
-        let server = mcp_core::Server::builder("asks", "0")
-            .tools(mcp_core::tools![mcp_integration_tests::fixtures::ask_name])
+        let server = quickmcp::Server::builder("asks", "0")
+            .tools(quickmcp::tools![mcp_integration_tests::fixtures::ask_name])
             .build();
         let client = Client::builder()
             .era(era)
@@ -140,8 +140,8 @@ async fn the_client_answers_what_the_server_asks_in_both_eras() {
         assert_eq!(answer.text(), r#"accept: "Zoe""#, "{era:?}");
     }
     // Without a handler, the capability is not declared and the tool says so.
-    let server = mcp_core::Server::builder("asks", "0")
-        .tools(mcp_core::tools![mcp_integration_tests::fixtures::ask_name])
+    let server = quickmcp::Server::builder("asks", "0")
+        .tools(quickmcp::tools![mcp_integration_tests::fixtures::ask_name])
         .build();
     let client = Client::builder().era(Era::Session).connect_in_process(server).await.unwrap();
     let refused = client.call_tool("ask_name", json!({})).await.unwrap();

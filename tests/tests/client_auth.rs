@@ -1,4 +1,4 @@
-//! `mcp-client`'s OAuth flow over real sockets: the weather example behind
+//! `quickmcp-client`'s OAuth flow over real sockets: the weather example behind
 //! a guard that wants tokens from a small authorization server served
 //! beside it (metadata, registration, an authorization endpoint that
 //! consents at once, a token endpoint that checks PKCE). The client
@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use mcp_client::auth::{ClientMetadata, FetchRedirect, MemoryStore, OAuth, TokenStore};
-use mcp_client::{Client, ClientError, Era};
 use mcp_examples::weather;
 use mcp_integration_tests::spawn;
+use quickmcp_client::auth::{ClientMetadata, FetchRedirect, MemoryStore, OAuth, TokenStore};
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::collections::HashMap;
@@ -159,7 +159,7 @@ async fn guard(State(mock): State<Shared>, request: Request, next: Next) -> Resp
 async fn start(mock: Mock) -> (Shared, String) {
     let mock = Arc::new(mock);
     let protected =
-        weather::app(mcp_axum::McpConfig::default()).layer(middleware::from_fn_with_state(mock.clone(), guard));
+        weather::app(quickmcp_axum::McpConfig::default()).layer(middleware::from_fn_with_state(mock.clone(), guard));
     let app = Router::new()
         .route("/.well-known/oauth-protected-resource/mcp", get(protected_resource))
         .route("/.well-known/oauth-authorization-server/as", get(server_metadata))
@@ -188,26 +188,27 @@ impl TokenStore for SharedStore {
     fn tokens<'a>(
         &'a self,
         resource: &'a str,
-    ) -> futures_util::future::BoxFuture<'a, Result<Option<mcp_client::auth::Tokens>, ClientError>> {
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<quickmcp_client::auth::Tokens>, ClientError>> {
         self.0.tokens(resource)
     }
     fn set_tokens<'a>(
         &'a self,
         resource: &'a str,
-        tokens: Option<mcp_client::auth::Tokens>,
+        tokens: Option<quickmcp_client::auth::Tokens>,
     ) -> futures_util::future::BoxFuture<'a, Result<(), ClientError>> {
         self.0.set_tokens(resource, tokens)
     }
     fn client<'a>(
         &'a self,
         issuer: &'a str,
-    ) -> futures_util::future::BoxFuture<'a, Result<Option<mcp_client::auth::ClientCredentials>, ClientError>> {
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<quickmcp_client::auth::ClientCredentials>, ClientError>>
+    {
         self.0.client(issuer)
     }
     fn set_client<'a>(
         &'a self,
         issuer: &'a str,
-        client: mcp_client::auth::ClientCredentials,
+        client: quickmcp_client::auth::ClientCredentials,
     ) -> futures_util::future::BoxFuture<'a, Result<(), ClientError>> {
         self.0.set_client(issuer, client)
     }
@@ -268,7 +269,7 @@ async fn a_server_that_never_accepts_fails_the_call_after_a_few_logins() {
         .unwrap();
     let error = client.call_tool("get_weather", json!({"city": "Paris"})).await.unwrap_err();
     assert!(matches!(&error, ClientError::Auth(why) if why.contains("403")), "{error}");
-    assert!(mock.authorizations.lock().unwrap().len() <= 1 + mcp_client::auth::MAX_REFUSALS);
+    assert!(mock.authorizations.lock().unwrap().len() <= 1 + quickmcp_client::auth::MAX_REFUSALS);
 }
 
 #[tokio::test]
@@ -280,7 +281,7 @@ async fn a_metadata_document_past_the_bound_is_refused() {
         .connect_http(&url)
         .await
         .unwrap_err();
-    let bound = mcp_client::auth::MAX_AUTH_BODY.to_string();
+    let bound = quickmcp_client::auth::MAX_AUTH_BODY.to_string();
     assert!(matches!(&error, ClientError::Auth(why) if why.contains(&bound)), "{error}");
     assert!(mock.authorizations.lock().unwrap().is_empty());
 }
@@ -291,7 +292,10 @@ async fn a_login_kept_in_a_file_serves_the_next_run() {
     let path = std::env::temp_dir().join(format!("mcp-client-auth-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let run = || {
-        OAuth::builder().on_authorize(FetchRedirect::default()).store(mcp_client::auth::FileStore::new(&path)).build()
+        OAuth::builder()
+            .on_authorize(FetchRedirect::default())
+            .store(quickmcp_client::auth::FileStore::new(&path))
+            .build()
     };
     run().login(&url).await.unwrap();
     assert_eq!(mock.authorizations.lock().unwrap().len(), 1);

@@ -1,11 +1,11 @@
-//! `mcp-client`'s call options and list streams over a real socket, in both
+//! `quickmcp-client`'s call options and list streams over a real socket, in both
 //! eras: progress delivered to the call's own callback, a time limit of the
 //! call's own, and lists read page by page as streams.
 
 use futures_util::StreamExt;
-use mcp_client::{CallOptions, Client, ClientError, Era, Progress};
-use mcp_core::prelude::*;
 use mcp_integration_tests::spawn;
+use quickmcp::prelude::*;
+use quickmcp_client::{CallOptions, Client, ClientError, Era, Progress};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,7 +55,7 @@ async fn clients() -> Vec<Client> {
         .resources(resources![note])
         .page_size(2)
         .build();
-    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await);
     let mut clients = Vec::new();
     for era in [Era::Stateless, Era::Session] {
         clients.push(Client::builder().era(era).connect_http(&url).await.unwrap());

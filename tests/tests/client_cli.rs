@@ -36,7 +36,7 @@ fn assert_ok(output: &Output) {
 }
 
 async fn weather_url() -> String {
-    format!("{}/mcp", spawn(weather::app(mcp_axum::McpConfig::default())).await)
+    format!("{}/mcp", spawn(weather::app(quickmcp_axum::McpConfig::default())).await)
 }
 
 #[tokio::test]
@@ -116,10 +116,10 @@ async fn a_stdio_server_after_the_double_dash() {
 #[tokio::test]
 async fn a_bearer_token_from_the_option_or_the_environment() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = mcp_axum::McpConfig { port: listener.local_addr().unwrap().port(), ..Default::default() };
+    let config = quickmcp_axum::McpConfig { port: listener.local_addr().unwrap().port(), ..Default::default() };
     let base = format!("http://127.0.0.1:{}", config.port);
     let app = auth::app(config).unwrap();
-    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    tokio::spawn(async move { quickmcp_axum::serve(listener, app).await });
     let url = format!("{base}/mcp");
     let issued: Value = reqwest::get(format!("{base}/dev-issuer/token?sub=alice&scope=weather:read"))
         .await

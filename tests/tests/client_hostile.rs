@@ -1,4 +1,4 @@
-//! `mcp-client` against servers that send bad input, over real sockets (a
+//! `quickmcp-client` against servers that send bad input, over real sockets (a
 //! small axum server that breaks the protocol on request) and over stdio (a
 //! child process that does). Each misbehaviour must give the affected call a
 //! clear error within its time limit, never a hang or a panic, and the
@@ -9,8 +9,8 @@ use axum::body::{Body, Bytes};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures_util::StreamExt;
-use mcp_client::{Client, ClientError, Era};
 use mcp_integration_tests::spawn;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -335,7 +335,7 @@ async fn input_required_rounds_that_never_end_stop_at_the_bound() {
 
 async fn stdio_client() -> Client {
     let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_stdio_hostile_server"));
-    let transport = mcp_client::transport::lines::LineTransport::spawn(command).unwrap();
+    let transport = quickmcp_client::transport::lines::LineTransport::spawn(command).unwrap();
     Client::builder().era(Era::Session).timeout(LIMIT).connect(transport).await.unwrap()
 }
 

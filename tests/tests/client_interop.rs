@@ -1,11 +1,11 @@
-//! `mcp-client` against what other SDKs' servers do, over a real socket:
+//! `quickmcp-client` against what other SDKs' servers do, over a real socket:
 //! the habits `.ci/interop/client.sh` ran into, each pinned here.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use mcp_client::{Client, Era};
 use mcp_integration_tests::spawn;
+use quickmcp_client::{Client, Era};
 use serde_json::{Value, json};
 use std::time::Duration;
 

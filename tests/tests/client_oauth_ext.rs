@@ -1,4 +1,4 @@
-//! `mcp-client`'s machine-to-machine grants and DPoP against token
+//! `quickmcp-client`'s machine-to-machine grants and DPoP against token
 //! endpoints on real sockets: what each request carries, the nonce retry,
 //! and that a refusal is final.
 
@@ -6,12 +6,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use mcp_client::auth::metadata::AuthorizationServerMetadata;
-use mcp_client::auth::{
+use mcp_integration_tests::spawn;
+use quickmcp_client::auth::metadata::AuthorizationServerMetadata;
+use quickmcp_client::auth::{
     Assertion, ClientAssertion, ClientAuth, ClientCredentials, Dpop, Grant, GrantContext, IdentityProvider,
     MachineGrant, Tokens,
 };
-use mcp_integration_tests::spawn;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -69,7 +69,7 @@ async fn obtain(
     resource: Option<&str>,
     scope: Option<&str>,
     dpop: Option<&Dpop>,
-) -> Result<Tokens, mcp_client::ClientError> {
+) -> Result<Tokens, quickmcp_client::ClientError> {
     let server = AuthorizationServerMetadata {
         issuer: issuer.to_owned(),
         token_endpoint: Some(format!("{issuer}/token")),
@@ -83,7 +83,7 @@ async fn obtain(
         resource,
         scope,
         client: None,
-        proof: dpop.map(|d| d as &dyn mcp_client::auth::proof::Proof),
+        proof: dpop.map(|d| d as &dyn quickmcp_client::auth::proof::Proof),
     };
     grant.obtain(&context).await
 }
@@ -234,7 +234,7 @@ struct Seen {
 /// an MCP endpoint that checks every proof and asks for a nonce once.
 async fn dpop_weather(seen: Arc<Mutex<Seen>>) -> String {
     let guard = seen.clone();
-    let protected = mcp_examples::weather::app(mcp_axum::McpConfig::default()).layer(axum::middleware::from_fn(
+    let protected = mcp_examples::weather::app(quickmcp_axum::McpConfig::default()).layer(axum::middleware::from_fn(
         move |request: axum::extract::Request, next: axum::middleware::Next| {
             let seen = guard.clone();
             async move {
@@ -255,7 +255,7 @@ async fn dpop_weather(seen: Arc<Mutex<Seen>>) -> String {
                     assert_eq!(seen.bound_to.as_deref(), Some(thumbprint.as_str()), "the key the token is bound to");
                 }
                 assert_eq!(token, "bound-token");
-                assert_eq!(proof["ath"], mcp_client::auth::dpop::token_hash(token));
+                assert_eq!(proof["ath"], quickmcp_client::auth::dpop::token_hash(token));
                 assert_eq!(proof["htm"], request.method().as_str());
                 assert_eq!(proof["htu"], format!("http://{host}/mcp"));
                 if proof["nonce"] != "rs-nonce" {
@@ -315,8 +315,8 @@ async fn a_dpop_client_binds_its_token_proves_every_request_and_follows_the_serv
     let grant = MachineGrant::ClientCredentials {
         auth: ClientAuth::Registered(ClientCredentials::confidential("robot", "secret")),
     };
-    let oauth = mcp_client::auth::OAuth::builder().grant(grant).proof(Dpop::generate().unwrap()).build();
-    let client = mcp_client::Client::builder().authorizer(oauth).connect_http(&url).await.unwrap();
+    let oauth = quickmcp_client::auth::OAuth::builder().grant(grant).proof(Dpop::generate().unwrap()).build();
+    let client = quickmcp_client::Client::builder().authorizer(oauth).connect_http(&url).await.unwrap();
     assert!(client.list_tools().await.unwrap().iter().any(|t| t["name"] == "get_weather"));
     let weather = client.call_tool("get_weather", json!({"city": "Paris"})).await.unwrap();
     assert!(!weather.is_error, "{weather:?}");

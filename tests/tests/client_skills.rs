@@ -1,11 +1,11 @@
-//! `mcp-client` against our own server over HTTP, in both eras: skills
+//! `quickmcp-client` against our own server over HTTP, in both eras: skills
 //! listed, loaded and verified (SEP-2640), and tool arguments mirrored in
 //! `Mcp-Param-*` headers, which the server checks against the body.
 
-use mcp_client::{Client, ClientError, Era};
-use mcp_core::prelude::*;
-use mcp_core::skills::{Skill, Skills};
 use mcp_integration_tests::spawn;
+use quickmcp::prelude::*;
+use quickmcp::skills::{Skill, Skills};
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::json;
 
 /// Routes a request by region.
@@ -28,7 +28,7 @@ fn server() -> Server {
 }
 
 async fn clients() -> Vec<Client> {
-    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server()).into_router()).await);
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await);
     let mut clients = Vec::new();
     for era in [Era::Stateless, Era::Session] {
         clients.push(Client::builder().era(era).connect_http(&url).await.unwrap());

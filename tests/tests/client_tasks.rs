@@ -1,13 +1,13 @@
-//! `mcp-client` calling the tasks example's `distributed_compute` as a task
+//! `quickmcp-client` calling the tasks example's `distributed_compute` as a task
 //! over a real socket: polled to its result, cancelled, awaited by
 //! `call_tool` when the client declares tasks, in both eras.
 
-use mcp_client::tasks::TaskStatus;
-use mcp_client::{Client, ClientError, Era};
-use mcp_core::prelude::*;
-use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
 use mcp_examples::tasks;
 use mcp_integration_tests::spawn;
+use quickmcp::prelude::*;
+use quickmcp::tasks::{MemoryTaskStore, TaskOptions};
+use quickmcp_client::tasks::TaskStatus;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::json;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ async fn echo_asked(ctx: Context) -> Result<String, ToolError> {
 async fn url_polled_every(poll_interval: Duration) -> String {
     let options = TaskOptions { poll_interval, heartbeat: Duration::from_millis(100), ..TaskOptions::default() };
     let server = tasks::builder(MemoryTaskStore::new(), Some(options)).tools(tools![echo_asked]).build();
-    format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await)
+    format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await)
 }
 
 fn sieve(limit: u64) -> serde_json::Value {

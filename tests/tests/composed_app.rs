@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn both_servers_answer_under_their_prefixes() {
-    let url = spawn(composed::app(mcp_axum::McpConfig::default())).await;
-    let client = mcp_client::Client::builder().connect_http(&format!("{url}/mcp")).await.unwrap();
+    let url = spawn(composed::app(quickmcp_axum::McpConfig::default())).await;
+    let client = quickmcp_client::Client::builder().connect_http(&format!("{url}/mcp")).await.unwrap();
     let tools = client.list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"weather_get_weather") && names.contains(&"ledger_post_entry"), "{names:?}");

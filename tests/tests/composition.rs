@@ -2,10 +2,10 @@
 //! names and URIs, each child's own state and middleware, runtime changes
 //! reaching the parent's clients, and clashes refused at build.
 
-use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall, Visibility};
-use mcp_core::prelude::*;
-use mcp_core::protocol::{CallToolResult, Content, PromptMessage};
 use mcp_integration_tests::{ERAS, EraClient, HttpClient, read_events, spawn};
+use quickmcp::middleware::{Middleware, Next, Outcome, ToolCall, Visibility};
+use quickmcp::prelude::*;
+use quickmcp::protocol::{CallToolResult, Content, PromptMessage};
 use serde_json::json;
 
 #[derive(Clone)]
@@ -98,7 +98,7 @@ async fn the_childs_visibility_and_runtime_changes_show_in_the_parent() {
         .middleware(Visibility::new().hide_tags(["weather"]))
         .build();
     let parent = Server::builder("app", "1").mount("w", child.clone()).build();
-    let url = spawn(mcp_axum::McpRouter::new(parent).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(parent).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let list = client.request(1, "tools/list", json!({})).await;
@@ -107,7 +107,7 @@ async fn the_childs_visibility_and_runtime_changes_show_in_the_parent() {
     assert_eq!(call[0]["error"]["code"], -32602);
 
     let stream = client.get_stream(None).await;
-    child.add_tool(<ping_me as mcp_core::__private::ToolFactory>::definition());
+    child.add_tool(<ping_me as quickmcp::__private::ToolFactory>::definition());
     let events = read_events(stream, std::time::Duration::from_secs(5), |m| m["method"].is_string()).await;
     let methods: Vec<&serde_json::Value> = events.iter().map(|(_, m)| &m["method"]).filter(|m| m.is_string()).collect();
     assert_eq!(methods, ["notifications/tools/list_changed"], "the parent's client hears of the change");

@@ -3,11 +3,11 @@
 //! says loudly that it is on, sits behind the endpoint's Host/Origin check,
 //! and its tokens reach the tools, whose declared scopes are enforced.
 
-use mcp_axum::auth::Auth;
-use mcp_axum::{McpConfig, McpRouter};
-use mcp_core::auth::Principal;
-use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, logged_while};
+use quickmcp::auth::Principal;
+use quickmcp::prelude::*;
+use quickmcp_axum::auth::Auth;
+use quickmcp_axum::{McpConfig, McpRouter};
 use serde_json::{Value, json};
 
 /// Says who is calling.
@@ -35,7 +35,7 @@ async fn start() -> (String, String) {
         app = Some(McpRouter::new(server).config(config).auth(auth).into_router());
     });
     let app = app.unwrap();
-    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    tokio::spawn(async move { quickmcp_axum::serve(listener, app).await });
     (url, log)
 }
 

@@ -3,9 +3,9 @@
 //! the circuit breaker skipping a provider that keeps failing, and the
 //! response cache answering a repeated query without asking the models.
 
-use mcp_core::middleware::{MemoryCache, ResponseCache};
 use mcp_examples::gateway;
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::middleware::{MemoryCache, ResponseCache};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -19,7 +19,7 @@ async fn start() -> (HttpClient, Vec<std::sync::Arc<std::sync::atomic::AtomicU64
     let cache = ResponseCache::new(Duration::from_secs(60)).store(MemoryCache::default());
     let (server, counters) =
         gateway::server(standins, Duration::from_millis(300), Duration::from_secs(60), cache).await.unwrap();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     (client, counters)
@@ -122,11 +122,11 @@ async fn a_query_names_a_bounded_number_of_models_each_asked_once() {
 #[derive(Default, Clone)]
 struct KeyRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
-impl mcp_core::middleware::CacheStore for KeyRecorder {
+impl quickmcp::middleware::CacheStore for KeyRecorder {
     fn get<'a>(
         &'a self,
         key: &'a str,
-    ) -> mcp_core::middleware::CacheFuture<'a, Option<mcp_core::protocol::CallToolResult>> {
+    ) -> quickmcp::middleware::CacheFuture<'a, Option<quickmcp::protocol::CallToolResult>> {
         self.0.lock().unwrap().push(key.to_owned());
         Box::pin(async { None })
     }
@@ -134,9 +134,9 @@ impl mcp_core::middleware::CacheStore for KeyRecorder {
     fn put(
         &self,
         key: String,
-        _: mcp_core::protocol::CallToolResult,
+        _: quickmcp::protocol::CallToolResult,
         _: Duration,
-    ) -> mcp_core::middleware::CacheFuture<'_, ()> {
+    ) -> quickmcp::middleware::CacheFuture<'_, ()> {
         self.0.lock().unwrap().push(key);
         Box::pin(async {})
     }
@@ -148,7 +148,7 @@ async fn cache_keys_do_not_grow_with_the_arguments() {
     let keys = KeyRecorder::default();
     let cache = ResponseCache::new(Duration::from_secs(60)).store(keys.clone());
     let (server, _) = gateway::server(standins, Duration::from_secs(1), Duration::from_secs(60), cache).await.unwrap();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     query(&client, &"word ".repeat(100_000), &["alpha"], "first_available").await;

@@ -4,11 +4,11 @@
 //! it outside a call: `completion/complete` (whose source must not run),
 //! `resources/subscribe` and `subscriptions/listen`. Over a real socket.
 
-use mcp_core::auth::RequireScopes;
-use mcp_core::middleware::Visibility;
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::readme;
 use mcp_integration_tests::{HttpClient, read_events, spawn};
+use quickmcp::auth::RequireScopes;
+use quickmcp::middleware::Visibility;
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -72,7 +72,8 @@ fn server() -> Server {
 }
 
 async fn start(server: Server) -> HttpClient {
-    let mut client = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+    let mut client =
+        HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await));
     client.initialize().await;
     client
 }
@@ -124,7 +125,7 @@ async fn subscribing_to_a_hidden_resource_is_refused_as_for_an_unknown_one() {
 #[tokio::test]
 async fn a_listener_never_follows_a_hidden_resource() {
     let server = server();
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {},

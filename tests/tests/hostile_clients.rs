@@ -2,9 +2,9 @@
 //! and answered with a clear error instead of a kept session, a panic or a
 //! check that passes by accident.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::{add, readme};
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 
 // Not `fixtures::nap`: these tests wait for the answer.
@@ -26,7 +26,7 @@ fn server() -> Server {
 }
 
 async fn start(server: Server) -> HttpClient {
-    HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await))
+    HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await))
 }
 
 async fn status_and_body(response: reqwest::Response) -> (u16, Value) {
@@ -91,10 +91,10 @@ async fn an_event_id_at_the_end_of_the_range_is_refused_not_a_panic() {
 
 #[tokio::test]
 async fn a_zero_keep_alive_is_refused_in_the_environment_and_harmless_in_code() {
-    let refused = mcp_axum::McpConfig::from_lookup(|key| (key == "MCP_KEEP_ALIVE_SECS").then(|| "0".to_owned()));
+    let refused = quickmcp_axum::McpConfig::from_lookup(|key| (key == "MCP_KEEP_ALIVE_SECS").then(|| "0".to_owned()));
     assert!(refused.unwrap_err().to_string().contains("MCP_KEEP_ALIVE_SECS=\"0\""));
-    let zero = mcp_axum::McpConfig { keep_alive: std::time::Duration::ZERO, ..Default::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server()).config(zero).into_router()).await;
+    let zero = quickmcp_axum::McpConfig { keep_alive: std::time::Duration::ZERO, ..Default::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).config(zero).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let stream = client.get_stream(None).await;
@@ -116,12 +116,12 @@ async fn a_session_keeps_flags_and_bounded_names_not_what_initialize_carried() {
     let response = client.post(&body).await;
     assert_eq!(response.status(), 200);
     let id = response.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let named = mcp_core::server::SessionSource::Named(Some(&id));
+    let named = quickmcp::server::SessionSource::Named(Some(&id));
     let session = server.find_session(named, &Default::default()).await.unwrap().unwrap();
     let declared = session.record().client.as_ref().unwrap();
     assert!(declared.capabilities.sampling.is_some(), "the flag the server uses is kept");
-    assert_eq!(declared.implementation.name.len(), mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
-    assert!(declared.implementation.name.capacity() <= mcp_core::protocol::IMPLEMENTATION_FIELD_MAX);
+    assert_eq!(declared.implementation.name.len(), quickmcp::protocol::IMPLEMENTATION_FIELD_MAX);
+    assert!(declared.implementation.name.capacity() <= quickmcp::protocol::IMPLEMENTATION_FIELD_MAX);
 }
 
 #[tokio::test]
@@ -133,7 +133,7 @@ async fn subscriptions_name_known_resources_and_are_capped_per_session() {
     assert_eq!(unknown[0]["error"]["code"], -32002, "not in the catalog");
     let long = client.request(2, "resources/subscribe", subscribe(format!("doc://notes/{}", "9".repeat(4096)))).await;
     assert_eq!(long[0]["error"]["code"], -32602, "too long");
-    for n in 0..mcp_core::server::MAX_SUBSCRIPTIONS {
+    for n in 0..quickmcp::server::MAX_SUBSCRIPTIONS {
         let ok = client.request(3, "resources/subscribe", subscribe(format!("doc://notes/{n}"))).await;
         assert_eq!(ok[0]["result"], json!({}), "subscription {n}");
     }
@@ -175,7 +175,7 @@ async fn a_second_connection_cannot_take_the_get_stream_by_resuming_it() {
 #[tokio::test]
 async fn a_request_without_host_is_refused() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let url = spawn(mcp_axum::McpRouter::new(server()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await;
     let address = url.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
@@ -230,7 +230,7 @@ async fn a_template_variable_cannot_smuggle_a_path() {
 
 /// Asks the user a question and reports how that went.
 #[tool]
-async fn ask_user(ctx: mcp_core::Context) -> String {
+async fn ask_user(ctx: quickmcp::Context) -> String {
     let schema = json!({"type": "object", "properties": {"ok": {"type": "boolean"}}});
     match ctx.elicit("Continue?", schema).await {
         Ok(answer) => answer.action,
@@ -259,8 +259,8 @@ async fn a_client_that_never_answers_the_server_times_out() {
 #[tokio::test]
 async fn a_reader_that_falls_behind_loses_its_stream_not_the_server_memory() {
     let server = server();
-    let config = mcp_axum::McpConfig { stream_buffer: 4096, ..mcp_axum::McpConfig::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
+    let config = quickmcp_axum::McpConfig { stream_buffer: 4096, ..quickmcp_axum::McpConfig::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     client.request(1, "resources/subscribe", json!({"uri": "doc://readme"})).await;
@@ -280,8 +280,8 @@ async fn a_reader_that_falls_behind_loses_its_stream_not_the_server_memory() {
 #[tokio::test]
 async fn requests_beyond_the_concurrency_limit_are_shed_with_retry_after() {
     let server = Server::builder("hostile", "0").tools(tools![add, nap]).build();
-    let config = mcp_axum::McpConfig { max_concurrent: 2, ..mcp_axum::McpConfig::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server).config(config).stateless(true).into_router()).await;
+    let config = quickmcp_axum::McpConfig { max_concurrent: 2, ..quickmcp_axum::McpConfig::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server).config(config).stateless(true).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let nap = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
     let calls = (0..6).map(|_| client.post(&nap));
@@ -296,8 +296,8 @@ async fn requests_beyond_the_concurrency_limit_are_shed_with_retry_after() {
 #[tokio::test]
 async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
     let limit = "3/min".parse().unwrap();
-    let config = mcp_axum::McpConfig { rate_limit: Some(limit), ..mcp_axum::McpConfig::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let config = quickmcp_axum::McpConfig { rate_limit: Some(limit), ..quickmcp_axum::McpConfig::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).config(config).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
@@ -315,12 +315,12 @@ async fn a_client_over_its_rate_limit_gets_429_with_retry_after() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
-    let config = mcp_axum::McpConfig {
+    let config = quickmcp_axum::McpConfig {
         rate_limit: Some("1/min".parse().unwrap()),
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
-        ..mcp_axum::McpConfig::default()
+        ..quickmcp_axum::McpConfig::default()
     };
-    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).config(config).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
@@ -333,8 +333,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
 
 #[tokio::test]
 async fn browsers_on_the_cors_list_get_cors_answers_and_others_do_not() {
-    let config = mcp_axum::McpConfig { cors_origins: vec!["https://app.example".into()], ..Default::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server()).config(config).into_router()).await;
+    let config = quickmcp_axum::McpConfig { cors_origins: vec!["https://app.example".into()], ..Default::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).config(config).into_router()).await;
     let http = reqwest::Client::new();
     let preflight = |origin: &'static str| {
         http.request(reqwest::Method::OPTIONS, format!("{url}/mcp"))
@@ -360,8 +360,8 @@ async fn browsers_on_the_cors_list_get_cors_answers_and_others_do_not() {
 #[tokio::test]
 async fn each_client_address_holds_a_bounded_number_of_sessions() {
     let server = Server::builder("bounded", "0").tools(tools![add]).max_sessions_per_client(2).build();
-    let config = mcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
+    let config = quickmcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).config(config).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
@@ -410,12 +410,12 @@ async fn listener_app(server: Server) -> String {
     let verify = axum::middleware::map_request(|mut request: Request| async move {
         let subject = request.headers().get("x-test-subject").and_then(|v| v.to_str().ok()).map(str::to_owned);
         if let Some(subject) = subject {
-            request.extensions_mut().insert(mcp_core::auth::Principal::new(subject, vec![], Value::Null));
+            request.extensions_mut().insert(quickmcp::auth::Principal::new(subject, vec![], Value::Null));
         }
         request
     });
-    let config = mcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
-    let app = mcp_axum::McpRouter::new(server).config(config).into_router().layer(verify);
+    let config = quickmcp_axum::McpConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..Default::default() };
+    let app = quickmcp_axum::McpRouter::new(server).config(config).into_router().layer(verify);
     format!("{}/mcp", spawn(app).await)
 }
 

@@ -6,8 +6,8 @@
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::post;
-use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, messages, spawn};
+use quickmcp::prelude::*;
 use serde_json::json;
 
 /// What an authentication layer would hand over.
@@ -26,7 +26,7 @@ async fn start(stateless: bool) -> HttpClient {
         request.extensions_mut().insert(Principal("alice"));
         request
     });
-    let app: Router = mcp_axum::McpRouter::new(server).stateless(stateless).into_router().layer(verify);
+    let app: Router = quickmcp_axum::McpRouter::new(server).stateless(stateless).into_router().layer(verify);
     HttpClient::new(format!("{}/mcp", spawn(app).await))
 }
 
@@ -55,10 +55,10 @@ async fn extensions_from_a_layer_reach_the_handler_in_the_stateless_era() {
 
 #[tokio::test]
 async fn the_host_origin_layer_guards_other_routes() {
-    use mcp_axum::layers::{CheckLayer, HostOriginCheck};
+    use quickmcp_axum::layers::{CheckLayer, HostOriginCheck};
     let app: Router = Router::new()
         .route("/api/upload", post(|| async { "stored" }))
-        .layer(CheckLayer::new(HostOriginCheck::new(&mcp_axum::McpConfig::default())));
+        .layer(CheckLayer::new(HostOriginCheck::new(&quickmcp_axum::McpConfig::default())));
     let url = spawn(app).await;
     let http = reqwest::Client::new();
     let ok = http.post(format!("{url}/api/upload")).send().await.unwrap();

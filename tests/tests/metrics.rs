@@ -16,7 +16,7 @@ fn value(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn counters_and_histograms_move_with_traffic() {
-    let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
+    let url = spawn(weather::app(quickmcp_axum::McpConfig::default())).await;
     let scrape = || async { reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap() };
     let before = scrape().await;
 
@@ -52,7 +52,7 @@ async fn counters_and_histograms_move_with_traffic() {
 
 #[tokio::test]
 async fn open_sse_streams_are_counted_until_they_close() {
-    let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
+    let url = spawn(weather::app(quickmcp_axum::McpConfig::default())).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let scrape = || async { reqwest::get(format!("{url}/metrics")).await.unwrap().text().await.unwrap() };
@@ -65,7 +65,7 @@ async fn open_sse_streams_are_counted_until_they_close() {
 
 #[tokio::test]
 async fn metrics_beside_the_endpoint_pass_its_host_check_and_carry_its_headers() {
-    let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
+    let url = spawn(weather::app(quickmcp_axum::McpConfig::default())).await;
     let http = reqwest::Client::new();
     let scrape = http.get(format!("{url}/metrics")).send().await.unwrap();
     assert_eq!(scrape.status(), 200);
@@ -91,10 +91,11 @@ async fn run_serves_the_metrics_on_their_own_address_when_one_is_configured() {
         ("MCP_METRICS_ADDR".to_owned(), format!("127.0.0.1:{metrics_port}")),
     ];
     let config =
-        mcp_axum::McpConfig::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())).unwrap();
-    let metrics = mcp_axum::metrics::Metrics::new();
+        quickmcp_axum::McpConfig::from_lookup(|name| env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+            .unwrap();
+    let metrics = quickmcp_axum::metrics::Metrics::new();
     let server = weather::builder().middleware(metrics.middleware()).build();
-    let mcp = mcp_axum::McpRouter::new(server).config(config).metrics(metrics);
+    let mcp = quickmcp_axum::McpRouter::new(server).config(config).metrics(metrics);
     tokio::spawn(mcp.run(axum::Router::new()));
     let base = format!("http://127.0.0.1:{port}");
     let mut client = HttpClient::new(format!("{base}/mcp"));
@@ -115,12 +116,12 @@ async fn run_serves_the_metrics_on_their_own_address_when_one_is_configured() {
 
 #[tokio::test]
 async fn run_refuses_a_metrics_address_without_metrics_to_serve() {
-    let config = mcp_axum::McpConfig {
+    let config = quickmcp_axum::McpConfig {
         port: free_port(),
         metrics_addr: Some(format!("127.0.0.1:{}", free_port())),
-        ..mcp_axum::McpConfig::default()
+        ..quickmcp_axum::McpConfig::default()
     };
-    let mcp = mcp_axum::McpRouter::new(weather::server()).config(config);
+    let mcp = quickmcp_axum::McpRouter::new(weather::server()).config(config);
     let error = mcp.run(axum::Router::new()).await.unwrap_err();
     assert!(error.to_string().contains("MCP_METRICS_ADDR"), "{error}");
 }

@@ -2,14 +2,14 @@
 //! short-circuits, rewritten requests and results, the built-in cache,
 //! limits, error mapping and visibility.
 
-use mcp_core::middleware::{
+use mcp_integration_tests::{ERAS, Era, EraClient as Client};
+use quickmcp::middleware::{
     Caller, ConcurrencyLimit, ErrorMapping, McpRequest, Middleware, Next, Outcome, RateLimit, ResponseCache, ToolCall,
     Visibility,
 };
-use mcp_core::prelude::*;
-use mcp_core::protocol::jsonrpc::Notification;
-use mcp_core::protocol::{CallToolResult, Content};
-use mcp_integration_tests::{ERAS, Era, EraClient as Client};
+use quickmcp::prelude::*;
+use quickmcp::protocol::jsonrpc::Notification;
+use quickmcp::protocol::{CallToolResult, Content};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

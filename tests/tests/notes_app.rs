@@ -2,13 +2,13 @@
 //! REST routes and the MCP handlers share one store, prompt arguments are
 //! typed, and errors carry the code the handler chose.
 
-use mcp_client::{Client, ClientError, Era};
 use mcp_examples::notes;
 use mcp_integration_tests::spawn;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 
 async fn start() -> (String, Client) {
-    let url = spawn(notes::app(mcp_axum::McpConfig::default())).await;
+    let url = spawn(notes::app(quickmcp_axum::McpConfig::default())).await;
     (url.clone(), Client::builder().connect_http(&format!("{url}/mcp")).await.unwrap())
 }
 

@@ -3,8 +3,8 @@
 //! transports hand each message to `Server::receive` and only frame what
 //! comes back).
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::add;
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
@@ -96,7 +96,7 @@ fn stateless_era() -> Vec<Message> {
 /// The answers over HTTP: each JSON body (or the last event of a stream);
 /// `None` for a notification (202).
 async fn over_http(messages: &[Message]) -> Vec<Option<String>> {
-    let router = mcp_axum::McpRouter::new(server()).into_router();
+    let router = quickmcp_axum::McpRouter::new(server()).into_router();
     let url = format!("{}/mcp", mcp_integration_tests::spawn(router).await);
     let http = reqwest::Client::new();
     let mut session: Option<String> = None;

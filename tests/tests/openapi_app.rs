@@ -6,7 +6,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn the_rest_routes_are_tools_beside_themselves() {
-    let base = spawn(mcp_examples::openapi::app(mcp_axum::McpConfig::default())).await;
+    let base = spawn(mcp_examples::openapi::app(quickmcp_axum::McpConfig::default())).await;
     let client = EraClient::connect(format!("{base}/mcp"), Era::Stateless, json!({})).await;
     let tools = client.request("tools/list", json!({})).await;
     let names: Vec<&str> = tools["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use mcp_integration_tests::openapi_apps::{PETSTORE, petstore_app};
 use mcp_integration_tests::{Era, EraClient, HttpClient, spawn};
-use mcp_openapi::{ForwardAuthorization, OpenApi, OpenApiError, RouteMap};
+use quickmcp_openapi::{ForwardAuthorization, OpenApi, OpenApiError, RouteMap};
 use serde_json::{Value, json};
 
 fn document(paths: Value) -> Value {
@@ -136,8 +136,8 @@ async fn the_callers_authorization_and_default_headers_are_sent_on() {
         .forward_authorization()
         .build()
         .unwrap();
-    let server = mcp_core::Server::builder("echo", "1.0.0").tools(generated.tools).build();
-    let app = mcp_axum::McpRouter::new(server).into_router().layer(ForwardAuthorization);
+    let server = quickmcp::Server::builder("echo", "1.0.0").tools(generated.tools).build();
+    let app = quickmcp_axum::McpRouter::new(server).into_router().layer(ForwardAuthorization);
     let url = format!("{}/mcp", spawn(app).await);
     let mut http = HttpClient::with_bearer(url.clone(), "t0ken");
     http.initialize().await;
@@ -158,13 +158,13 @@ async fn answers_are_bounded_and_a_dead_api_is_a_tool_error() {
         .build()
         .unwrap();
     let client =
-        EraClient::start(mcp_core::Server::builder("t", "1").tools(generated.tools).build(), Era::Session).await;
+        EraClient::start(quickmcp::Server::builder("t", "1").tools(generated.tools).build(), Era::Session).await;
     let big = client.call("big", json!({})).await;
     assert_eq!(big["isError"], true);
     assert_eq!(big["content"][0]["text"], "GET /big: the answer is larger than 1048576 bytes");
     // Nothing listens on port 9 of 127.0.0.1 (discard), so the request fails.
     let dead = OpenApi::from_value(echo_document()).unwrap().http("http://127.0.0.1:9").build().unwrap();
-    let client = EraClient::start(mcp_core::Server::builder("t", "1").tools(dead.tools).build(), Era::Session).await;
+    let client = EraClient::start(quickmcp::Server::builder("t", "1").tools(dead.tools).build(), Era::Session).await;
     let failed = client.call("echo", json!({})).await;
     assert_eq!(failed["isError"], true);
     assert!(failed["content"][0]["text"].as_str().unwrap().starts_with("GET /echo: the request failed: "), "{failed}");
@@ -182,7 +182,7 @@ async fn a_document_from_a_url_with_a_get_as_a_fixed_resource() {
         .build()
         .unwrap();
     assert_eq!(generated.resources[0].key(), "openapi://pets");
-    let server = mcp_core::Server::builder("t", "1").tools(generated.tools).resources(generated.resources).build();
+    let server = quickmcp::Server::builder("t", "1").tools(generated.tools).resources(generated.resources).build();
     let client = EraClient::start(server, Era::Stateless).await;
     client.call("createPets", json!({"id": 5, "name": "Kit"})).await;
     let read = client.request("resources/read", json!({"uri": "openapi://pets"})).await;

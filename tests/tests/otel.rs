@@ -6,15 +6,15 @@
 
 use axum::body::Bytes;
 use axum::routing::post;
-use mcp_axum::otel::OtlpTracing;
-use mcp_core::middleware::Spans;
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
+use quickmcp::middleware::Spans;
+use quickmcp::prelude::*;
+use quickmcp_axum::otel::OtlpTracing;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -82,7 +82,7 @@ async fn exported_spans_join_the_callers_trace() {
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(otel.layer())).expect("one subscriber");
 
     let server = Server::builder("traced", "0").tools(tools![add]).middleware(Spans).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
 

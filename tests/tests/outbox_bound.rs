@@ -3,9 +3,9 @@
 //! the server's memory stays flat and it keeps serving. A test binary of its
 //! own, so that no other test moves the process's memory meanwhile.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::prelude::*;
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -55,7 +55,7 @@ async fn call_chatty_without_reading(url: &str, headers: &str, params: serde_jso
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_costs_a_bounded_amount_of_memory() {
     let server = Server::builder("chatty", "0").tools(tools![chatty, add]).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let before = rss_mib();

@@ -2,11 +2,11 @@
 //! Host (orchestrators probe by address), never opening a session, and
 //! readiness naming the store that does not answer.
 
-use mcp_core::Server;
-use mcp_core::session::{
+use mcp_integration_tests::spawn;
+use quickmcp::Server;
+use quickmcp::session::{
     MemoryEventStore, MemorySessionStore, SessionRecord, SessionStore, Sessions, StoreError, StoreFuture,
 };
-use mcp_integration_tests::spawn;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +50,7 @@ async fn probe(url: &str, path: &str) -> (u16, Value) {
 #[tokio::test]
 async fn probes_answer_without_sessions_and_whatever_the_host() {
     let server = Server::builder("probed", "0").build();
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
     assert_eq!(probe(&url, "/health").await, (200, json!({"status": "ok"})));
     assert_eq!(probe(&url, "/ready").await, (200, json!({"status": "ready"})));
     assert_eq!(server.session_count().await.unwrap(), 0);
@@ -61,7 +61,7 @@ async fn probes_answer_without_sessions_and_whatever_the_host() {
 async fn readiness_names_the_store_that_does_not_answer() {
     let store = Down(MemorySessionStore::new(10, Duration::from_secs(60)));
     let server = Server::builder("probed", "0").sessions(Sessions::new(store, MemoryEventStore::default())).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let (status, body) = probe(&url, "/ready").await;
     assert_eq!(status, 503);
     assert_eq!(body["failing"], "session store: the session store is unavailable: connection refused");
@@ -70,14 +70,14 @@ async fn readiness_names_the_store_that_does_not_answer() {
 
 #[tokio::test]
 async fn probe_paths_are_configurable_and_can_be_turned_off() {
-    let config = mcp_axum::McpConfig::from_lookup(|k| match k {
+    let config = quickmcp_axum::McpConfig::from_lookup(|k| match k {
         "MCP_HEALTH_PATH" => Some("/livez".into()),
         "MCP_READY_PATH" => Some("off".into()),
         _ => None,
     })
     .unwrap();
     let url =
-        spawn(mcp_axum::McpRouter::new(Server::builder("probed", "0").build()).config(config).into_router()).await;
+        spawn(quickmcp_axum::McpRouter::new(Server::builder("probed", "0").build()).config(config).into_router()).await;
     assert_eq!(probe(&url, "/livez").await.0, 200);
     assert_eq!(probe(&url, "/health").await.0, 404);
     assert_eq!(probe(&url, "/ready").await.0, 404);

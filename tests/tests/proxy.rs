@@ -4,15 +4,15 @@
 //! downstream session, list changes and resource updates followed, a
 //! remote that dies reconnected, and our own middleware applied.
 
-use mcp_axum::{McpRouter, ServeLimits};
-use mcp_client::upstream::RemoteServer;
-use mcp_client::{CallOptions, Client, Era};
-use mcp_core::middleware::Visibility;
-use mcp_core::prelude::*;
-use mcp_core::protocol::PromptMessage;
-use mcp_core::proxy::Remote;
 use mcp_integration_tests::fixtures::{add, readme};
 use mcp_integration_tests::{ERAS, spawn};
+use quickmcp::middleware::Visibility;
+use quickmcp::prelude::*;
+use quickmcp::protocol::PromptMessage;
+use quickmcp::proxy::Remote;
+use quickmcp_axum::{McpRouter, ServeLimits};
+use quickmcp_client::upstream::RemoteServer;
+use quickmcp_client::{CallOptions, Client, Era};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -141,7 +141,7 @@ async fn every_pair_of_eras_sees_the_remote_under_its_prefix() {
             assert!(bad.is_error && bad.text().contains("argument `a`"), "{case}: the remote's tool error: {bad:?}");
             let unknown = client.request("tools/call", json!({"name": "up_nothing", "arguments": {}})).await;
             assert!(
-                matches!(unknown, Err(mcp_client::ClientError::Rpc(ref e)) if e.code == -32602),
+                matches!(unknown, Err(quickmcp_client::ClientError::Rpc(ref e)) if e.code == -32602),
                 "{case}: {unknown:?}"
             );
 
@@ -227,7 +227,7 @@ async fn cancelling_a_call_cancels_it_at_the_remote() {
     let client = client_of(server, Era::Session).await;
     let call =
         client.call_tool_with("up_wait_for_cancel", json!({}), CallOptions::new().timeout(Duration::from_millis(500)));
-    assert!(matches!(call.await, Err(mcp_client::ClientError::Timeout)));
+    assert!(matches!(call.await, Err(quickmcp_client::ClientError::Timeout)));
     let reached = async {
         while !cancelled.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -271,7 +271,7 @@ async fn a_remote_that_died_is_a_clear_error_then_reconnected() {
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = McpRouter::new(remote_server(Arc::default())).into_router();
-    let first = tokio::spawn(mcp_axum::serve_with(listener, app, ServeLimits::default(), async {
+    let first = tokio::spawn(quickmcp_axum::serve_with(listener, app, ServeLimits::default(), async {
         let _ = stopped.await;
     }));
     let (server, _) = proxy_of(&format!("http://{address}/mcp"), Era::Session).await;
@@ -281,12 +281,12 @@ async fn a_remote_that_died_is_a_clear_error_then_reconnected() {
     stop.send(()).unwrap();
     let _ = first.await;
     let error = client.call_tool("up_add", json!({"a": 1, "b": 1})).await.unwrap_err();
-    let mcp_client::ClientError::Rpc(error) = error else { panic!("a JSON-RPC error, not {error:?}") };
+    let quickmcp_client::ClientError::Rpc(error) = error else { panic!("a JSON-RPC error, not {error:?}") };
     assert_eq!(error.code, -32603);
     assert!(error.message.contains("is unavailable"), "{}", error.message);
 
     let listener = tokio::net::TcpListener::bind(address).await.unwrap();
-    tokio::spawn(mcp_axum::serve(listener, McpRouter::new(remote_server(Arc::default())).into_router()));
+    tokio::spawn(quickmcp_axum::serve(listener, McpRouter::new(remote_server(Arc::default())).into_router()));
     assert_eq!(client.call_tool("up_add", json!({"a": 2, "b": 2})).await.unwrap().text(), "4", "reconnected");
 }
 
@@ -366,7 +366,7 @@ async fn upstream_connections_are_capped_idle_ones_give_way_busy_ones_refuse() {
         second.call_tool("up_add", json!({"a": 1, "b": 2})).await
     };
     let (_, refused) = tokio::join!(busy, refused);
-    let Err(mcp_client::ClientError::Rpc(error)) = refused else { panic!("refused, not {refused:?}") };
+    let Err(quickmcp_client::ClientError::Rpc(error)) = refused else { panic!("refused, not {refused:?}") };
     assert_eq!(error.code, -32004, "{}", error.message);
     assert!(error.message.contains("most upstream connections (1)"), "{}", error.message);
 }

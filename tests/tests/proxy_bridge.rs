@@ -7,11 +7,11 @@
 //! start; an HTTP upstream that wants a token (`MCP_TOKEN`); two bridges
 //! sharing their sessions through Redis.
 
-use mcp_client::transport::lines::LineTransport;
-use mcp_client::{Client, Era};
-use mcp_core::era::META_SERVER_INFO;
-use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, built, fixtures, prefix, redis_url, skip_without_service, spawn};
+use quickmcp::era::META_SERVER_INFO;
+use quickmcp::prelude::*;
+use quickmcp_client::transport::lines::LineTransport;
+use quickmcp_client::{Client, Era};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 fn proxy_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     // With Redis: the one build every test here runs (the default build differs only there).
-    BINARY.get_or_init(|| built(&["-p", "mcp-proxy", "--bin", "mcp-proxy", "--features", "redis"], "mcp-proxy"))
+    BINARY.get_or_init(|| built(&["-p", "quickmcp-proxy", "--bin", "mcp-proxy", "--features", "redis"], "mcp-proxy"))
 }
 
 fn weather_binary() -> &'static PathBuf {
@@ -238,7 +238,7 @@ async fn haiku(ctx: Context, topic: String) -> Result<String, ToolError> {
 #[tokio::test]
 async fn to_stdio_serves_an_http_server_to_a_client_that_launches_processes() {
     let server = Server::builder("upstream", "1.0.0").tools(tools![fixtures::add, haiku]).build();
-    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await);
     for era in [Era::Session, Era::Stateless] {
         let mut command = tokio::process::Command::new(proxy_binary());
         command.args(["--to-stdio", &url]).env("RUST_LOG", "warn").stderr(Stdio::null());
@@ -371,14 +371,14 @@ async fn replicas_share_sessions_through_redis_each_with_its_own_upstream() {
 
 /// An HTTP upstream that takes HS256 tokens signed with `secret`, and such a token.
 async fn protected_upstream(secret: &[u8]) -> (String, String) {
-    use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
+    use quickmcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
     let server = Server::builder("guarded", "1.0.0").tools(tools![fixtures::add]).build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}/mcp", listener.local_addr().expect("address"));
     let config = AuthConfig::new("https://id.example.com", url.clone());
     let auth = Auth::new(config.clone(), JwtVerifier::with_secret(&config, secret));
-    let app = mcp_axum::McpRouter::new(server).auth(auth).into_router();
-    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    let app = quickmcp_axum::McpRouter::new(server).auth(auth).into_router();
+    tokio::spawn(async move { quickmcp_axum::serve(listener, app).await });
     let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 600;
     let claims = json!({"iss": "https://id.example.com", "aud": url, "sub": "bridge", "exp": expires});
     let token = jsonwebtoken::encode(

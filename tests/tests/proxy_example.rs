@@ -1,8 +1,8 @@
 //! `cargo run --example proxy`: the gateway in front of a stdio server and
 //! a token-protected HTTP server, driven as a user would.
 
-use mcp_client::{Client, Era};
 use mcp_integration_tests::built;
+use quickmcp_client::{Client, Era};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -20,7 +20,7 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn the_proxy_example_serves_both_remotes_beside_its_own_tool() {
-    let binary = built(&["-p", "mcp-proxy", "--example", "proxy"], "examples/proxy");
+    let binary = built(&["-p", "quickmcp-proxy", "--example", "proxy"], "examples/proxy");
     let mut child = Command::new(binary)
         .env("MCP_PORT", "0")
         .env("RUST_LOG", "info")

@@ -6,11 +6,11 @@
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use mcp_client::upstream::RemoteServer;
-use mcp_client::{Client, ClientError, Era};
-use mcp_core::Server;
-use mcp_core::proxy::Remote;
 use mcp_integration_tests::spawn;
+use quickmcp::Server;
+use quickmcp::proxy::Remote;
+use quickmcp_client::upstream::RemoteServer;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,7 +75,7 @@ async fn a_misbehaving_remote_costs_bounded_work_and_gives_clear_errors() {
         assert_eq!(pages.0.load(Ordering::SeqCst), 100, "the endless listing is followed for 100 pages, no more");
 
         let server = Server::builder("gateway", "1").proxy(remote).build();
-        let gateway = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+        let gateway = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await);
         let client = Client::builder().era(Era::Stateless).connect_http(&gateway).await.unwrap();
         let names: Vec<Value> = client.list_tools().await.unwrap().iter().map(|t| t["name"].clone()).collect();
         assert_eq!(names, ["ok", "bad_result", "silent"], "the item that is not a tool is left out");

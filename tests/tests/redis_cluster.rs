@@ -6,11 +6,11 @@
 //! mid-run with the session going on. Skipped (said) without `redis-server`
 //! and `redis-cli`, as on machines without Redis.
 
-use mcp_core::prelude::*;
-use mcp_core::redis::RedisSessions;
-use mcp_core::session::SessionRecord;
 use mcp_integration_tests::fixtures::{ask_name, record};
 use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
+use quickmcp::prelude::*;
+use quickmcp::redis::RedisSessions;
+use quickmcp::session::SessionRecord;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -134,7 +134,7 @@ fn cli(port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn server(sessions: mcp_core::session::Sessions) -> Server {
+fn server(sessions: quickmcp::session::Sessions) -> Server {
     Server::builder("replica", "0").tools(tools![record, ask_name]).sessions(sessions).build()
 }
 
@@ -156,7 +156,7 @@ async fn two_replicas_share_sessions_through_a_redis_cluster_and_survive_a_failo
     for _ in 0..2 {
         let sessions = RedisSessions::new(cluster.url()).prefix(prefix).connect().await.unwrap();
         stores.push(sessions.clone());
-        urls.push(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server(sessions)).into_router()).await));
+        urls.push(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server(sessions)).into_router()).await));
     }
     let mut on_a = HttpClient::new(&urls[0]);
     on_a.initialize().await;
@@ -240,9 +240,9 @@ async fn slow_sum(a: i64, b: i64) -> String {
 
 #[tokio::test]
 async fn tasks_run_through_a_redis_cluster_and_after_a_failover_of_their_primary() {
-    use mcp_core::redis::RedisTaskStore;
-    use mcp_core::tasks::TaskOptions;
     use mcp_integration_tests::{Era, EraClient};
+    use quickmcp::redis::RedisTaskStore;
+    use quickmcp::tasks::TaskOptions;
     if Command::new("redis-cli").arg("--version").output().is_err() {
         return skip_without_service("redis-cli is not installed");
     }

@@ -7,11 +7,11 @@
 //! says it is skipped and why (on the terminal, past the runner's capture),
 //! unless `REQUIRE_REDIS` is set (as in CI), which makes that a failure.
 
-use mcp_core::prelude::*;
-use mcp_core::redis::RedisSessions;
-use mcp_core::session::{EventId, SessionRecord, Sessions};
 use mcp_integration_tests::fixtures::{ask_name, entries, nap, record};
 use mcp_integration_tests::{HttpClient, prefix, read_events, redis_url, skip_without_service, spawn};
+use quickmcp::prelude::*;
+use quickmcp::redis::RedisSessions;
+use quickmcp::session::{EventId, SessionRecord, Sessions};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -88,8 +88,8 @@ async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
     assert!(foreign.is_err(), "a stream is resumable only in its own session");
 
     let store = sessions.store();
-    assert_eq!(store.swap_value(&id, "k", None, "1").await.unwrap(), mcp_core::session::Swap::Done);
-    assert_eq!(store.swap_value(&id, "k", None, "2").await.unwrap(), mcp_core::session::Swap::Changed);
+    assert_eq!(store.swap_value(&id, "k", None, "1").await.unwrap(), quickmcp::session::Swap::Done);
+    assert_eq!(store.swap_value(&id, "k", None, "2").await.unwrap(), quickmcp::session::Swap::Changed);
     assert_eq!(store.load_value(&id, "k").await.unwrap().as_deref(), Some("1"));
     assert!(!keys_under(&prefix).await.is_empty());
 
@@ -110,7 +110,7 @@ async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
 
 #[tokio::test]
 async fn record_updates_from_two_replicas_at_once_are_all_kept() {
-    use mcp_core::protocol::LoggingLevel;
+    use quickmcp::protocol::LoggingLevel;
     let prefix = prefix();
     let Some(a) = connect(settings(&prefix)).await else { return };
     let Some(b) = connect(settings(&prefix)).await else { return };
@@ -153,7 +153,7 @@ async fn each_client_address_holds_a_bounded_number_of_sessions_across_replicas(
     let first = a.create(from([10, 0, 0, 1])).await.unwrap().unwrap();
     b.create(from([10, 0, 0, 1])).await.unwrap().unwrap();
     let third = a.create(from([10, 0, 0, 1])).await;
-    assert_eq!(third.unwrap_err(), mcp_core::session::StoreError::ClientFull(2), "counted across replicas");
+    assert_eq!(third.unwrap_err(), quickmcp::session::StoreError::ClientFull(2), "counted across replicas");
     b.create(from([10, 0, 0, 2])).await.unwrap().unwrap();
     assert!(b.remove(first.id()).await.unwrap());
     a.create(from([10, 0, 0, 1])).await.expect("ending a session frees its place").unwrap();
@@ -170,7 +170,7 @@ async fn trimmed_events_make_resumption_gone_not_partial() {
         session.publish(stream, n.to_string().into_bytes()).await.unwrap();
     }
     let gone = sessions.events().replay_after(session.id(), first).await;
-    assert_eq!(gone.unwrap_err(), mcp_core::session::ResumeError::Gone);
+    assert_eq!(gone.unwrap_err(), quickmcp::session::ResumeError::Gone);
     let recent = sessions.events().replay_after(session.id(), EventId { stream, seq: 2 }).await.unwrap();
     assert_eq!(recent.events.len(), 2);
     sessions.remove(session.id()).await.unwrap();
@@ -190,7 +190,7 @@ async fn event_streams_are_bounded_by_bytes_as_in_memory() {
     let client = redis::Client::open(redis_url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     let kept: usize = redis::cmd("XLEN").arg(&key).query_async(&mut connection).await.unwrap();
-    let bound = mcp_core::session::MemoryEventStore::BYTES_PER_STREAM;
+    let bound = quickmcp::session::MemoryEventStore::BYTES_PER_STREAM;
     assert!(kept * event.len() <= bound, "{kept} events of {} bytes kept, over {bound} bytes", event.len());
     assert!(kept >= bound / event.len() - 1, "no more than needed went: {kept} kept");
     let newest = sessions.events().replay_after(session.id(), EventId { stream, seq: 299 }).await.unwrap();
@@ -227,7 +227,7 @@ async fn two_replicas() -> Option<[(Server, String); 2]> {
     let mut replicas = Vec::new();
     for _ in 0..2 {
         let server = server(connect(settings(&prefix).idle_timeout(Duration::from_secs(20))).await?);
-        let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+        let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
         replicas.push((server, format!("{url}/mcp")));
     }
     replicas.try_into().ok()
@@ -503,7 +503,7 @@ async fn redis_slow_or_down_is_a_fast_503_and_the_server_recovers() {
     redis.wait_ready().await;
     let url = format!("redis://127.0.0.1:{port}/");
     let sessions = RedisSessions::new(&url).timeout(Duration::from_millis(500)).connect().await.unwrap();
-    let app = mcp_axum::McpRouter::new(server(sessions)).into_router();
+    let app = quickmcp_axum::McpRouter::new(server(sessions)).into_router();
     let base = spawn(app).await;
     let mut client = HttpClient::new(format!("{base}/mcp"));
     client.initialize().await;
@@ -566,7 +566,7 @@ async fn an_answer_posted_while_the_waiting_replicas_subscription_is_down_still_
     for _ in 0..2 {
         let sessions = RedisSessions::new(&url).connect().await.unwrap();
         let server = Server::builder("replica", "0").tools(tools![ask_name]).sessions(sessions).build();
-        replicas.push(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+        replicas.push(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await));
     }
     let mut on_a = HttpClient::new(&replicas[0]);
     on_a.initialize().await;
@@ -602,12 +602,12 @@ async fn a_replica_started_before_redis_serves_once_redis_is_up() {
     let url = format!("redis://127.0.0.1:{port}/");
     let sessions = RedisSessions::new(&url).timeout(Duration::from_millis(300)).connect().await;
     let sessions = sessions.expect("no Redis yet is not an error: the sessions connect in the background");
-    let base = spawn(mcp_axum::McpRouter::new(server(sessions)).into_router()).await;
+    let base = spawn(quickmcp_axum::McpRouter::new(server(sessions)).into_router()).await;
     let ready = reqwest::get(format!("{base}/ready")).await.unwrap();
     assert_eq!(ready.status(), 503, "not ready while Redis is away");
     assert!(ready.text().await.unwrap().contains("session store"));
     let early = HttpClient::new(format!("{base}/mcp"));
-    let params = mcp_axum::TestClient::initialize_params(json!({}));
+    let params = quickmcp_axum::TestClient::initialize_params(json!({}));
     let refused = early.post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params})).await;
     assert_eq!(refused.status(), 503, "a session cannot be opened yet");
 
@@ -687,8 +687,8 @@ async fn a_session_ended_on_one_replica_is_let_go_on_the_others() {
     let prefix = prefix();
     let Some(on_a_store) = connect(settings(&prefix)).await else { return };
     let Some(on_b_store) = connect(settings(&prefix)).await else { return };
-    let a = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server(on_a_store)).into_router()).await);
-    let b = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server(on_b_store.clone())).into_router()).await);
+    let a = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server(on_a_store)).into_router()).await);
+    let b = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server(on_b_store.clone())).into_router()).await);
     // Each session runs a request on B, then ends through A: B must not keep
     // anything for it (a replica that did leaked about 500 bytes a session).
     for n in 0..40 {

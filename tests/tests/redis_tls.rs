@@ -5,10 +5,10 @@
 //! replica that is not ready (503), never one that hangs. Skipped (said)
 //! without `redis-server` or `openssl`.
 
-use mcp_core::prelude::*;
-use mcp_core::redis::RedisSessions;
 use mcp_integration_tests::fixtures::{ask_name, record};
 use mcp_integration_tests::{HttpClient, read_events, skip_without_service, spawn};
+use quickmcp::prelude::*;
+use quickmcp::redis::RedisSessions;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -126,7 +126,7 @@ fn installed(program: &str, flag: &str) -> bool {
 async fn replica(settings: RedisSessions) -> String {
     let sessions = settings.connect().await.expect("a usable URL");
     let server = Server::builder("replica", "0").tools(tools![record, ask_name]).sessions(sessions).build();
-    spawn(mcp_axum::McpRouter::new(server).into_router()).await
+    spawn(quickmcp_axum::McpRouter::new(server).into_router()).await
 }
 
 async fn status_of_ready(base: &str) -> u16 {
@@ -176,7 +176,7 @@ async fn replicas_share_sessions_through_redis_over_tls_as_an_acl_user() {
     for base in [wrong_password, untrusted] {
         let started = std::time::Instant::now();
         assert_eq!(status_of_ready(&base).await, 503, "{base}");
-        let params = mcp_axum::TestClient::initialize_params(json!({}));
+        let params = quickmcp_axum::TestClient::initialize_params(json!({}));
         let client = HttpClient::new(format!("{base}/mcp"));
         let refused = client.post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params})).await;
         assert_eq!(refused.status(), 503);

@@ -2,8 +2,8 @@
 //! types, each checked against the JSON Schema 2020-12 meta-schema and
 //! against real arguments.
 
-use mcp_core::prelude::*;
-use mcp_core::schemars::{self, JsonSchema};
+use quickmcp::prelude::*;
+use quickmcp::schemars::{self, JsonSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -59,7 +59,7 @@ async fn nothing() -> Json<Vec<u8>> {
 
 async fn tools_list() -> Vec<Value> {
     let server = Server::builder("schemas", "0").tools(tools![everything, nothing]).build();
-    let mut client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+    let mut client = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server).into_router());
     client.initialize().await;
     client.request("tools/list", json!({})).await["tools"].as_array().unwrap().clone()
 }
@@ -116,7 +116,7 @@ async fn schemas_accept_what_the_tool_accepts_and_reject_the_rest() {
     ));
 
     let server = Server::builder("schemas", "0").tools(tools![everything]).build();
-    let mut client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+    let mut client = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server).into_router());
     client.initialize().await;
     let result = client.call_tool("everything", good).await;
     assert_eq!(result["structuredContent"], json!({"count": 1}));

@@ -2,9 +2,9 @@
 //! off, open connections are capped, and shutdown ends within its grace
 //! period even while a stream stays open.
 
-use mcp_axum::{McpConfig, McpRouter, ServeLimits};
-use mcp_core::Server;
 use mcp_integration_tests::HttpClient;
+use quickmcp::Server;
+use quickmcp_axum::{McpConfig, McpRouter, ServeLimits};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
@@ -25,7 +25,7 @@ async fn start(limits: ServeLimits, stop: tokio::sync::oneshot::Receiver<()>) ->
     let address = listener.local_addr().unwrap().to_string();
     let app = McpRouter::new(Server::builder("serving", "0").build()).into_router();
     let served = tokio::spawn(async move {
-        mcp_axum::serve_with(listener, app, limits, async {
+        quickmcp_axum::serve_with(listener, app, limits, async {
             let _ = stop.await;
         })
         .await
@@ -98,7 +98,7 @@ async fn shutdown_ends_open_streams_at_once_with_a_last_event_to_reconnect() {
     let address = listener.local_addr().unwrap();
     let app = McpRouter::new(Server::builder("serving", "0").build()).config(config.clone()).into_router();
     let (stop_now, stop) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(mcp_axum::serve_with(listener, app, ServeLimits::from_config(&config), async {
+    let served = tokio::spawn(quickmcp_axum::serve_with(listener, app, ServeLimits::from_config(&config), async {
         let _ = stop.await;
     }));
     // A session's GET stream, and a stateless-era `subscriptions/listen`.

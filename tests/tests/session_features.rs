@@ -3,9 +3,9 @@
 //! resource subscriptions on the GET stream, concurrent streams in one
 //! session.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::{ask_name, nap, readme};
 use mcp_integration_tests::{HttpClient, read_events, spawn};
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -46,7 +46,7 @@ async fn start() -> (Server, HttpClient) {
         .tools(tools![ask_name, open_page, count_roots, slow_echo, quote_readme, nap])
         .resources(resources![readme])
         .build();
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     (server, client)
@@ -155,7 +155,7 @@ async fn a_dropped_connection_before_any_event_stops_the_handler() {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "nap", "arguments": {}}});
     assert!(tokio::time::timeout(Duration::from_millis(200), client.post(&body)).await.is_err());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let named = mcp_core::server::SessionSource::Named(client.session.as_deref());
+    let named = quickmcp::server::SessionSource::Named(client.session.as_deref());
     let session = server.find_session(named, &Default::default()).await.unwrap().unwrap();
-    assert!(!session.is_in_flight(&mcp_core::protocol::jsonrpc::RequestId::Number(1)), "the request was dropped");
+    assert!(!session.is_in_flight(&quickmcp::protocol::jsonrpc::RequestId::Number(1)), "the request was dropped");
 }

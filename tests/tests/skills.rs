@@ -2,10 +2,10 @@
 //! declaration, `skills/list` pages, `skills/get`, the files as resources,
 //! `resources/directory/read`, and the errors a client can provoke.
 
-use mcp_core::Server;
-use mcp_core::middleware::{Caller, Component, Middleware};
-use mcp_core::skills::{Skill, Skills};
 use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, spawn};
+use quickmcp::Server;
+use quickmcp::middleware::{Caller, Component, Middleware};
+use quickmcp::skills::{Skill, Skills};
 use serde_json::{Value, json};
 
 fn skills() -> Skills {
@@ -31,7 +31,8 @@ fn uris(items: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn the_extension_is_declared_in_both_eras() {
-    let mut session = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server()).into_router()).await));
+    let mut session =
+        HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await));
     let initialized = session.initialize().await;
     let declared = json!({"directoryRead": true});
     assert_eq!(initialized["capabilities"]["extensions"]["io.modelcontextprotocol/skills"], declared);

@@ -3,10 +3,10 @@
 //! session, era, outcome and the W3C `traceparent` from the header and
 //! from `_meta`. A test binary of its own: it installs a global subscriber.
 
-use mcp_core::middleware::Spans;
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::middleware::Spans;
+use quickmcp::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -81,7 +81,7 @@ fn spans_with(name: &str, field: &str, value: &str) -> Vec<(Fields, Option<&'sta
 async fn http_and_mcp_spans_carry_the_request_and_its_trace_context() {
     capture();
     let server = Server::builder("traced", "0").tools(tools![add, broken]).middleware(Spans).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
 
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;

@@ -8,7 +8,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn nothing_is_kept_and_every_answer_is_json() {
-    let url = format!("{}/mcp", spawn(stateless::app(mcp_axum::McpConfig::default())).await);
+    let url = format!("{}/mcp", spawn(stateless::app(quickmcp_axum::McpConfig::default())).await);
     let client = HttpClient::new(&url);
     let initialize = client
         .post(&json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
@@ -29,9 +29,9 @@ async fn nothing_is_kept_and_every_answer_is_json() {
 
 #[tokio::test]
 async fn both_eras_call_the_same_tools() {
-    let url = format!("{}/mcp", spawn(stateless::app(mcp_axum::McpConfig::default())).await);
+    let url = format!("{}/mcp", spawn(stateless::app(quickmcp_axum::McpConfig::default())).await);
     for era in [Era::Session, Era::Stateless] {
-        let client = mcp_client::Client::builder().era(era).connect_http(&url).await.unwrap();
+        let client = quickmcp_client::Client::builder().era(era).connect_http(&url).await.unwrap();
         let text = "see https://a.example/x, and (http://b.example) or https://a.example/x.";
         let links: Vec<String> = client.call_tool_as("extract_links", json!({"text": text})).await.unwrap();
         assert_eq!(links, ["https://a.example/x", "http://b.example"], "{era:?}");

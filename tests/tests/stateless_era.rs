@@ -1,8 +1,8 @@
 //! The 2026-07-28 stateless era over a real socket, served beside the
 //! session era by the same functions.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::{HttpClient, messages, spawn};
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 
 const V: &str = "2026-07-28";
@@ -34,7 +34,7 @@ fn meta(capabilities: Value) -> Value {
 
 async fn start() -> HttpClient {
     let server = Server::builder("eras", "0").tools(tools![greet, add]).build();
-    HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await))
+    HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await))
 }
 
 /// POSTs a stateless-era request with conformant headers plus `extra`.
@@ -179,7 +179,7 @@ async fn listen_streams_acknowledge_filter_and_tag_notifications() {
     use mcp_integration_tests::read_events;
     use std::time::Duration;
     let server = Server::builder("eras", "0").tools(tools![greet, add]).build();
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let listen = |filter: Value| {
         let body = json!({"jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen",
@@ -211,7 +211,7 @@ async fn listen_streams_acknowledge_filter_and_tag_notifications() {
 #[tokio::test]
 async fn a_listener_follows_a_bounded_number_of_resources() {
     let client = start().await;
-    let uris: Vec<String> = (0..=mcp_core::server::MAX_SUBSCRIPTIONS).map(|n| format!("doc://{n}")).collect();
+    let uris: Vec<String> = (0..=quickmcp::server::MAX_SUBSCRIPTIONS).map(|n| format!("doc://{n}")).collect();
     let params = json!({"notifications": {"resourceSubscriptions": uris}, "_meta": meta(json!({}))});
     let (status, answer) = send(&client, "subscriptions/listen", params, &[]).await;
     assert_eq!((status, answer[0]["error"]["code"].as_i64()), (200, Some(-32602)));

@@ -1,9 +1,9 @@
 //! Every row of the transport's status table (DESIGN §5), over a real
 //! socket: what a client sending bad input gets back.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::add;
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 
 fn server() -> Server {
@@ -11,7 +11,7 @@ fn server() -> Server {
 }
 
 async fn session_client() -> HttpClient {
-    let url = spawn(mcp_axum::McpRouter::new(server()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     client
@@ -79,8 +79,8 @@ async fn wrong_accept_is_406_and_wrong_content_type_is_415() {
 #[tokio::test]
 async fn body_over_the_limit_is_413() {
     let url = spawn(
-        mcp_axum::McpRouter::new(server())
-            .config(mcp_axum::McpConfig { max_body: 1024, ..Default::default() })
+        quickmcp_axum::McpRouter::new(server())
+            .config(quickmcp_axum::McpConfig { max_body: 1024, ..Default::default() })
             .into_router(),
     )
     .await;
@@ -148,7 +148,7 @@ async fn foreign_host_or_origin_is_403() {
 
 #[tokio::test]
 async fn stateless_mode_has_no_sessions_get_or_delete() {
-    let url = spawn(mcp_axum::McpRouter::new(server()).stateless(true).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).stateless(true).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let answer = client.request(1, "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 3}})).await;
     assert_eq!(answer[0]["result"]["content"][0]["text"], "5");
@@ -165,7 +165,7 @@ async fn stateless_mode_has_no_sessions_get_or_delete() {
 #[tokio::test]
 async fn session_limit_is_503() {
     let server = Server::builder("full", "0").max_sessions(1).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut first = HttpClient::new(format!("{url}/mcp"));
     first.initialize().await;
     let second = HttpClient::new(format!("{url}/mcp"));
@@ -185,7 +185,7 @@ async fn buggy() -> String {
 #[tokio::test]
 async fn a_panicking_tool_is_an_internal_error_and_the_server_keeps_serving() {
     let server = Server::builder("panics", "0").tools(tools![add, buggy]).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let answer = client.request(1, "tools/call", json!({"name": "buggy", "arguments": {}})).await;
@@ -203,7 +203,7 @@ async fn mul(a: i64, b: i64) -> String {
 #[tokio::test]
 async fn lists_page_with_opaque_cursors() {
     let server = Server::builder("pages", "0").tools(tools![add, mul, buggy]).page_size(2).build();
-    let mut client = mcp_axum::TestClient::new(mcp_axum::McpRouter::new(server).into_router());
+    let mut client = quickmcp_axum::TestClient::new(quickmcp_axum::McpRouter::new(server).into_router());
     client.initialize().await;
     let first = client.request("tools/list", json!({})).await;
     let names = |page: &Value| page["tools"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect::<Vec<_>>();

@@ -3,9 +3,9 @@
 //! cancellations, refuses bad lines without stopping, speaks the stateless
 //! era when `_meta` asks for it, and returns when its input ends.
 
-use mcp_core::prelude::*;
 use mcp_examples::weather;
 use mcp_integration_tests::fixtures::{ask_name, nap};
+use quickmcp::prelude::*;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
@@ -132,7 +132,7 @@ async fn a_request_with_a_protocol_version_in_meta_is_served_in_the_stateless_er
 #[tokio::test]
 async fn a_line_longer_than_the_limit_is_refused_and_skipped() {
     let mut pipe = Pipe::start(weather::server());
-    let long = vec![b'x'; mcp_core::transport::stdio::MAX_LINE + 10];
+    let long = vec![b'x'; quickmcp::transport::stdio::MAX_LINE + 10];
     let writer = tokio::spawn(async move {
         pipe.send_raw(&long).await;
         pipe.send(json!({"jsonrpc": "2.0", "id": 9, "method": "ping"})).await;

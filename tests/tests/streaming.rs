@@ -2,9 +2,9 @@
 //! progress, logs, server→client requests, cancellation, SSE resumption
 //! and the standalone GET stream.
 
-use mcp_core::prelude::*;
-use mcp_core::protocol::LoggingLevel;
 use mcp_integration_tests::{HttpClient, messages, read_events, spawn};
+use quickmcp::prelude::*;
+use quickmcp::protocol::LoggingLevel;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ struct Finished(Arc<AtomicBool>);
 
 /// Sleeps ten seconds unless cancelled.
 #[tool]
-async fn sleepy(mcp_core::handler::State(finished): mcp_core::handler::State<Finished>) -> &'static str {
+async fn sleepy(quickmcp::handler::State(finished): quickmcp::handler::State<Finished>) -> &'static str {
     tokio::time::sleep(Duration::from_secs(10)).await;
     finished.0.store(true, Ordering::SeqCst);
     "woke up"
@@ -54,7 +54,7 @@ async fn polling(ctx: Context) -> &'static str {
 async fn start(finished: Finished) -> HttpClient {
     let server =
         Server::builder("streaming", "0").tools(tools![long_job, sleepy, ask, polling]).state(finished).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     client
@@ -112,7 +112,7 @@ async fn cancelled_notification_stops_the_handler_quickly() {
 async fn dropped_connection_in_stateless_mode_stops_the_handler() {
     let finished = Finished::default();
     let server = Server::builder("s", "0").tools(tools![sleepy]).state(finished.clone()).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).stateless(true).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).stateless(true).into_router()).await;
     let client = HttpClient::new(format!("{url}/mcp"));
     let body = call(1, "sleepy", json!({}));
     let request = client.post(&body);
@@ -168,7 +168,7 @@ async fn a_closed_stream_resumes_with_last_event_id() {
 async fn standalone_stream_carries_list_changes_and_only_one_may_be_open() {
     let finished = Finished::default();
     let server = Server::builder("s", "0").tools(tools![long_job]).state(finished).build();
-    let url = spawn(mcp_axum::McpRouter::new(server.clone()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server.clone()).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     client.initialize().await;
     let open = || {
@@ -191,7 +191,7 @@ async fn standalone_stream_carries_list_changes_and_only_one_may_be_open() {
 #[tokio::test]
 async fn older_revisions_get_no_priming_event() {
     let server = Server::builder("s", "0").tools(tools![long_job]).state(Finished::default()).build();
-    let url = spawn(mcp_axum::McpRouter::new(server).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
     let mut client = HttpClient::new(format!("{url}/mcp"));
     let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "old", "version": "0"}}});

@@ -8,13 +8,13 @@
 //! hands a running task back without counting its attempt, and a
 //! session-era client sees its task's status on its GET stream.
 
-use mcp_axum::McpRouter;
-use mcp_axum::metrics::Metrics;
-use mcp_core::prelude::*;
-use mcp_core::redis::{RedisSessions, RedisTaskStore};
-use mcp_core::server::ServerBuilder;
-use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
 use mcp_integration_tests::{Era, EraClient, prefix, read_events, redis_url, spawn};
+use quickmcp::prelude::*;
+use quickmcp::redis::{RedisSessions, RedisTaskStore};
+use quickmcp::server::ServerBuilder;
+use quickmcp::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
+use quickmcp_axum::McpRouter;
+use quickmcp_axum::metrics::Metrics;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -65,7 +65,7 @@ async fn worker_process() {
     let store = RedisTaskStore::connect(&redis_url(), &prefix).await.expect("Redis");
     let server = fleet(store, 2).build();
     println!("WORKER READY");
-    server.run_workers(mcp_axum::shutdown_signal(), Duration::from_millis(500)).await;
+    server.run_workers(quickmcp_axum::shutdown_signal(), Duration::from_millis(500)).await;
     println!("WORKER DRAINED");
 }
 

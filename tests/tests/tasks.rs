@@ -4,10 +4,10 @@
 //! and panics, progress, TTL expiry, bounds, gating on the client's
 //! declaration, and tasks kept from other callers.
 
-use mcp_core::auth::{Principal, RequireScopes};
-use mcp_core::prelude::*;
-use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
 use mcp_integration_tests::{ERAS, Era, EraClient, HttpClient, read_events, spawn};
+use quickmcp::auth::{Principal, RequireScopes};
+use quickmcp::prelude::*;
+use quickmcp::tasks::{MemoryTaskStore, TaskOptions};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -175,7 +175,8 @@ async fn the_extension_is_advertised_when_a_tool_runs_as_a_task() {
     let client = task_client(server(), Era::Stateless).await;
     let discovered = client.request("server/discover", json!({})).await;
     assert!(discovered["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"].is_object(), "{discovered}");
-    let mut session = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server()).into_router()).await));
+    let mut session =
+        HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await));
     let initialized = session.initialize().await;
     assert!(initialized["capabilities"]["extensions"]["io.modelcontextprotocol/tasks"].is_object());
     let plain = Server::builder("plain", "0").tools(tools![plain]).build();
@@ -252,7 +253,7 @@ async fn oversized_answers_are_refused() {
     let client = task_client(server(), Era::Stateless).await;
     let id = task_id(&client.call("double_asked", json!({})).await);
     assert_eq!(until(&client, &id, "input_required").await["status"], "input_required");
-    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let bound = quickmcp::config::MAX_TASK_PAYLOAD.default_number();
     let huge = json!({"n": {"action": "accept", "content": {"n": 21, "padding": "x".repeat(bound)}}});
     let refused = client.request("tasks/update", json!({"taskId": id, "inputResponses": huge})).await;
     assert_eq!(refused["code"], -32602, "{refused}");
@@ -321,7 +322,7 @@ async fn tools_list_shows_which_tools_run_as_tasks() {
 async fn oversized_arguments_are_refused_before_a_task_exists() {
     // One task fits in the store: a refused call must not take its place.
     let client = task_client(server_with(TaskOptions::default(), MemoryTaskStore::with_max(1)), Era::Stateless).await;
-    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let bound = quickmcp::config::MAX_TASK_PAYLOAD.default_number();
     let refused = client.call("sleep_for", json!({"ms": 1, "padding": "x".repeat(bound)})).await;
     assert_eq!(refused["code"], -32602, "{refused}");
     let message = refused["message"].as_str().unwrap();
@@ -334,7 +335,7 @@ async fn oversized_arguments_are_refused_before_a_task_exists() {
 #[tokio::test]
 async fn an_oversized_result_fails_the_task() {
     let client = task_client(server(), Era::Stateless).await;
-    let bound = mcp_core::config::MAX_TASK_PAYLOAD.default_number();
+    let bound = quickmcp::config::MAX_TASK_PAYLOAD.default_number();
     let id = task_id(&client.call("big_result", json!({"size": bound + 1})).await);
     let failed = until(&client, &id, "failed").await;
     assert_eq!(failed["status"], "failed", "{failed}");
@@ -347,7 +348,7 @@ async fn an_oversized_result_fails_the_task() {
 
 #[tokio::test]
 async fn each_caller_has_a_quota_of_unfinished_tasks() {
-    let quota = mcp_core::config::MAX_TASKS_PER_CLIENT.default_number();
+    let quota = quickmcp::config::MAX_TASKS_PER_CLIENT.default_number();
     let client = HttpClient::new(serve_as_users(server()).await);
     let call = json!({"name": "sleep_for", "arguments": {"ms": 30_000}});
     let mut first = None;
@@ -411,7 +412,7 @@ async fn a_full_store_refuses_new_tasks() {
 /// Serves `server` with callers named by an `x-user` header (standing in
 /// for a verified token granting `jobs:run`, but to `reader`).
 async fn serve_as_users(server: Server) -> String {
-    let app = mcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::map_request(
+    let app = quickmcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::map_request(
         |mut request: axum::extract::Request| async move {
             if let Some(user) = request.headers().get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned) {
                 let claims = json!({"team": format!("{user}'s team")});
@@ -522,7 +523,7 @@ async fn a_listener_hears_the_status_of_its_tasks() {
     let refused = listen(&client, json!({}), json!({"taskIds": [id]})).await;
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32021, "following tasks needs the extension: {body}");
-    let many: Vec<String> = (0..=mcp_core::server::MAX_WATCHED_TASKS).map(|n| format!("task-{n}")).collect();
+    let many: Vec<String> = (0..=quickmcp::server::MAX_WATCHED_TASKS).map(|n| format!("task-{n}")).collect();
     let refused = listen(&client, tasks_capabilities(), json!({"taskIds": many})).await;
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32602, "a listener follows a bounded number of tasks: {body}");
@@ -540,7 +541,8 @@ async fn confirm_then_work(ctx: Context) -> Result<String, ToolError> {
 #[tokio::test]
 async fn a_tool_that_asks_first_asks_in_the_session_then_becomes_a_task() {
     let server = Server::builder("asks", "0").tools(tools![confirm_then_work]).build();
-    let mut client = HttpClient::new(format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await));
+    let mut client =
+        HttpClient::new(format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await));
     client.initialize_with(tasks_capabilities()).await;
     let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
         "params": {"name": "confirm_then_work", "arguments": {}}});

@@ -6,12 +6,12 @@
 //! by the other replica when the tool declares a retry, and fails when it
 //! does not, never staying `working`.
 
-use mcp_core::prelude::*;
-use mcp_core::redis::RedisTaskStore;
-use mcp_core::server::ServerBuilder;
-use mcp_core::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
 use mcp_examples::tasks;
 use mcp_integration_tests::{Era, EraClient, prefix, redis_url, skip_without_service, spawn};
+use quickmcp::prelude::*;
+use quickmcp::redis::RedisTaskStore;
+use quickmcp::server::ServerBuilder;
+use quickmcp::tasks::{MemoryTaskStore, TaskOptions, TaskStore};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -258,7 +258,7 @@ async fn two_replicas_share_their_tasks() {
 async fn replica_process() {
     let Ok(prefix) = std::env::var("TASKS_REPLICA_PREFIX") else { return };
     let store = RedisTaskStore::connect(&redis_url(), &prefix).await.expect("Redis");
-    let url = spawn(mcp_axum::McpRouter::new(replica(store).build()).into_router()).await;
+    let url = spawn(quickmcp_axum::McpRouter::new(replica(store).build()).into_router()).await;
     println!("REPLICA {url}/mcp");
     std::future::pending::<()>().await;
 }

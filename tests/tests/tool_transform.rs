@@ -5,12 +5,12 @@
 //! tools that enter the catalog later transformed too; a remote (proxied)
 //! server's tools alike; transforms that do not apply refused at build.
 
-use mcp_client::{Client, ClientError, Era};
-use mcp_core::handler::{ArgTransform, ToolTransform};
-use mcp_core::middleware::Visibility;
-use mcp_core::prelude::*;
-use mcp_core::protocol::{CallToolResult, Content};
 use mcp_integration_tests::{logged_while, spawn};
+use quickmcp::handler::{ArgTransform, ToolTransform};
+use quickmcp::middleware::Visibility;
+use quickmcp::prelude::*;
+use quickmcp::protocol::{CallToolResult, Content};
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 
 /// Searches the catalogue.
@@ -88,7 +88,7 @@ fn app(child: Server) -> Server {
 }
 
 async fn clients(server: Server) -> Vec<Client> {
-    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(server).into_router()).await);
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server).into_router()).await);
     let mut clients = Vec::new();
     for era in [Era::Stateless, Era::Session] {
         clients.push(Client::builder().era(era).connect_http(&url).await.unwrap());
@@ -186,8 +186,8 @@ async fn tools_that_enter_later_are_transformed_too() {
 
 #[tokio::test]
 async fn a_remote_servers_tools_are_transformed_like_local_ones() {
-    let url = format!("{}/mcp", spawn(mcp_axum::McpRouter::new(weather()).into_router()).await);
-    let remote = mcp_core::proxy::Remote::connect(mcp_client::upstream::RemoteServer::http(&url)).await.unwrap();
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(weather()).into_router()).await);
+    let remote = quickmcp::proxy::Remote::connect(quickmcp_client::upstream::RemoteServer::http(&url)).await.unwrap();
     let gateway = Server::builder("gateway", "1")
         .mount_remote("r", remote)
         .transform_tool(

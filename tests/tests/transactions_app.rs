@@ -2,13 +2,13 @@
 //! tools build on, one session's transactions invisible to another, and
 //! (with Redis) one session served by two replicas in turn.
 
-use mcp_core::redis::RedisSessions;
 use mcp_examples::transactions;
 use mcp_integration_tests::{HttpClient, spawn};
+use quickmcp::redis::RedisSessions;
 use serde_json::{Value, json};
 
-async fn replica(sessions: Option<mcp_core::session::Sessions>) -> String {
-    let app = mcp_axum::McpRouter::new(transactions::server(sessions)).into_router();
+async fn replica(sessions: Option<quickmcp::session::Sessions>) -> String {
+    let app = quickmcp_axum::McpRouter::new(transactions::server(sessions)).into_router();
     format!("{}/mcp", spawn(app).await)
 }
 

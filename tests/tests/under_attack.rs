@@ -9,9 +9,9 @@
 //! rate limit is 1200/min per address, and the honest client calls ten
 //! times a second, as an agent would.
 
-use mcp_axum::{McpConfig, ServeLimits};
 use mcp_examples::weather;
 use mcp_integration_tests::HttpClient;
+use quickmcp_axum::{McpConfig, ServeLimits};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -134,7 +134,7 @@ async fn honest_clients_are_served_while_others_attack() {
     let limits = ServeLimits::from_config(&config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(mcp_axum::serve_with(listener, weather::app(config), limits, std::future::pending()));
+    tokio::spawn(quickmcp_axum::serve_with(listener, weather::app(config), limits, std::future::pending()));
     let url = format!("http://{address}/mcp");
 
     let mut honest = HttpClient::new(url.clone());
@@ -304,8 +304,8 @@ async fn unread_streams(url: String, until: Instant, tally: Tally) -> usize {
 /// The tasks example's flood of issue 24 (items 1 and 2): what the
 /// flooders send, and the cheap long task the test adds to the example.
 mod task_flood {
-    use mcp_core::prelude::*;
     use mcp_integration_tests::HttpClient;
+    use quickmcp::prelude::*;
     use serde_json::{Value, json};
     use std::time::Duration;
 
@@ -352,7 +352,7 @@ mod task_flood {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
-    use mcp_core::tasks::{MemoryTaskStore, TaskOptions};
+    use quickmcp::tasks::{MemoryTaskStore, TaskOptions};
     use task_flood::{outcome, request};
 
     let _alone = MEASURED.lock().await;
@@ -368,12 +368,12 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     // for the honest client; every bound at its default.
     let options = TaskOptions { workers: 128, poll_interval: Duration::from_millis(100), ..TaskOptions::default() };
     let server = mcp_examples::tasks::builder(MemoryTaskStore::new(), Some(options))
-        .tools(mcp_core::tools![task_flood::nap])
+        .tools(quickmcp::tools![task_flood::nap])
         .build();
-    let app = mcp_axum::McpRouter::new(server).config(config).into_router();
+    let app = quickmcp_axum::McpRouter::new(server).config(config).into_router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-    tokio::spawn(mcp_axum::serve_with(listener, app, limits, std::future::pending()));
+    tokio::spawn(quickmcp_axum::serve_with(listener, app, limits, std::future::pending()));
 
     let honest = HttpClient::new(url.clone());
     let sieve =
@@ -479,7 +479,7 @@ async fn task_floods_meet_their_bounds_while_an_honest_client_runs_tasks() {
     let expected = ["task", "HTTP 429 -32004", "HTTP 429 -32000"];
     assert!(many.iter().all(|o| expected.contains(&o.as_str())), "{many:?}");
     let created = tally.get(&("one address's many tasks", "task".to_owned())).copied().unwrap_or(0);
-    let quota = mcp_core::config::MAX_TASKS_PER_CLIENT.default_number() as u64;
+    let quota = quickmcp::config::MAX_TASKS_PER_CLIENT.default_number() as u64;
     assert!(created <= quota, "{created} tasks from one address, over its quota of {quota}");
     assert!(rss_after < rss_before + 64 * 1024, "memory grew by more than 64 MiB");
 }

@@ -1,13 +1,13 @@
 //! The weather example end to end over a real socket, through mcp-client:
 //! REST and MCP from one app, tools, resources, prompts, completion.
 
-use mcp_client::{Client, ClientError, Era};
 use mcp_examples::weather;
 use mcp_integration_tests::spawn;
+use quickmcp_client::{Client, ClientError, Era};
 use serde_json::{Value, json};
 
 async fn start() -> (String, Client) {
-    let url = spawn(weather::app(mcp_axum::McpConfig::default())).await;
+    let url = spawn(weather::app(quickmcp_axum::McpConfig::default())).await;
     let client = Client::builder().era(Era::Session).connect_http(&format!("{url}/mcp")).await.unwrap();
     assert_eq!(client.protocol_version(), Some("2025-11-25"));
     assert_eq!(client.server()["serverInfo"]["name"], "weather");

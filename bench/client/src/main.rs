@@ -90,24 +90,24 @@ fn args() -> Args {
 /// One connected client of either library.
 #[derive(Clone)]
 enum AnyClient {
-    Ours(mcp_client::Client),
+    Ours(quickmcp_client::Client),
     Rmcp(Arc<rmcp::service::RunningService<rmcp::RoleClient, ()>>),
 }
 
 async fn connect(library: &str, mode: Mode, url: &str, conc: usize) -> AnyClient {
     match library {
         "ours" | "ours-shared" => {
-            let era = if mode == Mode::Stateless2026 { mcp_client::Era::Stateless } else { mcp_client::Era::Session };
+            let era = if mode == Mode::Stateless2026 { quickmcp_client::Era::Stateless } else { quickmcp_client::Era::Session };
             // `ours-shared`: every client of the process shares one reqwest
             // client (its TLS roots, resolver and pool), as an application
             // holding many connections would (HttpTransport::with_client).
             let client = if library == "ours-shared" {
                 static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
                 let http = SHARED.get_or_init(reqwest::Client::new).clone();
-                let transport = mcp_client::transport::http::HttpTransport::with_client(http, url);
-                mcp_client::Client::builder().era(era).connect(transport).await.expect("ours: connect")
+                let transport = quickmcp_client::transport::http::HttpTransport::with_client(http, url);
+                quickmcp_client::Client::builder().era(era).connect(transport).await.expect("ours: connect")
             } else {
-                mcp_client::Client::builder().era(era).connect_http(url).await.expect("ours: connect")
+                quickmcp_client::Client::builder().era(era).connect_http(url).await.expect("ours: connect")
             };
             AnyClient::Ours(client)
         }

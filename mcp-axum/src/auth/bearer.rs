@@ -10,7 +10,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use futures_util::future::{BoxFuture, Either};
 use http::{HeaderValue, StatusCode, header};
-use mcp_core::protocol::jsonrpc::code;
+use quickmcp::protocol::jsonrpc::code;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 

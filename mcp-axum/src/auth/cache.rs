@@ -2,7 +2,7 @@
 //! checked once (a signature, or a call to the introspection endpoint)
 //! rather than on every request.
 
-use mcp_core::auth::Principal;
+use quickmcp::auth::Principal;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;

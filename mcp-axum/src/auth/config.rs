@@ -1,7 +1,7 @@
 //! [`AuthConfig`]: who issues the tokens this resource accepts, and what
 //! this resource is called, from the builder or `MCP_AUTH_*` variables.
 
-use mcp_core::config::{self as var, Env};
+use quickmcp::config::{self as var, Env};
 use std::time::Duration;
 
 /// The authorization settings of a protected MCP endpoint.

@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use mcp_core::config::{self as var, Env};
+use quickmcp::config::{self as var, Env};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,9 +57,9 @@ impl Auth {
     /// (never in production), and logs a warning when it starts.
     ///
     /// ```
-    /// use mcp_axum::auth::Auth;
-    /// use mcp_axum::{McpConfig, McpRouter};
-    /// use mcp_core::Server;
+    /// use quickmcp_axum::auth::Auth;
+    /// use quickmcp_axum::{McpConfig, McpRouter};
+    /// use quickmcp::Server;
     ///
     /// # fn main() -> Result<(), String> {
     /// let config = McpConfig::default(); // 127.0.0.1:8000

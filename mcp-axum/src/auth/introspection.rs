@@ -14,7 +14,7 @@ use std::time::Duration;
 /// token expires, so the endpoint is asked once per token, not per request.
 ///
 /// ```
-/// use mcp_axum::auth::IntrospectionVerifier;
+/// use quickmcp_axum::auth::IntrospectionVerifier;
 ///
 /// let verifier = IntrospectionVerifier::new("https://id.example.com/oauth/introspect", "https://mcp.example.com/mcp")
 ///     .issuer("https://id.example.com")
@@ -74,7 +74,7 @@ impl IntrospectionVerifier {
         self
     }
 
-    async fn check(&self, token: &str) -> Result<mcp_core::auth::Principal, AuthError> {
+    async fn check(&self, token: &str) -> Result<quickmcp::auth::Principal, AuthError> {
         if let Some(principal) = self.verified.get(token.as_bytes()) {
             return Ok(principal);
         }
@@ -121,7 +121,7 @@ impl TokenVerifier for IntrospectionVerifier {
         Box::pin(self.check(token))
     }
 
-    fn cached(&self, token: &[u8]) -> Option<mcp_core::auth::Principal> {
+    fn cached(&self, token: &[u8]) -> Option<quickmcp::auth::Principal> {
         self.verified.get(token)
     }
 }

@@ -38,7 +38,7 @@ enum Keys {
 /// until they expire, so a client's repeated token costs a map lookup.
 ///
 /// ```
-/// use mcp_axum::auth::{AuthConfig, JwtVerifier};
+/// use quickmcp_axum::auth::{AuthConfig, JwtVerifier};
 ///
 /// let config = AuthConfig::new("https://id.example.com", "https://mcp.example.com/mcp");
 /// // Keys from the issuer's metadata (or `config.jwks_url`), fetched on first use:
@@ -97,7 +97,7 @@ impl JwtVerifier {
         self
     }
 
-    async fn check(&self, token: &str) -> Result<mcp_core::auth::Principal, AuthError> {
+    async fn check(&self, token: &str) -> Result<quickmcp::auth::Principal, AuthError> {
         if let Some(principal) = self.verified.get(token.as_bytes()) {
             return Ok(principal);
         }
@@ -155,7 +155,7 @@ impl TokenVerifier for JwtVerifier {
         Box::pin(self.check(token))
     }
 
-    fn cached(&self, token: &[u8]) -> Option<mcp_core::auth::Principal> {
+    fn cached(&self, token: &[u8]) -> Option<quickmcp::auth::Principal> {
         self.verified.get(token)
     }
 }

@@ -7,7 +7,7 @@
 //! - every request to the endpoint needs `Authorization: Bearer <token>`:
 //!   without one, 401 with `WWW-Authenticate: Bearer resource_metadata="…"`;
 //!   with a bad one, 401 with `error="invalid_token"`;
-//! - a valid token's [`Principal`](mcp_core::auth::Principal) is in the
+//! - a valid token's [`Principal`](quickmcp::auth::Principal) is in the
 //!   request's extensions: handlers take it as a parameter
 //!   (`Principal`, `Claims<T>`), the server checks the scopes tools,
 //!   resources and prompts declare (403 with `error="insufficient_scope"`
@@ -21,9 +21,9 @@
 //! beside the endpoint.
 //!
 //! ```
-//! use mcp_axum::McpRouter;
-//! use mcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
-//! use mcp_core::prelude::*;
+//! use quickmcp_axum::McpRouter;
+//! use quickmcp_axum::auth::{Auth, AuthConfig, JwtVerifier};
+//! use quickmcp::prelude::*;
 //!
 //! /// Deletes a note.
 //! #[tool(scopes("notes:write"))]

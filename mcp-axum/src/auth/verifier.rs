@@ -1,7 +1,7 @@
 //! [`TokenVerifier`]: turns a bearer token into a [`Principal`], or says
 //! why it cannot.
 
-use mcp_core::auth::Principal;
+use quickmcp::auth::Principal;
 use std::future::Future;
 use std::pin::Pin;
 

@@ -8,8 +8,8 @@ use crate::sse;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
-use mcp_core::protocol::jsonrpc::code;
-use mcp_core::session::{EventId, ResumeError};
+use quickmcp::protocol::jsonrpc::code;
+use quickmcp::session::{EventId, ResumeError};
 use std::sync::Arc;
 
 pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
@@ -25,7 +25,7 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     };
     let (keep_alive, retry_ms) = (endpoint.config.keep_alive, endpoint.config.retry_ms);
     let end = Draining::started_or_never(parts.extensions.get::<Draining>().cloned());
-    let (events, received) = mcp_core::session::event_channel(endpoint.config.stream_buffer);
+    let (events, received) = quickmcp::session::event_channel(endpoint.config.stream_buffer);
     if let Some(last) = headers.get(LAST_EVENT_ID).and_then(|v| v.to_str().ok()) {
         let resumed = match last.parse::<EventId>() {
             Ok(after) => session.resume(after, events).await.map(|replay| (after, replay)),

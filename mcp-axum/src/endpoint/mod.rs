@@ -13,10 +13,10 @@ use crate::reply;
 use axum::response::Response;
 use axum::routing::MethodRouter;
 use http::{HeaderMap, StatusCode};
-use mcp_core::Server;
-use mcp_core::protocol::jsonrpc::RequestId;
-use mcp_core::server::{Refusal, SessionSource};
-use mcp_core::session::{Session, StoreError};
+use quickmcp::Server;
+use quickmcp::protocol::jsonrpc::RequestId;
+use quickmcp::server::{Refusal, SessionSource};
+use quickmcp::session::{Session, StoreError};
 use std::sync::Arc;
 
 /// What every handler of the endpoint shares.
@@ -101,7 +101,7 @@ pub(crate) fn is_stateless_era(headers: &HeaderMap) -> bool {
     headers
         .get(reply::PROTOCOL_VERSION_NAME)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(mcp_core::protocol::version::is_stateless)
+        .is_some_and(quickmcp::protocol::version::is_stateless)
 }
 
 /// Whether this endpoint answers GET and DELETE for `headers` (a session

@@ -3,7 +3,7 @@
 //! `Content-Type` were checked by the layers in front; what the message
 //! means is the inbound router's business ([`Server::receive`]).
 //!
-//! [`Server::receive`]: mcp_core::Server::receive
+//! [`Server::receive`]: quickmcp::Server::receive
 
 use super::{Endpoint, refused, stream};
 use crate::drain::Draining;
@@ -14,10 +14,10 @@ use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
-use mcp_core::era::{Era, StatelessRequest, codes};
-use mcp_core::peer::{Exchange, Outcome, Step};
-use mcp_core::protocol::jsonrpc::{self, Message, code};
-use mcp_core::server::{Arrival, Routed};
+use quickmcp::era::{Era, StatelessRequest, codes};
+use quickmcp::peer::{Exchange, Outcome, Step};
+use quickmcp::protocol::jsonrpc::{self, Message, code};
+use quickmcp::server::{Arrival, Routed};
 use std::sync::Arc;
 
 pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {

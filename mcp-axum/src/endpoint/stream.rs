@@ -10,8 +10,8 @@ use crate::reply;
 use crate::sse;
 use axum::body::Bytes;
 use axum::response::Response;
-use mcp_core::peer::{Exchange, Outbound, Step};
-use mcp_core::session::{Session, StreamId};
+use quickmcp::peer::{Exchange, Outbound, Step};
+use quickmcp::session::{Session, StreamId};
 use std::sync::Arc;
 
 /// Switches the answer to SSE; `first` is what the request sent first.
@@ -33,9 +33,9 @@ pub(super) async fn open(
         Ok(stream_id) => stream_id,
         Err(error) => return store_unavailable(&error),
     };
-    let (events, received) = mcp_core::session::event_channel(endpoint.config.stream_buffer);
+    let (events, received) = quickmcp::session::event_channel(endpoint.config.stream_buffer);
     session.attach(stream_id, events);
-    let priming = mcp_core::session::EventId::priming(stream_id).to_string();
+    let priming = quickmcp::session::EventId::priming(stream_id).to_string();
     let head = sse::priming_for(&session, &priming, endpoint.config.retry_ms);
     forward(&session, stream_id, first).await;
     tokio::spawn(pump(session, stream_id, exchange));

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 /// ```
 /// use axum::extract::ConnectInfo;
 /// use http::{Extensions, HeaderMap};
-/// use mcp_axum::layers::client_addr;
+/// use quickmcp_axum::layers::client_addr;
 /// use std::net::{IpAddr, SocketAddr};
 ///
 /// let proxy: IpAddr = "10.0.0.1".parse().unwrap();

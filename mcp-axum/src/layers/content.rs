@@ -8,7 +8,7 @@ use crate::endpoint::has_session_methods;
 use crate::reply;
 use axum::response::Response;
 use http::{Method, Request, StatusCode};
-use mcp_core::protocol::jsonrpc::code;
+use quickmcp::protocol::jsonrpc::code;
 
 /// Answers 406 for a missing `Accept` and 415 for a non-JSON body.
 #[derive(Debug, Clone, Copy)]

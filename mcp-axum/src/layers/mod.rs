@@ -12,8 +12,8 @@
 //!
 //! ```
 //! use axum::{Router, routing::post};
-//! use mcp_axum::McpConfig;
-//! use mcp_axum::layers::{CheckLayer, HostOriginCheck};
+//! use quickmcp_axum::McpConfig;
+//! use quickmcp_axum::layers::{CheckLayer, HostOriginCheck};
 //!
 //! // The same Host/Origin policy in front of one of your own routes.
 //! let app: Router = Router::new()

@@ -7,7 +7,7 @@ use crate::reply;
 use axum::response::Response;
 use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, Request, StatusCode};
-use mcp_core::protocol::jsonrpc::code;
+use quickmcp::protocol::jsonrpc::code;
 use std::sync::Arc;
 
 /// Why a request was refused (answered 403).

@@ -9,7 +9,7 @@ use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use http::{HeaderValue, Request, StatusCode};
-use mcp_core::protocol::jsonrpc::code;
+use quickmcp::protocol::jsonrpc::code;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;

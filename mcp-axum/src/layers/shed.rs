@@ -6,7 +6,7 @@ use crate::reply;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 use http::{HeaderValue, Request, StatusCode};
-use mcp_core::protocol::jsonrpc::code;
+use quickmcp::protocol::jsonrpc::code;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::Semaphore;

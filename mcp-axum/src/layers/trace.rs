@@ -1,7 +1,7 @@
 //! A `tracing` span around every HTTP request to the endpoint: `http.request`
 //! (level DEBUG, target `mcp::spans`) with the method, the path, the W3C
 //! `traceparent` header when present and the response status. MCP spans
-//! (`mcp_core::middleware::Spans`) open inside it. With the `otel` feature
+//! (`quickmcp::middleware::Spans`) open inside it. With the `otel` feature
 //! the span joins the caller's trace (`traceparent` and `tracestate`).
 
 use axum::extract::Request;
@@ -64,7 +64,7 @@ where
                 #[cfg(feature = "otel")]
                 {
                     let state = request.headers().get(TRACESTATE).and_then(|v| v.to_str().ok());
-                    mcp_core::otel::join_remote_trace(&span, parent, state.filter(|s| s.len() <= 512));
+                    quickmcp::otel::join_remote_trace(&span, parent, state.filter(|s| s.len() <= 512));
                 }
             }
         }

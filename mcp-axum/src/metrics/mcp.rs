@@ -2,9 +2,9 @@
 //! method, tool and outcome.
 
 use super::{McpLabels, Metrics};
-use mcp_core::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall, method_label};
-use mcp_core::protocol::jsonrpc::RpcError;
-use mcp_core::protocol::{CallToolResult, GetPromptResult, ResourceContents};
+use quickmcp::middleware::{McpRequest, Middleware, Next, Outcome, PromptGet, ResourceRead, ToolCall, method_label};
+use quickmcp::protocol::jsonrpc::RpcError;
+use quickmcp::protocol::{CallToolResult, GetPromptResult, ResourceContents};
 use serde_json::value::RawValue;
 use std::time::Instant;
 

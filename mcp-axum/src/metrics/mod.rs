@@ -32,9 +32,9 @@
 //! registered tool (unknown tools never reach the hook).
 //!
 //! ```
-//! use mcp_axum::McpRouter;
-//! use mcp_axum::metrics::Metrics;
-//! use mcp_core::Server;
+//! use quickmcp_axum::McpRouter;
+//! use quickmcp_axum::metrics::Metrics;
+//! use quickmcp::Server;
 //!
 //! let metrics = Metrics::new();
 //! let server = Server::builder("demo", "1.0.0").middleware(metrics.middleware()).build();
@@ -53,13 +53,13 @@ pub(crate) use http::HttpMetricsLayer;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use mcp_core::server::WeakServer;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use quickmcp::server::WeakServer;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};

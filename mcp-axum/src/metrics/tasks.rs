@@ -1,14 +1,14 @@
 //! The task half: the queue an autoscaler scales workers on, and how this
 //! process's runs ended. Read from the server at scrape time
-//! ([`Server::task_stats`](mcp_core::Server::task_stats)), and written
+//! ([`Server::task_stats`](quickmcp::Server::task_stats)), and written
 //! only for a server whose tools run as tasks.
 
-use mcp_core::tasks::TaskStats;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
+use quickmcp::tasks::TaskStats;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 

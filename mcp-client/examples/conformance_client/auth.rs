@@ -5,7 +5,7 @@
 //! for more scope.
 
 use super::Scenario;
-use mcp_client::auth::{ClientCredentials, ClientMetadata, FetchRedirect, OAuth};
+use quickmcp_client::auth::{ClientCredentials, ClientMetadata, FetchRedirect, OAuth};
 use serde_json::{Value, json};
 
 /// The client ID metadata document the suite's authorization servers accept.

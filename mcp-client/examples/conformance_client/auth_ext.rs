@@ -5,7 +5,7 @@
 //! user's ID token, the workload's JWT.
 
 use super::Scenario;
-use mcp_client::auth::{
+use quickmcp_client::auth::{
     Assertion, ClientAssertion, ClientAuth, ClientCredentials, ClientMetadata, Dpop, FetchRedirect, IdentityProvider,
     MachineGrant, OAuth, OAuthBuilder,
 };

@@ -4,7 +4,7 @@ use super::Scenario;
 use serde_json::{Map, Value, json};
 
 /// Accepts an elicitation with every default its schema declares (SEP-1034).
-async fn accept_with_defaults(request: Value) -> Result<Value, mcp_core::protocol::jsonrpc::RpcError> {
+async fn accept_with_defaults(request: Value) -> Result<Value, quickmcp::protocol::jsonrpc::RpcError> {
     let mut content = Map::new();
     for (name, field) in request["requestedSchema"]["properties"].as_object().into_iter().flatten() {
         if let Some(default) = field.get("default") {

@@ -11,7 +11,7 @@ mod core;
 mod skills;
 mod tools;
 
-use mcp_client::{Client, ClientBuilder, Era};
+use quickmcp_client::{Client, ClientBuilder, Era};
 
 /// What the suite told this run.
 pub struct Scenario {

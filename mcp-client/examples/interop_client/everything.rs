@@ -4,7 +4,7 @@
 //! a tool runs, answered by our handlers.
 
 use crate::{Checks, SAMPLED, call_text, expect};
-use mcp_client::Client;
+use quickmcp_client::Client;
 use serde_json::{Value, json};
 
 pub async fn run(client: &Client, checks: &mut Checks) {

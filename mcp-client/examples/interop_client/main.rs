@@ -14,9 +14,9 @@ mod everything;
 mod ours;
 mod python;
 
-use mcp_client::transport::http::HttpTransport;
-use mcp_client::transport::lines::LineTransport;
-use mcp_client::{Client, ClientBuilder, Era};
+use quickmcp_client::transport::http::HttpTransport;
+use quickmcp_client::transport::lines::LineTransport;
+use quickmcp_client::{Client, ClientBuilder, Era};
 use serde_json::{Value, json};
 use std::future::Future;
 use std::process::ExitCode;
@@ -62,7 +62,7 @@ impl Target {
             Some(url) => {
                 let mut headers = reqwest::header::HeaderMap::new();
                 if let Some(token) =
-                    mcp_core::config::Env::process().custom(&mcp_core::config::TOKEN, |token| Some(token.to_owned()))
+                    quickmcp::config::Env::process().custom(&quickmcp::config::TOKEN, |token| Some(token.to_owned()))
                 {
                     let value = format!("Bearer {token}").parse().map_err(|_| "MCP_TOKEN cannot go in a header")?;
                     headers.insert(reqwest::header::AUTHORIZATION, value);

@@ -4,7 +4,7 @@
 //! Redis behind nginx).
 
 use crate::{Checks, Target, call_text, expect};
-use mcp_client::{Client, Era};
+use quickmcp_client::{Client, Era};
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! `input_required` rounds in the stateless era).
 
 use crate::{Checks, SAMPLED, call_text, expect};
-use mcp_client::Client;
+use quickmcp_client::Client;
 use serde_json::{Value, json};
 
 pub async fn run(client: &Client, checks: &mut Checks) {

@@ -29,15 +29,15 @@ use std::sync::Arc;
 /// MCP server (one `OAuth` per server; a [`TokenStore`] may be shared).
 ///
 /// ```no_run
-/// use mcp_client::auth::{ClientMetadata, FetchRedirect, FileStore, OAuth};
+/// use quickmcp_client::auth::{ClientMetadata, FetchRedirect, FileStore, OAuth};
 ///
-/// # async fn run() -> Result<(), mcp_client::ClientError> {
+/// # async fn run() -> Result<(), quickmcp_client::ClientError> {
 /// let oauth = OAuth::builder()
 ///     .client_metadata(ClientMetadata { client_name: "my-agent".into(), ..ClientMetadata::default() })
 ///     .on_authorize(FetchRedirect::default())
 ///     .store(FileStore::new("tokens.json"))
 ///     .build();
-/// let client = mcp_client::Client::builder().authorizer(oauth).connect_http("https://mcp.example.com/mcp").await?;
+/// let client = quickmcp_client::Client::builder().authorizer(oauth).connect_http("https://mcp.example.com/mcp").await?;
 /// # let _ = client; Ok(()) }
 /// ```
 pub struct OAuth {

@@ -6,9 +6,9 @@ use super::exchange::{Extras, parse};
 use super::rounds::is_result_type;
 use crate::call_options::{CallOptions, Progress};
 use crate::error::ClientError;
-use mcp_core::era::codes::HEADER_MISMATCH;
-use mcp_core::middleware::Era;
-use mcp_core::protocol::CallToolResult;
+use quickmcp::era::codes::HEADER_MISMATCH;
+use quickmcp::middleware::Era;
+use quickmcp::protocol::CallToolResult;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 

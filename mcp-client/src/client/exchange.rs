@@ -6,7 +6,7 @@ use super::{Client, Inner};
 use crate::error::ClientError;
 use crate::inbox::PENDING_SERVER_REQUESTS;
 use crate::transport::Outgoing;
-use mcp_core::protocol::jsonrpc::{self, Request, RequestId, RpcError};
+use quickmcp::protocol::jsonrpc::{self, Request, RequestId, RpcError};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::future::Future;

@@ -5,8 +5,8 @@
 use super::Client;
 use super::exchange::Extras;
 use crate::error::ClientError;
-use mcp_core::middleware::Era;
-use mcp_core::protocol::version;
+use quickmcp::middleware::Era;
+use quickmcp::protocol::version;
 use serde_json::{Value, json};
 
 /// The stateless era's "unsupported protocol version" error.

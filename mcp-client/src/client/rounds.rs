@@ -4,7 +4,7 @@
 use super::Client;
 use super::exchange::{Extras, parse};
 use crate::error::ClientError;
-use mcp_core::middleware::Era;
+use quickmcp::middleware::Era;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 

@@ -6,8 +6,8 @@ use super::exchange::Extras;
 use crate::error::ClientError;
 use crate::inbox::ServerNotification;
 use crate::tasks::{EXTENSION, MAX_INPUT_ROUNDS, Task, TaskHandle, TaskStatus};
-use mcp_core::middleware::Era;
-use mcp_core::protocol::CallToolResult;
+use quickmcp::middleware::Era;
+use quickmcp::protocol::CallToolResult;
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -86,7 +86,7 @@ impl TaskHandle {
                 }
                 TaskStatus::Failed => {
                     let error = self.task.error.take().unwrap_or_else(|| {
-                        mcp_core::protocol::jsonrpc::RpcError::internal("the task failed and said no more")
+                        quickmcp::protocol::jsonrpc::RpcError::internal("the task failed and said no more")
                     });
                     return Err(ClientError::Rpc(error));
                 }

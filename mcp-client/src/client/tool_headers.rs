@@ -4,7 +4,7 @@
 use super::Client;
 use crate::error::ClientError;
 use crate::param_headers::{self, Mirrored};
-use mcp_core::middleware::Era;
+use quickmcp::middleware::Era;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

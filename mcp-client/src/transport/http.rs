@@ -8,8 +8,8 @@ use crate::auth::{Authorizer, MAX_REFUSALS, Refusal};
 use crate::error::ClientError;
 use crate::inbox::{Inbox, MAX_MESSAGE, Routed};
 use futures_util::future::BoxFuture;
-use mcp_core::protocol::jsonrpc::{RequestId, RpcError};
-use mcp_core::protocol::version;
+use quickmcp::protocol::jsonrpc::{RequestId, RpcError};
+use quickmcp::protocol::version;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use std::sync::{Arc, Mutex};
 

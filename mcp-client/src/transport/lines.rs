@@ -6,7 +6,7 @@ use super::{Outgoing, Transport};
 use crate::error::ClientError;
 use crate::inbox::{Inbox, MAX_MESSAGE};
 use futures_util::future::BoxFuture;
-use mcp_core::Server;
+use quickmcp::Server;
 use std::process::Stdio;
 use std::sync::Mutex;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -44,7 +44,7 @@ impl LineTransport {
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let mut command = tokio::process::Command::new("./target/debug/examples/weather");
     /// command.arg("--stdio");
-    /// let client = mcp_client::Client::builder().connect(mcp_client::transport::lines::LineTransport::spawn(command)?).await?;
+    /// let client = quickmcp_client::Client::builder().connect(quickmcp_client::transport::lines::LineTransport::spawn(command)?).await?;
     /// # let _ = client; Ok(()) }
     /// ```
     pub fn spawn(mut command: Command) -> std::io::Result<Self> {

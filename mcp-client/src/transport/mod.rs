@@ -4,7 +4,7 @@
 //!   SSE, the session header, DELETE on close);
 //! - [`lines::LineTransport`]: one JSON-RPC message per line, over a child
 //!   process's standard input and output ([`lines::LineTransport::spawn`])
-//!   or over an in-process pipe to a [`Server`](mcp_core::Server)
+//!   or over an in-process pipe to a [`Server`](quickmcp::Server)
 //!   ([`lines::LineTransport::in_process`]).
 //!
 //! A transport sends what the client gives it and delivers everything the
@@ -16,7 +16,7 @@ pub mod lines;
 use crate::error::ClientError;
 use crate::inbox::Inbox;
 use futures_util::future::BoxFuture;
-use mcp_core::protocol::jsonrpc::RequestId;
+use quickmcp::protocol::jsonrpc::RequestId;
 
 /// One message on its way to the server, with what a transport may need
 /// besides its bytes (HTTP puts the method, the name and the revision in

@@ -44,7 +44,7 @@ impl Permission {
 /// file, e.g. `include_str!` of a bundle) or declare each origin.
 ///
 /// ```
-/// use mcp_core::apps::{App, Permission};
+/// use quickmcp::apps::{App, Permission};
 ///
 /// let page = App::html("ui://maps/route", "<!doctype html><html>…</html>")
 ///     .title("Route")

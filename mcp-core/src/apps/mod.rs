@@ -18,8 +18,8 @@
 //!   protocol eras, as soon as a tool shows a page.
 //!
 //! ```
-//! use mcp_core::apps::App;
-//! use mcp_core::prelude::*;
+//! use quickmcp::apps::App;
+//! use quickmcp::prelude::*;
 //!
 //! /// This week's forecast, drawn as a chart by hosts that show apps.
 //! #[tool(ui = "ui://weather/forecast")]

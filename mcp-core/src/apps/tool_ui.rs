@@ -28,8 +28,8 @@ impl Visibility {
 /// generate.
 ///
 /// ```
-/// use mcp_core::apps::{ToolUi, Visibility};
-/// use mcp_core::prelude::*;
+/// use quickmcp::apps::{ToolUi, Visibility};
+/// use quickmcp::prelude::*;
 ///
 /// #[tool]
 /// async fn refresh() -> String { "fresh".into() }

@@ -12,8 +12,8 @@
 //! it from there, in both protocol eras.
 //!
 //! ```
-//! use mcp_core::auth::{Claims, Principal};
-//! use mcp_core::tool;
+//! use quickmcp::auth::{Claims, Principal};
+//! use quickmcp::tool;
 //!
 //! #[derive(serde::Deserialize)]
 //! struct MyClaims {
@@ -101,7 +101,7 @@ pub fn caller_subject(extensions: &http::Extensions) -> Option<&str> {
 /// was opened without authentication; else only the same subject.
 ///
 /// ```
-/// use mcp_core::auth::{Principal, may_use};
+/// use quickmcp::auth::{Principal, may_use};
 ///
 /// let mut extensions = http::Extensions::new();
 /// assert!(may_use(None, &extensions));

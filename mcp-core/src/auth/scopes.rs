@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 /// one, **including callers without a verified principal**.
 ///
 /// You rarely need it: the server already checks declared scopes for
-/// every authenticated caller (every request, once `mcp_axum`'s
+/// every authenticated caller (every request, once `quickmcp_axum`'s
 /// `McpRouter::auth` protects the endpoint), before the function runs and
 /// before a task is created, and leaves out of lists what the caller may
 /// not use. Install this middleware when some requests may reach the
@@ -31,8 +31,8 @@ use serde_json::{Value, json};
 /// more (step-up).
 ///
 /// ```
-/// use mcp_core::auth::RequireScopes;
-/// use mcp_core::prelude::*;
+/// use quickmcp::auth::RequireScopes;
+/// use quickmcp::prelude::*;
 ///
 /// /// Deletes a note.
 /// #[tool(scopes("notes:write"))]

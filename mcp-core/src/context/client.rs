@@ -32,7 +32,7 @@ impl Context {
     /// `inputRequests` entry in the stateless era; ignored in session mode).
     ///
     /// ```
-    /// # async fn f(ctx: mcp_core::Context) -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
+    /// # async fn f(ctx: quickmcp::Context) -> Result<(), quickmcp::protocol::jsonrpc::RpcError> {
     /// let answer = ctx.input("user_name").elicit("Your name?", serde_json::json!({
     ///     "type": "object", "properties": {"name": {"type": "string"}}
     /// })).await?;

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 /// `#[tool]`, `#[resource]` or `#[prompt]` function.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Counts to three, reporting progress.
 /// #[tool]
@@ -133,7 +133,7 @@ impl Context {
     /// this returns at once.
     ///
     /// ```
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::prelude::*;
     ///
     /// /// Deletes a file after the user confirms, in the background.
     /// #[tool(task, asks_first)]

@@ -29,7 +29,7 @@ progress_amounts!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
 /// `progressToken`). Made by [`Context::progress`].
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Imports the rows of a file.
 /// #[tool]

@@ -25,15 +25,15 @@ const MAX_ATTEMPTS: usize = 64;
 /// It needs a session: in stateless mode the extractor fails (-32603).
 ///
 /// ```
-/// use mcp_core::context::SessionState;
-/// use mcp_core::prelude::*;
+/// use quickmcp::context::SessionState;
+/// use quickmcp::prelude::*;
 ///
 /// #[derive(Default, serde::Serialize, serde::Deserialize)]
 /// struct Cart { items: Vec<String> }
 ///
 /// /// Adds an item to this session's cart; returns how many it holds.
 /// #[tool]
-/// async fn add_item(cart: SessionState<Cart>, item: String) -> Result<String, mcp_core::context::StateError> {
+/// async fn add_item(cart: SessionState<Cart>, item: String) -> Result<String, quickmcp::context::StateError> {
 ///     let count = cart.update(|cart| { cart.items.push(item.clone()); cart.items.len() }).await?;
 ///     Ok(count.to_string())
 /// }

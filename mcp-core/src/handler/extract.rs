@@ -13,7 +13,7 @@ use std::fmt;
 /// schema.
 ///
 /// ```
-/// use mcp_core::{prelude::*, handler::Extractor, handler::ExtractError};
+/// use quickmcp::{prelude::*, handler::Extractor, handler::ExtractError};
 ///
 /// /// The caller's session id, or "none".
 /// struct SessionTag(String);
@@ -27,7 +27,7 @@ use std::fmt;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor",
     label = "not an extractor",
-    note = "extractors implement `mcp_core::handler::Extractor` (`Context`, `State<T>`, your own types); \
+    note = "extractors implement `quickmcp::handler::Extractor` (`Context`, `State<T>`, your own types); \
             a `#[resource]` parameter that is not a URI template variable must be one"
 )]
 pub trait Extractor: Sized {
@@ -105,7 +105,7 @@ impl<T: Extractor> Extractor for Option<T> {
 /// Shared application state registered with `Server::builder(..).state(..)`.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// #[derive(Clone)]
 /// struct Db { name: &'static str }
@@ -143,8 +143,8 @@ pub enum AsExtractor {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a handler parameter",
     label = "not a JSON argument and not an extractor",
-    note = "arguments must implement `serde::Deserialize` and `schemars::JsonSchema`; extractors implement `mcp_core::handler::Extractor`",
-    note = "for shared state use `mcp_core::State<T>` (given with `ServerBuilder::state`), not axum's `State`"
+    note = "arguments must implement `serde::Deserialize` and `schemars::JsonSchema`; extractors implement `quickmcp::handler::Extractor`",
+    note = "for shared state use `quickmcp::State<T>` (given with `ServerBuilder::state`), not axum's `State`"
 )]
 pub trait Param<M>: Sized {
     /// Whether the parameter appears in the schema.

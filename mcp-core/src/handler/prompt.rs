@@ -57,7 +57,7 @@ impl fmt::Debug for PromptDef {
 /// (`-32603`). A returned [`RpcError`] keeps its code.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Summarises a note.
 /// #[prompt]

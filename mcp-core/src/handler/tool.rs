@@ -52,7 +52,7 @@ impl ToolDef {
     /// generates, and what runtime-built tools use.
     ///
     /// ```
-    /// use mcp_core::{handler::ToolDef, protocol::{Tool, CallToolResult, Content}};
+    /// use quickmcp::{handler::ToolDef, protocol::{Tool, CallToolResult, Content}};
     /// let tool = Tool {
     ///     name: "hello".into(), title: None, description: None,
     ///     input_schema: serde_json::json!({"type": "object", "properties": {}}),

@@ -39,8 +39,8 @@ type Wrapper =
 /// applies it to a tool of a server whenever that tool enters the catalog.
 ///
 /// ```
-/// use mcp_core::handler::{ArgTransform, ToolTransform};
-/// use mcp_core::prelude::*;
+/// use quickmcp::handler::{ArgTransform, ToolTransform};
+/// use quickmcp::prelude::*;
 /// use serde_json::json;
 ///
 /// /// Current weather.
@@ -158,8 +158,8 @@ impl ToolTransform {
     /// is a result ([`CallToolResult::error`]); `Err` is a JSON-RPC error.
     ///
     /// ```
-    /// use mcp_core::handler::ToolTransform;
-    /// use mcp_core::protocol::{CallToolResult, Content};
+    /// use quickmcp::handler::ToolTransform;
+    /// use quickmcp::protocol::{CallToolResult, Content};
     ///
     /// let polite = ToolTransform::new().wrap(|ctx, arguments, original| async move {
     ///     if arguments.get("city").and_then(|c| c.as_str()) == Some("Atlantis") {

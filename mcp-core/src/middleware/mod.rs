@@ -24,8 +24,8 @@
 //! [`ConcurrencyLimit`], [`ErrorMapping`], [`Visibility`].
 //!
 //! ```
-//! use mcp_core::middleware::{Middleware, Next, Outcome, ToolCall};
-//! use mcp_core::{prelude::*, protocol::CallToolResult};
+//! use quickmcp::middleware::{Middleware, Next, Outcome, ToolCall};
+//! use quickmcp::{prelude::*, protocol::CallToolResult};
 //!
 //! /// Refuses every tool call on Sundays (here: always).
 //! struct Closed;
@@ -72,7 +72,7 @@ use serde_json::value::RawValue;
 /// cannot grow the set of labels.
 ///
 /// ```
-/// use mcp_core::middleware::method_label;
+/// use quickmcp::middleware::method_label;
 ///
 /// assert_eq!(method_label("tools/list"), "tools/list");
 /// assert_eq!(method_label("made/up"), "other");

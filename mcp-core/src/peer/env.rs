@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 /// directly start from `RequestEnv::default()`.
 ///
 /// ```
-/// use mcp_core::era::Era;
-/// use mcp_core::peer::RequestEnv;
+/// use quickmcp::era::Era;
+/// use quickmcp::peer::RequestEnv;
 ///
 /// #[derive(Clone)]
 /// struct TraceId(String);

@@ -25,8 +25,8 @@ impl InFlightRequests {
     /// unregisters it when dropped.
     ///
     /// ```
-    /// use mcp_core::protocol::jsonrpc::RequestId;
-    /// use mcp_core::peer::InFlightRequests;
+    /// use quickmcp::protocol::jsonrpc::RequestId;
+    /// use quickmcp::peer::InFlightRequests;
     ///
     /// let running = InFlightRequests::default();
     /// let guard = running.begin(RequestId::Number(1)).unwrap();

@@ -47,7 +47,7 @@ pub struct Outbox {
 /// A connected sink and outbox.
 ///
 /// ```
-/// use mcp_core::peer::{Outbound, outbox};
+/// use quickmcp::peer::{Outbound, outbox};
 /// let (sink, mut outbox) = outbox();
 /// sink.send(Outbound::CloseStream).unwrap();
 /// assert_eq!(outbox.try_recv(), Some(Outbound::CloseStream));

@@ -47,7 +47,7 @@ impl PendingRequests {
     /// arrives.
     ///
     /// ```
-    /// use mcp_core::peer::PendingRequests;
+    /// use quickmcp::peer::PendingRequests;
     ///
     /// let pending = PendingRequests::new("c");
     /// let (id, mut answer) = pending.begin();

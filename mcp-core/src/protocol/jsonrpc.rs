@@ -55,7 +55,7 @@ pub const MAX_ECHOED: usize = 128;
 /// characters, and `…` when it is longer.
 ///
 /// ```
-/// use mcp_core::protocol::jsonrpc::{MAX_ECHOED, echoed};
+/// use quickmcp::protocol::jsonrpc::{MAX_ECHOED, echoed};
 ///
 /// assert_eq!(echoed("get_weather"), "get_weather");
 /// let long = "x".repeat(4 * 1024 * 1024);
@@ -189,7 +189,7 @@ impl Message {
     /// 2025-06-18 and are rejected as invalid requests).
     ///
     /// ```
-    /// use mcp_core::protocol::jsonrpc::{Message, RequestId};
+    /// use quickmcp::protocol::jsonrpc::{Message, RequestId};
     /// let msg = Message::decode(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#).unwrap();
     /// let Message::Request(req) = msg else { panic!() };
     /// assert_eq!(req.id, RequestId::Number(7));

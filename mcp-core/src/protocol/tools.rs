@@ -96,7 +96,7 @@ impl CallToolResult {
     /// The text of its text contents, one per line (what a client shows).
     ///
     /// ```
-    /// use mcp_core::protocol::CallToolResult;
+    /// use quickmcp::protocol::CallToolResult;
     /// assert_eq!(CallToolResult::error("no such city").text(), "no such city");
     /// ```
     pub fn text(&self) -> String {

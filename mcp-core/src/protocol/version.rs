@@ -34,7 +34,7 @@ pub fn all() -> impl Iterator<Item = &'static str> {
 /// it can continue, as the lifecycle section of the specification says).
 ///
 /// ```
-/// use mcp_core::protocol::version::negotiate;
+/// use quickmcp::protocol::version::negotiate;
 /// assert_eq!(negotiate("2025-06-18"), "2025-06-18");
 /// assert_eq!(negotiate("1999-01-01"), "2025-11-25");
 /// ```

@@ -13,9 +13,9 @@ use std::time::Duration;
 /// or slow makes a miss (the tool runs), never an error.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), mcp_core::session::StoreError> {
-/// use mcp_core::middleware::ResponseCache;
-/// use mcp_core::redis::RedisCache;
+/// # async fn run() -> Result<(), quickmcp::session::StoreError> {
+/// use quickmcp::middleware::ResponseCache;
+/// use quickmcp::redis::RedisCache;
 /// use std::time::Duration;
 ///
 /// let store = RedisCache::connect("redis://127.0.0.1:6379/", "mcp").await?;

@@ -15,15 +15,15 @@
 //! [`RedisSessions`] connects the three:
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), mcp_core::session::StoreError> {
-//! use mcp_core::redis::RedisSessions;
+//! # async fn run() -> Result<(), quickmcp::session::StoreError> {
+//! use quickmcp::redis::RedisSessions;
 //! use std::time::Duration;
 //!
 //! let sessions = RedisSessions::new("redis://127.0.0.1:6379/")
 //!     .idle_timeout(Duration::from_secs(3600))
 //!     .connect()
 //!     .await?;
-//! let server = mcp_core::Server::builder("demo", "1.0.0").sessions(sessions).build();
+//! let server = quickmcp::Server::builder("demo", "1.0.0").sessions(sessions).build();
 //! # let _ = server; Ok(()) }
 //! ```
 //!

@@ -91,11 +91,11 @@ return 1
 /// Tasks and their queue in Redis; see the module docs for the keys.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), mcp_core::session::StoreError> {
-/// use mcp_core::redis::RedisTaskStore;
+/// # async fn run() -> Result<(), quickmcp::session::StoreError> {
+/// use quickmcp::redis::RedisTaskStore;
 ///
 /// let tasks = RedisTaskStore::connect("redis://127.0.0.1:6379/", "mcp").await?;
-/// let server = mcp_core::Server::builder("jobs", "1.0.0").task_store(tasks).build();
+/// let server = quickmcp::Server::builder("jobs", "1.0.0").task_store(tasks).build();
 /// # let _ = server; Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 //! scope is enough: nothing else to install, nothing to forget.
 //!
 //! Scopes are checked for every caller an authentication layer verified
-//! (a `Principal` in the request's extensions, as `mcp_axum`'s
+//! (a `Principal` in the request's extensions, as `quickmcp_axum`'s
 //! `McpRouter::auth` puts there on every request). A caller without one
 //! (no authentication at all) is not refused: the HTTP router says at
 //! start-up which components declare scopes that nothing enforces.
@@ -80,7 +80,7 @@ impl Server {
     /// checks those scopes there.
     ///
     /// ```
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::prelude::*;
     ///
     /// /// Adds an item.
     /// #[tool(scopes("inventory:write"))]

@@ -237,8 +237,8 @@ impl ServerBuilder {
     /// may come later.
     ///
     /// ```
-    /// use mcp_core::handler::{ArgTransform, ToolTransform};
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::handler::{ArgTransform, ToolTransform};
+    /// use quickmcp::prelude::*;
     /// use serde_json::json;
     ///
     /// /// Current weather.
@@ -316,8 +316,8 @@ impl ServerBuilder {
     /// not use (see [`App`](crate::apps::App)).
     ///
     /// ```
-    /// use mcp_core::apps::App;
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::apps::App;
+    /// use quickmcp::prelude::*;
     ///
     /// /// The week ahead.
     /// #[tool(ui = "ui://weather/week")]
@@ -341,8 +341,8 @@ impl ServerBuilder {
     /// that broke a rule fails the build (see [`Skills::problems`]).
     ///
     /// ```
-    /// use mcp_core::Server;
-    /// use mcp_core::skills::{Skill, Skills};
+    /// use quickmcp::Server;
+    /// use quickmcp::skills::{Skill, Skills};
     ///
     /// let skills = Skills::new().skill(Skill::new("git-workflow", "Our Git conventions"));
     /// let server = Server::builder("docs", "1.0.0").skills(skills).build();
@@ -361,8 +361,8 @@ impl ServerBuilder {
     /// [`session_timeout`](Self::session_timeout) then do not apply.
     ///
     /// ```
-    /// use mcp_core::Server;
-    /// use mcp_core::session::{MemoryEventStore, MemorySessionStore, Sessions};
+    /// use quickmcp::Server;
+    /// use quickmcp::session::{MemoryEventStore, MemorySessionStore, Sessions};
     /// use std::time::Duration;
     ///
     /// let sessions = Sessions::new(
@@ -396,7 +396,7 @@ impl ServerBuilder {
     /// have (`MCP_MAX_TASKS_PER_CLIENT`). Replaces every setting, those from the variables too.
     ///
     /// ```
-    /// use mcp_core::{prelude::*, tasks::TaskOptions};
+    /// use quickmcp::{prelude::*, tasks::TaskOptions};
     /// use std::time::Duration;
     ///
     /// let options = TaskOptions { ttl: Duration::from_secs(600), workers: 8, ..TaskOptions::default() };
@@ -483,8 +483,8 @@ impl ServerBuilder {
     /// the result last.
     ///
     /// ```
-    /// use mcp_core::Server;
-    /// use mcp_core::middleware::{ResponseCache, Timing};
+    /// use quickmcp::Server;
+    /// use quickmcp::middleware::{ResponseCache, Timing};
     /// use std::time::Duration;
     ///
     /// let server = Server::builder("demo", "1.0.0")
@@ -520,7 +520,7 @@ impl ServerBuilder {
     /// error naming both.
     ///
     /// ```
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::prelude::*;
     ///
     /// /// Current weather.
     /// #[tool]
@@ -572,7 +572,7 @@ impl ServerBuilder {
     /// registered.
     ///
     /// ```
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::prelude::*;
     ///
     /// #[derive(Clone)]
     /// struct Notes;

@@ -141,10 +141,10 @@ impl Server {
     /// [`server`](crate::server)): the one entry of every transport.
     ///
     /// ```
-    /// use mcp_core::protocol::jsonrpc::Message;
-    /// use mcp_core::peer::Step;
-    /// use mcp_core::server::{Arrival, Routed, SessionSource};
-    /// use mcp_core::Server;
+    /// use quickmcp::protocol::jsonrpc::Message;
+    /// use quickmcp::peer::Step;
+    /// use quickmcp::server::{Arrival, Routed, SessionSource};
+    /// use quickmcp::Server;
     ///
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let server = Server::builder("demo", "1.0.0").build();

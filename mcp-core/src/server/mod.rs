@@ -56,7 +56,7 @@ use std::sync::Arc;
 /// An MCP server: cheap to clone, shared by every transport that serves it.
 ///
 /// ```
-/// use mcp_core::prelude::*;
+/// use quickmcp::prelude::*;
 ///
 /// /// Adds two numbers.
 /// #[tool]

@@ -30,7 +30,7 @@ impl Server {
     /// workers (`MCP_TASK_WORKERS=0`) returns at once.
     ///
     /// ```no_run
-    /// # async fn run(server: mcp_core::Server) {
+    /// # async fn run(server: quickmcp::Server) {
     /// use std::time::Duration;
     ///
     /// let shutdown = async { tokio::signal::ctrl_c().await.ok(); };

@@ -19,11 +19,11 @@ impl Skill {
     /// equal the frontmatter's `name`.
     ///
     /// ```no_run
-    /// use mcp_core::skills::{Skill, Skills};
+    /// use quickmcp::skills::{Skill, Skills};
     ///
     /// let skill = Skill::from_dir("skills/pdf-processing")?;
     /// let skills = Skills::new().skill(skill);
-    /// # Ok::<(), mcp_core::skills::SkillError>(())
+    /// # Ok::<(), quickmcp::skills::SkillError>(())
     /// ```
     pub fn from_dir(path: impl AsRef<Path>) -> Result<Self, SkillError> {
         let path = path.as_ref();
@@ -54,12 +54,12 @@ impl Skills {
     /// cannot be read or breaks a rule, naming it.
     ///
     /// ```no_run
-    /// use mcp_core::Server;
-    /// use mcp_core::skills::Skills;
+    /// use quickmcp::Server;
+    /// use quickmcp::skills::Skills;
     ///
     /// let skills = Skills::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/skills"))?;
     /// let server = Server::builder("docs", "1.0.0").skills(skills).build();
-    /// # Ok::<(), mcp_core::skills::SkillError>(())
+    /// # Ok::<(), quickmcp::skills::SkillError>(())
     /// ```
     pub fn from_dir(path: impl AsRef<Path>) -> Result<Self, SkillError> {
         let path = path.as_ref();

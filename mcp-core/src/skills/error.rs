@@ -5,7 +5,7 @@ use std::fmt;
 /// A skill that cannot be served: which one, and why.
 ///
 /// ```
-/// use mcp_core::skills::Skills;
+/// use quickmcp::skills::Skills;
 ///
 /// let error = Skills::from_dir("/no/such/dir").unwrap_err();
 /// assert!(error.to_string().starts_with("skill `/no/such/dir`: "));

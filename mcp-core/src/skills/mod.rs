@@ -23,8 +23,8 @@
 //! the server serves is fixed when it is built, so digests never go stale.
 //!
 //! ```
-//! use mcp_core::Server;
-//! use mcp_core::skills::{Skill, Skills};
+//! use quickmcp::Server;
+//! use quickmcp::skills::{Skill, Skills};
 //!
 //! let skills = Skills::new().skill(
 //!     Skill::new("git-workflow", "Follow this team's Git conventions for branches and commits")
@@ -54,7 +54,7 @@ pub(crate) use manifest::Manifest;
 /// most 64 KiB): what a client compares an entry's `frontmatter` against.
 ///
 /// ```
-/// let fields = mcp_core::skills::parse_frontmatter("---\nname: pdf\ndescription: Read PDFs\n---\n# PDF\n").unwrap();
+/// let fields = quickmcp::skills::parse_frontmatter("---\nname: pdf\ndescription: Read PDFs\n---\n# PDF\n").unwrap();
 /// assert_eq!(fields["name"], "pdf");
 /// ```
 pub fn parse_frontmatter(skill_md: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
@@ -75,7 +75,7 @@ pub(crate) const SKILL_MD: &str = "SKILL.md";
 /// The skills a server serves, each checked when added.
 ///
 /// ```
-/// use mcp_core::skills::{Skill, Skills};
+/// use quickmcp::skills::{Skill, Skills};
 ///
 /// let skills: Skills = [Skill::new("pdf-processing", "Extract text from PDF files")].into_iter().collect();
 /// assert_eq!(skills.uris(), ["skill://pdf-processing/SKILL.md"]);

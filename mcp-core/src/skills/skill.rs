@@ -11,7 +11,7 @@ use serde_json::Value;
 /// Declared in code:
 ///
 /// ```
-/// use mcp_core::skills::Skill;
+/// use quickmcp::skills::Skill;
 ///
 /// let skill = Skill::new("pdf-processing", "Extract text and tables from PDF files, fill PDF forms")
 ///     .metadata("version", "1.2")
@@ -23,11 +23,11 @@ use serde_json::Value;
 /// Or from a `SKILL.md` written out (see also [`Skill::from_dir`]):
 ///
 /// ```
-/// use mcp_core::skills::Skill;
+/// use quickmcp::skills::Skill;
 ///
 /// let skill = Skill::from_skill_md("---\nname: git-workflow\ndescription: Our Git conventions\n---\n# Git\n")?;
 /// assert_eq!(skill.name(), "git-workflow");
-/// # Ok::<(), mcp_core::skills::SkillError>(())
+/// # Ok::<(), quickmcp::skills::SkillError>(())
 /// ```
 #[derive(Clone)]
 pub struct Skill {

@@ -67,7 +67,7 @@ impl Server {
     /// (see [`transport::stdio`](crate::transport::stdio)).
     ///
     /// ```no_run
-    /// use mcp_core::prelude::*;
+    /// use quickmcp::prelude::*;
     ///
     /// /// Says hello.
     /// #[tool]

@@ -1,4 +1,4 @@
-use mcp_core::{prelude::*, handler::ExtractError, handler::Extractor};
+use quickmcp::{prelude::*, handler::ExtractError, handler::Extractor};
 
 /// Both a JSON argument and an extractor: the parameter must say which.
 #[derive(serde::Deserialize, schemars::JsonSchema)]

@@ -1,4 +1,4 @@
-use mcp_core::prelude::*;
+use quickmcp::prelude::*;
 
 /// A page that is not a `ui://` URI.
 #[tool(ui = "https://example.com/page")]

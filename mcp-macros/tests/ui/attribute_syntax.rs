@@ -1,4 +1,4 @@
-use mcp_core::tool;
+use quickmcp::tool;
 
 #[tool(name = )]
 async fn first() {}
@@ -7,5 +7,5 @@ async fn first() {}
 async fn second() {}
 
 fn main() {
-    let _ = mcp_core::tools![first, second];
+    let _ = quickmcp::tools![first, second];
 }

@@ -1,4 +1,4 @@
-use mcp_core::tool;
+use quickmcp::tool;
 
 #[tool]
 async fn search(

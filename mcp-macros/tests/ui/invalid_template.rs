@@ -1,4 +1,4 @@
-use mcp_core::resource;
+use quickmcp::resource;
 
 #[resource("weather://forecast/{city")]
 async fn forecast(city: String) -> String {

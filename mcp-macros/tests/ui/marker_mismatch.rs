@@ -1,4 +1,4 @@
-use mcp_core::{Context, prompt, tool};
+use quickmcp::{Context, prompt, tool};
 
 /// `#[ctx]` on a JSON argument, `#[arg]` on an extractor.
 #[tool]

@@ -1,4 +1,4 @@
-use mcp_core::resource;
+use quickmcp::resource;
 
 #[resource]
 fn readme() -> &'static str {

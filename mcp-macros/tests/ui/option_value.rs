@@ -1,4 +1,4 @@
-use mcp_core::{resource, tool};
+use quickmcp::{resource, tool};
 
 #[tool(name = 5, title = "A", title = "B", annotations(read_only = "yes"), scopes = "admin")]
 async fn first() {}

@@ -1,6 +1,6 @@
 // Prompt arguments arrive as text: a parameter must implement `FromStr`
 // (or be an `Option` of such a type) or be an extractor.
-use mcp_core::prompt;
+use quickmcp::prompt;
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Filter {

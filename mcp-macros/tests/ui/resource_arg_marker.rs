@@ -1,4 +1,4 @@
-use mcp_core::{resource, tool};
+use quickmcp::{resource, tool};
 
 #[resource("weather://forecast/{city}")]
 async fn forecast(city: String, #[arg] days: u32, #[arg(default = 3)] hours: u32) -> String {

@@ -1,4 +1,4 @@
-use mcp_core::{prompt, tool};
+use quickmcp::{prompt, tool};
 
 #[tool]
 async fn count() -> u32 {

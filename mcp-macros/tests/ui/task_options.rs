@@ -1,4 +1,4 @@
-use mcp_core::tool;
+use quickmcp::tool;
 
 #[tool(retries = 2, asks_first)]
 async fn not_a_task() {}

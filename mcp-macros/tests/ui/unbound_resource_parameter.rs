@@ -1,4 +1,4 @@
-use mcp_core::resource;
+use quickmcp::resource;
 
 /// `lang` is not in the URI, so it would have to be an extractor.
 #[resource("docs://readme")]

@@ -1,4 +1,4 @@
-use mcp_core::{prompt, resource};
+use quickmcp::{prompt, resource};
 
 async fn cities(_prefix: String) -> Vec<String> {
     Vec::new()

@@ -1,4 +1,4 @@
-use mcp_core::{resource, tool};
+use quickmcp::{resource, tool};
 
 #[tool(nmae = "x", annotations(read_onyl), colour = "red")]
 async fn first() {}
@@ -15,6 +15,6 @@ async fn third(#[arg(descripton = "typo")] city: String) -> String {
 
 /// Registering the tools still compiles: the only errors are the options.
 fn main() {
-    let _ = mcp_core::tools![first, third];
-    let _ = mcp_core::resources![readme];
+    let _ = quickmcp::tools![first, third];
+    let _ = quickmcp::resources![readme];
 }

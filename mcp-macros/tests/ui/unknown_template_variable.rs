@@ -1,4 +1,4 @@
-use mcp_core::resource;
+use quickmcp::resource;
 
 /// `{city}` has no parameter: the function names it `town`.
 #[resource("weather://forecast/{city}/{days}")]

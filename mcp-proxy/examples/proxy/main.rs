@@ -18,10 +18,10 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-use mcp_client::auth::StaticToken;
-use mcp_client::upstream::RemoteServer;
-use mcp_core::prelude::*;
-use mcp_core::proxy::Remote;
+use quickmcp::prelude::*;
+use quickmcp::proxy::Remote;
+use quickmcp_client::auth::StaticToken;
+use quickmcp_client::upstream::RemoteServer;
 
 /// What the HTTP stand-in wants from its callers.
 const TOKEN: &str = "demo-token";
@@ -50,7 +50,7 @@ async fn main() -> std::io::Result<()> {
         .mount_remote("notes", notes)
         .mount_remote("weather", weather)
         .build();
-    let router = mcp_axum::McpRouter::from_env(gateway).unwrap_or_else(|error| {
+    let router = quickmcp_axum::McpRouter::from_env(gateway).unwrap_or_else(|error| {
         eprintln!("{error}");
         std::process::exit(2)
     });
@@ -101,9 +101,9 @@ async fn serve_weather_with_token() -> std::io::Result<String> {
     }
 
     let server = Server::builder("weather", "1.0.0").tools(tools![get_weather]).build();
-    let app = mcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::from_fn(bearer));
+    let app = quickmcp_axum::McpRouter::new(server).into_router().layer(axum::middleware::from_fn(bearer));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
-    tokio::spawn(async move { mcp_axum::serve(listener, app).await });
+    tokio::spawn(async move { quickmcp_axum::serve(listener, app).await });
     Ok(url)
 }

@@ -1,8 +1,8 @@
 //! The fixtures' tools over standard input and output: the child process
 //! the client's stdio transport is tested against.
 
-use mcp_core::prelude::*;
 use mcp_integration_tests::fixtures::{add, nap, readme};
+use quickmcp::prelude::*;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

@@ -1,7 +1,7 @@
 //! The command line: what to do, to which server, with which options.
 //! Hand-written: one command, a target, a few options.
 
-use mcp_client::Era;
+use quickmcp_client::Era;
 use serde_json::Value;
 use std::time::Duration;
 

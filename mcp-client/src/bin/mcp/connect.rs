@@ -2,10 +2,10 @@
 //! headers (`--header`, the bearer token) or the child process.
 
 use crate::args::{OAuthOptions, Run, Server};
-use mcp_client::auth::{ClientMetadata, FileStore, LoopbackRedirect, OAuth};
-use mcp_client::transport::http::HttpTransport;
-use mcp_client::transport::lines::LineTransport;
-use mcp_client::{Client, ClientError};
+use quickmcp_client::auth::{ClientMetadata, FileStore, LoopbackRedirect, OAuth};
+use quickmcp_client::transport::http::HttpTransport;
+use quickmcp_client::transport::lines::LineTransport;
+use quickmcp_client::{Client, ClientError};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 
 /// Connects to the server `run` names, in its era.
@@ -47,7 +47,7 @@ pub async fn connect(run: &Run) -> Result<Client, String> {
     };
     // A server of the session era only refuses `server/discover` its own way.
     match (connected, run.era) {
-        (Err(why), Some(mcp_client::Era::Stateless)) => {
+        (Err(why), Some(quickmcp_client::Era::Stateless)) => {
             Err(format!("{why} (does the server speak 2026-07-28? --era auto asks it)"))
         }
         (connected, _) => connected,
@@ -81,7 +81,7 @@ fn bearer_token(run: &Run) -> Option<String> {
     }
     // A blank `MCP_TOKEN` is no token, as before: the reader's complaint is not reported.
     let from_environment =
-        || mcp_core::config::Env::process().custom(&mcp_core::config::TOKEN, |token| Some(token.to_owned()));
+        || quickmcp::config::Env::process().custom(&quickmcp::config::TOKEN, |token| Some(token.to_owned()));
     run.token.clone().or_else(from_environment).filter(|token| !token.trim().is_empty())
 }
 

@@ -3,8 +3,8 @@
 //! in either era; prints the result as JSON (`mcp --help`).
 //!
 //! ```sh
-//! cargo run -p mcp-client --bin mcp -- call http://127.0.0.1:8000/mcp get_weather '{"city":"Paris"}'
-//! cargo run -p mcp-client --bin mcp -- list -- ./target/debug/examples/weather --stdio
+//! cargo run -p quickmcp-client --bin mcp -- call http://127.0.0.1:8000/mcp get_weather '{"city":"Paris"}'
+//! cargo run -p quickmcp-client --bin mcp -- list -- ./target/debug/examples/weather --stdio
 //! ```
 
 mod args;
@@ -12,7 +12,7 @@ mod connect;
 mod output;
 
 use args::{Arguments, Command, Invocation, ListKind, Run};
-use mcp_client::{Client, Era};
+use quickmcp_client::{Client, Era};
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -131,7 +131,7 @@ async fn connect_and_ask(run: &Run) -> Result<(), String> {
 async fn ask(client: &Client, command: &Command, log_level: Option<&str>) -> Result<Value, String> {
     let mut meta = json!({"progressToken": 1});
     if let (Some(level), Era::Stateless) = (log_level, client.era()) {
-        meta[mcp_core::era::META_LOG_LEVEL] = json!(level);
+        meta[quickmcp::era::META_LOG_LEVEL] = json!(level);
     }
     let given = |arguments: &Arguments| match arguments {
         Arguments::Given(value) => value.clone(),

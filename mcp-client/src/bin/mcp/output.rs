@@ -1,7 +1,7 @@
 //! What the user sees: results as pretty JSON on stdout, the server's
 //! notifications as one line each on stderr.
 
-use mcp_client::ServerNotification;
+use quickmcp_client::ServerNotification;
 use serde_json::Value;
 use std::io::Write;
 

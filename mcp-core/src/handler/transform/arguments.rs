@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// rename it, describe it anew, give it a default, or hide it.
 ///
 /// ```
-/// use mcp_core::handler::ArgTransform;
+/// use quickmcp::handler::ArgTransform;
 /// use serde_json::json;
 ///
 /// // Callers say `location`; the original still receives `city`, "Paris"

@@ -105,8 +105,8 @@ type KeyFn = dyn Fn(&ToolCall) -> Option<String> + Send + Sync;
 /// [`key_by`](Self::key_by).
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::ResponseCache;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::ResponseCache;
 /// use std::time::Duration;
 ///
 /// // Per session: the key includes the session id (no caching without one).

@@ -18,8 +18,8 @@ type Mapper = dyn Fn(&ErrorSource) -> Option<String> + Send + Sync;
 ///   the original is logged (`tracing` target `mcp::errors`).
 ///
 /// ```
-/// use mcp_core::middleware::ErrorMapping;
-/// use mcp_core::prelude::*;
+/// use quickmcp::middleware::ErrorMapping;
+/// use quickmcp::prelude::*;
 ///
 /// /// Reads a file.
 /// #[tool]

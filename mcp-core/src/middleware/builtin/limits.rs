@@ -17,8 +17,8 @@ use tokio::sync::Semaphore;
 /// to try again. Tools not named here are not limited.
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::RateLimit;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::RateLimit;
 /// use std::time::Duration;
 ///
 /// let limits = RateLimit::new().tool("search", 10, Duration::from_secs(60));
@@ -69,8 +69,8 @@ impl Middleware for RateLimit {
 /// not named here are not limited.
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::ConcurrencyLimit;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::ConcurrencyLimit;
 ///
 /// let server = Server::builder("demo", "1.0.0").middleware(ConcurrencyLimit::new().tool("render", 2)).build();
 /// # let _ = server;

@@ -22,8 +22,8 @@ use tracing::field::Empty;
 /// it costs a level check.
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::Spans;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::Spans;
 ///
 /// let server = Server::builder("demo", "1.0.0").middleware(Spans).build();
 /// # let _ = server;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 /// [`slow_after`](Timing::slow_after).
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::Timing;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::Timing;
 /// use std::time::Duration;
 ///
 /// let server = Server::builder("demo", "1.0.0").middleware(Timing::new().slow_after(Duration::from_secs(2))).build();

@@ -13,8 +13,8 @@ type Rule = dyn Fn(Component<'_>, &Caller<'_>) -> bool + Send + Sync;
 /// answered as for a component that does not exist.
 ///
 /// ```
-/// use mcp_core::Server;
-/// use mcp_core::middleware::Visibility;
+/// use quickmcp::Server;
+/// use quickmcp::middleware::Visibility;
 ///
 /// #[derive(Clone)]
 /// struct Admin;

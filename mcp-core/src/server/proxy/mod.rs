@@ -19,7 +19,7 @@
 //! - `components`: the remote's listing as tool, resource and prompt
 //!   definitions whose handlers call the remote.
 //!
-//! `mcp-client` implements [`Upstream`] for every transport it has.
+//! `quickmcp-client` implements [`Upstream`] for every transport it has.
 
 mod components;
 mod links;
@@ -41,8 +41,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// this one. Cheap to clone; serve it from one server.
 ///
 /// ```no_run
-/// # async fn run(upstream: impl mcp_core::proxy::Upstream) -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
-/// use mcp_core::{Server, proxy::Remote};
+/// # async fn run(upstream: impl quickmcp::proxy::Upstream) -> Result<(), quickmcp::protocol::jsonrpc::RpcError> {
+/// use quickmcp::{Server, proxy::Remote};
 ///
 /// let remote = Remote::connect(upstream).await?;
 /// let server = Server::builder("gateway", "1.0.0").mount_remote("files", remote).build();
@@ -129,8 +129,8 @@ impl Remote {
     /// is refused with `-32004`.
     ///
     /// ```no_run
-    /// # async fn run(upstream: impl mcp_core::proxy::Upstream) -> Result<(), mcp_core::protocol::jsonrpc::RpcError> {
-    /// let remote = mcp_core::proxy::Remote::connect(upstream).await?.max_connections(20);
+    /// # async fn run(upstream: impl quickmcp::proxy::Upstream) -> Result<(), quickmcp::protocol::jsonrpc::RpcError> {
+    /// let remote = quickmcp::proxy::Remote::connect(upstream).await?.max_connections(20);
     /// # let _ = remote; Ok(()) }
     /// ```
     #[must_use]

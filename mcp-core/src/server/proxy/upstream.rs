@@ -7,7 +7,7 @@ use crate::protocol::jsonrpc::RpcError;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// A way to open connections to one remote server; `mcp-client`
+/// A way to open connections to one remote server; `quickmcp-client`
 /// implements it for its transports.
 pub trait Upstream: Send + Sync + 'static {
     /// Opens a connection (an upstream session) that declares
