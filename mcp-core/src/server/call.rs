@@ -129,8 +129,12 @@ impl Server {
         };
         let caller = crate::auth::caller(&env.extensions).cloned();
         let address = env.client_addr.or_else(|| env.session.as_ref().and_then(|s| s.record().client_addr));
-        let session = env.session.as_ref().map(|s| s.id().to_owned());
-        let gate = match tasks::dispatch_of(&def, capabilities.as_ref())? {
+        let dispatch = tasks::dispatch_of(&def, capabilities.as_ref())?;
+        // Only a call answered with a task needs its session's id (the task
+        // is followed for it): nothing is copied for a call that runs now.
+        let session = matches!(dispatch, Dispatch::Task).then(|| env.session.as_ref().map(|s| s.id().to_owned()));
+        let session = session.flatten();
+        let gate = match dispatch {
             Dispatch::Task => {
                 // Refused as a call that runs now would be, before any task
                 // exists (scopes, and any middleware's own rule).
