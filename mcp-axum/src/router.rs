@@ -219,7 +219,7 @@ impl McpRouter {
             endpoint.config.ready_path.as_deref(),
             endpoint.server.downgrade(),
         );
-        let router = Router::new().route(&path, endpoint.into_method_router().layer(stack)).merge(probes);
+        let router = Router::new().route_service(&path, stack.service(endpoint.into_service())).merge(probes);
         #[cfg(feature = "auth")]
         let router = match metadata {
             Some(metadata) => router.merge(metadata),

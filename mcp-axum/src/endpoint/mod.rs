@@ -6,12 +6,12 @@
 mod delete;
 mod get;
 mod post;
+mod service;
 mod stream;
 
 use crate::config::McpConfig;
 use crate::reply;
 use axum::response::Response;
-use axum::routing::MethodRouter;
 use http::{HeaderMap, StatusCode};
 use quickmcp::Server;
 use quickmcp::protocol::jsonrpc::RequestId;
@@ -37,9 +37,9 @@ impl Endpoint {
         Self { server, keeps_sessions, config, resource_metadata: None }
     }
 
-    /// The POST, GET and DELETE handlers, sharing this state.
-    pub(crate) fn into_method_router<S: Clone + Send + Sync + 'static>(self) -> MethodRouter<S> {
-        MethodRouter::new().post(post::handle).get(get::handle).delete(delete::handle).with_state(Arc::new(self))
+    /// The POST, GET and DELETE handlers as one service, sharing this state.
+    pub(crate) fn into_service(self) -> service::EndpointService {
+        service::EndpointService(Arc::new(self))
     }
 
     /// Where a request's session comes from: the `Mcp-Session-Id` it names.

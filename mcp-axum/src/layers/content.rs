@@ -3,7 +3,7 @@
 //! must accept SSE.
 
 use super::RequestCheck;
-use crate::accept::{accepts, is_json};
+use crate::accept::{accepts, accepts_all, is_json};
 use crate::endpoint::has_session_methods;
 use crate::reply;
 use axum::response::Response;
@@ -36,7 +36,7 @@ impl ContentCheck {
     fn negotiate<B>(&self, request: &Request<B>) -> Result<(), Response> {
         let (method, headers) = (request.method(), request.headers());
         if *method == Method::POST {
-            if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+            if !accepts_all(headers, &["application/json", "text/event-stream"]) {
                 return Err(reply::refuse(
                     StatusCode::NOT_ACCEPTABLE,
                     code::SESSION_ERROR,

@@ -20,20 +20,31 @@ pub(crate) async fn guarded_for<T>(
 ) -> Result<T, RpcError> {
     use futures_util::FutureExt as _;
     let work = std::panic::AssertUnwindSafe(work).catch_unwind();
+    let mut work = std::pin::pin!(work);
+    // Most handlers finish in their first poll: they need no timer and no
+    // cancellation watch (arming a timer costs more than a small tool).
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(work.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(outcome) = first {
+        return outcome.unwrap_or_else(|panic| panicked(ctx, &*panic));
+    }
     tokio::select! {
-        outcome = work => outcome.unwrap_or_else(|panic| {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(request = ?ctx.request_id(), %reason, "an MCP handler panicked");
-            Err(RpcError::internal("the handler panicked"))
-        }),
+        biased;
+        outcome = work => outcome.unwrap_or_else(|panic| panicked(ctx, &*panic)),
         () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
         () = tokio::time::sleep(limit) => {
             tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
             Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {limit:?}")))
         }
     }
+}
+
+/// The answer to a handler that panicked, logged with the panic's message.
+fn panicked<T>(ctx: &Context, panic: &(dyn std::any::Any + Send)) -> Result<T, RpcError> {
+    let reason = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(request = ?ctx.request_id(), %reason, "an MCP handler panicked");
+    Err(RpcError::internal("the handler panicked"))
 }

@@ -1,14 +1,19 @@
 use crate::protocol::jsonrpc::echoed;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The `arguments` object of a call, split into one raw slice per key so each
 /// argument is decoded straight from the request bytes.
+///
+/// The keys are sorted (a lookup is a binary search) and borrowed from the
+/// request unless they hold escapes: a call decodes a handful of arguments,
+/// and this is cheaper than a map of owned keys.
 #[derive(Debug, Default)]
 pub struct Arguments<'a> {
-    values: BTreeMap<String, &'a RawValue>,
+    values: Vec<(Cow<'a, str>, &'a RawValue)>,
 }
 
 impl<'a> Arguments<'a> {
@@ -17,19 +22,35 @@ impl<'a> Arguments<'a> {
         let Some(raw) = raw.filter(|r| r.get() != "null") else {
             return Ok(Self::default());
         };
-        serde_json::from_str(raw.get())
-            .map(|values| Self { values })
-            .map_err(|_| ArgError::new("arguments must be a JSON object"))
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        let mut values = de
+            .deserialize_map(Entries)
+            .and_then(|values| de.end().map(|()| values))
+            .map_err(|_| ArgError::new("arguments must be a JSON object"))?;
+        // A key given twice keeps its last value, as a JSON object reader would.
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        values.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
+            }
+            same
+        });
+        Ok(Self { values })
+    }
+
+    fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.values.binary_search_by(|(key, _)| key.as_ref().cmp(name)).ok().map(|i| self.values[i].1)
     }
 
     /// Whether `name` was given (a `null` value counts as given).
     pub fn contains(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// Decodes argument `name`; absent arguments decode only into optional types.
     pub fn decode<T: DeserializeOwned>(&self, name: &str) -> Result<T, ArgError> {
-        match self.values.get(name) {
+        match self.get(name) {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| ArgError::new(invalid_argument(name, raw, &e))),
             None => crate::schema::from_missing::<T>()
                 .map_err(|_| ArgError::new(format!("missing required argument `{name}`"))),
@@ -38,10 +59,33 @@ impl<'a> Arguments<'a> {
 
     /// Rejects keys outside `known` (schemas say `additionalProperties: false`).
     pub fn deny_unknown(&self, known: &[&str]) -> Result<(), ArgError> {
-        match self.values.keys().find(|k| !known.contains(&k.as_str())) {
+        match self.values.iter().map(|(key, _)| key).find(|k| !known.contains(&k.as_ref())) {
             Some(unknown) => Err(ArgError::new(format!("unknown argument `{}`", echoed(unknown)))),
             None => Ok(()),
         }
+    }
+}
+
+/// Reads a JSON object into its entries, in the order given.
+struct Entries;
+
+/// A key, borrowed from the request unless it holds escapes.
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Visitor<'de> for Entries {
+    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values = Vec::with_capacity(map.size_hint().unwrap_or(4).min(64));
+        while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+            values.push((key, value));
+        }
+        Ok(values)
     }
 }
 
@@ -178,8 +222,22 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_key_keeps_its_last_value_and_escaped_keys_are_read() {
+        let r = raw(r#"{"b":1,"a":2,"b":3,"c\u0069ty":"Paris","b":4}"#);
+        let args = Arguments::parse(Some(&r)).unwrap();
+        assert_eq!(args.decode::<u32>("b").unwrap(), 4);
+        assert_eq!(args.decode::<u32>("a").unwrap(), 2);
+        assert_eq!(args.decode::<String>("city").unwrap(), "Paris");
+        assert!(args.contains("a") && !args.contains("z"));
+        assert!(args.deny_unknown(&["a", "b", "city"]).is_ok());
+        assert_eq!(args.deny_unknown(&["b", "city"]).unwrap_err().to_string(), "unknown argument `a`");
+    }
+
+    #[test]
     fn rejects_non_objects() {
         let r = raw("[1]");
+        assert!(Arguments::parse(Some(&r)).is_err());
+        let r = raw(r#""text""#);
         assert!(Arguments::parse(Some(&r)).is_err());
         assert!(Arguments::parse(None).is_ok());
     }

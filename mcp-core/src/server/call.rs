@@ -160,7 +160,8 @@ impl Server {
             }
             Dispatch::Now => None,
         };
-        let arguments = gate.as_ref().and(p.arguments.clone());
+        // Kept for the task only a gated call can become.
+        let arguments = gate.as_ref().and_then(|_| p.arguments.clone());
         let mut ctx = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless.clone());
         if let Some(gate) = &gate {
             ctx = ctx.with_gate(Arc::clone(gate));
