@@ -163,6 +163,17 @@ async fn stateless_mode_has_no_sessions_get_or_delete() {
 }
 
 #[tokio::test]
+async fn other_methods_are_405_naming_the_allowed_ones() {
+    let url = spawn(quickmcp_axum::McpRouter::new(server()).into_router()).await;
+    let client = HttpClient::new(format!("{url}/mcp"));
+    for method in [reqwest::Method::PUT, reqwest::Method::PATCH, reqwest::Method::HEAD] {
+        let response = client.http.request(method.clone(), &client.url).send().await.unwrap();
+        assert_eq!(response.status(), 405, "{method}");
+        assert_eq!(response.headers()["allow"], "GET,POST,DELETE", "{method}");
+    }
+}
+
+#[tokio::test]
 async fn session_limit_is_503() {
     let server = Server::builder("full", "0").max_sessions(1).build();
     let url = spawn(quickmcp_axum::McpRouter::new(server).into_router()).await;
