@@ -1,4 +1,4 @@
-//! The server `shared/bench` measures: tool `add(a, b)` answering the sum as
+//! The server `bench/server/run.sh` measures: tool `add(a, b)` answering the sum as
 //! text, built with the same public API as any user's server.
 //!
 //! `BENCH_MODE=stateless` (no sessions, JSON answers) or `stateful`

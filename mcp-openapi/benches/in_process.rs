@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Prints calls per second of each and their ratio (median of the rounds).
-//! Over real sockets, `shared/bench` with `bench_server`'s `BENCH_TOOL`
+//! Over real sockets, `bench/server/run.sh` with `bench_server`'s `BENCH_TOOL`
 //! measures the same pair (docs/performance.md).
 
 use quickmcp::prelude::*;
