@@ -60,10 +60,10 @@ fn encoding(c: &mut Criterion) {
     c.bench_function("sse_frame", |b| b.iter(|| quickmcp_axum::sse::frame(Some("3-7"), black_box(message))));
 }
 
-/// The same call in the 2026-07-28 era, as `shared/bench` sends it.
+/// The same call in the 2026-07-28 era, as `bench/server` sends it.
 const CALL_2026: &str = r#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"add","arguments":{"a":40,"b":2},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"bench","version":"1.0"}}}}"#;
 
-/// A POST of `body` as `shared/bench` sends it, in the era `version` names.
+/// A POST of `body` as `bench/server` sends it, in the era `version` names.
 fn post(body: &'static str, version: &str, era_headers: bool) -> http::Request<axum::body::Body> {
     let mut request = http::Request::builder()
         .method("POST")
