@@ -39,6 +39,15 @@ impl Batch {
         self
     }
 
+    /// Queues a Lua script run with `EVAL` (its text sent each time, so a
+    /// Redis restarted empty needs no `SCRIPT LOAD`): one command on the
+    /// wire, placed in Redis Cluster by its first key.
+    pub(crate) fn eval(&mut self, script: &str, keys: &[String]) -> &mut Self {
+        self.pipe.cmd("EVAL").arg(script).arg(keys.len()).arg(keys);
+        self.queued.push((keys.first().map(|key| key.clone().into_bytes()), false));
+        self
+    }
+
     /// Leaves the last command's answer out of the result.
     pub(crate) fn ignore(&mut self) -> &mut Self {
         if let Some((_, ignored)) = self.queued.last_mut() {
@@ -126,5 +135,17 @@ mod tests {
             (vec![2], vec![Value::Int(12)]),
         ];
         assert_eq!(batch.reassemble(answers), Value::Array(vec![Value::Int(10), Value::Int(12), Value::Int(13)]));
+    }
+
+    #[test]
+    fn a_script_is_placed_by_its_first_key_and_takes_arguments_after_its_keys() {
+        let mut batch = Batch::new();
+        batch.cmd("ZADD").arg("m:sessions").arg(1).arg("s");
+        batch.eval("return 1", &["m:{s}:record".into(), "m:{s}:values".into()]).arg(7);
+        let groups = batch.by_slot();
+        assert_eq!(groups.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>(), [vec![0], vec![1]]);
+        let packed = String::from_utf8(groups[1].0.get_packed_pipeline()).unwrap();
+        let words: Vec<&str> = packed.split("\r\n").filter(|w| !w.starts_with(['*', '$'])).collect();
+        assert_eq!(words, ["EVAL", "return 1", "2", "m:{s}:record", "m:{s}:values", "7", ""]);
     }
 }

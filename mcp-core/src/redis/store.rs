@@ -34,6 +34,16 @@ redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 0
 ";
 
+/// Refreshes the TTL of a session's keys (`KEYS[1]` its record) to
+/// `ARGV[1]` ms: {1 when the record exists, else 0; the record when
+/// `ARGV[2]` is 1, else nil}.
+const REFRESH: &str = r"
+local existed = redis.call('PEXPIRE', KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+if ARGV[2] == '1' and existed == 1 then return {existed, redis.call('GET', KEYS[1])} end
+return {existed, false}
+";
+
 /// How often [`RedisSessionStore`] reads a record again when another
 /// replica changed it between its read and its write.
 const UPDATE_ATTEMPTS: u32 = 32;
@@ -90,29 +100,25 @@ impl RedisSessionStore {
         self.ttl.as_millis().max(1) as u64
     }
 
-    /// Refreshes the TTL of the session's keys and its place in the index:
-    /// one round trip, which also reads the record when `read` is set.
+    /// Refreshes the TTL of the session's keys and its place in the index,
+    /// and reads the record when `read` is set: three commands (the
+    /// session's keys in one script, the index in two) in one round trip,
+    /// which is what every request of a session costs.
     async fn refresh(&self, id: &str, read: bool) -> Result<(Option<String>, bool), StoreError> {
         let ttl = self.ttl_ms();
+        let session_keys = [
+            self.keys.record(id),
+            self.keys.values(id),
+            self.keys.streams(id),
+            self.keys.subscriptions(id),
+            self.keys.finished(id),
+        ];
         let mut pipe = Batch::new();
-        pipe.cmd("GET").arg(self.keys.record(id));
-        if !read {
-            pipe.ignore();
-        }
-        pipe.cmd("PEXPIRE").arg(self.keys.record(id)).arg(ttl);
-        pipe.cmd("PEXPIRE").arg(self.keys.values(id)).arg(ttl).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.streams(id)).arg(ttl).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.subscriptions(id)).arg(ttl).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.finished(id)).arg(ttl).ignore();
+        pipe.eval(REFRESH, &session_keys).arg(ttl).arg(u8::from(read));
         pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
         pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
-        if read {
-            let (record, existed): (Option<String>, bool) = self.redis.batch(&pipe).await?;
-            Ok((record, existed))
-        } else {
-            let (existed,): (bool,) = self.redis.batch(&pipe).await?;
-            Ok((None, existed))
-        }
+        let ((existed, record),): ((bool, Option<String>),) = self.redis.batch(&pipe).await?;
+        Ok((record, existed))
     }
 }
 
