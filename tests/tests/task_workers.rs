@@ -311,3 +311,37 @@ async fn a_worker_process_needs_task_tools_and_workers() {
     let refused = McpRouter::new(fleet(store, 0).build()).run_workers().await.unwrap_err();
     assert!(refused.to_string().contains("MCP_TASK_WORKERS=0"), "{refused}");
 }
+
+#[tokio::test]
+async fn the_queue_works_again_after_redis_lost_it() {
+    if !mcp_integration_tests::redis_answers().await {
+        return;
+    }
+    let prefix = prefix();
+    let store = RedisTaskStore::connect(&redis_url(), &prefix).await.unwrap();
+    let server = fleet(store, 1).build();
+    let client = EraClient::start_with(server, Era::Stateless, capabilities()).await;
+    let done = |id: String| {
+        let client = &client;
+        async move {
+            for _ in 0..100 {
+                let task = client.request("tasks/get", json!({"taskId": id})).await;
+                if task["status"] == "completed" {
+                    return task;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("task {id} did not complete within 10 s");
+        }
+    };
+    let first = client.call("chunk", json!({"steps": 1})).await;
+    done(first["taskId"].as_str().unwrap().to_owned()).await;
+
+    // What a Redis restarted empty leaves: no queue, no consumer group.
+    let redis = redis::Client::open(redis_url()).unwrap();
+    let mut connection = redis.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("DEL").arg(format!("{{{prefix}:tasks}}:queue")).query_async(&mut connection).await.unwrap();
+    let second = client.call("chunk", json!({"steps": 1})).await;
+    let task = done(second["taskId"].as_str().unwrap().to_owned()).await;
+    assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
+}

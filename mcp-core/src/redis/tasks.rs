@@ -130,11 +130,30 @@ impl RedisTaskStore {
             idle: Arc::default(),
             entries: Arc::default(),
         };
-        let create = redis::cmd("XGROUP").arg("CREATE").arg(store.queue()).arg(GROUP).arg("0").arg("MKSTREAM").clone();
-        match store.redis.query::<()>(&create).await {
-            Ok(()) => Ok(store),
-            Err(StoreError::Unavailable(why)) if why.contains("BUSYGROUP") => Ok(store),
-            Err(e) => Err(e),
+        store.create_group().await?;
+        Ok(store)
+    }
+
+    /// Creates the queue and its workers' consumer group unless they
+    /// exist: at `connect`, and again when a worker finds the group gone
+    /// (a Redis restarted empty), so that the queue works again at once.
+    async fn create_group(&self) -> Result<(), StoreError> {
+        let create = redis::cmd("XGROUP").arg("CREATE").arg(self.queue()).arg(GROUP).arg("0").arg("MKSTREAM").clone();
+        match self.redis.query::<()>(&create).await {
+            Err(StoreError::Unavailable(why)) if why.contains("BUSYGROUP") => Ok(()),
+            done => done,
+        }
+    }
+
+    /// `result`, or when it failed because the consumer group is gone,
+    /// the group made again and `empty` (the caller tries again later).
+    async fn unless_group_lost<T>(&self, result: Result<T, StoreError>, empty: T) -> Result<T, StoreError> {
+        match result {
+            Err(StoreError::Unavailable(why)) if why.contains("NOGROUP") => {
+                self.create_group().await?;
+                Ok(empty)
+            }
+            done => done,
         }
     }
 
@@ -281,7 +300,8 @@ impl TaskStore for RedisTaskStore {
                 .arg(">")
                 .clone();
             let limit = wait + self.redis.timeout;
-            let reply: Option<StreamReadReply> = super::bounded(limit, read.query_async(&mut connection)).await?;
+            let reply = super::bounded(limit, read.query_async::<Option<StreamReadReply>>(&mut connection)).await;
+            let reply = self.unless_group_lost(reply, None).await?;
             self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(connection);
             let Some(entry) = reply.and_then(|r| r.keys.into_iter().next()).and_then(|k| k.ids.into_iter().next())
             else {
@@ -334,7 +354,8 @@ impl TaskStore for RedisTaskStore {
                 .arg("COUNT")
                 .arg(max.max(1))
                 .clone();
-            let reply: StreamAutoClaimReply = self.redis.query(&take).await?;
+            let reply = self.redis.query::<StreamAutoClaimReply>(&take).await;
+            let reply = self.unless_group_lost(reply, StreamAutoClaimReply::default()).await?;
             let mut taken = Vec::new();
             for entry in reply.claimed {
                 if let Some(task) = entry.get::<String>("task") {
