@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Chaos soak: three replicas of examples/transactions sharing a private Redis
-# behind nginx, mixed traffic from several clients while replicas are killed
-# and frozen and Redis is restarted and paused (soak.py does both, then checks).
-# Loopback only; every wait is bounded.
+# Chaos soak: three replicas of examples/transactions and two of
+# examples/tasks sharing a private Redis behind nginx, mixed traffic from
+# several clients while replicas are killed and frozen and Redis is
+# restarted and paused (soak.py does both, then checks). Loopback only;
+# every wait is bounded.
 #
-#   cargo build --release -p mcp-examples --example transactions --features redis
+#   cargo build --release -p mcp-examples --example transactions --example tasks --features redis
 #   tests/soak/run.sh target/release/examples [SECS]      # SECS: SOAK_SECS, else 60
 #
 # SOAK_REDIS picks the Redis (redis_nodes.py starts it):
@@ -20,10 +21,10 @@ secs=${2:-${SOAK_SECS:-60}}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/soak.XXXXXX)
 # A private copy: a rebuild during the run must not change what restarts.
-cp "$bin_dir/transactions" "$work/transactions"
+cp "$bin_dir/transactions" "$bin_dir/tasks" "$work/"
 pids=()
 cleanup() {
-  # What we started, and what soak.py started (restarted replicas, Redis),
+  # What we started, and what soak.py started (the replicas, Redis),
   # by pid; SIGCONT first in case the run stopped while one was frozen.
   local all=("${pids[@]}")
   if [ -f "$work/spawned.pids" ]; then mapfile -t -O "${#all[@]}" all <"$work/spawned.pids"; fi
@@ -53,22 +54,27 @@ if [ "$mode" = tls ]; then
 fi
 
 state_keys="soak:$(head -c 32 /dev/urandom | base64 | tr -d '=+/')"
-replicas=()
+# soak.py starts the replicas (and so knows how each one ended).
+ports=()
 upstreams=""
 for n in 1 2 3; do
   port=$(free_port)
-  "$here/replica.sh" "$work/transactions" "$port" "$redis_url" "$state_keys" >>"$work/replica$n.log" 2>&1 &
-  pid=$!
-  pids+=("$pid")
-  wait_port "$port"
-  replicas+=("$port:$pid")
+  ports+=("$port")
   # fail_timeout short: a restarted replica is back in rotation within 2 s.
   upstreams+="server 127.0.0.1:$port max_fails=1 fail_timeout=2s; "
+done
+# Two replicas of the tasks example, at /tasks/mcp (tests/soak/tasks_traffic.py).
+task_ports=()
+task_upstreams=""
+for n in 1 2; do
+  port=$(free_port)
+  task_ports+=("$port")
+  task_upstreams+="server 127.0.0.1:$port max_fails=1 fail_timeout=2s; "
 done
 
 nginx_port=$(free_port)
 mkdir -p "$work/logs"
-sed -e "s|@PREFIX@|$work|g" -e "s|@PORT@|$nginx_port|g" -e "s|@UPSTREAMS@|$upstreams|" "$here/nginx.conf" >"$work/nginx.conf"
+sed -e "s|@PREFIX@|$work|g" -e "s|@PORT@|$nginx_port|g" -e "s|@UPSTREAMS@|$upstreams|" -e "s|@TASK_UPSTREAMS@|$task_upstreams|" "$here/nginx.conf" >"$work/nginx.conf"
 nginx -p "$work" -c "$work/nginx.conf" -e "$work/error.log" &
 pids+=($!)
 wait_port "$nginx_port"
@@ -77,8 +83,10 @@ status=0
 # The soak bounds itself; timeout is the backstop (SECS plus checks and the idle expiry).
 timeout --signal=INT --kill-after=10 $((secs + 150)) \
   python3 "$here/soak.py" --url "http://127.0.0.1:$nginx_port/mcp" --secs "$secs" \
-    --replicas "$(IFS=,; echo "${replicas[*]}")" --redis-dir "$work/redis" \
+    --replica-ports "$(IFS=,; echo "${ports[*]}")" --redis-dir "$work/redis" \
     --replica-cmd "$here/replica.sh $work/transactions {port} $redis_url $state_keys" \
+    --task-ports "$(IFS=,; echo "${task_ports[*]}")" \
+    --task-cmd "$here/replica.sh $work/tasks {port} $redis_url $state_keys" \
     --work "$work" || status=$?
 if [ "$status" -ne 0 ]; then
   for log in "$work"/replica*.log "$work/error.log" "$work"/redis/redis-*.log; do echo "--- $log (last 15 lines)"; tail -n 15 "$log"; done
