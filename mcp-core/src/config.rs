@@ -187,6 +187,8 @@ pub const MAX_SESSIONS_PER_CLIENT: Variable = Variable::number("MCP_MAX_SESSIONS
 pub const SESSION_TIMEOUT: Variable = Variable::seconds("MCP_SESSION_TIMEOUT", "3600");
 /// How long a handler may run, in seconds.
 pub const REQUEST_TIMEOUT: Variable = Variable::seconds("MCP_REQUEST_TIMEOUT", "600");
+/// `subscriptions/listen` streams the server holds open at once.
+pub const MAX_LISTENERS: Variable = Variable::number("MCP_MAX_LISTENERS", "10000");
 /// `subscriptions/listen` streams one client (principal, else address) holds.
 pub const MAX_LISTENERS_PER_CLIENT: Variable = Variable::number("MCP_MAX_LISTENERS_PER_CLIENT", "16");
 /// Largest value one `SessionState` holds, in bytes of JSON.
@@ -272,6 +274,7 @@ pub const VARIABLES: &[Variable] = &[
     MAX_SESSIONS_PER_CLIENT,
     SESSION_TIMEOUT,
     REQUEST_TIMEOUT,
+    MAX_LISTENERS,
     MAX_LISTENERS_PER_CLIENT,
     MAX_SESSION_STATE,
     TASK_TTL,

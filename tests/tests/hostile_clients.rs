@@ -456,6 +456,28 @@ async fn each_client_holds_a_bounded_number_of_listeners() {
 }
 
 #[tokio::test]
+async fn the_server_holds_a_bounded_number_of_listeners() {
+    let server = Server::builder("few", "0").tools(tools![add]).max_listeners(3).build();
+    let url = listener_app(server.clone()).await;
+    let mut streams = Vec::new();
+    for n in 0..3 {
+        let stream = listen_from(&url, &format!("203.0.113.{n}"), None).await;
+        assert_eq!(stream.status(), 200);
+        streams.push(stream);
+    }
+    let (_, body) = status_and_body(listen_from(&url, "203.0.113.9", None).await).await;
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("maximum of 3") && message.contains("MCP_MAX_LISTENERS"), "{body}");
+    assert_eq!(server.listener_count(), 3);
+    streams.pop();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while server.listener_count() > 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(listen_from(&url, "203.0.113.9", None).await.status(), 200, "a closed stream frees its place");
+}
+
+#[tokio::test]
 async fn a_handler_past_the_request_timeout_is_answered_and_dropped() {
     let server = Server::builder("timed", "0")
         .tools(tools![add, nap])

@@ -27,6 +27,7 @@ pub struct ServerBuilder {
     request_timeout: Duration,
     max_sessions: usize,
     max_sessions_per_client: usize,
+    max_listeners: usize,
     max_listeners_per_client: usize,
     max_session_state: usize,
     session_timeout: Duration,
@@ -55,6 +56,7 @@ impl Server {
         let max_sessions = env.number(&config::MAX_SESSIONS);
         let max_sessions_per_client = env.number(&config::MAX_SESSIONS_PER_CLIENT);
         let session_timeout = env.seconds(&config::SESSION_TIMEOUT);
+        let max_listeners = env.number(&config::MAX_LISTENERS);
         let max_listeners_per_client = env.number(&config::MAX_LISTENERS_PER_CLIENT);
         let max_session_state = env.number(&config::MAX_SESSION_STATE);
         let task_options = TaskOptions {
@@ -77,6 +79,7 @@ impl Server {
             request_timeout,
             max_sessions,
             max_sessions_per_client,
+            max_listeners,
             max_listeners_per_client,
             max_session_state,
             session_timeout,
@@ -439,10 +442,26 @@ impl ServerBuilder {
         self
     }
 
+    /// Most `subscriptions/listen` streams the server holds at once
+    /// (`MCP_MAX_LISTENERS`, default 10 000, as many as the connections
+    /// `MCP_MAX_CONNECTIONS` lets in); one more is answered with an error
+    /// naming the limit. Each idle stream takes about 20 KiB
+    /// (docs/performance.md).
+    ///
+    /// ```
+    /// let server = quickmcp::Server::builder("demo", "1.0.0").max_listeners(2000).build();
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn max_listeners(mut self, max: usize) -> Self {
+        self.max_listeners = max;
+        self
+    }
+
     /// Most `subscriptions/listen` streams one client holds at once
     /// (`MCP_MAX_LISTENERS_PER_CLIENT`, default 16), counted by its verified
     /// subject, else by its address; one more is answered `-32004` (HTTP
-    /// 429). The server holds at most [`MAX_LISTENERS`](super::MAX_LISTENERS)
+    /// 429). The server holds at most [`max_listeners`](Self::max_listeners)
     /// in all.
     #[must_use]
     pub fn max_listeners_per_client(mut self, max: usize) -> Self {
@@ -685,7 +704,7 @@ impl ServerBuilder {
                 stateless_capabilities,
                 state_keys: self.state_keys.unwrap_or_else(StateKeys::random),
                 catalog: SharedCatalog::new(self.catalog),
-                listeners: listen::Listeners::new(self.max_listeners_per_client),
+                listeners: listen::Listeners::new(self.max_listeners, self.max_listeners_per_client),
                 max_session_state: self.max_session_state,
                 state: self.state,
                 sessions: self.sessions.unwrap_or_else(|| {

@@ -15,9 +15,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Most `subscriptions/listen` streams a server holds open at once.
-pub const MAX_LISTENERS: usize = 1024;
-
 /// Most tasks one listener follows.
 pub const MAX_WATCHED_TASKS: usize = 64;
 
@@ -99,14 +96,16 @@ impl ClientKey {
 pub(crate) struct Listeners {
     open: Mutex<Vec<Listener>>,
     next: AtomicU64,
+    /// Most streams the server holds (`MCP_MAX_LISTENERS`).
+    max: usize,
     /// Most streams one client holds (`MCP_MAX_LISTENERS_PER_CLIENT`).
     per_client: usize,
 }
 
 impl Listeners {
-    /// No listeners yet; each client may hold `per_client`.
-    pub(crate) fn new(per_client: usize) -> Self {
-        Self { open: Mutex::default(), next: AtomicU64::new(0), per_client }
+    /// No listeners yet; the server may hold `max`, each client `per_client`.
+    pub(crate) fn new(max: usize, per_client: usize) -> Self {
+        Self { open: Mutex::default(), next: AtomicU64::new(0), max, per_client }
     }
 
     fn open(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
@@ -117,8 +116,11 @@ impl Listeners {
     /// maximum of listeners (checked and added at once).
     fn register(&self, mut listener: Listener) -> Result<Registration<'_>, RpcError> {
         let mut open = self.open();
-        if open.len() >= MAX_LISTENERS {
-            return Err(RpcError::internal(format!("the server holds its maximum of {MAX_LISTENERS} listeners")));
+        if open.len() >= self.max {
+            return Err(RpcError::internal(format!(
+                "the server holds its maximum of {} subscriptions/listen streams (MCP_MAX_LISTENERS)",
+                self.max
+            )));
         }
         if let Some(client) = &listener.client
             && open.iter().filter(|l| l.client.as_ref() == Some(client)).count() >= self.per_client

@@ -45,7 +45,7 @@ pub use crate::tasks::MAX_INPUT_RESPONSES;
 pub use builder::{BuildError, ServerBuilder};
 pub use dispatch::{MAX_SUBSCRIBED_URI, MAX_SUBSCRIPTIONS};
 pub use inbound::{Arrival, EraCheck, Refusal, Routed, SessionSource};
-pub use listen::{MAX_LISTENERS, MAX_WATCHED_TASKS, META_SUBSCRIPTION_ID, SubscriptionFilter};
+pub use listen::{MAX_WATCHED_TASKS, META_SUBSCRIPTION_ID, SubscriptionFilter};
 
 use crate::era::StateKeys;
 use crate::protocol::Implementation;
