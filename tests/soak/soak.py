@@ -50,13 +50,20 @@ SESSION_TIMEOUT = float(os.environ.get("SOAK_SESSION_TIMEOUT", "10"))  # as repl
 
 # Which chaos explains which client-visible error (docs/deploy.md, docs/transport.md).
 EXPLAINED_BY = {
-    "http-503": "redis",  # the session store failed or is paused
-    "rpc-redis": "redis",  # a JSON-RPC error naming Redis
-    "tool-redis": "redis",  # a tool's SessionState update failed on Redis
-    "http-502": "replica",  # nginx: the upstream died mid-request
-    "http-504": "replica",  # nginx: the upstream is frozen past proxy_read_timeout
-    "conn": "replica",  # a stream cut when its replica died, or a direct post to a dead one
-    "no-answer": "replica",  # an SSE response nginx ended when its replica died
+    # The session store failed or is paused; or a frozen replica woke to
+    # find its Redis commands past their time limit.
+    "http-503": ("redis", "replica"),
+    "rpc-redis": ("redis",),  # a JSON-RPC error naming Redis
+    "tool-redis": ("redis",),  # a tool's SessionState update failed on Redis
+    "http-502": ("replica",),  # nginx: the upstream died mid-request
+    "http-504": ("replica",),  # nginx: the upstream is frozen past proxy_read_timeout
+    "conn": ("replica",),  # a stream cut when its replica died, or a direct post to a dead one
+    # An SSE response ended without its answer: nginx ended it when its
+    # replica died, or Redis restarted empty and took the session with it.
+    "no-answer": ("replica", "redis"),
+    # A cancelled rollback that ended after CANCEL_TIMEOUT (by its request
+    # timeout): the cancellation crossed Redis while it restarted empty.
+    "cancel-late": ("redis",),
 }
 
 
@@ -553,9 +560,12 @@ class Worker(threading.Thread):
         body = {"name": "rollback", "arguments": {"transaction_id": tx.id}}
         self.record.count("rollback (cancelled)")
         t0 = now()
+        # Read up to the request's own limit; ending after CANCEL_TIMEOUT is
+        # an error of its own kind, explained only by a Redis restart.
         reply = exchange(self.soak.balancer, "POST", "/mcp", session.headers(),
                          json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call", "params": body}),
-                         CANCEL_TIMEOUT, cancel, rid)
+                         CALL_TIMEOUT, cancel, rid)
+        took = now() - t0
         answered = [m for m in reply.messages if m.get("id") == rid and "method" not in m]
         if reply.kind or reply.status != 200:
             session.fail("rollback (cancelled)", reply.kind or f"http-{reply.status}", t0, reply.detail)
@@ -564,6 +574,9 @@ class Worker(threading.Thread):
             tx.expected = None  # never asked, or the cancellation could not be posted
         elif answered and "result" in answered[0] and not answered[0]["result"].get("isError"):
             self.record.problem("a cancelled rollback ran anyway", f"{session.id} tx {tx.id}: {answered[0]}")
+            tx.expected = None
+        elif took > CANCEL_TIMEOUT:
+            session.fail("rollback (cancelled)", "cancel-late", t0, f"ended after {took:.1f} s")
             tx.expected = None
         else:
             self.record.event("rollback cancelled")  # ended with no result (or an error): stays open
@@ -863,10 +876,10 @@ class Soak:
             return "session lost with Redis or expired" if session.lost_to_chaos(t0) else None
         if kind == "http-409" and op == "get stream":
             return "a second GET stream on one replica"
-        category = EXPLAINED_BY.get(kind)
+        categories = EXPLAINED_BY.get(kind, ())
         for cat, _, start, end in self.record.windows:
-            if cat == category and start - 1 <= t1 and t0 <= end + GRACE:
-                return category
+            if cat in categories and start - 1 <= t1 and t0 <= end + GRACE:
+                return cat
         # A chaos action still under way has no window yet: its start is logged by time.
         return None
 
