@@ -711,3 +711,34 @@ async fn a_session_ended_on_one_replica_is_let_go_on_the_others() {
     }
     assert_eq!(held, 0, "B holds nothing for sessions that ended through A");
 }
+
+#[tokio::test]
+async fn sessions_redis_lost_are_let_go_by_the_sweep() {
+    let prefix = prefix();
+    let Some(sessions) = connect(settings(&prefix)).await else { return };
+    let url = format!("{}/mcp", spawn(quickmcp_axum::McpRouter::new(server(sessions.clone())).into_router()).await);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let mut client = HttpClient::new(&url);
+        client.initialize().await;
+        let answer = client.request(n, "tools/call", json!({"name": "chatter", "arguments": {}})).await;
+        assert!(answer.last().unwrap()["result"].is_object());
+        ids.push(client.session.clone().unwrap());
+    }
+    assert_eq!(sessions.held_here(), 3);
+    // Redis loses two of them (as a Redis restarted empty does): no expiry
+    // will ever name them, so only the sweep can let them go.
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    for key in keys_under(&prefix).await {
+        if !key.contains(&ids[2]) {
+            let _: () = redis::cmd("DEL").arg(&key).query_async(&mut connection).await.unwrap();
+        }
+    }
+    sessions.expire_idle().await.unwrap();
+    assert_eq!(sessions.held_here(), 1, "only the session Redis still has is held");
+    let mut kept = HttpClient::new(&url);
+    kept.session = Some(ids[2].clone());
+    let answer = kept.request(9, "tools/call", json!({"name": "chatter", "arguments": {}})).await;
+    assert!(answer.last().unwrap()["result"].is_object(), "the kept session still works: {answer:?}");
+}

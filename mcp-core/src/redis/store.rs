@@ -274,6 +274,20 @@ impl SessionStore for RedisSessionStore {
         })
     }
 
+    fn holds<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<bool>> {
+        Box::pin(async move {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut pipe = Batch::new();
+            for id in ids {
+                pipe.cmd("EXISTS").arg(self.keys.record(id));
+            }
+            let found: Vec<i64> = self.redis.batch(&pipe).await?;
+            Ok(found.into_iter().map(|n| n > 0).collect())
+        })
+    }
+
     fn count(&self) -> StoreFuture<'_, usize> {
         Box::pin(async move {
             let index = self.keys.index();

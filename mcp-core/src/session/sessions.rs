@@ -154,18 +154,37 @@ impl Sessions {
 
     /// Ends every idle session; returns how many. A session running a
     /// request or holding an open stream here is not idle: it is marked
-    /// used first.
+    /// used first. What this process holds for a session the store lost
+    /// (a shared store restarted empty) is let go as well.
     pub async fn expire_idle(&self) -> Result<usize, StoreError> {
-        for (id, live) in self.shared.live.all() {
+        let held = self.shared.live.all();
+        for (id, live) in &held {
             if live.is_busy() {
-                self.shared.store.touch(&id).await?;
+                self.shared.store.touch(id).await?;
             }
         }
         let expired = self.shared.store.expire_idle().await?;
         for id in &expired {
             self.forget(id).await;
         }
+        let ended: std::collections::HashSet<&str> = expired.iter().map(String::as_str).collect();
+        let held: Vec<String> = held.into_iter().map(|(id, _)| id).filter(|id| !ended.contains(id.as_str())).collect();
+        self.let_go_of_lost(&held).await?;
         Ok(expired.len())
+    }
+
+    /// Forgets those of `held` (sessions with live handles here) that the
+    /// store no longer has: no expiry will name them, and their handles
+    /// would stay for the life of the process.
+    async fn let_go_of_lost(&self, held: &[String]) -> Result<(), StoreError> {
+        let kept = self.shared.store.holds(held).await?;
+        for (id, kept) in held.iter().zip(kept) {
+            if !kept {
+                tracing::debug!(session = %id, "a session the store lost is let go");
+                self.forget(id).await;
+            }
+        }
+        Ok(())
     }
 
     /// Expires idle sessions for a `create` that found the store full,

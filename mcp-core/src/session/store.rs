@@ -64,6 +64,14 @@ pub trait SessionStore: Send + Sync + 'static {
     fn expire_idle(&self) -> StoreFuture<'_, Vec<String>>;
     /// How many sessions the store holds.
     fn count(&self) -> StoreFuture<'_, usize>;
+    /// Which of `ids` the store still holds (in order), without marking
+    /// them used. The sweep lets go of what this process keeps for a
+    /// session the store lost without expiring it here: a shared store
+    /// restarted empty, say. The default says it holds them all (right for
+    /// a store whose `expire_idle` returns every session it forgets).
+    fn holds<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<bool>> {
+        ready(Ok(vec![true; ids.len()]))
+    }
     /// Whether this store keeps sessions at all; `false` for
     /// [`NoSessions`] (stateless mode: no `Mcp-Session-Id`, no GET stream).
     fn keeps_sessions(&self) -> bool {
