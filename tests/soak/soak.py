@@ -45,6 +45,7 @@ CANCEL_TIMEOUT = 10.0  # a cancelled rollback must end its stream well before it
 GET_TIMEOUT = 10.0  # keep-alives come every 2 s: silence this long means a dead stream
 FREEZE_SECS = 8.0  # longer than nginx's proxy_read_timeout (6 s)
 VANISHED = "a replica ended while frozen"
+REQUEST_TIMEOUT = -32001  # JSON-RPC: the request ran past its time limit
 GRACE = 5.0  # after a chaos window closes, errors it caused may still arrive
 SESSION_TIMEOUT = float(os.environ.get("SOAK_SESSION_TIMEOUT", "10"))  # as replica.sh sets it
 
@@ -873,10 +874,22 @@ class Soak:
         """Why a client-visible error is documented, or None."""
         op, kind, t0, t1, session, _ = error
         if kind == "http-404":
-            return "session lost with Redis or expired" if session.lost_to_chaos(t0) else None
+            if session.lost_to_chaos(t0):
+                return "session lost with Redis or expired"
+            # nginx sends an idempotent DELETE again to another replica when
+            # its own died mid-request: the first ended the session, the
+            # second finds none.
+            return self.window(("replica",), t0, t1) if op == "delete" else None
         if kind == "http-409" and op == "get stream":
             return "a second GET stream on one replica"
-        categories = EXPLAINED_BY.get(kind, ())
+        if kind == f"rpc-{REQUEST_TIMEOUT}" and op == "rollback":
+            # Its confirmation crossed Redis as it restarted empty or failed
+            # over, and was lost with it: the handler waited to its limit.
+            return self.window(("redis",), t0, t1)
+        return self.window(EXPLAINED_BY.get(kind, ()), t0, t1)
+
+    def window(self, categories, t0, t1):
+        """The chaos of `categories` under way between t0 and t1, or None."""
         for cat, _, start, end in self.record.windows:
             if cat in categories and start - 1 <= t1 and t0 <= end + GRACE:
                 return cat

@@ -110,6 +110,10 @@ class TaskClient(threading.Thread):
             task = self.rpc("task get", "tasks/get", {"taskId": task_id}, name=task_id)
             if task is None:
                 continue  # a transport error, recorded; ask again
+            if "error" in task and self.names_redis(task["error"]):
+                # Redis paused or failing over: the task is still there.
+                self.record.error("task get", "rpc-redis", task["t0"], now(), self.caller, task["error"])
+                continue
             if "error" in task:
                 self.end(task_id, created, "lost", task["error"])
                 return

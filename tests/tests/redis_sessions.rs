@@ -106,6 +106,10 @@ async fn the_stores_keep_their_contract_and_leave_nothing_behind() {
     ended.publish(stream, b"{}".to_vec()).await.unwrap();
     assert!(sessions.remove(ended.id()).await.unwrap());
     assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "a deleted session leaves no keys");
+    // A request that was still answering when its session ended finishes
+    // its stream afterwards: that must not make its keys again.
+    ended.finish_stream(stream).await;
+    assert_eq!(keys_under(&prefix).await, Vec::<String>::new(), "a stream finished late leaves no keys");
 }
 
 #[tokio::test]

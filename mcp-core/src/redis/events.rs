@@ -33,8 +33,11 @@ return seq
 
 /// Marks a stream finished and forgets the oldest finished streams beyond
 /// the bound (their position, mark and events), so that a long session's
-/// keys do not grow with every request it makes.
+/// keys do not grow with every request it makes. A stream whose session
+/// ended meanwhile (or that Redis lost) is left alone: writing its mark
+/// would make the `streams` hash again, with no expiry.
 const FINISH: &str = r"
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1] .. ':finished', 1)
 redis.call('RPUSH', KEYS[2], ARGV[1])
 while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[2]) do

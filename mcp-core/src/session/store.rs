@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 /// - `expire_idle` forgets every idle session and returns their ids, so the
 ///   caller can drop what else belongs to them (live handles, events). A
 ///   store whose backend expires keys itself may return what it knows of;
+/// - `holds` says which of the given sessions still exist, marking none
+///   used (the sweep lets go of sessions a shared store lost);
 /// - `load_value` and `swap_value` keep a session's named values (what
 ///   [`SessionState`](crate::context::SessionState) stores, as JSON): `swap_value`
 ///   writes only when the value still is the one the caller read, so that
