@@ -37,7 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from redis_nodes import Nodes, port_open, wait_until  # noqa: E402  (single Redis, a cluster, or TLS: SOAK_REDIS)
-from tasks_traffic import TaskClient, check_tasks  # noqa: E402
+from tasks_traffic import MAX_RUNS, RERUN, TASK_DEADLINE, TaskClient, check_tasks  # noqa: E402
 
 PROTOCOL = "2025-11-25"
 CALL_TIMEOUT = 25.0  # per request: above MCP_REQUEST_TIMEOUT (15 s) plus Redis's 2 s
@@ -952,8 +952,10 @@ def main():
     sampling = threading.Event()
     threading.Thread(target=soak.sample_rss, args=(sampling,), daemon=True).start()
     chaos.join(args.secs + 60)
-    for worker in workers + task_clients:
+    for worker in workers:
         worker.join(max(1.0, soak.end + 90 - now()))
+    for client in task_clients:  # following their last task
+        client.join(max(1.0, soak.end + TASK_DEADLINE + RERUN * MAX_RUNS + 10 - now()))
     stuck = [w.name for w in workers + task_clients if w.is_alive()]
     traffic_secs = now() - soak.start
     rss_after = soak.rss()
