@@ -345,3 +345,87 @@ async fn the_queue_works_again_after_redis_lost_it() {
     let task = done(second["taskId"].as_str().unwrap().to_owned()).await;
     assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
 }
+
+/// The memory task store, but `load` and `swap` fail while `down` is set:
+/// a Redis failover or pause, as a worker sees it.
+struct Flaky {
+    inner: MemoryTaskStore,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Flaky {
+    fn is_down(&self) -> bool {
+        self.down.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn unavailable<'a, T: Send + 'a>() -> quickmcp::session::StoreFuture<'a, T> {
+    Box::pin(async { Err(quickmcp::session::StoreError::Unavailable("the test's store is down".into())) })
+}
+
+impl TaskStore for Flaky {
+    fn create<'a>(
+        &'a self,
+        record: &'a quickmcp::tasks::TaskRecord,
+        arguments: Option<&'a quickmcp::tasks::Payload>,
+        quota: usize,
+    ) -> quickmcp::session::StoreFuture<'a, ()> {
+        self.inner.create(record, arguments, quota)
+    }
+    fn load<'a>(&'a self, id: &'a str) -> quickmcp::session::StoreFuture<'a, Option<quickmcp::tasks::TaskRecord>> {
+        if self.is_down() { unavailable() } else { self.inner.load(id) }
+    }
+    fn arguments<'a>(&'a self, id: &'a str) -> quickmcp::session::StoreFuture<'a, Option<quickmcp::tasks::Payload>> {
+        self.inner.arguments(id)
+    }
+    fn swap<'a>(&'a self, record: &'a quickmcp::tasks::TaskRecord) -> quickmcp::session::StoreFuture<'a, bool> {
+        if self.is_down() { unavailable() } else { self.inner.swap(record) }
+    }
+    fn claim<'a>(&'a self, worker: &'a str, wait: Duration) -> quickmcp::session::StoreFuture<'a, Option<String>> {
+        self.inner.claim(worker, wait)
+    }
+    fn heartbeat<'a>(&'a self, worker: &'a str, id: &'a str) -> quickmcp::session::StoreFuture<'a, ()> {
+        self.inner.heartbeat(worker, id)
+    }
+    fn finish<'a>(&'a self, id: &'a str) -> quickmcp::session::StoreFuture<'a, ()> {
+        self.inner.finish(id)
+    }
+    fn reclaim<'a>(
+        &'a self,
+        worker: &'a str,
+        idle: Duration,
+        max: usize,
+    ) -> quickmcp::session::StoreFuture<'a, Vec<String>> {
+        self.inner.reclaim(worker, idle, max)
+    }
+    fn release<'a>(&'a self, worker: &'a str, id: &'a str) -> quickmcp::session::StoreFuture<'a, ()> {
+        self.inner.release(worker, id)
+    }
+    fn in_process(&self) -> bool {
+        self.inner.in_process()
+    }
+}
+
+#[tokio::test]
+async fn a_task_that_ends_while_its_store_is_down_ends_once_it_is_back() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = Flaky { inner: MemoryTaskStore::new(), down: Arc::clone(&down) };
+    let server = fleet(store, 1).build();
+    let client = EraClient::start_with(server, Era::Stateless, capabilities()).await;
+    let created = client.call("chunk", json!({"steps": 6})).await;
+    let id = created["taskId"].as_str().unwrap().to_owned();
+    // The store stops answering while the task runs, and past its end.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..100 {
+        let task = client.request("tasks/get", json!({"taskId": id})).await;
+        if task["status"] == "completed" {
+            assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the task did not complete within 10 s of its store coming back");
+}

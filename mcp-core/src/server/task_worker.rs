@@ -23,6 +23,11 @@ use std::time::Duration;
 const CLAIM_WAIT: Duration = Duration::from_secs(1);
 /// Attempts at a compare-and-set before giving up on one change.
 const SWAP_ATTEMPTS: usize = 16;
+/// How long a worker keeps trying to record a task's end while the store
+/// does not answer (a Redis failover takes seconds), and its pause between
+/// tries.
+const SETTLE_FOR: Duration = Duration::from_secs(30);
+const SETTLE_PAUSE: Duration = Duration::from_millis(250);
 /// How long handing back the running tasks may take, once the grace is over.
 const HAND_BACK_LIMIT: Duration = Duration::from_secs(5);
 
@@ -136,9 +141,12 @@ pub(crate) async fn run(server: &Server, id: &str) {
     tasks.running.fetch_add(1, Ordering::Relaxed);
     let _running = Running(&tasks.running);
     let counters = &tasks.counters;
-    let Some(task) = begin(tasks, id).await else {
-        finish(tasks, id).await;
-        return;
+    let task = match begin(tasks, id).await {
+        Begun::Run(task) => *task,
+        Begun::Nothing => return finish(tasks, id).await,
+        // Taken off the queue now, it would never run: another worker
+        // takes it once its claim goes silent.
+        Begun::Unavailable => return hand_back(tasks, id, false).await,
     };
     match execute(server, tasks, task).await {
         Ended::Outcome(outcome) => {
@@ -148,8 +156,13 @@ pub(crate) async fn run(server: &Server, id: &str) {
                 Err(_) => &counters.failed,
             };
             Counters::add(counter);
-            settle(&*tasks.store, id, outcome, tasks.options.max_payload).await;
-            finish(tasks, id).await;
+            if settle(&*tasks.store, id, outcome, tasks.options.max_payload).await {
+                finish(tasks, id).await;
+            } else {
+                // Its end is not recorded: off the queue, it would stay
+                // `working` for good; run again, it ends.
+                hand_back(tasks, id, false).await;
+            }
         }
         Ended::Elsewhere => {
             Counters::add(&counters.cancelled);
@@ -206,14 +219,27 @@ impl Drop for Running<'_> {
     }
 }
 
-/// Counts a new attempt at the task; `None` when there is nothing to run
-/// (gone, ended, or out of attempts: then failed).
-async fn begin(tasks: &Tasks, id: &str) -> Option<TaskRecord> {
+/// What [`begin`] found.
+enum Begun {
+    /// An attempt is counted: run it.
+    Run(Box<TaskRecord>),
+    /// Nothing to run: gone, ended, or out of attempts (then failed).
+    Nothing,
+    /// The store did not answer.
+    Unavailable,
+}
+
+/// Counts a new attempt at the task.
+async fn begin(tasks: &Tasks, id: &str) -> Begun {
     let store = &*tasks.store;
     for _ in 0..SWAP_ATTEMPTS {
-        let mut task = store.load(id).await.ok()??;
+        let mut task = match store.load(id).await {
+            Ok(Some(task)) => task,
+            Ok(None) => return Begun::Nothing,
+            Err(_) => return Begun::Unavailable,
+        };
         if task.status.is_terminal() {
-            return None;
+            return Begun::Nothing;
         }
         if task.attempts >= task.max_attempts {
             let stopped = RpcError::internal(format!(
@@ -221,19 +247,19 @@ async fn begin(tasks: &Tasks, id: &str) -> Option<TaskRecord> {
                 task.attempts
             ));
             Counters::add(&tasks.counters.failed);
-            settle(store, id, Err(stopped), 0).await;
-            return None;
+            return if settle(store, id, Err(stopped), 0).await { Begun::Nothing } else { Begun::Unavailable };
         }
         task.attempts += 1;
         task.touch();
-        if store.swap(&task).await.ok()? {
+        let Ok(swapped) = store.swap(&task).await else { return Begun::Unavailable };
+        if swapped {
             if task.attempts > 1 {
                 Counters::add(&tasks.counters.retried);
             }
-            return Some(task);
+            return Begun::Run(Box::new(task));
         }
     }
-    None
+    Begun::Nothing
 }
 
 /// Runs the tool, until it ends, the task ends elsewhere, or a drain hands
@@ -284,14 +310,16 @@ async fn watch(tasks: &Tasks, run: &TaskRun) {
     }
 }
 
-/// Ends the task with `outcome`, unless it ended already. A result over
+/// Ends the task with `outcome`, unless it ended already; `false` when
+/// that could not be recorded (the store did not answer for
+/// [`SETTLE_FOR`], or every attempt lost a race). A result over
 /// `max_payload` bytes fails the task instead.
 pub(crate) async fn settle(
     store: &dyn TaskStore,
     id: &str,
     outcome: Result<CallToolResult, RpcError>,
     max_payload: usize,
-) {
+) -> bool {
     let outcome = outcome.and_then(|result| match Payload::to_json(&result) {
         Ok(kept) if kept.len() <= max_payload => Ok(kept),
         Ok(kept) => Err(result_too_large(kept.len(), max_payload)),
@@ -307,20 +335,34 @@ pub(crate) async fn settle(
             (TaskStatus::Failed, None, Some(error))
         }
     };
-    for _ in 0..SWAP_ATTEMPTS {
-        let Ok(Some(mut task)) = store.load(id).await else { return };
-        if task.status.is_terminal() {
-            return;
-        }
+    let give_up = tokio::time::Instant::now() + SETTLE_FOR;
+    let mut races = 0;
+    while races < SWAP_ATTEMPTS {
+        let mut task = match store.load(id).await {
+            Ok(Some(task)) if !task.status.is_terminal() => task,
+            Ok(_) => return true,
+            Err(error) if tokio::time::Instant::now() < give_up => {
+                tracing::warn!(task = %id, %error, "the end of a task waits for the store");
+                tokio::time::sleep(SETTLE_PAUSE).await;
+                continue;
+            }
+            Err(_) => break,
+        };
         task.status = status;
         task.status_message = error.as_ref().and_then(|e| e["message"].as_str()).map(str::to_owned);
         task.result.clone_from(&result);
         task.error.clone_from(&error);
         task.input_requests.clear();
         task.touch();
-        if store.swap(&task).await.unwrap_or(false) {
-            return;
+        match store.swap(&task).await {
+            Ok(true) => return true,
+            Ok(false) => races += 1,
+            Err(_) => tokio::time::sleep(SETTLE_PAUSE).await,
+        }
+        if tokio::time::Instant::now() >= give_up {
+            break;
         }
     }
     tracing::error!(task = %id, "could not record the end of a task");
+    false
 }
