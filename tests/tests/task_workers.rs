@@ -321,29 +321,28 @@ async fn the_queue_works_again_after_redis_lost_it() {
     let store = RedisTaskStore::connect(&redis_url(), &prefix).await.unwrap();
     let server = fleet(store, 1).build();
     let client = EraClient::start_with(server, Era::Stateless, capabilities()).await;
-    let done = |id: String| {
-        let client = &client;
-        async move {
-            for _ in 0..100 {
-                let task = client.request("tasks/get", json!({"taskId": id})).await;
-                if task["status"] == "completed" {
-                    return task;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            panic!("task {id} did not complete within 10 s");
-        }
-    };
     let first = client.call("chunk", json!({"steps": 1})).await;
-    done(first["taskId"].as_str().unwrap().to_owned()).await;
+    completed(&client, first["taskId"].as_str().unwrap()).await;
 
     // What a Redis restarted empty leaves: no queue, no consumer group.
     let redis = redis::Client::open(redis_url()).unwrap();
     let mut connection = redis.get_multiplexed_async_connection().await.unwrap();
     let _: () = redis::cmd("DEL").arg(format!("{{{prefix}:tasks}}:queue")).query_async(&mut connection).await.unwrap();
     let second = client.call("chunk", json!({"steps": 1})).await;
-    let task = done(second["taskId"].as_str().unwrap().to_owned()).await;
+    let task = completed(&client, second["taskId"].as_str().unwrap()).await;
     assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
+}
+
+/// Task `id` once it completed, polled for at most 10 s.
+async fn completed(client: &EraClient, id: &str) -> Value {
+    for _ in 0..100 {
+        let task = client.request("tasks/get", json!({"taskId": id})).await;
+        if task["status"] == "completed" {
+            return task;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("task {id} did not complete within 10 s");
 }
 
 /// The memory task store, but `load` and `swap` fail while `down` is set:
@@ -419,13 +418,6 @@ async fn a_task_that_ends_while_its_store_is_down_ends_once_it_is_back() {
     down.store(true, std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     down.store(false, std::sync::atomic::Ordering::SeqCst);
-    for _ in 0..100 {
-        let task = client.request("tasks/get", json!({"taskId": id})).await;
-        if task["status"] == "completed" {
-            assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the task did not complete within 10 s of its store coming back");
+    let task = completed(&client, &id).await;
+    assert_eq!(task["result"]["content"][0]["text"], std::process::id().to_string(), "{task}");
 }
