@@ -42,6 +42,7 @@ pub mod otel;
 pub mod peer;
 pub mod prelude;
 pub mod protocol;
+mod random;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub(crate) mod schema;

@@ -1,4 +1,4 @@
-//! `cargo run --example proxy`: the gateway in front of a stdio server and
+//! `cargo run -p quickmcp-proxy --example proxy`: the gateway in front of a stdio server and
 //! a token-protected HTTP server, driven as a user would.
 
 use mcp_integration_tests::built;

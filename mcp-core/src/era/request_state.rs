@@ -58,7 +58,7 @@ impl StateKeys {
     /// A random key, fine for one replica; replicas behind a load balancer
     /// must share keys ([`StateKeys::new`]).
     pub fn random() -> Self {
-        let key: [u8; 32] = rand::random();
+        let key: [u8; 32] = crate::random::bytes();
         Self { keys: vec![("r".into(), key.to_vec())], lifetime: Duration::from_secs(600) }
     }
 

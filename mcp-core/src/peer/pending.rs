@@ -59,7 +59,7 @@ impl PendingRequests {
         let (tx, rx) = oneshot::channel();
         let mut pending = self.lock();
         pending.next += 1;
-        let id = RequestId::String(format!("{}-{}-{:x}", self.prefix, pending.next, rand::random::<u32>()));
+        let id = RequestId::String(format!("{}-{}-{:x}", self.prefix, pending.next, crate::random::u32()));
         pending.awaiting.insert(id.clone(), tx);
         (id, rx)
     }

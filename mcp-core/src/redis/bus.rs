@@ -71,7 +71,7 @@ impl RedisBus {
             redis,
             channel: keys.bus(),
             kept: keys.kept_signals(),
-            replica: rand::random(),
+            replica: crate::random::u64(),
             publish_kept: Arc::new(redis::Script::new(PUBLISH_KEPT)),
         }
     }

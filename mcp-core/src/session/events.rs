@@ -19,7 +19,7 @@ pub struct StreamId(pub u64);
 impl StreamId {
     /// A fresh random id (64 random bits: unique in practice, never reused).
     pub fn random() -> Self {
-        Self(rand::random())
+        Self(crate::random::u64())
     }
 }
 

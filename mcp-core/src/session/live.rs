@@ -43,7 +43,7 @@ pub struct Claim {
 
 impl Claim {
     fn now() -> Self {
-        Self { at: crate::store::now_ms(), nonce: rand::random() }
+        Self { at: crate::store::now_ms(), nonce: crate::random::u64() }
     }
 }
 

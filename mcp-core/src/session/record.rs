@@ -82,7 +82,7 @@ impl Default for SessionRecord {
 /// 128 random bits as 32 hex characters (visible ASCII, as the transport
 /// specification requires).
 fn new_session_id() -> String {
-    let bits: u128 = rand::random();
+    let bits = crate::random::u128();
     format!("{bits:032x}")
 }
 

@@ -143,7 +143,7 @@ pub(crate) struct Tasks {
 
 impl Tasks {
     pub(crate) fn new(store: Arc<dyn TaskStore>, options: TaskOptions) -> Self {
-        let worker = format!("worker-{:016x}", rand::random::<u64>());
+        let worker = format!("worker-{:016x}", crate::random::u64());
         Self {
             store,
             options,
@@ -174,5 +174,5 @@ impl Tasks {
 
 /// 128 random bits, hex: a task id nobody can guess.
 pub(crate) fn new_task_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
+    format!("{:032x}", crate::random::u128())
 }

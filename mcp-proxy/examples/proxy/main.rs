@@ -5,7 +5,7 @@
 //! and metrics.
 //!
 //! ```sh
-//! cargo run --example proxy
+//! cargo run -p quickmcp-proxy --example proxy
 //! npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8000/mcp --method tools/list
 //! ```
 //!
