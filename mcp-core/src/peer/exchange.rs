@@ -96,6 +96,13 @@ impl Exchange {
         self.outcome.take().map(Step::Done)
     }
 
+    /// The size of the request's future, while it runs: what a held
+    /// stream keeps for as long as it stays open.
+    #[cfg(test)]
+    pub(crate) fn work_size(&self) -> Option<usize> {
+        self.work.as_deref().map(std::mem::size_of_val)
+    }
+
     /// The response that answers `outcome`, encoded.
     pub fn answer(&self, outcome: &Outcome) -> Vec<u8> {
         match outcome {

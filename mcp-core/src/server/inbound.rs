@@ -276,8 +276,45 @@ impl Server {
         let (id, era, session) = (request.id.clone(), env.era(), env.session.clone());
         let open_ended = request.method == "subscriptions/listen";
         let server = self.clone();
-        let work = Box::pin(async move { server.handle_request(request, env).await });
+        // A listener's future lives as long as its stream: without middleware
+        // to run around it, it is the listener's own, not the dispatcher's
+        // (sized for its largest method, kilobytes per held stream).
+        let work: futures_util::future::BoxFuture<'static, _> =
+            if open_ended && env.stateless.is_some() && self.inner.middleware.is_empty() {
+                Box::pin(async move { server.listen_stateless(&request, env).await })
+            } else {
+                Box::pin(async move { server.handle_request(request, env).await })
+            };
         let exchange = Exchange::new(id, era, session, work, outbox, in_flight);
         if open_ended { exchange.open_ended() } else { exchange }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::era::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION};
+
+    fn stateless(method: &str) -> Exchange {
+        let params = serde_json::json!({
+            "_meta": { META_PROTOCOL_VERSION: "2026-07-28", META_CLIENT_CAPABILITIES: {} },
+            "notifications": {},
+        });
+        let request = Request {
+            id: RequestId::Number(1),
+            method: method.into(),
+            params: Some(serde_json::value::to_raw_value(&params).unwrap()),
+        };
+        let era = StatelessRequest::parse(Some("2026-07-28"), request.params.as_deref()).unwrap();
+        let env = RequestEnv { stateless: Some(Box::new(era)), ..RequestEnv::default() };
+        Server::builder("t", "0").build().start(request, env, None)
+    }
+
+    #[test]
+    fn a_held_listener_keeps_a_small_future_not_the_dispatchers() {
+        let listener = stateless("subscriptions/listen").work_size().unwrap();
+        let call = stateless("tools/call").work_size().unwrap();
+        assert!(listener < 1024, "a listener's future is {listener} bytes");
+        assert!(call > listener, "a call's future ({call} bytes) is the dispatcher's");
     }
 }

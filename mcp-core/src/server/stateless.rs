@@ -27,11 +27,7 @@ fn private_hints() -> [(&'static str, Value); 2] {
 }
 
 impl Server {
-    pub(super) async fn handle_stateless(
-        &self,
-        request: Request,
-        mut env: RequestEnv,
-    ) -> Result<Box<RawValue>, RpcError> {
+    pub(super) async fn handle_stateless(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
         let params = request.params.as_deref();
         match request.method.as_str() {
             "server/discover" => {
@@ -54,12 +50,7 @@ impl Server {
                 let answer = self.skills_method(&request.method, params, &env).await?;
                 annotate(&answer, "complete", &list_hints())
             }
-            "subscriptions/listen" => {
-                let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
-                let owner = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
-                let sink = env.sink.take();
-                self.listen(&request.id, params, sink, &env, TaskWatch { declared, owner }).await
-            }
+            "subscriptions/listen" => self.listen_stateless(&request, env).await,
             "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let capabilities = env.stateless.as_ref().map(|era| era.meta.client_capabilities);
                 self.task_method(&request.method, params, &env, capabilities.as_ref()).await
@@ -69,6 +60,20 @@ impl Server {
             "resources/read" => self.multi_round(Call::Read, request, env).await,
             method => Err(RpcError::method_not_found(method)),
         }
+    }
+
+    /// `subscriptions/listen`: the stream a stateless-era client follows
+    /// notifications on (`listen`).
+    pub(super) async fn listen_stateless(
+        &self,
+        request: &Request,
+        mut env: RequestEnv,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let declared = env.stateless.as_ref().is_some_and(|era| era.meta.client_capabilities.tasks());
+        let owner = crate::auth::caller_subject(&env.extensions).map(str::to_owned);
+        let sink = env.sink.take();
+        let params = request.params.as_deref();
+        self.listen(&request.id, params, sink, &env, TaskWatch { declared, owner }).await
     }
 
     /// Runs a handler that may ask the client for input. Answers gathered so
