@@ -257,6 +257,16 @@ struct Envelope<'a> {
     error: Option<RpcError>,
 }
 
+/// The id a raw JSON value spells. Most ids are integers, read here
+/// directly (the text is valid JSON already, so `+` or leading zeros never
+/// reach this); anything else goes through [`RequestId`]'s own decoding.
+fn request_id(text: &str) -> Option<RequestId> {
+    match text.parse::<i64>() {
+        Ok(n) => Some(RequestId::Number(n)),
+        Err(_) => serde_json::from_str(text).ok(),
+    }
+}
+
 /// Distinguishes an absent member (`None`) from `null` (`Some(None)`).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<&'de RawValue>>, D::Error> {
     let raw = <&RawValue>::deserialize(d)?;
@@ -267,8 +277,7 @@ impl Envelope<'_> {
     fn into_message(self) -> Result<Message, DecodeError> {
         let id = match self.id {
             Some(Some(raw)) => Some(
-                serde_json::from_str::<RequestId>(raw.get())
-                    .map_err(|_| DecodeError::invalid(None, "id must be a string or an integer"))?,
+                request_id(raw.get()).ok_or_else(|| DecodeError::invalid(None, "id must be a string or an integer"))?,
             ),
             _ => None,
         };
@@ -407,6 +416,13 @@ mod tests {
         assert_eq!(decode_err(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
         assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#).error.code, code::INVALID_REQUEST);
         assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1e3,"method":"x"}"#).error.code, code::INVALID_REQUEST);
+        let too_big = r#"{"jsonrpc":"2.0","id":9223372036854775808,"method":"x"}"#;
+        assert_eq!(decode_err(too_big).error.code, code::INVALID_REQUEST);
+        for (id, want) in [("-7", RequestId::Number(-7)), (r#""7""#, RequestId::String("7".into()))] {
+            let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"x"}}"#);
+            assert!(matches!(Message::decode(text.as_bytes()), Ok(Message::Request(r)) if r.id == want), "{id}");
+        }
         assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":5}"#).error.code, code::INVALID_REQUEST);
         assert_eq!(decode_err(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#).error.code, code::INVALID_REQUEST);
         let e = decode_err(r#"{"jsonrpc":"1.0","id":9,"method":"x"}"#);
