@@ -465,9 +465,13 @@ async fn the_server_holds_a_bounded_number_of_listeners() {
         assert_eq!(stream.status(), 200);
         streams.push(stream);
     }
-    let (_, body) = status_and_body(listen_from(&url, "203.0.113.9", None).await).await;
+    let full = listen_from(&url, "203.0.113.9", None).await;
+    assert_eq!(full.headers().get("retry-after").map(|v| v.as_bytes()), Some(&b"1"[..]));
+    let (status, body) = status_and_body(full).await;
+    assert_eq!((status, &body["error"]["code"]), (503, &json!(-32005)), "the server is full, not this client: {body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("maximum of 3") && message.contains("MCP_MAX_LISTENERS"), "{body}");
+    assert_eq!(body["error"]["data"]["limit"], 3);
     assert_eq!(server.listener_count(), 3);
     streams.pop();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -367,6 +367,6 @@ async fn upstream_connections_are_capped_idle_ones_give_way_busy_ones_refuse() {
     };
     let (_, refused) = tokio::join!(busy, refused);
     let Err(quickmcp_client::ClientError::Rpc(error)) = refused else { panic!("refused, not {refused:?}") };
-    assert_eq!(error.code, -32004, "{}", error.message);
+    assert_eq!(error.code, -32005, "a bound of the whole proxy: {}", error.message);
     assert!(error.message.contains("most upstream connections (1)"), "{}", error.message);
 }

@@ -402,7 +402,7 @@ async fn a_full_store_refuses_new_tasks() {
     let first = task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
     task_id(&client.call("sleep_for", json!({"ms": 5000})).await);
     let refused = client.call("sleep_for", json!({"ms": 5000})).await;
-    assert_eq!(refused["code"], -32000, "{refused}");
+    assert_eq!(refused["code"], -32005, "{refused}");
     let message = refused["message"].as_str().unwrap();
     assert!(message.contains("maximum of 2 tasks") && !message.contains("session store"), "{message}");
     assert_eq!(refused["data"]["limit"], 2);

@@ -97,6 +97,11 @@ fn answer(exchange: &Exchange, outcome: &Outcome, resource_metadata: Option<&str
             let refusal = reply::error(StatusCode::TOO_MANY_REQUESTS, Some(exchange.id()), error);
             return reply::rejected(refusal, "client_limit");
         }
+        if error.code == code::SERVER_FULL {
+            let mut refusal = reply::error(StatusCode::SERVICE_UNAVAILABLE, Some(exchange.id()), error);
+            refusal.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+            return reply::rejected(refusal, "server_cap");
+        }
     }
     let status = match (outcome, exchange.era()) {
         (Err(e), Era::Stateless) => stateless_status(e.code),

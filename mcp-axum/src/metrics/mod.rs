@@ -6,7 +6,7 @@
 //! | ------ | ---- | ------ |
 //! | `mcp_http_requests_total` | counter | `http_request_method`, `http_response_status_code` |
 //! | `mcp_http_requests_in_flight` | gauge | |
-//! | `mcp_http_rejections_total` | counter | `reason`: `origin`, `rate_limit`, `content_type`, `body_size`, `overload`, `session_cap`, `client_limit`, `auth`, `scope` |
+//! | `mcp_http_rejections_total` | counter | `reason`: `origin`, `rate_limit`, `content_type`, `body_size`, `overload`, `session_cap`, `server_cap`, `client_limit`, `auth`, `scope` |
 //! | `mcp_sse_streams_open` | gauge | |
 //! | `mcp_sessions_active` | gauge | (read from the session store at scrape time) |
 //! | `mcp_requests_total` | counter | `mcp_method_name`, `gen_ai_tool_name`, `outcome`: `ok`, `tool_error` or the JSON-RPC error code |

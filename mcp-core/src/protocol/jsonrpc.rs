@@ -44,6 +44,11 @@ pub mod code {
     /// code; the message names the limit, and the HTTP transport answers
     /// it 429).
     pub const LIMIT_REACHED: i64 = -32004;
+    /// The server holds its maximum of something bounded for all clients
+    /// together (this framework's code; the message names the limit, and
+    /// the HTTP transport answers it 503 with `Retry-After`, so a balancer
+    /// may try another replica).
+    pub const SERVER_FULL: i64 = -32005;
 }
 
 /// Most characters of client input (a name, a URI, a method, a value) an

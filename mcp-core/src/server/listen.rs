@@ -117,10 +117,15 @@ impl Listeners {
     fn register(&self, mut listener: Listener) -> Result<Registration<'_>, RpcError> {
         let mut open = self.open();
         if open.len() >= self.max {
-            return Err(RpcError::internal(format!(
-                "the server holds its maximum of {} subscriptions/listen streams (MCP_MAX_LISTENERS)",
-                self.max
-            )));
+            return Err(RpcError::new(
+                code::SERVER_FULL,
+                format!(
+                    "Service Unavailable: the server holds its maximum of {} subscriptions/listen streams \
+                     (MCP_MAX_LISTENERS); try again shortly",
+                    self.max
+                ),
+            )
+            .with_data(json!({ "limit": self.max })));
         }
         if let Some(client) = &listener.client
             && open.iter().filter(|l| l.client.as_ref() == Some(client)).count() >= self.per_client

@@ -52,7 +52,7 @@ pub(crate) fn refused(error: StoreError) -> RpcError {
             .with_data(json!({ "limit": max }))
         }
         StoreError::Full(max) => RpcError::new(
-            code::SESSION_ERROR,
+            code::SERVER_FULL,
             format!("Service Unavailable: the server holds its maximum of {max} tasks; try again once some expire"),
         )
         .with_data(json!({ "limit": max })),

@@ -162,8 +162,11 @@ impl Links {
                 .max_by_key(|(_, idle_for, _)| *idle_for);
             let Some((oldest, _, link)) = idle else {
                 return Err(RpcError::new(
-                    code::LIMIT_REACHED,
-                    format!("the proxy holds its most upstream connections ({max}), each in use: try again later"),
+                    code::SERVER_FULL,
+                    format!(
+                        "Service Unavailable: the proxy holds its most upstream connections ({max}), each in use: \
+                         try again later"
+                    ),
                 ));
             };
             sessions.remove(&oldest);
