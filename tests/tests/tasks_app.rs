@@ -216,7 +216,7 @@ async fn in_redis_a_caller_s_unfinished_tasks_and_the_tasks_kept_are_bounded() {
     // Three tasks kept (one ended): the store is full.
     client.request("tasks/cancel", json!({"taskId": second})).await;
     let full = client.call("distributed_compute", long).await;
-    assert_eq!(full["code"], -32000, "{full}");
+    assert_eq!(full["code"], -32005, "{full}");
     assert!(full["message"].as_str().unwrap().contains("maximum of 3 tasks"), "{full}");
     client.request("tasks/cancel", json!({"taskId": third})).await;
     clean(&prefix).await;
