@@ -80,6 +80,9 @@ pub struct McpConfig {
     pub max_concurrent: usize,
     /// Most connections open at once (`MCP_MAX_CONNECTIONS`, default 10 000).
     pub max_connections: usize,
+    /// Streams one HTTP/2 connection may have open at once
+    /// (`MCP_HTTP2_MAX_STREAMS`, default 100; with the `http2` feature).
+    pub http2_max_streams: u32,
     /// Time a client has to send a request head (`MCP_HEADER_TIMEOUT_SECS`,
     /// default 10): slow-loris connections are cut off.
     pub header_read_timeout: Duration,
@@ -119,6 +122,7 @@ impl Default for McpConfig {
             stream_buffer: var::STREAM_BUFFER.default_number(),
             max_concurrent: var::MAX_CONCURRENT.default_number(),
             max_connections: var::MAX_CONNECTIONS.default_number(),
+            http2_max_streams: var::HTTP2_MAX_STREAMS.default_number() as u32,
             header_read_timeout: var::HEADER_TIMEOUT_SECS.default_duration(),
             shutdown_grace: var::SHUTDOWN_GRACE_SECS.default_duration(),
             health_path: probe(var::HEALTH_PATH.default).flatten(),
@@ -189,6 +193,7 @@ impl McpConfig {
         config.stream_buffer = env.number(&var::STREAM_BUFFER);
         config.max_concurrent = env.number(&var::MAX_CONCURRENT);
         config.max_connections = env.number(&var::MAX_CONNECTIONS);
+        config.http2_max_streams = env.number(&var::HTTP2_MAX_STREAMS).min(u32::MAX as usize) as u32;
         config.header_read_timeout = env.seconds(&var::HEADER_TIMEOUT_SECS);
         config.shutdown_grace = env.seconds(&var::SHUTDOWN_GRACE_SECS);
         if let Some(path) = env.custom(&var::HEALTH_PATH, probe) {

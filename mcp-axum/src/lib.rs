@@ -35,6 +35,7 @@ mod accept;
 #[cfg(feature = "auth")]
 pub mod auth;
 mod config;
+mod connection;
 mod drain;
 mod endpoint;
 mod health;

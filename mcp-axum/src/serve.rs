@@ -8,8 +8,7 @@ use crate::config::McpConfig;
 use crate::drain::DrainSignal;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use crate::connection::Protocols;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -31,8 +30,12 @@ pub struct ServeLimits {
     /// accepted (default 10 000).
     pub max_connections: usize,
     /// Time a connection has to send a request's head, on its first request
-    /// and between keep-alive requests (default 10 s).
+    /// and between keep-alive requests (default 10 s). Over HTTP/2, the
+    /// time it has to send its first bytes.
     pub header_read_timeout: Duration,
+    /// Streams one HTTP/2 connection may have open at once (default 100;
+    /// with the `http2` feature).
+    pub http2_max_streams: u32,
     /// Time open connections and streams get to finish after the shutdown
     /// signal, before the server stops anyway (default 10 s).
     pub shutdown_grace: Duration,
@@ -42,6 +45,7 @@ impl Default for ServeLimits {
     fn default() -> Self {
         Self {
             max_connections: 10_000,
+            http2_max_streams: 100,
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
         }
@@ -49,11 +53,12 @@ impl Default for ServeLimits {
 }
 
 impl ServeLimits {
-    /// The limits of `config` (`MCP_MAX_CONNECTIONS`, `MCP_HEADER_TIMEOUT_SECS`,
-    /// `MCP_SHUTDOWN_GRACE_SECS`).
+    /// The limits of `config` (`MCP_MAX_CONNECTIONS`, `MCP_HTTP2_MAX_STREAMS`,
+    /// `MCP_HEADER_TIMEOUT_SECS`, `MCP_SHUTDOWN_GRACE_SECS`).
     pub fn from_config(config: &McpConfig) -> Self {
         Self {
             max_connections: config.max_connections,
+            http2_max_streams: config.http2_max_streams,
             header_read_timeout: config.header_read_timeout,
             shutdown_grace: config.shutdown_grace,
         }
@@ -83,8 +88,11 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
 /// GET stream, a stateless `subscriptions/listen`) are ended at once with a
 /// last event asking the client to reconnect ([`sse::closing`](crate::sse::closing)),
 /// so that clients move to another replica instead of holding this one for
-/// the whole grace period. HTTP/1.1 only, without connection upgrades (an app that
-/// also serves WebSockets can serve with `axum::serve` instead).
+/// the whole grace period. HTTP/1.1 without connection upgrades (an app that
+/// also serves WebSockets can serve with `axum::serve` instead); with the
+/// `http2` feature, also cleartext HTTP/2 from clients that open with its
+/// preface (prior knowledge), at most `limits.http2_max_streams` streams
+/// open at once on one connection.
 pub async fn serve_with(
     listener: TcpListener,
     app: Router,
@@ -94,8 +102,7 @@ pub async fn serve_with(
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let (drain, draining) = DrainSignal::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout.max(Duration::from_millis(100)));
+    let protocols = Arc::new(Protocols::new(&limits));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -128,9 +135,10 @@ pub async fn serve_with(
             })
             .service(app.clone());
         let service = TowerToHyperService::new(app);
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(tcp), service));
+        let protocols = Arc::clone(&protocols);
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            if let Err(error) = protocols.serve(tcp, service, watcher).await {
                 tracing::debug!(%error, "connection ended with an error");
             }
             drop(permit);

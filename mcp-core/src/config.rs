@@ -162,6 +162,8 @@ pub const MAX_CONCURRENT: Variable = Variable::number("MCP_MAX_CONCURRENT", "102
 pub const STREAM_BUFFER: Variable = Variable::number("MCP_STREAM_BUFFER", "1048576");
 /// Connections open at once.
 pub const MAX_CONNECTIONS: Variable = Variable::number("MCP_MAX_CONNECTIONS", "10000");
+/// Streams one HTTP/2 connection may have open at once.
+pub const HTTP2_MAX_STREAMS: Variable = Variable::number("MCP_HTTP2_MAX_STREAMS", "100");
 /// Time a client has to send a request head, in seconds.
 pub const HEADER_TIMEOUT_SECS: Variable = Variable::seconds("MCP_HEADER_TIMEOUT_SECS", "10");
 /// Time connections and streams get after a shutdown signal, in seconds.
@@ -265,6 +267,7 @@ pub const VARIABLES: &[Variable] = &[
     MAX_CONCURRENT,
     STREAM_BUFFER,
     MAX_CONNECTIONS,
+    HTTP2_MAX_STREAMS,
     HEADER_TIMEOUT_SECS,
     SHUTDOWN_GRACE_SECS,
     HEALTH_PATH,

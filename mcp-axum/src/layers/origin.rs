@@ -15,7 +15,8 @@ use std::sync::Arc;
 pub enum Refusal {
     /// `Host` names a host that is not allowed.
     Host(String),
-    /// There is no `Host` header, and only some hosts are allowed.
+    /// There is no `Host` header (nor an HTTP/2 `:authority`), and only
+    /// some hosts are allowed.
     MissingHost,
     /// `Origin` is not allowed.
     Origin(String),
@@ -25,7 +26,7 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Host(h) => write!(f, "Host {h:?} is not allowed"),
-            Refusal::MissingHost => f.write_str("a Host header is required"),
+            Refusal::MissingHost => f.write_str("a Host header (or HTTP/2 :authority) is required"),
             Refusal::Origin(o) => write!(f, "Origin {o:?} is not allowed"),
         }
     }
@@ -56,15 +57,20 @@ impl HostOriginCheck {
 
     /// Why `headers` are refused, if they are.
     pub fn refusal(&self, headers: &HeaderMap) -> Option<Refusal> {
-        match headers.get(HOST) {
-            Some(host) => {
-                let host = host.to_str().unwrap_or("");
-                if !host_allowed(host, &self.allowed.hosts) {
-                    return Some(Refusal::Host(host.to_owned()));
-                }
-            }
-            None if !self.allowed.hosts.iter().any(|h| h == "*") => return Some(Refusal::MissingHost),
-            None => {}
+        self.refusal_with_authority(headers, None)
+    }
+
+    /// Why a request with `headers` and the URI authority `authority` is
+    /// refused, if it is. HTTP/2 names the host in `:authority` (the URI's
+    /// authority here) rather than in `Host`; each one present must be
+    /// allowed.
+    fn refusal_with_authority(&self, headers: &HeaderMap, authority: Option<&str>) -> Option<Refusal> {
+        let host = headers.get(HOST).map(|host| host.to_str().unwrap_or(""));
+        if host.is_none() && authority.is_none() && !self.allowed.hosts.iter().any(|h| h == "*") {
+            return Some(Refusal::MissingHost);
+        }
+        if let Some(name) = host.into_iter().chain(authority).find(|name| !host_allowed(name, &self.allowed.hosts)) {
+            return Some(Refusal::Host(name.to_owned()));
         }
         if let Some(origin) = headers.get(ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
@@ -79,7 +85,8 @@ impl HostOriginCheck {
 #[allow(clippy::result_large_err)]
 impl RequestCheck for HostOriginCheck {
     fn check<B>(&self, request: &Request<B>) -> Result<(), Response> {
-        match self.refusal(request.headers()) {
+        let authority = request.uri().authority().map(|authority| authority.as_str());
+        match self.refusal_with_authority(request.headers(), authority) {
             None => Ok(()),
             Some(refusal) => {
                 let response = reply::refuse(StatusCode::FORBIDDEN, code::SESSION_ERROR, refusal.to_string());
@@ -173,5 +180,19 @@ mod tests {
         let open = McpConfig { allowed_hosts: vec!["*".into()], allowed_origins: vec!["*".into()], ..c };
         assert!(check(&headers(&[]), &open).is_ok());
         assert!(check(&headers(&[("host", "api.example"), ("origin", "https://x.example")]), &open).is_ok());
+    }
+
+    #[test]
+    fn an_http2_authority_is_checked_like_host() {
+        let check = HostOriginCheck::new(&McpConfig::default());
+        let refusal = |headers: &HeaderMap, authority| check.refusal_with_authority(headers, authority);
+        assert_eq!(refusal(&headers(&[]), Some("localhost:3000")), None);
+        assert_eq!(refusal(&headers(&[]), Some("evil.example")), Some(Refusal::Host("evil.example".into())));
+        assert_eq!(
+            refusal(&headers(&[("host", "localhost")]), Some("evil.example")),
+            Some(Refusal::Host("evil.example".into())),
+            "both are checked when both are sent"
+        );
+        assert_eq!(refusal(&headers(&[]), None), Some(Refusal::MissingHost));
     }
 }
