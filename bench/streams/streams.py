@@ -2,11 +2,13 @@
 """Many idle SSE streams held by one server process: the memory each one
 takes, and whether keep-alives still come on time (standard library only).
 
-  streams.py BINARY [--streams N] [--kind get|listen] [--keep-alive S] [--watch S]
+  streams.py BINARY [--streams N] [--kind get|listen] [--http2 PER] [--keep-alive S] [--watch S]
 
 Starts BINARY (the bench_server example: tool `add`, sessions) on a free
 loopback port with its limits raised for one client address, then opens N
-streams, each on its own connection:
+streams, each on its own HTTP/1.1 connection, or with --http2 PER, PER
+streams on each cleartext HTTP/2 connection (BINARY built with the `http2`
+feature; the client needs Python's `h2` package: pip install h2):
 
   get     a 2025-11-25 session (initialize, notifications/initialized) and
           its GET stream: the stream and its session;
@@ -117,6 +119,119 @@ async def open_listen_stream(port, n):
     return reader, writer
 
 
+class Http2Connection:
+    """One cleartext HTTP/2 connection (prior knowledge) carrying many
+    streams, driven by the sans-IO `h2` package."""
+
+    def __init__(self, reader, writer, port):
+        import h2.config
+        import h2.connection
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.h2.initiate_connection()
+        self.reader, self.writer, self.port = reader, writer, port
+        self.streams = {}
+        self.writer.write(self.h2.data_to_send())
+        self.pump = asyncio.create_task(self.read_frames())
+
+    @classmethod
+    async def open(cls, port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer, port)
+
+    async def read_frames(self):
+        import h2.events
+        while True:
+            data = await self.reader.read(65536)
+            if not data:
+                for stream in self.streams.values():
+                    stream.end()
+                return
+            for event in self.h2.receive_data(data):
+                stream = self.streams.get(getattr(event, "stream_id", None))
+                if isinstance(event, h2.events.ResponseReceived):
+                    stream.head.set_result(dict(event.headers))
+                elif isinstance(event, h2.events.DataReceived):
+                    self.h2.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+                    stream.chunk(event.data)
+                elif isinstance(event, (h2.events.StreamEnded, h2.events.StreamReset)) and stream:
+                    stream.end()
+            self.writer.write(self.h2.data_to_send())
+
+    async def request(self, method, headers, body=b""):
+        """Sends one request; returns its status, headers and `Http2Stream`."""
+        stream_id = self.h2.get_next_available_stream_id()
+        stream = self.streams[stream_id] = Http2Stream()
+        pseudo = [(":method", method), (":path", "/mcp"), (":scheme", "http"),
+                  (":authority", f"127.0.0.1:{self.port}")]
+        fields = pseudo + [(k.lower(), v) for k, v in headers.items()]
+        self.h2.send_headers(stream_id, fields, end_stream=not body)
+        if body:
+            self.h2.send_data(stream_id, body, end_stream=True)
+        self.writer.write(self.h2.data_to_send())
+        head = await stream.head
+        return int(head[":status"]), head, stream
+
+
+class Http2Stream:
+    """One stream's response: its head, and the gaps between its chunks."""
+
+    def __init__(self):
+        self.head = asyncio.get_running_loop().create_future()
+        self.ended = asyncio.Event()
+        self.last = None
+        self.longest = 0.0
+
+    def chunk(self, _data):
+        moment = time.monotonic()
+        if self.last is not None:
+            self.longest = max(self.longest, moment - self.last)
+        self.last = moment
+
+    def end(self):
+        if not self.head.done():
+            self.head.set_exception(RuntimeError("the connection closed"))
+        self.ended.set()
+
+
+async def open_http2_stream(connection, kind, n):
+    accept = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    if kind == "listen":
+        body = json.dumps({"jsonrpc": "2.0", "id": n, "method": "subscriptions/listen", "params": {
+            "notifications": {"toolsListChanged": True},
+            "_meta": {"io.modelcontextprotocol/protocolVersion": V2026,
+                      "io.modelcontextprotocol/clientCapabilities": {},
+                      "io.modelcontextprotocol/clientInfo": {"name": "streams", "version": "1"}}}})
+        headers = dict(accept, **{"mcp-protocol-version": V2026, "mcp-method": "subscriptions/listen"})
+        status, head, stream = await connection.request("POST", headers, body.encode())
+        if status != 200 or not head.get("content-type", "").startswith("text/event-stream"):
+            raise RuntimeError(f"subscriptions/listen answered {status}")
+        return stream
+    init = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": V2025, "capabilities": {}, "clientInfo": {"name": "streams", "version": "1"}}})
+    status, head, _ = await connection.request("POST", accept, init.encode())
+    session = head.get("mcp-session-id")
+    if status != 200 or not session:
+        raise RuntimeError(f"initialize answered {status}")
+    common = {"mcp-session-id": session, "mcp-protocol-version": V2025}
+    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}).encode()
+    status, _, _ = await connection.request("POST", dict(accept, **common), initialized)
+    if status != 202:
+        raise RuntimeError(f"notifications/initialized answered {status}")
+    status, _, stream = await connection.request("GET", dict({"accept": "text/event-stream"}, **common))
+    if status != 200:
+        raise RuntimeError(f"GET answered {status}")
+    return stream
+
+
+async def watch_http2(streams, seconds, gaps):
+    for stream in streams:
+        stream.last, stream.longest = time.monotonic(), 0.0
+    await asyncio.sleep(seconds)
+    now = time.monotonic()
+    for stream in streams:
+        gaps.append(float("inf") if stream.ended.is_set() else max(stream.longest, now - stream.last))
+
+
 async def watch(reader, until, gaps):
     """Reads the stream until `until`; records the longest wait between
     two chunks (keep-alives, after the first)."""
@@ -155,7 +270,17 @@ async def run(args, port, pid):
             else:
                 opened.append(await open_listen_stream(port, n))
 
+    connections = []
+
+    async def one_http2(n):
+        async with semaphore:
+            opened.append(await open_http2_stream(connections[n // args.http2], args.kind, n))
+
     started = time.monotonic()
+    if args.http2:
+        for _ in range(-(-args.streams // args.http2)):
+            connections.append(await Http2Connection.open(port))
+        one = one_http2
     results = await asyncio.gather(*(one(n) for n in range(args.streams)), return_exceptions=True)
     failures = [r for r in results if isinstance(r, Exception)]
     took = time.monotonic() - started
@@ -168,12 +293,17 @@ async def run(args, port, pid):
     print(f"server RSS {before} KiB -> {after} KiB: {per:.2f} KiB per stream")
     gaps = []
     until = time.monotonic() + args.watch
-    await asyncio.gather(*(watch(reader, until, gaps) for reader, _ in opened))
+    if args.http2:
+        await watch_http2(opened, args.watch, gaps)
+    else:
+        await asyncio.gather(*(watch(reader, until, gaps) for reader, _ in opened))
     ended = sum(1 for g in gaps if g == float("inf"))
     longest = max((g for g in gaps if g != float("inf")), default=0.0)
     print(f"keep-alive every {args.keep_alive} s: the longest wait of any stream over {args.watch} s "
           f"was {longest:.2f} s; {ended} streams ended")
-    for _, writer in opened:
+    for connection in connections:
+        connection.writer.close()
+    for _, writer in [] if args.http2 else opened:
         writer.close()
     return not failures and not ended and longest <= 2 * args.keep_alive
 
@@ -183,6 +313,8 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("--streams", type=int, default=10000)
     parser.add_argument("--kind", choices=["get", "listen"], default="get")
+    parser.add_argument("--http2", type=int, default=0, metavar="PER",
+                        help="PER streams on each cleartext HTTP/2 connection (default: HTTP/1.1, one each)")
     parser.add_argument("--keep-alive", type=int, default=5)
     parser.add_argument("--watch", type=int, default=15)
     args = parser.parse_args()
@@ -196,6 +328,7 @@ def main():
                MCP_MAX_CONNECTIONS=str(args.streams + 100), MCP_MAX_SESSIONS=str(args.streams + 100),
                MCP_MAX_SESSIONS_PER_CLIENT=str(args.streams + 100),
                MCP_MAX_LISTENERS_PER_CLIENT=str(args.streams + 100), MCP_RATE_LIMIT="off",
+               MCP_HTTP2_MAX_STREAMS=str(args.http2 + 10),
                RUST_LOG="warn")
     server = subprocess.Popen([args.binary], env=env)
     try:
