@@ -5,10 +5,10 @@
 //! while SSE streams stay open.
 
 use crate::config::McpConfig;
+use crate::connection::Protocols;
 use crate::drain::DrainSignal;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use crate::connection::Protocols;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
