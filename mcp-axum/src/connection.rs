@@ -1,7 +1,7 @@
 //! One accepted connection, served as HTTP/1.1 or, with the `http2` feature,
 //! as HTTP/2 when it opens with the HTTP/2 connection preface (cleartext
 //! HTTP/2 with prior knowledge, as load balancers and proxies speak it to a
-//! backend; TLS and ALPN are theirs).
+//! backend; TLS and ALPN are theirs), until it ends or the server drains.
 //!
 //! HTTP/2 carries many streams on one connection, so a client holding many
 //! SSE streams costs the server one connection's buffers instead of one per
@@ -9,14 +9,16 @@
 //! once per connection, 16 KiB of request headers, a 1 MiB flow-control
 //! window per connection (what a client may send before the server reads),
 //! pings every 20 s that close a connection whose peer stopped answering,
-//! and hyper's guards against rapid resets.
+//! hyper's guards against rapid resets, and, like an idle HTTP/1.1
+//! keep-alive connection, a connection with no stream open for the header
+//! timeout is closed (GOAWAY).
 
+use crate::drain::Draining;
 use crate::serve::ServeLimits;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::Watcher;
 use std::error::Error as StdError;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -28,8 +30,10 @@ pub(crate) struct Protocols {
     http1: http1::Builder,
     #[cfg(feature = "http2")]
     http2: hyper::server::conn::http2::Builder<hyper_util::rt::TokioExecutor>,
-    #[cfg(feature = "http2")]
-    first_bytes_timeout: Duration,
+    /// Time to send a request head; over HTTP/2, the first bytes, and the
+    /// longest a connection may stay without a stream.
+    #[cfg_attr(not(feature = "http2"), allow(dead_code))]
+    header_read_timeout: Duration,
 }
 
 impl Protocols {
@@ -53,14 +57,14 @@ impl Protocols {
             http1,
             #[cfg(feature = "http2")]
             http2,
-            #[cfg(feature = "http2")]
-            first_bytes_timeout: header_read_timeout,
+            header_read_timeout,
         }
     }
 
-    /// Serves `tcp` with `service` until the connection ends or `watcher`'s
-    /// shutdown has let its last request finish.
-    pub(crate) async fn serve<S, B>(&self, tcp: TcpStream, service: S, watcher: Watcher) -> Result<(), BoxError>
+    /// Serves `tcp` with `service` until the connection ends; once
+    /// `draining` starts, the connection finishes the requests it has and
+    /// closes.
+    pub(crate) async fn serve<S, B>(&self, tcp: TcpStream, service: S, draining: Draining) -> Result<(), BoxError>
     where
         S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
         S::Future: Send + 'static,
@@ -70,17 +74,46 @@ impl Protocols {
         B::Error: Into<BoxError>,
     {
         #[cfg(feature = "http2")]
-        match tokio::time::timeout(self.first_bytes_timeout, opens_with_http2_preface(&tcp)).await {
-            Ok(Ok(true)) => {
-                let connection = self.http2.serve_connection(TokioIo::new(tcp), service);
-                return watcher.watch(connection).await.map_err(Into::into);
-            }
+        match tokio::time::timeout(self.header_read_timeout, opens_with_http2_preface(&tcp)).await {
+            Ok(Ok(true)) => return self.serve_http2(tcp, service, draining).await,
             Ok(Ok(false)) => {}
             Ok(Err(error)) => return Err(error.into()),
             Err(_) => return Err("no request within the header timeout".into()),
         }
-        let connection = self.http1.serve_connection(TokioIo::new(tcp), service);
-        watcher.watch(connection).await.map_err(Into::into)
+        let mut connection = std::pin::pin!(self.http1.serve_connection(TokioIo::new(tcp), service));
+        tokio::select! {
+            ended = connection.as_mut() => return ended.map_err(Into::into),
+            () = draining.started() => connection.as_mut().graceful_shutdown(),
+        }
+        connection.await.map_err(Into::into)
+    }
+
+    #[cfg(feature = "http2")]
+    async fn serve_http2<S, B>(&self, tcp: TcpStream, service: S, draining: Draining) -> Result<(), BoxError>
+    where
+        S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        let (service, streams) = streams::Counted::new(service);
+        let mut connection = std::pin::pin!(self.http2.serve_connection(TokioIo::new(tcp), service));
+        tokio::select! {
+            ended = connection.as_mut() => return ended.map_err(Into::into),
+            () = draining.started() => connection.as_mut().graceful_shutdown(),
+            () = streams.idle_for(self.header_read_timeout) => {
+                // GOAWAY, then a PING the client must answer before the
+                // connection closes: a client that does not is dropped.
+                connection.as_mut().graceful_shutdown();
+                return match tokio::time::timeout(self.header_read_timeout, connection).await {
+                    Ok(ended) => ended.map_err(Into::into),
+                    Err(_) => Err("an idle HTTP/2 connection did not close after GOAWAY".into()),
+                };
+            }
+        }
+        connection.await.map_err(Into::into)
     }
 }
 
@@ -104,6 +137,118 @@ async fn opens_with_http2_preface(tcp: &TcpStream) -> std::io::Result<bool> {
             return Ok(true);
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The streams open on one HTTP/2 connection, counted from the request
+/// until its response body is dropped (sent, or reset by the client).
+#[cfg(feature = "http2")]
+mod streams {
+    use super::BoxError;
+    use http::{Request, Response};
+    use hyper::body::Incoming;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+    use tokio::sync::watch;
+
+    /// `service` whose requests are counted while their streams are open.
+    #[derive(Clone)]
+    pub(super) struct Counted<S> {
+        service: S,
+        open: Arc<watch::Sender<usize>>,
+    }
+
+    /// The count's receiving side.
+    pub(super) struct OpenStreams(watch::Receiver<usize>);
+
+    impl<S> Counted<S> {
+        pub(super) fn new(service: S) -> (Self, OpenStreams) {
+            let (open, count) = watch::channel(0);
+            (Self { service, open: Arc::new(open) }, OpenStreams(count))
+        }
+    }
+
+    impl OpenStreams {
+        /// Resolves once no stream has been open for `timeout`.
+        pub(super) async fn idle_for(mut self, timeout: Duration) {
+            loop {
+                if self.0.wait_for(|open| *open == 0).await.is_err() {
+                    return std::future::pending().await;
+                }
+                if tokio::time::timeout(timeout, self.0.wait_for(|open| *open > 0)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One open stream: counted until dropped.
+    struct Open(Arc<watch::Sender<usize>>);
+
+    impl Open {
+        fn new(open: &Arc<watch::Sender<usize>>) -> Self {
+            open.send_modify(|open| *open += 1);
+            Self(Arc::clone(open))
+        }
+    }
+
+    impl Drop for Open {
+        fn drop(&mut self) {
+            self.0.send_modify(|open| *open -= 1);
+        }
+    }
+
+    impl<S, B> hyper::service::Service<Request<Incoming>> for Counted<S>
+    where
+        S: hyper::service::Service<Request<Incoming>, Response = Response<B>>,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: http_body::Body + Send + 'static,
+    {
+        type Response = Response<Body<B>>;
+        type Error = S::Error;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send>>;
+
+        fn call(&self, request: Request<Incoming>) -> Self::Future {
+            let open = Open::new(&self.open);
+            let answer = self.service.call(request);
+            Box::pin(async move {
+                let response = answer.await?;
+                Ok(response.map(|body| Body { body, _open: open }))
+            })
+        }
+    }
+
+    pin_project_lite::pin_project! {
+        /// A response body that keeps its stream counted.
+        pub(super) struct Body<B> {
+            #[pin]
+            body: B,
+            _open: Open,
+        }
+    }
+
+    impl<B: http_body::Body> http_body::Body for Body<B> {
+        type Data = B::Data;
+        type Error = B::Error;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            self.project().body.poll_frame(cx)
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.body.is_end_stream()
+        }
+
+        fn size_hint(&self) -> http_body::SizeHint {
+            self.body.size_hint()
+        }
     }
 }
 

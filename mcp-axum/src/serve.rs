@@ -9,7 +9,6 @@ use crate::connection::Protocols;
 use crate::drain::DrainSignal;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::sync::Arc;
@@ -31,7 +30,8 @@ pub struct ServeLimits {
     pub max_connections: usize,
     /// Time a connection has to send a request's head, on its first request
     /// and between keep-alive requests (default 10 s). Over HTTP/2, the
-    /// time it has to send its first bytes.
+    /// time it has to send its first bytes, and the longest it stays open
+    /// without a stream.
     pub header_read_timeout: Duration,
     /// Streams one HTTP/2 connection may have open at once (default 100;
     /// with the `http2` feature).
@@ -99,8 +99,9 @@ pub async fn serve_with(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    // Each open connection holds a permit; all of them back means all closed.
+    let max_connections = limits.max_connections.clamp(1, u32::MAX as usize);
+    let open = Arc::new(Semaphore::new(max_connections));
     let (drain, draining) = DrainSignal::new();
     let protocols = Arc::new(Protocols::new(&limits));
     let mut shutdown = std::pin::pin!(shutdown);
@@ -126,29 +127,30 @@ pub async fn serve_with(
         }
         // The peer address, for per-client limits (as axum's `ConnectInfo`),
         // and the shutdown notice for streams that would stay open.
-        let draining = draining.clone();
+        let for_requests = draining.clone();
         let app = tower::ServiceBuilder::new()
             .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
-                request.extensions_mut().insert(draining.clone());
+                request.extensions_mut().insert(for_requests.clone());
                 request
             })
             .service(app.clone());
         let service = TowerToHyperService::new(app);
         let protocols = Arc::clone(&protocols);
-        let watcher = graceful.watcher();
+        let for_connection = draining.clone();
         tokio::spawn(async move {
-            if let Err(error) = protocols.serve(tcp, service, watcher).await {
+            if let Err(error) = protocols.serve(tcp, service, for_connection).await {
                 tracing::debug!(%error, "connection ended with an error");
             }
             drop(permit);
         });
     }
     drop(listener);
-    // Open-ended streams end now, with a last event asking to reconnect.
+    // Open-ended streams end now, with a last event asking to reconnect;
+    // connections finish the requests they have, then close.
     drain.start();
     tokio::select! {
-        () = graceful.shutdown() => {}
+        _ = open.acquire_many(max_connections as u32) => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {
             tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the shutdown grace period; stopping");
         }

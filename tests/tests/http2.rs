@@ -1,7 +1,8 @@
 //! Cleartext HTTP/2 (prior knowledge) beside HTTP/1.1 on one port, over
 //! real sockets: the endpoint answers both, the Host check reads HTTP/2's
 //! `:authority`, a connection holds at most `MCP_HTTP2_MAX_STREAMS` streams
-//! at once, and a client that sends part of the preface is cut off.
+//! at once, a client that sends part of the preface is cut off, and a
+//! connection without a stream is closed after the header timeout.
 
 use mcp_integration_tests::HttpClient;
 use quickmcp::Server;
@@ -108,4 +109,33 @@ async fn a_client_that_sends_part_of_the_preface_is_cut_off() {
     })
     .await;
     assert!(closed.is_ok(), "the half-sent preface was dropped");
+}
+
+#[tokio::test]
+async fn a_connection_without_streams_is_closed_after_the_header_timeout() {
+    let config = McpConfig { header_read_timeout: Duration::from_millis(500), ..McpConfig::default() };
+    let address = start(config).await;
+    // The preface and an empty SETTINGS frame, then nothing.
+    let mut idle = TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await.unwrap();
+    let mut buffer = [0u8; 256];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(read) = idle.read(&mut buffer).await {
+            if read == 0 {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the idle HTTP/2 connection was closed");
+
+    // A connection with a stream open stays, past the same timeout.
+    let client = http2_client(format!("http://{address}/mcp"));
+    let mut stream = listen(&client).await;
+    assert_eq!(stream.status(), 200);
+    let acknowledged = stream.chunk().await.unwrap().expect("the listen stream's first event");
+    assert!(String::from_utf8_lossy(&acknowledged).contains("acknowledged"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let next = tokio::time::timeout(Duration::from_millis(300), stream.chunk()).await;
+    assert!(next.is_err(), "the stream is still open and quiet: {next:?}");
 }
