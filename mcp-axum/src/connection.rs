@@ -75,7 +75,24 @@ impl Protocols {
     {
         #[cfg(feature = "http2")]
         match tokio::time::timeout(self.header_read_timeout, opens_with_http2_preface(&tcp)).await {
-            Ok(Ok(true)) => return self.serve_http2(tcp, service, draining).await,
+            Ok(Ok(true)) => {
+                let (service, streams) = streams::Counted::new(service);
+                let mut connection = std::pin::pin!(self.http2.serve_connection(TokioIo::new(tcp), service));
+                tokio::select! {
+                    ended = connection.as_mut() => return ended.map_err(Into::into),
+                    () = draining.started() => connection.as_mut().graceful_shutdown(),
+                    () = streams.idle_for(self.header_read_timeout) => {
+                        // GOAWAY, then a PING the client must answer before
+                        // the connection closes: a client that does not is dropped.
+                        connection.as_mut().graceful_shutdown();
+                        return match tokio::time::timeout(self.header_read_timeout, connection).await {
+                            Ok(ended) => ended.map_err(Into::into),
+                            Err(_) => Err("an idle HTTP/2 connection did not close after GOAWAY".into()),
+                        };
+                    }
+                }
+                return connection.await.map_err(Into::into);
+            }
             Ok(Ok(false)) => {}
             Ok(Err(error)) => return Err(error.into()),
             Err(_) => return Err("no request within the header timeout".into()),
@@ -84,34 +101,6 @@ impl Protocols {
         tokio::select! {
             ended = connection.as_mut() => return ended.map_err(Into::into),
             () = draining.started() => connection.as_mut().graceful_shutdown(),
-        }
-        connection.await.map_err(Into::into)
-    }
-
-    #[cfg(feature = "http2")]
-    async fn serve_http2<S, B>(&self, tcp: TcpStream, service: S, draining: Draining) -> Result<(), BoxError>
-    where
-        S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<BoxError>,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
-        let (service, streams) = streams::Counted::new(service);
-        let mut connection = std::pin::pin!(self.http2.serve_connection(TokioIo::new(tcp), service));
-        tokio::select! {
-            ended = connection.as_mut() => return ended.map_err(Into::into),
-            () = draining.started() => connection.as_mut().graceful_shutdown(),
-            () = streams.idle_for(self.header_read_timeout) => {
-                // GOAWAY, then a PING the client must answer before the
-                // connection closes: a client that does not is dropped.
-                connection.as_mut().graceful_shutdown();
-                return match tokio::time::timeout(self.header_read_timeout, connection).await {
-                    Ok(ended) => ended.map_err(Into::into),
-                    Err(_) => Err("an idle HTTP/2 connection did not close after GOAWAY".into()),
-                };
-            }
         }
         connection.await.map_err(Into::into)
     }

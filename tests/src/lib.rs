@@ -111,12 +111,39 @@ impl HttpClient {
         body["result"].clone()
     }
 
+    /// A stateless-era (2026-07-28) `subscriptions/listen` for tool list
+    /// changes: its answer is a stream the server holds open.
+    pub async fn listen(&self) -> reqwest::Response {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
+        "notifications": {"toolsListChanged": true},
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
+        }}});
+        let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
+        self.post_with(&headers).body(body.to_string()).send().await.expect("the listen request was sent")
+    }
+
     /// Sends a request and returns every message of the answer (one for
     /// JSON, all events for SSE).
     pub async fn request(&self, id: i64, method: &str, params: Value) -> Vec<Value> {
         let response = self.post(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
         assert_eq!(response.status(), 200, "{method} answered {}", response.status());
         messages(response).await
+    }
+}
+
+/// Whether the server closed `socket` (EOF or reset) within `within`.
+pub async fn closed_within(socket: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(within, socket.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
     }
 }
 

@@ -4,13 +4,12 @@
 //! at once, a client that sends part of the preface is cut off, and a
 //! connection without a stream is closed after the header timeout.
 
-use mcp_integration_tests::HttpClient;
+use mcp_integration_tests::{HttpClient, closed_within};
 use quickmcp::Server;
 use quickmcp_axum::{McpConfig, McpRouter, ServeLimits};
-use serde_json::json;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 
 /// Serves a bare MCP server configured by `config` until the test ends.
@@ -27,19 +26,6 @@ async fn start(config: McpConfig) -> SocketAddr {
 fn http2_client(url: String) -> HttpClient {
     let http = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
     HttpClient { http, url, session: None }
-}
-
-/// A stateless-era `subscriptions/listen`: a stream that stays open.
-async fn listen(client: &HttpClient) -> reqwest::Response {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
-    "notifications": {"toolsListChanged": true},
-    "_meta": {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
-    }}});
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
-    client.post_with(&headers).body(body.to_string()).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -76,14 +62,14 @@ async fn an_http2_authority_outside_the_allow_list_is_refused() {
 async fn a_connection_holds_at_most_its_streams_and_the_next_waits() {
     let address = start(McpConfig { http2_max_streams: 2, ..McpConfig::default() }).await;
     let client = http2_client(format!("http://{address}/mcp"));
-    let first = listen(&client).await;
-    let second = listen(&client).await;
+    let first = client.listen().await;
+    let second = client.listen().await;
     assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
     assert_eq!(first.version(), reqwest::Version::HTTP_2);
     // The server told the client its limit: a third stream waits for one to end.
     let third = tokio::spawn({
         let client = client.clone();
-        async move { listen(&client).await.status() }
+        async move { client.listen().await.status() }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!third.is_finished(), "a third stream opened while two were open");
@@ -98,17 +84,7 @@ async fn a_client_that_sends_part_of_the_preface_is_cut_off() {
     let address = start(config).await;
     let mut slow = TcpStream::connect(address).await.unwrap();
     slow.write_all(b"PRI * HTTP/2.0\r\n").await.unwrap();
-    let mut buffer = [0u8; 64];
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match slow.read(&mut buffer).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await;
-    assert!(closed.is_ok(), "the half-sent preface was dropped");
+    assert!(closed_within(&mut slow, Duration::from_secs(5)).await, "the half-sent preface was dropped");
 }
 
 #[tokio::test]
@@ -118,20 +94,11 @@ async fn a_connection_without_streams_is_closed_after_the_header_timeout() {
     // The preface and an empty SETTINGS frame, then nothing.
     let mut idle = TcpStream::connect(address).await.unwrap();
     idle.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0").await.unwrap();
-    let mut buffer = [0u8; 256];
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Ok(read) = idle.read(&mut buffer).await {
-            if read == 0 {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(closed.is_ok(), "the idle HTTP/2 connection was closed");
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await, "the idle HTTP/2 connection was closed");
 
     // A connection with a stream open stays, past the same timeout.
     let client = http2_client(format!("http://{address}/mcp"));
-    let mut stream = listen(&client).await;
+    let mut stream = client.listen().await;
     assert_eq!(stream.status(), 200);
     let acknowledged = stream.chunk().await.unwrap().expect("the listen stream's first event");
     assert!(String::from_utf8_lossy(&acknowledged).contains("acknowledged"));

@@ -2,11 +2,11 @@
 //! off, open connections are capped, and shutdown ends within its grace
 //! period even while a stream stays open.
 
-use mcp_integration_tests::HttpClient;
+use mcp_integration_tests::{HttpClient, closed_within};
 use quickmcp::Server;
 use quickmcp_axum::{McpConfig, McpRouter, ServeLimits};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 
 fn limits(max_connections: usize, header_read_timeout: Duration) -> ServeLimits {
@@ -32,18 +32,6 @@ async fn start(limits: ServeLimits, stop: tokio::sync::oneshot::Receiver<()>) ->
         .unwrap();
     });
     (address, served)
-}
-
-/// Whether the server closed `socket` (EOF or reset) within `within`.
-async fn closed_within(socket: &mut TcpStream, within: Duration) -> bool {
-    let mut buffer = [0u8; 1024];
-    loop {
-        match tokio::time::timeout(within, socket.read(&mut buffer)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => return true,
-            Ok(Ok(_)) => continue,
-            Err(_) => return false,
-        }
-    }
 }
 
 #[tokio::test]
@@ -106,20 +94,7 @@ async fn shutdown_ends_open_streams_at_once_with_a_last_event_to_reconnect() {
     session.initialize().await;
     let get = session.get_stream(None).await;
     assert_eq!(get.status(), 200);
-    let listen = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen", "params": {
-    "notifications": {"toolsListChanged": true},
-    "_meta": {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "0"},
-    }}});
-    let headers = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "subscriptions/listen")];
-    let listen = HttpClient::new(format!("http://{address}/mcp"))
-        .post_with(&headers)
-        .body(listen.to_string())
-        .send()
-        .await
-        .unwrap();
+    let listen = HttpClient::new(format!("http://{address}/mcp")).listen().await;
     assert_eq!(listen.status(), 200);
     tokio::time::sleep(Duration::from_millis(200)).await;
     stop_now.send(()).unwrap();
