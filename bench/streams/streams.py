@@ -318,6 +318,11 @@ def main():
     parser.add_argument("--keep-alive", type=int, default=5)
     parser.add_argument("--watch", type=int, default=15)
     args = parser.parse_args()
+    if args.http2:
+        try:
+            import h2  # noqa: F401
+        except ImportError:
+            sys.exit("--http2 needs Python's h2 package: pip install h2")
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
