@@ -35,6 +35,20 @@ import time
 V2025, V2026 = "2025-11-25", "2026-07-28"
 
 
+INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": V2025, "capabilities": {}, "clientInfo": {"name": "streams", "version": "1"}}})
+INITIALIZED = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+
+def listen_body(n):
+    """A 2026-07-28 `subscriptions/listen` request with id `n`."""
+    return json.dumps({"jsonrpc": "2.0", "id": n, "method": "subscriptions/listen", "params": {
+        "notifications": {"toolsListChanged": True},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": V2026,
+                  "io.modelcontextprotocol/clientCapabilities": {},
+                  "io.modelcontextprotocol/clientInfo": {"name": "streams", "version": "1"}}}})
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,16 +95,14 @@ async def read_body(reader, headers):
 
 async def open_get_stream(port):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    init = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": V2025, "capabilities": {}, "clientInfo": {"name": "streams", "version": "1"}}})
-    writer.write(post(port, init, {}))
+    writer.write(post(port, INITIALIZE, {}))
     status, headers = await read_head(reader)
     await read_body(reader, headers)
     session = headers.get("mcp-session-id")
     if status != 200 or not session:
         raise RuntimeError(f"initialize answered {status}")
     common = {"Mcp-Session-Id": session, "MCP-Protocol-Version": V2025}
-    writer.write(post(port, json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}), common))
+    writer.write(post(port, INITIALIZED, common))
     status, headers = await read_head(reader)
     await read_body(reader, headers)
     if status != 202:
@@ -106,11 +118,7 @@ async def open_get_stream(port):
 
 async def open_listen_stream(port, n):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    body = json.dumps({"jsonrpc": "2.0", "id": n, "method": "subscriptions/listen", "params": {
-        "notifications": {"toolsListChanged": True},
-        "_meta": {"io.modelcontextprotocol/protocolVersion": V2026,
-                  "io.modelcontextprotocol/clientCapabilities": {},
-                  "io.modelcontextprotocol/clientInfo": {"name": "streams", "version": "1"}}}})
+    body = listen_body(n)
     writer.write(post(port, body, {"MCP-Protocol-Version": V2026, "Mcp-Method": "subscriptions/listen"}))
     status, headers = await read_head(reader)
     if status != 200 or not headers.get("content-type", "").startswith("text/event-stream"):
@@ -196,25 +204,18 @@ class Http2Stream:
 async def open_http2_stream(connection, kind, n):
     accept = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
     if kind == "listen":
-        body = json.dumps({"jsonrpc": "2.0", "id": n, "method": "subscriptions/listen", "params": {
-            "notifications": {"toolsListChanged": True},
-            "_meta": {"io.modelcontextprotocol/protocolVersion": V2026,
-                      "io.modelcontextprotocol/clientCapabilities": {},
-                      "io.modelcontextprotocol/clientInfo": {"name": "streams", "version": "1"}}}})
+        body = listen_body(n)
         headers = dict(accept, **{"mcp-protocol-version": V2026, "mcp-method": "subscriptions/listen"})
         status, head, stream = await connection.request("POST", headers, body.encode())
         if status != 200 or not head.get("content-type", "").startswith("text/event-stream"):
             raise RuntimeError(f"subscriptions/listen answered {status}")
         return stream
-    init = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": V2025, "capabilities": {}, "clientInfo": {"name": "streams", "version": "1"}}})
-    status, head, _ = await connection.request("POST", accept, init.encode())
+    status, head, _ = await connection.request("POST", accept, INITIALIZE.encode())
     session = head.get("mcp-session-id")
     if status != 200 or not session:
         raise RuntimeError(f"initialize answered {status}")
     common = {"mcp-session-id": session, "mcp-protocol-version": V2025}
-    initialized = json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}).encode()
-    status, _, _ = await connection.request("POST", dict(accept, **common), initialized)
+    status, _, _ = await connection.request("POST", dict(accept, **common), INITIALIZED.encode())
     if status != 202:
         raise RuntimeError(f"notifications/initialized answered {status}")
     status, _, stream = await connection.request("GET", dict({"accept": "text/event-stream"}, **common))
