@@ -3,10 +3,10 @@
 use super::Redis;
 use super::batch::Batch;
 use super::keys::{Keys, finished_field};
+use super::lifetime::Lifetime;
 use crate::session::{Event, EventId, EventStore, MemoryEventStore, Replay, ResumeError, StreamId};
 use crate::store::{StoreError, StoreFuture};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Appends an event: the stream's next position (from its field in the
 /// `streams` hash) becomes the entry id `0-SEQ`, so that positions are
@@ -65,18 +65,18 @@ const FINISHED_STREAMS: usize = 16;
 pub struct RedisEventStore {
     redis: Redis,
     keys: Keys,
-    ttl: Duration,
+    lifetime: Lifetime,
     events_per_stream: usize,
     append: Arc<redis::Script>,
     finish: Arc<redis::Script>,
 }
 
 impl RedisEventStore {
-    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, events_per_stream: usize) -> Self {
+    pub(super) fn new(redis: Redis, keys: Keys, lifetime: Lifetime, events_per_stream: usize) -> Self {
         Self {
             redis,
             keys,
-            ttl,
+            lifetime,
             events_per_stream,
             append: Arc::new(redis::Script::new(APPEND)),
             finish: Arc::new(redis::Script::new(FINISH)),
@@ -84,7 +84,7 @@ impl RedisEventStore {
     }
 
     fn ttl_ms(&self) -> u64 {
-        self.ttl.as_millis().max(1) as u64
+        self.lifetime.ttl_ms()
     }
 
     /// The last position of `stream` and whether it is finished; `None`

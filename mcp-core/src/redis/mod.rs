@@ -4,7 +4,8 @@
 //! act on.
 //!
 //! - [`RedisSessionStore`]: records and [`SessionState`](crate::context::SessionState)
-//!   values, with their idle timeout as a TTL refreshed on use;
+//!   values, with their idle timeout as a TTL that use refreshes (see
+//!   *Expiry* below);
 //! - [`RedisEventStore`]: each stream's events in a capped Redis Stream, for
 //!   `Last-Event-ID` resumption on any replica;
 //! - [`RedisBus`]: [`Signal`](crate::session::Signal)s between replicas over pub/sub;
@@ -36,12 +37,43 @@
 //! hash: each stream's last position, finished mark and bytes kept),
 //! `PREFIX:{ID}:events:STREAM` (a Redis Stream, capped) and
 //! `PREFIX:{ID}:finished` (the last finished streams, oldest first). All expire with
-//! the session's idle timeout and are refreshed when it is used; ending a
-//! session deletes them. `PREFIX:sessions` is a sorted set of ids by
+//! the session's idle timeout and are refreshed when it is used (see
+//! *Expiry*); ending a session deletes them. `PREFIX:sessions` is a sorted set of ids by
 //! expiry, for the session count and the idle sweep, and
 //! `PREFIX:subscribers:URI` the set of sessions subscribed to a resource
 //! (both expire when no session uses them). Signals go over the channel
 //! `PREFIX:bus`.
+//!
+//! # Expiry
+//!
+//! A session's keys live for its idle timeout plus a margin of an eighth
+//! of it (at most a minute). A request that reads the record in Redis
+//! refreshes the TTLs only when the record has less than the idle timeout
+//! left (a script, in the same round trip); a replica that keeps the record
+//! (below) reads it again once it is due. A session in use thus refreshes
+//! once per margin, and an idle session ends between its idle timeout and
+//! the margin after it.
+//!
+//! # Record cache
+//!
+//! With one Redis (not a cluster), each replica keeps the session records
+//! it read for as long as Redis vouches for them, so that a request of a
+//! session costs no round trip (`CLIENT TRACKING`, server-assisted
+//! client-side caching). Records are read through a connection of their
+//! own with tracking on; Redis tells that connection when a record it read
+//! is changed, deleted or expires, from any replica, and the record is
+//! dropped as the message is read. A kept record is served only while a
+//! `PING` on that connection sent within the last 30 ms was answered (so
+//! every message sent before it was applied): a replica frozen, cut off
+//! from Redis or slow to read stops serving from memory rather than serve
+//! a session another replica ended. A replica that changes or ends a
+//! session answers 35 ms after Redis made the change, so that by then the
+//! change holds on every replica: a client that saw a `DELETE` answered
+//! gets 404 from any replica, as when every request reads Redis. Its TTLs
+//! are refreshed when due, as above. All replicas of one prefix must agree
+//! on it. [`RedisSessions::keep_records`] turns it off; a Redis without
+//! `CLIENT TRACKING` (before 6.0) or an ACL that forbids it reads Redis on
+//! every request.
 //!
 //! # When Redis fails
 //!
@@ -60,8 +92,10 @@ mod bus;
 mod cache;
 mod events;
 mod keys;
+mod lifetime;
 mod store;
 mod tasks;
+mod tracking;
 
 pub use bus::RedisBus;
 pub use cache::RedisCache;
@@ -90,6 +124,7 @@ pub struct RedisSessions {
     events_per_stream: usize,
     timeout: Duration,
     root_certificate: Option<Vec<u8>>,
+    keep_records: bool,
 }
 
 impl RedisSessions {
@@ -112,6 +147,7 @@ impl RedisSessions {
             events_per_stream: 512,
             timeout: Duration::from_secs(2),
             root_certificate: None,
+            keep_records: true,
         }
     }
 
@@ -161,6 +197,23 @@ impl RedisSessions {
         self
     }
 
+    /// Whether each replica keeps the session records it read while Redis
+    /// vouches for them (default: yes, with one Redis; never with a
+    /// cluster). See *Record cache* in the [module docs](self): with it, a
+    /// request of a session whose record is kept costs no round trip to
+    /// Redis; without it, every request costs one.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), quickmcp::session::StoreError> {
+    /// let sessions = quickmcp::redis::RedisSessions::new("redis://127.0.0.1:6379/").keep_records(false).connect().await?;
+    /// # let _ = sessions; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn keep_records(mut self, keep: bool) -> Self {
+        self.keep_records = keep;
+        self
+    }
+
     /// How long one Redis command may take before the request fails (503).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -179,8 +232,14 @@ impl RedisSessions {
         let redis = Redis::connect(&self.url, self.timeout, self.root_certificate.as_deref()).await?;
         let keys = keys::Keys::new(&self.prefix);
         let bounds = store::Bounds { sessions: self.max_sessions, per_client: self.max_per_client };
-        let store = RedisSessionStore::new(redis.clone(), keys.clone(), self.idle_timeout, bounds);
-        let events = RedisEventStore::new(redis.clone(), keys.clone(), self.idle_timeout, self.events_per_stream);
+        let lifetime = lifetime::Lifetime::new(self.idle_timeout);
+        let single = match &*redis.target {
+            Target::Single(client) if self.keep_records => Some(client.clone()),
+            _ => None,
+        };
+        let cache = tracking::RecordCache::new(single, self.timeout);
+        let store = RedisSessionStore::new(redis.clone(), keys.clone(), lifetime, bounds, cache);
+        let events = RedisEventStore::new(redis.clone(), keys.clone(), lifetime, self.events_per_stream);
         let bus = RedisBus::new(redis, keys);
         Ok(Sessions::shared(store, events, bus))
     }

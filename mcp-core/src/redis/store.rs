@@ -2,6 +2,8 @@
 
 use super::batch::Batch;
 use super::keys::Keys;
+use super::lifetime::Lifetime;
+use super::tracking::{RecordCache, Ticket};
 use super::{Redis, now_ms};
 use crate::session::SessionRecord;
 use crate::session::{RecordEdit, SessionStore, Swap};
@@ -35,13 +37,18 @@ return 0
 ";
 
 /// Refreshes the TTL of a session's keys (`KEYS[1]` its record) to
-/// `ARGV[1]` ms: {1 when the record exists, else 0; the record when
-/// `ARGV[2]` is 1, else nil}.
+/// `ARGV[1]` ms when the record has less than `ARGV[3]` ms left (see
+/// [`Lifetime`]): {1 when the record exists, else 0; the record when
+/// `ARGV[2]` is 1, else nil; the ms the record has left}.
 const REFRESH: &str = r"
-local existed = redis.call('PEXPIRE', KEYS[1], ARGV[1])
-for i = 2, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
-if ARGV[2] == '1' and existed == 1 then return {existed, redis.call('GET', KEYS[1])} end
-return {existed, false}
+local left = redis.call('PTTL', KEYS[1])
+if left == -2 then return {0, false, 0} end
+if left < tonumber(ARGV[3]) then
+  for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+  left = tonumber(ARGV[1])
+end
+if ARGV[2] == '1' then return {1, redis.call('GET', KEYS[1]), left} end
+return {1, false, left}
 ";
 
 /// How often [`RedisSessionStore`] reads a record again when another
@@ -69,11 +76,12 @@ return 1
 pub struct RedisSessionStore {
     redis: Redis,
     keys: Keys,
-    ttl: Duration,
+    lifetime: Lifetime,
     bounds: Bounds,
     swap: Arc<redis::Script>,
     subscribe: Arc<redis::Script>,
     replace: Arc<redis::Script>,
+    cache: RecordCache,
 }
 
 /// How many sessions may be open: in all, and opened from one client address.
@@ -84,28 +92,39 @@ pub(super) struct Bounds {
 }
 
 impl RedisSessionStore {
-    pub(super) fn new(redis: Redis, keys: Keys, ttl: Duration, bounds: Bounds) -> Self {
+    pub(super) fn new(redis: Redis, keys: Keys, lifetime: Lifetime, bounds: Bounds, cache: RecordCache) -> Self {
         Self {
             redis,
             keys,
-            ttl,
+            lifetime,
             bounds,
             swap: Arc::new(redis::Script::new(SWAP)),
             subscribe: Arc::new(redis::Script::new(SUBSCRIBE)),
             replace: Arc::new(redis::Script::new(REPLACE)),
+            cache,
         }
     }
 
     fn ttl_ms(&self) -> u64 {
-        self.ttl.as_millis().max(1) as u64
+        self.lifetime.ttl_ms()
     }
 
-    /// Refreshes the TTL of the session's keys and its place in the index,
-    /// and reads the record when `read` is set: three commands (the
-    /// session's keys in one script, the index in two) in one round trip,
-    /// which is what every request of a session costs.
+    /// Checks that the session exists, refreshes the TTL of its keys when
+    /// due (see [`Lifetime`]) and its place in the index, and reads the
+    /// record when `read` is set: three commands (the session's keys in one
+    /// script, the index in two) in one round trip, which is what a request
+    /// of a session costs when its record is not kept here (see
+    /// [`RecordCache`]).
     async fn refresh(&self, id: &str, read: bool) -> Result<(Option<String>, bool), StoreError> {
-        let ttl = self.ttl_ms();
+        let mut pipe = self.refresh_batch(id, read);
+        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + self.ttl_ms()).arg(id).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(self.ttl_ms()).ignore();
+        let ((existed, record, _),): ((bool, Option<String>, i64),) = self.redis.batch(&pipe).await?;
+        Ok((record, existed))
+    }
+
+    /// The script of [`Self::refresh`], queued.
+    fn refresh_batch(&self, id: &str, read: bool) -> Batch {
         let session_keys = [
             self.keys.record(id),
             self.keys.values(id),
@@ -114,11 +133,43 @@ impl RedisSessionStore {
             self.keys.finished(id),
         ];
         let mut pipe = Batch::new();
-        pipe.eval(REFRESH, &session_keys).arg(ttl).arg(u8::from(read));
-        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
-        let ((existed, record),): ((bool, Option<String>),) = self.redis.batch(&pipe).await?;
-        Ok((record, existed))
+        let (ttl, due) = (self.ttl_ms(), self.lifetime.refresh_below_ms());
+        pipe.eval(REFRESH, &session_keys).arg(ttl).arg(u8::from(read)).arg(due);
+        pipe
+    }
+
+    /// [`Self::refresh`] through the record cache's tracking connection,
+    /// with the record read by a plain `GET` after the script so that Redis
+    /// tracks it for this replica: the record, kept unless it changed
+    /// meanwhile.
+    async fn load_tracked(
+        &self,
+        id: &str,
+        key: &str,
+        mut connection: redis::aio::MultiplexedConnection,
+        ticket: Ticket,
+    ) -> Result<Option<Arc<SessionRecord>>, StoreError> {
+        let mut pipe = self.refresh_batch(id, false);
+        pipe.cmd("GET").arg(key);
+        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + self.ttl_ms()).arg(id).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(self.ttl_ms()).ignore();
+        let read = super::bounded(self.redis.timeout, pipe.pipeline().query_async(&mut connection)).await;
+        let ((existed, _, left), json): ((bool, Option<String>, i64), Option<String>) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                self.cache.forget(key);
+                return Err(error);
+            }
+        };
+        let record = json.filter(|_| existed).and_then(|json| serde_json::from_str(&json).ok()).map(Arc::new);
+        match &record {
+            Some(record) => {
+                let left = Duration::from_millis(u64::try_from(left).unwrap_or(0));
+                self.cache.keep(key, ticket, Arc::clone(record), left, self.lifetime.idle());
+            }
+            None => self.cache.forget(key),
+        }
+        Ok(record)
     }
 }
 
@@ -164,19 +215,39 @@ impl SessionStore for RedisSessionStore {
 
     fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionRecord>>> {
         Box::pin(async move {
+            let key = self.keys.record(id);
+            if let Some(record) = self.cache.get(&key) {
+                return Ok(Some(record));
+            }
+            if let Some((connection, ticket)) = self.cache.begin(&key) {
+                return self.load_tracked(id, &key, connection, ticket).await;
+            }
             let (record, _) = self.refresh(id, true).await?;
             Ok(record.and_then(|json| serde_json::from_str(&json).ok()).map(Arc::new))
         })
     }
 
     fn touch<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(async move { Ok(self.refresh(id, false).await?.1) })
+        Box::pin(async move {
+            // A record kept here is not due for a refresh: it has the idle
+            // timeout left at least.
+            if self.cache.get(&self.keys.record(id)).is_some() {
+                return Ok(true);
+            }
+            Ok(self.refresh(id, false).await?.1)
+        })
     }
 
     fn save(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let (key, json, ttl) = (self.keys.record(&record.id), encode(&record)?, self.ttl_ms());
-            self.redis.query::<()>(redis::cmd("SET").arg(key).arg(json).arg("XX").arg("PX").arg(ttl)).await
+            let saved =
+                self.redis.query::<()>(redis::cmd("SET").arg(&key).arg(json).arg("XX").arg("PX").arg(ttl)).await;
+            // Redis tells the other replicas; this one forgets at once.
+            self.cache.forget(&key);
+            saved?;
+            self.cache.settled().await;
+            Ok(())
         })
     }
 
@@ -196,8 +267,13 @@ impl SessionStore for RedisSessionStore {
                 let written = encode(&record)?;
                 let mut replace = self.replace.key(&key);
                 replace.arg(&read).arg(&written);
-                match self.redis.invoke::<u8>(&replace).await? {
-                    0 => return Ok(true),
+                let replaced = self.redis.invoke::<u8>(&replace).await;
+                self.cache.forget(&key);
+                match replaced? {
+                    0 => {
+                        self.cache.settled().await;
+                        return Ok(true);
+                    }
                     2 => return Ok(false),
                     // Another replica wrote between the read and the write.
                     _ => tokio::time::sleep(std::time::Duration::from_millis(u64::from(attempt % 4))).await,
@@ -220,7 +296,12 @@ impl SessionStore for RedisSessionStore {
             let mut own = Batch::new();
             own.cmd("DEL").arg(self.keys.record(id));
             own.cmd("DEL").arg(self.keys.values(id)).arg(self.keys.subscriptions(id)).ignore();
-            let (deleted,): (usize,) = self.redis.batch(&own).await?;
+            let deleted = self.redis.batch::<(usize,)>(&own).await;
+            self.cache.forget(&self.keys.record(id));
+            let (deleted,) = deleted?;
+            if deleted > 0 {
+                self.cache.settled().await;
+            }
             // Its entries in shared keys, which in Redis Cluster live on
             // other primaries: a failure there (a primary failing over) does
             // not undo the end; the sweep drops index entries whose record
@@ -296,7 +377,10 @@ impl SessionStore for RedisSessionStore {
     }
 
     fn sweep_interval(&self) -> Option<Duration> {
-        Some(Duration::from_secs(10).min(self.ttl.max(Duration::from_secs(1))))
+        // Busy sessions are touched by each sweep, and a touch refreshes
+        // only once the record has less than the idle timeout left: a
+        // sweep every half of it refreshes them in time.
+        Some((self.lifetime.idle() / 2).clamp(Duration::from_millis(100), Duration::from_secs(10)))
     }
 
     fn ready(&self) -> StoreFuture<'_, ()> {
