@@ -116,14 +116,13 @@ impl RedisSessionStore {
     /// of a session costs when its record is not kept here (see
     /// [`RecordCache`]).
     async fn refresh(&self, id: &str, read: bool) -> Result<(Option<String>, bool), StoreError> {
-        let mut pipe = self.refresh_batch(id, read);
-        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + self.ttl_ms()).arg(id).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(self.ttl_ms()).ignore();
-        let ((existed, record, _),): ((bool, Option<String>, i64),) = self.redis.batch(&pipe).await?;
+        let ((existed, record, _),): ((bool, Option<String>, i64),) =
+            self.redis.batch(&self.refresh_batch(id, read)).await?;
         Ok((record, existed))
     }
 
-    /// The script of [`Self::refresh`], queued.
+    /// The commands of [`Self::refresh`], queued (only the script's answer
+    /// is kept).
     fn refresh_batch(&self, id: &str, read: bool) -> Batch {
         let session_keys = [
             self.keys.record(id),
@@ -135,11 +134,13 @@ impl RedisSessionStore {
         let mut pipe = Batch::new();
         let (ttl, due) = (self.ttl_ms(), self.lifetime.refresh_below_ms());
         pipe.eval(REFRESH, &session_keys).arg(ttl).arg(u8::from(read)).arg(due);
+        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + ttl).arg(id).ignore();
+        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(ttl).ignore();
         pipe
     }
 
     /// [`Self::refresh`] through the record cache's tracking connection,
-    /// with the record read by a plain `GET` after the script so that Redis
+    /// with the record read by a plain `GET` after the others so that Redis
     /// tracks it for this replica: the record, kept unless it changed
     /// meanwhile.
     async fn load_tracked(
@@ -151,8 +152,6 @@ impl RedisSessionStore {
     ) -> Result<Option<Arc<SessionRecord>>, StoreError> {
         let mut pipe = self.refresh_batch(id, false);
         pipe.cmd("GET").arg(key);
-        pipe.cmd("ZADD").arg(self.keys.index()).arg("XX").arg(now_ms() + self.ttl_ms()).arg(id).ignore();
-        pipe.cmd("PEXPIRE").arg(self.keys.index()).arg(self.ttl_ms()).ignore();
         let read = super::bounded(self.redis.timeout, pipe.pipeline().query_async(&mut connection)).await;
         let ((existed, _, left), json): ((bool, Option<String>, i64), Option<String>) = match read {
             Ok(read) => read,
