@@ -92,6 +92,8 @@ impl TlsRedis {
             .args(["--tls-cert-file", "server.pem", "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.pem"])
             .args(["--tls-auth-clients", "no"])
             .args(["--user", "default", "off", "--user", "mcp", "on", ">s3cret-for-tests", "~*", "&*", "+@all"])
+            // A user who may not track keys: no record cache, sessions all the same.
+            .args(["--user", "untracked", "on", ">s3cret-for-tests", "~*", "&*", "+@all", "-client|tracking"])
             .stdout(Stdio::null())
             .spawn()
             .ok()?;
@@ -103,7 +105,11 @@ impl TlsRedis {
     }
 
     fn url(&self, password: &str) -> String {
-        format!("rediss://mcp:{password}@127.0.0.1:{}/", self.port)
+        self.url_of("mcp", password)
+    }
+
+    fn url_of(&self, user: &str, password: &str) -> String {
+        format!("rediss://{user}:{password}@127.0.0.1:{}/", self.port)
     }
 
     async fn wait_ready(&self) {
@@ -168,6 +174,31 @@ async fn replicas_share_sessions_through_redis_over_tls_as_an_acl_user() {
     })
     .await;
     assert_eq!(events.last().unwrap().1["result"]["content"][0]["text"], "accept: \"Ed\"");
+
+    // Each replica's record cache keeps its tracking connection over TLS.
+    let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(redis.ca()) };
+    let direct = redis::Client::build_with_tls(redis.url("s3cret-for-tests"), certificates).unwrap();
+    let mut direct = direct.get_multiplexed_async_connection().await.unwrap();
+    let mut tracking = 0;
+    for _ in 0..100 {
+        let clients: String = redis::cmd("CLIENT").arg("LIST").query_async(&mut direct).await.unwrap();
+        tracking = clients.lines().filter(|client| client.split(' ').any(|field| field == "flags=t")).count();
+        if tracking == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(tracking, 2, "one tracking connection per replica");
+
+    // As a user who may not track keys, a replica reads Redis every time.
+    let untracked =
+        replica(RedisSessions::new(redis.url_of("untracked", "s3cret-for-tests")).tls_root_certificate(redis.ca()));
+    let mut on_untracked = HttpClient::new(format!("{}/mcp", untracked.await));
+    on_untracked.initialize().await;
+    for id in 0..5 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(text(record(&on_untracked, 10 + id).await), (id + 1).to_string());
+    }
 
     // A wrong password, or a certificate from a CA nobody said to trust: not
     // ready, and what needs Redis is a prompt 503.

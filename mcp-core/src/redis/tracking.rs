@@ -231,6 +231,9 @@ impl Inner {
 /// Keeps the tracking connection open and pinged while the cache lives.
 async fn sync(inner: Weak<Inner>, client: redis::Client, timeout: Duration) {
     let mut wait = SYNC_EVERY;
+    // The first failure to open is a warning (a Redis without `CLIENT
+    // TRACKING`, an ACL without it); later ones, while Redis is down, are not.
+    let mut warned = false;
     loop {
         tokio::time::sleep(wait).await;
         let Some(cache) = inner.upgrade() else { return };
@@ -239,8 +242,20 @@ async fn sync(inner: Weak<Inner>, client: redis::Client, timeout: Duration) {
             Some(connection) => connection,
             None => match open(&client, Weak::clone(&inner), cache.generation.load(Ordering::Acquire), timeout).await {
                 Ok(connection) => {
+                    warned = false;
                     *cache.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
                     connection
+                }
+                Err(error) if !warned => {
+                    warned = true;
+                    tracing::warn!(
+                        %error,
+                        "the Redis record cache is off until Redis accepts `CLIENT TRACKING` (Redis 6 or later, and \
+                         the `client` commands in an ACL): every request reads Redis; \
+                         RedisSessions::keep_records(false) turns the cache off for good"
+                    );
+                    wait = (wait * 2).min(RETRY_MOST);
+                    continue;
                 }
                 Err(error) => {
                     tracing::debug!(%error, "no tracking connection to Redis: session records are read on every request");
