@@ -40,7 +40,7 @@ const SYNC_EVERY: Duration = Duration::from_millis(10);
 /// memory. A change is acknowledged only this long (and [`SETTLE_MARGIN`])
 /// after Redis made it, so that by then every replica either applied
 /// Redis's message about it or stopped serving from memory.
-pub(super) const FRESH: Duration = Duration::from_millis(30);
+const FRESH: Duration = Duration::from_millis(30);
 /// Added to [`FRESH`] for the clocks of two machines running at slightly
 /// different rates.
 const SETTLE_MARGIN: Duration = Duration::from_millis(5);
