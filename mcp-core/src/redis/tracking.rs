@@ -246,19 +246,18 @@ async fn sync(inner: Weak<Inner>, client: redis::Client, timeout: Duration) {
                     *cache.connection.lock().unwrap_or_else(|p| p.into_inner()) = Some(connection.clone());
                     connection
                 }
-                Err(error) if !warned => {
-                    warned = true;
-                    tracing::warn!(
-                        %error,
-                        "the Redis record cache is off until Redis accepts `CLIENT TRACKING` (Redis 6 or later, and \
-                         the `client` commands in an ACL): every request reads Redis; \
-                         RedisSessions::keep_records(false) turns the cache off for good"
-                    );
-                    wait = (wait * 2).min(RETRY_MOST);
-                    continue;
-                }
                 Err(error) => {
-                    tracing::debug!(%error, "no tracking connection to Redis: session records are read on every request");
+                    if warned {
+                        tracing::debug!(%error, "no tracking connection to Redis: session records are read on every request");
+                    } else {
+                        warned = true;
+                        tracing::warn!(
+                            %error,
+                            "the Redis record cache is off until Redis accepts `CLIENT TRACKING` (Redis 6 or later, \
+                             and the `client` commands in an ACL): every request reads Redis; \
+                             RedisSessions::keep_records(false) turns the cache off for good"
+                        );
+                    }
                     wait = (wait * 2).min(RETRY_MOST);
                     continue;
                 }
