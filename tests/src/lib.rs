@@ -5,6 +5,7 @@
 pub mod fixtures;
 mod logs;
 pub mod openapi_apps;
+pub mod redis_proxy;
 
 pub use logs::logged_while;
 

@@ -24,13 +24,20 @@ impl Server {
     /// sent while it runs go to `env.sink`. Requests of the stateless era
     /// (`env.stateless` set) take that era's method table. Middleware runs
     /// around it when the server has any.
+    ///
+    /// With sessions shared by replicas, the answer waits until the
+    /// `resources/updated` notifications the request raised are on their
+    /// streams, as they are at once with one process.
     pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
         let chain = &self.inner.middleware[..];
-        if chain.is_empty() {
-            return self.dispatch(request, env).await;
-        }
-        let end = |r: McpRequest| -> Outcome<'_, Box<RawValue>> { Box::pin(self.dispatch(r.request, r.env)) };
-        Next::new(chain, end).run(McpRequest { request, env }).await
+        let answer = if chain.is_empty() {
+            self.dispatch(request, env).await
+        } else {
+            let end = |r: McpRequest| -> Outcome<'_, Box<RawValue>> { Box::pin(self.dispatch(r.request, r.env)) };
+            Next::new(chain, end).run(McpRequest { request, env }).await
+        };
+        self.inner.sessions.updates_appended().await;
+        answer
     }
 
     async fn dispatch(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {

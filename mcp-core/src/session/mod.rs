@@ -24,6 +24,7 @@ mod record;
 mod sessions;
 mod shared;
 mod store;
+mod updates;
 
 pub use crate::store::{StoreError, StoreFuture};
 pub use bus::{SessionBus, Signal};

@@ -33,7 +33,7 @@ pub(super) struct Shared {
     /// What the server does with other replicas' notices.
     pub(super) notices: OnceLock<NoticeHandler>,
     /// `resources/updated` for subscribed sessions, in order, with shared stores.
-    pub(super) updates: OnceLock<tokio::sync::mpsc::Sender<(String, Vec<u8>)>>,
+    pub(super) updates: OnceLock<super::updates::UpdateQueue>,
     pub(super) sweeping: AtomicBool,
     /// When a full store was last swept on behalf of `create`; held while
     /// sweeping, so concurrent creates share one sweep.
@@ -104,7 +104,7 @@ impl Sessions {
     /// `None` when this store keeps no sessions. When the store is full,
     /// idle sessions are expired first, at most once a second however many
     /// requests find it full (a flood of `initialize` costs no scans).
-    /// Starts the idle sweeper with the first session.
+    /// Starts the idle sweeper with the first session (as `open` does).
     pub async fn create(&self, record: SessionRecord) -> Result<Option<Session>, StoreError> {
         if !self.keeps_sessions() {
             return Ok(None);
@@ -127,6 +127,9 @@ impl Sessions {
     /// expired or deleted.
     pub async fn open(&self, id: &str) -> Result<Option<Session>, StoreError> {
         self.start_listener();
+        // A replica that created no session still sweeps those it serves:
+        // with shared stores, a stream held here is what keeps its session.
+        self.start_sweeper();
         // A session busy here (a long call, a listening stream) is in use
         // however long ago its last request came.
         if self.shared.live.get(id).is_some_and(|live| live.is_busy()) {
@@ -240,12 +243,13 @@ impl Sessions {
     }
 
     /// Drops idle sessions every `sweep_interval`, once per `Sessions`, while
-    /// it exists; needs a running Tokio runtime (it is started by `create`).
+    /// it exists; needs a running Tokio runtime (it is started by `create`
+    /// and `open`).
     fn start_sweeper(&self) {
         let Some(every) = self.shared.store.sweep_interval() else {
             return;
         };
-        if self.shared.sweeping.swap(true, Ordering::Relaxed) {
+        if self.shared.sweeping.load(Ordering::Relaxed) || self.shared.sweeping.swap(true, Ordering::Relaxed) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

@@ -1,7 +1,6 @@
 //! Sessions shared by replicas ([`Sessions::shared`]): signals to and from
-//! the others over the [`SessionBus`], `resources/updated` appended to
-//! subscribed sessions' streams wherever they are held, and the standalone
-//! stream recorded in the store.
+//! the others over the [`SessionBus`], and the standalone stream recorded
+//! in the store (`resources/updated` for subscribed sessions: `updates.rs`).
 
 use super::live::Delivery;
 use super::{Event, EventId, ResumeError, Session, Sessions, Signal, StoreError, StreamId, Swap, run_now_or_spawn};
@@ -14,10 +13,6 @@ pub(crate) type NoticeHandler = Box<dyn Fn(&str, Option<&str>) + Send + Sync>;
 
 /// The value naming a session's standalone stream, with shared stores.
 pub(super) const STANDALONE: &str = "mcp.standalone";
-
-/// `resources/updated` notifications waiting to be appended to subscribed
-/// sessions' streams; beyond, new ones are dropped (and logged).
-const PENDING_UPDATES: usize = 4096;
 
 impl Sessions {
     /// Hands `signal` to other replicas on a task of its own; `false`
@@ -50,56 +45,6 @@ impl Sessions {
     /// Tells other replicas' listening clients about `method` (for `uri`).
     pub(crate) fn announce(&self, method: &str, uri: Option<&str>) {
         self.signal_others(Signal::Notice { method: method.to_owned(), uri: uri.map(str::to_owned) });
-    }
-
-    /// With shared stores: appends `message` (a `resources/updated` for
-    /// `uri`) to the standalone stream of every session subscribed to `uri`,
-    /// on whichever replica, in the order of the calls; the connection
-    /// holding the stream gets it here or through the bus, and a client
-    /// that was between connections gets it by resuming.
-    pub(crate) fn resource_updated(&self, uri: &str, message: Vec<u8>) {
-        let Some(queue) = self.update_queue() else {
-            return;
-        };
-        if queue.try_send((uri.to_owned(), message)).is_err() {
-            tracing::warn!(uri, "resources/updated dropped: {PENDING_UPDATES} notifications are already waiting");
-        }
-    }
-
-    /// The ordered worker of [`resource_updated`](Self::resource_updated),
-    /// started on first use; `None` without a Tokio runtime.
-    fn update_queue(&self) -> Option<&tokio::sync::mpsc::Sender<(String, Vec<u8>)>> {
-        if let Some(queue) = self.shared.updates.get() {
-            return Some(queue);
-        }
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<(String, Vec<u8>)>(PENDING_UPDATES);
-        if self.shared.updates.set(tx).is_ok() {
-            let shared = Arc::downgrade(&self.shared);
-            runtime.spawn(async move {
-                while let Some((uri, message)) = rx.recv().await {
-                    let Some(shared) = shared.upgrade() else { break };
-                    let sessions = Sessions { shared };
-                    if let Err(error) = sessions.append_to_subscribers(&uri, message).await {
-                        tracing::warn!(%error, uri, "resources/updated could not reach subscribed sessions");
-                    }
-                }
-            });
-        }
-        self.shared.updates.get()
-    }
-
-    async fn append_to_subscribers(&self, uri: &str, message: Vec<u8>) -> Result<(), StoreError> {
-        for id in self.shared.store.subscribers(uri).await? {
-            let Some(stream) = self.stored_standalone(&id).await? else {
-                continue; // no GET stream yet: nowhere to send it, as in one process
-            };
-            let live = self.shared.live.get(&id).unwrap_or_default();
-            if let Err(error) = self.publish(&id, &live, stream, message.clone()).await {
-                tracing::debug!(?error, "a subscribed session's stream is gone");
-            }
-        }
-        Ok(())
     }
 
     /// The standalone stream of session `id` recorded in the shared store.
