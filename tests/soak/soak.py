@@ -321,6 +321,10 @@ class StreamReader(threading.Thread):
         self.session, self.record = session, session.record
         self.stop = False
         self.sock = None
+        # Held while `stop` is set or `sock` replaced: a close that comes
+        # while a connection is being made must not miss it (an open
+        # stream keeps its session alive past the run).
+        self.lock = threading.Lock()
         self.seen = set()
         self.by_uri = collections.Counter()
         self.cond = threading.Condition()
@@ -338,8 +342,12 @@ class StreamReader(threading.Thread):
             host, port = self.session.soak.balancer.rsplit(":", 1)
             conn = http.client.HTTPConnection(host, int(port), timeout=GET_TIMEOUT)
             try:
+                conn.connect()
+                with self.lock:
+                    if self.stop:
+                        break
+                    self.sock = conn.sock
                 conn.request("GET", "/mcp", headers=headers)
-                self.sock = conn.sock
                 response = conn.getresponse()
                 if response.status != 200:
                     kind = f"http-{response.status}"
@@ -382,9 +390,11 @@ class StreamReader(threading.Thread):
             return True
 
     def close(self):
-        self.stop = True
+        with self.lock:
+            self.stop = True
+            sock = self.sock
         try:
-            self.sock and self.sock.shutdown(socket.SHUT_RDWR)
+            sock and sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.join(GET_TIMEOUT + 2)

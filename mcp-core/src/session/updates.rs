@@ -61,7 +61,8 @@ impl Sessions {
     /// [`ANSWER_WAITS_AT_MOST`]); immediate when none wait.
     pub(crate) async fn updates_appended(&self) {
         let Some(queue) = self.shared.updates.get() else { return };
-        let Some(last) = queue.next.lock().unwrap_or_else(|p| p.into_inner()).checked_sub(1) else { return };
+        // Numbers start at 1: with none queued, `last` is 0, done already.
+        let last = *queue.next.lock().unwrap_or_else(|p| p.into_inner()) - 1;
         let mut done = queue.done.clone();
         if *done.borrow() >= last {
             return;
@@ -80,7 +81,6 @@ impl Sessions {
         }
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (tx, mut rx) = mpsc::channel::<Update>(PENDING_UPDATES);
-        // Numbers start at 1: `done` at 0 means none finished yet.
         let (finished, done) = watch::channel(0);
         if self.shared.updates.set(UpdateQueue { next: Mutex::new(1), tx, done }).is_ok() {
             let shared = Arc::downgrade(&self.shared);
