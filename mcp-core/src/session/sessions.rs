@@ -246,10 +246,14 @@ impl Sessions {
     /// it exists; needs a running Tokio runtime (it is started by `create`
     /// and `open`).
     fn start_sweeper(&self) {
+        // Called on every request of a session: one load once it runs.
+        if self.shared.sweeping.load(Ordering::Relaxed) {
+            return;
+        }
         let Some(every) = self.shared.store.sweep_interval() else {
             return;
         };
-        if self.shared.sweeping.load(Ordering::Relaxed) || self.shared.sweeping.swap(true, Ordering::Relaxed) {
+        if self.shared.sweeping.swap(true, Ordering::Relaxed) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
