@@ -318,6 +318,12 @@ mod tests {
         Instant::now() + Duration::from_secs(60)
     }
 
+    /// Reads `KEY` through connection 0 and keeps it until [`later`].
+    fn keep_one(inner: &Inner) {
+        let ticket = inner.reading(KEY, 0);
+        inner.keep(KEY, ticket, Arc::new(SessionRecord::new()), later());
+    }
+
     fn invalidate(inner: &Inner, key: &str, generation: u64) {
         let keys = Value::Array(vec![Value::BulkString(key.as_bytes().to_vec())]);
         inner.pushed(PushInfo { kind: PushKind::Invalidate, data: vec![keys] }, generation);
@@ -326,8 +332,7 @@ mod tests {
     #[test]
     fn a_record_is_served_until_redis_says_it_changed() {
         let inner = synced();
-        let ticket = inner.reading(KEY, 0);
-        inner.keep(KEY, ticket, Arc::new(SessionRecord::new()), later());
+        keep_one(&inner);
         assert!(inner.vouched(KEY, Instant::now()).is_some());
         invalidate(&inner, "mcp:{other}:record", 0);
         assert!(inner.vouched(KEY, Instant::now()).is_some(), "another key's change");
@@ -353,8 +358,7 @@ mod tests {
     #[test]
     fn nothing_is_served_unheard_from_redis_or_past_its_refresh() {
         let inner = synced();
-        let ticket = inner.reading(KEY, 0);
-        inner.keep(KEY, ticket, Arc::new(SessionRecord::new()), later());
+        keep_one(&inner);
         assert!(inner.vouched(KEY, later()).is_none(), "due for a TTL refresh");
         inner.synced_ms.store(1, Ordering::Release);
         std::thread::sleep(FRESH + Duration::from_millis(20));
@@ -364,15 +368,13 @@ mod tests {
     #[test]
     fn only_the_connection_in_use_going_away_counts() {
         let inner = synced();
-        let ticket = inner.reading(KEY, 0);
-        inner.keep(KEY, ticket, Arc::new(SessionRecord::new()), later());
+        keep_one(&inner);
         inner.pushed(PushInfo { kind: PushKind::Disconnection, data: vec![] }, 7);
         assert!(inner.vouched(KEY, Instant::now()).is_some(), "an old connection closing");
         inner.pushed(PushInfo { kind: PushKind::Disconnection, data: vec![] }, 0);
         assert!(inner.vouched(KEY, Instant::now()).is_none());
         let flushed = synced();
-        let ticket = flushed.reading(KEY, 0);
-        flushed.keep(KEY, ticket, Arc::new(SessionRecord::new()), later());
+        keep_one(&flushed);
         flushed.pushed(PushInfo { kind: PushKind::Invalidate, data: vec![Value::Nil] }, 0);
         assert!(flushed.vouched(KEY, Instant::now()).is_none(), "a flush of the database");
     }
