@@ -8,6 +8,6 @@ use quickmcp_axum::decode_param_value;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = decode_param_value(data) else { return };
-    let encoded = format!("=?base64?{}?=", base64::engine::general_purpose::STANDARD.encode(&text));
-    assert_eq!(decode_param_value(encoded.as_bytes()).as_deref(), Ok(text.as_str()));
+    let encoded = format!("=?base64?{}?=", base64::engine::general_purpose::STANDARD.encode(text.as_bytes()));
+    assert_eq!(decode_param_value(encoded.as_bytes()).as_deref(), Ok(&*text));
 });

@@ -9,6 +9,7 @@ use quickmcp::era::StatelessRequest;
 use quickmcp::era::codes::HEADER_MISMATCH;
 use quickmcp::protocol::jsonrpc::{Request, RpcError, echoed};
 use serde::Deserialize;
+use std::borrow::Cow;
 
 /// `Mcp-Method`.
 pub const MCP_METHOD: &str = "mcp-method";
@@ -105,16 +106,16 @@ fn check_param(headers: &HeaderMap, suffix: &str, value: Option<&serde_json::Val
 /// (visible ASCII, trimmed), or the UTF-8 text that `=?base64?…?=` encodes
 /// (standard alphabet, padded). The error says what is wrong with it.
 #[doc(hidden)]
-pub fn decode_param_value(raw: &[u8]) -> Result<String, &'static str> {
+pub fn decode_param_value(raw: &[u8]) -> Result<Cow<'_, str>, &'static str> {
     let text = std::str::from_utf8(raw).ok().filter(|t| t.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)));
     let text = text.ok_or("is not visible ASCII")?.trim();
     match text.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) {
         Some(encoded) => {
             use base64::Engine as _;
             let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| "is not valid base64")?;
-            String::from_utf8(bytes).map_err(|_| "is not UTF-8")
+            String::from_utf8(bytes).map(Cow::Owned).map_err(|_| "is not UTF-8")
         }
-        None => Ok(text.to_owned()),
+        None => Ok(Cow::Borrowed(text)),
     }
 }
 

@@ -36,7 +36,7 @@ pub use cors::cors_layer;
 pub use headers::{security_headers, security_headers_layer};
 pub use origin::{HostOriginCheck, Refusal};
 pub use rate::RateLimitCheck;
-pub use shed::{LoadShed, LoadShedLayer};
+pub use shed::{LoadShed, LoadShedLayer, Shed};
 pub use trace::{HttpSpan, HttpSpanLayer, Spanned};
 
 use axum::response::Response;

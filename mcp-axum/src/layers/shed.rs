@@ -4,12 +4,13 @@
 
 use crate::reply;
 use axum::response::Response;
-use futures_util::future::BoxFuture;
 use http::{HeaderValue, Request, StatusCode};
 use quickmcp::protocol::jsonrpc::code;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::{Layer, Service};
 
 /// Sheds requests beyond `max` in flight (a request counts until its
@@ -44,27 +45,48 @@ pub struct LoadShed<S> {
 impl<S, B> Service<Request<B>> for LoadShed<S>
 where
     S: Service<Request<B>, Response = Response>,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = Shed<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() else {
-            return Box::pin(std::future::ready(Ok(overloaded())));
+        match Arc::clone(&self.slots).try_acquire_owned() {
+            Ok(slot) => Shed { answer: Some(self.inner.call(request)), slot: Some(slot) },
+            Err(_) => Shed { answer: None, slot: None },
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of [`LoadShed`]: the inner service's, holding its slot
+    /// until the response head is ready, or 503 at once.
+    pub struct Shed<F> {
+        // `None`: refused, too many requests in progress.
+        #[pin]
+        answer: Option<F>,
+        slot: Option<OwnedSemaphorePermit>,
+    }
+}
+
+impl<F, E> Future for Shed<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(answer) = this.answer.as_pin_mut() else {
+            return Poll::Ready(Ok(overloaded()));
         };
-        let handled = self.inner.call(request);
-        Box::pin(async move {
-            let response = handled.await;
-            drop(slot);
-            response
-        })
+        let response = std::task::ready!(answer.poll(cx));
+        drop(this.slot.take());
+        Poll::Ready(response)
     }
 }
 

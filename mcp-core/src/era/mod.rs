@@ -130,10 +130,13 @@ impl<'a> EraParams<'a> {
 
 /// A string member, or `Err` with the member's raw text when it is not one.
 fn string(raw: Option<&RawValue>) -> Result<Option<String>, String> {
-    match raw {
-        None => Ok(None),
-        Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(|_| raw.get().to_owned()),
+    let Some(raw) = raw.map(RawValue::get) else { return Ok(None) };
+    // Read as JSON already: a string without escapes is its text between
+    // the quotes (names and URIs nearly always are).
+    if let Some(plain) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).filter(|r| !r.contains('\\')) {
+        return Ok(Some(plain.to_owned()));
     }
+    serde_json::from_str(raw).map(Some).map_err(|_| raw.to_owned())
 }
 
 /// Whether a request belongs to the stateless era: its `MCP-Protocol-Version`
@@ -300,6 +303,12 @@ mod tests {
         assert_eq!(request.arguments.as_deref().map(RawValue::get), Some("0"));
         assert_eq!(request.request_state.unwrap().get(), r#""s""#);
         assert!(request.input_responses.is_none());
+        let escaped = raw(json!({
+            "_meta": {META_PROTOCOL_VERSION: "2026-07-28", META_CLIENT_CAPABILITIES: {}},
+            "name": "say \"hi\"\n", "uri": "",
+        }));
+        let unescaped = StatelessRequest::parse(Some("2026-07-28"), Some(&escaped)).unwrap();
+        assert_eq!((unescaped.name.as_deref(), unescaped.uri.as_deref()), (Some("say \"hi\"\n"), Some("")));
     }
 
     #[test]

@@ -201,19 +201,22 @@ impl Message {
     /// assert_eq!(req.method, "ping");
     /// ```
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
+        // Checked once here, the text is not checked again per string and
+        // per raw member, as reading from bytes would.
+        let text = std::str::from_utf8(bytes).map_err(|e| DecodeError::parse(format!("invalid UTF-8: {e}")))?;
         // A derived struct would also accept a JSON array of its members.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        if text.bytes().find(|b| !b.is_ascii_whitespace()) != Some(b'{') {
+            return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
                 Ok(_) => DecodeError::invalid(None, "a message must be a JSON object"),
                 Err(e) => DecodeError::parse(e),
             });
         }
-        let envelope: Envelope = match serde_json::from_slice(bytes) {
+        let envelope: Envelope = match serde_json::from_str(text) {
             Ok(envelope) => envelope,
             Err(e) if e.is_syntax() || e.is_eof() => return Err(DecodeError::parse(e)),
             Err(e) => {
                 // Valid JSON of the wrong shape: keep the id if we can find one.
-                let id = serde_json::from_slice::<IdOnly>(bytes).ok().and_then(|o| o.id);
+                let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|o| o.id);
                 return Err(DecodeError { id, error: RpcError::invalid_request(echoed(&e.to_string())) });
             }
         };
@@ -313,14 +316,36 @@ impl Envelope<'_> {
 }
 
 /// Writes `{"jsonrpc":"2.0","id":…,"result":…}` into one buffer.
+///
+/// The buffer is sized exactly when the id's length is known beforehand
+/// (numbers, and strings with nothing to escape): a body whose length is its
+/// capacity becomes an HTTP body without another allocation.
 pub fn encode_result(id: &RequestId, result: &RawValue) -> Vec<u8> {
-    let mut out = Vec::with_capacity(result.get().len() + 48);
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    const HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+    const MIDDLE: &[u8] = br#","result":"#;
+    let id_len = written_id_len(id).unwrap_or(24);
+    let mut out = Vec::with_capacity(HEAD.len() + id_len + MIDDLE.len() + result.get().len() + 1);
+    out.extend_from_slice(HEAD);
     write_id(&mut out, id);
-    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(MIDDLE);
     out.extend_from_slice(result.get().as_bytes());
     out.push(b'}');
     out
+}
+
+/// How many bytes [`write_id`] writes for `id`, when that is known without
+/// writing it.
+fn written_id_len(id: &RequestId) -> Option<usize> {
+    match id {
+        RequestId::Number(n) => {
+            let digits = n.unsigned_abs().checked_ilog10().map_or(1, |log| log as usize + 1);
+            Some(digits + usize::from(*n < 0))
+        }
+        RequestId::String(s) => {
+            let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+            plain.then_some(s.len() + 2)
+        }
+    }
 }
 
 /// Writes `{"jsonrpc":"2.0","id":…,"error":…}`; `id` is `null` when unknown.
@@ -413,9 +438,27 @@ mod tests {
     }
 
     #[test]
+    fn a_result_fills_its_buffer_exactly_when_the_id_is_plain() {
+        let result = RawValue::from_string(r#"{"a":1}"#.into()).unwrap();
+        for n in [0, 7, 10, 99, 12345, -1, -100, i64::MAX, i64::MIN] {
+            let out = encode_result(&RequestId::Number(n), &result);
+            assert_eq!(out.len(), out.capacity(), "id {n}");
+            assert_eq!(out, format!(r#"{{"jsonrpc":"2.0","id":{n},"result":{{"a":1}}}}"#).into_bytes());
+        }
+        let plain = encode_result(&RequestId::String("req-1".into()), &result);
+        assert_eq!(plain.len(), plain.capacity());
+        let escaped = encode_result(&RequestId::String("a\"b\u{1}".into()), &result);
+        let decoded: serde_json::Value = serde_json::from_slice(&escaped).unwrap();
+        assert_eq!(decoded["id"], "a\"b\u{1}");
+    }
+
+    #[test]
     fn rejects_bad_input_with_the_right_code() {
         assert_eq!(decode_err("{not json").error.code, code::PARSE_ERROR);
         assert_eq!(decode_err("").error.code, code::PARSE_ERROR);
+        let not_utf8 = Message::decode(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}").unwrap_err();
+        assert_eq!(not_utf8.error.code, code::PARSE_ERROR);
+        assert!(not_utf8.error.message.contains("invalid UTF-8"), "{}", not_utf8.error.message);
         assert_eq!(decode_err("[]").error.code, code::INVALID_REQUEST);
         assert_eq!(decode_err(r#"{"id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
         assert_eq!(decode_err(r#"{"jsonrpc":"1.0","id":1,"method":"x"}"#).error.code, code::INVALID_REQUEST);
