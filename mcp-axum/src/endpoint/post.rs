@@ -13,7 +13,9 @@ use crate::standard_headers;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::response::Response;
+use bytes::BytesMut;
 use http::StatusCode;
+use http_body_util::BodyExt as _;
 use quickmcp::era::{Era, StatelessRequest, codes};
 use quickmcp::peer::{Exchange, Outcome, Step};
 use quickmcp::protocol::jsonrpc::{self, Message, code};
@@ -63,18 +65,37 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     }
 }
 
-/// The body, up to `limit` bytes (413 beyond).
-async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, Response> {
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
-        let too_large =
-            std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            let response = reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
-            reply::rejected(response, "body_size")
-        } else {
+/// The body, up to `limit` bytes (413 beyond). A body that arrives as one frame, as nearly every request
+/// does, is kept as that frame: nothing is queued or copied.
+async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        let response = reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
+        reply::rejected(response, "body_size")
+    };
+    let mut first = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
             reply::refuse(StatusCode::BAD_REQUEST, code::INVALID_REQUEST, format!("Failed to read the body: {error}"))
+        })?;
+        // Trailers carry nothing a JSON-RPC message needs.
+        let Ok(data) = frame.into_data() else { continue };
+        let length = joined.as_ref().map_or(first.len(), BytesMut::len) + data.len();
+        if length > limit {
+            return Err(too_large());
         }
-    })
+        match &mut joined {
+            Some(buffer) => buffer.extend_from_slice(&data),
+            None if first.is_empty() => first = data,
+            None => {
+                let mut buffer = BytesMut::with_capacity(length);
+                buffer.extend_from_slice(&first);
+                buffer.extend_from_slice(&data);
+                joined = Some(buffer);
+            }
+        }
+    }
+    Ok(joined.map_or(first, BytesMut::freeze))
 }
 
 /// A JSON answer when the request completes before sending anything,

@@ -6,7 +6,7 @@ use crate::config::McpConfig;
 use crate::reply;
 use axum::response::Response;
 use http::header::{HOST, ORIGIN};
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use quickmcp::protocol::jsonrpc::code;
 use std::sync::Arc;
 
@@ -65,12 +65,15 @@ impl HostOriginCheck {
     /// authority here) rather than in `Host`; each one present must be
     /// allowed.
     fn refusal_with_authority(&self, headers: &HeaderMap, authority: Option<&str>) -> Option<Refusal> {
-        let host = headers.get(HOST).map(|host| host.to_str().unwrap_or(""));
+        // Compared as the bytes that came, without checking them as text
+        // first: a name that is not text matches no allowed name but `*`.
+        let host = headers.get(HOST).map(HeaderValue::as_bytes);
         if host.is_none() && authority.is_none() && !self.allowed.hosts.iter().any(|h| h == "*") {
             return Some(Refusal::MissingHost);
         }
-        if let Some(name) = host.into_iter().chain(authority).find(|name| !host_allowed(name, &self.allowed.hosts)) {
-            return Some(Refusal::Host(name.to_owned()));
+        let mut names = host.into_iter().chain(authority.map(str::as_bytes));
+        if let Some(name) = names.find(|name| !host_allowed(name, &self.allowed.hosts)) {
+            return Some(Refusal::Host(String::from_utf8_lossy(name).into_owned()));
         }
         if let Some(origin) = headers.get(ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
@@ -96,16 +99,24 @@ impl RequestCheck for HostOriginCheck {
     }
 }
 
-fn strip_port(authority: &str) -> &str {
-    if let Some(rest) = authority.strip_prefix('[') {
-        return rest.split_once(']').map_or(authority, |(h, _)| &authority[..h.len() + 2]);
-    }
-    authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+/// The length of `authority` without its port: up to the `]` of an IPv6
+/// literal, else up to the last `:`.
+fn host_len(authority: &[u8]) -> usize {
+    let end = match authority.first() {
+        Some(b'[') => authority.iter().position(|&b| b == b']').map(|close| close + 1),
+        _ => authority.iter().rposition(|&b| b == b':'),
+    };
+    end.unwrap_or(authority.len())
 }
 
-fn host_allowed(host: &str, allowed: &[String]) -> bool {
-    let name = strip_port(host);
-    allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(name))
+fn strip_port(authority: &str) -> &str {
+    // The cut is at an ASCII byte, so on a character boundary.
+    &authority[..host_len(authority.as_bytes())]
+}
+
+fn host_allowed(host: &[u8], allowed: &[String]) -> bool {
+    let name = &host[..host_len(host)];
+    allowed.iter().any(|a| a == "*" || a.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Whether `origin` is on the list. An entry matches the same scheme and

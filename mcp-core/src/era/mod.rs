@@ -13,7 +13,7 @@ pub use meta::StatelessMeta;
 pub use request_state::{RequestState, StateKeys};
 
 use crate::protocol::jsonrpc::RpcError;
-use crate::protocol::{CallToolParams, RequestMeta, version};
+use crate::protocol::version;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -184,20 +184,17 @@ impl StatelessRequest {
         })
     }
 
-    /// The `tools/call` params read in the same pass, moved out.
-    pub(crate) fn take_tool_call(&mut self) -> Result<CallToolParams, RpcError> {
-        let name = match (&self.name, &self.bad_name) {
-            (Some(name), _) => name.clone(),
+    /// The `tools/call` members read in the same pass, once its name is
+    /// known to be a string: its arguments and progress token, moved out
+    /// (the name stays, for the round's signed state).
+    pub(crate) fn take_tool_call(&mut self) -> Result<(Option<Box<RawValue>>, Option<Value>), RpcError> {
+        match (&self.name, &self.bad_name) {
+            (Some(_), _) => Ok((self.arguments.take(), self.progress_token.take())),
             (None, Some(raw)) => {
-                return Err(RpcError::invalid_params(format!(
-                    "invalid tool name {}",
-                    crate::protocol::jsonrpc::echoed(raw)
-                )));
+                Err(RpcError::invalid_params(format!("invalid tool name {}", crate::protocol::jsonrpc::echoed(raw))))
             }
-            (None, None) => return Err(RpcError::invalid_params("missing field `name`")),
-        };
-        let meta = self.progress_token.take().map(|token| RequestMeta { progress_token: Some(token) });
-        Ok(CallToolParams { name, arguments: self.arguments.take(), meta })
+            (None, None) => Err(RpcError::invalid_params("missing field `name`")),
+        }
     }
 }
 

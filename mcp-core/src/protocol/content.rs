@@ -1,9 +1,10 @@
 use super::Role;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct as _;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 /// One piece of content in a tool result or a prompt message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
     /// Plain text.
@@ -35,6 +36,41 @@ impl Content {
     pub fn resource(contents: ResourceContents) -> Self {
         Content::Resource(EmbeddedResource { resource: contents, annotations: None })
     }
+}
+
+impl Serialize for Content {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // Nearly every result is text: written here member by member,
+            // where the derived (internally tagged) form would first buffer
+            // its members through serde's tagging serializer.
+            Content::Text(text) => {
+                let annotated = text.annotations.is_some();
+                let mut out = serializer.serialize_struct("TextContent", 2 + usize::from(annotated))?;
+                out.serialize_field("type", "text")?;
+                out.serialize_field("text", &text.text)?;
+                match &text.annotations {
+                    Some(annotations) => out.serialize_field("annotations", annotations)?,
+                    None => out.skip_field("annotations")?,
+                }
+                out.end()
+            }
+            Content::Image(image) => Tagged::Image(image).serialize(serializer),
+            Content::Audio(audio) => Tagged::Audio(audio).serialize(serializer),
+            Content::ResourceLink(link) => Tagged::ResourceLink(link).serialize(serializer),
+            Content::Resource(resource) => Tagged::Resource(resource).serialize(serializer),
+        }
+    }
+}
+
+/// The other kinds of [`Content`], written as the derive writes them.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Tagged<'a> {
+    Image(&'a ImageContent),
+    Audio(&'a AudioContent),
+    ResourceLink(&'a super::Resource),
+    Resource(&'a EmbeddedResource),
 }
 
 /// Who content is for and how much it matters.
@@ -155,5 +191,37 @@ impl Icon {
     /// An icon at `src`.
     pub fn new(src: impl Into<String>) -> Self {
         Self { src: src.into(), mime_type: None, sizes: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_kind_is_written_with_its_type_first_and_reads_back() {
+        let annotated = Content::Text(TextContent {
+            text: "hi \"there\"".into(),
+            annotations: Some(Annotations { priority: Some(0.5), ..Annotations::default() }),
+        });
+        let link = Content::ResourceLink(serde_json::from_value(json!({"uri": "a://b", "name": "b"})).unwrap());
+        let cases = [
+            (Content::text("hi"), json!({"type": "text", "text": "hi"})),
+            (annotated, json!({"type": "text", "text": "hi \"there\"", "annotations": {"priority": 0.5}})),
+            (Content::image("AA==", "image/png"), json!({"type": "image", "data": "AA==", "mimeType": "image/png"})),
+            (Content::audio("AA==", "audio/wav"), json!({"type": "audio", "data": "AA==", "mimeType": "audio/wav"})),
+            (link, json!({"type": "resource_link", "uri": "a://b", "name": "b"})),
+            (
+                Content::resource(ResourceContents::text("a://b", "x")),
+                json!({"type": "resource", "resource": {"uri": "a://b", "text": "x"}}),
+            ),
+        ];
+        for (content, expected) in cases {
+            let written = serde_json::to_string(&content).unwrap();
+            assert!(written.starts_with(r#"{"type":""#), "{written}");
+            assert_eq!(serde_json::from_str::<Value>(&written).unwrap(), expected);
+            assert_eq!(serde_json::from_str::<Content>(&written).unwrap(), content);
+        }
     }
 }

@@ -405,6 +405,11 @@ fn write_id(out: &mut Vec<u8>, id: &RequestId) {
 
 /// Decodes `params` into `T`, treating absent params as `{}`.
 pub fn decode_params<T: serde::de::DeserializeOwned>(params: Option<&RawValue>) -> Result<T, RpcError> {
+    decode_params_borrowed(params)
+}
+
+/// Like [`decode_params`], for a `T` that borrows from `params`.
+pub(crate) fn decode_params_borrowed<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, RpcError> {
     let raw = params.map_or("{}", RawValue::get);
     // serde's message may quote the value it refused: cut it.
     serde_json::from_str(raw).map_err(|e| RpcError::invalid_params(echoed(&e.to_string())))

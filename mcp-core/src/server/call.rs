@@ -12,10 +12,12 @@ use crate::handler::{PromptDef, ResourceError, ResourceKind, ResourceRequest, To
 use crate::middleware::{Caller, Component, Next, Outcome, PromptGet, ResourceRead, ToolCall};
 use crate::peer::RequestEnv;
 use crate::protocol as p;
-use crate::protocol::jsonrpc::{Request, RequestId, RpcError, decode_params, echoed};
+use crate::protocol::jsonrpc::{Request, RequestId, RpcError, decode_params, decode_params_borrowed, echoed};
 use crate::tasks::run::TaskGate;
+use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -42,6 +44,28 @@ impl Call {
     }
 }
 
+/// `tools/call` params as the session era reads them: borrowed from the
+/// request, so the tool's name is looked up without a copy.
+#[derive(Deserialize)]
+struct ToolCallParams<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+    #[serde(rename = "_meta", default)]
+    meta: Option<p::RequestMeta>,
+}
+
+/// What running a tool needs from its call, in either era.
+pub(super) struct ToolCallRun<'a> {
+    /// The tool called.
+    pub(super) name: &'a str,
+    /// Its arguments, as sent.
+    pub(super) arguments: Option<Box<RawValue>>,
+    /// `_meta.progressToken`, when the client asked for progress.
+    pub(super) progress_token: Option<Value>,
+}
+
 impl Server {
     /// Runs the handler `request` names. `stateless` is set for a call of the
     /// stateless era (its `_meta` and the answers gathered so far).
@@ -54,8 +78,13 @@ impl Server {
     ) -> Result<Box<RawValue>, RpcError> {
         match call {
             Call::Tool => {
-                let params = decode_params(request.params.as_deref())?;
-                self.call_tool(&request.id, params, env, stateless).await
+                let params: ToolCallParams<'_> = decode_params_borrowed(request.params.as_deref())?;
+                let call = ToolCallRun {
+                    name: &params.name,
+                    arguments: params.arguments.map(ToOwned::to_owned),
+                    progress_token: params.meta.and_then(|m| m.progress_token),
+                };
+                self.call_tool(&request.id, call, env, stateless).await
             }
             Call::Read => self.read(request, env, stateless).await,
             Call::Prompt => self.get_prompt(request, env, stateless).await,
@@ -109,12 +138,12 @@ impl Server {
     pub(super) async fn call_tool(
         &self,
         id: &RequestId,
-        p: p::CallToolParams,
+        p: ToolCallRun<'_>,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(&p.name)));
-        let def = self.tool(&p.name).ok_or_else(unknown)?;
+        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(p.name)));
+        let def = self.tool(p.name).ok_or_else(unknown)?;
         let requester =
             Caller::of_env(&env).with_capabilities(stateless.as_ref().map(|call| call.meta.client_capabilities));
         if !self.is_visible(Component::Tool(&def), &requester) {
@@ -162,7 +191,7 @@ impl Server {
         };
         // Kept for the task only a gated call can become.
         let arguments = gate.as_ref().and_then(|_| p.arguments.clone());
-        let mut ctx = self.context(id, env, p.meta.and_then(|m| m.progress_token), stateless.clone());
+        let mut ctx = self.context(id, env, p.progress_token, stateless.clone());
         if let Some(gate) = &gate {
             ctx = ctx.with_gate(Arc::clone(gate));
         }

@@ -11,12 +11,14 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub(crate) struct Registry<T> {
     items: Vec<Arc<T>>,
-    index: HashMap<String, usize>,
+    /// Looked up on every call: hashed with foldhash (seeded per map; the
+    /// names in it are the server's own, only the lookups come from clients).
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Self { items: Vec::new(), index: HashMap::new() }
+        Self { items: Vec::new(), index: HashMap::default() }
     }
 }
 

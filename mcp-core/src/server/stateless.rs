@@ -3,7 +3,7 @@
 //! methods, and multi-round-trip requests (`input_required`).
 
 use super::Server;
-use super::call::Call;
+use super::call::{Call, ToolCallRun};
 use super::listen::TaskWatch;
 use crate::era::rounds::{Interrupt, StatelessCall, until_interrupted};
 use crate::era::{META_SERVER_INFO, annotate, missing_capability};
@@ -105,7 +105,10 @@ impl Server {
         let stateless = Some(Arc::clone(&round));
         let work = async {
             match tool_call {
-                Some(params) => self.call_tool(&request.id, params, env, stateless).await,
+                Some((arguments, progress_token)) => {
+                    let run = ToolCallRun { name: &name, arguments, progress_token };
+                    self.call_tool(&request.id, run, env, stateless).await
+                }
                 None => self.call(call, request, env, stateless).await,
             }
         };
