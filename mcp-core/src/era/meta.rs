@@ -8,7 +8,6 @@ use crate::protocol::jsonrpc::{RpcError, echoed};
 use crate::protocol::{ClientCapabilities, Implementation, LoggingLevel, version};
 use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -42,8 +41,8 @@ struct MetaFields<'a> {
 
 /// Whether `_meta` names a protocol revision (how a request without the
 /// header is recognised as one of this era).
-pub(super) fn names_a_version(raw: &RawValue) -> bool {
-    serde_json::from_str::<MetaFields<'_>>(raw.get()).is_ok_and(|m| m.protocol_version.is_some())
+pub(super) fn names_a_version(raw: &str) -> bool {
+    serde_json::from_str::<MetaFields<'_>>(raw).is_ok_and(|m| m.protocol_version.is_some())
 }
 
 /// A `_meta` that passed the checks: its declarations and progress token.
@@ -65,9 +64,9 @@ impl Declared {
     /// Checks `raw` (the request's `_meta`) against the `MCP-Protocol-Version`
     /// `header`: `_meta` complete, header and `_meta` agree, revision
     /// supported.
-    pub(super) fn read(header: &str, raw: &RawValue) -> Result<Self, RpcError> {
+    pub(super) fn read(header: &str, raw: &str) -> Result<Self, RpcError> {
         let repeat = LAST.with_borrow(|last| match last {
-            Some((text, declared)) if **text == *raw.get() && declared.meta.protocol_version == header => {
+            Some((text, declared)) if **text == *raw && declared.meta.protocol_version == header => {
                 Some(declared.clone())
             }
             _ => None,
@@ -76,14 +75,14 @@ impl Declared {
             return Ok(declared);
         }
         let declared = Self::check(header, raw)?;
-        if raw.get().len() <= KEPT_META_MAX {
-            LAST.with_borrow_mut(|last| *last = Some((raw.get().into(), declared.clone())));
+        if raw.len() <= KEPT_META_MAX {
+            LAST.with_borrow_mut(|last| *last = Some((raw.into(), declared.clone())));
         }
         Ok(declared)
     }
 
-    fn check(header: &str, raw: &RawValue) -> Result<Self, RpcError> {
-        let fields: MetaFields<'_> = serde_json::from_str(raw.get())
+    fn check(header: &str, raw: &str) -> Result<Self, RpcError> {
+        let fields: MetaFields<'_> = serde_json::from_str(raw)
             .map_err(|_| RpcError::invalid_params("`params._meta` is required in this protocol revision"))?;
         let requested = fields
             .protocol_version
@@ -121,8 +120,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn raw(v: Value) -> Box<RawValue> {
-        serde_json::value::to_raw_value(&v).unwrap()
+    fn raw(v: Value) -> String {
+        v.to_string()
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! to the client becomes such a round trip (`rounds`). The era's method
 //! table is `server::stateless`.
 
+mod members;
 mod meta;
 mod request_state;
 pub(crate) mod rounds;
@@ -14,9 +15,10 @@ pub use request_state::{RequestState, StateKeys};
 
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::version;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// `_meta` key of the request's protocol revision.
@@ -100,43 +102,62 @@ pub struct StatelessRequest {
 }
 
 /// The members of a stateless-era request's params the era reads, borrowed
-/// from the request. A member of an unexpected type is kept raw and left
-/// for the handler's own decoding to refuse.
-#[derive(Deserialize, Default)]
+/// from the request (`null` counts as absent). A member of an unexpected
+/// type is kept as sent and left for the handler's own decoding to refuse.
+#[derive(Default)]
 struct EraParams<'a> {
-    #[serde(rename = "_meta", borrow, default)]
-    meta: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    uri: Option<&'a RawValue>,
-    #[serde(rename = "taskId", borrow, default)]
-    task_id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    arguments: Option<&'a RawValue>,
-    #[serde(rename = "inputResponses", borrow, default)]
-    input_responses: Option<&'a RawValue>,
-    #[serde(rename = "requestState", borrow, default)]
-    request_state: Option<&'a RawValue>,
+    meta: Option<&'a str>,
+    name: Option<&'a str>,
+    uri: Option<&'a str>,
+    task_id: Option<&'a str>,
+    arguments: Option<&'a str>,
+    input_responses: Option<&'a str>,
+    request_state: Option<&'a str>,
 }
 
 impl<'a> EraParams<'a> {
     /// The params' era members; nothing when the params are not an object
-    /// or `_meta` is malformed (the request then fails validation).
+    /// or name a member twice (the request then fails validation).
     fn parse(params: Option<&'a RawValue>) -> Self {
-        params.and_then(|p| serde_json::from_str(p.get()).ok()).unwrap_or_default()
+        let Some(params) = params else { return Self::default() };
+        let mut fields = Self::default();
+        let mut twice = false;
+        let found = members::for_each(params.get(), |key, value| {
+            let key = match key.contains('\\') {
+                false => Cow::Borrowed(key),
+                true => serde_json::from_str(&format!("\"{key}\"")).unwrap_or_default(),
+            };
+            let slot = match key.as_ref() {
+                "_meta" => &mut fields.meta,
+                "name" => &mut fields.name,
+                "uri" => &mut fields.uri,
+                "taskId" => &mut fields.task_id,
+                "arguments" => &mut fields.arguments,
+                "inputResponses" => &mut fields.input_responses,
+                "requestState" => &mut fields.request_state,
+                _ => return,
+            };
+            twice |= slot.is_some();
+            *slot = Some(value).filter(|v| *v != "null");
+        });
+        if found.is_none() || twice { Self::default() } else { fields }
     }
 }
 
-/// A string member, or `Err` with the member's raw text when it is not one.
-fn string(raw: Option<&RawValue>) -> Result<Option<String>, String> {
-    let Some(raw) = raw.map(RawValue::get) else { return Ok(None) };
+/// A string member, or `Err` with the member's text when it is not one.
+fn string(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(raw) = raw else { return Ok(None) };
     // Read as JSON already: a string without escapes is its text between
     // the quotes (names and URIs nearly always are).
     if let Some(plain) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).filter(|r| !r.contains('\\')) {
         return Ok(Some(plain.to_owned()));
     }
     serde_json::from_str(raw).map(Some).map_err(|_| raw.to_owned())
+}
+
+/// A member kept as sent.
+fn raw(member: Option<&str>) -> Option<Box<RawValue>> {
+    member.and_then(|text| serde_json::from_str(text).ok())
 }
 
 /// Whether a request belongs to the stateless era: its `MCP-Protocol-Version`
@@ -175,9 +196,9 @@ impl StatelessRequest {
             meta: declared.meta,
             name,
             uri: string(fields.uri).unwrap_or_default(),
-            input_responses: fields.input_responses.map(ToOwned::to_owned),
-            request_state: fields.request_state.map(ToOwned::to_owned),
-            arguments: fields.arguments.map(ToOwned::to_owned),
+            input_responses: raw(fields.input_responses),
+            request_state: raw(fields.request_state),
+            arguments: raw(fields.arguments),
             progress_token: declared.progress_token,
             task_id: string(fields.task_id).unwrap_or_default(),
             bad_name,

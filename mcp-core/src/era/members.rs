@@ -1,0 +1,151 @@
+//! The top-level members of a request's params, found in one light pass
+//! over text serde_json has already checked.
+//!
+//! The stateless era reads a handful of members of every request's params
+//! (`_meta`, `name`, `arguments`…). The envelope has validated the params
+//! as JSON, so finding where each member starts and ends only needs the
+//! structure: strings, nesting and commas. That costs a few instructions a
+//! byte, where a second serde pass costs several times more (most of it
+//! spent skipping `_meta`, the longest member). Nothing found here is
+//! trusted further than its bounds: each member is read by serde when used.
+
+/// Calls `each(key, value)` for every top-level member of the JSON object
+/// `object`, in order: `key` is the text between its quotes (escapes
+/// kept), `value` the member's JSON text. `None` when `object` is not a
+/// JSON object, and at the first byte where it is not valid JSON.
+pub(super) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a str)) -> Option<()> {
+    let bytes = object.as_bytes();
+    let mut at = skip_space(bytes, 0);
+    if *bytes.get(at)? != b'{' {
+        return None;
+    }
+    at = skip_space(bytes, at + 1);
+    if *bytes.get(at)? == b'}' {
+        return Some(());
+    }
+    loop {
+        let key_end = string_end(bytes, at)?;
+        let key = object.get(at + 1..key_end - 1)?;
+        at = skip_space(bytes, key_end);
+        if *bytes.get(at)? != b':' {
+            return None;
+        }
+        let start = skip_space(bytes, at + 1);
+        let end = value_end(bytes, start)?;
+        each(key, object.get(start..end)?);
+        at = skip_space(bytes, end);
+        match *bytes.get(at)? {
+            b',' => at = skip_space(bytes, at + 1),
+            b'}' => return Some(()),
+            _ => return None,
+        }
+    }
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// The index after the string that opens at `at`.
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    if *bytes.get(at)? != b'"' {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        match bytes[i] {
+            b'"' => return Some(i + 1),
+            _ => i += 2,
+        }
+    }
+}
+
+/// The index after the value that starts at `at`.
+fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' => string_end(bytes, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match *bytes.get(i)? {
+                    b'"' => {
+                        i = string_end(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        // A number, `true`, `false` or `null`: up to what follows it.
+        _ => {
+            let length =
+                bytes[at..].iter().position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'));
+            Some(at + length.unwrap_or(bytes.len() - at))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn members(text: &str) -> Option<Vec<(String, String)>> {
+        let mut found = Vec::new();
+        for_each(text, |k, v| found.push((k.to_owned(), v.to_owned()))).map(|()| found)
+    }
+
+    #[test]
+    fn finds_each_member_as_serde_reads_it() {
+        let texts = [
+            r#"{}"#,
+            r#" { } "#,
+            r#"{"a":1}"#,
+            r#"{ "name" : "add" , "arguments" : { "a" : [1, {"b": "}]"}], "c": -2.5e3 }, "_meta": {"x": null} }"#,
+            r#"{"k\"ey":"va\\\"lue","t":true,"f":false,"n":null,"e":[],"o":{}}"#,
+            "{\"uni\":\"é ☃\",\n\t\"last\":\r\n0}",
+        ];
+        for text in texts {
+            let expected: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
+            let found = members(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(found.len(), expected.len(), "{text}");
+            for (key, value) in found {
+                let key: String = serde_json::from_str(&format!("\"{key}\"")).unwrap();
+                assert_eq!(serde_json::from_str::<Value>(&value).unwrap(), expected[&key], "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_object_has_no_members() {
+        for text in [
+            "",
+            "[]",
+            "[{\"a\":1}]",
+            "\"{}\"",
+            "1",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":1",
+            "{\"a\":1,",
+            "{\"a\" 1}",
+            "{\"a\":\"1}",
+        ] {
+            assert_eq!(members(text), None, "{text:?}");
+        }
+    }
+}
