@@ -36,6 +36,7 @@ pub mod context;
 #[doc(hidden)]
 pub mod era;
 pub mod handler;
+mod members;
 pub mod middleware;
 #[cfg(feature = "otel")]
 pub mod otel;

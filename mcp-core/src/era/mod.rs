@@ -5,7 +5,6 @@
 //! to the client becomes such a round trip (`rounds`). The era's method
 //! table is `server::stateless`.
 
-mod members;
 mod meta;
 mod request_state;
 pub(crate) mod rounds;
@@ -18,7 +17,6 @@ use crate::protocol::version;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use std::borrow::Cow;
 use std::sync::Arc;
 
 /// `_meta` key of the request's protocol revision.
@@ -122,11 +120,8 @@ impl<'a> EraParams<'a> {
         let Some(params) = params else { return Self::default() };
         let mut fields = Self::default();
         let mut twice = false;
-        let found = members::for_each(params.get(), |key, value| {
-            let key = match key.contains('\\') {
-                false => Cow::Borrowed(key),
-                true => serde_json::from_str(&format!("\"{key}\"")).unwrap_or_default(),
-            };
+        let found = crate::members::for_each(params.get(), |key, value| {
+            let key = crate::members::unescaped(key).unwrap_or_default();
             let slot = match key.as_ref() {
                 "_meta" => &mut fields.meta,
                 "name" => &mut fields.name,

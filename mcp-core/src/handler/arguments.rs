@@ -1,6 +1,5 @@
 use crate::protocol::jsonrpc::echoed;
-use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
@@ -10,10 +9,11 @@ use std::fmt;
 ///
 /// The keys are sorted (a lookup is a binary search) and borrowed from the
 /// request unless they hold escapes: a call decodes a handful of arguments,
-/// and this is cheaper than a map of owned keys.
+/// and this is cheaper than a map of owned keys. The object is split
+/// without a second serde pass: it is a `RawValue`, checked already.
 #[derive(Debug, Default)]
 pub struct Arguments<'a> {
-    values: Vec<(Cow<'a, str>, &'a RawValue)>,
+    values: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> Arguments<'a> {
@@ -22,11 +22,15 @@ impl<'a> Arguments<'a> {
         let Some(raw) = raw.filter(|r| r.get() != "null") else {
             return Ok(Self::default());
         };
-        let mut de = serde_json::Deserializer::from_str(raw.get());
-        let mut values = de
-            .deserialize_map(Entries)
-            .and_then(|values| de.end().map(|()| values))
-            .map_err(|_| ArgError::new("arguments must be a JSON object"))?;
+        let mut values = Vec::with_capacity(4);
+        let mut bad_key = false;
+        let object = crate::members::for_each(raw.get(), |key, value| match crate::members::unescaped(key) {
+            Some(key) => values.push((key, value)),
+            None => bad_key = true,
+        });
+        if object.is_none() || bad_key {
+            return Err(ArgError::new("arguments must be a JSON object"));
+        }
         // A key given twice keeps its last value, as a JSON object reader would.
         values.sort_by(|a, b| a.0.cmp(&b.0));
         values.dedup_by(|later, kept| {
@@ -39,7 +43,7 @@ impl<'a> Arguments<'a> {
         Ok(Self { values })
     }
 
-    fn get(&self, name: &str) -> Option<&'a RawValue> {
+    fn get(&self, name: &str) -> Option<&'a str> {
         self.values.binary_search_by(|(key, _)| key.as_ref().cmp(name)).ok().map(|i| self.values[i].1)
     }
 
@@ -51,7 +55,7 @@ impl<'a> Arguments<'a> {
     /// Decodes argument `name`; absent arguments decode only into optional types.
     pub fn decode<T: DeserializeOwned>(&self, name: &str) -> Result<T, ArgError> {
         match self.get(name) {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| ArgError::new(invalid_argument(name, raw, &e))),
+            Some(raw) => serde_json::from_str(raw).map_err(|e| ArgError::new(invalid_argument(name, raw, &e))),
             None => crate::schema::from_missing::<T>()
                 .map_err(|_| ArgError::new(format!("missing required argument `{name}`"))),
         }
@@ -66,34 +70,11 @@ impl<'a> Arguments<'a> {
     }
 }
 
-/// Reads a JSON object into its entries, in the order given.
-struct Entries;
-
-/// A key, borrowed from the request unless it holds escapes.
-#[derive(Deserialize)]
-struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
-
-impl<'de> Visitor<'de> for Entries {
-    type Value = Vec<(Cow<'de, str>, &'de RawValue)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut values = Vec::with_capacity(map.size_hint().unwrap_or(4).min(64));
-        while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-            values.push((key, value));
-        }
-        Ok(values)
-    }
-}
-
 /// What a model reads about a value that did not decode: the argument, the
 /// type it expects and the kind of JSON it got, without serde's positions
 /// (`at line 1 column 5`, meaningless to a model) and without echoing the
 /// value (which may be large).
-fn invalid_argument(name: &str, raw: &RawValue, error: &serde_json::Error) -> String {
+fn invalid_argument(name: &str, raw: &str, error: &serde_json::Error) -> String {
     let text = error.to_string();
     // serde_json appends the position to every message.
     let text = match text.rfind(" at line ") {
@@ -112,8 +93,8 @@ fn invalid_argument(name: &str, raw: &RawValue, error: &serde_json::Error) -> St
 }
 
 /// The kind of a JSON value, as a model would say it.
-fn json_kind(raw: &RawValue) -> &'static str {
-    match raw.get().trim_start().as_bytes().first() {
+fn json_kind(raw: &str) -> &'static str {
+    match raw.trim_start().as_bytes().first() {
         Some(b'"') => "a string",
         Some(b'{') => "an object",
         Some(b'[') => "an array",

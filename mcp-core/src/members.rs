@@ -1,19 +1,22 @@
-//! The top-level members of a request's params, found in one light pass
-//! over text serde_json has already checked.
+//! The top-level members of a JSON object serde_json has already checked,
+//! found in one light pass.
 //!
-//! The stateless era reads a handful of members of every request's params
-//! (`_meta`, `name`, `arguments`…). The envelope has validated the params
-//! as JSON, so finding where each member starts and ends only needs the
-//! structure: strings, nesting and commas. That costs a few instructions a
-//! byte, where a second serde pass costs several times more (most of it
-//! spent skipping `_meta`, the longest member). Nothing found here is
-//! trusted further than its bounds: each member is read by serde when used.
+//! A call's text is validated once, by the envelope; what reads parts of
+//! it again (the stateless era's members of the params, a tool's
+//! arguments) only needs to know where each member starts and ends. That
+//! takes the structure alone (strings, nesting, commas) and costs a few
+//! instructions a byte, strings skipped with `memchr`, where a second
+//! serde pass costs several times more. Nothing found here is trusted
+//! further than its bounds: each member is read by serde when it is used.
+
+use std::borrow::Cow;
 
 /// Calls `each(key, value)` for every top-level member of the JSON object
 /// `object`, in order: `key` is the text between its quotes (escapes
 /// kept), `value` the member's JSON text. `None` when `object` is not a
-/// JSON object, and at the first byte where it is not valid JSON.
-pub(super) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a str)) -> Option<()> {
+/// JSON object or its structure breaks off; what is inside a member is not
+/// checked here (serde checks it where it is read).
+pub(crate) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a str)) -> Option<()> {
     let bytes = object.as_bytes();
     let mut at = skip_space(bytes, 0);
     if *bytes.get(at)? != b'{' {
@@ -40,6 +43,15 @@ pub(super) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a st
             _ => return None,
         }
     }
+}
+
+/// A key as [`for_each`] gives it, its escapes read (`None` if they are
+/// not valid JSON escapes).
+pub(crate) fn unescaped(key: &str) -> Option<Cow<'_, str>> {
+    if !key.bytes().any(|b| b == b'\\') {
+        return Some(Cow::Borrowed(key));
+    }
+    serde_json::from_str(&format!("\"{key}\"")).ok().map(Cow::Owned)
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
@@ -117,6 +129,8 @@ mod tests {
             r#"{ "name" : "add" , "arguments" : { "a" : [1, {"b": "}]"}], "c": -2.5e3 }, "_meta": {"x": null} }"#,
             r#"{"k\"ey":"va\\\"lue","t":true,"f":false,"n":null,"e":[],"o":{}}"#,
             "{\"uni\":\"é ☃\",\n\t\"last\":\r\n0}",
+            // Longer strings, escapes at their start and end.
+            r#"{"abcdefghijklmno":"abcdefghijklmnop","abcdefghijklmnopq\"rs":"0123456789abcdef\\","x":"\"0123456789abcdefghij\"k"}"#,
         ];
         for text in texts {
             let expected: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
@@ -127,6 +141,14 @@ mod tests {
                 assert_eq!(serde_json::from_str::<Value>(&value).unwrap(), expected[&key], "{text}");
             }
         }
+    }
+
+    #[test]
+    fn keys_are_unescaped_only_when_they_must_be() {
+        assert!(matches!(unescaped("city"), Some(Cow::Borrowed("city"))));
+        assert_eq!(unescaped(r"c\u0069ty").as_deref(), Some("city"));
+        assert_eq!(unescaped(r#"a\"b"#).as_deref(), Some("a\"b"));
+        assert_eq!(unescaped(r"bad\x"), None);
     }
 
     #[test]
