@@ -10,10 +10,11 @@
 #                                       [--low 1000] [--high 4000] [--keep DIR]
 #
 # BINARY is any server that run.sh can measure (examples/bench_server, or a
-# peer that reads MCP_HOST/MCP_PORT/BENCH_MODE). With --keep, the callgrind
-# profiles of the HIGH runs stay in DIR (`callgrind_annotate --inclusive=yes`
-# reads them; build with CARGO_PROFILE_RELEASE_DEBUG=line-tables-only for
-# names and lines).
+# peer that reads MCP_HOST/MCP_PORT/BENCH_MODE, such as the floor:
+# bench/server/peers/target/release/peer-floor after a run.sh build). With
+# --keep, the callgrind profiles of the HIGH runs stay in DIR
+# (`callgrind_annotate --inclusive=yes` reads them; build with
+# CARGO_PROFILE_RELEASE_DEBUG=line-tables-only for names and lines).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=${1:?usage: $0 BINARY [--modes M] [--low N] [--high N] [--keep DIR]}
@@ -50,7 +51,11 @@ count() {
   fi
   python3 "$here/probe.py" check "http://127.0.0.1:$port/mcp" --mode "$mode" --era "$era" --count "$calls" \
     "${sessions[@]}" >/dev/null
+  # A server that does not stop on SIGINT (the floor) gets SIGTERM after
+  # 10 s; callgrind writes its profile either way.
   kill -INT $pid
+  for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
+  kill -TERM $pid 2>/dev/null || true
   wait $pid || true
   awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }
