@@ -65,8 +65,9 @@ pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Reque
     }
 }
 
-/// The body, up to `limit` bytes (413 beyond). A body that arrives as one frame, as nearly every request
-/// does, is kept as that frame: nothing is queued or copied.
+/// The body, up to `limit` bytes (413 beyond). A body that arrives as one
+/// frame, as nearly every request does, is kept as that frame: nothing is
+/// queued or copied.
 async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes, Response> {
     let too_large = || {
         let response = reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
