@@ -140,14 +140,14 @@ impl<'a> EraParams<'a> {
 }
 
 /// A string member, or `Err` with the member's text when it is not one.
+/// The member is a whole JSON value, so quotes at both ends make it a
+/// string, read without serde unless it holds escapes.
 fn string(raw: Option<&str>) -> Result<Option<String>, String> {
     let Some(raw) = raw else { return Ok(None) };
-    // Read as JSON already: a string without escapes is its text between
-    // the quotes (names and URIs nearly always are).
-    if let Some(plain) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).filter(|r| !r.contains('\\')) {
-        return Ok(Some(plain.to_owned()));
+    match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).and_then(crate::members::unescaped) {
+        Some(text) => Ok(Some(text.into_owned())),
+        None => Err(raw.to_owned()),
     }
-    serde_json::from_str(raw).map(Some).map_err(|_| raw.to_owned())
 }
 
 /// A member kept as sent.
