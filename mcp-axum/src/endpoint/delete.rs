@@ -2,13 +2,12 @@
 
 use super::{Endpoint, has_session_methods, session_not_found, store_unavailable};
 use crate::reply;
-use axum::extract::{Request, State};
 use axum::response::Response;
 use http::StatusCode;
+use http::request::Parts;
 use std::sync::Arc;
 
-pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
-    let (parts, _) = request.into_parts();
+pub(super) async fn handle(endpoint: Arc<Endpoint>, parts: Parts) -> Response {
     let headers = parts.headers;
     if !has_session_methods(endpoint.keeps_sessions, &headers) {
         return reply::status(StatusCode::METHOD_NOT_ALLOWED);

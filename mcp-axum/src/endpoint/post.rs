@@ -10,11 +10,11 @@ use crate::drain::Draining;
 use crate::layers::client_addr;
 use crate::reply::{self, PROTOCOL_VERSION_NAME};
 use crate::standard_headers;
-use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes};
 use axum::response::Response;
 use bytes::BytesMut;
 use http::StatusCode;
+use http::request::Parts;
 use http_body_util::BodyExt as _;
 use quickmcp::era::{Era, StatelessRequest, codes};
 use quickmcp::peer::{Exchange, Outcome, Step};
@@ -22,53 +22,64 @@ use quickmcp::protocol::jsonrpc::{self, Message, code};
 use quickmcp::server::{Arrival, Routed};
 use std::sync::Arc;
 
-pub(super) async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = match read_body(body, endpoint.config.max_body).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
-    let message = match Message::decode(&body) {
-        Ok(message) => message,
-        Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.id.as_ref(), &e.error),
-    };
-    let headers = &parts.headers;
-    let check = |request: &jsonrpc::Request, era: &StatelessRequest| {
-        standard_headers::check(headers, request, era, &endpoint.server)
-    };
-    // Only per-client bounds need the address: the sessions `initialize`
-    // opens, the tasks an anonymous caller creates (`tools/call`) and
-    // `subscriptions/listen` streams.
-    let counted = matches!(&message, Message::Request(r)
-        if matches!(r.method.as_str(), "initialize" | "tools/call" | "subscriptions/listen"));
-    let draining = parts.extensions.get::<Draining>().cloned();
-    let arrival = Arrival {
-        protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
-        session: endpoint.session_source(headers),
-        client_addr: counted
-            .then(|| client_addr(headers, &parts.extensions, &endpoint.config.trusted_proxies))
-            .flatten(),
-        extensions: parts.extensions,
-        check: Some(&check),
-    };
-    match endpoint.server.receive(message, arrival).await {
-        Routed::Accepted => reply::accepted(),
-        Routed::Refused { id, refusal } => refused(id.as_ref(), &refusal),
-        Routed::Opened { answer, session } => {
-            let answer = reply::json(StatusCode::OK, answer);
-            match session {
-                Some(session) => reply::with_session(answer, session.id()),
-                None => answer,
+/// Answers one POST. A plain function returning its future, not an `async
+/// fn`: an `async fn`'s future keeps its arguments twice (as passed, and
+/// moved into its body), and past about 1 KB a future's allocation no longer
+/// comes from the allocator's per-thread cache. What only the routing needs
+/// (the body, the message) lives in a block of its own, so the answer's
+/// wait does not keep room for it.
+#[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+pub(super) fn handle(endpoint: Arc<Endpoint>, parts: Parts, body: Body) -> impl Future<Output = Response> + Send {
+    async move {
+        let draining = parts.extensions.get::<Draining>().cloned();
+        let routed = {
+            let body = match read_body(body, endpoint.config.max_body).await {
+                Ok(body) => body,
+                Err(response) => return response,
+            };
+            let message = match Message::decode(&body) {
+                Ok(message) => message,
+                Err(e) => return reply::error(StatusCode::BAD_REQUEST, e.id.as_ref(), &e.error),
+            };
+            let headers = &parts.headers;
+            let check = |request: &jsonrpc::Request, era: &StatelessRequest| {
+                standard_headers::check(headers, request, era, &endpoint.server)
+            };
+            // Only per-client bounds need the address: the sessions
+            // `initialize` opens, the tasks an anonymous caller creates
+            // (`tools/call`) and `subscriptions/listen` streams.
+            let counted = matches!(&message, Message::Request(r)
+                if matches!(r.method.as_str(), "initialize" | "tools/call" | "subscriptions/listen"));
+            let arrival = Arrival {
+                protocol_version: headers.get(PROTOCOL_VERSION_NAME).map(|v| v.to_str().unwrap_or("")),
+                session: endpoint.session_source(headers),
+                client_addr: counted
+                    .then(|| client_addr(headers, &parts.extensions, &endpoint.config.trusted_proxies))
+                    .flatten(),
+                extensions: parts.extensions,
+                check: Some(&check),
+            };
+            endpoint.server.receive(message, arrival).await
+        };
+        match routed {
+            Routed::Accepted => reply::accepted(),
+            Routed::Refused { id, refusal } => refused(id.as_ref(), &refusal),
+            Routed::Opened { answer, session } => {
+                let answer = reply::json(StatusCode::OK, answer);
+                match session {
+                    Some(session) => reply::with_session(answer, session.id()),
+                    None => answer,
+                }
             }
+            Routed::Running(exchange) => respond(&endpoint, exchange, draining).await,
         }
-        Routed::Running(exchange) => respond(&endpoint, exchange, draining).await,
     }
 }
 
 /// The body, up to `limit` bytes (413 beyond). A body that arrives as one
 /// frame, as nearly every request does, is kept as that frame: nothing is
 /// queued or copied.
-async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes, Response> {
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, Response> {
     let too_large = || {
         let response = reply::refuse(StatusCode::PAYLOAD_TOO_LARGE, code::INVALID_REQUEST, "Payload Too Large");
         reply::rejected(response, "body_size")
@@ -100,12 +111,22 @@ async fn read_body(mut body: axum::body::Body, limit: usize) -> Result<Bytes, Re
 }
 
 /// A JSON answer when the request completes before sending anything,
-/// otherwise an SSE stream of what it sends, then its result.
-async fn respond(endpoint: &Arc<Endpoint>, mut exchange: Exchange, draining: Option<Draining>) -> Response {
-    match exchange.next().await {
-        Some(Step::Done(outcome)) => answer(&exchange, &outcome, endpoint.resource_metadata.as_deref()),
-        Some(Step::Send(first)) => stream::open(endpoint, exchange, first, draining).await,
-        None => reply::status(StatusCode::INTERNAL_SERVER_ERROR),
+/// otherwise an SSE stream of what it sends, then its result. (A plain
+/// function for the reason [`handle`] is.)
+#[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+fn respond(
+    endpoint: &Arc<Endpoint>,
+    mut exchange: Exchange,
+    draining: Option<Draining>,
+) -> impl Future<Output = Response> + Send + '_ {
+    async move {
+        match exchange.next().await {
+            Some(Step::Done(outcome)) => answer(&exchange, &outcome, endpoint.resource_metadata.as_deref()),
+            // Boxed: only a call that sends before its result streams, and
+            // every other call's future stays the smaller for it.
+            Some(Step::Send(first)) => Box::pin(stream::open(endpoint, exchange, first, draining)).await,
+            None => reply::status(StatusCode::INTERNAL_SERVER_ERROR),
+        }
     }
 }
 

@@ -8,8 +8,11 @@ use crate::protocol::jsonrpc::{RpcError, code};
 /// is up (`-32001`). A panic in it is answered with `-32603` (and logged)
 /// instead of dropping the connection or leaving a stream without its
 /// response.
-pub(crate) async fn guarded<T>(ctx: &Context, work: impl Future<Output = Result<T, RpcError>>) -> Result<T, RpcError> {
-    guarded_for(ctx, work, ctx.server().request_timeout()).await
+pub(crate) fn guarded<T>(
+    ctx: &Context,
+    work: impl Future<Output = Result<T, RpcError>>,
+) -> impl Future<Output = Result<T, RpcError>> {
+    guarded_for(ctx, work, ctx.server().request_timeout())
 }
 
 /// [`guarded`] with a time `limit` of its own (a task's is its TTL).
@@ -27,14 +30,22 @@ pub(crate) async fn guarded_for<T>(
     if let std::task::Poll::Ready(outcome) = first {
         return outcome.unwrap_or_else(|panic| panicked(ctx, &*panic));
     }
+    // On the heap: the timer and the cancellation watch are most of this
+    // future's size, and most calls never come here.
+    let interrupted = Box::pin(async {
+        tokio::select! {
+            biased;
+            () = ctx.cancelled() => RpcError::new(code::REQUEST_CANCELLED, "request cancelled"),
+            () = tokio::time::sleep(limit) => {
+                tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
+                RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {limit:?}"))
+            }
+        }
+    });
     tokio::select! {
         biased;
         outcome = work => outcome.unwrap_or_else(|panic| panicked(ctx, &*panic)),
-        () = ctx.cancelled() => Err(RpcError::new(code::REQUEST_CANCELLED, "request cancelled")),
-        () = tokio::time::sleep(limit) => {
-            tracing::warn!(request = ?ctx.request_id(), ?limit, "an MCP handler ran out of time");
-            Err(RpcError::new(code::REQUEST_TIMEOUT, format!("Request timed out after {limit:?}")))
-        }
+        error = interrupted => Err(error),
     }
 }
 

@@ -84,14 +84,31 @@ pub(crate) fn input_key(key: Option<&str>, method: &str, n: usize) -> String {
 
 /// Polls `work` until it finishes, or until a poll leaves it waiting on
 /// something only the client can provide.
-pub(crate) async fn until_interrupted<T>(call: &StatelessCall, work: impl Future<Output = T>) -> Result<T, Interrupt> {
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
-        Poll::Ready(value) => Poll::Ready(Ok(value)),
-        Poll::Pending => {
-            *call.waiting.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
-            call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why)))
+pub(crate) fn until_interrupted<F: Future>(call: &StatelessCall, work: F) -> UntilInterrupted<'_, F> {
+    UntilInterrupted { call, work }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`until_interrupted`]: `work` polled where it lies
+    /// (an `async fn` would hold a second copy of it).
+    pub(crate) struct UntilInterrupted<'a, F> {
+        call: &'a StatelessCall,
+        #[pin]
+        work: F,
+    }
+}
+
+impl<F: Future> Future for UntilInterrupted<'_, F> {
+    type Output = Result<F::Output, Interrupt>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.work.poll(cx) {
+            Poll::Ready(value) => Poll::Ready(Ok(value)),
+            Poll::Pending => {
+                *this.call.waiting.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+                this.call.take_interrupt().map_or(Poll::Pending, |why| Poll::Ready(Err(why)))
+            }
         }
-    })
-    .await
+    }
 }

@@ -69,25 +69,28 @@ pub(super) struct ToolCallRun<'a> {
 impl Server {
     /// Runs the handler `request` names. `stateless` is set for a call of the
     /// stateless era (its `_meta` and the answers gathered so far).
-    pub(super) async fn call(
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    pub(super) fn call(
         &self,
         call: Call,
         request: Request,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
-    ) -> Result<Box<RawValue>, RpcError> {
-        match call {
-            Call::Tool => {
-                let params: ToolCallParams<'_> = decode_params_borrowed(request.params.as_deref())?;
-                let call = ToolCallRun {
-                    name: &params.name,
-                    arguments: params.arguments.map(ToOwned::to_owned),
-                    progress_token: params.meta.and_then(|m| m.progress_token),
-                };
-                self.call_tool(&request.id, call, env, stateless).await
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + '_ {
+        async move {
+            match call {
+                Call::Tool => {
+                    let params: ToolCallParams<'_> = decode_params_borrowed(request.params.as_deref())?;
+                    let call = ToolCallRun {
+                        name: &params.name,
+                        arguments: params.arguments.map(ToOwned::to_owned),
+                        progress_token: params.meta.and_then(|m| m.progress_token),
+                    };
+                    self.call_tool(&request.id, call, env, stateless).await
+                }
+                Call::Read => self.read(request, env, stateless).await,
+                Call::Prompt => self.get_prompt(request, env, stateless).await,
             }
-            Call::Read => self.read(request, env, stateless).await,
-            Call::Prompt => self.get_prompt(request, env, stateless).await,
         }
     }
 
@@ -135,72 +138,93 @@ impl Server {
 
     /// Runs the tool `p` names (its params decoded by the caller: the
     /// stateless era reads them in the same pass as the rest of the request).
-    pub(super) async fn call_tool(
+    ///
+    /// A plain function returning its future, as are the functions every
+    /// call passes through on its way here: an `async fn`'s future holds
+    /// its arguments twice (as passed, and moved into its body), and one
+    /// over about a kilobyte no longer comes from the allocator's cache.
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    pub(super) fn call_tool<'a>(
+        &'a self,
+        id: &'a RequestId,
+        p: ToolCallRun<'a>,
+        env: RequestEnv,
+        stateless: Option<Arc<StatelessCall>>,
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + 'a {
+        async move {
+            let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(p.name)));
+            let def = self.tool(p.name).ok_or_else(unknown)?;
+            let requester =
+                Caller::of_env(&env).with_capabilities(stateless.as_ref().map(|call| call.meta.client_capabilities));
+            if !self.is_visible(Component::Tool(&def), &requester) {
+                return Err(unknown());
+            }
+            // Before anything runs, and before a task is created.
+            self.check_scopes(Component::Tool(&def), &requester)?;
+            let capabilities = match &stateless {
+                Some(call) => Some(call.meta.client_capabilities),
+                None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
+            };
+            match tasks::dispatch_of(&def, capabilities.as_ref())? {
+                Dispatch::Now => {
+                    let era = Era::of(stateless.is_some());
+                    let ctx = self.context(id, env, p.progress_token, stateless);
+                    // Called inside the guard: middleware, argument
+                    // decoding and extractors run in it too.
+                    era.encode(&guarded(&ctx, self.run_tool(&def, ctx.clone(), p.arguments)).await?)
+                }
+                // Boxed: what a task needs would make every call's future
+                // the larger.
+                Dispatch::Task => {
+                    let capabilities = capabilities.unwrap_or_default();
+                    Box::pin(self.call_tool_as_task(id, p, env, stateless, def, capabilities)).await
+                }
+            }
+        }
+    }
+
+    /// A call the client may be answered for with a task: one that asked
+    /// for a task, or of a tool that asks its questions first and begins
+    /// its task once they are answered.
+    async fn call_tool_as_task(
         &self,
         id: &RequestId,
         p: ToolCallRun<'_>,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
+        def: Arc<ToolDef>,
+        capabilities: p::ClientCapabilities,
     ) -> Result<Box<RawValue>, RpcError> {
-        let unknown = || RpcError::invalid_params(format!("Unknown tool: {}", echoed(p.name)));
-        let def = self.tool(p.name).ok_or_else(unknown)?;
-        let requester =
-            Caller::of_env(&env).with_capabilities(stateless.as_ref().map(|call| call.meta.client_capabilities));
-        if !self.is_visible(Component::Tool(&def), &requester) {
-            return Err(unknown());
-        }
-        // Before anything runs, and before a task is created.
-        self.check_scopes(Component::Tool(&def), &requester)?;
         let era = Era::of(stateless.is_some());
-        let capabilities = match &stateless {
-            Some(call) => Some(call.meta.client_capabilities),
-            None => env.session.as_ref().and_then(|s| s.record().client_capabilities()),
-        };
         let caller = crate::auth::caller(&env.extensions).cloned();
         let address = env.client_addr.or_else(|| env.session.as_ref().and_then(|s| s.record().client_addr));
-        let dispatch = tasks::dispatch_of(&def, capabilities.as_ref())?;
-        // Only a call answered with a task needs its session's id (the task
-        // is followed for it): nothing is copied for a call that runs now.
-        let session = matches!(dispatch, Dispatch::Task).then(|| env.session.as_ref().map(|s| s.id().to_owned()));
-        let session = session.flatten();
-        let gate = match dispatch {
-            Dispatch::Task => {
-                // Refused as a call that runs now would be, before any task
-                // exists (scopes, and any middleware's own rule).
-                self.admits(Component::Tool(&def), &requester)?;
-                let size = p.arguments.as_ref().map_or(0, |raw| raw.get().len());
-                crate::tasks::check_arguments(size, self.tasks().options.max_payload)?;
-                if !def.task.asks_first {
-                    // Arguments that would not decode are refused now, as a
-                    // plain call's are: no task is created or stored for them.
-                    if let Some(check) = &def.check {
-                        let ctx = self.check_context(id, &env, stateless.clone());
-                        if let Err(answer) = check(&ctx, p.arguments.as_deref()) {
-                            return era.encode(&answer?);
-                        }
-                    }
-                    let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
-                    let creator = Creator { caller, address, session };
-                    return self
-                        .create_task(&def, p.arguments, creator, capabilities.unwrap_or_default(), answers)
-                        .await;
+        // The task is followed for the session that asked for it.
+        let session = env.session.as_ref().map(|s| s.id().to_owned());
+        // Refused as a call that runs now would be, before any task exists
+        // (scopes, and any middleware's own rule).
+        let requester =
+            Caller::of_env(&env).with_capabilities(stateless.as_ref().map(|call| call.meta.client_capabilities));
+        self.admits(Component::Tool(&def), &requester)?;
+        let size = p.arguments.as_ref().map_or(0, |raw| raw.get().len());
+        crate::tasks::check_arguments(size, self.tasks().options.max_payload)?;
+        if !def.task.asks_first {
+            // Arguments that would not decode are refused now, as a plain
+            // call's are: no task is created or stored for them.
+            if let Some(check) = &def.check {
+                let ctx = self.check_context(id, &env, stateless.clone());
+                if let Err(answer) = check(&ctx, p.arguments.as_deref()) {
+                    return era.encode(&answer?);
                 }
-                Some(Arc::new(TaskGate::default()))
             }
-            Dispatch::Now => None,
-        };
-        // Kept for the task only a gated call can become.
-        let arguments = gate.as_ref().and_then(|_| p.arguments.clone());
-        let mut ctx = self.context(id, env, p.progress_token, stateless.clone());
-        if let Some(gate) = &gate {
-            ctx = ctx.with_gate(Arc::clone(gate));
+            let answers = stateless.as_ref().map(|c| c.answers.clone()).unwrap_or_default();
+            let creator = Creator { caller, address, session };
+            return self.create_task(&def, p.arguments, creator, capabilities, answers).await;
         }
-        // Called inside the guard: middleware, argument decoding and
-        // extractors run in it too.
+        let gate = Arc::new(TaskGate::default());
+        // Kept for the task the call can become.
+        let arguments = p.arguments.clone();
+        let ctx = self.context(id, env, p.progress_token, stateless.clone()).with_gate(Arc::clone(&gate));
         let call = guarded(&ctx, self.run_tool(&def, ctx.clone(), p.arguments));
-        let Some(gate) = gate else {
-            return era.encode(&call.await?);
-        };
         // A tool that asks first runs here until it begins its task, which
         // re-runs it with the answers gathered so far.
         tokio::select! {
@@ -209,7 +233,7 @@ impl Server {
                 let mut answers = gate.answers();
                 answers.extend(stateless.map(|c| c.answers.clone()).unwrap_or_default());
                 let creator = Creator { caller, address, session };
-                self.create_task(&def, arguments, creator, capabilities.unwrap_or_default(), answers).await
+                self.create_task(&def, arguments, creator, capabilities, answers).await
             }
         }
     }
@@ -259,38 +283,44 @@ impl Server {
         }
     }
 
-    async fn read(
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    fn read(
         &self,
         request: Request,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
-    ) -> Result<Box<RawValue>, RpcError> {
-        let p: p::UriParams = decode_params(request.params.as_deref())?;
-        self.check_read_scopes(&p.uri, &Caller::of_env(&env))?;
-        let era = Era::of(stateless.is_some());
-        let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
-        let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
-        era.encode_private(&p::ReadResourceResult { contents })
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + '_ {
+        async move {
+            let p: p::UriParams = decode_params(request.params.as_deref())?;
+            self.check_read_scopes(&p.uri, &Caller::of_env(&env))?;
+            let era = Era::of(stateless.is_some());
+            let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+            let contents = guarded(&ctx, self.run_read(ctx.clone(), p.uri)).await?;
+            era.encode_private(&p::ReadResourceResult { contents })
+        }
     }
 
-    async fn get_prompt(
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    fn get_prompt(
         &self,
         request: Request,
         env: RequestEnv,
         stateless: Option<Arc<StatelessCall>>,
-    ) -> Result<Box<RawValue>, RpcError> {
-        let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
-        let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", echoed(&p.name)));
-        let def = self.prompt(&p.name).ok_or_else(unknown)?;
-        let requester = Caller::of_env(&env);
-        if !self.is_visible(Component::Prompt(&def), &requester) {
-            return Err(unknown());
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + '_ {
+        async move {
+            let p: p::GetPromptParams = decode_params(request.params.as_deref())?;
+            let unknown = || RpcError::invalid_params(format!("Unknown prompt: {}", echoed(&p.name)));
+            let def = self.prompt(&p.name).ok_or_else(unknown)?;
+            let requester = Caller::of_env(&env);
+            if !self.is_visible(Component::Prompt(&def), &requester) {
+                return Err(unknown());
+            }
+            self.check_scopes(Component::Prompt(&def), &requester)?;
+            let era = Era::of(stateless.is_some());
+            let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
+            let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
+            era.encode(&guarded(&ctx, work).await?)
         }
-        self.check_scopes(Component::Prompt(&def), &requester)?;
-        let era = Era::of(stateless.is_some());
-        let ctx = self.context(&request.id, env, p.meta.and_then(|m| m.progress_token), stateless);
-        let work = self.run_prompt(&def, ctx.clone(), p.arguments.unwrap_or_default());
-        era.encode(&guarded(&ctx, work).await?)
     }
 
     /// The scopes the resource (or template) serving `uri` declares.

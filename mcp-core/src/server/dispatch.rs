@@ -10,6 +10,7 @@ use crate::peer::RequestEnv;
 use crate::protocol::jsonrpc::{Notification, Request, Response, RpcError, code, decode_params, to_raw};
 use crate::protocol::{self as p, version};
 use crate::session::{ClientInfo, Session, StoreError};
+use futures_util::FutureExt as _;
 use serde_json::json;
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -28,84 +29,110 @@ impl Server {
     /// With sessions shared by replicas, the answer waits until the
     /// `resources/updated` notifications the request raised are on their
     /// streams, as they are at once with one process.
-    pub async fn handle_request(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
-        let chain = &self.inner.middleware[..];
-        let answer = if chain.is_empty() {
-            self.dispatch(request, env).await
-        } else {
-            let end = |r: McpRequest| -> Outcome<'_, Box<RawValue>> { Box::pin(self.dispatch(r.request, r.env)) };
-            Next::new(chain, end).run(McpRequest { request, env }).await
-        };
-        self.inner.sessions.updates_appended().await;
-        answer
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    pub fn handle_request(
+        &self,
+        request: Request,
+        env: RequestEnv,
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + '_ {
+        async move {
+            let chain = &self.inner.middleware[..];
+            let answer = if chain.is_empty() {
+                self.dispatch(request, env).await
+            } else {
+                let end = |r: McpRequest| -> Outcome<'_, Box<RawValue>> { Box::pin(self.dispatch(r.request, r.env)) };
+                Next::new(chain, end).run(McpRequest { request, env }).await
+            };
+            self.inner.sessions.updates_appended().await;
+            answer
+        }
     }
 
-    async fn dispatch(&self, request: Request, env: RequestEnv) -> Result<Box<RawValue>, RpcError> {
-        if env.stateless.is_some() {
-            // Boxed, so that the session era's future does not carry the
-            // stateless era's (much larger) one.
-            return Box::pin(self.handle_stateless(request, env)).await;
+    /// The 2025-11-25 era's method table (the 2026-07-28 era's is
+    /// `handle_stateless`).
+    #[allow(clippy::manual_async_fn, reason = "an `async fn` keeps its arguments twice in its future")]
+    fn dispatch(
+        &self,
+        request: Request,
+        env: RequestEnv,
+    ) -> impl Future<Output = Result<Box<RawValue>, RpcError>> + Send + '_ {
+        async move {
+            // Each method's work is awaited boxed: a request's future would
+            // otherwise be as large as the largest method's, and one over
+            // about a kilobyte takes the allocator's slow path every time,
+            // where a box of the method's own size does not.
+            if env.stateless.is_some() {
+                return self.handle_stateless(request, env).boxed().await;
+            }
+            let params = request.params.as_deref();
+            match request.method.as_str() {
+                "initialize" => {
+                    let (result, client) = self.initialize(params)?;
+                    if let Some(session) = &env.session {
+                        session.set_client(client).boxed().await.map_err(store_failed)?;
+                    }
+                    Ok(result)
+                }
+                "ping" => Ok(empty_result()),
+                "logging/setLevel" => {
+                    let p: p::SetLevelParams = decode_params(params)?;
+                    if let Some(session) = &env.session {
+                        session.set_log_level(p.level).boxed().await.map_err(store_failed)?;
+                    }
+                    Ok(empty_result())
+                }
+                "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
+                    self.list_method(&request.method, params, &Caller::of_env(&env))
+                }
+                "tools/call" => self.call(Call::Tool, request, env, None).boxed().await,
+                "resources/read" => self.call(Call::Read, request, env, None).boxed().await,
+                "prompts/get" => self.call(Call::Prompt, request, env, None).boxed().await,
+                "resources/subscribe" | "resources/unsubscribe" => {
+                    self.subscription(&request.method, params, &env).boxed().await
+                }
+                "completion/complete" => self.complete(params, &Caller::of_env(&env)).boxed().await,
+                "skills/list" | "skills/get" | "resources/directory/read" => {
+                    self.skills_method(&request.method, params, &env).boxed().await
+                }
+                "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                    let capabilities = env.session.as_ref().and_then(|s| s.record().client_capabilities());
+                    self.task_method(&request.method, params, &env, capabilities.as_ref()).boxed().await
+                }
+                method => Err(RpcError::method_not_found(method)),
+            }
         }
-        let params = request.params.as_deref();
-        match request.method.as_str() {
-            "initialize" => {
-                let (result, client) = self.initialize(params)?;
-                if let Some(session) = &env.session {
-                    session.set_client(client).await.map_err(store_failed)?;
-                }
-                Ok(result)
-            }
-            "ping" => Ok(empty_result()),
-            "logging/setLevel" => {
-                let p: p::SetLevelParams = decode_params(params)?;
-                if let Some(session) = &env.session {
-                    session.set_log_level(p.level).await.map_err(store_failed)?;
-                }
-                Ok(empty_result())
-            }
-            "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
-                self.list_method(&request.method, params, &Caller::of_env(&env))
-            }
-            "tools/call" => self.call(Call::Tool, request, env, None).await,
-            "resources/read" => self.call(Call::Read, request, env, None).await,
-            "prompts/get" => self.call(Call::Prompt, request, env, None).await,
-            "resources/subscribe" | "resources/unsubscribe" => {
-                let p: p::UriParams = decode_params(params)?;
-                let session = env
-                    .session
-                    .as_ref()
-                    .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
-                if request.method == "resources/unsubscribe" {
-                    session.unsubscribe(&p.uri).await.map_err(RpcError::internal)?;
-                    self.forward_subscription(session, &p.uri, false).await?;
-                    return Ok(empty_result());
-                }
-                if p.uri.len() > MAX_SUBSCRIBED_URI {
-                    return Err(RpcError::invalid_params(format!(
-                        "URIs to subscribe to are at most {MAX_SUBSCRIBED_URI} bytes"
-                    )));
-                }
-                if self.visible_resource(&p.uri, &Caller::of_env(&env)).is_none() {
-                    return Err(ResourceError::not_found(&p.uri).0);
-                }
-                if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS).await.map_err(RpcError::internal)? {
-                    return Err(RpcError::invalid_params(format!(
-                        "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions"
-                    )));
-                }
-                self.forward_subscription(session, &p.uri, true).await?;
-                Ok(empty_result())
-            }
-            "completion/complete" => self.complete(params, &Caller::of_env(&env)).await,
-            "skills/list" | "skills/get" | "resources/directory/read" => {
-                self.skills_method(&request.method, params, &env).await
-            }
-            "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                let capabilities = env.session.as_ref().and_then(|s| s.record().client_capabilities());
-                self.task_method(&request.method, params, &env, capabilities.as_ref()).await
-            }
-            method => Err(RpcError::method_not_found(method)),
+    }
+
+    /// `resources/subscribe` and `resources/unsubscribe`.
+    async fn subscription(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+        env: &RequestEnv,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let p: p::UriParams = decode_params(params)?;
+        let session = env
+            .session
+            .as_ref()
+            .ok_or_else(|| RpcError::new(code::INVALID_REQUEST, "resource subscriptions need a session"))?;
+        if method == "resources/unsubscribe" {
+            session.unsubscribe(&p.uri).await.map_err(RpcError::internal)?;
+            self.forward_subscription(session, &p.uri, false).await?;
+            return Ok(empty_result());
         }
+        if p.uri.len() > MAX_SUBSCRIBED_URI {
+            return Err(RpcError::invalid_params(format!(
+                "URIs to subscribe to are at most {MAX_SUBSCRIBED_URI} bytes"
+            )));
+        }
+        if self.visible_resource(&p.uri, &Caller::of_env(env)).is_none() {
+            return Err(ResourceError::not_found(&p.uri).0);
+        }
+        if !session.subscribe(&p.uri, MAX_SUBSCRIPTIONS).await.map_err(RpcError::internal)? {
+            return Err(RpcError::invalid_params(format!("a session holds at most {MAX_SUBSCRIPTIONS} subscriptions")));
+        }
+        self.forward_subscription(session, &p.uri, true).await?;
+        Ok(empty_result())
     }
 
     /// Handles a notification from the client (after middleware looked at it).

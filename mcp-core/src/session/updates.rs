@@ -67,7 +67,9 @@ impl Sessions {
         if *done.borrow() >= last {
             return;
         }
-        let appended = tokio::time::timeout(ANSWER_WAITS_AT_MOST, done.wait_for(|done| *done >= last)).await;
+        // On the heap: few answers wait, and every request's future would
+        // otherwise keep room for the timer.
+        let appended = Box::pin(tokio::time::timeout(ANSWER_WAITS_AT_MOST, done.wait_for(|done| *done >= last))).await;
         if appended.is_err() {
             tracing::debug!("an answer went ahead of the resources/updated it raised");
         }
