@@ -31,7 +31,7 @@ if ! "$tools/bin/cargo-public-api" --version 2>/dev/null | grep -q "$PUBLIC_API_
 fi
 # Libraries only: quickmcp-proxy's API is its command line (docs/proxy.md).
 crates=(quickmcp-macros quickmcp quickmcp-axum quickmcp-client quickmcp-openapi)
-mkdir -p api
+mkdir -p api "$root/.ci/cache"
 status=0
 for crate in "${crates[@]}"; do
   RUSTC_BOOTSTRAP=1 cargo rustdoc --quiet -p "$crate" --lib --all-features -- -Z unstable-options --output-format json

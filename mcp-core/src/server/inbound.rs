@@ -122,13 +122,10 @@ impl Server {
         source: SessionSource<'_>,
         extensions: &http::Extensions,
     ) -> Result<Option<Session>, Refusal> {
-        let id = match source {
-            SessionSource::Connection(session) => return Ok(session.cloned()),
-            SessionSource::Stateless => return Ok(None),
-            SessionSource::Named(_) if !self.keeps_sessions() => return Ok(None),
-            SessionSource::Named(None) => return Err(Refusal::MissingSession),
-            SessionSource::Named(Some(id)) => id,
-        };
+        if let Some(session) = self.session_at_once(source) {
+            return Ok(session);
+        }
+        let SessionSource::Named(Some(id)) = source else { return Err(Refusal::MissingSession) };
         match self.sessions().open(id).await {
             Ok(Some(session)) if crate::auth::may_use(session.record().owner.as_deref(), extensions) => {
                 Ok(Some(session))
@@ -138,13 +135,26 @@ impl Server {
         }
     }
 
+    /// The session `source` names when finding it needs no store: the
+    /// connection's own, or none where no sessions are kept. `None` when
+    /// the store must be asked.
+    fn session_at_once(&self, source: SessionSource<'_>) -> Option<Option<Session>> {
+        match source {
+            SessionSource::Connection(session) => Some(session.cloned()),
+            SessionSource::Stateless => Some(None),
+            SessionSource::Named(_) if !self.keeps_sessions() => Some(None),
+            SessionSource::Named(_) => None,
+        }
+    }
+
     /// Routes one message from a client (see the module docs of
     /// [`server`](crate::server)): the one entry of every transport.
     ///
-    /// A stateless-era request is routed before this returns (nothing in it
-    /// waits); the future only hands its answer over. Anything else waits
-    /// on its session in a future of its own, on the heap, so the one a
-    /// transport holds stays small for every request.
+    /// A request that waits on nothing (one of the stateless era, or one
+    /// whose session is at hand or that has none) is routed before this
+    /// returns, and the future only hands its answer over. Anything else
+    /// waits on the session store in a future of its own, on the heap, so
+    /// the one a transport holds stays small for every request.
     ///
     /// ```
     /// use quickmcp::protocol::jsonrpc::Message;
@@ -168,55 +178,42 @@ impl Server {
     /// # });
     /// ```
     pub fn receive<'a>(&'a self, message: Message, arrival: Arrival<'a>) -> impl Future<Output = Routed> + Send + 'a {
-        match message {
+        let routed = match message {
             Message::Request(request) if is_stateless_request(arrival.protocol_version, request.params.as_deref()) => {
-                Either::Left(std::future::ready(self.receive_stateless(request, arrival)))
+                self.receive_stateless(request, arrival)
             }
-            message => Either::Right(Box::pin(self.receive_in_session(message, arrival))),
-        }
+            // A request whose session is at hand (or that has none) waits
+            // on nothing either.
+            Message::Request(request) if request.method != "initialize" => {
+                match self.session_at_once(arrival.session) {
+                    Some(session) => {
+                        unsupported_version(&arrival).unwrap_or_else(|| self.run(request, arrival, session))
+                    }
+                    None => {
+                        return Either::Right(Box::pin(self.receive_in_session(Message::Request(request), arrival)));
+                    }
+                }
+            }
+            message => return Either::Right(Box::pin(self.receive_in_session(message, arrival))),
+        };
+        Either::Left(std::future::ready(routed))
     }
 
     /// A message of the session era (or a notification, response or
     /// `initialize` of either).
     async fn receive_in_session(&self, message: Message, arrival: Arrival<'_>) -> Routed {
-        if let Some(v) = arrival.protocol_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v)) {
-            let supported: Vec<&str> = version::all().collect();
-            let v = jsonrpc::echoed(v);
-            let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
-                .with_data(serde_json::json!({ "supported": supported, "requested": v }));
-            return Routed::Refused { id: None, refusal: Refusal::UnsupportedVersion(error) };
+        if let Some(refused) = unsupported_version(&arrival) {
+            return refused;
         }
         match message {
             // Once a session: its own future keeps every other call's small.
             Message::Request(request) if request.method == "initialize" => {
                 Box::pin(self.open_session(request, arrival)).await
             }
-            Message::Request(request) => {
-                let session = match self.find_session(arrival.session, &arrival.extensions).await {
-                    Ok(session) => session,
-                    Err(refusal) => return Routed::Refused { id: None, refusal },
-                };
-                let in_flight = match &session {
-                    Some(session) => match session.begin_request(request.id.clone()) {
-                        Some(in_flight) => Some(in_flight),
-                        None => {
-                            let error = RpcError::invalid_request(format!(
-                                "request id {} is already in use",
-                                jsonrpc::echoed(&request.id.to_string())
-                            ));
-                            return Routed::Refused { id: Some(request.id), refusal: Refusal::DuplicateId(error) };
-                        }
-                    },
-                    None => None,
-                };
-                let env = RequestEnv {
-                    session,
-                    extensions: arrival.extensions,
-                    client_addr: arrival.client_addr,
-                    ..RequestEnv::default()
-                };
-                Routed::Running(self.start(request, env, in_flight))
-            }
+            Message::Request(request) => match self.find_session(arrival.session, &arrival.extensions).await {
+                Ok(session) => self.run(request, arrival, session),
+                Err(refusal) => Routed::Refused { id: None, refusal },
+            },
             // The stateless era has no sessions and nothing to deliver to.
             Message::Notification(_) | Message::Response(_)
                 if arrival.protocol_version.is_some_and(version::is_stateless) =>
@@ -240,6 +237,31 @@ impl Server {
                 Err(refusal) => Routed::Refused { id: None, refusal },
             },
         }
+    }
+
+    /// Starts a session-era request in `session` (registered in flight
+    /// there, refused when its id is in use).
+    fn run(&self, request: Request, arrival: Arrival<'_>, session: Option<Session>) -> Routed {
+        let in_flight = match &session {
+            Some(session) => match session.begin_request(request.id.clone()) {
+                Some(in_flight) => Some(in_flight),
+                None => {
+                    let error = RpcError::invalid_request(format!(
+                        "request id {} is already in use",
+                        jsonrpc::echoed(&request.id.to_string())
+                    ));
+                    return Routed::Refused { id: Some(request.id), refusal: Refusal::DuplicateId(error) };
+                }
+            },
+            None => None,
+        };
+        let env = RequestEnv {
+            session,
+            extensions: arrival.extensions,
+            client_addr: arrival.client_addr,
+            ..RequestEnv::default()
+        };
+        Routed::Running(self.start(request, env, in_flight))
     }
 
     /// A stateless-era request: `_meta` (and the transport's check) hold
@@ -302,6 +324,17 @@ impl Server {
         let exchange = Exchange::new(id, era, session, work, outbox, in_flight);
         if open_ended { exchange.open_ended() } else { exchange }
     }
+}
+
+/// The refusal of a message whose `MCP-Protocol-Version` names a revision
+/// this server does not speak.
+fn unsupported_version(arrival: &Arrival<'_>) -> Option<Routed> {
+    let v = arrival.protocol_version.filter(|v| !version::is_supported(v) && !version::is_stateless(v))?;
+    let supported: Vec<&str> = version::all().collect();
+    let v = jsonrpc::echoed(v);
+    let error = RpcError::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"))
+        .with_data(serde_json::json!({ "supported": supported, "requested": v }));
+    Some(Routed::Refused { id: None, refusal: Refusal::UnsupportedVersion(error) })
 }
 
 #[cfg(test)]
