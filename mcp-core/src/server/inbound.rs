@@ -178,23 +178,18 @@ impl Server {
     /// # });
     /// ```
     pub fn receive<'a>(&'a self, message: Message, arrival: Arrival<'a>) -> impl Future<Output = Routed> + Send + 'a {
-        let routed = match message {
-            Message::Request(request) if is_stateless_request(arrival.protocol_version, request.params.as_deref()) => {
+        let routed = match (message, self.session_at_once(arrival.session)) {
+            (Message::Request(request), _)
+                if is_stateless_request(arrival.protocol_version, request.params.as_deref()) =>
+            {
                 self.receive_stateless(request, arrival)
             }
             // A request whose session is at hand (or that has none) waits
             // on nothing either.
-            Message::Request(request) if request.method != "initialize" => {
-                match self.session_at_once(arrival.session) {
-                    Some(session) => {
-                        unsupported_version(&arrival).unwrap_or_else(|| self.run(request, arrival, session))
-                    }
-                    None => {
-                        return Either::Right(Box::pin(self.receive_in_session(Message::Request(request), arrival)));
-                    }
-                }
+            (Message::Request(request), Some(session)) if request.method != "initialize" => {
+                unsupported_version(&arrival).unwrap_or_else(|| self.run(request, arrival, session))
             }
-            message => return Either::Right(Box::pin(self.receive_in_session(message, arrival))),
+            (message, _) => return Either::Right(Box::pin(self.receive_in_session(message, arrival))),
         };
         Either::Left(std::future::ready(routed))
     }
