@@ -14,9 +14,11 @@ pub type Answer = Result<Box<RawValue>, RpcError>;
 /// Requests sent and not answered yet, by id.
 #[derive(Debug)]
 pub struct PendingRequests {
-    /// Ids are this prefix, a counter and a random part: with several
-    /// replicas serving one session, an answer may reach another replica,
-    /// which routes it by id.
+    /// Ids are this prefix, a counter and a random part drawn once per
+    /// table: with several replicas serving one session, an answer may
+    /// reach another replica, which routes it by id, so two tables' ids
+    /// must differ. (Drawn once, not per request: a proxy sends a request
+    /// upstream for every call, and a draw is a system call.)
     prefix: &'static str,
     inner: Mutex<Pending>,
 }
@@ -24,6 +26,8 @@ pub struct PendingRequests {
 #[derive(Debug, Default)]
 struct Pending {
     next: u64,
+    /// Drawn when the first request is sent.
+    salt: Option<u32>,
     awaiting: HashMap<RequestId, oneshot::Sender<Answer>>,
 }
 
@@ -59,7 +63,8 @@ impl PendingRequests {
         let (tx, rx) = oneshot::channel();
         let mut pending = self.lock();
         pending.next += 1;
-        let id = RequestId::String(format!("{}-{}-{:x}", self.prefix, pending.next, crate::random::u32()));
+        let salt = *pending.salt.get_or_insert_with(crate::random::u32);
+        let id = RequestId::String(format!("{}-{}-{salt:x}", self.prefix, pending.next));
         pending.awaiting.insert(id.clone(), tx);
         (id, rx)
     }
@@ -83,5 +88,20 @@ impl PendingRequests {
     /// waiters see the channel close.
     pub fn clear(&self) {
         self.lock().awaiting.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_in_a_table_and_differ_between_tables() {
+        let (one, other) = (PendingRequests::new("c"), PendingRequests::new("c"));
+        let ids: Vec<RequestId> = (0..3).map(|_| one.begin().0).collect();
+        assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "{ids:?}");
+        // Two replicas' tables for one session count alike; their random parts
+        // tell their first ids apart (equal once in 2^32).
+        assert_ne!(ids[0], other.begin().0);
     }
 }
