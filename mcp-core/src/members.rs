@@ -16,7 +16,23 @@ use std::borrow::Cow;
 /// kept), `value` the member's JSON text. `None` when `object` is not a
 /// JSON object or its structure breaks off; what is inside a member is not
 /// checked here (serde checks it where it is read).
-pub(crate) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a str)) -> Option<()> {
+pub(crate) fn for_each<'a>(object: &'a str, each: impl FnMut(&'a str, &'a str)) -> Option<()> {
+    for_each_expecting(object, None, each)
+}
+
+/// [`for_each`], told of a member that most calls repeat verbatim:
+/// `(key, value)`, with `value` a JSON object this module found whole
+/// before. Where the member's key is `key` and its text starts with
+/// `value`, the value ends where `value` does, without a scan: the scan
+/// would read the same bytes and stop at the same brace. (Clients send the
+/// same `_meta` with every stateless-era request, and it is most of the
+/// params.)
+pub(crate) fn for_each_expecting<'a>(
+    object: &'a str,
+    expected: Option<(&str, &str)>,
+    mut each: impl FnMut(&'a str, &'a str),
+) -> Option<()> {
+    debug_assert!(expected.is_none_or(|(_, v)| v.starts_with('{') && value_end(v.as_bytes(), 0) == Some(v.len())));
     let bytes = object.as_bytes();
     let mut at = skip_space(bytes, 0);
     if *bytes.get(at)? != b'{' {
@@ -34,7 +50,10 @@ pub(crate) fn for_each<'a>(object: &'a str, mut each: impl FnMut(&'a str, &'a st
             return None;
         }
         let start = skip_space(bytes, at + 1);
-        let end = value_end(bytes, start)?;
+        let end = match expected {
+            Some((k, v)) if k == key && bytes[start..].starts_with(v.as_bytes()) => start + v.len(),
+            _ => value_end(bytes, start)?,
+        };
         each(key, object.get(start..end)?);
         at = skip_space(bytes, end);
         match *bytes.get(at)? {
@@ -180,6 +199,29 @@ mod tests {
                 let key: String = serde_json::from_str(&format!("\"{key}\"")).unwrap();
                 assert_eq!(serde_json::from_str::<Value>(&value).unwrap(), expected[&key], "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn an_expected_member_is_found_as_a_scan_finds_it() {
+        let meta = r#"{"v":"2026-07-28","caps":{"x":[1,"}"]}}"#;
+        let texts = [
+            format!(r#"{{"name":"add","_meta":{meta},"arguments":{{}}}}"#),
+            format!(r#"{{"_meta" : {meta} }}"#),
+            // Another value under the key, one the expected text is a
+            // prefix of up to its last brace, and the text under another key.
+            r#"{"_meta":{"v":"2025"},"a":1}"#.to_owned(),
+            format!(r#"{{"_meta":{}"y":2}}}}"#, &meta[..meta.len() - 1]),
+            format!(r#"{{"other":{meta},"_meta":{{}}}}"#),
+            format!(r#"{{"_meta":{meta}}}"#),
+        ];
+        for text in &texts {
+            let mut scanned = Vec::new();
+            let mut told = Vec::new();
+            let a = for_each(text, |k, v| scanned.push((k, v)));
+            let b = for_each_expecting(text, Some(("_meta", meta)), |k, v| told.push((k, v)));
+            assert_eq!((a, &scanned), (b, &told), "{text}");
+            assert!(a.is_some(), "{text}");
         }
     }
 

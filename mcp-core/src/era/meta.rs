@@ -60,6 +60,12 @@ thread_local! {
     static LAST: RefCell<Option<(Box<str>, Declared)>> = const { RefCell::new(None) };
 }
 
+/// `f` given the text of the last `_meta` this thread accepted, if any: the
+/// one the next request most likely repeats.
+pub(super) fn with_last_text<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
+    LAST.with_borrow(|last| f(last.as_ref().map(|(text, _)| &**text)))
+}
+
 impl Declared {
     /// Checks `raw` (the request's `_meta`) against the `MCP-Protocol-Version`
     /// `header`: `_meta` complete, header and `_meta` agree, revision

@@ -120,7 +120,7 @@ impl<'a> EraParams<'a> {
         let Some(params) = params else { return Self::default() };
         let mut fields = Self::default();
         let mut twice = false;
-        let found = crate::members::for_each(params.get(), |key, value| {
+        let each = |key, value| {
             let key = crate::members::unescaped(key).unwrap_or_default();
             let slot = match key.as_ref() {
                 "_meta" => &mut fields.meta,
@@ -134,6 +134,10 @@ impl<'a> EraParams<'a> {
             };
             twice |= slot.is_some();
             *slot = Some(value).filter(|v| *v != "null");
+        };
+        // A repeated `_meta` (the common case) is found without a scan.
+        let found = meta::with_last_text(|last| {
+            crate::members::for_each_expecting(params.get(), last.map(|text| ("_meta", text)), each)
         });
         if found.is_none() || twice { Self::default() } else { fields }
     }
