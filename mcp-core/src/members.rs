@@ -213,7 +213,7 @@ mod tests {
             r#"{"_meta":{"v":"2025"},"a":1}"#.to_owned(),
             format!(r#"{{"_meta":{}"y":2}}}}"#, &meta[..meta.len() - 1]),
             format!(r#"{{"other":{meta},"_meta":{{}}}}"#),
-            format!(r#"{{"_meta":{meta}}}"#),
+            format!(r#"{{"_m\u0065ta":{meta}}}"#),
         ];
         for text in &texts {
             let mut scanned = Vec::new();
